@@ -1,0 +1,170 @@
+"""Class series and their occurrences: wall-clock times in the coach's zone, stored in UTC."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from dateutil.rrule import rrulestr
+from sqlmodel import Session, col, select
+
+from coach.models import ClassOccurrence, ClassSeries, Enrollment, Patient, utcnow
+from coach.patients import valid_time_zone
+
+HORIZON = timedelta(days=84)
+MAX_OCCURRENCES = 200
+
+
+class ClassInputError(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+def _int_in(data: Mapping[str, Any], key: str, default: int, low: int, high: int) -> int:
+    value = data.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ClassInputError(key, f"must be a whole number, got {value!r}")
+    if not low <= value <= high:
+        raise ClassInputError(key, f"must be between {low} and {high}")
+    return value
+
+
+def parse_class_input(data: Mapping[str, Any]) -> dict[str, Any]:
+    if not isinstance(data, Mapping):
+        raise ClassInputError("body", "must be a JSON object")
+    allowed = {"title", "description", "time_zone", "first_start_local", "duration_minutes",
+               "rrule", "capacity", "auto_admit"}
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise ClassInputError(unknown[0], "unknown field")
+    title = data.get("title")
+    if not isinstance(title, str) or not title.strip() or len(title) > 200:
+        raise ClassInputError("title", "is required text of at most 200 characters")
+    description = data.get("description", "")
+    if not isinstance(description, str) or len(description) > 2000:
+        raise ClassInputError("description", "must be text of at most 2000 characters")
+    zone = data.get("time_zone")
+    if not isinstance(zone, str) or not valid_time_zone(zone):
+        raise ClassInputError("time_zone", f"unknown IANA time zone {zone!r}")
+    raw_start = data.get("first_start_local")
+    try:
+        start = datetime.fromisoformat(raw_start) if isinstance(raw_start, str) else None
+    except ValueError:
+        start = None
+    if start is None or start.tzinfo is not None:
+        raise ClassInputError("first_start_local",
+                              "must be a local date and time like 2026-12-01T10:00 (no offset)")
+    rule = data.get("rrule")
+    if rule is not None:
+        if not isinstance(rule, str) or len(rule) > 500:
+            raise ClassInputError("rrule", "must be an iCalendar RRULE string")
+        try:
+            rrulestr(rule, dtstart=start)
+        except (ValueError, TypeError) as exc:
+            raise ClassInputError("rrule", f"not a valid RRULE: {exc}") from exc
+    auto_admit = data.get("auto_admit", False)
+    if not isinstance(auto_admit, bool):
+        raise ClassInputError("auto_admit", "must be true or false")
+    return {
+        "title": title.strip(), "description": description, "time_zone": zone,
+        "first_start_local": start, "rrule": rule, "auto_admit": auto_admit,
+        "duration_minutes": _int_in(data, "duration_minutes", 45, 5, 480),
+        "capacity": _int_in(data, "capacity", 12, 1, 100),
+    }
+
+
+def occurrence_starts(series: ClassSeries, until: datetime) -> list[datetime]:
+    """UTC starts up to `until`; recurrence runs on wall-clock time so DST keeps the local hour."""
+    zone = ZoneInfo(series.time_zone)
+    if series.rrule:
+        rule = rrulestr(series.rrule, dtstart=series.first_start_local)
+        local_until = until.astimezone(zone).replace(tzinfo=None)
+        locals_: list[datetime] = []
+        for start in rule:
+            if start > local_until or len(locals_) >= MAX_OCCURRENCES:
+                break
+            locals_.append(start)
+    else:
+        locals_ = [series.first_start_local]
+    return [start.replace(tzinfo=zone).astimezone(ZoneInfo("UTC")) for start in locals_]
+
+
+def create_series(session: Session, coach_id: int, values: Mapping[str, Any],
+                  now: datetime | None = None) -> ClassSeries:
+    series = ClassSeries(coach_id=coach_id, **values)
+    session.add(series)
+    session.flush()
+    extend_occurrences(session, series, (now or utcnow()) + HORIZON)
+    return series
+
+
+def extend_occurrences(session: Session, series: ClassSeries, until: datetime) -> None:
+    assert series.id is not None
+    existing = set(session.exec(
+        select(ClassOccurrence.original_start).where(ClassOccurrence.series_id == series.id)))
+    length = timedelta(minutes=series.duration_minutes)
+    for start in occurrence_starts(series, until):
+        if start not in existing:
+            session.add(ClassOccurrence(series_id=series.id, original_start=start,
+                                        starts_at=start, ends_at=start + length))
+    session.flush()
+
+
+def occurrences(session: Session, series_id: int, after: datetime,
+                limit: int = 20) -> list[ClassOccurrence]:
+    query = (select(ClassOccurrence)
+             .where(ClassOccurrence.series_id == series_id, ClassOccurrence.ends_at > after)
+             .order_by(col(ClassOccurrence.starts_at)).limit(limit))
+    return list(session.exec(query))
+
+
+def upcoming_for_series(session: Session, series_ids: list[int], after: datetime,
+                        limit: int = 20) -> list[tuple[ClassOccurrence, ClassSeries]]:
+    if not series_ids:
+        return []
+    query = (select(ClassOccurrence, ClassSeries)
+             .join(ClassSeries, ClassSeries.id == ClassOccurrence.series_id)  # type: ignore[arg-type]
+             .where(col(ClassOccurrence.series_id).in_(series_ids),
+                    ClassOccurrence.ends_at > after,
+                    ClassOccurrence.status == "scheduled")
+             .order_by(col(ClassOccurrence.starts_at)).limit(limit))
+    return [(o, s) for o, s in session.exec(query)]
+
+
+def enroll(session: Session, series: ClassSeries, patient: Patient) -> Enrollment:
+    existing = session.exec(select(Enrollment).where(
+        Enrollment.series_id == series.id, Enrollment.patient_id == patient.id)).first()
+    if existing is not None:
+        return existing
+    count = len(session.exec(select(Enrollment.id).where(Enrollment.series_id == series.id)).all())
+    if count >= series.capacity:
+        raise ClassInputError("capacity", f"the class is full ({series.capacity})")
+    assert series.id is not None and patient.id is not None
+    enrollment = Enrollment(series_id=series.id, patient_id=patient.id)
+    session.add(enrollment)
+    session.flush()
+    return enrollment
+
+
+def unenroll(session: Session, series_id: int, patient_id: int) -> bool:
+    enrollment = session.exec(select(Enrollment).where(
+        Enrollment.series_id == series_id, Enrollment.patient_id == patient_id)).first()
+    if enrollment is None:
+        return False
+    session.delete(enrollment)
+    return True
+
+
+def enrolled_patients(session: Session, series_id: int) -> list[Patient]:
+    query = (select(Patient).join(Enrollment, Enrollment.patient_id == Patient.id)  # type: ignore[arg-type]
+             .where(Enrollment.series_id == series_id).order_by(Patient.name))
+    return list(session.exec(query))
+
+
+def patient_series_ids(session: Session, patient_id: int) -> list[int]:
+    return list(session.exec(
+        select(Enrollment.series_id).where(Enrollment.patient_id == patient_id)))

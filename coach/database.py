@@ -1,0 +1,73 @@
+"""The engine and a way to run synchronous storage work off the event loop."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import anyio.to_thread
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+T = TypeVar("T")
+
+
+def normalize_url(url: str) -> str:
+    """Accept the common `postgresql://` spelling and use the psycopg 3 driver for it."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def create_db_engine(url: str) -> sa.Engine:
+    url = normalize_url(url)
+    if url.startswith("sqlite"):
+        database = make_url(url).database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+class Database:
+    """Owns the engine; `run` executes one unit of work in a worker thread and commits it."""
+
+    def __init__(self, url: str) -> None:
+        self.url = normalize_url(url)
+        self.engine = create_db_engine(url)
+
+    def session(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+    def run_sync(self, work: Callable[..., T], *args: Any) -> T:
+        with self.session() as session:
+            try:
+                result = work(session, *args)
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+            return result
+
+    async def run(self, work: Callable[..., T], *args: Any) -> T:
+        return await anyio.to_thread.run_sync(self.run_sync, work, *args)
+
+    def ping(self) -> None:
+        with self.engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,125 @@
+"""Shared fixtures: a migrated database on SQLite and on a throwaway PostgreSQL database, the app,
+and helpers to sign in as each role. Real services only: PostgreSQL and Redis on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from starlette.testclient import TestClient
+
+from coach.database import Database
+from web.app import create_app
+from web.migrate import upgrade
+from web.settings import Settings
+from web.tables import METADATA
+
+PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+PASSWORD = "correct horse battery"
+# Cheap argon2 parameters: tests hash many passwords; production uses the library's defaults.
+FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sqlite") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """One throwaway database per test run, dropped at the end."""
+    name = f"telecoach_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    upgrade(url)
+    yield url
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _truncate_postgres(url: str) -> None:
+    database = Database(url)
+    try:
+        names = ", ".join(f'"{t.name}"' for t in METADATA.sorted_tables)
+        with database.engine.begin() as connection:
+            connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    finally:
+        database.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A freshly migrated, empty database; tests using it run on both engines."""
+    if request.param == "sqlite":
+        path = tmp_path / "telecoach.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("postgres_url")
+    _truncate_postgres(url)
+    return str(url)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
+    """For tests whose subject does not depend on the engine."""
+    path = tmp_path / "telecoach.db"
+    shutil.copy(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+def make_settings(database_url: str, var_dir: Path, **overrides: object) -> Settings:
+    return Settings(env="dev", var_dir=var_dir, database_url=database_url,
+                    secret_key=TEST_SECRET, public_base_url="http://testserver").replace(**overrides)
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return make_settings(database_url, tmp_path)
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings), follow_redirects=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def db(settings: Settings) -> Iterator[Database]:
+    database = Database(settings.database_url)
+    yield database
+    database.dispose()
+
+
+@dataclass
+class World:
+    """Two coaches with one patient each, an admin, and a class per coach."""
+
+    admin_id: int
+    coach_a: int
+    coach_b: int
+    patient_a: int  # Ana, coach A's
+    patient_b: int  # Bruno, coach B's
+    class_a: int
+    class_b: int
+    occurrence_a: int
+    occurrence_b: int
+
+
+@pytest.fixture
+def world(db: Database) -> World:
+    from tests.factories import build_world
+
+    return db.run_sync(build_world)

@@ -1,0 +1,98 @@
+"""JSON API for classes: list, create, read with occurrences and enrolled patients, enrollment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from coach import access, classes
+from coach.audit import record
+from coach.models import utcnow
+from web.api.body import json_object
+from web.auth.principal import Principal
+from web.context import ctx_of
+from web.errors import Invalid, NotFound
+from web.routing import Access, route
+from web.views import occurrence_json, series_json
+
+
+async def list_classes(request: Request) -> Response:
+    principal: Principal = request.state.principal
+    found = await ctx_of(request).db.run(access.visible_classes, principal.actor)
+    return JSONResponse({"classes": [series_json(s) for s in found]})
+
+
+async def create_class(request: Request) -> Response:
+    principal: Principal = request.state.principal
+    values = classes.parse_class_input(await json_object(request))
+
+    def work(session: Session) -> dict[str, Any]:
+        assert principal.actor.staff_id is not None
+        series = classes.create_series(session, principal.actor.staff_id, values)
+        return series_json(series)
+
+    return JSONResponse(await ctx_of(request).db.run(work), status_code=201)
+
+
+async def get_class(request: Request) -> Response:
+    principal: Principal = request.state.principal
+    class_id = request.path_params["class_id"]
+
+    def load(session: Session) -> dict[str, Any]:
+        series = access.get_class(session, principal.actor, class_id)
+        enrolled = classes.enrolled_patients(session, class_id)
+        for patient in enrolled:
+            record(session, principal.actor, "enrollment.read", patient.id, detail=f"class {class_id}")
+        return {**series_json(series),
+                "occurrences": [occurrence_json(o)
+                                for o in classes.occurrences(session, class_id, utcnow())],
+                "enrolled": [{"patient_id": p.id, "name": p.name} for p in enrolled]}
+
+    return JSONResponse(await ctx_of(request).db.run(load))
+
+
+async def enroll(request: Request) -> Response:
+    principal: Principal = request.state.principal
+    class_id = request.path_params["class_id"]
+    body = await json_object(request)
+    patient_id = body.get("patient_id")
+    if isinstance(patient_id, bool) or not isinstance(patient_id, int):
+        raise Invalid("patient_id must be a whole number", field="patient_id")
+
+    def work(session: Session) -> dict[str, Any]:
+        series = access.get_class(session, principal.actor, class_id)
+        patient = access.get_patient(session, principal.actor, patient_id)
+        enrollment = classes.enroll(session, series, patient)
+        record(session, principal.actor, "enrollment.create", patient_id, detail=f"class {class_id}")
+        return {"class_id": class_id, "patient_id": patient_id, "id": enrollment.id}
+
+    return JSONResponse(await ctx_of(request).db.run(work), status_code=201)
+
+
+async def unenroll(request: Request) -> Response:
+    principal: Principal = request.state.principal
+    class_id = request.path_params["class_id"]
+    patient_id = request.path_params["patient_id"]
+
+    def work(session: Session) -> None:
+        access.get_class(session, principal.actor, class_id)
+        access.get_patient(session, principal.actor, patient_id)
+        if not classes.unenroll(session, class_id, patient_id):
+            raise NotFound("that patient is not enrolled in this class")
+        record(session, principal.actor, "enrollment.delete", patient_id, detail=f"class {class_id}")
+
+    await ctx_of(request).db.run(work)
+    return Response(status_code=204)
+
+
+_C = "/api/v1/classes/{class_id:int}"
+ROUTES = [
+    route("/api/v1/classes", list_classes, Access.STAFF),
+    route("/api/v1/classes", create_class, Access.COACH, methods=["POST"], name="create_class"),
+    route(_C, get_class, Access.STAFF),
+    route(_C + "/enrollments", enroll, Access.STAFF, methods=["POST"]),
+    route(_C + "/enrollments/{patient_id:int}", unenroll, Access.STAFF, methods=["DELETE"]),
+]

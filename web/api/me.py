@@ -1,0 +1,43 @@
+"""JSON API for a signed-in patient: their own record and classes, nothing else."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from coach.audit import record
+from coach.models import Patient
+from web.auth.principal import Principal
+from web.context import ctx_of
+from web.pages.patient import upcoming_for_patient
+from web.routing import Access, route
+
+
+async def me(request: Request) -> Response:
+    principal: Principal = request.state.principal
+
+    def load(session: Session) -> dict[str, Any]:
+        patient = session.get(Patient, principal.actor.patient_id)
+        assert patient is not None
+        record(session, principal.actor, "patient.read", patient.id)
+        return {"id": patient.id, "name": patient.name, "language": patient.language,
+                "time_zone": patient.time_zone, "sms_only": patient.sms_only}
+
+    return JSONResponse(await ctx_of(request).db.run(load))
+
+
+async def my_classes(request: Request) -> Response:
+    principal: Principal = request.state.principal
+    upcoming = await ctx_of(request).db.run(upcoming_for_patient, principal)
+    return JSONResponse({"occurrences": [
+        {k: o[k] for k in ("id", "class_id", "title", "starts_at_iso", "minutes")}
+        for o in upcoming]})
+
+
+ROUTES = [
+    route("/api/v1/me", me, Access.PATIENT, name="api_me"),
+    route("/api/v1/me/classes", my_classes, Access.PATIENT),
+]

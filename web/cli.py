@@ -1,0 +1,199 @@
+"""The `telecoach` command: serve, migrate, manage users and tokens, import patients, seed a demo."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from sqlmodel import select
+
+from coach.audit import record_system
+from coach.database import Database
+from coach.models import StaffUser
+from coach.patient_import import ImportFailed, import_patients_csv
+from web.auth import api_tokens
+from web.auth.passwords import Passwords, WeakPassword
+from web.auth.secrets_util import new_token
+from web.i18n import Catalogues
+from web.settings import Settings, SettingsError
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        click.echo("telecoach: refusing to start:", err=True)
+        for problem in exc.problems:
+            click.echo(f"  - {problem}", err=True)
+        sys.exit(2)
+
+
+@click.group()
+def main() -> None:
+    """Telecoach: live exercise classes, heart-rate zones and SMS coaching for exercise oncology.
+
+    Settings come from the environment (see the README); with none set, everything runs embedded:
+    SQLite under ./var, in-process bus and scheduler, SMS to a local outbox.
+    """
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--demo", is_flag=True, help="Seed demo data (coach, patients, a class) first.")
+def serve(host: str, port: int, demo: bool) -> None:
+    """Run the web app (and, embedded, the rooms and scheduler) in this process."""
+    import uvicorn
+
+    from web.app import create_app
+    from web.migrate import upgrade
+
+    settings = load_settings()
+    if settings.is_sqlite or demo:
+        upgrade(settings.database_url)  # the embedded default migrates on start
+    if demo:
+        _seed_demo(settings)
+    click.echo(f"Telecoach on http://{host}:{port} (public URL {settings.public_base_url})")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info",
+                proxy_headers=True, forwarded_allow_ips="127.0.0.1")
+
+
+@main.group()
+def db() -> None:
+    """Database schema commands."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply Alembic migrations up to REVISION."""
+    from web.migrate import upgrade
+
+    upgrade(load_settings().database_url, revision)
+    click.echo(f"database at {revision}")
+
+
+def _database() -> tuple[Settings, Database]:
+    from web.migrate import upgrade
+
+    settings = load_settings()
+    if settings.is_sqlite:
+        upgrade(settings.database_url)
+    return settings, Database(settings.database_url)
+
+
+@main.command("create-user")
+@click.option("--email", required=True)
+@click.option("--role", required=True, type=click.Choice(["coach", "admin"]))
+@click.option("--name", default=None, help="Display name (default: the email's local part).")
+@click.option("--time-zone", default="UTC", show_default=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input; "
+              "otherwise one is generated and printed once.")
+def create_user(email: str, role: str, name: str | None, time_zone: str,
+                password_stdin: bool) -> None:
+    """Create a staff user (coach or admin)."""
+    from coach.patients import valid_time_zone
+
+    email = email.strip().lower()
+    if "@" not in email or len(email) > 254:
+        raise click.BadParameter("not an email address", param_hint="--email")
+    if not valid_time_zone(time_zone):
+        raise click.BadParameter(f"unknown IANA time zone {time_zone!r}", param_hint="--time-zone")
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else new_token(12)
+    passwords = Passwords()
+    try:
+        password_hash = passwords.hash(password)
+    except WeakPassword as exc:
+        raise click.UsageError(str(exc)) from exc
+    _, database = _database()
+
+    def work(session):  # type: ignore[no-untyped-def]
+        if session.exec(select(StaffUser).where(StaffUser.email == email)).first():
+            raise click.UsageError(f"a user with email {email} already exists")
+        session.add(StaffUser(email=email, name=name or email.split("@")[0], role=role,
+                              password_hash=password_hash, time_zone=time_zone))
+
+    database.run_sync(work)
+    click.echo(f"created {role} {email}")
+    if not password_stdin:
+        click.echo(f"password (shown once): {password}")
+
+
+@main.command("create-token")
+@click.option("--email", required=True, help="The staff user the token acts as.")
+@click.option("--name", default="cli", show_default=True, help="A label to recognise it by.")
+def create_token(email: str, name: str) -> None:
+    """Create a personal API token for a staff user; it is printed once."""
+    _, database = _database()
+
+    def work(session):  # type: ignore[no-untyped-def]
+        staff = session.exec(select(StaffUser).where(StaffUser.email == email.lower())).first()
+        if staff is None:
+            raise click.UsageError(f"no staff user with email {email}")
+        return api_tokens.create(session, staff, name)[1]
+
+    click.echo(database.run_sync(work))
+
+
+@main.command("import-patients")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_patients(csv_file: Path) -> None:
+    """Import patients from CSV (columns in the README); all rows or none."""
+    try:
+        text = csv_file.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise click.UsageError(f"{csv_file} is not UTF-8 text") from exc
+    _, database = _database()
+    languages = Catalogues().languages
+
+    def work(session):  # type: ignore[no-untyped-def]
+        created = import_patients_csv(session, text, languages)
+        for patient in created:
+            record_system(session, "cli", "patient.import", patient.id)
+        return len(created)
+
+    try:
+        count = database.run_sync(work)
+    except ImportFailed as exc:
+        for error in exc.errors:
+            click.echo(f"{csv_file}:{error}", err=True)
+        click.echo(f"{exc}", err=True)
+        sys.exit(2)
+    click.echo(f"imported {count} patient(s)")
+
+
+def _seed_demo(settings: Settings) -> None:
+    from web.demo import COACH_EMAIL, DEMO_PASSWORD, seed
+
+    database = Database(settings.database_url)
+    try:
+        result = database.run_sync(seed, Passwords(), settings.secret_key,
+                                   settings.public_base_url)
+    finally:
+        database.dispose()
+    if not result.created:
+        click.echo("demo data already present")
+        return
+    click.echo(f"demo coach: {COACH_EMAIL} / password {DEMO_PASSWORD}")
+    for name, url in result.join_urls.items():
+        click.echo(f"join link for {name}: {url}")
+
+
+@main.command()
+def demo() -> None:
+    """Seed demo data: a coach, eight patients spanning the clinical rules, a weekly class."""
+    settings, database = _database()
+    database.dispose()
+    if settings.production:
+        raise click.UsageError("demo data is for dev mode only")
+    _seed_demo(settings)
+
+
+@main.command("settings")
+def show_settings() -> None:
+    """Print the effective settings (secrets masked)."""
+    settings = load_settings()
+    shown = {k: ("***" if k == "secret_key" else str(v)) for k, v in settings.__dict__.items()}
+    click.echo(json.dumps(shown, indent=2))

@@ -1,0 +1,62 @@
+"""Message catalogues: one TOML file per language under `web/locales/`; adding one adds a language."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+
+LOCALES_DIR = Path(__file__).parent / "locales"
+DEFAULT_LANGUAGE = "en"
+
+
+class Translator:
+    def __init__(self, language: str, messages: Mapping[str, str],
+                 fallback: Mapping[str, str]) -> None:
+        self.language = language
+        self._messages = messages
+        self._fallback = fallback
+
+    def __call__(self, key: str, **values: object) -> str:
+        text = self._messages.get(key) or self._fallback.get(key) or key
+        return text.format(**values) if values else text
+
+
+class Catalogues:
+    def __init__(self, directory: Path = LOCALES_DIR) -> None:
+        self._messages: dict[str, dict[str, str]] = {}
+        for path in sorted(directory.glob("*.toml")):
+            with path.open("rb") as handle:
+                self._messages[path.stem] = _flatten(tomllib.load(handle))
+        if DEFAULT_LANGUAGE not in self._messages:
+            raise RuntimeError(f"no {DEFAULT_LANGUAGE}.toml catalogue in {directory}")
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return tuple(sorted(self._messages))
+
+    def keys(self, language: str) -> set[str]:
+        return set(self._messages[language])
+
+    def translator(self, language: str | None) -> Translator:
+        chosen = language if language in self._messages else DEFAULT_LANGUAGE
+        return Translator(chosen, self._messages[chosen], self._messages[DEFAULT_LANGUAGE])
+
+    def negotiate(self, accept_language: str) -> str:
+        """The first language in an Accept-Language header that has a catalogue."""
+        for part in accept_language.split(",")[:10]:
+            code = part.split(";")[0].strip().lower()[:2]
+            if code in self._messages:
+                return code
+        return DEFAULT_LANGUAGE
+
+
+def _flatten(tree: Mapping[str, object], prefix: str = "") -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for key, value in tree.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(_flatten(value, name + "."))
+        else:
+            flat[name] = str(value)
+    return flat

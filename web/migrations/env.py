@@ -1,0 +1,27 @@
+"""Alembic environment: one metadata from `web.tables`, the URL from the config we are given."""
+
+from alembic import context
+
+from coach.database import create_db_engine
+from web.tables import METADATA
+
+config = context.config
+
+
+def run_migrations() -> None:
+    engine = create_db_engine(config.get_main_option("sqlalchemy.url") or "")
+    try:
+        with engine.connect() as connection:
+            context.configure(
+                connection=connection,
+                target_metadata=METADATA,
+                render_as_batch=connection.dialect.name == "sqlite",
+                compare_type=True,
+            )
+            with context.begin_transaction():
+                context.run_migrations()
+    finally:
+        engine.dispose()
+
+
+run_migrations()

@@ -1,0 +1,139 @@
+"""Sign-in and sign-out for staff, join links for patients, and the start page that sorts them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import Session, select
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from coach import join_links
+from coach.access import Actor
+from coach.audit import record
+from coach.models import StaffUser
+from web.auth import sessions, throttle
+from web.context import AppContext, ctx_of
+from web.errors import Invalid, TooMany
+from web.pages.render import render
+from web.routing import Access, route
+
+
+def _safe_next(target: str) -> str:
+    # Only same-site paths: "//evil.example" or "https://..." would make this an open redirect.
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
+def _set_session_cookie(ctx: AppContext, response: Response, raw: str) -> None:
+    response.set_cookie(sessions.COOKIE_NAME, raw, httponly=True, samesite="lax",
+                        secure=ctx.settings.production, path="/",
+                        max_age=ctx.settings.session_idle_minutes * 60 * 48)
+
+
+async def home(request: Request) -> Response:
+    principal = request.state.principal
+    if principal is None:
+        return RedirectResponse("/login", status_code=303)
+    return RedirectResponse("/me" if principal.role == "patient" else "/dashboard", status_code=303)
+
+
+async def login_page(request: Request) -> Response:
+    return render(request, "login.html", {"next": request.query_params.get("next", "")})
+
+
+def _attempt_login(session: Session, ctx: AppContext, email: str, password: str,
+                   ip: str) -> tuple[StaffUser | None, str | None]:
+    policy = throttle.ThrottlePolicy(ctx.settings.login_max_failures_account,
+                                     ctx.settings.login_max_failures_ip,
+                                     timedelta(minutes=ctx.settings.login_window_minutes))
+    if throttle.is_throttled(session, policy, email, ip):
+        return None, "throttled"
+    staff = session.exec(select(StaffUser).where(StaffUser.email == email)).first()
+    stored = staff.password_hash if staff and staff.active else None
+    if not ctx.passwords.verify(stored, password):
+        throttle.record_failure(session, email, ip)
+        return None, "failed"
+    assert staff is not None
+    throttle.clear_account(session, email, policy.window)
+    return staff, None
+
+
+async def login(request: Request) -> Response:
+    ctx = ctx_of(request)
+    form = await request.form()
+    email, password = form.get("email"), form.get("password")
+    if not isinstance(email, str) or not isinstance(password, str) or not email or not password:
+        raise Invalid("email and password are required", field="email")
+    if len(email) > 254:
+        raise Invalid("email is too long", field="email")
+    email = email.strip().lower()
+    ip = request.client.host if request.client else "unknown"
+    staff, problem = await ctx.db.run(_attempt_login, ctx, email, password, ip)
+    if problem == "throttled":
+        raise TooMany("too many failed sign-ins; wait a few minutes", retry_after=60 * ctx.settings.login_window_minutes)
+    if staff is None:
+        t = ctx.catalogues.translator("en")
+        return render(request, "login.html", {"error": t("login.failed"), "email": email,
+                                              "next": form.get("next", "")}, status_code=401)
+    old = request.cookies.get(sessions.COOKIE_NAME)
+
+    def start(session: Session) -> str:
+        if old:
+            sessions.end(session, old)
+        _, raw = sessions.start(session, staff_id=staff.id)
+        return raw
+
+    raw = await ctx.db.run(start)
+    next_path = form.get("next")
+    response = RedirectResponse(_safe_next(next_path if isinstance(next_path, str) else "/"),
+                                status_code=303)
+    _set_session_cookie(ctx, response, raw)
+    return response
+
+
+async def logout(request: Request) -> Response:
+    ctx = ctx_of(request)
+    raw = request.cookies.get(sessions.COOKIE_NAME, "")
+    await ctx.db.run(sessions.end, raw)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(sessions.COOKIE_NAME, path="/")
+    return response
+
+
+async def join(request: Request) -> Response:
+    """A patient's join link: check it, then start a fresh patient session bound to that patient."""
+    ctx = ctx_of(request)
+    token = request.path_params["token"]
+    old = request.cookies.get(sessions.COOKIE_NAME)
+
+    def enter(session: Session) -> str:
+        try:
+            link = join_links.resolve(session, ctx.settings.secret_key, token)
+        except join_links.JoinLinkInvalid as exc:
+            record(session, None, "join_link.use", None, "denied", exc.reason)
+            return ""
+        if old:
+            sessions.end(session, old)
+        _, raw = sessions.start(session, patient_id=link.patient_id, join_link_id=link.id)
+        record(session, Actor(role="patient", patient_id=link.patient_id), "join_link.use",
+               link.patient_id)
+        return raw
+
+    raw = await ctx.db.run(enter)
+    if not raw:
+        # The denial is committed to the audit trail above; the visitor learns only "not valid".
+        raise join_links.JoinLinkInvalid("see audit")
+    response = RedirectResponse("/me", status_code=303)
+    _set_session_cookie(ctx, response, raw)
+    return response
+
+
+ROUTES = [
+    route("/", home, Access.PUBLIC),
+    route("/login", login_page, Access.PUBLIC),
+    route("/login", login, Access.PUBLIC, methods=["POST"], name="login_submit"),
+    route("/logout", logout, Access.SIGNED_IN, methods=["POST"]),
+    route("/join/{token}", join, Access.PUBLIC),
+]

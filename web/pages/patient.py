@@ -1,0 +1,58 @@
+"""The patient's own pages, in the patient's language: upcoming classes and the way in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+from starlette.requests import Request
+from starlette.responses import Response
+
+from coach import access, classes
+from coach.audit import record
+from coach.models import ClassSeries, Patient, utcnow
+from web.auth.principal import Principal
+from web.context import ctx_of
+from web.pages.render import render
+from web.routing import Access, route
+from web.views import local_text, occurrence_view
+
+
+def upcoming_for_patient(session: Session, principal: Principal) -> list[dict[str, Any]]:
+    patient = session.get(Patient, principal.actor.patient_id)
+    assert patient is not None and patient.id is not None
+    series_ids = classes.patient_series_ids(session, patient.id)
+    return [occurrence_view(o, s, patient.time_zone)
+            for o, s in classes.upcoming_for_series(session, series_ids, utcnow())]
+
+
+async def me(request: Request) -> Response:
+    principal: Principal = request.state.principal
+
+    def load(session: Session) -> dict[str, Any]:
+        record(session, principal.actor, "patient.home", principal.actor.patient_id)
+        return {"upcoming": upcoming_for_patient(session, principal)}
+
+    return render(request, "me.html", await ctx_of(request).db.run(load))
+
+
+async def me_class(request: Request) -> Response:
+    principal: Principal = request.state.principal
+    occurrence_id = request.path_params["occurrence_id"]
+
+    def load(session: Session) -> dict[str, Any]:
+        occurrence = access.get_occurrence(session, principal.actor, occurrence_id)
+        series = session.get(ClassSeries, occurrence.series_id)
+        patient = session.get(Patient, principal.actor.patient_id)
+        assert series is not None and patient is not None
+        record(session, principal.actor, "class.open", patient.id, detail=f"occ {occurrence_id}")
+        return {"title": series.title, "starts_at_iso": occurrence.starts_at.isoformat(),
+                "starts_local": local_text(occurrence.starts_at, patient.time_zone)}
+
+    return render(request, "me_class.html", await ctx_of(request).db.run(load))
+
+
+ROUTES = [
+    route("/me", me, Access.PATIENT),
+    route("/me/classes/{occurrence_id:int}", me_class, Access.PATIENT),
+]

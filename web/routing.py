@@ -1,0 +1,109 @@
+"""Routes that cannot be added without an access decision.
+
+Every route is a `GuardedRoute` (or `GuardedMount`) carrying an `Access`; `create_app` refuses a
+route table with anything else, and a test walks the table with every role. Object-level checks
+(this coach, this patient) happen in the handler through `coach.access`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from enum import StrEnum
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
+
+from web.auth import csrf
+from web.auth.principal import Principal
+from web.auth.resolve import resolve_principal
+from web.context import ctx_of
+from web.errors import Forbidden, NotFound, Unauthenticated
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+class Access(StrEnum):
+    PUBLIC = "public"  # anyone, signed in or not
+    SIGNED_IN = "signed_in"  # any staff member or patient
+    STAFF = "staff"  # coach or admin
+    COACH = "coach"  # coaches only (they own patients and classes)
+    ADMIN = "admin"
+    PATIENT = "patient"  # a patient's own session
+    DEV = "dev"  # only when TELECOACH_ENV=dev; 404 in production
+
+
+_ROLES: dict[Access, frozenset[str]] = {
+    Access.SIGNED_IN: frozenset({"admin", "coach", "patient"}),
+    Access.STAFF: frozenset({"admin", "coach"}),
+    Access.COACH: frozenset({"coach"}),
+    Access.ADMIN: frozenset({"admin"}),
+    Access.PATIENT: frozenset({"patient"}),
+}
+
+
+def authorize(access: Access, principal: Principal | None, production: bool) -> None:
+    if access is Access.PUBLIC:
+        return
+    if access is Access.DEV:
+        if production:
+            raise NotFound("not found")
+        return
+    if principal is None:
+        raise Unauthenticated("sign in first")
+    if principal.role not in _ROLES[access]:
+        raise Forbidden("your role may not use this page")
+
+
+def _guard(endpoint: Endpoint, access: Access, check_csrf: bool) -> Endpoint:
+    async def guarded(request: Request) -> Response:
+        ctx = ctx_of(request)
+        principal = await resolve_principal(request)
+        request.state.principal = principal
+        authorize(access, principal, ctx.settings.production)
+        if check_csrf:
+            await csrf.check(request, principal, ctx.settings.secret_key)
+        return await endpoint(request)
+
+    guarded.__name__ = getattr(endpoint, "__name__", "endpoint")
+    guarded.__doc__ = endpoint.__doc__
+    return guarded
+
+
+class GuardedRoute(Route):
+    def __init__(self, path: str, endpoint: Endpoint, *, access: Access,
+                 methods: Sequence[str] = ("GET",), name: str | None = None,
+                 check_csrf: bool = True) -> None:
+        self.access = access
+        self.check_csrf = check_csrf
+        super().__init__(path, _guard(endpoint, access, check_csrf), methods=list(methods),
+                         name=name or endpoint.__name__)
+
+
+class GuardedWebSocketRoute(WebSocketRoute):
+    """The websocket endpoint authenticates itself (join link or session); this records the rule."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], *, access: Access,
+                 name: str | None = None) -> None:
+        self.access = access
+        super().__init__(path, endpoint, name=name)
+
+
+class GuardedMount(Mount):
+    def __init__(self, path: str, app: Any, *, access: Access, name: str | None = None) -> None:
+        if access is not Access.PUBLIC:
+            raise ValueError("only public mounts (static files) are supported")
+        self.access = access
+        super().__init__(path, app=app, name=name)
+
+
+def route(path: str, endpoint: Endpoint, access: Access, methods: Sequence[str] = ("GET",),
+          **kwargs: Any) -> GuardedRoute:
+    return GuardedRoute(path, endpoint, access=access, methods=methods, **kwargs)
+
+
+def undecided_routes(routes: Sequence[BaseRoute]) -> list[str]:
+    """Paths of routes that carry no access decision: `create_app` refuses to build with any."""
+    return [getattr(r, "path", repr(r)) for r in routes
+            if not isinstance(getattr(r, "access", None), Access)]
