@@ -28,16 +28,27 @@ def record(
     return event
 
 
-def record_system(session: Session, actor_kind: str, action: str, patient_id: int | None,
-                  detail: str = "") -> AuditEvent:
+def record_system(
+    session: Session, actor_kind: str, action: str, patient_id: int | None, detail: str = ""
+) -> AuditEvent:
     """For work no person did in a request: the CLI, the scheduler, the demo seeder."""
-    event = AuditEvent(actor_kind=actor_kind, actor_id=None, action=action,
-                       patient_id=patient_id, outcome="ok", detail=detail[:500])
+    event = AuditEvent(
+        actor_kind=actor_kind,
+        actor_id=None,
+        action=action,
+        patient_id=patient_id,
+        outcome="ok",
+        detail=detail[:500],
+    )
     session.add(event)
     return event
 
 
 def events_for_patient(session: Session, patient_id: int, limit: int = 100) -> list[AuditEvent]:
-    query = (select(AuditEvent).where(AuditEvent.patient_id == patient_id)
-             .order_by(col(AuditEvent.id).desc()).limit(limit))
+    query = (
+        select(AuditEvent)
+        .where(AuditEvent.patient_id == patient_id)
+        .order_by(col(AuditEvent.id).desc())
+        .limit(limit)
+    )
     return list(session.exec(query))

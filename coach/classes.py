@@ -36,8 +36,16 @@ def _int_in(data: Mapping[str, Any], key: str, default: int, low: int, high: int
 def parse_class_input(data: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(data, Mapping):
         raise ClassInputError("body", "must be a JSON object")
-    allowed = {"title", "description", "time_zone", "first_start_local", "duration_minutes",
-               "rrule", "capacity", "auto_admit"}
+    allowed = {
+        "title",
+        "description",
+        "time_zone",
+        "first_start_local",
+        "duration_minutes",
+        "rrule",
+        "capacity",
+        "auto_admit",
+    }
     unknown = sorted(set(data) - allowed)
     if unknown:
         raise ClassInputError(unknown[0], "unknown field")
@@ -56,8 +64,9 @@ def parse_class_input(data: Mapping[str, Any]) -> dict[str, Any]:
     except ValueError:
         start = None
     if start is None or start.tzinfo is not None:
-        raise ClassInputError("first_start_local",
-                              "must be a local date and time like 2026-12-01T10:00 (no offset)")
+        raise ClassInputError(
+            "first_start_local", "must be a local date and time like 2026-12-01T10:00 (no offset)"
+        )
     rule = data.get("rrule")
     if rule is not None:
         if not isinstance(rule, str) or len(rule) > 500:
@@ -70,8 +79,12 @@ def parse_class_input(data: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(auto_admit, bool):
         raise ClassInputError("auto_admit", "must be true or false")
     return {
-        "title": title.strip(), "description": description, "time_zone": zone,
-        "first_start_local": start, "rrule": rule, "auto_admit": auto_admit,
+        "title": title.strip(),
+        "description": description,
+        "time_zone": zone,
+        "first_start_local": start,
+        "rrule": rule,
+        "auto_admit": auto_admit,
         "duration_minutes": _int_in(data, "duration_minutes", 45, 5, 480),
         "capacity": _int_in(data, "capacity", 12, 1, 100),
     }
@@ -93,8 +106,9 @@ def occurrence_starts(series: ClassSeries, until: datetime) -> list[datetime]:
     return [start.replace(tzinfo=zone).astimezone(ZoneInfo("UTC")) for start in locals_]
 
 
-def create_series(session: Session, coach_id: int, values: Mapping[str, Any],
-                  now: datetime | None = None) -> ClassSeries:
+def create_series(
+    session: Session, coach_id: int, values: Mapping[str, Any], now: datetime | None = None
+) -> ClassSeries:
     series = ClassSeries(coach_id=coach_id, **values)
     session.add(series)
     session.flush()
@@ -104,40 +118,62 @@ def create_series(session: Session, coach_id: int, values: Mapping[str, Any],
 
 def extend_occurrences(session: Session, series: ClassSeries, until: datetime) -> None:
     assert series.id is not None
-    existing = set(session.exec(
-        select(ClassOccurrence.original_start).where(ClassOccurrence.series_id == series.id)))
+    existing = set(
+        session.exec(
+            select(ClassOccurrence.original_start).where(ClassOccurrence.series_id == series.id)
+        )
+    )
     length = timedelta(minutes=series.duration_minutes)
     for start in occurrence_starts(series, until):
         if start not in existing:
-            session.add(ClassOccurrence(series_id=series.id, original_start=start,
-                                        starts_at=start, ends_at=start + length))
+            session.add(
+                ClassOccurrence(
+                    series_id=series.id,
+                    original_start=start,
+                    starts_at=start,
+                    ends_at=start + length,
+                )
+            )
     session.flush()
 
 
-def occurrences(session: Session, series_id: int, after: datetime,
-                limit: int = 20) -> list[ClassOccurrence]:
-    query = (select(ClassOccurrence)
-             .where(ClassOccurrence.series_id == series_id, ClassOccurrence.ends_at > after)
-             .order_by(col(ClassOccurrence.starts_at)).limit(limit))
+def occurrences(
+    session: Session, series_id: int, after: datetime, limit: int = 20
+) -> list[ClassOccurrence]:
+    query = (
+        select(ClassOccurrence)
+        .where(ClassOccurrence.series_id == series_id, ClassOccurrence.ends_at > after)
+        .order_by(col(ClassOccurrence.starts_at))
+        .limit(limit)
+    )
     return list(session.exec(query))
 
 
-def upcoming_for_series(session: Session, series_ids: list[int], after: datetime,
-                        limit: int = 20) -> list[tuple[ClassOccurrence, ClassSeries]]:
+def upcoming_for_series(
+    session: Session, series_ids: list[int], after: datetime, limit: int = 20
+) -> list[tuple[ClassOccurrence, ClassSeries]]:
     if not series_ids:
         return []
-    query = (select(ClassOccurrence, ClassSeries)
-             .join(ClassSeries, ClassSeries.id == ClassOccurrence.series_id)  # type: ignore[arg-type]
-             .where(col(ClassOccurrence.series_id).in_(series_ids),
-                    ClassOccurrence.ends_at > after,
-                    ClassOccurrence.status == "scheduled")
-             .order_by(col(ClassOccurrence.starts_at)).limit(limit))
+    query = (
+        select(ClassOccurrence, ClassSeries)
+        .join(ClassSeries, ClassSeries.id == ClassOccurrence.series_id)  # type: ignore[arg-type]
+        .where(
+            col(ClassOccurrence.series_id).in_(series_ids),
+            ClassOccurrence.ends_at > after,
+            ClassOccurrence.status == "scheduled",
+        )
+        .order_by(col(ClassOccurrence.starts_at))
+        .limit(limit)
+    )
     return [(o, s) for o, s in session.exec(query)]
 
 
 def enroll(session: Session, series: ClassSeries, patient: Patient) -> Enrollment:
-    existing = session.exec(select(Enrollment).where(
-        Enrollment.series_id == series.id, Enrollment.patient_id == patient.id)).first()
+    existing = session.exec(
+        select(Enrollment).where(
+            Enrollment.series_id == series.id, Enrollment.patient_id == patient.id
+        )
+    ).first()
     if existing is not None:
         return existing
     count = len(session.exec(select(Enrollment.id).where(Enrollment.series_id == series.id)).all())
@@ -151,8 +187,11 @@ def enroll(session: Session, series: ClassSeries, patient: Patient) -> Enrollmen
 
 
 def unenroll(session: Session, series_id: int, patient_id: int) -> bool:
-    enrollment = session.exec(select(Enrollment).where(
-        Enrollment.series_id == series_id, Enrollment.patient_id == patient_id)).first()
+    enrollment = session.exec(
+        select(Enrollment).where(
+            Enrollment.series_id == series_id, Enrollment.patient_id == patient_id
+        )
+    ).first()
     if enrollment is None:
         return False
     session.delete(enrollment)
@@ -160,11 +199,16 @@ def unenroll(session: Session, series_id: int, patient_id: int) -> bool:
 
 
 def enrolled_patients(session: Session, series_id: int) -> list[Patient]:
-    query = (select(Patient).join(Enrollment, Enrollment.patient_id == Patient.id)  # type: ignore[arg-type]
-             .where(Enrollment.series_id == series_id).order_by(Patient.name))
+    query = (
+        select(Patient)
+        .join(Enrollment, Enrollment.patient_id == Patient.id)  # type: ignore[arg-type]
+        .where(Enrollment.series_id == series_id)
+        .order_by(Patient.name)
+    )
     return list(session.exec(query))
 
 
 def patient_series_ids(session: Session, patient_id: int) -> list[int]:
-    return list(session.exec(
-        select(Enrollment.series_id).where(Enrollment.patient_id == patient_id)))
+    return list(
+        session.exec(select(Enrollment.series_id).where(Enrollment.patient_id == patient_id))
+    )

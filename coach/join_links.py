@@ -29,11 +29,22 @@ def _serializer(secret_key: str) -> URLSafeSerializer:
     return URLSafeSerializer(secret_key, salt=_SALT)
 
 
-def issue(session: Session, secret_key: str, patient_id: int, created_by: int | None,
-          valid_for: timedelta, now: datetime | None = None) -> tuple[JoinLink, str]:
+def issue(
+    session: Session,
+    secret_key: str,
+    patient_id: int,
+    created_by: int | None,
+    valid_for: timedelta,
+    now: datetime | None = None,
+) -> tuple[JoinLink, str]:
     now = now or utcnow()
-    link = JoinLink(patient_id=patient_id, nonce=secrets.token_urlsafe(24), created_by=created_by,
-                    created_at=now, expires_at=now + valid_for)
+    link = JoinLink(
+        patient_id=patient_id,
+        nonce=secrets.token_urlsafe(24),
+        created_by=created_by,
+        created_at=now,
+        expires_at=now + valid_for,
+    )
     session.add(link)
     session.flush()
     token = _serializer(secret_key).dumps([link.id, link.nonce])

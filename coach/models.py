@@ -99,7 +99,8 @@ class Prescription(SQLModel, table=True):
     status: str = Field(max_length=16)  # draft, approved, superseded
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     profile_snapshot: dict[str, Any] = Field(
-        default_factory=dict, sa_column=Column(JSON, nullable=False))
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
     created_at: datetime = _created()
     created_by: int | None = Field(default=None, foreign_key="staff_user.id")
     approved_at: datetime | None = _when(nullable=True)
@@ -179,7 +180,8 @@ class AuditEvent(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True))
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True)
+    )
     actor_kind: str = Field(max_length=16)  # staff, patient, system, cli, anonymous
     actor_id: int | None = None
     action: str = Field(max_length=64)

@@ -60,7 +60,9 @@ def normalize_phone(raw: str) -> str:
     try:
         number = phonenumbers.parse(raw, None)
     except phonenumbers.NumberParseException as exc:
-        raise PatientInputError("phone", f"not a phone number in E.164 form (+15555550101): {raw!r}") from exc
+        raise PatientInputError(
+            "phone", f"not a phone number in E.164 form (+15555550101): {raw!r}"
+        ) from exc
     if not phonenumbers.is_possible_number(number):
         raise PatientInputError("phone", f"not a possible phone number: {raw!r}")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

@@ -81,8 +81,13 @@ def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
 
 
 def make_settings(database_url: str, var_dir: Path, **overrides: object) -> Settings:
-    return Settings(env="dev", var_dir=var_dir, database_url=database_url,
-                    secret_key=TEST_SECRET, public_base_url="http://testserver").replace(**overrides)
+    return Settings(
+        env="dev",
+        var_dir=var_dir,
+        database_url=database_url,
+        secret_key=TEST_SECRET,
+        public_base_url="http://testserver",
+    ).replace(**overrides)
 
 
 @pytest.fixture

@@ -14,8 +14,13 @@ LANGS = ("en", "es")
 
 
 def staff(session: Session, email: str, role: str, name: str | None = None) -> StaffUser:
-    user = StaffUser(email=email, name=name or email.split("@")[0].title(), role=role,
-                     password_hash=FAST_HASHER.hash(PASSWORD), time_zone="Europe/Madrid")
+    user = StaffUser(
+        email=email,
+        name=name or email.split("@")[0].title(),
+        role=role,
+        password_hash=FAST_HASHER.hash(PASSWORD),
+        time_zone="Europe/Madrid",
+    )
     session.add(user)
     session.flush()
     return user
@@ -23,21 +28,36 @@ def staff(session: Session, email: str, role: str, name: str | None = None) -> S
 
 def patient(session: Session, coach_id: int, name: str, phone: str, **extra: object) -> int:
     values = patients.parse_patient_input(
-        {"name": name, "phone": phone, "time_zone": "Europe/Madrid", **extra}, LANGS)
+        {"name": name, "phone": phone, "time_zone": "Europe/Madrid", **extra}, LANGS
+    )
     created = patients.create_patient(session, coach_id, values)
     assert created.id is not None
     return created.id
 
 
-def weekly_class(session: Session, coach_id: int, title: str,
-                 start: datetime | None = None) -> tuple[int, int]:
+def weekly_class(
+    session: Session, coach_id: int, title: str, start: datetime | None = None
+) -> tuple[int, int]:
     start = start or (utcnow() + timedelta(hours=2))
-    series = classes.create_series(session, coach_id, {
-        "title": title, "description": "", "time_zone": "UTC",
-        "first_start_local": start.replace(tzinfo=None, microsecond=0), "duration_minutes": 45,
-        "rrule": "FREQ=WEEKLY", "capacity": 10, "auto_admit": False})
-    first = session.exec(select(ClassOccurrence).where(
-        ClassOccurrence.series_id == series.id).order_by(ClassOccurrence.starts_at)).first()
+    series = classes.create_series(
+        session,
+        coach_id,
+        {
+            "title": title,
+            "description": "",
+            "time_zone": "UTC",
+            "first_start_local": start.replace(tzinfo=None, microsecond=0),
+            "duration_minutes": 45,
+            "rrule": "FREQ=WEEKLY",
+            "capacity": 10,
+            "auto_admit": False,
+        },
+    )
+    first = session.exec(
+        select(ClassOccurrence)
+        .where(ClassOccurrence.series_id == series.id)
+        .order_by(ClassOccurrence.starts_at)
+    ).first()
     assert series.id is not None and first is not None and first.id is not None
     return series.id, first.id
 
@@ -51,10 +71,12 @@ def enroll(session: Session, series_id: int, patient_id: int) -> None:
     classes.enroll(session, series, member)
 
 
-def join_token(session: Session, patient_id: int, hours: float = 24,
-               now: datetime | None = None) -> str:
-    return join_links.issue(session, TEST_SECRET, patient_id, None, timedelta(hours=hours),
-                            now=now)[1]
+def join_token(
+    session: Session, patient_id: int, hours: float = 24, now: datetime | None = None
+) -> str:
+    return join_links.issue(
+        session, TEST_SECRET, patient_id, None, timedelta(hours=hours), now=now
+    )[1]
 
 
 def build_world(session: Session) -> World:
@@ -68,5 +90,6 @@ def build_world(session: Session) -> World:
     class_b, occ_b = weekly_class(session, coach_b.id, "Beta Class")
     enroll(session, class_a, patient_a)
     enroll(session, class_b, patient_b)
-    return World(admin.id, coach_a.id, coach_b.id, patient_a, patient_b, class_a, class_b,
-                 occ_a, occ_b)
+    return World(
+        admin.id, coach_a.id, coach_b.id, patient_a, patient_b, class_a, class_b, occ_a, occ_b
+    )

@@ -15,10 +15,10 @@ from starlette.staticfiles import StaticFiles
 from coach.access import NotVisible
 from coach.classes import ClassInputError
 from coach.database import Database
+from coach.errors import ProfileError
 from coach.join_links import JoinLinkInvalid
 from coach.patient_import import ImportFailed
 from coach.patients import DuplicatePhone, PatientInputError
-from coach.errors import ProfileError
 from web import health
 from web.api import classes as api_classes
 from web.api import me as api_me
@@ -46,16 +46,20 @@ def build_routes() -> list[BaseRoute]:
         *api_patients.ROUTES,
         *api_classes.ROUTES,
         *api_me.ROUTES,
-        GuardedMount("/static", StaticFiles(directory=HERE / "static"), access=Access.PUBLIC,
-                     name="static"),
+        GuardedMount(
+            "/static", StaticFiles(directory=HERE / "static"), access=Access.PUBLIC, name="static"
+        ),
     ]
 
 
 def create_app(settings: Settings) -> Starlette:
     catalogues = Catalogues()
-    ctx = AppContext(settings=settings, db=Database(settings.database_url),
-                     templates=make_templates(str(HERE / "templates"), catalogues),
-                     catalogues=catalogues)
+    ctx = AppContext(
+        settings=settings,
+        db=Database(settings.database_url),
+        templates=make_templates(str(HERE / "templates"), catalogues),
+        catalogues=catalogues,
+    )
     routes = build_routes()
     undecided = undecided_routes(routes)
     if undecided:
@@ -75,9 +79,17 @@ def create_app(settings: Settings) -> Starlette:
                 ctx.redis = None
             ctx.db.dispose()
 
-    handled: list[type[Exception]] = [HTTPError, HTTPException, NotVisible, PatientInputError,
-                                      ClassInputError, DuplicatePhone, JoinLinkInvalid,
-                                      ImportFailed, ProfileError]
+    handled: list[type[Exception]] = [
+        HTTPError,
+        HTTPException,
+        NotVisible,
+        PatientInputError,
+        ClassInputError,
+        DuplicatePhone,
+        JoinLinkInvalid,
+        ImportFailed,
+        ProfileError,
+    ]
     app = Starlette(
         routes=routes,
         middleware=[

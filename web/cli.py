@@ -1,4 +1,4 @@
-"""The `telecoach` command: serve, migrate, manage users and tokens, import patients, seed a demo."""
+"""The `telecoach` command: serve, migrate, users and tokens, patient import, demo data."""
 
 from __future__ import annotations
 
@@ -56,8 +56,14 @@ def serve(host: str, port: int, demo: bool) -> None:
     if demo:
         _seed_demo(settings)
     click.echo(f"Telecoach on http://{host}:{port} (public URL {settings.public_base_url})")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info",
-                proxy_headers=True, forwarded_allow_ips="127.0.0.1")
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level="info",
+        proxy_headers=True,
+        forwarded_allow_ips="127.0.0.1",
+    )
 
 
 @main.group()
@@ -89,10 +95,14 @@ def _database() -> tuple[Settings, Database]:
 @click.option("--role", required=True, type=click.Choice(["coach", "admin"]))
 @click.option("--name", default=None, help="Display name (default: the email's local part).")
 @click.option("--time-zone", default="UTC", show_default=True)
-@click.option("--password-stdin", is_flag=True, help="Read the password from standard input; "
-              "otherwise one is generated and printed once.")
-def create_user(email: str, role: str, name: str | None, time_zone: str,
-                password_stdin: bool) -> None:
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from standard input; otherwise one is generated and printed once.",
+)
+def create_user(
+    email: str, role: str, name: str | None, time_zone: str, password_stdin: bool
+) -> None:
     """Create a staff user (coach or admin)."""
     from coach.patients import valid_time_zone
 
@@ -112,8 +122,15 @@ def create_user(email: str, role: str, name: str | None, time_zone: str,
     def work(session):  # type: ignore[no-untyped-def]
         if session.exec(select(StaffUser).where(StaffUser.email == email)).first():
             raise click.UsageError(f"a user with email {email} already exists")
-        session.add(StaffUser(email=email, name=name or email.split("@")[0], role=role,
-                              password_hash=password_hash, time_zone=time_zone))
+        session.add(
+            StaffUser(
+                email=email,
+                name=name or email.split("@")[0],
+                role=role,
+                password_hash=password_hash,
+                time_zone=time_zone,
+            )
+        )
 
     database.run_sync(work)
     click.echo(f"created {role} {email}")
@@ -169,8 +186,7 @@ def _seed_demo(settings: Settings) -> None:
 
     database = Database(settings.database_url)
     try:
-        result = database.run_sync(seed, Passwords(), settings.secret_key,
-                                   settings.public_base_url)
+        result = database.run_sync(seed, Passwords(), settings.secret_key, settings.public_base_url)
     finally:
         database.dispose()
     if not result.created:

@@ -131,5 +131,11 @@ async def _audit_denied(request: Request, exc: NotVisible) -> None:
     if principal is None:
         return
     ctx = request.app.state.ctx
-    await ctx.db.run(record, principal.actor, f"{exc.kind}.access", exc.patient_id, "denied",
-                     f"{request.method} {request.url.path}")
+    await ctx.db.run(
+        record,
+        principal.actor,
+        f"{exc.kind}.access",
+        exc.patient_id,
+        "denied",
+        f"{request.method} {request.url.path}",
+    )

@@ -1,4 +1,4 @@
-"""Message catalogues: one TOML file per language under `web/locales/`; adding one adds a language."""
+"""Message catalogues: a TOML file per language in `web/locales/`; a new file adds a language."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ DEFAULT_LANGUAGE = "en"
 
 
 class Translator:
-    def __init__(self, language: str, messages: Mapping[str, str],
-                 fallback: Mapping[str, str]) -> None:
+    def __init__(
+        self, language: str, messages: Mapping[str, str], fallback: Mapping[str, str]
+    ) -> None:
         self.language = language
         self._messages = messages
         self._fallback = fallback

@@ -7,8 +7,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from web.errors import PayloadTooLarge
 
-_CSP = ("default-src 'self'; img-src 'self' data:; media-src 'self' blob:; "
-        "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+_CSP = (
+    "default-src 'self'; img-src 'self' data:; media-src 'self' blob:; "
+    "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
 
 
 class BodyLimitMiddleware:
@@ -46,12 +48,22 @@ class BodyLimitMiddleware:
 
 
 async def _too_large(send: Send, max_bytes: int) -> None:
-    body = (b'{"error":{"code":"payload_too_large","message":"request body over '
-            + str(max_bytes).encode() + b' bytes"}}')
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/json"),
-                            (b"content-length", str(len(body)).encode()),
-                            (b"connection", b"close")]})
+    body = (
+        b'{"error":{"code":"payload_too_large","message":"request body over '
+        + str(max_bytes).encode()
+        + b' bytes"}}'
+    )
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -74,8 +86,9 @@ class SecurityHeadersMiddleware:
                 # Join links carry a token in the path: never leak it through Referer.
                 headers.setdefault("Referrer-Policy", "no-referrer")
                 headers.setdefault("Content-Security-Policy", _CSP)
-                headers.setdefault("Permissions-Policy",
-                                   "camera=(self), microphone=(self), bluetooth=(self)")
+                headers.setdefault(
+                    "Permissions-Policy", "camera=(self), microphone=(self), bluetooth=(self)"
+                )
                 if not static:
                     headers.setdefault("Cache-Control", "no-store")
                 if self.hsts:

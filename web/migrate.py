@@ -1,4 +1,4 @@
-"""Alembic, driven from code: `telecoach db upgrade` and the embedded default's start both call this."""
+"""Alembic, driven from code: `telecoach db upgrade` and the embedded start both call this."""
 
 from __future__ import annotations
 

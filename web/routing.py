@@ -72,20 +72,32 @@ def _guard(endpoint: Endpoint, access: Access, check_csrf: bool) -> Endpoint:
 
 
 class GuardedRoute(Route):
-    def __init__(self, path: str, endpoint: Endpoint, *, access: Access,
-                 methods: Sequence[str] = ("GET",), name: str | None = None,
-                 check_csrf: bool = True) -> None:
+    def __init__(
+        self,
+        path: str,
+        endpoint: Endpoint,
+        *,
+        access: Access,
+        methods: Sequence[str] = ("GET",),
+        name: str | None = None,
+        check_csrf: bool = True,
+    ) -> None:
         self.access = access
         self.check_csrf = check_csrf
-        super().__init__(path, _guard(endpoint, access, check_csrf), methods=list(methods),
-                         name=name or endpoint.__name__)
+        super().__init__(
+            path,
+            _guard(endpoint, access, check_csrf),
+            methods=list(methods),
+            name=name or endpoint.__name__,
+        )
 
 
 class GuardedWebSocketRoute(WebSocketRoute):
     """The websocket endpoint authenticates itself (join link or session); this records the rule."""
 
-    def __init__(self, path: str, endpoint: Callable[..., Any], *, access: Access,
-                 name: str | None = None) -> None:
+    def __init__(
+        self, path: str, endpoint: Callable[..., Any], *, access: Access, name: str | None = None
+    ) -> None:
         self.access = access
         super().__init__(path, endpoint, name=name)
 
@@ -98,12 +110,16 @@ class GuardedMount(Mount):
         super().__init__(path, app=app, name=name)
 
 
-def route(path: str, endpoint: Endpoint, access: Access, methods: Sequence[str] = ("GET",),
-          **kwargs: Any) -> GuardedRoute:
+def route(
+    path: str, endpoint: Endpoint, access: Access, methods: Sequence[str] = ("GET",), **kwargs: Any
+) -> GuardedRoute:
     return GuardedRoute(path, endpoint, access=access, methods=methods, **kwargs)
 
 
 def undecided_routes(routes: Sequence[BaseRoute]) -> list[str]:
     """Paths of routes that carry no access decision: `create_app` refuses to build with any."""
-    return [getattr(r, "path", repr(r)) for r in routes
-            if not isinstance(getattr(r, "access", None), Access)]
+    return [
+        getattr(r, "path", repr(r))
+        for r in routes
+        if not isinstance(getattr(r, "access", None), Access)
+    ]

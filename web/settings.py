@@ -50,36 +50,88 @@ def _env_mode(raw: str) -> str:
 
 
 SETTINGS: tuple[SettingSpec, ...] = (
-    SettingSpec("env", "TELECOACH_ENV", "dev",
-                "`dev` (embedded defaults, demo pages) or `production` (refuses unsafe settings).",
-                _env_mode),
-    SettingSpec("var_dir", "TELECOACH_VAR_DIR", "./var",
-                "Folder for the SQLite file, the generated secret key and the local SMS outbox."),
-    SettingSpec("database_url", "DATABASE_URL", None,
-                "SQLAlchemy URL. Default: `sqlite:///<var_dir>/telecoach.db`. PostgreSQL: "
-                "`postgresql://user:pass@host/db`."),
-    SettingSpec("redis_url", "REDIS_URL", None,
-                "Redis URL for the live bus, rate limits and workers. Default: none (in-process)."),
-    SettingSpec("secret_key", "SECRET_KEY", None,
-                "Signs join links and pre-login CSRF cookies. Dev: generated into "
-                "`<var_dir>/secret_key`. Required in production (32+ characters)."),
-    SettingSpec("public_base_url", "PUBLIC_BASE_URL", "http://127.0.0.1:8000",
-                "The URL patients and Twilio reach; join links are built from it. Must be https "
-                "in production."),
-    SettingSpec("session_idle_minutes", "SESSION_IDLE_MINUTES", "30",
-                "A staff or patient session ends after this many idle minutes.", _positive_int),
-    SettingSpec("join_link_hours", "JOIN_LINK_HOURS", "168",
-                "How long a patient's join link stays valid.", _positive_int),
-    SettingSpec("login_max_failures_account", "LOGIN_MAX_FAILURES_ACCOUNT", "5",
-                "Failed logins for one account within the window before it is throttled.",
-                _positive_int),
-    SettingSpec("login_max_failures_ip", "LOGIN_MAX_FAILURES_IP", "20",
-                "Failed logins from one address within the window before it is throttled.",
-                _positive_int),
-    SettingSpec("login_window_minutes", "LOGIN_WINDOW_MINUTES", "15",
-                "The login throttling window.", _positive_int),
-    SettingSpec("max_body_bytes", "MAX_BODY_BYTES", "1048576",
-                "Largest request body accepted; larger ones get 413.", _positive_int),
+    SettingSpec(
+        "env",
+        "TELECOACH_ENV",
+        "dev",
+        "`dev` (embedded defaults, demo pages) or `production` (refuses unsafe settings).",
+        _env_mode,
+    ),
+    SettingSpec(
+        "var_dir",
+        "TELECOACH_VAR_DIR",
+        "./var",
+        "Folder for the SQLite file, the generated secret key and the local SMS outbox.",
+    ),
+    SettingSpec(
+        "database_url",
+        "DATABASE_URL",
+        None,
+        "SQLAlchemy URL. Default: `sqlite:///<var_dir>/telecoach.db`. PostgreSQL: "
+        "`postgresql://user:pass@host/db`.",
+    ),
+    SettingSpec(
+        "redis_url",
+        "REDIS_URL",
+        None,
+        "Redis URL for the live bus, rate limits and workers. Default: none (in-process).",
+    ),
+    SettingSpec(
+        "secret_key",
+        "SECRET_KEY",
+        None,
+        "Signs join links and pre-login CSRF cookies. Dev: generated into "
+        "`<var_dir>/secret_key`. Required in production (32+ characters).",
+    ),
+    SettingSpec(
+        "public_base_url",
+        "PUBLIC_BASE_URL",
+        "http://127.0.0.1:8000",
+        "The URL patients and Twilio reach; join links are built from it. Must be https "
+        "in production.",
+    ),
+    SettingSpec(
+        "session_idle_minutes",
+        "SESSION_IDLE_MINUTES",
+        "30",
+        "A staff or patient session ends after this many idle minutes.",
+        _positive_int,
+    ),
+    SettingSpec(
+        "join_link_hours",
+        "JOIN_LINK_HOURS",
+        "168",
+        "How long a patient's join link stays valid.",
+        _positive_int,
+    ),
+    SettingSpec(
+        "login_max_failures_account",
+        "LOGIN_MAX_FAILURES_ACCOUNT",
+        "5",
+        "Failed logins for one account within the window before it is throttled.",
+        _positive_int,
+    ),
+    SettingSpec(
+        "login_max_failures_ip",
+        "LOGIN_MAX_FAILURES_IP",
+        "20",
+        "Failed logins from one address within the window before it is throttled.",
+        _positive_int,
+    ),
+    SettingSpec(
+        "login_window_minutes",
+        "LOGIN_WINDOW_MINUTES",
+        "15",
+        "The login throttling window.",
+        _positive_int,
+    ),
+    SettingSpec(
+        "max_body_bytes",
+        "MAX_BODY_BYTES",
+        "1048576",
+        "Largest request body accepted; larger ones get 413.",
+        _positive_int,
+    ),
 )
 
 
@@ -111,7 +163,7 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        """Read every setting; in dev, fill the embedded defaults; in production, refuse unsafe ones."""
+        """Read every setting; dev fills the embedded defaults, production refuses unsafe ones."""
         environ = os.environ if environ is None else environ
         values: dict[str, Any] = {}
         problems: list[str] = []

@@ -13,39 +13,57 @@ def local_text(when: datetime, zone: str) -> str:
     return when.astimezone(ZoneInfo(zone)).strftime("%a %d %b %Y, %H:%M %Z")
 
 
-def occurrence_view(occurrence: ClassOccurrence, series: ClassSeries, zone: str,
-                    enrolled: int | None = None) -> dict[str, Any]:
+def occurrence_view(
+    occurrence: ClassOccurrence, series: ClassSeries, zone: str, enrolled: int | None = None
+) -> dict[str, Any]:
     return {
-        "id": occurrence.id, "class_id": series.id, "title": series.title,
+        "id": occurrence.id,
+        "class_id": series.id,
+        "title": series.title,
         "starts_at_iso": occurrence.starts_at.isoformat(),
         "starts_local": local_text(occurrence.starts_at, zone),
-        "minutes": series.duration_minutes, "status": occurrence.status, "enrolled": enrolled,
+        "minutes": series.duration_minutes,
+        "status": occurrence.status,
+        "enrolled": enrolled,
     }
 
 
 def patient_json(patient: Patient) -> dict[str, Any]:
     return {
-        "id": patient.id, "coach_id": patient.coach_id, "name": patient.name,
-        "phone": patient.phone, "email": patient.email, "time_zone": patient.time_zone,
-        "language": patient.language, "sms_only": patient.sms_only,
-        "sms_consent": patient.sms_consent, "created_at": patient.created_at.isoformat(),
+        "id": patient.id,
+        "coach_id": patient.coach_id,
+        "name": patient.name,
+        "phone": patient.phone,
+        "email": patient.email,
+        "time_zone": patient.time_zone,
+        "language": patient.language,
+        "sms_only": patient.sms_only,
+        "sms_consent": patient.sms_consent,
+        "created_at": patient.created_at.isoformat(),
     }
 
 
 def series_json(series: ClassSeries) -> dict[str, Any]:
     return {
-        "id": series.id, "coach_id": series.coach_id, "title": series.title,
-        "description": series.description, "time_zone": series.time_zone,
+        "id": series.id,
+        "coach_id": series.coach_id,
+        "title": series.title,
+        "description": series.description,
+        "time_zone": series.time_zone,
         "first_start_local": series.first_start_local.isoformat(),
-        "duration_minutes": series.duration_minutes, "rrule": series.rrule,
-        "capacity": series.capacity, "auto_admit": series.auto_admit,
+        "duration_minutes": series.duration_minutes,
+        "rrule": series.rrule,
+        "capacity": series.capacity,
+        "auto_admit": series.auto_admit,
         "cancelled": series.cancelled_at is not None,
     }
 
 
 def occurrence_json(occurrence: ClassOccurrence) -> dict[str, Any]:
     return {
-        "id": occurrence.id, "class_id": occurrence.series_id,
-        "starts_at": occurrence.starts_at.isoformat(), "ends_at": occurrence.ends_at.isoformat(),
+        "id": occurrence.id,
+        "class_id": occurrence.series_id,
+        "starts_at": occurrence.starts_at.isoformat(),
+        "ends_at": occurrence.ends_at.isoformat(),
         "status": occurrence.status,
     }

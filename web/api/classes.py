@@ -45,11 +45,16 @@ async def get_class(request: Request) -> Response:
         series = access.get_class(session, principal.actor, class_id)
         enrolled = classes.enrolled_patients(session, class_id)
         for patient in enrolled:
-            record(session, principal.actor, "enrollment.read", patient.id, detail=f"class {class_id}")
-        return {**series_json(series),
-                "occurrences": [occurrence_json(o)
-                                for o in classes.occurrences(session, class_id, utcnow())],
-                "enrolled": [{"patient_id": p.id, "name": p.name} for p in enrolled]}
+            record(
+                session, principal.actor, "enrollment.read", patient.id, detail=f"class {class_id}"
+            )
+        return {
+            **series_json(series),
+            "occurrences": [
+                occurrence_json(o) for o in classes.occurrences(session, class_id, utcnow())
+            ],
+            "enrolled": [{"patient_id": p.id, "name": p.name} for p in enrolled],
+        }
 
     return JSONResponse(await ctx_of(request).db.run(load))
 
@@ -66,7 +71,9 @@ async def enroll(request: Request) -> Response:
         series = access.get_class(session, principal.actor, class_id)
         patient = access.get_patient(session, principal.actor, patient_id)
         enrollment = classes.enroll(session, series, patient)
-        record(session, principal.actor, "enrollment.create", patient_id, detail=f"class {class_id}")
+        record(
+            session, principal.actor, "enrollment.create", patient_id, detail=f"class {class_id}"
+        )
         return {"class_id": class_id, "patient_id": patient_id, "id": enrollment.id}
 
     return JSONResponse(await ctx_of(request).db.run(work), status_code=201)
@@ -82,7 +89,9 @@ async def unenroll(request: Request) -> Response:
         access.get_patient(session, principal.actor, patient_id)
         if not classes.unenroll(session, class_id, patient_id):
             raise NotFound("that patient is not enrolled in this class")
-        record(session, principal.actor, "enrollment.delete", patient_id, detail=f"class {class_id}")
+        record(
+            session, principal.actor, "enrollment.delete", patient_id, detail=f"class {class_id}"
+        )
 
     await ctx_of(request).db.run(work)
     return Response(status_code=204)

@@ -23,8 +23,13 @@ async def me(request: Request) -> Response:
         patient = session.get(Patient, principal.actor.patient_id)
         assert patient is not None
         record(session, principal.actor, "patient.read", patient.id)
-        return {"id": patient.id, "name": patient.name, "language": patient.language,
-                "time_zone": patient.time_zone, "sms_only": patient.sms_only}
+        return {
+            "id": patient.id,
+            "name": patient.name,
+            "language": patient.language,
+            "time_zone": patient.time_zone,
+            "sms_only": patient.sms_only,
+        }
 
     return JSONResponse(await ctx_of(request).db.run(load))
 
@@ -32,9 +37,14 @@ async def me(request: Request) -> Response:
 async def my_classes(request: Request) -> Response:
     principal: Principal = request.state.principal
     upcoming = await ctx_of(request).db.run(upcoming_for_patient, principal)
-    return JSONResponse({"occurrences": [
-        {k: o[k] for k in ("id", "class_id", "title", "starts_at_iso", "minutes")}
-        for o in upcoming]})
+    return JSONResponse(
+        {
+            "occurrences": [
+                {k: o[k] for k in ("id", "class_id", "title", "starts_at_iso", "minutes")}
+                for o in upcoming
+            ]
+        }
+    )
 
 
 ROUTES = [

@@ -68,8 +68,13 @@ async def update_patient(request: Request) -> Response:
         patient = access.get_patient(session, principal.actor, patient_id)
         values = patients.parse_patient_input(body, ctx.catalogues.languages, partial=True)
         patients.update_patient(session, patient, values)
-        record(session, principal.actor, "patient.update", patient_id,
-               detail="fields: " + ",".join(sorted(values)))
+        record(
+            session,
+            principal.actor,
+            "patient.update",
+            patient_id,
+            detail="fields: " + ",".join(sorted(values)),
+        )
         return patient_json(patient)
 
     return JSONResponse(await ctx.db.run(work))
@@ -83,9 +88,13 @@ async def get_profile(request: Request) -> Response:
         access.get_patient(session, principal.actor, patient_id)
         record(session, principal.actor, "profile.read", patient_id)
         row = session.exec(
-            select(ClinicalProfile).where(ClinicalProfile.patient_id == patient_id)).first()
-        return {"patient_id": patient_id, "profile": row.data if row else None,
-                "updated_at": row.updated_at.isoformat() if row else None}
+            select(ClinicalProfile).where(ClinicalProfile.patient_id == patient_id)
+        ).first()
+        return {
+            "patient_id": patient_id,
+            "profile": row.data if row else None,
+            "updated_at": row.updated_at.isoformat() if row else None,
+        }
 
     return JSONResponse(await ctx_of(request).db.run(load))
 
@@ -99,13 +108,17 @@ async def put_profile(request: Request) -> Response:
         access.get_patient(session, principal.actor, patient_id)
         profile = parse_profile(body).to_json()
         row = session.exec(
-            select(ClinicalProfile).where(ClinicalProfile.patient_id == patient_id)).first()
+            select(ClinicalProfile).where(ClinicalProfile.patient_id == patient_id)
+        ).first()
         row = row or ClinicalProfile(patient_id=patient_id)
         row.data, row.updated_at, row.updated_by = profile, utcnow(), principal.actor.staff_id
         session.add(row)
         record(session, principal.actor, "profile.update", patient_id)
-        return {"patient_id": patient_id, "profile": profile,
-                "updated_at": row.updated_at.isoformat()}
+        return {
+            "patient_id": patient_id,
+            "profile": profile,
+            "updated_at": row.updated_at.isoformat(),
+        }
 
     return JSONResponse(await ctx_of(request).db.run(work))
 
@@ -114,29 +127,51 @@ async def create_join_link(request: Request) -> Response:
     ctx = ctx_of(request)
     principal: Principal = request.state.principal
     patient_id = request.path_params["patient_id"]
-    link, url = await ctx.db.run(issue_join_link, ctx.settings.secret_key,
-                                 ctx.settings.public_base_url, principal, patient_id,
-                                 ctx.settings.join_link_hours)
-    return JSONResponse({"id": link.id, "patient_id": patient_id, "url": url,
-                         "expires_at": link.expires_at.isoformat()}, status_code=201)
+    link, url = await ctx.db.run(
+        issue_join_link,
+        ctx.settings.secret_key,
+        ctx.settings.public_base_url,
+        principal,
+        patient_id,
+        ctx.settings.join_link_hours,
+    )
+    return JSONResponse(
+        {
+            "id": link.id,
+            "patient_id": patient_id,
+            "url": url,
+            "expires_at": link.expires_at.isoformat(),
+        },
+        status_code=201,
+    )
 
 
 async def delete_join_link(request: Request) -> Response:
-    await ctx_of(request).db.run(revoke_join_link, request.state.principal,
-                                 request.path_params["patient_id"], request.path_params["link_id"])
+    await ctx_of(request).db.run(
+        revoke_join_link,
+        request.state.principal,
+        request.path_params["patient_id"],
+        request.path_params["link_id"],
+    )
     return Response(status_code=204)
 
 
 _P = "/api/v1/patients/{patient_id:int}"
 ROUTES = [
     route("/api/v1/patients", list_patients, Access.STAFF),
-    route("/api/v1/patients", create_patient, Access.COACH, methods=["POST"],
-          name="create_patient"),
+    route(
+        "/api/v1/patients", create_patient, Access.COACH, methods=["POST"], name="create_patient"
+    ),
     route(_P, get_patient, Access.STAFF),
     route(_P, update_patient, Access.STAFF, methods=["PATCH"], name="update_patient"),
     route(_P + "/profile", get_profile, Access.STAFF),
     route(_P + "/profile", put_profile, Access.STAFF, methods=["PUT"], name="put_profile"),
-    route(_P + "/join-links", create_join_link, Access.STAFF, methods=["POST"],
-          name="api_create_join_link"),
+    route(
+        _P + "/join-links",
+        create_join_link,
+        Access.STAFF,
+        methods=["POST"],
+        name="api_create_join_link",
+    ),
     route(_P + "/join-links/{link_id:int}", delete_join_link, Access.STAFF, methods=["DELETE"]),
 ]

@@ -14,8 +14,9 @@ PREFIX = "tc_"
 def create(session: Session, staff: StaffUser, name: str) -> tuple[ApiToken, str]:
     assert staff.id is not None
     raw = PREFIX + new_token()
-    token = ApiToken(staff_id=staff.id, name=name[:100] or "token", token_hash=digest(raw),
-                     prefix=raw[:10])
+    token = ApiToken(
+        staff_id=staff.id, name=name[:100] or "token", token_hash=digest(raw), prefix=raw[:10]
+    )
     session.add(token)
     session.flush()
     return token, raw

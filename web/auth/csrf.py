@@ -63,13 +63,18 @@ async def check(request: Request, principal: Principal | None, secret_key: str) 
     if principal is not None:
         expected = principal.csrf_token or ""
         if not submitted or not hmac.compare_digest(submitted, expected):
-            raise Forbidden("missing or wrong CSRF token; reload the page and try again",
-                            code="csrf")
+            raise Forbidden(
+                "missing or wrong CSRF token; reload the page and try again", code="csrf"
+            )
         return
     nonce = request.cookies.get(PRE_COOKIE, "")
     try:
         signed_nonce = _signer(secret_key).loads(submitted) if submitted else None
     except BadSignature:
         signed_nonce = None
-    if not nonce or not isinstance(signed_nonce, str) or not hmac.compare_digest(signed_nonce, nonce):
+    if (
+        not nonce
+        or not isinstance(signed_nonce, str)
+        or not hmac.compare_digest(signed_nonce, nonce)
+    ):
         raise Forbidden("missing or wrong CSRF token; reload the page and try again", code="csrf")

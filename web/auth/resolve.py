@@ -36,8 +36,12 @@ def _from_cookie(session: Session, raw: str, idle: timedelta) -> Principal | Non
     patient = session.get(Patient, row.patient_id) if row.patient_id is not None else None
     if patient is None:
         return None
-    return Principal(actor=Actor(role="patient", patient_id=patient.id), name=patient.name,
-                     language=patient.language, **extra)  # type: ignore[arg-type]
+    return Principal(
+        actor=Actor(role="patient", patient_id=patient.id),
+        name=patient.name,
+        language=patient.language,
+        **extra,
+    )  # type: ignore[arg-type]
 
 
 async def resolve_principal(conn: HTTPConnection) -> Principal | None:

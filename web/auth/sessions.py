@@ -13,18 +13,30 @@ from web.auth.secrets_util import digest, new_token
 COOKIE_NAME = "tc_session"
 
 
-def start(session: Session, *, staff_id: int | None = None, patient_id: int | None = None,
-          join_link_id: int | None = None) -> tuple[WebSession, str]:
+def start(
+    session: Session,
+    *,
+    staff_id: int | None = None,
+    patient_id: int | None = None,
+    join_link_id: int | None = None,
+) -> tuple[WebSession, str]:
     """A new random id every time, so an id planted before login is worth nothing after it."""
     raw = new_token()
-    row = WebSession(id_hash=digest(raw), staff_id=staff_id, patient_id=patient_id,
-                     join_link_id=join_link_id, csrf_token=new_token(24))
+    row = WebSession(
+        id_hash=digest(raw),
+        staff_id=staff_id,
+        patient_id=patient_id,
+        join_link_id=join_link_id,
+        csrf_token=new_token(24),
+    )
     session.add(row)
     session.flush()
     return row, raw
 
 
-def load(session: Session, raw: str, idle: timedelta, now: datetime | None = None) -> WebSession | None:
+def load(
+    session: Session, raw: str, idle: timedelta, now: datetime | None = None
+) -> WebSession | None:
     now = now or utcnow()
     if not raw or len(raw) > 128:
         return None
@@ -42,8 +54,8 @@ def load(session: Session, raw: str, idle: timedelta, now: datetime | None = Non
 
 
 def end(session: Session, raw: str) -> None:
-    session.exec(delete(WebSession).where(col(WebSession.id_hash) == digest(raw)))  # type: ignore[call-overload]
+    session.exec(delete(WebSession).where(col(WebSession.id_hash) == digest(raw)))
 
 
 def end_all_for_join_link(session: Session, join_link_id: int) -> None:
-    session.exec(delete(WebSession).where(col(WebSession.join_link_id) == join_link_id))  # type: ignore[call-overload]
+    session.exec(delete(WebSession).where(col(WebSession.join_link_id) == join_link_id))

@@ -25,15 +25,20 @@ def _scopes(email: str, ip: str) -> tuple[str, str]:
 
 def _count(session: Session, scope: str, window: timedelta) -> int:
     since = utcnow() - window
-    query = select(func.count()).select_from(LoginFailure).where(
-        LoginFailure.scope == scope, col(LoginFailure.at) > since)
+    query = (
+        select(func.count())
+        .select_from(LoginFailure)
+        .where(LoginFailure.scope == scope, col(LoginFailure.at) > since)
+    )
     return int(session.exec(query).one())
 
 
 def is_throttled(session: Session, policy: ThrottlePolicy, email: str, ip: str) -> bool:
     account, address = _scopes(email, ip)
-    return (_count(session, account, policy.window) >= policy.per_account
-            or _count(session, address, policy.window) >= policy.per_ip)
+    return (
+        _count(session, account, policy.window) >= policy.per_account
+        or _count(session, address, policy.window) >= policy.per_ip
+    )
 
 
 def record_failure(session: Session, email: str, ip: str) -> None:
@@ -43,6 +48,6 @@ def record_failure(session: Session, email: str, ip: str) -> None:
 
 def clear_account(session: Session, email: str, window: timedelta) -> None:
     account, _ = _scopes(email, "")
-    session.exec(delete(LoginFailure).where(col(LoginFailure.scope) == account))  # type: ignore[call-overload]
+    session.exec(delete(LoginFailure).where(col(LoginFailure.scope) == account))
     # Old rows for every scope are garbage once outside the window.
-    session.exec(delete(LoginFailure).where(col(LoginFailure.at) < utcnow() - window))  # type: ignore[call-overload]
+    session.exec(delete(LoginFailure).where(col(LoginFailure.at) < utcnow() - window))

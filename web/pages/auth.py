@@ -27,9 +27,15 @@ def _safe_next(target: str) -> str:
 
 
 def _set_session_cookie(ctx: AppContext, response: Response, raw: str) -> None:
-    response.set_cookie(sessions.COOKIE_NAME, raw, httponly=True, samesite="lax",
-                        secure=ctx.settings.production, path="/",
-                        max_age=ctx.settings.session_idle_minutes * 60 * 48)
+    response.set_cookie(
+        sessions.COOKIE_NAME,
+        raw,
+        httponly=True,
+        samesite="lax",
+        secure=ctx.settings.production,
+        path="/",
+        max_age=ctx.settings.session_idle_minutes * 60 * 48,
+    )
 
 
 async def home(request: Request) -> Response:
@@ -43,11 +49,14 @@ async def login_page(request: Request) -> Response:
     return render(request, "login.html", {"next": request.query_params.get("next", "")})
 
 
-def _attempt_login(session: Session, ctx: AppContext, email: str, password: str,
-                   ip: str) -> tuple[StaffUser | None, str | None]:
-    policy = throttle.ThrottlePolicy(ctx.settings.login_max_failures_account,
-                                     ctx.settings.login_max_failures_ip,
-                                     timedelta(minutes=ctx.settings.login_window_minutes))
+def _attempt_login(
+    session: Session, ctx: AppContext, email: str, password: str, ip: str
+) -> tuple[StaffUser | None, str | None]:
+    policy = throttle.ThrottlePolicy(
+        ctx.settings.login_max_failures_account,
+        ctx.settings.login_max_failures_ip,
+        timedelta(minutes=ctx.settings.login_window_minutes),
+    )
     if throttle.is_throttled(session, policy, email, ip):
         return None, "throttled"
     staff = session.exec(select(StaffUser).where(StaffUser.email == email)).first()
@@ -72,11 +81,18 @@ async def login(request: Request) -> Response:
     ip = request.client.host if request.client else "unknown"
     staff, problem = await ctx.db.run(_attempt_login, ctx, email, password, ip)
     if problem == "throttled":
-        raise TooMany("too many failed sign-ins; wait a few minutes", retry_after=60 * ctx.settings.login_window_minutes)
+        raise TooMany(
+            "too many failed sign-ins; wait a few minutes",
+            retry_after=60 * ctx.settings.login_window_minutes,
+        )
     if staff is None:
         t = ctx.catalogues.translator("en")
-        return render(request, "login.html", {"error": t("login.failed"), "email": email,
-                                              "next": form.get("next", "")}, status_code=401)
+        return render(
+            request,
+            "login.html",
+            {"error": t("login.failed"), "email": email, "next": form.get("next", "")},
+            status_code=401,
+        )
     old = request.cookies.get(sessions.COOKIE_NAME)
 
     def start(session: Session) -> str:
@@ -87,8 +103,9 @@ async def login(request: Request) -> Response:
 
     raw = await ctx.db.run(start)
     next_path = form.get("next")
-    response = RedirectResponse(_safe_next(next_path if isinstance(next_path, str) else "/"),
-                                status_code=303)
+    response = RedirectResponse(
+        _safe_next(next_path if isinstance(next_path, str) else "/"), status_code=303
+    )
     _set_session_cookie(ctx, response, raw)
     return response
 
@@ -117,8 +134,12 @@ async def join(request: Request) -> Response:
         if old:
             sessions.end(session, old)
         _, raw = sessions.start(session, patient_id=link.patient_id, join_link_id=link.id)
-        record(session, Actor(role="patient", patient_id=link.patient_id), "join_link.use",
-               link.patient_id)
+        record(
+            session,
+            Actor(role="patient", patient_id=link.patient_id),
+            "join_link.use",
+            link.patient_id,
+        )
         return raw
 
     raw = await ctx.db.run(enter)

@@ -22,8 +22,10 @@ def upcoming_for_patient(session: Session, principal: Principal) -> list[dict[st
     patient = session.get(Patient, principal.actor.patient_id)
     assert patient is not None and patient.id is not None
     series_ids = classes.patient_series_ids(session, patient.id)
-    return [occurrence_view(o, s, patient.time_zone)
-            for o, s in classes.upcoming_for_series(session, series_ids, utcnow())]
+    return [
+        occurrence_view(o, s, patient.time_zone)
+        for o, s in classes.upcoming_for_series(session, series_ids, utcnow())
+    ]
 
 
 async def me(request: Request) -> Response:
@@ -46,8 +48,11 @@ async def me_class(request: Request) -> Response:
         patient = session.get(Patient, principal.actor.patient_id)
         assert series is not None and patient is not None
         record(session, principal.actor, "class.open", patient.id, detail=f"occ {occurrence_id}")
-        return {"title": series.title, "starts_at_iso": occurrence.starts_at.isoformat(),
-                "starts_local": local_text(occurrence.starts_at, patient.time_zone)}
+        return {
+            "title": series.title,
+            "starts_at_iso": occurrence.starts_at.isoformat(),
+            "starts_local": local_text(occurrence.starts_at, patient.time_zone),
+        }
 
     return render(request, "me_class.html", await ctx_of(request).db.run(load))
 

@@ -35,8 +35,13 @@ def _context(request: Request) -> dict[str, Any]:
         token = principal.csrf_token
     else:
         token = csrf.anonymous_token(request, ctx.settings.secret_key)
-    return {"principal": principal, "csrf_token": token, "lang": language,
-            "t": ctx.catalogues.translator(language), "dev": not ctx.settings.production}
+    return {
+        "principal": principal,
+        "csrf_token": token,
+        "lang": language,
+        "t": ctx.catalogues.translator(language),
+        "dev": not ctx.settings.production,
+    }
 
 
 def make_templates(directory: str, catalogues: Catalogues) -> Jinja2Templates:
@@ -44,16 +49,28 @@ def make_templates(directory: str, catalogues: Catalogues) -> Jinja2Templates:
     return Jinja2Templates(directory=directory, context_processors=[_context])
 
 
-def render(request: Request, name: str, context: Mapping[str, Any] | None = None,
-           status_code: int = 200, headers: Mapping[str, str] | None = None) -> Response:
+def render(
+    request: Request,
+    name: str,
+    context: Mapping[str, Any] | None = None,
+    status_code: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
     ctx = ctx_of(request)
-    response = ctx.templates.TemplateResponse(request, name, dict(context or {}),
-                                              status_code=status_code, headers=headers)
+    response = ctx.templates.TemplateResponse(
+        request, name, dict(context or {}), status_code=status_code, headers=headers
+    )
     csrf.attach_pre_cookie(request, response, secure=ctx.settings.production)
     return response
 
 
-def render_error(request: Request, status: int, message: str,
-                 headers: Mapping[str, str] | None = None) -> Response:
-    return render(request, "error.html", {"status": status, "message": message},
-                  status_code=status, headers=headers)
+def render_error(
+    request: Request, status: int, message: str, headers: Mapping[str, str] | None = None
+) -> Response:
+    return render(
+        request,
+        "error.html",
+        {"status": status, "message": message},
+        status_code=status,
+        headers=headers,
+    )

@@ -43,11 +43,17 @@ async def dashboard(request: Request) -> Response:
             record(session, principal.actor, "patient.list", patient.id)
         zone = _staff_zone(session, principal)
         series_ids = [s.id for s in access.visible_classes(session, principal.actor) if s.id]
-        counts = dict(session.exec(  # type: ignore[call-overload]
-            select(Enrollment.series_id, func.count()).where(
-                col(Enrollment.series_id).in_(series_ids)).group_by(Enrollment.series_id)).all())
-        upcoming = [occurrence_view(o, s, zone, counts.get(s.id, 0))
-                    for o, s in classes.upcoming_for_series(session, series_ids, utcnow())]
+        counts: dict[int | None, int] = dict(
+            session.exec(
+                select(Enrollment.series_id, func.count())
+                .where(col(Enrollment.series_id).in_(series_ids))
+                .group_by(col(Enrollment.series_id))
+            ).all()
+        )
+        upcoming = [
+            occurrence_view(o, s, zone, counts.get(s.id, 0))
+            for o, s in classes.upcoming_for_series(session, series_ids, utcnow())
+        ]
         return {"patients": patients, "upcoming": upcoming}
 
     return render(request, "dashboard.html", await ctx_of(request).db.run(load))
@@ -59,42 +65,71 @@ def _link_state(link: JoinLink) -> str:
     return "expired" if link.expires_at <= utcnow() else "active"
 
 
-def _patient_page(session: Session, principal: Principal, patient_id: int,
-                  new_link: str | None = None) -> dict[str, Any]:
+def _patient_page(
+    session: Session, principal: Principal, patient_id: int, new_link: str | None = None
+) -> dict[str, Any]:
     patient = access.get_patient(session, principal.actor, patient_id)
     record(session, principal.actor, "patient.read", patient_id)
     profile = session.exec(
-        select(ClinicalProfile).where(ClinicalProfile.patient_id == patient_id)).first()
-    links = session.exec(select(JoinLink).where(JoinLink.patient_id == patient_id)
-                         .order_by(col(JoinLink.id).desc()).limit(10)).all()
+        select(ClinicalProfile).where(ClinicalProfile.patient_id == patient_id)
+    ).first()
+    links = session.exec(
+        select(JoinLink)
+        .where(JoinLink.patient_id == patient_id)
+        .order_by(col(JoinLink.id).desc())
+        .limit(10)
+    ).all()
     visible_ids = {s.id for s in access.visible_classes(session, principal.actor)}
-    series = [s for s in access.visible_classes(session, access.Actor("patient", patient_id=patient_id))
-              if s.id in visible_ids]
-    return {"patient": patient, "profile": profile.data if profile else None, "classes": series,
-            "links": [{"id": link.id, "created_at": link.created_at, "expires_at": link.expires_at,
-                       "state": _link_state(link)} for link in links],
-            "new_link": new_link}
+    series = [
+        s
+        for s in access.visible_classes(session, access.Actor("patient", patient_id=patient_id))
+        if s.id in visible_ids
+    ]
+    return {
+        "patient": patient,
+        "profile": profile.data if profile else None,
+        "classes": series,
+        "links": [
+            {
+                "id": link.id,
+                "created_at": link.created_at,
+                "expires_at": link.expires_at,
+                "state": _link_state(link),
+            }
+            for link in links
+        ],
+        "new_link": new_link,
+    }
 
 
 async def patient_detail(request: Request) -> Response:
     principal = request.state.principal
     patient_id = _int_param(request, "patient_id")
-    return render(request, "patient_detail.html",
-                  await ctx_of(request).db.run(_patient_page, principal, patient_id))
+    return render(
+        request,
+        "patient_detail.html",
+        await ctx_of(request).db.run(_patient_page, principal, patient_id),
+    )
 
 
-def issue_join_link(session: Session, secret_key: str, base_url: str, principal: Principal,
-                    patient_id: int, hours: int) -> tuple[JoinLink, str]:
+def issue_join_link(
+    session: Session,
+    secret_key: str,
+    base_url: str,
+    principal: Principal,
+    patient_id: int,
+    hours: int,
+) -> tuple[JoinLink, str]:
     """Shared by the page and the API: check access, issue, audit, and build the URL."""
     access.get_patient(session, principal.actor, patient_id)
-    link, token = join_links.issue(session, secret_key, patient_id, principal.actor.staff_id,
-                                   timedelta(hours=hours))
+    link, token = join_links.issue(
+        session, secret_key, patient_id, principal.actor.staff_id, timedelta(hours=hours)
+    )
     record(session, principal.actor, "join_link.issue", patient_id, detail=f"link {link.id}")
     return link, f"{base_url}/join/{token}"
 
 
-def revoke_join_link(session: Session, principal: Principal, patient_id: int,
-                     link_id: int) -> None:
+def revoke_join_link(session: Session, principal: Principal, patient_id: int, link_id: int) -> None:
     from web.auth.sessions import end_all_for_join_link
 
     access.get_patient(session, principal.actor, patient_id)
@@ -113,8 +148,14 @@ async def create_join_link(request: Request) -> Response:
     patient_id = _int_param(request, "patient_id")
 
     def work(session: Session) -> dict[str, Any]:
-        _, url = issue_join_link(session, ctx.settings.secret_key, ctx.settings.public_base_url,
-                                 principal, patient_id, ctx.settings.join_link_hours)
+        _, url = issue_join_link(
+            session,
+            ctx.settings.secret_key,
+            ctx.settings.public_base_url,
+            principal,
+            patient_id,
+            ctx.settings.join_link_hours,
+        )
         return _patient_page(session, principal, patient_id, new_link=url)
 
     return render(request, "patient_detail.html", await ctx.db.run(work), status_code=201)
@@ -122,17 +163,20 @@ async def create_join_link(request: Request) -> Response:
 
 async def revoke_join_link_page(request: Request) -> Response:
     patient_id = _int_param(request, "patient_id")
-    await ctx_of(request).db.run(revoke_join_link, request.state.principal, patient_id,
-                                 _int_param(request, "link_id"))
+    await ctx_of(request).db.run(
+        revoke_join_link, request.state.principal, patient_id, _int_param(request, "link_id")
+    )
     return RedirectResponse(f"/patients/{patient_id}", status_code=303)
 
 
-async def tokens_page(request: Request, new_token: str | None = None,
-                      status_code: int = 200) -> Response:
+async def tokens_page(
+    request: Request, new_token: str | None = None, status_code: int = 200
+) -> Response:
     principal = request.state.principal
     tokens = await ctx_of(request).db.run(api_tokens.for_staff, principal.actor.staff_id)
-    return render(request, "tokens.html", {"tokens": tokens, "new_token": new_token},
-                  status_code=status_code)
+    return render(
+        request, "tokens.html", {"tokens": tokens, "new_token": new_token}, status_code=status_code
+    )
 
 
 async def create_token(request: Request) -> Response:
@@ -153,8 +197,9 @@ async def create_token(request: Request) -> Response:
 
 async def revoke_token(request: Request) -> Response:
     principal = request.state.principal
-    found = await ctx_of(request).db.run(api_tokens.revoke, principal.actor.staff_id,
-                                         _int_param(request, "token_id"))
+    found = await ctx_of(request).db.run(
+        api_tokens.revoke, principal.actor.staff_id, _int_param(request, "token_id")
+    )
     if not found:
         raise NotFound("no such token")
     return RedirectResponse("/account/tokens", status_code=303)
@@ -163,10 +208,15 @@ async def revoke_token(request: Request) -> Response:
 ROUTES = [
     route("/dashboard", dashboard, Access.STAFF),
     route("/patients/{patient_id:int}", patient_detail, Access.STAFF),
-    route("/patients/{patient_id:int}/join-links", create_join_link, Access.STAFF,
-          methods=["POST"]),
-    route("/patients/{patient_id:int}/join-links/{link_id:int}/revoke", revoke_join_link_page,
-          Access.STAFF, methods=["POST"]),
+    route(
+        "/patients/{patient_id:int}/join-links", create_join_link, Access.STAFF, methods=["POST"]
+    ),
+    route(
+        "/patients/{patient_id:int}/join-links/{link_id:int}/revoke",
+        revoke_join_link_page,
+        Access.STAFF,
+        methods=["POST"],
+    ),
     route("/account/tokens", tokens_page, Access.STAFF),
     route("/account/tokens", create_token, Access.STAFF, methods=["POST"], name="create_token"),
     route("/account/tokens/{token_id:int}/revoke", revoke_token, Access.STAFF, methods=["POST"]),

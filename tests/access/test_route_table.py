@@ -1,0 +1,169 @@
+"""Walk the whole route table as every role, against objects that belong to someone else.
+
+Coach B and patient Bruno try every route with coach A's / patient Ana's ids. No answer may carry
+Ana's data, and nothing of hers may change. A new route without an access decision, or with a path
+parameter this walk cannot fill, fails here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from sqlmodel import select
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.testclient import TestClient
+
+from coach.database import Database
+from coach.models import Enrollment, JoinLink, Patient
+from tests.conftest import World
+from tests.factories import join_token
+from tests.web.signin import join, login
+from web.auth.models import ApiToken
+from web.routing import Access, GuardedRoute, undecided_routes
+
+SECRETS = ("Ana Secretname", "+15555550101", "Alpha Class")
+PARAM = re.compile(r"{(\w+)(?::\w+)?}")
+BODIES: dict[str, object] = {
+    "POST": {
+        "patient_id": 0,
+        "name": "X Y",
+        "phone": "+15555550999",
+        "time_zone": "UTC",
+        "title": "t",
+        "first_start_local": "2030-01-01T10:00",
+    },
+    "PUT": {"age": 50, "sex": "female"},
+    "PATCH": {"name": "Changed By Intruder"},
+    "DELETE": None,
+}
+
+
+def _fill(path: str, ids: dict[str, object]) -> str:
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        assert name in ids, f"route {path}: the access walk does not know how to fill {{{name}}}"
+        return str(ids[name])
+
+    return PARAM.sub(value, path)
+
+
+def _requests(app_routes: list[object]) -> Iterator[tuple[str, str]]:
+    for route in app_routes:
+        if isinstance(route, Route) and route.methods:
+            for method in sorted(route.methods - {"HEAD"}):
+                yield method, route.path
+        elif isinstance(route, WebSocketRoute | Mount):
+            continue
+
+
+@pytest.fixture
+def victim_objects(db: Database, world: World) -> dict[str, object]:
+    """Ids of things that belong to coach A and patient Ana: a join link and an API token."""
+    from coach.models import StaffUser
+    from web.auth import api_tokens
+
+    def make(session):  # type: ignore[no-untyped-def]
+        join_token(session, world.patient_a)
+        link = session.exec(select(JoinLink).where(JoinLink.patient_id == world.patient_a)).one()
+        coach_a = session.get(StaffUser, world.coach_a)
+        token, _ = api_tokens.create(session, coach_a, "coach A's token")
+        return {"link_id": link.id, "token_id": token.id}
+
+    made = db.run_sync(make)
+    return {
+        "patient_id": world.patient_a,
+        "class_id": world.class_a,
+        "occurrence_id": world.occurrence_a,
+        "token": "not-a-real-join-token",
+        **made,
+    }
+
+
+def _walk(client: TestClient, ids: dict[str, object], csrf: str | None) -> list[str]:
+    leaks = []
+    for method, path in _requests(client.app.routes):  # type: ignore[attr-defined]
+        if path in ("/logout",):
+            continue  # signs the walker out; covered by the auth tests
+        url = _fill(path, ids)
+        headers = {"X-CSRF-Token": csrf} if csrf else {}
+        body = BODIES.get(method)
+        response = client.request(method, url, json=body, headers=headers)
+        text = response.text
+        if any(secret in text for secret in SECRETS):
+            leaks.append(f"{method} {path} -> {response.status_code} leaked another's data")
+        if "{" in path and response.status_code < 300 and path.startswith("/api/"):
+            leaks.append(f"{method} {path} -> {response.status_code} on someone else's object")
+    return leaks
+
+
+def _victim_unchanged(db: Database, world: World, ids: dict[str, object]) -> None:
+    def check(session):  # type: ignore[no-untyped-def]
+        ana = session.get(Patient, world.patient_a)
+        assert ana.name == "Ana Secretname" and ana.phone == "+15555550101"
+        assert (
+            session.exec(select(Enrollment).where(Enrollment.patient_id == world.patient_a)).first()
+            is not None
+        )
+        assert session.get(JoinLink, ids["link_id"]).revoked_at is None
+        assert session.get(ApiToken, ids["token_id"]).revoked_at is None
+
+    db.run_sync(check)
+
+
+def test_every_route_has_an_access_decision(client: TestClient) -> None:
+    routes = client.app.routes  # type: ignore[attr-defined]
+    assert undecided_routes(routes) == []
+    for route in routes:
+        assert isinstance(route.access, Access)
+    # ...and a plain route is caught, which is what makes create_app refuse it.
+    assert undecided_routes([Route("/new", lambda r: None)]) == ["/new"]
+
+
+def test_routes_with_object_ids_are_never_public(client: TestClient) -> None:
+    for route in client.app.routes:  # type: ignore[attr-defined]
+        if isinstance(route, GuardedRoute) and "_id" in route.path:
+            assert route.access is not Access.PUBLIC, route.path
+
+
+def test_anonymous_gets_nothing(
+    client: TestClient, world: World, victim_objects: dict, db: Database
+) -> None:
+    assert _walk(client, victim_objects, csrf=None) == []
+    _victim_unchanged(db, world, victim_objects)
+
+
+def test_other_coach_gets_nothing(
+    client: TestClient, world: World, victim_objects: dict, db: Database
+) -> None:
+    csrf = login(client, "coach.b@example.org")
+    assert _walk(client, victim_objects, csrf) == []
+    _victim_unchanged(db, world, victim_objects)
+
+
+def test_other_coach_with_api_token_gets_nothing(
+    client: TestClient, world: World, victim_objects: dict, db: Database
+) -> None:
+    from coach.models import StaffUser
+    from web.auth import api_tokens
+
+    raw = db.run_sync(lambda s: api_tokens.create(s, s.get(StaffUser, world.coach_b), "b")[1])
+    client.headers["Authorization"] = f"Bearer {raw}"
+    assert _walk(client, victim_objects, csrf=None) == []
+    _victim_unchanged(db, world, victim_objects)
+
+
+def test_other_patient_gets_nothing(
+    client: TestClient, world: World, victim_objects: dict, db: Database
+) -> None:
+    csrf = join(client, db.run_sync(join_token, world.patient_b))
+    assert _walk(client, victim_objects, csrf) == []
+    _victim_unchanged(db, world, victim_objects)
+
+
+def test_owner_does_see_the_data(client: TestClient, world: World, victim_objects: dict) -> None:
+    """The walk would pass trivially if nothing ever showed Ana's data; her coach does see it."""
+    login(client, "coach.a@example.org")
+    assert "Ana Secretname" in client.get(f"/patients/{world.patient_a}").text
+    assert client.get(f"/api/v1/patients/{world.patient_a}").json()["name"] == "Ana Secretname"
