@@ -1,0 +1,40 @@
+"""Errors the pure domain raises for bad input.
+
+    ValueError
+     ├── ProfileError   a patient profile breaks PRESCRIPTION.md "Profile (input)"
+     └── RulesError     a rules file (coach/rules/*.toml or an institution's own) is malformed
+
+Both render as ONE line that names where the problem is, so a CLI can print `str(err)` to stderr and
+an HTTP handler can put it in a JSON body as it is.
+"""
+
+from __future__ import annotations
+
+
+class ProfileError(ValueError):
+    """`field` is a dotted path (`labs.platelets_10e9_l`, `comorbidities[2]`); `message`: why."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+    def __repr__(self) -> str:
+        return f"ProfileError(field={self.field!r}, message={self.message!r})"
+
+
+class RulesError(ValueError):
+    """`rule_id` and `field` are None when the problem is the file as a whole (e.g. TOML syntax)."""
+
+    def __init__(
+        self, message: str, *, rule_id: str | None = None, field: str | None = None
+    ) -> None:
+        where = f"rule {rule_id}: " if rule_id else ""
+        what = f"field '{field}' " if field else ""
+        super().__init__(f"{where}{what}{message}")
+        self.rule_id = rule_id
+        self.field = field
+        self.message = message
+
+    def __repr__(self) -> str:
+        return f"RulesError({str(self)!r})"
