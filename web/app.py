@@ -19,10 +19,12 @@ from coach.errors import ProfileError
 from coach.join_links import JoinLinkInvalid
 from coach.patient_import import ImportFailed
 from coach.patients import DuplicatePhone, PatientInputError
+from coach.rules import load_rules
 from web import health
 from web.api import classes as api_classes
 from web.api import me as api_me
 from web.api import patients as api_patients
+from web.api import prescriptions as api_prescriptions
 from web.context import AppContext
 from web.errors import HTTPError, handle_error
 from web.i18n import Catalogues
@@ -46,6 +48,7 @@ def build_routes() -> list[BaseRoute]:
         *api_patients.ROUTES,
         *api_classes.ROUTES,
         *api_me.ROUTES,
+        *api_prescriptions.ROUTES,
         GuardedMount(
             "/static", StaticFiles(directory=HERE / "static"), access=Access.PUBLIC, name="static"
         ),
@@ -55,6 +58,7 @@ def build_routes() -> list[BaseRoute]:
 def create_app(settings: Settings) -> Starlette:
     catalogues = Catalogues()
     ctx = AppContext(
+        rules=load_rules(Path(settings.rules_file) if settings.rules_file else None),
         settings=settings,
         db=Database(settings.database_url),
         templates=make_templates(str(HERE / "templates"), catalogues),

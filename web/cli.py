@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from sqlmodel import select
@@ -47,6 +48,7 @@ def serve(host: str, port: int, demo: bool) -> None:
     """Run the web app (and, embedded, the rooms and scheduler) in this process."""
     import uvicorn
 
+    from coach.errors import RulesError
     from web.app import create_app
     from web.migrate import upgrade
 
@@ -54,10 +56,16 @@ def serve(host: str, port: int, demo: bool) -> None:
     if settings.is_sqlite or demo:
         upgrade(settings.database_url)  # the embedded default migrates on start
     if demo:
+        if settings.production:
+            raise click.UsageError("--demo is for dev mode only")
         _seed_demo(settings)
+    try:
+        app = create_app(settings)
+    except RulesError as exc:
+        _fail(f"telecoach: refusing to start: {exc}")
     click.echo(f"Telecoach on http://{host}:{port} (public URL {settings.public_base_url})")
     uvicorn.run(
-        create_app(settings),
+        app,
         host=host,
         port=port,
         log_level="info",
@@ -66,13 +74,49 @@ def serve(host: str, port: int, demo: bool) -> None:
     )
 
 
+@main.command()
+@click.argument("profile_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--rules",
+    "rules_file",
+    envvar="RULES_FILE",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="An institution's rules file (default: the shipped rules; env RULES_FILE).",
+)
+def prescribe(profile_file: Path, rules_file: Path | None) -> None:
+    """Print the prescription for PROFILE_FILE (JSON); a bad profile exits 2 naming the field."""
+    from coach.engine import prescribe as make_prescription
+    from coach.errors import ProfileError, RulesError
+    from coach.profile import parse_profile
+    from coach.rules import load_rules
+
+    try:
+        rules = load_rules(rules_file)
+        raw = profile_file.read_text(encoding="utf-8")
+        data = json.loads(raw)
+        profile = parse_profile(data)
+    except (OSError, UnicodeDecodeError) as exc:
+        _fail(f"{profile_file}: cannot read: {exc}")
+    except json.JSONDecodeError as exc:
+        _fail(f"{profile_file}: not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")
+    except (ProfileError, RulesError) as exc:
+        _fail(str(exc))
+    click.echo(json.dumps(make_prescription(profile, rules).to_json(), indent=2))
+
+
+def _fail(line: str) -> NoReturn:
+    click.echo(line.replace("\n", " "), err=True)
+    sys.exit(2)
+
+
 @main.group()
 def db() -> None:
     """Database schema commands."""
 
 
 @db.command("upgrade")
-@click.option("--revision", default="heads", show_default=True)
+@click.option("--revision", default="heads", show_default=True, help="Alembic revision to reach.")
 def db_upgrade(revision: str) -> None:
     """Apply Alembic migrations up to REVISION."""
     from web.migrate import upgrade
@@ -87,14 +131,27 @@ def _database() -> tuple[Settings, Database]:
     settings = load_settings()
     if settings.is_sqlite:
         upgrade(settings.database_url)
-    return settings, Database(settings.database_url)
+    database = Database(settings.database_url)
+    # Close the pool when the command ends, whether it succeeds or fails.
+    click.get_current_context().call_on_close(database.dispose)
+    return settings, database
 
 
 @main.command("create-user")
-@click.option("--email", required=True)
-@click.option("--role", required=True, type=click.Choice(["coach", "admin"]))
+@click.option("--email", required=True, help="Sign-in email (stored lower-case).")
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["coach", "admin"]),
+    help="Coaches own patients and classes; admins see everyone.",
+)
 @click.option("--name", default=None, help="Display name (default: the email's local part).")
-@click.option("--time-zone", default="UTC", show_default=True)
+@click.option(
+    "--time-zone",
+    default="UTC",
+    show_default=True,
+    help="The user's IANA time zone, for times shown to them.",
+)
 @click.option(
     "--password-stdin",
     is_flag=True,
@@ -211,5 +268,6 @@ def demo() -> None:
 def show_settings() -> None:
     """Print the effective settings (secrets masked)."""
     settings = load_settings()
-    shown = {k: ("***" if k == "secret_key" else str(v)) for k, v in settings.__dict__.items()}
+    masked = ("secret_key", "twilio_auth_token")
+    shown = {k: ("***" if k in masked and v else str(v)) for k, v in settings.__dict__.items()}
     click.echo(json.dumps(shown, indent=2))

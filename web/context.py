@@ -9,6 +9,7 @@ from starlette.requests import HTTPConnection
 from starlette.templating import Jinja2Templates
 
 from coach.database import Database
+from coach.rules import RuleSet
 from web.auth.passwords import Passwords
 from web.i18n import Catalogues
 from web.settings import Settings
@@ -20,6 +21,7 @@ class AppContext:
     db: Database
     templates: Jinja2Templates
     catalogues: Catalogues
+    rules: RuleSet
     passwords: Passwords = field(default_factory=Passwords)
     redis: Any = None  # redis.asyncio.Redis once the lifespan has opened it
 

@@ -132,6 +132,13 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "Largest request body accepted; larger ones get 413.",
         _positive_int,
     ),
+    SettingSpec(
+        "rules_file",
+        "RULES_FILE",
+        None,
+        "An institution's own clinical rules file (TOML, complete). Default: the shipped "
+        "`coach/rules/default.toml`. A malformed file stops start-up, naming the rule and field.",
+    ),
 )
 
 
@@ -149,6 +156,7 @@ class Settings:
     login_max_failures_ip: int = 20
     login_window_minutes: int = 15
     max_body_bytes: int = 1_048_576
+    rules_file: str | None = None
 
     @property
     def production(self) -> bool:
