@@ -20,7 +20,6 @@ from coach.database import Database
 from web.app import create_app
 from web.migrate import upgrade
 from web.settings import Settings
-from web.tables import METADATA
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -53,8 +52,9 @@ def postgres_url() -> Iterator[str]:
 def _truncate_postgres(url: str) -> None:
     database = Database(url)
     try:
-        names = ", ".join(f'"{t.name}"' for t in METADATA.sorted_tables)
         with database.engine.begin() as connection:
+            existing = set(sa.inspect(connection).get_table_names()) - {"alembic_version"}
+            names = ", ".join(f'"{name}"' for name in sorted(existing))
             connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     finally:
         database.dispose()

@@ -28,6 +28,7 @@ from web.api import prescriptions as api_prescriptions
 from web.context import AppContext
 from web.errors import HTTPError, handle_error
 from web.i18n import Catalogues
+from web.logs import RequestLogMiddleware
 from web.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from web.pages import auth as auth_pages
 from web.pages import patient as patient_pages
@@ -97,6 +98,7 @@ def create_app(settings: Settings) -> Starlette:
     app = Starlette(
         routes=routes,
         middleware=[
+            Middleware(RequestLogMiddleware),
             Middleware(SecurityHeadersMiddleware, hsts=settings.production),
             Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
         ],

@@ -50,6 +50,7 @@ def serve(host: str, port: int, demo: bool) -> None:
 
     from coach.errors import RulesError
     from web.app import create_app
+    from web.logs import configure as configure_logging
     from web.migrate import upgrade
 
     settings = load_settings()
@@ -68,7 +69,8 @@ def serve(host: str, port: int, demo: bool) -> None:
         app,
         host=host,
         port=port,
-        log_level="info",
+        log_config=configure_logging(),
+        access_log=False,
         proxy_headers=True,
         forwarded_allow_ips="127.0.0.1",
     )
