@@ -42,6 +42,7 @@ def free_port() -> int:
 class LiveServer:
     url: str
     env: dict[str, str]
+    log_path: Path
 
     def cli(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -66,7 +67,7 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     }
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
-    server = LiveServer(f"http://127.0.0.1:{port}", env)
+    server = LiveServer(f"http://127.0.0.1:{port}", env, tmp_path / "server.log")
     server.cli("db", "upgrade")
     log = (tmp_path / "server.log").open("w")
     process = subprocess.Popen(
