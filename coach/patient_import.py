@@ -41,6 +41,15 @@ class ImportFailed(ValueError):
 def import_patients_csv(session: Session, text: str, languages: Collection[str]) -> list[Patient]:
     """Validate every row first; write only when all rows are good (the caller's transaction)."""
     reader = csv.DictReader(io.StringIO(text))
+    try:
+        return _import(session, reader, languages)
+    except csv.Error as exc:  # broken quoting, a field over the csv module's size limit
+        raise ImportFailed([RowError(reader.line_num, f"not valid CSV: {exc}")]) from exc
+
+
+def _import(
+    session: Session, reader: csv.DictReader[str], languages: Collection[str]
+) -> list[Patient]:
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     unknown = [c for c in header if c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]

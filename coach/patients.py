@@ -79,7 +79,14 @@ def _text(data: Mapping[str, Any], key: str, *, required: bool, max_len: int) ->
     value = value.strip()
     if len(value) > max_len:
         raise PatientInputError(key, f"must be at most {max_len} characters")
+    if has_control_characters(value):
+        raise PatientInputError(key, "must not contain control characters")
     return value
+
+
+def has_control_characters(text: str, allowed: str = "") -> bool:
+    """NUL and friends: PostgreSQL refuses NUL in text, and none belongs in a name or a phone."""
+    return any((ord(ch) < 32 or ord(ch) == 127) and ch not in allowed for ch in text)
 
 
 def _flag(data: Mapping[str, Any], key: str) -> bool:

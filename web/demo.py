@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from coach.demo_profiles import DEMO_PATIENTS
 from sqlmodel import Session, select
 
 from coach import classes, join_links, patients
 from coach.audit import record_system
+from coach.demo_profiles import DEMO_PATIENTS
 from coach.models import ClinicalProfile, StaffUser, utcnow
 from coach.profile import parse_profile
 from web.auth.passwords import Passwords

@@ -116,6 +116,9 @@ async def handle_error(request: Request, exc: Exception) -> Response:
         target = quote(request.url.path)
         return RedirectResponse(f"/login?next={target}", status_code=303)
     headers = {"Retry-After": str(error.retry_after)} if isinstance(error, TooMany) else None
+    if isinstance(error, Unauthenticated):
+        # RFC 9110: a 401 names the scheme that would work.
+        headers = {"WWW-Authenticate": 'Bearer realm="telecoach"'}
     if wants_json(request):
         body: dict[str, object] = {"code": error.code, "message": error.message}
         if error.field:

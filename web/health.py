@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import anyio
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from web.context import ctx_of
 from web.routing import Access, route
+
+READY_TIMEOUT_SECONDS = 3
 
 
 async def healthz(request: Request) -> Response:
@@ -23,7 +26,9 @@ async def readyz(request: Request) -> Response:
         checks["database"] = f"error: {type(exc).__name__}"
     if ctx.settings.redis_url:
         try:
-            await ctx.redis.ping()
+            # A probe must answer: a Redis that accepts connections but never replies is down.
+            with anyio.fail_after(READY_TIMEOUT_SECONDS):
+                await ctx.redis.ping()
             checks["redis"] = "ok"
         except Exception as exc:
             checks["redis"] = f"error: {type(exc).__name__}"

@@ -44,8 +44,13 @@ def configure(level: str = "INFO") -> dict[str, Any]:
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"json": {"()": JsonFormatter}},
-        "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json",
-                                "stream": "ext://sys.stdout"}},
+        "handlers": {
+            "stdout": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stdout",
+            }
+        },
         "root": {"handlers": ["stdout"], "level": level},
         "loggers": {
             "uvicorn": {"handlers": ["stdout"], "level": level, "propagate": False},
@@ -91,7 +96,11 @@ class RequestLogMiddleware:
         finally:
             access_log.info(
                 "request",
-                extra={"method": scope.get("method", "WS"), "route": _route_template(scope),
-                       "status": status, "ms": round((time.perf_counter() - started) * 1000, 1)},
+                extra={
+                    "method": scope.get("method", "WS"),
+                    "route": _route_template(scope),
+                    "status": status,
+                    "ms": round((time.perf_counter() - started) * 1000, 1),
+                },
             )
             REQUEST_ID.reset(token)

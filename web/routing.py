@@ -22,6 +22,7 @@ from web.context import ctx_of
 from web.errors import Forbidden, NotFound, Unauthenticated
 
 Endpoint = Callable[[Request], Awaitable[Response]]
+MAX_ID = 2**31 - 1  # ids are 32-bit INTEGER columns on PostgreSQL
 
 
 class Access(StrEnum):
@@ -59,12 +60,18 @@ def authorize(access: Access, principal: Principal | None, production: bool) -> 
 def _guard(endpoint: Endpoint, access: Access, check_csrf: bool) -> Endpoint:
     async def guarded(request: Request) -> Response:
         ctx = ctx_of(request)
-        principal = await resolve_principal(request)
-        request.state.principal = principal
-        authorize(access, principal, ctx.settings.production)
-        if check_csrf:
-            await csrf.check(request, principal, ctx.settings.secret_key)
-        return await endpoint(request)
+        try:
+            principal = await resolve_principal(request)
+            request.state.principal = principal
+            authorize(access, principal, ctx.settings.production)
+            if check_csrf:
+                await csrf.check(request, principal, ctx.settings.secret_key)
+            if any(isinstance(v, int) and v > MAX_ID for v in request.path_params.values()):
+                raise NotFound("not found")  # no such row, and too big for the database to look up
+            return await endpoint(request)
+        finally:
+            # Starlette leaves a parsed form's uploaded files open; close them whatever happened.
+            await request.close()
 
     guarded.__name__ = getattr(endpoint, "__name__", "endpoint")
     guarded.__doc__ = endpoint.__doc__

@@ -90,8 +90,11 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
         log.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Module-scoped on purpose: while Playwright's sync API is open it leaves its event loop
+    registered as running on the main thread, which breaks any later `asyncio.run()` or a second
+    `sync_playwright()` in the session."""
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS

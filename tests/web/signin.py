@@ -20,8 +20,9 @@ def csrf_from(html: str) -> str:
 def login(client: TestClient, email: str, password: str = PASSWORD) -> str:
     """Sign in and return the session's CSRF token (read from a signed-in page)."""
     page = client.get("/login")
-    response = client.post("/login", data={"email": email, "password": password,
-                                           "csrf_token": csrf_from(page.text)})
+    response = client.post(
+        "/login", data={"email": email, "password": password, "csrf_token": csrf_from(page.text)}
+    )
     assert response.status_code == 303, response.text
     return csrf_from(client.get("/account/tokens").text)
 

@@ -16,13 +16,15 @@ class UnsupportedMediaType(HTTPError):
 
 async def json_object(request: Request) -> dict[str, Any]:
     content_type = request.headers.get("content-type", "")
-    if content_type.split(";")[0].strip() != "application/json":
+    if content_type.split(";")[0].strip().lower() != "application/json":
         raise UnsupportedMediaType("send Content-Type: application/json")
     raw = await request.body()
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise Invalid(f"body is not valid JSON: {exc}", field="body") from exc
+    except RecursionError as exc:  # "[[[[...": fits in the size limit, but not on the stack
+        raise Invalid("body is nested too deeply", field="body") from exc
     if not isinstance(data, dict):
         raise Invalid("body must be a JSON object", field="body")
     return data

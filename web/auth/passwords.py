@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
@@ -16,7 +18,11 @@ class WeakPassword(ValueError):
 class Passwords:
     def __init__(self, hasher: PasswordHasher | None = None) -> None:
         self._hasher = hasher or PasswordHasher()
-        self._dummy = self._hasher.hash("telecoach-timing-equalizer")
+
+    @cached_property
+    def _dummy(self) -> str:
+        # Made on first need, not at start: a full-cost argon2 hash is most of create_app's time.
+        return self._hasher.hash("telecoach-timing-equalizer")
 
     def hash(self, password: str) -> str:
         if len(password) < MIN_LENGTH:

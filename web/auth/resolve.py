@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlmodel import Session
 from starlette.requests import HTTPConnection
 
+from coach import device_tokens
 from coach.access import Actor
 from coach.models import Patient, StaffUser
 from web.auth import api_tokens, sessions
@@ -29,10 +30,11 @@ def _from_cookie(session: Session, raw: str, idle: timedelta) -> Principal | Non
     row = sessions.load(session, raw, idle)
     if row is None:
         return None
-    extra = {"session_row_id": row.id, "csrf_token": row.csrf_token}
     if row.staff_id is not None:
         staff = session.get(StaffUser, row.staff_id)
-        return _staff_principal(staff, **extra) if staff and staff.active else None
+        if staff is None or not staff.active:
+            return None
+        return _staff_principal(staff, session_row_id=row.id, csrf_token=row.csrf_token)
     patient = session.get(Patient, row.patient_id) if row.patient_id is not None else None
     if patient is None:
         return None
@@ -40,8 +42,9 @@ def _from_cookie(session: Session, raw: str, idle: timedelta) -> Principal | Non
         actor=Actor(role="patient", patient_id=patient.id),
         name=patient.name,
         language=patient.language,
-        **extra,
-    )  # type: ignore[arg-type]
+        session_row_id=row.id,
+        csrf_token=row.csrf_token,
+    )
 
 
 async def resolve_principal(conn: HTTPConnection) -> Principal | None:
@@ -51,6 +54,10 @@ async def resolve_principal(conn: HTTPConnection) -> Principal | None:
         scheme, _, raw = authorization.partition(" ")
         if scheme.lower() != "bearer" or not raw.strip():
             raise Unauthenticated("Authorization must be 'Bearer <token>'")
+        if raw.strip().startswith(device_tokens.PREFIX):
+            # A heart-rate device: nobody as far as access goes (never the cookie). Only the
+            # ingest routes accept it, and they check it themselves (web/heart_rate/device_auth).
+            return None
         principal = await ctx.db.run(_from_token, raw.strip())
         if principal is None:
             # A wrong token is an error, not a quiet fall-back to the cookie.

@@ -12,6 +12,7 @@ from coach import join_links
 from coach.access import Actor
 from coach.audit import record
 from coach.models import StaffUser
+from coach.patients import has_control_characters
 from web.auth import sessions, throttle
 from web.context import AppContext, ctx_of
 from web.errors import Invalid, TooMany
@@ -73,10 +74,14 @@ async def login(request: Request) -> Response:
     ctx = ctx_of(request)
     form = await request.form()
     email, password = form.get("email"), form.get("password")
-    if not isinstance(email, str) or not isinstance(password, str) or not email or not password:
+    if not isinstance(email, str) or not email.strip():
         raise Invalid("email and password are required", field="email")
+    if not isinstance(password, str) or not password:
+        raise Invalid("email and password are required", field="password")
     if len(email) > 254:
         raise Invalid("email is too long", field="email")
+    if has_control_characters(email):  # PostgreSQL cannot even compare text holding NUL
+        raise Invalid("email is not an email address", field="email")
     email = email.strip().lower()
     ip = request.client.host if request.client else "unknown"
     staff, problem = await ctx.db.run(_attempt_login, ctx, email, password, ip)
