@@ -34,8 +34,12 @@ class _Intensity:
     warnings: tuple[str, ...]
 
 
-def prescribe(profile: Profile, rules: RuleSet) -> Prescription:
+def prescribe(profile: Profile, rules: RuleSet, recent_holds: tuple[str, ...] = ()) -> Prescription:
     """Today's prescription for `profile` under `rules`; for the coach to review and approve.
+
+    `recent_holds` are the rule ids of holds placed on the patient before today, within
+    `tier.clinically_supervised.hold_within_days` (RULES.md §5: any hold in the last 7 days means
+    clinically supervised); the caller who stores holds finds them. They change only the tier.
 
     Any hold stops the pipeline: zero sessions, the hold rules and the tier only. Otherwise the
     adjustments that apply are combined (see coach.engine.dose), the tier decided, and the zone
@@ -45,7 +49,7 @@ def prescribe(profile: Profile, rules: RuleSet) -> Prescription:
     holds = screen_holds(profile, rules)
     rpe_cause = _rpe_cause(profile, rules)
     if holds.holds:
-        tier = decide_tier(profile, rules, holds.holds, ())
+        tier = decide_tier(profile, rules, holds.holds, (), recent_holds)
         return Prescription(
             hold=True,
             hold_reasons=tuple(ref.id for ref in holds.holds),
@@ -59,7 +63,7 @@ def prescribe(profile: Profile, rules: RuleSet) -> Prescription:
         )
     found = find_adjustments(profile, rules)
     limits = combine(applied.effect for applied in found.applied)
-    tier = decide_tier(profile, rules, (), found.applied)
+    tier = decide_tier(profile, rules, (), found.applied, recent_holds)
     intensity = _intensity(profile, rules, limits, rpe_cause)
     modalities, modality_warnings = choose_modalities(profile, rules, limits)
     hrr_low, hrr_high, _, _ = rules.zone_moderate.band(limits.level)

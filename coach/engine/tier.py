@@ -3,8 +3,9 @@
 Self-direction needs positive evidence: a known phase among `tier.self_directed.phases`, at least
 one functional test (6-minute walk or 30-s sit-to-stand) within norms, no comorbidity, no
 adjustment. When that evidence is missing the tier is `supervised` and a warning says what was
-missing: the cautious end. "Any hold in the last 7 days" can only be seen as a hold today here; the
-caller who keeps the history can raise the tier for earlier holds.
+missing: the cautious end. "Any hold in the last 7 days": a profile only describes today, so holds
+before today come in as `recent_holds` (rule ids), from the caller who keeps the hold history
+(`tier.clinically_supervised.hold_within_days` says how far back it looks).
 """
 
 from __future__ import annotations
@@ -25,10 +26,18 @@ class TierDecision:
 
 
 def decide_tier(
-    profile: Profile, rules: RuleSet, holds: tuple[RuleRef, ...], applied: tuple[Applied, ...]
+    profile: Profile,
+    rules: RuleSet,
+    holds: tuple[RuleRef, ...],
+    applied: tuple[Applied, ...],
+    recent_holds: tuple[str, ...] = (),
 ) -> TierDecision:
     warnings: list[str] = []
     clinical = _clinical_reasons(profile, rules, holds, applied, warnings)
+    if recent_holds and rules.tier_clinically_supervised.after_hold:
+        within = rules.tier_clinically_supervised.hold_within_days
+        ids = ", ".join(dict.fromkeys(recent_holds))
+        clinical.append(f"hold in the last {within} days ({ids})")
     if clinical:
         ref = rules.tier_clinically_supervised.ref(reasons="; ".join(clinical))
         return TierDecision("clinically_supervised", ref, tuple(warnings))

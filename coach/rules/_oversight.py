@@ -53,6 +53,8 @@ class TierClinical(Rule):
     surgery_within_days: int = param(lo=0, hi=3650)  # surgery fewer than this many days ago
     comorbidities_together: tuple[str, ...] = param(choices=COMORBIDITIES)  # e.g. neuropathy+falls
     after_hold: bool = param()
+    # "any hold in the last 7 days": the window the caller (who keeps the hold history) looks back.
+    hold_within_days: int = param(lo=1, hi=90, default=7)
 
 
 @dataclass(frozen=True, kw_only=True)
