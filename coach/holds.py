@@ -1,0 +1,69 @@
+"""Exercise holds placed on a patient for a while: "no exercise today" as stored state.
+
+The prescription engine screens a profile for holds (`coach.engine.holds`); this module stores holds
+that arise between prescriptions, such as a red flag reported by SMS (`hold.red_flag`). Prescription
+pages, the live class view and the scheduler read `active_holds` before offering exercise.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Column, Field, Session, SQLModel, col, select
+from sqlmodel.sql.sqltypes import UTCDateTime
+
+from coach.models import utcnow
+
+
+class PatientHold(SQLModel, table=True):
+    __tablename__ = "patient_hold"
+
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = Field(foreign_key="patient.id", index=True)
+    rule_id: str = Field(max_length=64)  # e.g. hold.red_flag
+    reason: str = Field(max_length=500)
+    source: str = Field(max_length=32)  # sms, coach, live, engine
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+    until: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+
+
+def end_of_local_day(now: datetime, time_zone: str) -> datetime:
+    """The first instant of the patient's next local day, in UTC: a hold "for today" ends there."""
+    local = now.astimezone(ZoneInfo(time_zone))
+    next_midnight = datetime.combine(local.date() + timedelta(days=1), time(), ZoneInfo(time_zone))
+    return next_midnight.astimezone(now.tzinfo)
+
+
+def place_hold(
+    session: Session,
+    patient_id: int,
+    rule_id: str,
+    reason: str,
+    source: str,
+    until: datetime,
+    now: datetime | None = None,
+) -> PatientHold:
+    hold = PatientHold(
+        patient_id=patient_id,
+        rule_id=rule_id,
+        reason=reason[:500],
+        source=source,
+        created_at=now or utcnow(),
+        until=until,
+    )
+    session.add(hold)
+    session.flush()
+    return hold
+
+
+def active_holds(session: Session, patient_id: int, now: datetime) -> list[PatientHold]:
+    query = (
+        select(PatientHold)
+        .where(PatientHold.patient_id == patient_id, col(PatientHold.until) > now)
+        .where(col(PatientHold.created_at) <= now)
+        .order_by(col(PatientHold.created_at))
+    )
+    return list(session.exec(query))

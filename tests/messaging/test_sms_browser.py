@@ -1,0 +1,69 @@
+"""In a real browser against a real server: the compose box counts segments as the coach types, a
+message goes out, and the phone simulator shows it and answers a reply."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.browser.conftest import LiveServer, browser, live_server  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.browser
+
+CSV = """name,phone,time_zone,coach_email,language,sms_only,sms_consent
+Rosa Morales,+15555550111,America/Chicago,coach@example.org,es,true,true
+"""
+PASSWORD = "a long demo password"
+
+
+def _sign_in(server: LiveServer, page: Page) -> None:
+    page.goto(f"{server.url}/login")
+    page.get_by_label("Email").fill("coach@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+
+
+def test_compose_count_send_and_reply_from_the_simulated_phone(
+    live_server: LiveServer,  # noqa: F811
+    browser: Browser,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    live_server.cli(
+        "create-user",
+        "--email",
+        "coach@example.org",
+        "--role",
+        "coach",
+        "--password-stdin",
+        stdin=PASSWORD + "\n",
+    )
+    (tmp_path / "p.csv").write_text(CSV)
+    live_server.cli("import-patients", str(tmp_path / "p.csv"))
+    page = browser.new_page()
+    try:
+        _sign_in(live_server, page)
+        page.get_by_role("link", name="SMS inbox").click()
+        page.get_by_role("link", name="Rosa Morales").click()
+        box = page.get_by_label("Write a message")
+        counter = page.locator("#sms-segments")
+        box.fill("a" * 161)
+        expect(counter).to_have_text("161 characters · 2 segments (GSM-7)")
+        box.fill("¿Cómo te fue hoy? 💪")
+        expect(counter).to_have_text("19 characters · 1 segment (UCS-2)")
+        page.get_by_role("button", name="Send").click()
+        expect(page.locator(".sms-out .sms-body")).to_have_text("¿Cómo te fue hoy? 💪")
+
+        page.goto(f"{live_server.url}/dev/phone")
+        page.get_by_role("link", name="Rosa Morales").click()
+        page.get_by_label("Reply as Rosa Morales").fill("me siento mareada")
+        page.get_by_role("button", name="Send").click()
+        bubbles = page.locator(".bubble")
+        expect(bubbles).to_have_count(3)
+        expect(bubbles.nth(2)).to_contain_text("Deja de hacer ejercicio ahora")
+        page.goto(f"{live_server.url}/dashboard")
+        expect(page.get_by_role("alert")).to_contain_text("Reported by SMS: dizziness")
+    finally:
+        page.close()

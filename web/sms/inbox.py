@@ -1,0 +1,170 @@
+"""The coach's SMS inbox: a thread per patient with delivery status and what each reply meant, and
+a box to write a message (segment count shown as you type; rate-limited per patient)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from coach import access
+from coach.alerts import PatientAlert
+from coach.audit import record
+from coach.models import Patient, utcnow
+from messaging.models import SmsMessage, SmsPatientState
+from messaging.privacy import DiagnosisWordError
+from messaging.sender import SmsBodyError, check_body, manual_sends_since
+from web.auth.principal import Principal
+from web.context import ctx_of
+from web.errors import Conflict, Invalid, TooMany
+from web.pages.render import render
+from web.routing import Access, route
+from web.sms.thread import patient_id_param, thread_view
+
+REFUSALS = {
+    "opted_out": "This patient has opted out of SMS (they replied STOP). Nothing was sent.",
+    "no_consent": "This patient has not consented to SMS. Nothing was sent.",
+    "no_patient": "No such patient.",
+}
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    patient: Patient
+    latest: SmsMessage | None
+    waiting: int  # free-text replies not yet marked read
+    alerts: int  # open urgent alerts
+    opted_out: bool
+
+    def sort_key(self) -> tuple[int, int, float]:
+        # Patients with something to look at first: alerts, then unread texts, then recency.
+        recency = self.latest.created_at.timestamp() if self.latest else 0.0
+        return (-self.alerts, -self.waiting, -recency)
+
+
+async def inbox(request: Request) -> Response:
+    principal: Principal = request.state.principal
+
+    def load(session: Session) -> dict[str, Any]:
+        patients = access.visible_patients(session, principal.actor)
+        ids = [p.id for p in patients if p.id is not None]
+        latest_ids = select(func.max(SmsMessage.id)).where(col(SmsMessage.patient_id).in_(ids))
+        latest = {
+            m.patient_id: m
+            for m in session.exec(
+                select(SmsMessage).where(
+                    col(SmsMessage.id).in_(latest_ids.group_by(col(SmsMessage.patient_id)))
+                )
+            )
+        }
+        waiting: dict[int | None, int] = dict(
+            session.exec(
+                select(SmsMessage.patient_id, func.count())
+                .where(col(SmsMessage.patient_id).in_(ids), col(SmsMessage.needs_reply))
+                .group_by(col(SmsMessage.patient_id))
+            ).all()
+        )
+        alerted: dict[int, int] = dict(
+            session.exec(
+                select(PatientAlert.patient_id, func.count())
+                .where(col(PatientAlert.patient_id).in_(ids))
+                .where(col(PatientAlert.acknowledged_at).is_(None))
+                .group_by(col(PatientAlert.patient_id))
+            ).all()
+        )
+        opted_out = set(
+            session.exec(
+                select(SmsPatientState.patient_id).where(
+                    col(SmsPatientState.patient_id).in_(ids), col(SmsPatientState.opted_out)
+                )
+            )
+        )
+        rows = []
+        for patient in patients:
+            record(session, principal.actor, "sms.list", patient.id)
+            rows.append(
+                InboxRow(
+                    patient,
+                    latest.get(patient.id),
+                    waiting.get(patient.id, 0),
+                    alerted.get(patient.id or 0, 0),
+                    patient.id in opted_out,
+                )
+            )
+        rows.sort(key=InboxRow.sort_key)
+        return {"rows": rows}
+
+    return render(request, "sms_inbox.html", await ctx_of(request).db.run(load))
+
+
+def _thread(session: Session, principal: Principal, patient_id: int) -> dict[str, Any]:
+    patient = access.get_patient(session, principal.actor, patient_id)
+    record(session, principal.actor, "sms.read", patient_id)
+    return thread_view(session, patient)
+
+
+async def thread(request: Request) -> Response:
+    principal: Principal = request.state.principal
+    view = await ctx_of(request).db.run(_thread, principal, patient_id_param(request))
+    return render(request, "sms_thread.html", view)
+
+
+async def send_manual(request: Request) -> Response:
+    ctx = ctx_of(request)
+    principal: Principal = request.state.principal
+    patient_id = patient_id_param(request)
+    form = await request.form()
+    raw = form.get("body")
+    if not isinstance(raw, str):
+        raise Invalid("write a message first", field="body")
+    try:
+        body = check_body(raw)
+    except (SmsBodyError, DiagnosisWordError) as exc:
+        raise Invalid(str(exc), field="body") from exc
+    limit = ctx.settings.sms_manual_per_hour
+
+    def check(session: Session) -> None:
+        access.get_patient(session, principal.actor, patient_id)
+        now = utcnow()
+        sent = manual_sends_since(session, patient_id, now - timedelta(hours=1))
+        if len(sent) >= limit:
+            wait = int((sent[-limit] + timedelta(hours=1) - now).total_seconds()) + 1
+            raise TooMany(f"at most {limit} manual messages an hour to one patient", wait)
+
+    await ctx.db.run(check)
+    result = await ctx.sms.sender.send(patient_id, "manual", body, sent_by=principal.actor.staff_id)
+    if result.refused:
+        raise Conflict(REFUSALS.get(result.refused, result.refused))
+    return RedirectResponse(f"/inbox/{patient_id}", status_code=303)
+
+
+async def mark_handled(request: Request) -> Response:
+    principal: Principal = request.state.principal
+    patient_id = patient_id_param(request)
+
+    def work(session: Session) -> None:
+        access.get_patient(session, principal.actor, patient_id)
+        for message in session.exec(
+            select(SmsMessage).where(
+                SmsMessage.patient_id == patient_id, col(SmsMessage.needs_reply)
+            )
+        ):
+            message.needs_reply = False
+            session.add(message)
+        record(session, principal.actor, "sms.handled", patient_id)
+
+    await ctx_of(request).db.run(work)
+    return RedirectResponse(f"/inbox/{patient_id}", status_code=303)
+
+
+ROUTES = [
+    route("/inbox", inbox, Access.STAFF),
+    route("/inbox/{patient_id:int}", thread, Access.STAFF),
+    route("/inbox/{patient_id:int}/messages", send_manual, Access.STAFF, methods=["POST"]),
+    route("/inbox/{patient_id:int}/handled", mark_handled, Access.STAFF, methods=["POST"]),
+]

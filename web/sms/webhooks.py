@@ -1,0 +1,118 @@
+"""Twilio's webhooks: `POST /sms/inbound` (a patient's text) and `POST /sms/status` (delivery).
+
+The signature is the authentication: no session, no CSRF token (Twilio has neither). A missing or
+wrong `X-Twilio-Signature` is 403 and nothing is read further; without an auth token configured,
+nothing can be verified, so every webhook is refused.
+"""
+
+from __future__ import annotations
+
+import re
+
+from starlette.background import BackgroundTask
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
+
+from coach.models import utcnow
+from coach.patients import PatientInputError, normalize_phone
+from messaging.inbound import InboundSms
+from messaging.sender import MAX_BODY
+from messaging.signature import public_url, valid_signature
+from messaging.status import SidMismatch, UnknownStatus
+from web.api.body import UnsupportedMediaType
+from web.context import ctx_of
+from web.errors import Conflict, Forbidden, Invalid, NotFound
+from web.routing import Access, route
+
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+_SID = re.compile(r"^[A-Za-z0-9]{2,64}$")
+_ERROR_CODE = re.compile(r"^\d{1,10}$")
+
+
+async def signed_form(request: Request) -> FormData:
+    ctx = ctx_of(request)
+    token = ctx.settings.twilio_auth_token
+    if not token:
+        raise Forbidden(
+            "SMS webhooks are refused: TWILIO_AUTH_TOKEN is not set, so no signature can be "
+            "checked",
+            code="signature",
+        )
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/x-www-form-urlencoded":
+        raise UnsupportedMediaType("send application/x-www-form-urlencoded, as Twilio does")
+    form = await request.form()
+    url = public_url(ctx.settings.public_base_url, request.url.path, request.url.query)
+    signature = request.headers.get("x-twilio-signature")
+    settings_header = request.headers.get("x-twilio-webhooks-signature-settings")
+    if not valid_signature(token, url, form, signature, settings_header):
+        raise Forbidden("missing or wrong X-Twilio-Signature", code="signature")
+    return form
+
+
+def _text(form: FormData, *names: str, required: bool = True, max_len: int = 64) -> str:
+    for name in names:
+        value = form.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise Invalid(f"{name} must be text", field=name)
+        if len(value) > max_len:
+            raise Invalid(f"{name} is longer than {max_len} characters", field=name)
+        return value
+    if required:
+        raise Invalid(f"{names[0]} is required", field=names[0])
+    return ""
+
+
+def _sid(form: FormData) -> str:
+    sid = _text(form, "MessageSid", "SmsSid")
+    if not _SID.match(sid):
+        raise Invalid("MessageSid must be letters and digits", field="MessageSid")
+    return sid
+
+
+async def inbound(request: Request) -> Response:
+    ctx = ctx_of(request)
+    form = await signed_form(request)
+    sid = _sid(form)
+    try:
+        phone = normalize_phone(_text(form, "From", max_len=32))
+    except PatientInputError as exc:
+        raise Invalid(f"From: {exc.message}", field="From") from exc
+    body = _text(form, "Body", required=False, max_len=MAX_BODY)
+    outcome = await ctx.sms.receive(InboundSms(sid, phone, body, utcnow()))
+    # Replies go out after the response: Twilio waits for this answer, not for our texts.
+    task = None if outcome.duplicate else BackgroundTask(ctx.sms.follow_up, outcome)
+    return Response(EMPTY_TWIML, media_type="text/xml", background=task)
+
+
+async def status(request: Request) -> Response:
+    ctx = ctx_of(request)
+    form = await signed_form(request)
+    sid = _sid(form)
+    state = _text(form, "MessageStatus", "SmsStatus", max_len=32).strip().lower()
+    error_code = _text(form, "ErrorCode", required=False, max_len=10).strip() or None
+    if error_code is not None and not _ERROR_CODE.match(error_code):
+        raise Invalid("ErrorCode must be a number", field="ErrorCode")
+    raw_id = request.query_params.get("m")
+    if raw_id is not None and not (raw_id.isdigit() and int(raw_id) < 2**31):
+        raise Invalid("m must be a message id", field="m")
+    try:
+        message = await ctx.sms.status_callback(
+            int(raw_id) if raw_id else None, sid, state, error_code, utcnow()
+        )
+    except UnknownStatus as exc:
+        raise Invalid(str(exc), field="MessageStatus") from exc
+    except SidMismatch as exc:
+        raise Conflict(str(exc), field="MessageSid") from exc
+    if message is None:
+        raise NotFound("no such message")
+    return Response(status_code=204)
+
+
+ROUTES = [
+    route("/sms/inbound", inbound, Access.PUBLIC, methods=["POST"], check_csrf=False),
+    route("/sms/status", status, Access.PUBLIC, methods=["POST"], check_csrf=False),
+]
