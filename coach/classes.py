@@ -11,10 +11,11 @@ from dateutil.rrule import rrulestr
 from sqlmodel import Session, col, select
 
 from coach.models import ClassOccurrence, ClassSeries, Enrollment, Patient, utcnow
-from coach.patients import valid_time_zone
+from coach.patients import has_control_characters, valid_time_zone
 
 HORIZON = timedelta(days=84)
 MAX_OCCURRENCES = 200
+SCHEDULED, CANCELLED, REPLACED = "scheduled", "cancelled", "replaced"  # occurrence statuses
 
 
 class ClassInputError(ValueError):
@@ -52,9 +53,13 @@ def parse_class_input(data: Mapping[str, Any]) -> dict[str, Any]:
     title = data.get("title")
     if not isinstance(title, str) or not title.strip() or len(title) > 200:
         raise ClassInputError("title", "is required text of at most 200 characters")
+    if has_control_characters(title):
+        raise ClassInputError("title", "must not contain control characters")
     description = data.get("description", "")
     if not isinstance(description, str) or len(description) > 2000:
         raise ClassInputError("description", "must be text of at most 2000 characters")
+    if has_control_characters(description, allowed="\t\n\r"):
+        raise ClassInputError("description", "must not contain control characters")
     zone = data.get("time_zone")
     if not isinstance(zone, str) or not valid_time_zone(zone):
         raise ClassInputError("time_zone", f"unknown IANA time zone {zone!r}")
@@ -69,12 +74,9 @@ def parse_class_input(data: Mapping[str, Any]) -> dict[str, Any]:
         )
     rule = data.get("rrule")
     if rule is not None:
-        if not isinstance(rule, str) or len(rule) > 500:
+        if not isinstance(rule, str) or len(rule) > 500 or has_control_characters(rule):
             raise ClassInputError("rrule", "must be an iCalendar RRULE string")
-        try:
-            rrulestr(rule, dtstart=start)
-        except (ValueError, TypeError) as exc:
-            raise ClassInputError("rrule", f"not a valid RRULE: {exc}") from exc
+        rule = _check_rrule(rule, start)
     auto_admit = data.get("auto_admit", False)
     if not isinstance(auto_admit, bool):
         raise ClassInputError("auto_admit", "must be true or false")
@@ -90,20 +92,73 @@ def parse_class_input(data: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def occurrence_starts(series: ClassSeries, until: datetime) -> list[datetime]:
-    """UTC starts up to `until`; recurrence runs on wall-clock time so DST keeps the local hour."""
+_RULE_PARTS = frozenset({"FREQ", "INTERVAL", "COUNT", "UNTIL", "BYDAY", "BYMONTHDAY", "WKST"})
+
+
+def _check_rrule(rule: str, start: datetime) -> str:
+    """One RRULE (an optional `RRULE:` prefix is dropped) that is sure to yield classes.
+
+    dateutil searches up to the year 9999 for a rule that never matches (seconds of CPU), so the
+    grammar is the one classes need, in which every rule matches: daily, weekly or monthly, on
+    weekdays or (monthly) on days 1-28 or the last 1-28 days, with an interval, count or end."""
+    body = rule.strip().removeprefix("RRULE:")
+    parts: dict[str, str] = {}
+    for item in body.split(";"):
+        name, sep, value = item.partition("=")
+        if not sep or not value or name.upper() in parts:
+            raise ClassInputError("rrule", f"not a valid RRULE part: {item[:40]!r}")
+        parts[name.upper()] = value.upper()
+    unknown = sorted(set(parts) - _RULE_PARTS)
+    if unknown:
+        raise ClassInputError("rrule", f"{unknown[0][:20]} is not supported for classes")
+    if parts.get("UNTIL", "").endswith("Z"):
+        raise ClassInputError("rrule", "UNTIL is a local time in the class's zone, without Z")
+    freq = parts.get("FREQ")
+    if freq not in ("DAILY", "WEEKLY", "MONTHLY"):
+        raise ClassInputError("rrule", "FREQ must be DAILY, WEEKLY or MONTHLY")
+    interval = parts.get("INTERVAL", "1")
+    if not interval.isdigit() or not 1 <= int(interval) <= 52:
+        raise ClassInputError("rrule", "INTERVAL must be a whole number from 1 to 52")
+    if freq == "DAILY" and "BYDAY" in parts and int(interval) % 7 == 0:
+        raise ClassInputError("rrule", "use FREQ=WEEKLY for a class every few weeks")
+    if "BYMONTHDAY" in parts:
+        days = parts["BYMONTHDAY"].split(",")
+        if freq != "MONTHLY" or not all(d.lstrip("-").isdigit() for d in days):
+            raise ClassInputError("rrule", "BYMONTHDAY goes with FREQ=MONTHLY")
+        if not all(1 <= abs(int(d)) <= 28 for d in days):
+            raise ClassInputError("rrule", "BYMONTHDAY must be 1 to 28, or -1 to -28")
+    try:
+        first = next(iter(rrulestr(body, dtstart=start)), None)
+    except (ValueError, TypeError, IndexError, KeyError) as exc:
+        raise ClassInputError("rrule", f"not a valid RRULE: {exc}") from exc
+    if first is None:
+        raise ClassInputError("rrule", "the rule yields no class at all")
+    return body
+
+
+def occurrence_starts(
+    series: ClassSeries, until: datetime, after: datetime | None = None
+) -> list[datetime]:
+    """UTC starts up to `until` (and after `after`, when given: a long-running series keeps
+    producing classes); recurrence runs on wall-clock time so DST keeps the local hour."""
     zone = ZoneInfo(series.time_zone)
     if series.rrule:
         rule = rrulestr(series.rrule, dtstart=series.first_start_local)
         local_until = until.astimezone(zone).replace(tzinfo=None)
+        # A day of margin: `after` is compared exactly in UTC below.
+        local_after = (
+            after.astimezone(zone).replace(tzinfo=None) - timedelta(days=1) if after else None
+        )
         locals_: list[datetime] = []
         for start in rule:
             if start > local_until or len(locals_) >= MAX_OCCURRENCES:
                 break
-            locals_.append(start)
+            if local_after is None or start > local_after:
+                locals_.append(start)
     else:
         locals_ = [series.first_start_local]
-    return [start.replace(tzinfo=zone).astimezone(ZoneInfo("UTC")) for start in locals_]
+    starts = [start.replace(tzinfo=zone).astimezone(ZoneInfo("UTC")) for start in locals_]
+    return [s for s in starts if after is None or s > after]
 
 
 def create_series(
@@ -116,7 +171,10 @@ def create_series(
     return series
 
 
-def extend_occurrences(session: Session, series: ClassSeries, until: datetime) -> None:
+def extend_occurrences(
+    session: Session, series: ClassSeries, until: datetime, after: datetime | None = None
+) -> list[ClassOccurrence]:
+    """Create the occurrences up to `until` (only those starting after `after`, when given)."""
     assert series.id is not None
     existing = set(
         session.exec(
@@ -124,17 +182,16 @@ def extend_occurrences(session: Session, series: ClassSeries, until: datetime) -
         )
     )
     length = timedelta(minutes=series.duration_minutes)
-    for start in occurrence_starts(series, until):
+    created = []
+    for start in occurrence_starts(series, until, after):
         if start not in existing:
-            session.add(
-                ClassOccurrence(
-                    series_id=series.id,
-                    original_start=start,
-                    starts_at=start,
-                    ends_at=start + length,
-                )
+            occurrence = ClassOccurrence(
+                series_id=series.id, original_start=start, starts_at=start, ends_at=start + length
             )
+            session.add(occurrence)
+            created.append(occurrence)
     session.flush()
+    return created
 
 
 def occurrences(
@@ -143,6 +200,7 @@ def occurrences(
     query = (
         select(ClassOccurrence)
         .where(ClassOccurrence.series_id == series_id, ClassOccurrence.ends_at > after)
+        .where(ClassOccurrence.status != REPLACED)  # left behind when the series was moved
         .order_by(col(ClassOccurrence.starts_at))
         .limit(limit)
     )
@@ -176,6 +234,8 @@ def enroll(session: Session, series: ClassSeries, patient: Patient) -> Enrollmen
     ).first()
     if existing is not None:
         return existing
+    if series.cancelled_at is not None:
+        raise ClassInputError("class", "the class is cancelled")
     count = len(session.exec(select(Enrollment.id).where(Enrollment.series_id == series.id)).all())
     if count >= series.capacity:
         raise ClassInputError("capacity", f"the class is full ({series.capacity})")

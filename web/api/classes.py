@@ -1,4 +1,5 @@
-"""JSON API for classes: list, create, read with occurrences and enrolled patients, enrollment."""
+"""JSON API for classes: list, create, read with occurrences and enrolled patients, enrollment
+(which plans or cancels the patient's reminders in the same transaction)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,12 @@ from starlette.responses import JSONResponse, Response
 from coach import access, classes
 from coach.audit import record
 from coach.models import utcnow
+from scheduler import reminders
 from web.api.body import json_object
 from web.auth.principal import Principal
-from web.context import ctx_of
+from web.context import ctx_of, schedule_of
 from web.errors import Invalid, NotFound
-from web.routing import Access, route
+from web.routing import MAX_ID, Access, route
 from web.views import occurrence_json, series_json
 
 
@@ -66,11 +68,16 @@ async def enroll(request: Request) -> Response:
     patient_id = body.get("patient_id")
     if isinstance(patient_id, bool) or not isinstance(patient_id, int):
         raise Invalid("patient_id must be a whole number", field="patient_id")
+    if not 0 < patient_id <= MAX_ID:
+        raise NotFound(f"patient {patient_id} not found")
+    schedule = schedule_of(request)
 
     def work(session: Session) -> dict[str, Any]:
         series = access.get_class(session, principal.actor, class_id)
         patient = access.get_patient(session, principal.actor, patient_id)
         enrollment = classes.enroll(session, series, patient)
+        # The patient's reminders are planned in the same transaction as the enrollment.
+        reminders.sync_enrollment(session, schedule, utcnow(), class_id, patient_id, "enrolled")
         record(
             session, principal.actor, "enrollment.create", patient_id, detail=f"class {class_id}"
         )
@@ -83,12 +90,15 @@ async def unenroll(request: Request) -> Response:
     principal: Principal = request.state.principal
     class_id = request.path_params["class_id"]
     patient_id = request.path_params["patient_id"]
+    schedule = schedule_of(request)
 
     def work(session: Session) -> None:
         access.get_class(session, principal.actor, class_id)
         access.get_patient(session, principal.actor, patient_id)
         if not classes.unenroll(session, class_id, patient_id):
             raise NotFound("that patient is not enrolled in this class")
+        session.flush()
+        reminders.sync_enrollment(session, schedule, utcnow(), class_id, patient_id, "unenrolled")
         record(
             session, principal.actor, "enrollment.delete", patient_id, detail=f"class {class_id}"
         )

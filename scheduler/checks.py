@@ -1,0 +1,148 @@
+"""What a claimed row must pass before it is sent: decided again at send time, because the world
+changed since it was planned (opt-out, a hold, consent, a moved class, a changed plan).
+
+`examine` returns what to send, or how the row settles without sending."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from coach import join_links
+from coach.adherence import sessions_between
+from coach.holds import active_holds
+from coach.models import ClassOccurrence, ClassSeries, Patient
+from coach.prescriptions import current_approved
+from messaging import state
+from messaging.coaching import CoachingError, coaching_text
+from messaging.privacy import DiagnosisWordError
+from messaging.templates import TemplateError
+from scheduler import coaching_plans, texts
+from scheduler.config import SchedulerConfig
+from scheduler.models import CANCELLED, DROPPED, FAILED, PENDING, ScheduledMessage
+from scheduler.quiet import QUIET_HOURS_REASON
+from scheduler.reminders import PREFIX, occurrence_ref
+
+EXERCISE_PROMPTS = (coaching_plans.COACHING, coaching_plans.EFFORT)  # and every reminder
+
+
+@dataclass(frozen=True)
+class Send:
+    sms_purpose: str  # the purpose stored on the message (reminder, coaching, checkin, ...)
+    body: str
+    question: str | None = None
+    validity_seconds: int | None = None
+
+
+@dataclass(frozen=True)
+class Settle:
+    status: str
+    reason: str | None = None
+    due_at: datetime | None = None  # for PENDING: when to try again
+    not_an_attempt: bool = False
+
+
+def examine(
+    session: Session, row: ScheduledMessage, cfg: SchedulerConfig, now: datetime
+) -> Send | Settle:
+    patient = session.get(Patient, row.patient_id)
+    if patient is None:
+        return Settle(DROPPED, "no_patient")
+    if row.deliver_by is not None and now >= row.deliver_by:
+        return Settle(DROPPED, "too_late")
+    if state.is_opted_out(session, row.patient_id):
+        return Settle(DROPPED, "opted_out")  # the carrier would refuse it anyway (21610)
+    if not patient.sms_consent and not row.urgent:  # a safety text needs no standing consent
+        return Settle(DROPPED, "no_consent")
+    exercise = row.purpose.startswith(PREFIX) or row.purpose in EXERCISE_PROMPTS
+    if exercise and active_holds(session, row.patient_id, now):
+        return Settle(DROPPED, "on_hold")
+    if not row.urgent and cfg.quiet_hours and cfg.quiet_hours.contains(now, patient.time_zone):
+        later = cfg.quiet_hours.end_after(now, patient.time_zone)
+        if row.deliver_by is not None and later >= row.deliver_by:
+            return Settle(DROPPED, QUIET_HOURS_REASON)
+        return Settle(PENDING, "waiting_for_quiet_hours_end", later, not_an_attempt=True)
+    try:
+        return _compose(session, row, patient, cfg, now)
+    except (TemplateError, DiagnosisWordError, CoachingError) as exc:
+        # A text that cannot be written safely (a class title naming a diagnosis, say) never will.
+        return Settle(FAILED, f"text_refused_{type(exc).__name__}"[:64])
+
+
+def _validity(until: datetime | None, now: datetime) -> int | None:
+    return max(1, int((until - now).total_seconds())) if until is not None else None
+
+
+def _compose(
+    session: Session, row: ScheduledMessage, patient: Patient, cfg: SchedulerConfig, now: datetime
+) -> Send | Settle:
+    if row.body is not None:
+        return Send(row.purpose.removeprefix("text."), row.body)
+    if row.purpose.startswith(PREFIX):
+        return _reminder(session, row, patient, cfg, now)
+    if row.purpose in coaching_plans.PURPOSES:
+        return _coaching(session, row, patient, cfg, now)
+    return Settle(FAILED, "unknown_purpose")
+
+
+def _reminder(
+    session: Session, row: ScheduledMessage, patient: Patient, cfg: SchedulerConfig, now: datetime
+) -> Send | Settle:
+    occurrence = session.get(ClassOccurrence, row.occurrence_id) if row.occurrence_id else None
+    series = session.get(ClassSeries, occurrence.series_id) if occurrence else None
+    if occurrence is None or series is None or series.cancelled_at is not None:
+        return Settle(CANCELLED, "class_cancelled")
+    if occurrence.status != "scheduled":
+        return Settle(CANCELLED, "class_cancelled")
+    assert occurrence.id is not None and patient.id is not None
+    if occurrence_ref(occurrence.id, occurrence.starts_at) != row.ref:
+        return Settle(CANCELLED, "class_moved")
+    if occurrence.starts_at <= now:
+        return Settle(DROPPED, "class_started")
+    link = None
+    if not patient.sms_only and _same_day(occurrence.starts_at, now, patient.time_zone):
+        # A fresh link per reminder: the one sent last week may have expired or been revoked.
+        _, token = join_links.issue(
+            session, cfg.links.secret_key, patient.id, None, cfg.links.valid_for, now
+        )
+        link = f"{cfg.links.public_base_url}/join/{token}"
+    body = texts.class_reminder(
+        clinic=cfg.clinic_name,
+        language=patient.language,
+        zone=patient.time_zone,
+        starts_at=occurrence.starts_at,
+        now=now,
+        link=link,
+    )
+    return Send("reminder", body, validity_seconds=_validity(occurrence.starts_at, now))
+
+
+def _same_day(when: datetime, now: datetime, zone: str) -> bool:
+    tz = ZoneInfo(zone)
+    return when.astimezone(tz).date() == now.astimezone(tz).date()
+
+
+def _coaching(
+    session: Session, row: ScheduledMessage, patient: Patient, cfg: SchedulerConfig, now: datetime
+) -> Send | Settle:
+    assert patient.id is not None
+    plan = coaching_plans.plan_of(session, patient.id)
+    day = datetime.fromisoformat(row.ref).date()
+    if plan is None or not plan.active or coaching_plans.DAYS[day.weekday()] not in plan.days:
+        return Settle(CANCELLED, "plan_changed")
+    validity = _validity(row.deliver_by, now)
+    if row.purpose == coaching_plans.FATIGUE:
+        return Send("checkin", texts.checkin(patient.language, "fatigue"), "fatigue", validity)
+    if row.purpose == coaching_plans.EFFORT:
+        # A DONE reply already asked for the effort; a SKIP means there is none to rate.
+        if sessions_between(session, patient.id, day, day):
+            return Settle(DROPPED, "already_answered")
+        return Send("checkin", texts.checkin(patient.language, "rpe"), "rpe", validity)
+    prescription = current_approved(session, patient.id)
+    if prescription is None:
+        return Settle(DROPPED, "no_approved_prescription")
+    body = coaching_text(prescription.data, patient.language, clinic_phone=cfg.clinic_phone)
+    return Send("coaching", body, validity_seconds=validity)

@@ -1,0 +1,47 @@
+"""The words of scheduled texts, chosen when the text is sent (the patient's language and zone at
+that moment, the class's time as it is then), through the SMS templates."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from messaging.templates import render
+
+DAY_KEYS = ("mo", "tu", "we", "th", "fr", "sa", "su")
+# Twelve-hour clock where patients expect it; a 24-hour clock otherwise.
+TIME_FORMATS = {"en": "%I:%M %p"}
+
+
+def clock_text(when: datetime, zone: str, language: str) -> str:
+    text = when.astimezone(ZoneInfo(zone)).strftime(TIME_FORMATS.get(language, "%H:%M"))
+    return text.lstrip("0") if language in TIME_FORMATS else text
+
+
+def class_reminder(
+    *,
+    clinic: str,
+    language: str,
+    zone: str,
+    starts_at: datetime,
+    now: datetime,
+    link: str | None,
+) -> str:
+    """Same day: "starts at 10:00" (with the join link for browser patients); the day before:
+    "tomorrow at"; further ahead: "on Monday at"."""
+    tz = ZoneInfo(zone)
+    days_ahead = (starts_at.astimezone(tz).date() - now.astimezone(tz).date()).days
+    time = clock_text(starts_at, zone, language)
+    if days_ahead <= 0:
+        if link:
+            return render(language, "reminder.class_soon_link", clinic=clinic, time=time, link=link)
+        return render(language, "reminder.class_soon", clinic=clinic, time=time)
+    if days_ahead == 1:
+        return render(language, "reminder.class_day_before", clinic=clinic, time=time)
+    day = DAY_KEYS[starts_at.astimezone(tz).weekday()]
+    when = render(language, f"on_day.{day}", time=time)
+    return render(language, "reminder.class_on_day", clinic=clinic, time=when)
+
+
+def checkin(language: str, question: str) -> str:
+    return render(language, f"checkin.{question}")

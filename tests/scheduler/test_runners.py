@@ -1,0 +1,98 @@
+"""The runners as they are started: inside `serve` (the app's lifespan), `telecoach worker --once`,
+and `telecoach worker` refusing to start without Redis."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from coach.database import Database
+from coach.models import utcnow
+from scheduler import outbox
+from scheduler.models import SENT, ScheduledMessage
+from tests.conftest import World, make_settings
+from tests.scheduler.conftest import rows, set_patient, text_rows
+from tests.scheduler.processes import TELECOACH
+from web.app import create_app
+
+
+def notes(db: Database) -> list[ScheduledMessage]:
+    return rows(db, ScheduledMessage.purpose == "text.note")
+
+
+@pytest.fixture
+def database_url(sqlite_url: str) -> str:
+    return sqlite_url
+
+
+def test_serve_runs_the_scheduler_in_process(
+    database_url: str, tmp_path: Path, db: Database, world: World
+) -> None:
+    set_patient(db, world.patient_a, sms_consent=True)
+    settings = make_settings(
+        database_url,
+        tmp_path,
+        scheduler_in_serve=True,
+        worker_poll_seconds=0.05,
+        quiet_hours="none",
+    )
+    with TestClient(create_app(settings)) as client:
+        assert client.app.state.ctx.scheduler is not None  # type: ignore[attr-defined]
+        now = utcnow()
+        db.run_sync(
+            lambda s: outbox.put(s, text_rows([world.patient_a], 2, now), now, revive=False)
+        )
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not all(r.status == SENT for r in notes(db)):
+            time.sleep(0.05)
+    assert [r.status for r in notes(db)] == [SENT, SENT]
+    lines = (tmp_path / "sms_outbox.jsonl").read_text().splitlines()
+    assert sorted(json.loads(line)["body"] for line in lines) == [
+        "Note 0 from your coach.",
+        "Note 1 from your coach.",
+    ]
+
+
+def _cli(
+    args: list[str], database_url: str, tmp_path: Path, **env: str
+) -> subprocess.CompletedProcess[str]:
+    environ = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "TELECOACH_VAR_DIR": str(tmp_path),
+        "QUIET_HOURS": "none",
+        **env,
+    }
+    environ.pop("REDIS_URL", None)
+    return subprocess.run(
+        [TELECOACH, *args], env=environ, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_worker_once_plans_and_sends_what_is_due(
+    database_url: str, tmp_path: Path, db: Database, world: World
+) -> None:
+    set_patient(db, world.patient_a, sms_consent=True)
+    now = utcnow()
+    db.run_sync(lambda s: outbox.put(s, text_rows([world.patient_a], 3, now), now, revive=False))
+    done = _cli(["worker", "--once"], database_url, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "sent_or_settled=3" in done.stdout
+    assert [r.status for r in notes(db)] == [SENT] * 3
+    # The planning pass ran too: Ana's reminder for her class in two hours is planned.
+    assert "reminder.60" in {r.purpose for r in rows(db)}
+    assert len((tmp_path / "sms_outbox.jsonl").read_text().splitlines()) == 3
+    again = _cli(["worker", "--once"], database_url, tmp_path)
+    assert "sent_or_settled=0" in again.stdout  # nothing is sent twice
+
+
+def test_worker_needs_redis(database_url: str, tmp_path: Path) -> None:
+    refused = _cli(["worker"], database_url, tmp_path)
+    assert refused.returncode == 2
+    assert "REDIS_URL is required" in refused.stderr

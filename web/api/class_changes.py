@@ -1,0 +1,168 @@
+"""Changing classes: move or cancel one occurrence or the whole series, and `.ics` downloads.
+
+Every change brings the enrolled patients' pending reminders in step in the same transaction.
+Staff change classes they can see (a coach their own, an admin any); the calendar files are for
+them and for the patients enrolled in the class.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlmodel import Session
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from coach import access, class_changes, classes
+from coach.audit import record
+from coach.models import ClassSeries, utcnow
+from scheduler import ics, reminders
+from web.api.body import json_object
+from web.auth.principal import Principal
+from web.context import ctx_of, schedule_of
+from web.routing import Access, route
+from web.views import occurrence_json, series_json
+
+
+def _detail(session: Session, series: ClassSeries) -> dict[str, Any]:
+    assert series.id is not None
+    upcoming = classes.occurrences(session, series.id, utcnow())
+    return {**series_json(series), "occurrences": [occurrence_json(o) for o in upcoming]}
+
+
+async def update_class(request: Request) -> Response:
+    principal: Principal = request.state.principal
+    class_id = request.path_params["class_id"]
+    changes = await json_object(request)
+    schedule = schedule_of(request)
+
+    def work(session: Session) -> dict[str, Any]:
+        series = access.get_class(session, principal.actor, class_id)
+        now = utcnow()
+        class_changes.update_series(session, series, changes, now)
+        reminders.sync_series(session, schedule, now, class_id, "class_moved")
+        record(session, principal.actor, "class.update", None, detail=f"class {class_id}")
+        return _detail(session, series)
+
+    return JSONResponse(await ctx_of(request).db.run(work))
+
+
+async def cancel_class(request: Request) -> Response:
+    principal: Principal = request.state.principal
+    class_id = request.path_params["class_id"]
+    schedule = schedule_of(request)
+
+    def work(session: Session) -> None:
+        series = access.get_class(session, principal.actor, class_id)
+        now = utcnow()
+        class_changes.cancel_series(session, series, now)
+        reminders.sync_series(session, schedule, now, class_id, "class_cancelled")
+        record(session, principal.actor, "class.cancel", None, detail=f"class {class_id}")
+
+    await ctx_of(request).db.run(work)
+    return Response(status_code=204)
+
+
+async def move_occurrence(request: Request) -> Response:
+    principal: Principal = request.state.principal
+    occurrence_id = request.path_params["occurrence_id"]
+    starts_local = class_changes.parse_move(await json_object(request))
+    schedule = schedule_of(request)
+
+    def work(session: Session) -> dict[str, Any]:
+        occurrence = access.get_occurrence(session, principal.actor, occurrence_id)
+        series = access.get_class(session, principal.actor, occurrence.series_id)
+        now = utcnow()
+        changed = class_changes.move_occurrence(session, series, occurrence, starts_local, now)
+        reminders.sync_occurrences(session, schedule, now, changed, "class_moved")
+        record(
+            session, principal.actor, "occurrence.move", None, detail=f"occurrence {occurrence_id}"
+        )
+        return occurrence_json(occurrence)
+
+    return JSONResponse(await ctx_of(request).db.run(work))
+
+
+async def cancel_occurrence(request: Request) -> Response:
+    principal: Principal = request.state.principal
+    occurrence_id = request.path_params["occurrence_id"]
+    schedule = schedule_of(request)
+
+    def work(session: Session) -> None:
+        occurrence = access.get_occurrence(session, principal.actor, occurrence_id)
+        now = utcnow()
+        changed = class_changes.cancel_occurrence(session, occurrence, now)
+        reminders.sync_occurrences(session, schedule, now, changed, "class_cancelled")
+        record(
+            session,
+            principal.actor,
+            "occurrence.cancel",
+            None,
+            detail=f"occurrence {occurrence_id}",
+        )
+
+    await ctx_of(request).db.run(work)
+    return Response(status_code=204)
+
+
+def _calendar(body: bytes, filename: str) -> Response:
+    return Response(
+        body,
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+async def class_calendar(request: Request) -> Response:
+    principal: Principal = request.state.principal
+    class_id = request.path_params["class_id"]
+    host = urlsplit(ctx_of(request).settings.public_base_url).hostname or "telecoach"
+
+    def load(session: Session) -> bytes:
+        series = access.get_class(session, principal.actor, class_id)
+        changed = class_changes.exceptions(session, class_id)
+        if principal.actor.role == "patient":
+            record(
+                session,
+                principal.actor,
+                "calendar.read",
+                principal.actor.patient_id,
+                detail=f"class {class_id}",
+            )
+        return ics.series_ics(series, changed, host, utcnow())
+
+    return _calendar(await ctx_of(request).db.run(load), f"class-{class_id}.ics")
+
+
+async def occurrence_calendar(request: Request) -> Response:
+    principal: Principal = request.state.principal
+    occurrence_id = request.path_params["occurrence_id"]
+    host = urlsplit(ctx_of(request).settings.public_base_url).hostname or "telecoach"
+
+    def load(session: Session) -> bytes:
+        occurrence = access.get_occurrence(session, principal.actor, occurrence_id)
+        series = access.get_class(session, principal.actor, occurrence.series_id)
+        if principal.actor.role == "patient":
+            record(
+                session,
+                principal.actor,
+                "calendar.read",
+                principal.actor.patient_id,
+                detail=f"occurrence {occurrence_id}",
+            )
+        return ics.occurrence_ics(series, occurrence, host, utcnow())
+
+    return _calendar(await ctx_of(request).db.run(load), f"class-occurrence-{occurrence_id}.ics")
+
+
+_C = "/api/v1/classes/{class_id:int}"
+_O = "/api/v1/occurrences/{occurrence_id:int}"
+ROUTES = [
+    route(_C, update_class, Access.STAFF, methods=["PATCH"]),
+    route(_C, cancel_class, Access.STAFF, methods=["DELETE"]),
+    route(_C + "/calendar.ics", class_calendar, Access.SIGNED_IN),
+    route(_O, move_occurrence, Access.STAFF, methods=["PATCH"]),
+    route(_O, cancel_occurrence, Access.STAFF, methods=["DELETE"]),
+    route(_O + "/calendar.ics", occurrence_calendar, Access.SIGNED_IN),
+]

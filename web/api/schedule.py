@@ -1,0 +1,189 @@
+"""Reminder settings per class and per patient, SMS coaching plans, and what is planned for a
+patient (the outbox rows, with the reason when one was dropped or cancelled).
+
+Every change re-plans the affected rows in the same transaction; every read or change of a
+patient's settings is audited.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session, col, select
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from coach import access
+from coach.audit import record
+from coach.models import utcnow
+from scheduler import coaching_plans, preferences, reminders
+from scheduler.config import SchedulerConfig
+from scheduler.models import CoachingPlan, ScheduledMessage
+from scheduler.offsets import format_offset, parse_offsets
+from web.api.body import json_object
+from web.api.schedule_errors import as_invalid
+from web.auth.principal import Principal
+from web.context import ctx_of, schedule_of
+from web.errors import Invalid
+from web.routing import Access, route
+
+OUTBOX_LIMIT = 200
+
+
+def _offsets_body(body: dict[str, Any]) -> tuple[int, ...] | None:
+    unknown = sorted(set(body) - {"offsets"})
+    if unknown:
+        raise Invalid(f"{unknown[0]}: unknown field", field=unknown[0])
+    if "offsets" not in body:
+        raise Invalid('offsets: required (a list like ["24h", "1h"], or null)', field="offsets")
+    if body["offsets"] is None:
+        return None
+    with as_invalid():
+        return parse_offsets(body["offsets"])
+
+
+def _offsets_json(own: tuple[int, ...] | None, effective: tuple[int, ...]) -> dict[str, Any]:
+    return {
+        "offsets": [format_offset(m) for m in effective],
+        "own_setting": own is not None,
+    }
+
+
+async def class_reminders(request: Request) -> Response:
+    principal: Principal = request.state.principal
+    class_id = request.path_params["class_id"]
+    schedule = schedule_of(request)
+    body = await json_object(request) if request.method == "PUT" else None
+
+    def work(session: Session) -> dict[str, Any]:
+        access.get_class(session, principal.actor, class_id)
+        if body is not None:
+            offsets = _offsets_body(body)
+            now = utcnow()
+            preferences.set_offsets(
+                session, offsets, principal.actor.staff_id, now, series_id=class_id
+            )
+            reminders.sync_series(session, schedule, now, class_id, "reminders_changed")
+            record(session, principal.actor, "class.reminders", None, detail=f"class {class_id}")
+        own = preferences.offsets_of(session, series_id=class_id)
+        return _offsets_json(own, own if own is not None else schedule.reminder_offsets)
+
+    return JSONResponse(await ctx_of(request).db.run(work))
+
+
+async def patient_reminders(request: Request) -> Response:
+    principal: Principal = request.state.principal
+    patient_id = request.path_params["patient_id"]
+    schedule = schedule_of(request)
+    body = await json_object(request) if request.method == "PUT" else None
+
+    def work(session: Session) -> dict[str, Any]:
+        access.get_patient(session, principal.actor, patient_id)
+        if body is not None:
+            offsets = _offsets_body(body)
+            now = utcnow()
+            preferences.set_offsets(
+                session, offsets, principal.actor.staff_id, now, patient_id=patient_id
+            )
+            reminders.sync_patient(session, schedule, now, patient_id, "reminders_changed")
+        action = "reminders.update" if body is not None else "reminders.read"
+        record(session, principal.actor, action, patient_id)
+        own = preferences.offsets_of(session, patient_id=patient_id)
+        result = _offsets_json(own, own if own is not None else schedule.reminder_offsets)
+        if own is None:
+            result["offsets"] = None  # each class's own setting, else the default, applies
+            result["default"] = [format_offset(m) for m in schedule.reminder_offsets]
+        return result
+
+    return JSONResponse(await ctx_of(request).db.run(work))
+
+
+def _plan_json(plan: CoachingPlan | None, patient_id: int) -> dict[str, Any]:
+    if plan is None:
+        return {"patient_id": patient_id, "plan": None}
+    return {
+        "patient_id": patient_id,
+        "plan": {
+            "days": plan.days.split(",") if plan.days else [],
+            "coaching_time": plan.coaching_time,
+            "fatigue_time": plan.fatigue_time,
+            "effort_time": plan.effort_time,
+            "active": plan.active,
+            "prescription_id": plan.prescription_id,
+            "updated_at": plan.updated_at.isoformat(),
+        },
+    }
+
+
+async def coaching_plan(request: Request) -> Response:
+    principal: Principal = request.state.principal
+    patient_id = request.path_params["patient_id"]
+    schedule: SchedulerConfig = schedule_of(request)
+    body = await json_object(request) if request.method == "PUT" else None
+    values = None
+    if body is not None:
+        with as_invalid():
+            values = coaching_plans.parse_plan_input(body, schedule)
+
+    def work(session: Session) -> dict[str, Any]:
+        patient = access.get_patient(session, principal.actor, patient_id)
+        plan = coaching_plans.plan_of(session, patient_id)
+        if values is not None:
+            if not patient.sms_only:
+                raise Invalid(
+                    "patient_id: coaching plans are for SMS-only patients", field="patient_id"
+                )
+            with as_invalid():
+                plan = coaching_plans.save_plan(
+                    session, patient, values, principal.actor.staff_id, schedule, utcnow()
+                )
+        action = "coaching_plan.update" if values is not None else "coaching_plan.read"
+        record(session, principal.actor, action, patient_id)
+        return _plan_json(plan, patient_id)
+
+    return JSONResponse(await ctx_of(request).db.run(work))
+
+
+def _row_json(row: ScheduledMessage) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "purpose": row.purpose,
+        "occurrence_id": row.occurrence_id,
+        "planned_at": row.planned_at.isoformat(),
+        "due_at": row.due_at.isoformat(),
+        "status": row.status,
+        "reason": row.reason,
+        "attempts": row.attempts,
+    }
+
+
+async def scheduled_messages(request: Request) -> Response:
+    principal: Principal = request.state.principal
+    patient_id = request.path_params["patient_id"]
+
+    def load(session: Session) -> dict[str, Any]:
+        access.get_patient(session, principal.actor, patient_id)
+        rows = session.exec(
+            select(ScheduledMessage)
+            .where(ScheduledMessage.patient_id == patient_id)
+            .order_by(col(ScheduledMessage.planned_at).desc(), col(ScheduledMessage.id).desc())
+            .limit(OUTBOX_LIMIT)
+        )
+        record(session, principal.actor, "schedule.read", patient_id)
+        return {"patient_id": patient_id, "scheduled": [_row_json(r) for r in rows]}
+
+    return JSONResponse(await ctx_of(request).db.run(load))
+
+
+_P = "/api/v1/patients/{patient_id:int}"
+ROUTES = [
+    route(
+        "/api/v1/classes/{class_id:int}/reminders",
+        class_reminders,
+        Access.STAFF,
+        methods=["GET", "PUT"],
+    ),
+    route(_P + "/reminders", patient_reminders, Access.STAFF, methods=["GET", "PUT"]),
+    route(_P + "/coaching-plan", coaching_plan, Access.STAFF, methods=["GET", "PUT"]),
+    route(_P + "/scheduled-messages", scheduled_messages, Access.STAFF),
+]
