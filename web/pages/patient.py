@@ -13,7 +13,7 @@ from coach.audit import record
 from coach.models import ClassSeries, Patient, utcnow
 from web.auth.principal import Principal
 from web.context import ctx_of
-from web.pages.render import render
+from web.pages.render import page_language, render
 from web.routing import Access, route
 from web.views import local_text, occurrence_view
 
@@ -39,8 +39,10 @@ async def me(request: Request) -> Response:
 
 
 async def me_class(request: Request) -> Response:
+    """The patient's class room: a device check, then the coach large and themself small."""
     principal: Principal = request.state.principal
     occurrence_id = request.path_params["occurrence_id"]
+    ctx = ctx_of(request)
 
     def load(session: Session) -> dict[str, Any]:
         occurrence = access.get_occurrence(session, principal.actor, occurrence_id)
@@ -49,12 +51,19 @@ async def me_class(request: Request) -> Response:
         assert series is not None and patient is not None
         record(session, principal.actor, "class.open", patient.id, detail=f"occ {occurrence_id}")
         return {
+            "occurrence_id": occurrence_id,
             "title": series.title,
             "starts_at_iso": occurrence.starts_at.isoformat(),
             "starts_local": local_text(occurrence.starts_at, patient.time_zone),
         }
 
-    return render(request, "me_class.html", await ctx_of(request).db.run(load))
+    values = await ctx.db.run(load)
+    t = ctx.catalogues.translator(page_language(request))
+    # The page script shows these itself (status changes), so they travel as JSON.
+    values["strings"] = {
+        key[5:]: t(key) for key in sorted(ctx.catalogues.keys("en")) if key.startswith("room.")
+    }
+    return render(request, "me_class.html", values)
 
 
 ROUTES = [

@@ -1,0 +1,345 @@
+"""The live bus on Redis Streams, shared by every `serve` process.
+
+One Redis stream per bus stream, whose entry ids are `<seq>-0`; a hash beside it holds the epoch,
+the sequence counter and the last `order` per key. One Lua script numbers, appends and trims
+atomically, so two processes publishing to one class never race for a number. Entries older than
+the retention window are trimmed (checked every 16th entry); idle streams expire after `idle_ttl`.
+
+Each process reads every stream it has subscribers for with one blocking XREAD, and fans entries
+out to its local subscriptions; a private "wake" stream interrupts that read when a new stream is
+followed. Publishes made in the same moment go to Redis in one script call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from redis.exceptions import NoScriptError
+
+from rtc.bus.base import BusClosed, Entry, Gap, Position, Subscription, check_data
+
+log = logging.getLogger("telecoach.bus")
+
+# Publishes a batch: KEYS are (stream, meta) per entry; ARGV is epoch, retention ms, idle ttl ms,
+# then (data, key, order) per entry. Returns each entry's seq, or 0 when its order was not newer.
+_PUBLISH = """
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local cutoff = now - tonumber(ARGV[2])
+local touched = {}
+local out = {}
+for i = 1, #KEYS / 2 do
+  local stream, meta = KEYS[2 * i - 1], KEYS[2 * i]
+  local data, key, order = ARGV[3 * i + 1], ARGV[3 * i + 2], ARGV[3 * i + 3]
+  local fresh = true
+  if key ~= '' and order ~= '' then
+    local field = 'o:' .. key
+    local last = redis.call('HGET', meta, field)
+    if last and tonumber(last) >= tonumber(order) then
+      fresh = false
+    else
+      redis.call('HSET', meta, field, order)
+    end
+  end
+  if fresh then
+    redis.call('HSETNX', meta, 'epoch', ARGV[1])
+    local seq = redis.call('HINCRBY', meta, 'seq', 1)
+    if seq == 1 then redis.call('DEL', stream) end
+    redis.call('XADD', stream, seq .. '-0', 'd', data, 'k', key, 'ts', now)
+    if seq % 16 == 0 then
+      local head = redis.call('XRANGE', stream, '-', '+', 'COUNT', 64)
+      local keep = nil
+      for _, item in ipairs(head) do
+        if tonumber(item[2][6]) >= cutoff then keep = item[1] break end
+      end
+      if keep then
+        redis.call('XTRIM', stream, 'MINID', keep)
+      elseif #head > 0 then
+        local n = tonumber(string.match(head[#head][1], '^(%d+)'))
+        redis.call('XTRIM', stream, 'MINID', (n + 1) .. '-0')
+      end
+    end
+    out[i] = seq
+  else
+    out[i] = 0
+  end
+  if not touched[stream] then
+    touched[stream] = true
+    redis.call('PEXPIRE', stream, ARGV[3])
+    redis.call('PEXPIRE', meta, ARGV[3])
+  end
+end
+return out
+"""
+
+_POSITION = """
+redis.call('HSETNX', KEYS[1], 'epoch', ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+local v = redis.call('HMGET', KEYS[1], 'epoch', 'seq')
+local first = redis.call('XRANGE', KEYS[2], '-', '+', 'COUNT', 1)
+local first_id = ''
+if #first > 0 then first_id = first[1][1] end
+return {v[1], v[2] or '0', first_id}
+"""
+
+
+def _seq(entry_id: bytes | str) -> int:
+    text = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
+    return int(text.split("-", 1)[0])
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+@dataclass
+class _Follow:
+    pos: int  # the last seq read from Redis for this stream
+    subscribers: set[Subscription] = field(default_factory=set)
+
+
+@dataclass
+class _Publish:
+    stream: str
+    data: str
+    key: str
+    order: str
+    done: asyncio.Future[int | None]
+
+
+class RedisStreamsBus:
+    def __init__(
+        self,
+        redis: Any,
+        *,
+        prefix: str = "tc:live:",
+        retention_ms: int = 900_000,
+        idle_ttl_ms: int = 86_400_000,
+        block_ms: int = 5_000,
+        max_queue: int = 10_000,
+        batch: int = 500,
+        gather_ms: float = 3.0,
+    ) -> None:
+        self._redis = redis
+        self.prefix = prefix
+        self.retention_ms = retention_ms
+        self._idle_ttl_ms = max(idle_ttl_ms, retention_ms)
+        self._block_ms = block_ms
+        self.max_queue = max_queue
+        self._batch = batch
+        self._gather_s = gather_ms / 1000
+        self._publish_sha = hashlib.sha1(_PUBLISH.encode()).hexdigest()  # noqa: S324 (Redis's id)
+        self._script_loaded = False
+        self._position_script = redis.register_script(_POSITION)
+        self._follows: dict[str, _Follow] = {}
+        self._pending: list[_Publish] = []
+        self._flusher: asyncio.Task[None] | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._wake_key = f"{prefix}wake:{secrets.token_hex(8)}"
+        self._wake_id = "0-0"
+        self._closed = False
+
+    def _keys(self, stream: str) -> tuple[str, str]:
+        return f"{self.prefix}{stream}", f"{self.prefix}{stream}:meta"
+
+    async def start(self) -> None:
+        """Touches no Redis: a process starts (and says it is not ready) while Redis is down."""
+        self._reader = asyncio.create_task(self._read_forever(), name="bus-reader")
+
+    async def close(self) -> None:
+        self._closed = True
+        for task in (self._reader, self._flusher):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+        for follow in list(self._follows.values()):
+            for subscriber in list(follow.subscribers):
+                subscriber.close()
+        self._follows.clear()
+        for pending in self._pending:
+            if not pending.done.done():
+                pending.done.set_exception(BusClosed("bus closed"))
+        with contextlib.suppress(Exception):
+            await self._redis.delete(self._wake_key)
+
+    # --- publishing -----------------------------------------------------------------------
+
+    async def publish(
+        self, stream: str, data: str, *, key: str | None = None, order: int | None = None
+    ) -> int | None:
+        check_data(data)
+        if self._closed:
+            raise BusClosed("bus closed")
+        done: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
+        self._pending.append(
+            _Publish(
+                stream, data, key or "", "" if order is None or key is None else str(order), done
+            )
+        )
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush(), name="bus-publish")
+        return await done
+
+    async def _flush(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending[: self._batch], self._pending[self._batch :]
+            try:
+                results = await self._send(batch)
+            except Exception as exc:  # Redis down: each publisher gets the error and retries
+                for item in batch:
+                    if not item.done.done():
+                        item.done.set_exception(exc)
+                continue
+            for item, result in zip(batch, results, strict=True):
+                if item.done.done():
+                    continue
+                if isinstance(result, Exception):
+                    item.done.set_exception(result)
+                else:
+                    item.done.set_result(int(result) or None)
+
+    async def _send(self, batch: Sequence[_Publish]) -> list[Any]:
+        """The whole batch in one script call: one command instead of one per entry."""
+        keys: list[str] = []
+        args: list[Any] = [secrets.token_hex(8), self.retention_ms, self._idle_ttl_ms]
+        for item in batch:
+            keys.extend(self._keys(item.stream))
+            args.extend((item.data, item.key, item.order))
+        for attempt in range(2):
+            if not self._script_loaded:
+                await self._redis.script_load(_PUBLISH)
+                self._script_loaded = True
+            try:
+                return list(await self._redis.evalsha(self._publish_sha, len(keys), *keys, *args))
+            except NoScriptError:  # Redis restarted and forgot it: load it again, once
+                self._script_loaded = False
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+    # --- reading --------------------------------------------------------------------------
+
+    async def _state(self, stream: str) -> tuple[str, int, int | None]:
+        """(epoch, last seq, first retained seq or None)."""
+        _, meta_key = self._keys(stream)
+        stream_key = self._keys(stream)[0]
+        epoch, last, first_id = await self._position_script(
+            keys=[meta_key, stream_key], args=[secrets.token_hex(8), self._idle_ttl_ms]
+        )
+        first = _text(first_id)
+        return _text(epoch), int(_text(last)), _seq(first) if first else None
+
+    async def position(self, stream: str) -> Position:
+        epoch, last, _ = await self._state(stream)
+        return Position(epoch, last)
+
+    async def subscribe(
+        self,
+        stream: str,
+        after: Position | None = None,
+        *,
+        key: str | None = None,
+        from_start: bool = False,
+    ) -> Subscription:
+        if self._closed:
+            raise BusClosed("bus closed")
+        epoch, last, first = await self._state(stream)
+        if from_start:
+            start = first - 1 if first is not None else last
+        elif after is None:
+            start = last
+        else:
+            if after.epoch != epoch or after.seq > last:
+                raise Gap("unknown position")
+            if after.seq < last and (first is None or after.seq < first - 1):
+                raise Gap("older than the retention window")
+            start = after.seq
+        follow = self._follows.get(stream)
+        new_follow = follow is None
+        if follow is None:
+            follow = self._follows[stream] = _Follow(pos=start)
+        live_after = max(follow.pos, start)
+        subscription = Subscription(
+            stream, epoch, start, live_after, key, self.max_queue, self._unsubscribe
+        )
+        follow.subscribers.add(subscription)
+        if new_follow:
+            await self._wake()
+        if live_after > start:
+            await self._backfill(subscription, start, live_after)
+        return subscription
+
+    async def _backfill(self, subscription: Subscription, start: int, end: int) -> None:
+        stream_key, _ = self._keys(subscription.stream)
+        rows = await self._redis.xrange(stream_key, f"{start + 1}-0", f"{end}-0")
+        entries = [self._entry(entry_id, fields) for entry_id, fields in rows]
+        if [e.seq for e in entries] != list(range(start + 1, end + 1)):
+            subscription.close()
+            raise Gap("entries were trimmed while catching up")
+        subscription.prepend(entries)
+
+    def _unsubscribe(self, subscription: Subscription) -> None:
+        follow = self._follows.get(subscription.stream)
+        if follow is None:
+            return
+        follow.subscribers.discard(subscription)
+        if not follow.subscribers:
+            del self._follows[subscription.stream]
+
+    async def _wake(self) -> None:
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.xadd(self._wake_key, {"w": "1"}, maxlen=10)
+        pipe.pexpire(self._wake_key, 3_600_000)
+        await pipe.execute()
+
+    @staticmethod
+    def _entry(entry_id: bytes | str, fields: dict[Any, Any]) -> Entry:
+        key = _text(fields.get(b"k", fields.get("k", b"")))
+        return Entry(_seq(entry_id), key or None, _text(fields.get(b"d", fields.get("d"))))
+
+    async def _read_forever(self) -> None:
+        failing = 0.0  # seconds to wait before the next try while Redis is away
+        while not self._closed:
+            streams = {self._keys(name)[0]: f"{f.pos}-0" for name, f in self._follows.items()}
+            names = {self._keys(name)[0]: name for name in self._follows}
+            streams[self._wake_key] = self._wake_id
+            try:
+                response = await self._redis.xread(streams, count=1000, block=self._block_ms)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if not failing:
+                    log.warning("live bus: reading from Redis failed (%s); retrying", exc)
+                failing = min(max(failing * 2, 0.25), 5.0)
+                await asyncio.sleep(failing)
+                continue
+            if failing:
+                log.info("live bus: reading from Redis again")
+                failing = 0.0
+            for raw_key, rows in response or []:
+                redis_key = _text(raw_key)
+                if redis_key == self._wake_key:
+                    self._wake_id = _text(rows[-1][0])
+                    continue
+                follow = self._follows.get(names.get(redis_key, ""))
+                if follow is None:
+                    continue
+                for entry_id, fields in rows:
+                    entry = self._entry(entry_id, fields)
+                    if entry.seq <= follow.pos:
+                        continue
+                    follow.pos = entry.seq
+                    for subscriber in list(follow.subscribers):
+                        subscriber.offer(entry)
+            if response and self._gather_s:
+                # Under load, let entries gather for a moment: one XREAD naming every followed
+                # stream then carries many of them, instead of one command per entry or two.
+                await asyncio.sleep(self._gather_s)

@@ -1,0 +1,176 @@
+"""Live alerts from a class's heart-rate readings, with time passed in (never read from a clock).
+
+- over_ceiling: readings above the patient's ceiling (the top of today's zone, zone.ceiling) for
+  more than `seconds_above` (30 s): from the first reading above it to a reading still above it,
+  with no drop-out longer than `gap_s` in between.
+- no_signal: during the class, nothing new from a patient who was sending, for `no_signal_s`
+  (20 s) by the receiving clock (device clocks may be off; receipt time is ours).
+- sudden_drop: a reading at least `drop_bpm` (30) below the highest of the previous `drop_window_s`
+  (15 s); at most one per `drop_cooldown_s`.
+
+An episode is named by (patient, kind, the reading time it began), so every process evaluating the
+same stream names it the same way and storage keeps it once.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from coach.hr_summary import MAX_GAP_S
+from coach.hr_zones import PatientZone
+from coach.rules import RuleSet
+
+
+class AlertKind(StrEnum):
+    OVER_CEILING = "over_ceiling"
+    NO_SIGNAL = "no_signal"
+    SUDDEN_DROP = "sudden_drop"
+
+
+@dataclass(frozen=True)
+class AlertPolicy:
+    seconds_above: int = 30
+    no_signal_s: int = 20
+    drop_bpm: int = 30
+    drop_window_s: int = 15
+    drop_cooldown_s: int = 60
+    gap_s: float = MAX_GAP_S
+
+    @classmethod
+    def from_rules(cls, rules: RuleSet) -> AlertPolicy:
+        return cls(seconds_above=rules.zone_ceiling.seconds_above)
+
+
+@dataclass(frozen=True)
+class RaisedAlert:
+    patient_id: int
+    kind: AlertKind
+    started_ms: int  # reading time the episode began: the episode's name
+    raised_ms: int  # our clock when it was raised
+    bpm: int | None
+    detail: str
+
+
+@dataclass
+class _Patient:
+    last_t: int | None = None
+    last_bpm: int | None = None
+    last_rx: int = 0
+    above_since: int | None = None
+    above_raised: bool = False
+    recent: deque[tuple[int, int]] = field(default_factory=deque)
+    last_drop: int | None = None
+    silent_for: int | None = None  # the last_t a no_signal alert was raised for
+
+
+class AlertEvaluator:
+    def __init__(
+        self,
+        zones: Mapping[int, PatientZone],
+        class_start_ms: int,
+        class_end_ms: int,
+        policy: AlertPolicy | None = None,
+    ) -> None:
+        self.zones = dict(zones)
+        self.class_start_ms = class_start_ms
+        self.class_end_ms = class_end_ms
+        self.policy = policy or AlertPolicy()
+        self._patients: dict[int, _Patient] = {}
+
+    def reading(
+        self, patient_id: int, t_ms: int, bpm: int, rx_ms: int, *, replay: bool = False
+    ) -> list[RaisedAlert]:
+        """Take one reading (received at `rx_ms`); `replay` updates state but raises nothing."""
+        state = self._patients.setdefault(patient_id, _Patient())
+        if state.last_t is not None and t_ms <= state.last_t:
+            return []  # out of order or repeated: the live stream is in time order per patient
+        raised: list[RaisedAlert] = []
+        over = self._over_ceiling(patient_id, state, t_ms, bpm, rx_ms)
+        drop = self._sudden_drop(patient_id, state, t_ms, bpm, rx_ms)
+        state.last_t, state.last_bpm, state.last_rx = t_ms, bpm, rx_ms
+        for alert in (over, drop):
+            if alert is not None and not replay:
+                raised.append(alert)
+                if alert.kind is AlertKind.OVER_CEILING:
+                    state.above_raised = True
+                else:
+                    state.last_drop = t_ms
+        return raised
+
+    def _over_ceiling(
+        self, patient_id: int, state: _Patient, t_ms: int, bpm: int, rx_ms: int
+    ) -> RaisedAlert | None:
+        zone = self.zones.get(patient_id)
+        ceiling = zone.ceiling if zone is not None and zone.has_zone else None
+        if ceiling is None or bpm <= ceiling:
+            state.above_since, state.above_raised = None, False
+            return None
+        continuing = (
+            state.above_since is not None
+            and state.last_t is not None
+            and t_ms - state.last_t <= self.policy.gap_s * 1000
+        )
+        if not continuing:
+            state.above_since, state.above_raised = t_ms, False
+        assert state.above_since is not None
+        lasted = t_ms - state.above_since
+        if state.above_raised or lasted <= self.policy.seconds_above * 1000:
+            return None
+        return RaisedAlert(
+            patient_id,
+            AlertKind.OVER_CEILING,
+            state.above_since,
+            rx_ms,
+            bpm,
+            f"{bpm} bpm, above the ceiling of {ceiling} for {lasted // 1000} s",
+        )
+
+    def _sudden_drop(
+        self, patient_id: int, state: _Patient, t_ms: int, bpm: int, rx_ms: int
+    ) -> RaisedAlert | None:
+        window = self.policy.drop_window_s * 1000
+        while state.recent and state.recent[0][0] < t_ms - window:
+            state.recent.popleft()
+        peak = max((b for _, b in state.recent), default=None)
+        state.recent.append((t_ms, bpm))
+        if peak is None or peak - bpm < self.policy.drop_bpm:
+            return None
+        if (
+            state.last_drop is not None
+            and t_ms - state.last_drop < self.policy.drop_cooldown_s * 1000
+        ):
+            return None
+        return RaisedAlert(
+            patient_id,
+            AlertKind.SUDDEN_DROP,
+            t_ms,
+            rx_ms,
+            bpm,
+            f"fell from {peak} to {bpm} bpm within {self.policy.drop_window_s} s",
+        )
+
+    def tick(self, now_ms: int) -> list[RaisedAlert]:
+        """No-signal checks; call about once a second."""
+        if not self.class_start_ms <= now_ms <= self.class_end_ms:
+            return []
+        raised = []
+        for patient_id, state in self._patients.items():
+            if state.last_t is None or state.silent_for == state.last_t:
+                continue
+            silent = now_ms - state.last_rx
+            if silent > self.policy.no_signal_s * 1000:
+                state.silent_for = state.last_t
+                raised.append(
+                    RaisedAlert(
+                        patient_id,
+                        AlertKind.NO_SIGNAL,
+                        state.last_t,
+                        now_ms,
+                        state.last_bpm,
+                        f"no reading for {silent // 1000} s",
+                    )
+                )
+        return raised

@@ -1,0 +1,181 @@
+"""One class occurrence, watched in this process: tiles and alert evaluation over its stream.
+
+A monitor starts from the occurrence's stored readings, then follows the bus from the oldest
+retained entry (readings not newer than what a tile has are skipped, so the overlap counts once).
+Every process with an interest in the class (a coach watching, a patient sending) runs one; they
+all evaluate the same stream the same way, and storage keeps each alert once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from coach.hr_store import RosterEntry
+from coach.hr_summary import Point
+from rtc.bus import BusClosed, Gap, LiveBus, Position, Subscription
+from rtc.heart_rate.alerts import AlertEvaluator, AlertPolicy, RaisedAlert
+from rtc.heart_rate.clock import Clock
+from rtc.heart_rate.events import stream_name
+from rtc.heart_rate.tiles import PatientTile
+from rtc.heart_rate.validation import to_ms
+
+log = logging.getLogger("telecoach.heart_rate")
+
+
+class AlertSink(Protocol):
+    async def alert(self, occurrence_id: int, raised: RaisedAlert) -> None: ...
+
+
+@dataclass(frozen=True)
+class OccurrenceInfo:
+    id: int
+    series_id: int
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "starts_at": self.starts_at.isoformat(),
+            "ends_at": self.ends_at.isoformat(),
+        }
+
+
+class OccurrenceMonitor:
+    def __init__(
+        self,
+        info: OccurrenceInfo,
+        roster: Sequence[RosterEntry],
+        bus: LiveBus,
+        clock: Clock,
+        policy: AlertPolicy,
+        sink: AlertSink,
+    ) -> None:
+        self.info = info
+        self.stream = stream_name(info.id)
+        self._bus = bus
+        self._clock = clock
+        self._sink = sink
+        self.roster = list(roster)
+        self.tiles = {e.patient_id: PatientTile(e.zone) for e in roster}
+        self.evaluator = AlertEvaluator(
+            {e.patient_id: e.zone for e in roster},
+            to_ms(info.starts_at),
+            to_ms(info.ends_at),
+            policy,
+        )
+        self._subscription: Subscription | None = None
+        self._backlog_until = 0
+        self._tasks: list[asyncio.Task[None]] = []
+        self._pending_alerts: set[asyncio.Task[None]] = set()
+        self.holders = 0
+        self.last_activity = clock.now()
+
+    def now_ms(self) -> int:
+        return to_ms(self._clock.now())
+
+    def set_roster(self, roster: Sequence[RosterEntry]) -> None:
+        """Zones or enrollment changed (a prescription approved mid-class)."""
+        self.roster = list(roster)
+        for entry in roster:
+            tile = self.tiles.get(entry.patient_id)
+            if tile is None:
+                self.tiles[entry.patient_id] = PatientTile(entry.zone)
+            else:
+                tile.zone = entry.zone
+            self.evaluator.zones[entry.patient_id] = entry.zone
+
+    async def start(self, history: Mapping[int, Sequence[Point]]) -> None:
+        now = self.now_ms()
+        for patient_id, points in history.items():
+            for point in points:
+                self._apply(patient_id, to_ms(point.t), point.bpm, now, replay=True)
+        await self._subscribe()
+        self._tasks = [
+            asyncio.create_task(self._follow(), name=f"hr-monitor-{self.info.id}"),
+            asyncio.create_task(self._tick(), name=f"hr-ticker-{self.info.id}"),
+        ]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self._subscription is not None:
+            self._subscription.close()
+        if self._pending_alerts:
+            await asyncio.gather(*self._pending_alerts, return_exceptions=True)
+
+    @property
+    def position(self) -> Position:
+        assert self._subscription is not None
+        return self._subscription.position
+
+    def _apply(self, patient_id: int, t_ms: int, bpm: int, rx_ms: int, replay: bool) -> None:
+        tile = self.tiles.get(patient_id)
+        if tile is None or not tile.add(t_ms, bpm):
+            return
+        for raised in self.evaluator.reading(patient_id, t_ms, bpm, rx_ms, replay=replay):
+            self._raise(raised)
+
+    def _raise(self, raised: RaisedAlert) -> None:
+        task = asyncio.create_task(self._sink.alert(self.info.id, raised))
+        self._pending_alerts.add(task)
+        task.add_done_callback(self._pending_alerts.discard)
+
+    async def _subscribe(self) -> None:
+        # Entries already on the bus before we subscribe are history: they raise no alerts.
+        self._backlog_until = (await self._bus.position(self.stream)).seq
+        self._subscription = await self._bus.subscribe(self.stream, from_start=True)
+
+    async def _follow(self) -> None:
+        while True:
+            assert self._subscription is not None
+            try:
+                async for entry in self._subscription:
+                    self.last_activity = self._clock.now()
+                    data = json.loads(entry.data)
+                    if data.get("type") == "reading":
+                        self._apply(
+                            int(data["patient_id"]),
+                            int(data["t"]),
+                            int(data["bpm"]),
+                            self.now_ms(),
+                            replay=entry.seq <= self._backlog_until,
+                        )
+                return
+            except Gap:
+                log.info("monitor %s fell behind the bus; starting over", self.info.id)
+                self._subscription.close()
+                try:
+                    await self._subscribe()
+                except BusClosed:
+                    return
+
+    async def _tick(self) -> None:
+        while True:
+            await asyncio.sleep(1.0)
+            self.tick()
+
+    def tick(self) -> None:
+        for raised in self.evaluator.tick(self.now_ms()):
+            self._raise(raised)
+
+    def snapshot(self) -> dict[str, Any]:
+        """Every tile as of `position`: a coach view starts here and follows the bus after it."""
+        position = self.position
+        return {
+            "epoch": position.epoch,
+            "seq": position.seq,
+            "tiles": {str(pid): tile.to_json() for pid, tile in self.tiles.items()},
+        }

@@ -1,0 +1,247 @@
+"""Heart rate for the whole process: ingest, the live bus, monitors per class, alerts, storage.
+
+The web layer builds one `HeartRateService` in its lifespan and calls it from the ingest routes and
+the live websocket. Everything about a reading after validation happens here:
+
+    ingest_batch (HTTP, FHIR): store in one transaction -> publish what was new
+    ingest_live (websocket):   publish at once -> batched storage -> "stored" back to the sender
+    bus stream per occurrence -> monitors (tiles, alerts) -> coach views
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import timedelta
+from typing import Any
+
+from sqlmodel import Session
+
+from coach.access import Actor
+from coach.audit import record, record_system
+from coach.database import Database
+from coach.hr_models import HeartRateAlert
+from coach.hr_store import (
+    RosterEntry,
+    SampleRow,
+    acknowledge_alert,
+    alert_json,
+    alerts_for_occurrence,
+    points_for_occurrence,
+    store_alert,
+)
+from coach.rules import RuleSet
+from rtc.bus import LiveBus
+from rtc.heart_rate import events
+from rtc.heart_rate.alerts import AlertPolicy, RaisedAlert
+from rtc.heart_rate.clock import Clock, SystemClock
+from rtc.heart_rate.ingest import (
+    Audit,
+    Groups,
+    IngestResult,
+    load_occurrence,
+    store_batch,
+)
+from rtc.heart_rate.monitor import OccurrenceInfo, OccurrenceMonitor
+from rtc.heart_rate.validation import Reading, from_ms
+from rtc.heart_rate.writer import Done, SampleWriter
+
+log = logging.getLogger("telecoach.heart_rate")
+
+
+class HeartRateService:
+    def __init__(
+        self,
+        db: Database,
+        bus: LiveBus,
+        rules: RuleSet,
+        clock: Clock | None = None,
+        *,
+        flush_interval: float = 1.0,
+        idle_stop_s: float = 300.0,
+    ) -> None:
+        self.db = db
+        self.bus = bus
+        self.rules = rules
+        self.clock: Clock = clock or SystemClock()
+        self.policy = AlertPolicy.from_rules(rules)
+        self.writer = SampleWriter(db, flush_interval=flush_interval)
+        self._idle_stop = timedelta(seconds=idle_stop_s)
+        self._monitors: dict[int, asyncio.Task[OccurrenceMonitor]] = {}
+        self._janitor: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await self.bus.start()
+        await self.writer.start()
+        self._janitor = asyncio.create_task(self._sweep_forever(), name="hr-janitor")
+
+    async def stop(self) -> None:
+        if self._janitor is not None:
+            self._janitor.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._janitor
+        for task in list(self._monitors.values()):
+            monitor = await _result(task)
+            if monitor is not None:
+                await monitor.stop()
+        self._monitors.clear()
+        await self.writer.close()
+        await self.bus.close()
+
+    # --- ingest ---------------------------------------------------------------------------
+
+    async def ingest_batch(
+        self, groups: Groups, *, source: str, occurrence_id: int | None, audit: Audit
+    ) -> IngestResult:
+        """Store readings (all in one transaction), then publish the new ones live."""
+        stored, rejected = await self.db.run(store_batch, groups, source, occurrence_id, audit)
+        publishing = []
+        # In time order, all at once: the bus sends them to Redis in one pipeline, in this order.
+        for _, patient_id, reading, occ in sorted(stored, key=lambda s: s[2].t_ms):
+            if occ is not None:
+                self.touch(occ)
+                data = events.reading(patient_id, reading.t_ms, reading.bpm, source)
+                publishing.append(
+                    self.bus.publish(
+                        events.stream_name(occ), data, key=str(patient_id), order=reading.t_ms
+                    )
+                )
+        results = await asyncio.gather(*publishing, return_exceptions=True)
+        failed = sum(isinstance(r, BaseException) for r in results)
+        if failed:  # stored all the same; only the live view misses them
+            log.warning("%d stored heart-rate readings could not go live", failed)
+        live = sum(isinstance(r, int) for r in results)
+        return IngestResult(sorted(item[0] for item in stored), rejected, live)
+
+    async def ingest_live(
+        self,
+        patient_id: int,
+        occurrence_id: int,
+        reading: Reading,
+        source: str,
+        done: Done | None = None,
+    ) -> bool:
+        """Publish now, store in the next batch; True when it went live (it was newer)."""
+        data = events.reading(patient_id, reading.t_ms, reading.bpm, source)
+        seq = await self.bus.publish(
+            events.stream_name(occurrence_id), data, key=str(patient_id), order=reading.t_ms
+        )
+        row = SampleRow(
+            patient_id, occurrence_id, reading.t, reading.bpm, reading.rr_ms or None, source
+        )
+        self.writer.add(row, done)
+        self.touch(occurrence_id)
+        return seq is not None
+
+    # --- monitors -------------------------------------------------------------------------
+
+    def touch(self, occurrence_id: int) -> None:
+        """Make sure this process evaluates alerts for a class it receives readings for."""
+        if occurrence_id not in self._monitors:
+            self._monitors[occurrence_id] = asyncio.create_task(
+                self._start_monitor(occurrence_id), name=f"hr-monitor-start-{occurrence_id}"
+            )
+
+    async def attach(self, occurrence_id: int) -> OccurrenceMonitor:
+        """The running monitor for a coach view; `detach` it when the view goes."""
+        self.touch(occurrence_id)
+        task = self._monitors[occurrence_id]
+        try:
+            monitor = await asyncio.shield(task)
+        except Exception:
+            if self._monitors.get(occurrence_id) is task:
+                del self._monitors[occurrence_id]
+            raise
+        monitor.holders += 1
+        return monitor
+
+    def detach(self, monitor: OccurrenceMonitor) -> None:
+        monitor.holders = max(0, monitor.holders - 1)
+        monitor.last_activity = self.clock.now()
+
+    async def _start_monitor(self, occurrence_id: int) -> OccurrenceMonitor:
+        def load(session: Session) -> tuple[OccurrenceInfo, list[RosterEntry], Any]:
+            info, entries = load_occurrence(session, occurrence_id, self.rules)
+            return info, entries, points_for_occurrence(session, occurrence_id)
+
+        info, entries, history = await self.db.run(load)
+        monitor = OccurrenceMonitor(info, entries, self.bus, self.clock, self.policy, self)
+        await monitor.start(history)
+        return monitor
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            await asyncio.sleep(30)
+            await self.sweep()
+
+    async def sweep(self) -> None:
+        """Stop monitors nobody watches and nothing fed for a while."""
+        now = self.clock.now()
+        for occurrence_id, task in list(self._monitors.items()):
+            if not task.done():
+                continue
+            monitor = await _result(task)
+            if monitor is None:
+                del self._monitors[occurrence_id]
+            elif monitor.holders == 0 and now - monitor.last_activity > self._idle_stop:
+                del self._monitors[occurrence_id]
+                await monitor.stop()
+
+    # --- alerts ---------------------------------------------------------------------------
+
+    async def alert(self, occurrence_id: int, raised: RaisedAlert) -> None:
+        """AlertSink: store the episode once across processes; whoever stored it announces it."""
+        row = HeartRateAlert(
+            occurrence_id=occurrence_id,
+            patient_id=raised.patient_id,
+            kind=raised.kind.value,
+            started_at=from_ms(raised.started_ms),
+            raised_at=from_ms(raised.raised_ms),
+            bpm=raised.bpm,
+            detail=raised.detail[:200],
+        )
+
+        def work(session: Session) -> dict[str, Any] | None:
+            stored = store_alert(session, row)
+            if stored is None:
+                return None
+            record_system(session, "system", "heart_rate.alert", raised.patient_id, raised.kind)
+            return alert_json(stored)
+
+        try:
+            stored = await self.db.run(work)
+            if stored is not None:
+                await self.bus.publish(events.stream_name(occurrence_id), events.alert(stored))
+                log.info("alert %s %s in occurrence %s", stored["id"], raised.kind, occurrence_id)
+        except Exception:
+            log.exception("storing a heart-rate alert failed (occurrence %s)", occurrence_id)
+
+    async def alerts(self, occurrence_id: int) -> list[dict[str, Any]]:
+        def load(session: Session) -> list[dict[str, Any]]:
+            return [alert_json(a) for a in alerts_for_occurrence(session, occurrence_id)]
+
+        return await self.db.run(load)
+
+    async def acknowledge(self, occurrence_id: int, alert_id: int, actor: Actor) -> bool:
+        def work(session: Session) -> str | None:
+            alert = acknowledge_alert(session, occurrence_id, alert_id, actor.staff_id)
+            if alert is None or alert.acknowledged_at is None:
+                return None
+            record(session, actor, "heart_rate.alert.ack", alert.patient_id, f"alert {alert_id}")
+            return alert.acknowledged_at.isoformat()
+
+        acknowledged_at = await self.db.run(work)
+        if acknowledged_at is None:
+            return False
+        await self.bus.publish(
+            events.stream_name(occurrence_id), events.alert_ack(alert_id, acknowledged_at)
+        )
+        return True
+
+
+async def _result(task: asyncio.Task[OccurrenceMonitor]) -> OccurrenceMonitor | None:
+    try:
+        return await task
+    except Exception:
+        return None

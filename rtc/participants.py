@@ -1,0 +1,67 @@
+"""Who is in a room, what the room allows, and what a room tells the layer above it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal, Protocol
+
+from coach.access import Actor
+
+if TYPE_CHECKING:
+    from rtc.session import Session
+
+Role = Literal["host", "patient"]
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A person, as the web layer authenticated them; `id` is stable across their reconnects."""
+
+    id: str  # "s<staff id>" or "p<patient id>": never a name or a phone number
+    role: Role
+    name: str
+    actor: Actor
+    on_hold: bool = False
+    hold_reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RoomPolicy:
+    title: str
+    capacity: int  # patients at once, waiting or admitted
+    auto_admit: bool = False
+
+
+@dataclass
+class Member:
+    identity: Identity
+    session: Session
+    admitted: bool = False
+    audio_muted: bool = False
+    video_muted: bool = False
+    muted_by_host: bool = False
+    audio_only: bool = False
+    viewed_by: set[str] = field(default_factory=set)  # hosts already audited as watching
+
+    @property
+    def id(self) -> str:
+        return self.identity.id
+
+    @property
+    def is_host(self) -> bool:
+        return self.identity.role == "host"
+
+
+@dataclass(frozen=True)
+class RoomEvent:
+    """Something the audit trail must hold: who did what to which patient, in which class."""
+
+    action: str
+    occurrence_id: int
+    actor: Actor
+    patient_id: int | None
+    detail: str = ""
+
+
+class RoomObserver(Protocol):
+    def room_event(self, event: RoomEvent) -> None: ...

@@ -1,0 +1,251 @@
+"""A room: one class occurrence, live. Who is waiting, who is in, and who receives whose media.
+
+Every method here is synchronous and runs on the event loop, so a room changes in one step: it
+updates membership, re-points the forwarding slots (`rewire`) and posts each member a fresh
+`state`. Sending, negotiating and closing happen in each session's own tasks.
+
+Media routing: a host (the coach) receives every other admitted participant; a patient receives
+the hosts, and the other patients only when the room allows it. Audio-only subscribers get no
+video slots at all, so the server sends them no video.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rtc.errors import Fatal, SignalingError
+from rtc.forwarding import Source
+from rtc.participants import Identity, Member, RoomEvent, RoomObserver, RoomPolicy
+from rtc.peer import KINDS, SlotKey
+
+if TYPE_CHECKING:
+    from rtc.session import Session
+
+
+class Room:
+    def __init__(
+        self,
+        occurrence_id: int,
+        policy: RoomPolicy,
+        observer: RoomObserver,
+        patients_see_each_other: bool = False,
+    ) -> None:
+        self.occurrence_id = occurrence_id
+        self.policy = policy
+        self.members: dict[str, Member] = {}
+        self.spotlight: str | None = None
+        self.patients_see_each_other = patients_see_each_other
+        self.ended = False
+        self._observer = observer
+        self._admitted_before: set[str] = set()  # a reconnecting patient skips the lobby
+        self._removed: set[str] = set()
+
+    # -- arriving and leaving --------------------------------------------------------------
+
+    def join(self, session: Session, audio_only: bool = False) -> Member:
+        identity = session.identity
+        if self.ended:
+            raise Fatal("class_ended", "this class has ended", 4410)
+        if identity.id in self._removed:
+            raise Fatal("removed", "the coach removed you from this class", 4403)
+        member = self.members.get(identity.id)
+        if member is not None:
+            # The same person again (a new tab, a reconnect the server has not noticed yet):
+            # the newest connection wins.
+            member.session.terminate(
+                "error", 4409, code="replaced", message="you joined from another window"
+            )
+            member.session = session
+            member.audio_only = audio_only
+            if member.admitted:
+                session.admitted()
+        else:
+            if identity.role == "patient" and self._patients() >= self.policy.capacity:
+                raise SignalingError("room_full", "the class is full; try again later")
+            member = Member(identity, session, audio_only=audio_only)
+            self.members[identity.id] = member
+            self._event("class.join", identity, identity.actor.patient_id)
+            if identity.on_hold:
+                self._event("class.join_on_hold", identity, identity.actor.patient_id)
+        if not member.admitted and (
+            member.is_host or self.policy.auto_admit or member.id in self._admitted_before
+        ):
+            self._admit(member)
+        elif not member.admitted:
+            session.post({"type": "lobby"})
+        self.changed()
+        return member
+
+    def leave(self, session: Session) -> None:
+        member = self.members.get(session.identity.id)
+        if member is None or member.session is not session:
+            return  # already replaced by a newer connection
+        del self.members[member.id]
+        if self.spotlight == member.id:
+            self.spotlight = None
+        self._event("class.leave", member.identity, member.identity.actor.patient_id)
+        self.changed()
+
+    def peer_changed(self, session: Session) -> None:
+        """The session got a new server peer (or lost one): route media again."""
+        if self.members.get(session.identity.id) is not None:
+            self.changed()
+
+    # -- the host's commands ----------------------------------------------------------------
+
+    def admit(self, host: Session, participant: str) -> None:
+        member = self._patient(participant)
+        if not member.admitted:
+            self._admit(member)
+            self._event("class.admit", host.identity, member.identity.actor.patient_id)
+            self.changed()
+
+    def remove(self, host: Session, participant: str) -> None:
+        member = self._patient(participant)
+        self._removed.add(member.id)
+        self._admitted_before.discard(member.id)
+        self._event("class.remove", host.identity, member.identity.actor.patient_id)
+        member.session.terminate("removed", 4403)
+        self.leave(member.session)
+
+    def mute(self, host: Session, participant: str) -> None:
+        member = self._patient(participant)
+        member.muted_by_host = True
+        self._event("class.mute", host.identity, member.identity.actor.patient_id)
+        self.changed()
+
+    def set_spotlight(self, host: Session, participant: str | None) -> None:
+        if participant is not None:
+            self._patient(participant)
+        self.spotlight = participant
+        self.changed()
+
+    def set_options(self, host: Session, patients_see_each_other: bool) -> None:
+        self.patients_see_each_other = patients_see_each_other
+        self.changed()
+
+    def end(self, host: Session) -> None:
+        self.ended = True
+        self._event("class.end", host.identity, None)
+        for member in list(self.members.values()):
+            member.session.terminate("ended", 4410)
+        self.members.clear()
+
+    # -- a participant's own switches -------------------------------------------------------
+
+    def set_mute(self, session: Session, kind: str, muted: bool) -> None:
+        member = self._me(session)
+        if kind == "audio":
+            member.audio_muted = muted
+            if not muted:
+                member.muted_by_host = False  # a patient can always speak up again
+        else:
+            member.video_muted = muted
+        self.changed()
+
+    def set_audio_only(self, session: Session, enabled: bool) -> None:
+        self._me(session).audio_only = enabled
+        self.changed()
+
+    # -- routing and state ------------------------------------------------------------------
+
+    def changed(self) -> None:
+        self.rewire()
+        for member in self.members.values():
+            member.session.post(self.state_for(member))
+
+    def rewire(self) -> None:
+        for member in self.members.values():
+            peer = member.session.peer
+            if peer is None:
+                continue
+            peer.sources["audio"].set_enabled(not (member.audio_muted or member.muted_by_host))
+            peer.sources["video"].set_enabled(not member.video_muted)
+        for member in self.members.values():
+            peer = member.session.peer
+            if peer is not None and member.admitted:
+                peer.assign(self._wanted(member))
+
+    def _wanted(self, subscriber: Member) -> dict[SlotKey, Source]:
+        wanted: dict[SlotKey, Source] = {}
+        for publisher in self.members.values():
+            peer = publisher.session.peer
+            if publisher is subscriber or peer is None or not publisher.admitted:
+                continue
+            if not self._sees(subscriber, publisher):
+                continue
+            for kind in KINDS:
+                if kind == "video" and subscriber.audio_only:
+                    continue
+                wanted[(publisher.id, kind)] = peer.sources[kind]
+            watching = subscriber.is_host and not publisher.is_host
+            if watching and subscriber.id not in publisher.viewed_by:
+                publisher.viewed_by.add(subscriber.id)  # audited once per coach and patient
+                patient_id = publisher.identity.actor.patient_id
+                self._event("class.live_view", subscriber.identity, patient_id)
+        return wanted
+
+    def _sees(self, viewer: Member, other: Member) -> bool:
+        if viewer.is_host or other.is_host:
+            return True
+        return self.patients_see_each_other and viewer.admitted and other.admitted
+
+    def state_for(self, viewer: Member) -> dict[str, Any]:
+        peer = viewer.session.peer
+        mids = peer.track_mids() if peer is not None and viewer.admitted else {}
+        visible = [
+            m
+            for m in self.members.values()
+            if m is viewer or (self._sees(viewer, m) and (viewer.is_host or m.admitted))
+        ]
+        return {
+            "type": "state",
+            "you": viewer.id,
+            "admitted": viewer.admitted,
+            "participants": [self._entry(m, viewer, mids) for m in visible],
+            "spotlight": self.spotlight if self.spotlight in {m.id for m in visible} else None,
+            "options": {"patients_see_each_other": self.patients_see_each_other},
+        }
+
+    def _entry(self, member: Member, viewer: Member, mids: dict[SlotKey, str]) -> dict[str, Any]:
+        entry: dict[str, Any] = {
+            "id": member.id,
+            "name": member.identity.name,
+            "role": member.identity.role,
+            "admitted": member.admitted,
+            "audio_muted": member.audio_muted or member.muted_by_host,
+            "muted_by_host": member.muted_by_host,
+            "video_muted": member.video_muted,
+            "audio_only": member.audio_only,
+            "mids": {kind: mids[(member.id, kind)] for kind in KINDS if (member.id, kind) in mids},
+        }
+        if viewer.is_host and not member.is_host:
+            entry["on_hold"] = member.identity.on_hold
+            entry["hold_reasons"] = list(member.identity.hold_reasons)
+        return entry
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _admit(self, member: Member) -> None:
+        member.admitted = True
+        if not member.is_host:
+            self._admitted_before.add(member.id)
+        member.session.admitted()
+
+    def _patients(self) -> int:
+        return sum(1 for m in self.members.values() if not m.is_host)
+
+    def _patient(self, participant: str) -> Member:
+        member = self.members.get(participant)
+        if member is None or member.is_host:
+            raise SignalingError("unknown_participant", "no such patient in this class")
+        return member
+
+    def _me(self, session: Session) -> Member:
+        member = self.members.get(session.identity.id)
+        if member is None or member.session is not session:
+            raise SignalingError("not_joined", "send 'join' first")
+        return member
+
+    def _event(self, action: str, actor: Identity, patient_id: int | None) -> None:
+        self._observer.room_event(RoomEvent(action, self.occurrence_id, actor.actor, patient_id))

@@ -1,0 +1,290 @@
+"""One signaling connection: validates what the client sends, acts on its room, and writes every
+message back in order through its own outbox (so a room can post without waiting on a socket).
+
+The transport is anything with `send(dict)` and `close(code)` (`Channel`); the web layer adapts
+its websocket to it after authenticating the person and checking they may enter the room.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from aiortc import RTCConfiguration
+
+from rtc import protocol
+from rtc.errors import Fatal, SignalingError
+from rtc.participants import Identity, Member
+from rtc.peer import ServerPeer
+from rtc.room import Room
+
+log = logging.getLogger("telecoach.rooms")
+OUTBOX_LIMIT = 500
+# Token bucket per connection: bursts of trickled candidates are fine, a flood is not.
+BURST_MESSAGES = 200
+MESSAGES_PER_SECOND = 20.0
+CLOSE_FLUSH_SECONDS = 5.0
+
+
+class Channel(Protocol):
+    async def send(self, message: dict[str, Any]) -> None: ...
+
+    async def close(self, code: int) -> None: ...
+
+
+@dataclass(frozen=True)
+class PeerSettings:
+    configuration: Callable[[], RTCConfiguration]
+    # Numbers every server peer of the process, so a client never mistakes a new one for its last.
+    next_generation: Callable[[], int]
+    negotiation_timeout: float = 20.0
+
+
+@dataclass(frozen=True)
+class _Close:
+    code: int
+
+
+class Session:
+    def __init__(
+        self,
+        identity: Identity,
+        room: Room,
+        channel: Channel,
+        ice_servers: list[dict[str, Any]],
+        peer_settings: PeerSettings,
+    ) -> None:
+        self.identity = identity
+        self.room = room
+        self.peer: ServerPeer | None = None
+        self.member: Member | None = None
+        self._channel = channel
+        self._ice_servers = ice_servers
+        self._peer_settings = peer_settings
+        self._outbox: asyncio.Queue[dict[str, Any] | _Close] = asyncio.Queue()
+        self._writer: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[None]] = set()  # finishing touches that end in close()
+        self._peer_closings: set[asyncio.Task[None]] = set()
+        self._tokens = float(BURST_MESSAGES)
+        self._refilled = time.monotonic()
+        self._closing = False
+        self._closed: asyncio.Future[None] | None = None
+
+    @property
+    def closing(self) -> bool:
+        return self._closing
+
+    def start(self) -> None:
+        self._writer = asyncio.ensure_future(self._write())
+        self.post(
+            {
+                "type": "welcome",
+                "protocol": protocol.PROTOCOL_VERSION,
+                "you": {
+                    "id": self.identity.id,
+                    "role": self.identity.role,
+                    "name": self.identity.name,
+                },
+                "room": {"occurrence_id": self.room.occurrence_id, "title": self.room.policy.title},
+                "ice_servers": self._ice_servers,
+            }
+        )
+
+    # -- outgoing ------------------------------------------------------------------------------
+
+    def post(self, message: dict[str, Any]) -> None:
+        if self._closing:
+            return
+        if self._outbox.qsize() >= OUTBOX_LIMIT:
+            # The client stopped reading; holding more for it would only grow memory.
+            self._closing = True
+            self._spawn(self._abort())
+            return
+        self._outbox.put_nowait(message)
+
+    def terminate(self, kind: str, close_code: int, **fields: Any) -> None:
+        """Tell the client why (`kind` is the message type), close, and free everything."""
+        if self._closing:
+            return
+        self.post({"type": kind, **fields})
+        self._closing = True
+        self._outbox.put_nowait(_Close(close_code))
+        self._spawn(self._finish())
+
+    async def _write(self) -> None:
+        with contextlib.suppress(Exception):  # a vanished client: close() cleans up
+            while True:
+                item = await self._outbox.get()
+                if isinstance(item, _Close):
+                    await self._channel.close(item.code)
+                    return
+                await self._channel.send(item)
+
+    async def _finish(self) -> None:
+        if self._writer is not None:
+            with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(asyncio.shield(self._writer), CLOSE_FLUSH_SECONDS)
+        await self.close()
+
+    async def _abort(self) -> None:
+        with contextlib.suppress(Exception):
+            await self._channel.close(1008)
+        await self.close()
+
+    # -- incoming ------------------------------------------------------------------------------
+
+    async def handle(self, raw: str | bytes) -> None:
+        if self._closing:
+            return
+        message: dict[str, Any] = {}
+        try:
+            self._spend_token()
+            message = protocol.parse(raw)
+            await self._dispatch(message)
+        except Fatal as exc:
+            self.terminate("error", exc.close_code, code=exc.code, message=exc.message)
+        except SignalingError as exc:
+            error = {"type": "error", "code": exc.code, "message": exc.message}
+            if isinstance(message.get("type"), str):
+                error["request"] = message["type"]
+            self.post(error)
+        except Exception:
+            # A bug here must cost this one message, not the connection or the room.
+            log.exception("signaling: %s failed", message.get("type"))
+            self.post({"type": "error", "code": "internal", "message": "the server failed"})
+
+    def _spend_token(self) -> None:
+        now = time.monotonic()
+        self._tokens = min(
+            BURST_MESSAGES, self._tokens + (now - self._refilled) * MESSAGES_PER_SECOND
+        )
+        self._refilled = now
+        if self._tokens < 1:
+            raise Fatal("rate_limited", "too many messages", 4429)
+        self._tokens -= 1
+
+    async def _dispatch(self, message: dict[str, Any]) -> None:
+        kind = message["type"]
+        if kind == "ping":
+            self.post({"type": "pong"})
+            return
+        if kind == "join":
+            self._join(message.get("audio_only", False))
+            return
+        if kind == "leave":
+            self.terminate("left", 1000)
+            return
+        host_command = kind in protocol.HOST_ONLY or (kind == "mute" and "participant" in message)
+        if host_command and self.identity.role != "host":
+            raise SignalingError("forbidden", f"only the class's coach may send '{kind}'")
+        if self.member is None:
+            raise SignalingError("not_joined", "send 'join' first")
+        await self._act(kind, message)
+
+    async def _act(self, kind: str, message: dict[str, Any]) -> None:
+        room = self.room
+        if kind == "answer":
+            if self.peer is None:
+                raise SignalingError("unexpected_answer", "no offer is waiting for an answer")
+            await self.peer.accept_answer(message["peer"], message["revision"], message["sdp"])
+        elif kind == "candidate":
+            # Candidates for a connection already replaced are dropped without a word.
+            if self.peer is not None and message["peer"] == self.peer.generation:
+                await self.peer.add_candidate(message["candidate"])
+        elif kind == "mute" and "participant" in message:
+            room.mute(self, message["participant"])
+        elif kind == "mute":
+            room.set_mute(self, message["kind"], message["muted"])
+        elif kind == "audio_only":
+            room.set_audio_only(self, message["enabled"])
+        elif kind == "admit":
+            room.admit(self, message["participant"])
+        elif kind == "remove":
+            room.remove(self, message["participant"])
+        elif kind == "spotlight":
+            room.set_spotlight(self, message["participant"])
+        elif kind == "options":
+            room.set_options(self, message["patients_see_each_other"])
+        elif kind == "end":
+            room.end(self)
+
+    def _join(self, audio_only: bool) -> None:
+        if self.member is None:
+            self.member = self.room.join(self, audio_only)
+            return
+        if audio_only != self.member.audio_only:
+            self.room.set_audio_only(self, audio_only)
+        if self.member.admitted:
+            self._new_peer()  # the client lost its connection and rebuilt its own
+            self.room.peer_changed(self)
+        else:
+            self.post({"type": "lobby"})
+
+    # -- the media connection ----------------------------------------------------------------
+
+    def admitted(self) -> None:
+        """Called by the room when this participant is let in: start their media connection."""
+        self.post({"type": "admitted"})
+        self._new_peer()
+
+    def _new_peer(self) -> None:
+        old = self.peer
+        self.peer = ServerPeer(
+            self._peer_settings.next_generation(),
+            self._peer_settings.configuration(),
+            self.post,
+            self._post_state,
+            self._peer_failed,
+            self._peer_settings.negotiation_timeout,
+        )
+        self.peer.request_negotiation()
+        if old is not None:
+            self._spawn(old.close(), self._peer_closings)
+
+    def _post_state(self) -> None:
+        member = self.room.members.get(self.identity.id)
+        if member is not None and member.session is self:
+            self.post(self.room.state_for(member))
+
+    def _peer_failed(self, peer: ServerPeer, reason: str) -> None:
+        if peer is not self.peer:
+            return
+        self.peer = None
+        self._spawn(peer.close(), self._peer_closings)
+        self.room.peer_changed(self)
+        self.post({"type": "reconnect", "reason": reason})
+
+    # -- the end -------------------------------------------------------------------------------
+
+    async def close(self) -> None:
+        """Leave the room and free the peer, its tracks and tasks; safe to call more than once."""
+        if self._closed is not None:
+            await self._closed
+            return
+        self._closed = asyncio.get_running_loop().create_future()
+        self._closing = True
+        try:
+            self.room.leave(self)
+            peer, self.peer = self.peer, None
+            if peer is not None:
+                await peer.close()
+            if self._peer_closings:
+                await asyncio.gather(*self._peer_closings, return_exceptions=True)
+            current = asyncio.current_task()
+            if self._writer is not None and self._writer is not current:
+                self._writer.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._writer
+        finally:
+            self._closed.set_result(None)
+
+    def _spawn(self, work: Any, into: set[asyncio.Task[None]] | None = None) -> None:
+        tasks = self._tasks if into is None else into
+        task: asyncio.Task[None] = asyncio.ensure_future(work)
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)

@@ -1,0 +1,189 @@
+"""`/ws/rooms/{occurrence_id}`: the live class connection.
+
+The web layer's part is the door: the staff session or the patient's session (opened by their join
+link) says who this is, `coach.access` says whether they may enter this class (the coach owns it,
+the patient is enrolled), and the database says whether the patient is on hold today. Then the
+connection is handed to `rtc`, which speaks the protocol in docs/signaling.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import json
+import logging
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlmodel import Session, col, select
+from starlette.websockets import WebSocket
+
+from coach import access
+from coach.audit import record
+from coach.models import ClassSeries, Patient, Prescription, utcnow
+from rtc.errors import Fatal
+from rtc.participants import Identity, RoomPolicy
+from rtc.rooms import Rooms, RtcSettings
+from rtc.session import Session as RoomSession
+from web.auth.principal import Principal
+from web.auth.resolve import resolve_principal
+from web.context import AppContext, ctx_of
+from web.errors import HTTPError
+from web.room_audit import RoomAudit
+from web.routing import Access, GuardedWebSocketRoute
+from web.settings import Settings
+
+log = logging.getLogger("telecoach.rooms")
+# A revoked join link or an ended sign-in removes the person from a live class within this time.
+SESSION_CHECK_SECONDS = 60.0
+
+
+class WebSocketChannel:
+    def __init__(self, websocket: WebSocket) -> None:
+        self._websocket = websocket
+
+    async def send(self, message: dict[str, Any]) -> None:
+        await self._websocket.send_text(json.dumps(message, separators=(",", ":")))
+
+    async def close(self, code: int) -> None:
+        await self._websocket.close(code)
+
+
+def _origin_allowed(websocket: WebSocket, public_base_url: str) -> bool:
+    """Browsers always send Origin: a page on another site must not ride the visitor's cookie."""
+    origin = websocket.headers.get("origin")
+    if origin is None:
+        return True  # not a browser (an aiortc script): its cookie is its own
+    netloc = urlsplit(origin).netloc
+    return netloc in (urlsplit(public_base_url).netloc, websocket.headers.get("host", ""))
+
+
+def _hold(session: Session, patient_id: int) -> tuple[bool, tuple[str, ...]]:
+    """Is the patient on hold today? Stored holds first, else the approved prescription's flag."""
+    try:
+        holds: Any = importlib.import_module("coach.holds")
+    except ImportError:  # older trees without stored holds: the prescription still knows
+        holds = None
+    active = list(holds.active_holds(session, patient_id, utcnow())) if holds else []
+    if active:
+        return True, tuple(str(getattr(h, "rule_id", "hold")) for h in active)
+    approved = session.exec(
+        select(Prescription)
+        .where(Prescription.patient_id == patient_id, Prescription.status == "approved")
+        .order_by(col(Prescription.version).desc())
+    ).first()
+    if approved is not None and approved.data.get("hold"):
+        return True, tuple(str(r) for r in approved.data.get("hold_reasons", ()))
+    return False, ()
+
+
+def _entry(
+    session: Session, principal: Principal, occurrence_id: int, room_capacity: int
+) -> tuple[Identity, RoomPolicy] | None:
+    """Who enters and the room's rules; None (audited as denied) when they may not."""
+    actor = principal.actor
+    try:
+        occurrence = access.get_occurrence(session, actor, occurrence_id)
+    except access.NotVisible:
+        record(session, actor, "class.room", None, "denied", f"occurrence {occurrence_id}")
+        return None
+    series = session.get(ClassSeries, occurrence.series_id)
+    assert series is not None
+    if occurrence.status == "cancelled" or series.cancelled_at is not None:
+        raise Fatal("class_cancelled", "this class was cancelled", 4410)
+    policy = RoomPolicy(series.title, min(series.capacity, room_capacity), series.auto_admit)
+    if actor.role == "patient" and actor.patient_id is not None:
+        patient = session.get(Patient, actor.patient_id)
+        assert patient is not None
+        on_hold, reasons = _hold(session, actor.patient_id)
+        identity = Identity(
+            f"p{actor.patient_id}", "patient", patient.name, actor, on_hold, reasons
+        )
+    else:
+        identity = Identity(f"s{actor.staff_id}", "host", principal.name, actor)
+    return identity, policy
+
+
+async def _admit(websocket: WebSocket, ctx: AppContext) -> tuple[Principal, Identity, RoomPolicy]:
+    if not _origin_allowed(websocket, ctx.settings.public_base_url):
+        raise Fatal("forbidden_origin", "this page may not open a class connection", 4403)
+    try:
+        principal = await resolve_principal(websocket)
+    except HTTPError as exc:
+        raise Fatal("unauthenticated", exc.message, 4401) from None
+    if principal is None:
+        raise Fatal("unauthenticated", "sign in, or open your join link again", 4401)
+    occurrence_id: int = websocket.path_params["occurrence_id"]
+    entry = await ctx.db.run(_entry, principal, occurrence_id, ctx.settings.room_capacity)
+    if entry is None:
+        raise Fatal("not_found", f"class {occurrence_id} not found", 4404)
+    return principal, *entry
+
+
+async def _watch_sign_in(websocket: WebSocket, principal: Principal, session: RoomSession) -> None:
+    while True:
+        await asyncio.sleep(SESSION_CHECK_SECONDS)
+        try:
+            current = await resolve_principal(websocket)  # also keeps the session from idling out
+        except HTTPError:
+            current = None
+        if current is None or current.actor != principal.actor:
+            session.terminate(
+                "error",
+                4401,
+                code="session_ended",
+                message="your sign-in ended; open your link again",
+            )
+            return
+
+
+async def room_socket(websocket: WebSocket) -> None:
+    ctx = ctx_of(websocket)
+    assert ctx.rooms is not None
+    await websocket.accept()
+    channel = WebSocketChannel(websocket)
+    try:
+        principal, identity, policy = await _admit(websocket, ctx)
+        session = ctx.rooms.open_session(
+            identity, websocket.path_params["occurrence_id"], policy, channel
+        )
+    except Fatal as exc:
+        with contextlib.suppress(Exception):
+            await channel.send({"type": "error", "code": exc.code, "message": exc.message})
+            await channel.close(exc.close_code)
+        return
+    session.start()
+    watcher = asyncio.ensure_future(_watch_sign_in(websocket, principal, session))
+    try:
+        while True:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                break
+            data = message.get("text")
+            await session.handle(data if data is not None else message.get("bytes") or b"")
+    finally:
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
+        await ctx.rooms.close_session(session)
+
+
+ROUTES = [
+    GuardedWebSocketRoute(
+        "/ws/rooms/{occurrence_id:int}", room_socket, access=Access.SIGNED_IN, name="room_socket"
+    ),
+]
+
+
+def build_rooms(settings: Settings, audit: RoomAudit) -> Rooms:
+    """The rooms this process hosts, configured from the settings; `create_app` calls this."""
+    return Rooms(
+        RtcSettings(
+            stun_urls=settings.stun_urls,
+            turn_urls=settings.turn_urls,
+            turn_secret=settings.turn_secret,
+            turn_ttl_seconds=settings.turn_ttl_seconds,
+        ),
+        audit,
+    )
