@@ -1,0 +1,263 @@
+"""Storage for heart rate: samples in batches (each stored once), zones per class, alerts.
+
+Thin functions over a DB session; the caller owns the transaction (`Database.run`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from coach import classes
+from coach.hr_models import HeartRateAlert
+from coach.hr_summary import Point
+from coach.hr_zones import PatientZone, patient_zone
+from coach.models import (
+    ClassOccurrence,
+    ClassSeries,
+    ClinicalProfile,
+    Enrollment,
+    HeartRateSample,
+    Prescription,
+    utcnow,
+)
+from coach.rules import RuleSet
+
+# Rows per INSERT: well under SQLite's bound-parameter limit with six columns a row.
+CHUNK = 500
+
+
+@dataclass(frozen=True)
+class SampleRow:
+    patient_id: int
+    occurrence_id: int | None
+    t: datetime
+    bpm: int
+    rr_ms: tuple[int, ...] | None
+    source: str
+
+
+def insert_samples(session: Session, rows: Sequence[SampleRow]) -> set[tuple[int, datetime]]:
+    """Insert the rows not stored yet; return the (patient_id, t) pairs this call inserted."""
+    inserted: set[tuple[int, datetime]] = set()
+    table: Any = HeartRateSample.__table__  # type: ignore[attr-defined]
+    make_insert = _insert_for(session)
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start : start + CHUNK]
+        statement = (
+            make_insert(table)
+            .values(
+                [
+                    {
+                        "patient_id": r.patient_id,
+                        "occurrence_id": r.occurrence_id,
+                        "t": r.t,
+                        "bpm": r.bpm,
+                        "rr_ms": list(r.rr_ms) if r.rr_ms else None,
+                        "source": r.source,
+                    }
+                    for r in chunk
+                ]
+            )
+            .on_conflict_do_nothing(index_elements=["patient_id", "t"])
+            .returning(table.c.patient_id, table.c.t)
+        )
+        inserted.update((int(pid), t) for pid, t in session.execute(statement))
+    return inserted
+
+
+def store_samples(session: Session, rows: Sequence[SampleRow]) -> None:
+    """Insert the rows not stored yet, without saying which (the live path's batches): one
+    statement compiled once and sent for every row, which costs far less than a long VALUES."""
+    if not rows:
+        return
+    table: Any = HeartRateSample.__table__  # type: ignore[attr-defined]
+    statement = _insert_for(session)(table).on_conflict_do_nothing(
+        index_elements=["patient_id", "t"]
+    )
+    session.execute(
+        statement,
+        [
+            {
+                "patient_id": r.patient_id,
+                "occurrence_id": r.occurrence_id,
+                "t": r.t,
+                "bpm": r.bpm,
+                "rr_ms": list(r.rr_ms) if r.rr_ms else None,
+                "source": r.source,
+            }
+            for r in rows
+        ],
+    )
+
+
+def points_for_occurrence(session: Session, occurrence_id: int) -> dict[int, list[Point]]:
+    query = (
+        select(HeartRateSample.patient_id, HeartRateSample.t, HeartRateSample.bpm)
+        .where(HeartRateSample.occurrence_id == occurrence_id)
+        .order_by(col(HeartRateSample.patient_id), col(HeartRateSample.t))
+    )
+    points: dict[int, list[Point]] = {}
+    for patient_id, t, bpm in session.exec(query):
+        points.setdefault(patient_id, []).append(Point(t, bpm))
+    return points
+
+
+def approved_prescription(session: Session, patient_id: int) -> dict[str, Any] | None:
+    row = session.exec(
+        select(Prescription)
+        .where(Prescription.patient_id == patient_id, Prescription.status == "approved")
+        .order_by(col(Prescription.version).desc())
+    ).first()
+    return dict(row.data) if row is not None else None
+
+
+def zone_for(session: Session, patient_id: int, rules: RuleSet) -> PatientZone:
+    profile = session.exec(
+        select(ClinicalProfile).where(ClinicalProfile.patient_id == patient_id)
+    ).first()
+    return patient_zone(
+        approved_prescription(session, patient_id), profile.data if profile else None, rules
+    )
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    patient_id: int
+    name: str
+    language: str
+    zone: PatientZone
+
+
+def roster(session: Session, occurrence: ClassOccurrence, rules: RuleSet) -> list[RosterEntry]:
+    """The patients enrolled in the occurrence's class, each with today's zone (three queries)."""
+    patients = classes.enrolled_patients(session, occurrence.series_id)
+    ids = [p.id for p in patients if p.id is not None]
+    profiles = {
+        row.patient_id: row.data
+        for row in session.exec(
+            select(ClinicalProfile).where(col(ClinicalProfile.patient_id).in_(ids))
+        )
+    }
+    approved: dict[int, dict[str, Any]] = {}
+    for row in session.exec(
+        select(Prescription)
+        .where(col(Prescription.patient_id).in_(ids), Prescription.status == "approved")
+        .order_by(col(Prescription.version))
+    ):
+        approved[row.patient_id] = dict(row.data)  # the latest version wins
+    return [
+        RosterEntry(
+            p.id,
+            p.name,
+            p.language,
+            patient_zone(approved.get(p.id), profiles.get(p.id), rules),
+        )
+        for p in patients
+        if p.id is not None
+    ]
+
+
+def is_enrolled(session: Session, patient_id: int, occurrence: ClassOccurrence) -> bool:
+    row = session.exec(
+        select(Enrollment.id).where(
+            Enrollment.patient_id == patient_id, Enrollment.series_id == occurrence.series_id
+        )
+    ).first()
+    return row is not None
+
+
+def occurrences_near(
+    session: Session, patient_id: int, start: datetime, end: datetime, slack: timedelta
+) -> list[ClassOccurrence]:
+    """The patient's (not cancelled) occurrences whose window, widened by `slack`, meets
+    [start, end]."""
+    series_ids = classes.patient_series_ids(session, patient_id)
+    if not series_ids:
+        return []
+    query = (
+        select(ClassOccurrence)
+        .join(ClassSeries, ClassSeries.id == ClassOccurrence.series_id)  # type: ignore[arg-type]
+        .where(
+            col(ClassOccurrence.series_id).in_(series_ids),
+            ClassOccurrence.status != "cancelled",
+            col(ClassSeries.cancelled_at).is_(None),
+            col(ClassOccurrence.starts_at) <= end + slack,
+            col(ClassOccurrence.ends_at) >= start - slack,
+        )
+        .order_by(col(ClassOccurrence.starts_at))
+    )
+    return list(session.exec(query))
+
+
+def store_alert(session: Session, alert: HeartRateAlert) -> HeartRateAlert | None:
+    """Store an alert episode once: None when another process already stored the same one."""
+    table: Any = HeartRateAlert.__table__  # type: ignore[attr-defined]
+    values = alert.model_dump(exclude={"id"})
+    statement = (
+        _insert_for(session)(table)
+        .values(values)
+        .on_conflict_do_nothing(
+            index_elements=["occurrence_id", "patient_id", "kind", "started_at"]
+        )
+        .returning(table.c.id)
+    )
+    new_id = session.execute(statement).scalar()
+    if new_id is None:
+        return None
+    return session.get(HeartRateAlert, new_id)
+
+
+def _insert_for(session: Session) -> Any:
+    """INSERT with ON CONFLICT DO NOTHING exists on both engines, spelled by each dialect."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+def alerts_for_occurrence(session: Session, occurrence_id: int) -> list[HeartRateAlert]:
+    query = (
+        select(HeartRateAlert)
+        .where(HeartRateAlert.occurrence_id == occurrence_id)
+        .order_by(col(HeartRateAlert.started_at), col(HeartRateAlert.id))
+    )
+    return list(session.exec(query))
+
+
+def acknowledge_alert(
+    session: Session, occurrence_id: int, alert_id: int, staff_id: int | None
+) -> HeartRateAlert | None:
+    alert = session.get(HeartRateAlert, alert_id)
+    if alert is None or alert.occurrence_id != occurrence_id:
+        return None
+    if alert.acknowledged_at is None:
+        alert.acknowledged_at = utcnow()
+        alert.acknowledged_by = staff_id
+        session.add(alert)
+    return alert
+
+
+def alert_json(alert: HeartRateAlert) -> dict[str, Any]:
+    return {
+        "id": alert.id,
+        "patient_id": alert.patient_id,
+        "kind": alert.kind,
+        "started_at": alert.started_at.isoformat(),
+        "raised_at": alert.raised_at.isoformat(),
+        "bpm": alert.bpm,
+        "detail": alert.detail,
+        "acknowledged_at": alert.acknowledged_at.isoformat() if alert.acknowledged_at else None,
+    }
+
+
+def sample_count(session: Session, patient_ids: Iterable[int]) -> int:
+    query = (
+        select(sa.func.count())
+        .select_from(HeartRateSample)
+        .where(col(HeartRateSample.patient_id).in_(list(patient_ids)))
+    )
+    return int(session.exec(query).one())

@@ -1,0 +1,61 @@
+"""Heart-rate tests: async tests run on asyncio through anyio's pytest plugin.
+
+Tests here run on SQLite unless they exercise SQL that differs between engines (batched inserts that
+skip duplicates, alerts stored once): those are marked `BOTH_ENGINES` and run on PostgreSQL too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import _truncate_postgres
+
+BOTH_ENGINES = pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@contextlib.contextmanager
+def stray_loop_detached() -> Iterator[None]:
+    """Playwright's sync API (tests/browser's session-scoped `browser`) leaves its event loop marked
+    as running in the main thread for the rest of the session, and then no other loop may start
+    there. Step it aside (it is suspended, not running) and put it back afterwards."""
+    stray = asyncio.events._get_running_loop()
+    if stray is None:
+        yield
+        return
+    asyncio.events._set_running_loop(None)
+    try:
+        yield
+    finally:
+        asyncio.events._set_running_loop(stray)
+
+
+@pytest.fixture(autouse=True)
+def _async_tests_get_their_own_loop(request: pytest.FixtureRequest) -> Iterator[None]:
+    if request.node.get_closest_marker("anyio") is None:
+        yield
+        return
+    with stray_loop_detached():
+        yield
+
+
+@pytest.fixture
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A freshly migrated, empty database: SQLite, or PostgreSQL when parametrized so."""
+    if getattr(request, "param", "sqlite") == "sqlite":
+        path = tmp_path / "telecoach.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url = str(request.getfixturevalue("postgres_url"))
+    _truncate_postgres(url)
+    return url

@@ -1,0 +1,56 @@
+"""Test data for heart rate, made through the same storage functions the app uses."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from coach import device_tokens
+from coach.hr_models import HeartRateAlert
+from coach.models import ClinicalProfile, HeartRateSample, utcnow
+from coach.profile import parse_profile
+from tests.factories import enroll, weekly_class
+
+ANA_ZONE = (109, 126)  # age 60, resting 70: age-predicted moderate Karvonen zone
+
+
+def live_class(
+    session: Session, coach_id: int, patient_ids: list[int], minutes_ago: float = 5
+) -> int:
+    """A class whose first occurrence began `minutes_ago`, with these patients enrolled."""
+    start = utcnow() - timedelta(minutes=minutes_ago)
+    series_id, occurrence_id = weekly_class(session, coach_id, "Live class", start=start)
+    for patient_id in patient_ids:
+        enroll(session, series_id, patient_id)
+    return occurrence_id
+
+
+def give_profile(session: Session, patient_id: int, age: int = 60, resting: int = 70) -> None:
+    profile = parse_profile({"age": age, "sex": "female", "vitals": {"resting_hr": resting}})
+    session.add(ClinicalProfile(patient_id=patient_id, data=profile.to_json()))
+
+
+def device_token(session: Session, patient_id: int, name: str = "watch") -> str:
+    return device_tokens.issue(session, patient_id, name, None)[1]
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def samples(session: Session, patient_id: int | None = None) -> list[HeartRateSample]:
+    query = select(HeartRateSample).order_by(col(HeartRateSample.t))
+    if patient_id is not None:
+        query = query.where(HeartRateSample.patient_id == patient_id)
+    return list(session.exec(query))
+
+
+def alerts(session: Session) -> list[HeartRateAlert]:
+    return list(session.exec(select(HeartRateAlert).order_by(col(HeartRateAlert.id))))
+
+
+def bearer(raw: str) -> dict[str, Any]:
+    return {"Authorization": f"Bearer {raw}"}

@@ -1,0 +1,129 @@
+"""Alerts through the whole service with a clock moved by hand: no signal after 20 s of silence,
+raised once, stored once and announced once, even when two processes (two services on one Redis
+bus and one database) evaluate the same class."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
+
+import pytest
+from redis.asyncio import Redis
+
+from coach.database import Database
+from coach.models import utcnow
+from coach.rules import load_rules
+from rtc.bus import LiveBus, MemoryBus, RedisStreamsBus
+from rtc.heart_rate.clock import ManualClock
+from rtc.heart_rate.events import stream_name
+from rtc.heart_rate.service import HeartRateService
+from rtc.heart_rate.validation import Reading, to_ms
+from tests.conftest import REDIS_URL, World
+from tests.heart_rate.helpers import alerts, give_profile, live_class
+
+pytestmark = pytest.mark.anyio
+RULES = load_rules()
+
+
+@pytest.fixture
+def class_db(sqlite_url: str) -> tuple[Database, World, int]:
+    from tests.factories import build_world
+
+    db = Database(sqlite_url)
+    world = db.run_sync(build_world)
+
+    def make(session):  # type: ignore[no-untyped-def]
+        give_profile(session, world.patient_a)
+        return live_class(session, world.coach_a, [world.patient_a])
+
+    return db, world, db.run_sync(make)
+
+
+@pytest.fixture
+async def buses() -> AsyncIterator[Callable[[], LiveBus]]:
+    prefix = f"test:{uuid.uuid4().hex[:8]}:"
+    clients: list[Redis] = []
+
+    def make() -> LiveBus:
+        client = Redis.from_url(REDIS_URL)
+        clients.append(client)
+        return RedisStreamsBus(client, prefix=prefix, block_ms=500)
+
+    yield make
+    for client in clients:
+        keys = [k async for k in client.scan_iter(match=prefix + "*")]
+        if keys:
+            await client.delete(*keys)
+        await client.aclose()
+
+
+async def until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.02)
+
+
+async def test_no_signal_timing_with_a_manual_clock(class_db) -> None:  # type: ignore[no-untyped-def]
+    db, world, occurrence = class_db
+    clock = ManualClock(utcnow())
+    bus = MemoryBus()
+    service = HeartRateService(db, bus, RULES, clock, flush_interval=0.05)
+    await service.start()
+    try:
+        monitor = await service.attach(occurrence)
+        watcher = await bus.subscribe(stream_name(occurrence))
+        t = to_ms(clock.now())
+        await service.ingest_live(world.patient_a, occurrence, Reading(t, 110), "ble")
+        await until(lambda: monitor.tiles[world.patient_a].last_t == t)
+        await watcher.get()  # the reading
+        clock.advance(20)
+        monitor.tick()
+        clock.advance(0.5)
+        monitor.tick()  # 20.5 s of silence
+        entry = json.loads((await asyncio.wait_for(watcher.get(), 5)).data)
+        assert entry["type"] == "alert"
+        assert (entry["alert"]["kind"], entry["alert"]["patient_id"]) == (
+            "no_signal",
+            world.patient_a,
+        )
+        clock.advance(30)
+        monitor.tick()  # still silent: the same episode, not a second alert
+        await asyncio.sleep(0.2)
+        assert [a.kind for a in db.run_sync(alerts)] == ["no_signal"]
+        [stored] = db.run_sync(alerts)
+        assert to_ms(stored.started_at) == t
+    finally:
+        await service.stop()
+        db.dispose()
+
+
+async def test_two_processes_store_and_announce_each_alert_once(class_db, buses) -> None:  # type: ignore[no-untyped-def]
+    db, world, occurrence = class_db
+    clock = ManualClock(utcnow())
+    one = HeartRateService(db, buses(), RULES, clock, flush_interval=0.05)
+    two = HeartRateService(db, buses(), RULES, clock, flush_interval=0.05)
+    await one.start()
+    await two.start()
+    try:
+        monitors = [await one.attach(occurrence), await two.attach(occurrence)]
+        watcher = await two.bus.subscribe(stream_name(occurrence))
+        t0 = to_ms(clock.now() - timedelta(seconds=40))
+        # a patient on process one goes over the ceiling (126) for 35 s
+        for i in range(36):
+            await one.ingest_live(world.patient_a, occurrence, Reading(t0 + i * 1000, 140), "ble")
+        await until(lambda: all(m.tiles[world.patient_a].last_t == t0 + 35_000 for m in monitors))
+        kinds = []
+        while len(kinds) < 37:
+            kinds.append(json.loads((await asyncio.wait_for(watcher.get(), 5)).data)["type"])
+        await asyncio.sleep(0.3)  # time for a second announcement, if there were one
+        kinds += [json.loads(e.data)["type"] for e in watcher.drain()]
+        assert kinds.count("alert") == 1 and kinds.count("reading") == 36
+        assert [a.kind for a in db.run_sync(alerts)] == ["over_ceiling"]
+    finally:
+        await one.stop()
+        await two.stop()
+        db.dispose()

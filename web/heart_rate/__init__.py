@@ -1,0 +1,15 @@
+"""Live heart rate in the web layer: ingest routes, the live socket, pages, staff API."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute
+
+from web.heart_rate import fhir_api, ingest_api, live, pages, staff_api
+
+ROUTES: list[BaseRoute] = [
+    *ingest_api.ROUTES,
+    *fhir_api.ROUTES,
+    *staff_api.ROUTES,
+    *live.ROUTES,
+    *pages.ROUTES,
+]

@@ -1,0 +1,208 @@
+"""`telecoach create-device-token` and `telecoach simulate-hr` (registered in web/cli.py)."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import signal
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import click
+from sqlmodel import Session
+
+from coach import device_tokens
+from coach.audit import record_system
+from coach.database import Database
+from coach.models import Patient, utcnow
+from coach.rules import load_rules
+from rtc.heart_rate.ingest import OCCURRENCE_SLACK, load_occurrence
+from rtc.heart_rate.simulator import SimulatedPatient, make_patients
+from rtc.heart_rate.validation import to_ms
+from web.heart_rate.ingest_api import SIMULATOR_DEVICE_NAME
+from web.settings import Settings
+
+
+def _database() -> tuple[Settings, Database]:
+    from web.cli import load_settings
+    from web.migrate import upgrade
+
+    settings = load_settings()
+    if settings.is_sqlite:
+        upgrade(settings.database_url)
+    return settings, Database(settings.database_url)
+
+
+@click.command("create-device-token")
+@click.option("--patient-id", type=int, required=True, help="The patient the device reports for.")
+@click.option("--name", default="device", show_default=True, help="A label, e.g. 'Polar H10'.")
+def create_device_token(patient_id: int, name: str) -> None:
+    """Create a heart-rate device token for one patient (printed once)."""
+    _, database = _database()
+
+    def work(session: Session) -> str:
+        if session.get(Patient, patient_id) is None:
+            raise click.UsageError(f"no patient with id {patient_id}")
+        token, raw = device_tokens.issue(session, patient_id, name, None)
+        record_system(session, "cli", "device_token.issue", patient_id, f"#{token.id}")
+        return raw
+
+    try:
+        click.echo(database.run_sync(work))
+    finally:
+        database.dispose()
+
+
+@dataclass
+class _Sender:
+    """One simulated device: its token, a keep-alive connection, and what it has not sent yet."""
+
+    patient: SimulatedPatient
+    token: str
+    backlog: list[dict[str, int]] = field(default_factory=list)
+    connection: http.client.HTTPConnection | None = None
+    stored: int = 0
+    revoked: bool = False
+
+    def post(self, base: str, occurrence_id: int) -> None:
+        if not self.backlog or self.revoked:
+            return
+        parts = urlsplit(base)
+        if self.connection is None:
+            kind = (
+                http.client.HTTPSConnection
+                if parts.scheme == "https"
+                else http.client.HTTPConnection
+            )
+            self.connection = kind(parts.netloc, timeout=10)
+        body = json.dumps({"occurrence_id": occurrence_id, "readings": self.backlog[:1000]})
+        try:
+            self.connection.request(
+                "POST",
+                f"{parts.path.rstrip('/')}/api/v1/hr",
+                body,
+                {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"},
+            )
+            response = self.connection.getresponse()
+            answer = json.loads(response.read() or b"{}")
+        except (OSError, http.client.HTTPException, ValueError):
+            self.connection = None  # the server is away: keep the readings, try again
+            return
+        if response.status == 200:
+            self.stored += int(answer.get("accepted", 0))
+            del self.backlog[:1000]
+        elif response.status == 401:
+            self.revoked = True
+        # 429 and the like: keep the backlog and try next second
+
+
+def _plan(session: Session, occurrence_id: int, rules_file: str | None) -> dict[str, Any]:
+    info, roster = load_occurrence(
+        session, occurrence_id, load_rules(Path(rules_file) if rules_file else None)
+    )
+    tokens = []
+    for entry in roster:
+        token, raw = device_tokens.issue(session, entry.patient_id, SIMULATOR_DEVICE_NAME, None)
+        record_system(session, "cli", "device_token.issue", entry.patient_id, "simulator")
+        tokens.append((entry.patient_id, entry.zone.resting_hr, entry.zone.hr_max, token.id, raw))
+    return {"info": info, "tokens": tokens}
+
+
+def _revoke(session: Session, tokens: list[tuple[int, int]]) -> None:
+    for patient_id, token_id in tokens:
+        device_tokens.revoke(session, patient_id, token_id)
+
+
+@click.command("simulate-hr")
+@click.option(
+    "--occurrence", "occurrence_id", type=int, required=True, help="The class occurrence."
+)
+@click.option("--url", default=None, help="The running server. Default: PUBLIC_BASE_URL.")
+@click.option("--seconds", type=int, default=None, help="Stop after this long. Default: class end.")
+@click.option(
+    "--speed",
+    type=float,
+    default=1.0,
+    show_default=True,
+    help="Run the session plan this many times faster (still one reading a second).",
+)
+@click.option("--seed", type=int, default=1, show_default=True, help="Repeat a run exactly.")
+def simulate_hr(
+    occurrence_id: int, url: str | None, seconds: int | None, speed: float, seed: int
+) -> None:
+    """Stream simulated heart rates for every patient in a class occurrence, through the API."""
+    settings, database = _database()
+    try:
+        plan = database.run_sync(_plan, occurrence_id, settings.rules_file)
+    except LookupError:
+        database.dispose()
+        raise click.UsageError(f"no class occurrence {occurrence_id}") from None
+    info = plan["info"]
+    now = utcnow()
+    if not info.starts_at - OCCURRENCE_SLACK <= now <= info.ends_at + OCCURRENCE_SLACK:
+        database.dispose()
+        raise click.UsageError(
+            "readings belong to a class from 30 minutes before it starts to 30 minutes after "
+            f"it ends; occurrence {occurrence_id} starts at {info.starts_at.isoformat()}"
+        )
+    people = [(pid, resting, hr_max) for pid, resting, hr_max, _, _ in plan["tokens"]]
+    senders = [
+        _Sender(patient, raw)
+        for patient, (_, _, _, _, raw) in zip(
+            make_patients(people, seed), plan["tokens"], strict=True
+        )
+    ]
+    duration = (info.ends_at - info.starts_at).total_seconds()
+    base = (url or settings.public_base_url).rstrip("/")
+    limit = seconds if seconds is not None else max(60.0, (info.ends_at - now).total_seconds())
+    click.echo(
+        f"simulating {len(senders)} patient(s) in occurrence {occurrence_id} for {limit:.0f} s "
+        f"at {speed:g}x to {base}"
+    )
+    # Stopped by Ctrl-C or SIGTERM alike: the tokens it issued are revoked on the way out.
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        _run(senders, base, occurrence_id, info.starts_at, duration, limit, speed)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        database.run_sync(_revoke, [(pid, tid) for pid, _, _, tid, _ in plan["tokens"]])
+        database.dispose()
+        click.echo(f"stopped: {sum(s.stored for s in senders)} readings stored")
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _run(
+    senders: list[_Sender],
+    base: str,
+    occurrence_id: int,
+    starts_at: datetime,
+    duration: float,
+    limit: float,
+    speed: float,
+) -> None:
+    started = time.monotonic()
+    # The plan follows the real class once it has begun; before that, it starts at the warm-up.
+    elapsed0 = max(0.0, (utcnow() - starts_at).total_seconds())
+    tick = 0
+    while time.monotonic() - started < limit:
+        tick += 1
+        elapsed = elapsed0 + (time.monotonic() - started) * speed
+        t_ms = to_ms(utcnow())
+        for sender in senders:
+            bpm = sender.patient.step(elapsed, duration, speed)
+            if bpm is not None:
+                sender.backlog.append({"t": t_ms, "bpm": bpm})
+            sender.post(base, occurrence_id)
+        if tick % 10 == 0:
+            click.echo(
+                f"{time.monotonic() - started:.0f} s: {sum(s.stored for s in senders)} stored"
+            )
+        time.sleep(max(0.0, started + tick - time.monotonic()))

@@ -1,0 +1,65 @@
+"""`POST /api/v1/hr`: readings from a device or a vendor bridge, with a device token."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from coach.audit import record_system
+from rtc.heart_rate.ingest import NotEnrolled
+from rtc.heart_rate.validation import BatchInvalid, check_batch, readings_list
+from web.api.body import json_object
+from web.context import ctx_of
+from web.errors import Invalid
+from web.heart_rate.device_auth import authenticate_device
+from web.routing import Access, route
+
+# Readings sent with a token of this name are marked as simulated in storage.
+SIMULATOR_DEVICE_NAME = "simulator"
+
+
+async def post_readings(request: Request) -> Response:
+    ctx = ctx_of(request)
+    assert ctx.heart_rate is not None
+    device = await authenticate_device(request)
+    body = await json_object(request)
+    try:
+        raws = readings_list(body, extra=("occurrence_id",))
+    except BatchInvalid as exc:
+        raise Invalid(str(exc), field=exc.field) from None
+    occurrence_id = body.get("occurrence_id")
+    if occurrence_id is not None and (
+        isinstance(occurrence_id, bool) or not isinstance(occurrence_id, int)
+    ):
+        raise Invalid("occurrence_id: must be a class occurrence id", field="occurrence_id")
+    accepted, rejected = check_batch(raws, ctx.heart_rate.clock.now())
+    source = "simulator" if device.name == SIMULATOR_DEVICE_NAME else "api"
+
+    def audit(session: Session, patient_id: int, stored: int) -> None:
+        detail = f"device token {device.id}: {stored} stored, {len(raws) - stored} not"
+        record_system(session, "device", "heart_rate.ingest", patient_id, detail)
+
+    try:
+        result = await ctx.heart_rate.ingest_batch(
+            {device.patient_id: accepted}, source=source, occurrence_id=occurrence_id, audit=audit
+        )
+    except NotEnrolled:
+        raise Invalid(
+            "occurrence_id: not a class this patient is enrolled in", field="occurrence_id"
+        ) from None
+    every = sorted([*rejected, *result.rejected], key=lambda r: r.index)
+    return JSONResponse(
+        {
+            "accepted": len(result.stored),
+            "rejected": [r.to_json() for r in every],
+            "live": result.live,
+        }
+    )
+
+
+ROUTES = [
+    # Public as far as sessions go: the handler demands a device token, and a cookie is useless
+    # here (so no CSRF token either).
+    route("/api/v1/hr", post_readings, Access.PUBLIC, methods=["POST"], check_csrf=False),
+]

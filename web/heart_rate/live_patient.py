@@ -1,0 +1,163 @@
+"""The patient's side of the live socket: readings in, each acknowledged once stored, and their own
+rate back (docs/heart-rate.md, "Patient")."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from typing import Any
+
+from sqlmodel import Session
+from starlette.websockets import WebSocket
+
+from coach.audit import record
+from coach.hr_store import SampleRow, zone_for
+from coach.hr_zones import PatientZone
+from coach.models import ClassOccurrence
+from rtc.bus import Gap, Subscription
+from rtc.heart_rate.events import stream_name
+from rtc.heart_rate.ingest import in_window, occurrence_info
+from rtc.heart_rate.monitor import OccurrenceInfo
+from rtc.heart_rate.service import HeartRateService
+from rtc.heart_rate.validation import MAX_READINGS, ReadingInvalid, check_reading, to_ms
+from web.auth.principal import Principal
+from web.context import AppContext
+from web.heart_rate.socket_common import (
+    HELLO_TIMEOUT,
+    Refused,
+    admitted,
+    error,
+    not_found,
+    receive_json,
+    send,
+)
+
+# A sensor notifies about once a second; the bucket lets a reconnecting client resend a backlog.
+READINGS_PER_SECOND = 5.0
+READINGS_BURST = 1200.0
+
+
+class PatientFeed:
+    def __init__(self, websocket: WebSocket, ctx: AppContext, principal: Principal, occ: int):
+        assert ctx.heart_rate is not None and principal.actor.patient_id is not None
+        self.ws = websocket
+        self.service: HeartRateService = ctx.heart_rate
+        self.patient_id = principal.actor.patient_id
+        self.principal = principal
+        self.occurrence_id = occ
+        self.info: OccurrenceInfo | None = None
+        self._stored: list[int] = []
+        self._stored_ready = asyncio.Event()
+        self._allowance = READINGS_BURST
+        self._refilled = time.monotonic()
+
+    async def run(self) -> None:
+        entered = await self.service.db.run(self._enter)
+        if entered is None:
+            raise not_found(self.occurrence_id)
+        info, zone = entered
+        self.info = info
+        hello = await receive_json(self.ws, HELLO_TIMEOUT)
+        if hello is None or hello.get("type") != "hello":
+            raise Refused("bad_hello", 'start with {"type": "hello"}', 4400)
+        await send(self.ws, {"type": "band", "occurrence": info.to_json(), "zone": zone.to_json()})
+        tasks = [asyncio.ensure_future(self._acknowledge())]
+        subscription = None
+        if hello.get("watch") is True:
+            subscription = await self.service.bus.subscribe(
+                stream_name(self.occurrence_id), key=str(self.patient_id)
+            )
+            tasks.append(asyncio.ensure_future(self._echo(subscription)))
+        try:
+            await self._listen()
+        finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+            if subscription is not None:
+                subscription.close()
+
+    def _enter(self, session: Session) -> tuple[OccurrenceInfo, PatientZone] | None:
+        """Admission (enrolled in this class), the patient's zone, the audit: one transaction."""
+        if not admitted(session, self.principal, self.occurrence_id):
+            return None
+        occurrence = session.get(ClassOccurrence, self.occurrence_id)
+        assert occurrence is not None
+        record(session, self.principal.actor, "heart_rate.live.send", self.patient_id)
+        zone = zone_for(session, self.patient_id, self.service.rules)
+        return occurrence_info(session, occurrence), zone
+
+    def _done(self, row: SampleRow) -> None:
+        self._stored.append(to_ms(row.t))
+        self._stored_ready.set()
+
+    async def _acknowledge(self) -> None:
+        while True:
+            await self._stored_ready.wait()
+            self._stored_ready.clear()
+            stored, self._stored = self._stored, []
+            await send(self.ws, {"type": "stored", "t": stored})
+
+    async def _echo(self, subscription: Subscription) -> None:
+        while True:
+            try:
+                entry = await subscription.get()
+            except Gap:
+                continue  # only the latest matters on the patient's screen
+            await self.ws.send_text(entry.wire())
+
+    def _take(self, count: int) -> bool:
+        now = time.monotonic()
+        self._allowance = min(
+            READINGS_BURST, self._allowance + (now - self._refilled) * READINGS_PER_SECOND
+        )
+        self._refilled = now
+        if self._allowance < count:
+            return False
+        self._allowance -= count
+        return True
+
+    async def _listen(self) -> None:
+        while True:
+            message = await receive_json(self.ws)
+            if message is None:
+                continue
+            kind = message.pop("type")
+            if kind == "reading":
+                raws: list[Any] = [message]
+            elif kind == "readings":
+                raws = message.get("readings") if isinstance(message.get("readings"), list) else []
+                if not raws or len(raws) > MAX_READINGS or len(message) != 1:
+                    await send(
+                        self.ws,
+                        error("bad_message", f"readings: a list of 1 to {MAX_READINGS} readings"),
+                    )
+                    continue
+            elif kind == "ping":
+                await send(self.ws, {"type": "pong"})
+                continue
+            else:
+                await send(self.ws, error("unknown_type", f"unknown message type {kind!r}"))
+                continue
+            if not self._take(len(raws)):
+                await send(self.ws, error("rate_limited", "too many readings; slow down"))
+                continue
+            for raw in raws:
+                await self._reading(raw)
+
+    async def _reading(self, raw: Any) -> None:
+        assert self.info is not None
+        sent = raw.get("t") if isinstance(raw, dict) else None
+        try:
+            reading = check_reading(raw, self.service.clock.now())
+            if not in_window(self.info, reading.t):
+                raise ReadingInvalid("t: outside this class")
+        except ReadingInvalid as exc:
+            await send(self.ws, {"type": "rejected", "t": sent, "reason": str(exc)})
+            return
+        await self.service.ingest_live(
+            self.patient_id, self.occurrence_id, reading, "ble", done=self._done
+        )

@@ -1,0 +1,107 @@
+"""Heart-rate pages: the coach's monitoring view, the patient's own rate, the class report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+from starlette.requests import Request
+from starlette.responses import Response
+
+from coach import access
+from coach.audit import record
+from coach.hr_store import zone_for
+from coach.models import ClassSeries, StaffUser
+from web.auth.principal import Principal
+from web.context import ctx_of
+from web.errors import NotFound
+from web.heart_rate.chart import hr_chart
+from web.heart_rate.summaries import occurrence_heart_rate
+from web.pages.render import render
+from web.routing import Access, route
+from web.views import local_text
+
+
+def _occurrence_id(request: Request) -> int:
+    value = request.path_params["occurrence_id"]
+    if not isinstance(value, int):
+        raise NotFound("not found")
+    return value
+
+
+def _staff_zone(session: Session, principal: Principal) -> str:
+    staff = session.get(StaffUser, principal.actor.staff_id)
+    return staff.time_zone if staff else "UTC"
+
+
+async def monitor(request: Request) -> Response:
+    """Monitoring only, for classes without video (the console can include the same tiles)."""
+    principal: Principal = request.state.principal
+    occurrence_id = _occurrence_id(request)
+
+    def load(session: Session) -> dict[str, Any]:
+        occurrence = access.get_occurrence(session, principal.actor, occurrence_id)
+        series = session.get(ClassSeries, occurrence.series_id)
+        assert series is not None
+        record(session, principal.actor, "heart_rate.monitor", None, detail=f"occ {occurrence_id}")
+        return {
+            "occurrence_id": occurrence_id,
+            "title": series.title,
+            "starts_local": local_text(occurrence.starts_at, _staff_zone(session, principal)),
+        }
+
+    return render(request, "hr_monitor.html", await ctx_of(request).db.run(load))
+
+
+async def my_heart_rate(request: Request) -> Response:
+    principal: Principal = request.state.principal
+    occurrence_id = _occurrence_id(request)
+    ctx = ctx_of(request)
+
+    def load(session: Session) -> dict[str, Any]:
+        occurrence = access.get_occurrence(session, principal.actor, occurrence_id)
+        series = session.get(ClassSeries, occurrence.series_id)
+        patient_id = principal.actor.patient_id
+        assert series is not None and patient_id is not None
+        record(
+            session, principal.actor, "heart_rate.own", patient_id, detail=f"occ {occurrence_id}"
+        )
+        return {
+            "occurrence_id": occurrence_id,
+            "title": series.title,
+            "zone": zone_for(session, patient_id, ctx.rules),
+        }
+
+    return render(request, "hr_me.html", await ctx.db.run(load))
+
+
+async def report(request: Request) -> Response:
+    principal: Principal = request.state.principal
+    occurrence_id = _occurrence_id(request)
+    ctx = ctx_of(request)
+
+    def load(session: Session) -> dict[str, Any]:
+        data = occurrence_heart_rate(session, principal, occurrence_id, ctx.rules)
+        occurrence = access.get_occurrence(session, principal.actor, occurrence_id)
+        names = {p.patient_id: p.name for p in data.patients}
+        return {
+            "occurrence": data.occurrence,
+            "starts_local": local_text(occurrence.starts_at, _staff_zone(session, principal)),
+            "patients": [
+                {
+                    "p": p,
+                    "chart": hr_chart(p.points, p.zone, occurrence.starts_at, occurrence.ends_at),
+                }
+                for p in data.patients
+            ],
+            "alerts": [{**a, "name": names.get(a["patient_id"], "")} for a in data.alerts],
+        }
+
+    return render(request, "class_report.html", await ctx.db.run(load))
+
+
+ROUTES = [
+    route("/classes/occurrences/{occurrence_id:int}/monitor", monitor, Access.STAFF),
+    route("/classes/occurrences/{occurrence_id:int}/report", report, Access.STAFF),
+    route("/me/heart-rate/{occurrence_id:int}", my_heart_rate, Access.PATIENT),
+]

@@ -1,0 +1,104 @@
+"""What both sides of the live socket share: refusals, JSON messages in and out, sign-in checks."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlmodel import Session
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from coach import access
+from coach.audit import record
+from web.auth.principal import Principal
+from web.auth.resolve import resolve_principal
+from web.errors import HTTPError
+
+MAX_MESSAGE = 256 * 1024  # a resend of 1,000 readings fits easily
+HELLO_TIMEOUT = 10.0
+SESSION_CHECK_SECONDS = 60.0
+
+
+class Refused(Exception):
+    def __init__(self, code: str, message: str, close_code: int) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.close_code = close_code
+
+
+def origin_allowed(websocket: WebSocket, public_base_url: str) -> bool:
+    """Browsers always send Origin: a page on another site must not ride the visitor's cookie."""
+    origin = websocket.headers.get("origin")
+    if origin is None:
+        return True  # not a browser: its cookie is its own
+    netloc = urlsplit(origin).netloc
+    return netloc in (urlsplit(public_base_url).netloc, websocket.headers.get("host", ""))
+
+
+async def send(websocket: WebSocket, message: dict[str, Any]) -> None:
+    await websocket.send_text(json.dumps(message, separators=(",", ":")))
+
+
+async def receive_json(websocket: WebSocket, timeout: float | None = None) -> Any:
+    """The next JSON message; None for one that is not JSON or too big (answered with an error)."""
+    message = await asyncio.wait_for(websocket.receive(), timeout)
+    if message["type"] == "websocket.disconnect":
+        raise WebSocketDisconnect(message.get("code", 1000))
+    text = message.get("text")
+    if text is None:
+        await send(websocket, {"type": "error", "code": "bad_message", "message": "send text"})
+        return None
+    if len(text) > MAX_MESSAGE:
+        await send(websocket, {"type": "error", "code": "too_big", "message": "message too big"})
+        return None
+    try:
+        data = json.loads(text)
+    except ValueError:
+        await send(websocket, {"type": "error", "code": "bad_json", "message": "not JSON"})
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("type"), str):
+        await send(
+            websocket,
+            {"type": "error", "code": "bad_message", "message": "send an object with a type"},
+        )
+        return None
+    return data
+
+
+async def watch_sign_in(websocket: WebSocket, principal: Principal) -> None:
+    """A revoked join link or an ended sign-in ends the connection within a minute."""
+    while True:
+        await asyncio.sleep(SESSION_CHECK_SECONDS)
+        try:
+            current = await resolve_principal(websocket)
+        except HTTPError:
+            current = None
+        if current is None or current.actor != principal.actor:
+            with contextlib.suppress(Exception):
+                await send(websocket, {"type": "error", "code": "session_ended",
+                                        "message": "your sign-in ended"})  # fmt: skip
+                await websocket.close(4401)
+            return
+
+
+def error(code: str, message: str) -> dict[str, Any]:
+    return {"type": "error", "code": code, "message": message}
+
+
+def admitted(session: Session, principal: Principal, occurrence_id: int) -> bool:
+    """May this person follow this class? A refusal is audited (and must then be committed: the
+    caller returns rather than raises inside the transaction)."""
+    try:
+        access.get_occurrence(session, principal.actor, occurrence_id)
+    except access.NotVisible:
+        record(session, principal.actor, "heart_rate.live", None, "denied", f"occ {occurrence_id}")
+        return False
+    return True
+
+
+def not_found(occurrence_id: int) -> Refused:
+    return Refused("not_found", f"class {occurrence_id} not found", 4404)

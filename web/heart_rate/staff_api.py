@@ -1,0 +1,117 @@
+"""Staff JSON API for heart rate: a class's summaries, and patients' device tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from coach import access, device_tokens
+from coach.audit import record
+from coach.hr_models import DeviceToken
+from web.api.body import json_object
+from web.auth.principal import Principal
+from web.context import ctx_of
+from web.errors import Invalid, NotFound
+from web.heart_rate.summaries import occurrence_heart_rate
+from web.routing import Access, route
+
+
+def _int(request: Request, name: str) -> int:
+    value = request.path_params[name]
+    if not isinstance(value, int):
+        raise NotFound("not found")
+    return value
+
+
+async def occurrence_summary(request: Request) -> Response:
+    ctx = ctx_of(request)
+    result = await ctx.db.run(
+        occurrence_heart_rate, request.state.principal, _int(request, "occurrence_id"), ctx.rules
+    )
+    return JSONResponse(result.to_json())
+
+
+def token_json(token: DeviceToken, raw: str | None = None) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": token.id,
+        "patient_id": token.patient_id,
+        "name": token.name,
+        "prefix": token.prefix,
+        "created_at": token.created_at.isoformat(),
+        "last_used_at": token.last_used_at.isoformat() if token.last_used_at else None,
+        "revoked_at": token.revoked_at.isoformat() if token.revoked_at else None,
+    }
+    if raw is not None:
+        data["token"] = raw
+    return data
+
+
+async def list_device_tokens(request: Request) -> Response:
+    principal: Principal = request.state.principal
+    patient_id = _int(request, "patient_id")
+
+    def load(session: Session) -> list[dict[str, Any]]:
+        access.get_patient(session, principal.actor, patient_id)
+        record(session, principal.actor, "device_token.list", patient_id)
+        return [token_json(t) for t in device_tokens.for_patient(session, patient_id)]
+
+    return JSONResponse({"device_tokens": await ctx_of(request).db.run(load)})
+
+
+async def create_device_token(request: Request) -> Response:
+    principal: Principal = request.state.principal
+    patient_id = _int(request, "patient_id")
+    body = await json_object(request)
+    unknown = sorted(k for k in body if k != "name")
+    if unknown:
+        raise Invalid(f"unknown field {unknown[0]!r}", field=unknown[0])
+    name = body.get("name")
+    if not isinstance(name, str) or not name.strip() or len(name) > 100:
+        raise Invalid("name: 1 to 100 characters naming the device", field="name")
+
+    def work(session: Session) -> dict[str, Any]:
+        access.get_patient(session, principal.actor, patient_id)
+        token, raw = device_tokens.issue(session, patient_id, name, principal.actor.staff_id)
+        record(session, principal.actor, "device_token.issue", patient_id, detail=f"#{token.id}")
+        return token_json(token, raw)
+
+    return JSONResponse(await ctx_of(request).db.run(work), status_code=201)
+
+
+async def revoke_device_token(request: Request) -> Response:
+    principal: Principal = request.state.principal
+    patient_id = _int(request, "patient_id")
+    token_id = _int(request, "device_token_id")
+
+    def work(session: Session) -> bool:
+        access.get_patient(session, principal.actor, patient_id)
+        found = device_tokens.revoke(session, patient_id, token_id)
+        if found:
+            record(session, principal.actor, "device_token.revoke", patient_id, f"#{token_id}")
+        return found
+
+    if not await ctx_of(request).db.run(work):
+        raise NotFound("no such device token")
+    return Response(status_code=204)
+
+
+ROUTES = [
+    route("/api/v1/occurrences/{occurrence_id:int}/heart-rate", occurrence_summary, Access.STAFF),
+    route("/api/v1/patients/{patient_id:int}/device-tokens", list_device_tokens, Access.STAFF),
+    route(
+        "/api/v1/patients/{patient_id:int}/device-tokens",
+        create_device_token,
+        Access.STAFF,
+        methods=["POST"],
+        name="create_device_token",
+    ),
+    route(
+        "/api/v1/patients/{patient_id:int}/device-tokens/{device_token_id:int}",
+        revoke_device_token,
+        Access.STAFF,
+        methods=["DELETE"],
+    ),
+]

@@ -1,0 +1,173 @@
+// The coach's console: admit from the lobby, a tile per patient, and the class controls.
+import { MediaLink, show } from "./media-link.js";
+import { Signaling } from "./signaling.js";
+
+const $ = (id) => document.getElementById(id);
+const root = $("console");
+const page = { local: null, state: null, mic: true, camera: true, over: false };
+
+function say(message, key) {
+  $("status").textContent = message;
+  root.dataset.status = key;
+}
+
+const signaling = new Signaling(root.dataset.socket, { onMessage, onStatus });
+const link = new MediaLink(signaling, {
+  onTracks: render,
+  onConnection: (state) =>
+    state === "connected" ? say("Live.", "live") : say("Connection lost. Reconnecting…", "reconnecting"),
+});
+
+async function start() {
+  try {
+    page.local = await navigator.mediaDevices.getUserMedia({
+      audio: true,
+      video: { width: 640, height: 360 },
+    });
+  } catch {
+    page.local = null;
+    say("No camera or microphone: patients will not see or hear you.", "no-devices");
+  }
+  link.setLocal(page.local);
+  $("self-video").srcObject = page.local;
+  $("start").hidden = true;
+  $("live").hidden = false;
+  signaling.connect();
+}
+
+function onStatus(status, code) {
+  if (status === "reconnecting") {
+    link.reset();
+    say("Connection lost. Reconnecting… The class goes on without you meanwhile.", "reconnecting");
+  } else if (status === "closed" && !page.over) {
+    link.reset();
+    say(code === 4401 ? "Your sign-in ended. Sign in again." : "Disconnected.", "closed");
+  }
+}
+
+function onMessage(message) {
+  switch (message.type) {
+    case "welcome":
+      link.iceServers = message.ice_servers;
+      signaling.send({ type: "join" });
+      if (!page.mic) signaling.send({ type: "mute", kind: "audio", muted: true });
+      if (!page.camera) signaling.send({ type: "mute", kind: "video", muted: true });
+      break;
+    case "offer":
+      link.offer(message);
+      break;
+    case "state":
+      page.state = message;
+      render();
+      break;
+    case "reconnect":
+      link.rebuild();
+      break;
+    case "ended":
+      page.over = true;
+      link.reset();
+      say("The class has ended.", "ended");
+      break;
+    case "error":
+      say(`The server said: ${message.message}`, "error");
+      break;
+  }
+}
+
+function render() {
+  const state = page.state;
+  if (!state) return;
+  const patients = state.participants.filter((p) => p.role === "patient");
+  renderLobby(patients.filter((p) => !p.admitted));
+  renderTiles(patients.filter((p) => p.admitted), state.spotlight);
+  $("see-each-other").checked = state.options.patients_see_each_other;
+}
+
+function renderLobby(waiting) {
+  const list = $("lobby");
+  list.replaceChildren(
+    ...waiting.map((person) => {
+      const item = document.createElement("li");
+      item.dataset.participant = person.id;
+      item.append(`${person.name} `);
+      if (person.on_hold) item.append(holdTag(person));
+      const admit = document.createElement("button");
+      admit.type = "button";
+      admit.textContent = `Admit ${person.name}`;
+      admit.addEventListener("click", () => signaling.send({ type: "admit", participant: person.id }));
+      item.append(" ", admit);
+      return item;
+    }),
+  );
+  $("lobby-empty").hidden = waiting.length > 0;
+}
+
+function holdTag(person) {
+  const tag = document.createElement("span");
+  tag.className = "tag hold";
+  tag.textContent = "On hold today";
+  tag.title = person.hold_reasons.join(", ");
+  return tag;
+}
+
+function renderTiles(admitted, spotlight) {
+  const box = $("tiles");
+  for (const tile of [...box.children]) {
+    if (!admitted.some((p) => p.id === tile.dataset.participant)) tile.remove();
+  }
+  for (const person of admitted) {
+    let tile = box.querySelector(`[data-participant="${person.id}"]`);
+    if (!tile) {
+      tile = $("tile-template").content.firstElementChild.cloneNode(true);
+      tile.dataset.participant = person.id;
+      for (const button of tile.querySelectorAll("button")) {
+        button.addEventListener("click", () => act(button.dataset.action, person.id));
+      }
+      box.append(tile);
+    }
+    tile.querySelector(".name").textContent = person.name;
+    const hold = tile.querySelector(".hold");
+    hold.hidden = !person.on_hold;
+    hold.title = (person.hold_reasons || []).join(", ");
+    tile.querySelector(".muted").hidden = !person.audio_muted;
+    tile.querySelector(".audio-only").hidden = !person.audio_only;
+    tile.classList.toggle("spotlit", spotlight === person.id);
+    tile.querySelector('[data-action="spotlight"]').textContent =
+      spotlight === person.id ? "End spotlight" : "Spotlight";
+    show(tile.querySelector("video"), link.tracks(person.mids));
+  }
+  $("tiles-empty").hidden = admitted.length > 0;
+}
+
+function act(action, participant) {
+  if (action === "mute") signaling.send({ type: "mute", participant });
+  if (action === "spotlight") {
+    const off = page.state && page.state.spotlight === participant;
+    signaling.send({ type: "spotlight", participant: off ? null : participant });
+  }
+  if (action === "remove" && confirm("Remove this patient from the class?")) {
+    signaling.send({ type: "remove", participant });
+  }
+}
+
+$("start").addEventListener("click", start);
+$("mute").addEventListener("click", () => {
+  page.mic = !page.mic;
+  for (const track of page.local ? page.local.getAudioTracks() : []) track.enabled = page.mic;
+  $("mute").setAttribute("aria-pressed", String(!page.mic));
+  $("mute").textContent = page.mic ? "Mute" : "Unmute";
+  signaling.send({ type: "mute", kind: "audio", muted: !page.mic });
+});
+$("camera").addEventListener("click", () => {
+  page.camera = !page.camera;
+  for (const track of page.local ? page.local.getVideoTracks() : []) track.enabled = page.camera;
+  $("camera").setAttribute("aria-pressed", String(!page.camera));
+  $("camera").textContent = page.camera ? "Turn camera off" : "Turn camera on";
+  signaling.send({ type: "mute", kind: "video", muted: !page.camera });
+});
+$("see-each-other").addEventListener("change", (event) =>
+  signaling.send({ type: "options", patients_see_each_other: event.target.checked }),
+);
+$("end").addEventListener("click", () => {
+  if (confirm("End the class for everyone?")) signaling.send({ type: "end" });
+});

@@ -1,0 +1,62 @@
+// The patient's own heart rate: pair a sensor, stream it, see the rate against the target band.
+import { band } from "./hr-zone.js";
+import { LiveSender, bluetoothAvailable, connectSensor } from "./heart-rate-sensor.js";
+
+const root = document.querySelector("#hr-me");
+if (root) {
+  const text = root.dataset;
+  const bpmEl = root.querySelector("#hr-own-bpm");
+  const bandEl = root.querySelector("#hr-own-band");
+  const statusEl = root.querySelector("#hr-sensor-status");
+  const button = root.querySelector("#hr-connect");
+  let zone = null;
+  let latest = 0;
+
+  function show(bpm, t) {
+    if (t < latest) return;
+    latest = t;
+    bpmEl.textContent = String(bpm);
+    const where = band(bpm, zone);
+    bandEl.dataset.zone = where;
+    bandEl.textContent = { below: text.textBelow, in: text.textIn, above: text.textAbove }[where] || "";
+  }
+
+  const url = new URL(root.dataset.socket, window.location.href);
+  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+  const sender = new LiveSender(url.toString(), {
+    onBand: (z) => {
+      zone = z;
+    },
+    onReading: (message) => show(message.bpm, message.t),
+    onStatus: (state) => {
+      if (state === "offline") statusEl.textContent = text.textOffline;
+    },
+  });
+  sender.start();
+  window.hrSender = sender;
+
+  if (!bluetoothAvailable()) {
+    button.disabled = true;
+    statusEl.textContent = text.textUnsupported;
+  }
+  button.addEventListener("click", async () => {
+    try {
+      await connectSensor(
+        (m) => {
+          if (m.contact === false) {
+            statusEl.textContent = text.textNoContact;
+            return;
+          }
+          const t = Date.now();
+          show(m.bpm, t);
+          sender.send(m.bpm, m.rrMs, t);
+        },
+        (state) => {
+          statusEl.textContent = state === "connected" ? text.textConnected : text.textSensorLost;
+        },
+      );
+    } catch (error) {
+      if (error.message === "unsupported") statusEl.textContent = text.textUnsupported;
+    }
+  });
+}

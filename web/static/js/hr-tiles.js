@@ -1,0 +1,270 @@
+// The coach's heart-rate tiles for one class, fed by /ws/live/{occurrence} (docs/heart-rate.md).
+// A tile per patient: bpm, % of heart-rate reserve, zone colour, a five-minute sparkline, time in
+// zone and last seen; alerts the coach acknowledges. On reconnect it sends back the last entry it
+// saw and gets exactly the ones it missed (or a fresh snapshot after a long absence).
+//
+//   const tiles = new HeartRateTiles(document.querySelector("#hr-monitor"), "/ws/live/12");
+//   tiles.connect();
+//
+// The element needs #hr-tiles, #hr-alert-list, #hr-no-alerts and #hr-status inside it (optional).
+
+import { addReading, hrrPct, newTileState, tileFromSnapshot, tileZone } from "./hr-zone.js";
+
+const SVG = "http://www.w3.org/2000/svg";
+const STALE_MS = 20000;
+const BAND_TEXT = {
+  below: "below zone",
+  in: "in zone",
+  above: "above zone",
+  over: "over ceiling",
+  none: "no zone",
+  waiting: "waiting",
+};
+const ALERT_TEXT = {
+  over_ceiling: "over ceiling",
+  no_signal: "no signal",
+  sudden_drop: "sudden drop",
+};
+const BASIS_TEXT = {
+  prescription: "prescription",
+  age_predicted: "age-predicted, no approved prescription",
+  rpe: "by RPE, no HR zone",
+  hold: "on hold today",
+  none: "no zone",
+};
+
+function minutes(seconds) {
+  const s = Math.round(seconds);
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+}
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text != null) node.textContent = text;
+  return node;
+}
+
+export class HeartRateTiles {
+  constructor(root, socketUrl, { now = () => Date.now() } = {}) {
+    this.root = root;
+    this.socketUrl = socketUrl;
+    this.now = now;
+    this.tilesEl = root.querySelector("#hr-tiles");
+    this.alertsEl = root.querySelector("#hr-alert-list");
+    this.noAlertsEl = root.querySelector("#hr-no-alerts");
+    this.statusEl = root.querySelector("#hr-status");
+    this.patients = new Map(); // id -> {name, state, el}
+    this.alerts = new Map(); // id -> alert
+    this.epoch = null;
+    this.seq = null;
+    this.socket = null;
+    this.wait = 1000;
+    this.timer = setInterval(() => this.refreshAges(), 1000);
+  }
+
+  connect() {
+    const url = new URL(this.socketUrl, window.location.href);
+    url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+    const socket = new WebSocket(url);
+    this.socket = socket;
+    socket.addEventListener("open", () => {
+      const hello = { type: "hello" };
+      if (this.epoch != null && this.seq != null) Object.assign(hello, { epoch: this.epoch, after: this.seq });
+      socket.send(JSON.stringify(hello));
+      this.wait = 1000;
+    });
+    socket.addEventListener("message", (event) => this.handle(JSON.parse(event.data)));
+    socket.addEventListener("close", (event) => {
+      if (event.code === 4401 || event.code === 4403 || event.code === 4404) {
+        this.status("The live view closed: sign in again.");
+        return;
+      }
+      this.status("Connection lost. Reconnecting…");
+      setTimeout(() => this.connect(), this.wait);
+      this.wait = Math.min(this.wait * 2, 15000);
+    });
+  }
+
+  status(text) {
+    if (this.statusEl) this.statusEl.textContent = text;
+  }
+
+  handle(message) {
+    const entry = !["roster", "snapshot", "resumed", "error", "pong"].includes(message.type);
+    if (entry && message.seq != null) {
+      if (this.seq != null && message.seq <= this.seq) return; // already applied
+      this.seq = message.seq;
+    }
+    switch (message.type) {
+      case "roster":
+        this.roster(message.patients);
+        break;
+      case "snapshot":
+        this.snapshot(message);
+        this.status("Live.");
+        break;
+      case "resumed":
+        this.status("Live (resumed).");
+        break;
+      case "reading":
+        this.reading(message);
+        break;
+      case "alert":
+        this.alerts.set(message.alert.id, message.alert);
+        this.renderAlerts();
+        break;
+      case "alert_ack": {
+        const alert = this.alerts.get(message.alert_id);
+        if (alert) alert.acknowledged_at = message.acknowledged_at;
+        this.renderAlerts();
+        break;
+      }
+      case "error":
+        this.status(`Error: ${message.message}`);
+        break;
+      default:
+        break;
+    }
+  }
+
+  roster(patients) {
+    const ids = new Set();
+    for (const p of patients) {
+      ids.add(p.patient_id);
+      const known = this.patients.get(p.patient_id);
+      if (known) {
+        known.name = p.name;
+        known.state.zone = p.zone;
+      } else {
+        this.patients.set(p.patient_id, { name: p.name, state: newTileState(p.zone), el: null });
+      }
+    }
+    for (const [id, p] of this.patients) {
+      if (!ids.has(id)) {
+        if (p.el) p.el.remove();
+        this.patients.delete(id);
+      }
+    }
+    for (const id of this.patients.keys()) this.render(id);
+  }
+
+  snapshot(message) {
+    this.epoch = message.epoch;
+    this.seq = message.seq;
+    for (const [id, p] of this.patients) {
+      p.state = tileFromSnapshot(p.state.zone, message.tiles[String(id)]);
+      this.render(id);
+    }
+    this.alerts = new Map(message.alerts.map((a) => [a.id, a]));
+    this.renderAlerts();
+  }
+
+  reading(message) {
+    const p = this.patients.get(message.patient_id);
+    if (!p) return;
+    if (addReading(p.state, message.t, message.bpm)) this.render(message.patient_id);
+  }
+
+  render(id) {
+    const p = this.patients.get(id);
+    if (!p.el) {
+      p.el = el("article", "hr-tile");
+      p.el.dataset.patient = String(id);
+      p.el.append(
+        el("h3", "hr-name"),
+        el("p", "hr-bpm"),
+        el("p", "hr-meta"),
+        document.createElementNS(SVG, "svg"),
+        el("p", "hr-time"),
+        el("p", "hr-zone-note hint"),
+      );
+      const svg = p.el.querySelector("svg");
+      svg.setAttribute("class", "hr-spark");
+      svg.setAttribute("viewBox", "0 0 300 48");
+      svg.setAttribute("aria-hidden", "true");
+      svg.append(document.createElementNS(SVG, "polyline"));
+      this.tilesEl.append(p.el);
+    }
+    const { state } = p;
+    const zone = tileZone(state);
+    p.el.dataset.zone = zone;
+    p.el.className = `hr-tile zone-${zone}`;
+    p.el.querySelector(".hr-name").textContent = p.name;
+    const bpm = state.lastBpm == null ? "--" : String(state.lastBpm);
+    p.el.querySelector(".hr-bpm").textContent = `${bpm} bpm`;
+    const hrr = state.lastBpm == null ? null : hrrPct(state.lastBpm, state.zone);
+    p.el.querySelector(".hr-meta").textContent =
+      `${hrr == null ? "" : `${hrr}% HRR · `}${BAND_TEXT[zone]}`;
+    const z = state.zone || {};
+    const target = z.low != null ? `Zone ${z.low}–${z.high} bpm` : "No HR zone";
+    p.el.querySelector(".hr-zone-note").textContent = `${target} (${BASIS_TEXT[z.basis] || z.basis})`;
+    this.renderSpark(p);
+    this.renderAge(p);
+  }
+
+  renderSpark(p) {
+    const line = p.el.querySelector("polyline");
+    const points = p.state.spark;
+    if (!points.length) {
+      line.setAttribute("points", "");
+      return;
+    }
+    const end = points[points.length - 1][0];
+    const start = end - 5 * 60 * 1000;
+    const values = points.map((q) => q[1]);
+    const low = Math.min(...values, p.state.zone?.low ?? Infinity) - 5;
+    const high = Math.max(...values, p.state.zone?.high ?? -Infinity) + 5;
+    const coords = points.map(([t, bpm]) => {
+      const x = ((t - start) / (end - start || 1)) * 300;
+      const y = 46 - ((bpm - low) / (high - low || 1)) * 44;
+      return `${x.toFixed(1)},${y.toFixed(1)}`;
+    });
+    line.setAttribute("points", coords.join(" "));
+  }
+
+  renderAge(p) {
+    const { state } = p;
+    const time = p.el.querySelector(".hr-time");
+    if (state.lastT == null) {
+      time.textContent = "No reading yet";
+      return;
+    }
+    const age = Math.max(0, Math.round((this.now() - state.lastT) / 1000));
+    p.el.classList.toggle("stale", age * 1000 > STALE_MS);
+    time.textContent = `In zone ${minutes(state.seconds.in)} · seen ${age} s ago`;
+  }
+
+  refreshAges() {
+    for (const p of this.patients.values()) if (p.el) this.renderAge(p);
+  }
+
+  renderAlerts() {
+    if (!this.alertsEl) return;
+    this.alertsEl.replaceChildren();
+    const alerts = [...this.alerts.values()].sort((a, b) => b.started_at.localeCompare(a.started_at));
+    for (const alert of alerts) {
+      const name = this.patients.get(alert.patient_id)?.name ?? `Patient ${alert.patient_id}`;
+      const item = el("li", `hr-alert ${alert.acknowledged_at ? "acknowledged" : "open"}`);
+      item.dataset.alert = String(alert.id);
+      item.dataset.kind = alert.kind;
+      item.append(el("strong", null, `${name}: ${ALERT_TEXT[alert.kind] || alert.kind}`), ` ${alert.detail} `);
+      if (alert.acknowledged_at) {
+        item.append(el("span", "hint", "acknowledged"));
+      } else {
+        const button = el("button", null, "Acknowledge");
+        button.type = "button";
+        button.addEventListener("click", () => this.acknowledge(alert.id));
+        item.append(button);
+      }
+      this.alertsEl.append(item);
+    }
+    if (this.noAlertsEl) this.noAlertsEl.hidden = alerts.length > 0;
+  }
+
+  acknowledge(alertId) {
+    if (this.socket && this.socket.readyState === WebSocket.OPEN) {
+      this.socket.send(JSON.stringify({ type: "ack_alert", alert_id: alertId }));
+    }
+  }
+}

@@ -1,0 +1,193 @@
+// The patient's class room: check the devices, join, see the coach large and yourself small.
+import { MediaLink, show } from "./media-link.js";
+import { Signaling } from "./signaling.js";
+
+const $ = (id) => document.getElementById(id);
+const room = $("room");
+const text = JSON.parse($("room-strings").textContent);
+const page = { local: null, state: null, audioOnly: false, mic: true, camera: true, over: false };
+
+function say(key, values = {}) {
+  $("status").textContent = text[key].replace(/{(\w+)}/g, (_, name) => values[name] ?? "");
+  room.dataset.status = key;
+}
+
+function setButton(id, pressed, key) {
+  $(id).setAttribute("aria-pressed", String(pressed));
+  $(id).textContent = text[key];
+}
+
+async function checkDevices() {
+  try {
+    page.local = await navigator.mediaDevices.getUserMedia({
+      audio: true,
+      video: { width: 640, height: 360 },
+    });
+    $("preview").srcObject = page.local;
+    listen(page.local);
+    say("check_ok");
+  } catch {
+    page.local = null;
+    say("check_failed");
+  }
+}
+
+// A microphone level meter, so the patient sees that they are heard before joining.
+function listen(stream) {
+  if (!stream.getAudioTracks().length || !window.AudioContext) return;
+  const context = new AudioContext();
+  const analyser = context.createAnalyser();
+  context.createMediaStreamSource(stream).connect(analyser);
+  const samples = new Uint8Array(analyser.fftSize);
+  const tick = () => {
+    if ($("check").hidden) return context.close();
+    analyser.getByteTimeDomainData(samples);
+    const peak = samples.reduce((max, s) => Math.max(max, Math.abs(s - 128)), 0);
+    $("mic-level").value = peak / 128;
+    requestAnimationFrame(tick);
+  };
+  tick();
+}
+
+const signaling = new Signaling(room.dataset.socket, { onMessage, onStatus });
+const link = new MediaLink(signaling, {
+  onTracks: render,
+  onConnection: (state) => say(state === "connected" ? "status_live" : "status_reconnecting"),
+});
+
+function start() {
+  page.audioOnly = $("start-audio-only").checked;
+  link.audioOnly = page.audioOnly;
+  link.setLocal(page.local);
+  $("check").hidden = true;
+  $("stage").hidden = false;
+  $("self-video").srcObject = page.local;
+  setButton("audio-only", page.audioOnly, page.audioOnly ? "audio_only_off" : "audio_only_on");
+  say("status_connecting");
+  signaling.connect();
+}
+
+function onStatus(status, code) {
+  if (status === "reconnecting") {
+    link.reset();
+    say("status_reconnecting");
+  } else if (status === "closed") {
+    link.reset();
+    if (!page.over) say(code === 4401 ? "status_signed_out" : "status_left");
+  }
+}
+
+function onMessage(message) {
+  switch (message.type) {
+    case "welcome":
+      link.iceServers = message.ice_servers;
+      signaling.send({ type: "join", audio_only: page.audioOnly });
+      if (!page.mic) signaling.send({ type: "mute", kind: "audio", muted: true });
+      if (!page.camera) signaling.send({ type: "mute", kind: "video", muted: true });
+      break;
+    case "lobby":
+      say("status_lobby");
+      break;
+    case "admitted":
+      say("status_connecting");
+      break;
+    case "offer":
+      link.offer(message);
+      break;
+    case "state":
+      page.state = message;
+      render();
+      break;
+    case "reconnect":
+      link.rebuild();
+      break;
+    case "removed":
+    case "ended":
+      finish(message.type === "removed" ? "status_removed" : "status_ended");
+      break;
+    case "error":
+      if (message.code === "room_full") say("status_full");
+      else if (["unauthenticated", "session_ended"].includes(message.code)) say("status_signed_out");
+      else say("status_error", { message: message.message });
+      break;
+  }
+}
+
+function render() {
+  const state = page.state;
+  if (!state || page.over) return;
+  const me = state.participants.find((p) => p.id === state.you);
+  if (me && me.muted_by_host && page.mic) {
+    toggleMic(false);
+    say("status_muted_by_coach");
+  }
+  const coach = state.participants.find((p) => p.role === "host");
+  const coachTracks = coach ? link.tracks(coach.mids) : [];
+  show($("coach-video"), coachTracks);
+  $("coach-name").textContent = coach ? coach.name : text.coach;
+  if (state.admitted && link.connected && !(me && me.muted_by_host)) {
+    say(coach ? "status_live" : "status_coach_away");
+  }
+  renderPeers(state);
+}
+
+// Other patients, only when the coach lets the class see each other.
+function renderPeers(state) {
+  const others = state.participants.filter((p) => p.role === "patient" && p.id !== state.you);
+  const box = $("peers");
+  for (const tile of [...box.children]) {
+    if (!others.some((p) => p.id === tile.dataset.participant)) tile.remove();
+  }
+  for (const person of others) {
+    let tile = box.querySelector(`[data-participant="${person.id}"]`);
+    if (!tile) {
+      tile = document.createElement("figure");
+      tile.dataset.participant = person.id;
+      tile.append(document.createElement("video"), document.createElement("figcaption"));
+      tile.querySelector("video").autoplay = true;
+      tile.querySelector("video").playsInline = true;
+      box.append(tile);
+    }
+    tile.querySelector("figcaption").textContent = person.name;
+    tile.classList.toggle("spotlit", state.spotlight === person.id);
+    show(tile.querySelector("video"), link.tracks(person.mids));
+  }
+}
+
+function toggleMic(on) {
+  page.mic = on;
+  for (const track of page.local ? page.local.getAudioTracks() : []) track.enabled = on;
+  setButton("mute", !on, on ? "mute" : "unmute");
+  signaling.send({ type: "mute", kind: "audio", muted: !on });
+}
+
+function finish(key) {
+  page.over = true;
+  signaling.close();
+  link.reset();
+  for (const track of page.local ? page.local.getTracks() : []) track.stop();
+  say(key);
+}
+
+$("check-devices").addEventListener("click", checkDevices);
+$("join").addEventListener("click", async () => {
+  if (!page.local) await checkDevices();
+  start();
+});
+$("mute").addEventListener("click", () => toggleMic(!page.mic));
+$("camera").addEventListener("click", () => {
+  page.camera = !page.camera;
+  for (const track of page.local ? page.local.getVideoTracks() : []) track.enabled = page.camera;
+  setButton("camera", !page.camera, page.camera ? "camera_off" : "camera_on");
+  signaling.send({ type: "mute", kind: "video", muted: !page.camera });
+});
+$("audio-only").addEventListener("click", () => {
+  page.audioOnly = !page.audioOnly;
+  link.audioOnly = page.audioOnly;
+  setButton("audio-only", page.audioOnly, page.audioOnly ? "audio_only_off" : "audio_only_on");
+  signaling.send({ type: "audio_only", enabled: page.audioOnly });
+});
+$("leave").addEventListener("click", () => {
+  signaling.send({ type: "leave" });
+  finish("status_left");
+});
