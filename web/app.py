@@ -20,22 +20,35 @@ from coach.join_links import JoinLinkInvalid
 from coach.patient_import import ImportFailed
 from coach.patients import DuplicatePhone, PatientInputError
 from coach.rules import load_rules
-from web import health
+from web import health, room_socket, scheduling
+from web.api import class_changes as api_class_changes
 from web.api import classes as api_classes
 from web.api import me as api_me
 from web.api import patients as api_patients
 from web.api import prescriptions as api_prescriptions
+from web.api import schedule as api_schedule
 from web.context import AppContext
 from web.errors import HTTPError, handle_error
+from web.heart_rate import ROUTES as _HEART_RATE_ROUTES
+from web.heart_rate.wiring import heart_rate_running
 from web.i18n import Catalogues
 from web.logs import RequestLogMiddleware
 from web.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from web.pages import auth as auth_pages
+from web.pages import console as console_pages
 from web.pages import patient as patient_pages
 from web.pages import staff as staff_pages
 from web.pages.render import make_templates
+from web.prescribing import ROUTES as prescribing_routes
+from web.room_audit import RoomAudit
 from web.routing import Access, GuardedMount, undecided_routes
 from web.settings import Settings
+from web.sms import alert_pages as sms_alert_pages
+from web.sms import api as sms_api
+from web.sms import inbox as sms_inbox
+from web.sms import phone as sms_phone
+from web.sms import webhooks as sms_webhooks
+from web.sms.wiring import build_sms_service
 
 HERE = Path(__file__).parent
 
@@ -48,8 +61,19 @@ def build_routes() -> list[BaseRoute]:
         *patient_pages.ROUTES,
         *api_patients.ROUTES,
         *api_classes.ROUTES,
+        *api_class_changes.ROUTES,
+        *api_schedule.ROUTES,
         *api_me.ROUTES,
         *api_prescriptions.ROUTES,
+        *console_pages.ROUTES,
+        *room_socket.ROUTES,
+        *sms_webhooks.ROUTES,
+        *sms_inbox.ROUTES,
+        *sms_api.ROUTES,
+        *sms_phone.ROUTES,
+        *sms_alert_pages.ROUTES,
+        *prescribing_routes,
+        *_HEART_RATE_ROUTES,
         GuardedMount(
             "/static", StaticFiles(directory=HERE / "static"), access=Access.PUBLIC, name="static"
         ),
@@ -65,6 +89,10 @@ def create_app(settings: Settings) -> Starlette:
         templates=make_templates(str(HERE / "templates"), catalogues),
         catalogues=catalogues,
     )
+    ctx.room_audit = RoomAudit(ctx.db)
+    ctx.rooms = room_socket.build_rooms(settings, ctx.room_audit)
+    ctx.sms = build_sms_service(settings, ctx.db, ctx.alerts)
+    ctx.schedule = scheduling.scheduler_config(settings)
     routes = build_routes()
     undecided = undecided_routes(routes)
     if undecided:
@@ -76,9 +104,17 @@ def create_app(settings: Settings) -> Starlette:
             from redis.asyncio import Redis
 
             ctx.redis = Redis.from_url(settings.redis_url)
+            ctx.alerts.redis = ctx.redis  # urgent alerts reach other processes' live views
+        assert ctx.room_audit is not None and ctx.rooms is not None
+        ctx.room_audit.start()
         try:
-            yield
+            async with heart_rate_running(ctx), scheduling.in_serve(ctx):  # both need ctx.redis
+                yield
         finally:
+            await ctx.rooms.shutdown()  # clients are told to reconnect
+            await ctx.room_audit.stop()
+            ctx.sms.sender.close()
+            ctx.alerts.redis = None
             if ctx.redis is not None:
                 await ctx.redis.aclose()
                 ctx.redis = None

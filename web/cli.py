@@ -73,6 +73,9 @@ def serve(host: str, port: int, demo: bool) -> None:
         access_log=False,
         proxy_headers=True,
         forwarded_allow_ips="127.0.0.1",
+        # Class signaling messages are at most 256 KiB (docs/signaling.md); refuse far larger
+        # frames before they are read into memory (uvicorn's default is 16 MiB).
+        ws_max_size=1024 * 1024,
     )
 
 
@@ -266,6 +269,35 @@ def demo() -> None:
     _seed_demo(settings)
 
 
+@main.command()
+@click.option(
+    "--once",
+    is_flag=True,
+    help="Plan, send what is due now, and exit (for cron); needs no Redis.",
+)
+def worker(once: bool) -> None:
+    """Run scheduled work (reminders, coaching texts, weekly reviews) as an arq worker on Redis."""
+    import asyncio
+
+    settings = load_settings()
+    if settings.is_sqlite:
+        from web.migrate import upgrade
+
+        upgrade(settings.database_url)
+    if once:
+        from web.worker import run_once
+
+        counts = asyncio.run(run_once(settings))
+        click.echo(" ".join(f"{name}={count}" for name, count in counts.items()))
+        return
+    if not settings.redis_url:
+        _fail("telecoach worker: REDIS_URL is required (or use --once, or the scheduler in serve)")
+    from web.worker import build_worker
+
+    click.echo(f"telecoach worker on queue {settings.worker_queue}")
+    build_worker(settings).run()
+
+
 @main.command("settings")
 def show_settings() -> None:
     """Print the effective settings (secrets masked)."""
@@ -273,3 +305,13 @@ def show_settings() -> None:
     masked = ("secret_key", "twilio_auth_token")
     shown = {k: ("***" if k in masked and v else str(v)) for k, v in settings.__dict__.items()}
     click.echo(json.dumps(shown, indent=2))
+
+
+def _add_heart_rate_commands() -> None:
+    from web.heart_rate.cli import create_device_token, simulate_hr
+
+    main.add_command(create_device_token)
+    main.add_command(simulate_hr)
+
+
+_add_heart_rate_commands()

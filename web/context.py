@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import HTTPConnection
 from starlette.templating import Jinja2Templates
 
 from coach.database import Database
 from coach.rules import RuleSet
+from messaging.service import SmsService
 from web.auth.passwords import Passwords
 from web.i18n import Catalogues
 from web.settings import Settings
+from web.sms.alert_hub import AlertHub
+
+if TYPE_CHECKING:
+    from rtc.heart_rate.service import HeartRateService
+    from rtc.rooms import Rooms
+    from scheduler.config import SchedulerConfig
+    from scheduler.runner import Runner
+    from web.heart_rate.rate_limit import DeviceRateLimiter
+    from web.room_audit import RoomAudit
 
 
 @dataclass
@@ -24,8 +34,22 @@ class AppContext:
     rules: RuleSet
     passwords: Passwords = field(default_factory=Passwords)
     redis: Any = None  # redis.asyncio.Redis once the lifespan has opened it
+    rooms: Rooms | None = None  # the live class rooms this process hosts
+    room_audit: RoomAudit | None = None
+    alerts: AlertHub = field(default_factory=AlertHub)  # urgent alerts to live views
+    sms: SmsService = field(init=False)  # set by create_app: transports, inbound, replies
+    heart_rate: HeartRateService | None = None  # live heart rate, opened in the lifespan
+    device_rate: DeviceRateLimiter | None = None  # per-device ingest limit (Redis if set)
+    schedule: SchedulerConfig | None = None  # set by create_app: quiet hours, reminder offsets
+    scheduler: Runner | None = None  # the in-process runner, when SCHEDULER_IN_SERVE
 
 
 def ctx_of(conn: HTTPConnection) -> AppContext:
     ctx: AppContext = conn.app.state.ctx
     return ctx
+
+
+def schedule_of(conn: HTTPConnection) -> SchedulerConfig:
+    schedule = ctx_of(conn).schedule
+    assert schedule is not None, "create_app sets the scheduler config"
+    return schedule

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+DEV_CLINIC_PHONE = "+15555550100"  # fictional (555-01xx); production must set CLINIC_PHONE
+
 
 class SettingsError(Exception):
     """A setting is missing, malformed or unsafe for the chosen mode."""
@@ -37,10 +39,37 @@ class SettingSpec:
 
 
 def _positive_int(raw: str) -> int:
-    value = int(raw)
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError("must be a positive whole number") from None
     if value <= 0:
         raise ValueError("must be a positive whole number")
     return value
+
+
+def _e164(raw: str) -> str:
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(raw, None)
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError("must be an E.164 phone number such as +15555550100") from exc
+    if not phonenumbers.is_possible_number(number):
+        raise ValueError("not a possible phone number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _dial_string(raw: str) -> str:
+    if not raw.isdigit() or not 2 <= len(raw) <= 15:
+        raise ValueError("must be the digits to dial, e.g. 911 or 112")
+    return raw
+
+
+def _http_url(raw: str) -> str:
+    if urlsplit(raw).scheme not in ("http", "https") or not urlsplit(raw).netloc:
+        raise ValueError("must be an http:// or https:// URL")
+    return raw.rstrip("/")
 
 
 def _env_mode(raw: str) -> str:
@@ -48,6 +77,264 @@ def _env_mode(raw: str) -> str:
         raise ValueError("must be 'dev' or 'production'")
     return raw
 
+
+SMS_SETTINGS: tuple[SettingSpec, ...] = (
+    SettingSpec(
+        "twilio_account_sid",
+        "TWILIO_ACCOUNT_SID",
+        None,
+        "Twilio account SID. With it and `TWILIO_AUTH_TOKEN`, SMS goes through Twilio; without, "
+        "to the local outbox (`<var_dir>/sms_outbox.jsonl`, shown on `/dev/phone`). "
+        "Required in production.",
+    ),
+    SettingSpec(
+        "twilio_auth_token",
+        "TWILIO_AUTH_TOKEN",
+        None,
+        "Twilio auth token: authenticates API calls and verifies the `X-Twilio-Signature` of "
+        "the `/sms/inbound` and `/sms/status` webhooks (unsigned ones get 403). Required in "
+        "production.",
+    ),
+    SettingSpec(
+        "twilio_messaging_service_sid",
+        "TWILIO_MESSAGING_SERVICE_SID",
+        None,
+        "Send from this Messaging Service (preferred). Production needs it or "
+        "`TWILIO_FROM_NUMBER`.",
+    ),
+    SettingSpec(
+        "twilio_from_number",
+        "TWILIO_FROM_NUMBER",
+        None,
+        "Send from this Twilio number (E.164) when no Messaging Service is set.",
+        _e164,
+    ),
+    SettingSpec(
+        "twilio_api_base",
+        "TWILIO_API_BASE",
+        None,
+        "Send Twilio API calls to this base URL instead of `https://api.twilio.com` (a proxy, "
+        "or a local test server). https in production.",
+        _http_url,
+    ),
+    SettingSpec(
+        "clinic_name",
+        "CLINIC_NAME",
+        "Telecoach",
+        "The clinic's name as patients know it, at the start of HELP and opt-out replies.",
+    ),
+    SettingSpec(
+        "clinic_phone",
+        "CLINIC_PHONE",
+        None,
+        "The care team's phone number (E.164), given in HELP and red-flag safety replies. "
+        "Required in production; dev uses the fictional +15555550100.",
+        _e164,
+    ),
+    SettingSpec(
+        "emergency_number",
+        "EMERGENCY_NUMBER",
+        "911",
+        "The emergency number named in red-flag safety replies (digits, e.g. 911, 112).",
+        _dial_string,
+    ),
+    SettingSpec(
+        "sms_manual_per_hour",
+        "SMS_MANUAL_PER_HOUR",
+        "5",
+        "Manual messages staff may send one patient within an hour; more get 429.",
+        _positive_int,
+    ),
+)
+
+
+def _ice_urls(raw: str) -> tuple[str, ...]:
+    urls = tuple(part.strip() for part in raw.split(",") if part.strip())
+    for url in urls:
+        if url.split(":", 1)[0] not in ("stun", "stuns", "turn", "turns"):
+            raise ValueError(f"{url!r} is not a stun:, stuns:, turn: or turns: URL")
+    return urls
+
+
+RTC_SETTINGS: tuple[SettingSpec, ...] = (
+    SettingSpec(
+        "stun_urls",
+        "STUN_URLS",
+        None,
+        "Comma-separated STUN URLs (`stun:host:3478`) for browsers and the server's own peers. "
+        "Default: none (fine on one network; production wants one).",
+        _ice_urls,
+    ),
+    SettingSpec(
+        "turn_urls",
+        "TURN_URLS",
+        None,
+        "Comma-separated TURN URLs (`turn:host:3478?transport=udp`, `turns:host:5349`) offered "
+        "to browsers with time-limited credentials. Needs `TURN_SECRET`.",
+        _ice_urls,
+    ),
+    SettingSpec(
+        "turn_secret",
+        "TURN_SECRET",
+        None,
+        "coturn's `static-auth-secret`: signs TURN credentials (coturn's shared-secret scheme). "
+        "Required with `TURN_URLS`.",
+    ),
+    SettingSpec(
+        "turn_ttl_seconds",
+        "TURN_TTL_SECONDS",
+        "14400",
+        "How long a TURN credential handed to a browser stays valid (longer than a class).",
+        _positive_int,
+    ),
+    SettingSpec(
+        "room_capacity",
+        "ROOM_CAPACITY",
+        "16",
+        "Most patients in one live class at once (waiting or admitted), whatever the class's "
+        "own capacity: the coach receives every patient's video.",
+        _positive_int,
+    ),
+)
+
+HR_SETTINGS: tuple[SettingSpec, ...] = (
+    SettingSpec(
+        "hr_retention_minutes",
+        "HR_RETENTION_MINUTES",
+        "15",
+        "How long the live heart-rate bus keeps readings: a coach view that reconnects within "
+        "this time resumes exactly where it stopped; later, it starts from a fresh snapshot.",
+        _positive_int,
+    ),
+    SettingSpec(
+        "hr_device_requests_per_minute",
+        "HR_DEVICE_REQUESTS_PER_MINUTE",
+        "120",
+        "Requests a minute one device token may make to `POST /api/v1/hr` and "
+        "`POST /fhir/Observation` (each carries up to 1,000 readings); more get 429.",
+        _positive_int,
+    ),
+)
+
+
+def _positive_float(raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError("must be a positive number") from None
+    if not 0 < value <= 10_000:
+        raise ValueError("must be a positive number (at most 10000)")
+    return value
+
+
+def _flag(raw: str) -> bool:
+    if raw.lower() not in ("true", "false", "1", "0", "yes", "no"):
+        raise ValueError("must be true or false")
+    return raw.lower() in ("true", "1", "yes")
+
+
+def _quiet_hours(raw: str) -> str:
+    from scheduler.offsets import parse_quiet_hours
+
+    window = parse_quiet_hours(raw)
+    return "none" if window is None else f"{window[0]:%H:%M}-{window[1]:%H:%M}"
+
+
+def _reminder_offsets(raw: str) -> tuple[int, ...]:
+    from scheduler.errors import ScheduleInputError
+    from scheduler.offsets import parse_offsets
+
+    try:
+        return parse_offsets(raw, text=True)
+    except ScheduleInputError as exc:
+        raise ValueError(exc.message) from None
+
+
+SCHEDULER_SETTINGS: tuple[SettingSpec, ...] = (
+    SettingSpec(
+        "quiet_hours",
+        "QUIET_HOURS",
+        "21:00-08:00",
+        "No scheduled text goes out in these hours of the patient's own time zone (`none`: "
+        "off). One due inside them goes at their end if still useful, else is dropped with a "
+        "recorded reason. Safety texts ignore them.",
+        _quiet_hours,
+    ),
+    SettingSpec(
+        "reminder_offsets",
+        "REMINDER_OFFSETS",
+        "24h,1h",
+        "When class reminders go, before each class (`m`, `h`, `d`; `none`: no reminders). A "
+        "class's or a patient's own setting wins.",
+        _reminder_offsets,
+    ),
+    SettingSpec(
+        "sms_rate_per_second",
+        "SMS_RATE_PER_SECOND",
+        "1",
+        "Scheduled texts a second per sending number, shared by every process through Redis "
+        "(1 suits a long code). Safety texts are not held back.",
+        _positive_float,
+    ),
+    SettingSpec(
+        "sms_max_attempts",
+        "SMS_MAX_ATTEMPTS",
+        "5",
+        "Tries for a scheduled text that meets a passing error (429, 5xx), with backoff.",
+        _positive_int,
+    ),
+    SettingSpec(
+        "scheduler_in_serve",
+        "SCHEDULER_IN_SERVE",
+        "true",
+        "Run the scheduler inside `serve` (the embedded default). With `false`, scheduled texts "
+        "need `telecoach worker` processes (and `REDIS_URL`).",
+        _flag,
+    ),
+    SettingSpec(
+        "worker_queue",
+        "WORKER_QUEUE",
+        "telecoach:scheduler",
+        "The arq queue of `telecoach worker`, and the prefix of the scheduler's Redis keys.",
+    ),
+    SettingSpec(
+        "worker_poll_seconds",
+        "WORKER_POLL_SECONDS",
+        "1",
+        "How often a runner looks for due texts when none is due sooner.",
+        _positive_float,
+    ),
+    SettingSpec(
+        "worker_lease_seconds",
+        "WORKER_LEASE_SECONDS",
+        "300",
+        "A text claimed longer than this by a runner that stopped is reconciled: sent again "
+        "only if it provably never reached the SMS provider.",
+        _positive_int,
+    ),
+    SettingSpec(
+        "worker_concurrency",
+        "WORKER_CONCURRENCY",
+        "4",
+        "Texts one runner sends at once.",
+        _positive_int,
+    ),
+    SettingSpec(
+        "worker_batch",
+        "WORKER_BATCH",
+        "50",
+        "Most due rows one runner claims at a time.",
+        _positive_int,
+    ),
+    SettingSpec(
+        "worker_plan_seconds",
+        "WORKER_PLAN_SECONDS",
+        "300",
+        "How often runners plan what falls into the horizon: reminders 8 days ahead, coaching "
+        "texts 7 days ahead, weekly reviews, new occurrences of recurring classes.",
+        _positive_int,
+    ),
+)
 
 SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec(
@@ -139,6 +426,10 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "An institution's own clinical rules file (TOML, complete). Default: the shipped "
         "`coach/rules/default.toml`. A malformed file stops start-up, naming the rule and field.",
     ),
+    *SMS_SETTINGS,
+    *RTC_SETTINGS,
+    *HR_SETTINGS,
+    *SCHEDULER_SETTINGS,
 )
 
 
@@ -157,6 +448,35 @@ class Settings:
     login_window_minutes: int = 15
     max_body_bytes: int = 1_048_576
     rules_file: str | None = None
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_messaging_service_sid: str | None = None
+    twilio_from_number: str | None = None
+    twilio_api_base: str | None = None
+    clinic_name: str = "Telecoach"
+    clinic_phone: str = DEV_CLINIC_PHONE
+    emergency_number: str = "911"
+    sms_manual_per_hour: int = 5
+    stun_urls: tuple[str, ...] = ()
+    turn_urls: tuple[str, ...] = ()
+    turn_secret: str | None = None
+    turn_ttl_seconds: int = 14400
+    room_capacity: int = 16
+    hr_retention_minutes: int = 15
+    hr_device_requests_per_minute: int = 120
+    quiet_hours: str = "21:00-08:00"
+    reminder_offsets: tuple[int, ...] = (1440, 60)
+    sms_rate_per_second: float = 1.0
+    sms_max_attempts: int = 5
+    # From the environment this is true (the embedded default runs the scheduler in `serve`);
+    # a Settings built in code, as tests do, starts no runner unless asked.
+    scheduler_in_serve: bool = False
+    worker_queue: str = "telecoach:scheduler"
+    worker_poll_seconds: float = 1.0
+    worker_lease_seconds: int = 300
+    worker_concurrency: int = 4
+    worker_batch: int = 50
+    worker_plan_seconds: int = 300
 
     @property
     def production(self) -> bool:
@@ -218,13 +538,55 @@ def production_problems(settings: Settings) -> list[str]:
         problems.append("DATABASE_URL points to SQLite; production needs PostgreSQL")
     if urlsplit(settings.public_base_url).scheme != "https":
         problems.append("PUBLIC_BASE_URL must be an https:// URL in production")
+    problems.extend(_sms_problems(settings))
+    problems.extend(rtc_problems(settings))
+    if not settings.scheduler_in_serve and not settings.redis_url:
+        problems.append(
+            "SCHEDULER_IN_SERVE=false needs REDIS_URL and `telecoach worker`: nothing would "
+            "send scheduled texts"
+        )
+    return problems
+
+
+def rtc_problems(settings: Settings) -> list[str]:
+    problems = []
+    if settings.turn_urls and not settings.turn_secret:
+        problems.append("TURN_URLS is set but TURN_SECRET is not: TURN credentials need it")
+    if settings.turn_secret and len(settings.turn_secret) < 16:
+        problems.append("TURN_SECRET must be at least 16 characters")
+    return problems
+
+
+def _sms_problems(settings: Settings) -> list[str]:
+    problems = []
+    if not settings.twilio_auth_token:
+        problems.append(
+            "TWILIO_AUTH_TOKEN is required in production: without it SMS webhooks cannot be "
+            "verified"
+        )
+    if not settings.twilio_account_sid:
+        problems.append("TWILIO_ACCOUNT_SID is required in production")
+    if not (settings.twilio_messaging_service_sid or settings.twilio_from_number):
+        problems.append("TWILIO_MESSAGING_SERVICE_SID or TWILIO_FROM_NUMBER is required")
+    if settings.twilio_api_base and urlsplit(settings.twilio_api_base).scheme != "https":
+        problems.append("TWILIO_API_BASE must be an https:// URL in production")
+    if settings.clinic_phone in ("", DEV_CLINIC_PHONE):
+        problems.append("CLINIC_PHONE is required in production (safety replies give it)")
     return problems
 
 
 def _load_or_create_secret(path: Path) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists():
-        return path.read_text().strip()
+        stored = path.read_text().strip()
+        if len(stored) < 32:  # empty or truncated: signing with it would be signing with nothing
+            raise SettingsError(
+                [
+                    f"{path} holds no usable secret key (fewer than 32 "
+                    "characters); delete it to generate a new one, or set SECRET_KEY"
+                ]
+            )
+        return stored
     secret = secrets.token_urlsafe(48)
     # Written with owner-only permissions: the key signs patients' join links.
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

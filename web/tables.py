@@ -2,8 +2,25 @@
 
 from sqlmodel import SQLModel
 
+import coach.adherence
+import coach.alerts
+import coach.holds
+import coach.hr_models
 import coach.models
+import coach.workflow_models
+import messaging.models
+import scheduler.models
 import web.auth.models
 
 METADATA = SQLModel.metadata
-TABLE_MODULES = (coach.models, web.auth.models)
+TABLE_MODULES = (
+    coach.models,
+    web.auth.models,
+    coach.holds,
+    coach.hr_models,
+    coach.alerts,
+    coach.adherence,
+    messaging.models,
+    coach.workflow_models,
+    scheduler.models,
+)

@@ -15,10 +15,12 @@ from sqlmodel import select
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.testclient import TestClient
 
+from coach.alerts import PatientAlert
 from coach.database import Database
 from coach.models import Enrollment, JoinLink, Patient
 from tests.conftest import World
 from tests.factories import join_token
+from tests.prescribing.workflow import assert_prescriptions_unchanged, victim_prescriptions
 from tests.web.signin import join, login
 from web.auth.models import ApiToken
 from web.routing import Access, GuardedRoute, undecided_routes
@@ -61,6 +63,8 @@ def _requests(app_routes: list[object]) -> Iterator[tuple[str, str]]:
 @pytest.fixture
 def victim_objects(db: Database, world: World) -> dict[str, object]:
     """Ids of things that belong to coach A and patient Ana: a join link and an API token."""
+    from coach import device_tokens
+    from coach.alerts import raise_alert
     from coach.models import StaffUser
     from web.auth import api_tokens
 
@@ -69,7 +73,15 @@ def victim_objects(db: Database, world: World) -> dict[str, object]:
         link = session.exec(select(JoinLink).where(JoinLink.patient_id == world.patient_a)).one()
         coach_a = session.get(StaffUser, world.coach_a)
         token, _ = api_tokens.create(session, coach_a, "coach A's token")
-        return {"link_id": link.id, "token_id": token.id}
+        alert = raise_alert(session, world.patient_a, "red_flag", "pain", ["chest_pain"], "sms")
+        device, _ = device_tokens.issue(session, world.patient_a, "Ana's watch", None)
+        return {
+            "link_id": link.id,
+            "token_id": token.id,
+            "alert_id": alert.id,
+            "device_token_id": device.id,
+            **victim_prescriptions(session, world.patient_a),
+        }
 
     made = db.run_sync(make)
     return {
@@ -108,6 +120,11 @@ def _victim_unchanged(db: Database, world: World, ids: dict[str, object]) -> Non
         )
         assert session.get(JoinLink, ids["link_id"]).revoked_at is None
         assert session.get(ApiToken, ids["token_id"]).revoked_at is None
+        assert session.get(PatientAlert, ids["alert_id"]).acknowledged_at is None
+        from coach.hr_models import DeviceToken
+
+        assert session.get(DeviceToken, ids["device_token_id"]).revoked_at is None
+        assert_prescriptions_unchanged(session, ids)
 
     db.run_sync(check)
 

@@ -13,12 +13,15 @@ from starlette.responses import RedirectResponse, Response
 from coach import access, classes, join_links
 from coach.audit import record
 from coach.models import ClinicalProfile, Enrollment, JoinLink, StaffUser, utcnow
+from coach.patients import has_control_characters
 from web.auth import api_tokens
 from web.auth.principal import Principal
 from web.context import ctx_of
 from web.errors import Invalid, NotFound
 from web.pages.render import render
+from web.prescribing.views import workflow_summary
 from web.routing import Access, route
+from web.sms.alert_pages import dashboard_alerts
 from web.views import occurrence_view
 
 
@@ -54,7 +57,8 @@ async def dashboard(request: Request) -> Response:
             occurrence_view(o, s, zone, counts.get(s.id, 0))
             for o, s in classes.upcoming_for_series(session, series_ids, utcnow())
         ]
-        return {"patients": patients, "upcoming": upcoming}
+        urgent = dashboard_alerts(session, principal, zone)
+        return {"patients": patients, "upcoming": upcoming, "alerts": urgent}
 
     return render(request, "dashboard.html", await ctx_of(request).db.run(load))
 
@@ -88,6 +92,7 @@ def _patient_page(
     return {
         "patient": patient,
         "profile": profile.data if profile else None,
+        "workflow": workflow_summary(session, patient_id, utcnow()),
         "classes": series,
         "links": [
             {
@@ -185,6 +190,8 @@ async def create_token(request: Request) -> Response:
     name = form.get("name")
     if not isinstance(name, str) or not name.strip() or len(name) > 100:
         raise Invalid("a token name of 1 to 100 characters is required", field="name")
+    if has_control_characters(name):
+        raise Invalid("a token name must not contain control characters", field="name")
 
     def work(session: Session) -> str:
         staff = session.get(StaffUser, principal.actor.staff_id)
