@@ -15,8 +15,8 @@ demo: $(STAMP)
 	$(VENV)/bin/telecoach serve --demo
 
 check: $(STAMP)
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check coach rtc messaging scheduler web tests
+	$(VENV)/bin/ruff format --check coach rtc messaging scheduler web tests
 	$(VENV)/bin/mypy
 
 test: $(STAMP)
