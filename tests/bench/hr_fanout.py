@@ -323,11 +323,12 @@ def load(
     shared[1] = shared[0] + args.seconds
     shared[2] = shared[1] + 1
     time.sleep(max(0.0, shared[0] - time.time()))
-    cpu0 = [cpu_seconds(pid) for pid in pids]
+    watched = [*pids, *(proc.pid or 0 for proc in procs)]
+    cpu0 = [cpu_seconds(pid) for pid in watched]
     time.sleep(args.seconds)
     cpu = [
         round(100 * (cpu_seconds(pid) - c) / args.seconds)
-        for pid, c in zip(pids, cpu0, strict=True)
+        for pid, c in zip(watched, cpu0, strict=True)
     ]
     parts = [queue.get(timeout=args.seconds + 120) for _ in procs]
     for proc in procs:
@@ -345,7 +346,8 @@ def load(
         "connections": sum(p["ready"] for p in parts),
         "failed_connections": sum(p["errors_n"] for p in parts),
         "views_live": live_views.value,
-        "server_cpu_pct": cpu,
+        "server_cpu_pct": cpu[: len(pids)],
+        "client_cpu_pct": cpu[len(pids) :],
         "setup_s": setup_s,
         "errors": [e for p in parts for e in p["errors"]][:3],
         "notes": [n for p in parts for n in p["notes"]][:8],

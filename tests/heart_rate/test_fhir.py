@@ -7,10 +7,11 @@ import copy
 from datetime import UTC, datetime
 
 import pytest
+from sqlmodel import select
 from starlette.testclient import TestClient
 
 from coach.database import Database
-from coach.models import StaffUser
+from coach.models import AuditEvent, StaffUser
 from tests.conftest import World
 from tests.heart_rate.conftest import BOTH_ENGINES
 from tests.heart_rate.helpers import bearer, device_token, live_class, now_ms, samples
@@ -191,3 +192,14 @@ def test_who_may_post(client: TestClient, db: Database, world: World, tokens: di
     )
     assert post(client, "hrd_unknown", observation(t)).status_code == 401
     assert db.run_sync(samples) == []
+    denied = db.run_sync(
+        lambda s: s.exec(
+            select(AuditEvent).where(
+                AuditEvent.action == "heart_rate.ingest", AuditEvent.outcome == "denied"
+            )
+        ).all()
+    )
+    assert [(a.actor_id, a.patient_id) for a in denied] == [
+        (world.coach_a, world.patient_b),
+        (world.coach_b, world.patient_a),
+    ]

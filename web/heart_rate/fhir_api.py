@@ -108,7 +108,9 @@ async def post_observation(request: Request) -> Response:
         kind, found = readings(await _body(request))
         groups = _checked(found, device_patient, ctx.heart_rate.clock.now())
         if principal is not None:
-            await ctx.db.run(_check_visible, principal, list(groups))
+            invisible = await ctx.db.run(_first_invisible, principal, list(groups))
+            if invisible is not None:
+                return outcome(404, f"Patient/{invisible} not found", "subject")
 
         def audit(session: Session, patient_id: int, stored: int) -> None:
             detail = f"FHIR: {stored} stored"
@@ -125,8 +127,6 @@ async def post_observation(request: Request) -> Response:
         return outcome(400, str(exc), exc.expression)
     except FhirError as exc:
         return outcome(exc.status, exc.message, exc.expression)
-    except access.NotVisible as exc:
-        return outcome(404, f"Patient/{exc.object_id} not found", "subject")
     except HTTPError as exc:
         response = outcome(exc.status, exc.message)
         if hasattr(exc, "retry_after"):
@@ -135,13 +135,16 @@ async def post_observation(request: Request) -> Response:
     return _answer(kind, len(found), result)
 
 
-def _check_visible(session: Session, principal: Principal, patient_ids: list[int]) -> None:
+def _first_invisible(session: Session, principal: Principal, patient_ids: list[int]) -> int | None:
+    """The first patient this staff member may not see (the refusal audited), or None. It
+    returns rather than raises, so that the audit row is committed, not rolled back."""
     for patient_id in patient_ids:
         try:
             access.get_patient(session, principal.actor, patient_id)
         except access.NotVisible:
             record(session, principal.actor, "heart_rate.ingest", patient_id, "denied", "FHIR")
-            raise
+            return patient_id
+    return None
 
 
 def _answer(kind: str, count: int, result: IngestResult) -> Response:
