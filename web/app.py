@@ -48,6 +48,7 @@ from web.sms import api as sms_api
 from web.sms import inbox as sms_inbox
 from web.sms import phone as sms_phone
 from web.sms import webhooks as sms_webhooks
+from web.sms.alert_hub import alerts_across_processes
 from web.sms.wiring import build_sms_service
 
 HERE = Path(__file__).parent
@@ -104,17 +105,19 @@ def create_app(settings: Settings) -> Starlette:
             from redis.asyncio import Redis
 
             ctx.redis = Redis.from_url(settings.redis_url)
-            ctx.alerts.redis = ctx.redis  # urgent alerts reach other processes' live views
         assert ctx.room_audit is not None and ctx.rooms is not None
         ctx.room_audit.start()
         try:
-            async with heart_rate_running(ctx), scheduling.in_serve(ctx):  # both need ctx.redis
+            async with (
+                alerts_across_processes(ctx.alerts, ctx.redis),
+                heart_rate_running(ctx),
+                scheduling.in_serve(ctx),
+            ):  # all need ctx.redis
                 yield
         finally:
             await ctx.rooms.shutdown()  # clients are told to reconnect
             await ctx.room_audit.stop()
             ctx.sms.sender.close()
-            ctx.alerts.redis = None
             if ctx.redis is not None:
                 await ctx.redis.aclose()
                 ctx.redis = None

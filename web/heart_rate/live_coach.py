@@ -1,5 +1,6 @@
-"""The coach's side of the live socket: roster, then a resume or a snapshot, then every entry live;
-alert acknowledgements back (docs/heart-rate.md, "Coach view")."""
+"""The coach's side of the live socket: roster with the open urgent alerts, then a resume or a
+snapshot, then every entry live and every new urgent alert (an SMS red flag) about a patient in the
+class; alert acknowledgements back (docs/heart-rate.md, "Coach view")."""
 
 from __future__ import annotations
 
@@ -10,8 +11,11 @@ from typing import Any
 from sqlmodel import Session
 from starlette.websockets import WebSocket
 
+from coach import access
+from coach import alerts as patient_alerts
 from coach.audit import record
 from coach.hr_store import RosterEntry
+from messaging.inbound import AlertNotice
 from rtc.bus import Gap, Position, Subscription
 from rtc.heart_rate.events import stream_name
 from rtc.heart_rate.ingest import load_occurrence
@@ -40,41 +44,70 @@ class CoachView:
         self.stream = stream_name(occ)
         self.monitor: OccurrenceMonitor | None = None
         self.subscription: Subscription | None = None
+        self.hub = ctx.alerts
+        self.patient_ids: set[int] = set()
 
     async def run(self) -> None:
+        # Listening before the open alerts are read: one raised in between is seen twice (the page
+        # keys them by id), never missed.
+        urgent_queue = self.hub.subscribe()
+        try:
+            await self._run(urgent_queue)
+        finally:
+            self.hub.unsubscribe(urgent_queue)
+
+    async def _run(self, urgent_queue: asyncio.Queue[AlertNotice]) -> None:
         entered = await self.service.db.run(self._enter)
         if entered is None:
             raise not_found(self.occurrence_id)
-        info, entries = entered
+        info, entries, urgent = entered
+        self.patient_ids = {entry.patient_id for entry in entries}
         hello = await receive_json(self.ws, HELLO_TIMEOUT)
         if hello is None or hello.get("type") != "hello":
             raise Refused("bad_hello", 'start with {"type": "hello"}', 4400)
         self.monitor = await self.service.attach(self.occurrence_id)
         self.monitor.set_roster(entries)  # zones may have changed since it started
         try:
-            await send(self.ws, roster_message(info, entries))
+            await send(self.ws, {**roster_message(info, entries), "urgent_alerts": urgent})
             self.subscription = await self._start(hello.get("epoch"), hello.get("after"))
-            pump = asyncio.ensure_future(self._pump())
+            pumps = [
+                asyncio.ensure_future(self._pump()),
+                asyncio.ensure_future(self._pump_urgent(urgent_queue)),
+            ]
             try:
                 await self._listen()
             finally:
-                pump.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await pump
+                for pump in pumps:
+                    pump.cancel()
+                for pump in pumps:
+                    with contextlib.suppress(asyncio.CancelledError, Exception):
+                        await pump
         finally:
             if self.subscription is not None:
                 self.subscription.close()
             self.service.detach(self.monitor)
 
-    def _enter(self, session: Session) -> tuple[OccurrenceInfo, list[RosterEntry]] | None:
-        """Admission, the roster with zones, and the audit of what this view shows, in one
-        transaction: many views connecting at once must not queue up for the database."""
+    def _enter(
+        self, session: Session
+    ) -> tuple[OccurrenceInfo, list[RosterEntry], list[dict[str, Any]]] | None:
+        """Admission, the roster with zones, the open urgent alerts and the audit of what this view
+        shows, in one transaction: many views connecting at once must not queue up for the
+        database."""
         if not admitted(session, self.principal, self.occurrence_id):
             return None
         info, entries = load_occurrence(session, self.occurrence_id, self.service.rules)
         for entry in entries:
             record(session, self.principal.actor, "heart_rate.live.view", entry.patient_id)
-        return info, entries
+        urgent = patient_alerts.open_alerts(session, [entry.patient_id for entry in entries])
+        for alert in urgent:
+            record(
+                session,
+                self.principal.actor,
+                "alert.read",
+                alert.patient_id,
+                detail=f"alert {alert.id}",
+            )
+        return info, entries, [urgent_json(alert) for alert in urgent]
 
     async def _start(self, epoch: object, after: object) -> Subscription:
         if isinstance(epoch, str) and isinstance(after, int) and not isinstance(after, bool):
@@ -117,6 +150,42 @@ class CoachView:
             for item in [entry, *self.subscription.drain()]:
                 await self.ws.send_text(item.wire())
 
+    async def _pump_urgent(self, queue: asyncio.Queue[AlertNotice]) -> None:
+        while True:
+            notice = await queue.get()
+            if notice.patient_id in self.patient_ids:
+                await self.service.db.run(self._audit_alert_read, notice)
+                await send(self.ws, {"type": "urgent_alert", "alert": notice_wire(notice)})
+
+    def _audit_alert_read(self, session: Session, notice: AlertNotice) -> None:
+        record(
+            session,
+            self.principal.actor,
+            "alert.read",
+            notice.patient_id,
+            detail=f"alert {notice.alert_id}",
+        )
+
+    def _acknowledge_urgent(self, session: Session, alert_id: int) -> dict[str, Any] | None:
+        alert = session.get(patient_alerts.PatientAlert, alert_id)
+        if alert is None or alert.patient_id not in self.patient_ids:
+            return None
+        access.get_patient(session, self.principal.actor, alert.patient_id)
+        patient_alerts.acknowledge(session, alert, self.principal.actor.staff_id)
+        record(
+            session,
+            self.principal.actor,
+            "alert.acknowledge",
+            alert.patient_id,
+            detail=f"alert {alert_id}",
+        )
+        assert alert.acknowledged_at is not None
+        return {
+            "type": "urgent_ack",
+            "alert_id": alert_id,
+            "acknowledged_at": alert.acknowledged_at.isoformat(),
+        }
+
     async def _listen(self) -> None:
         while True:
             message = await receive_json(self.ws)
@@ -133,6 +202,19 @@ class CoachView:
                     self.occurrence_id, alert_id, self.principal.actor
                 ):
                     await send(self.ws, error("not_found", f"alert {alert_id} not found"))
+            elif kind == "ack_urgent":
+                alert_id = message.get("alert_id")
+                if isinstance(alert_id, bool) or not isinstance(alert_id, int):
+                    await send(self.ws, error("bad_message", "alert_id: a number"))
+                    continue
+                try:
+                    acked = await self.service.db.run(self._acknowledge_urgent, alert_id)
+                except access.NotVisible:
+                    acked = None
+                if acked is None:
+                    await send(self.ws, error("not_found", f"urgent alert {alert_id} not found"))
+                else:
+                    await send(self.ws, acked)
             else:
                 await send(self.ws, error("unknown_type", f"unknown message type {kind!r}"))
 
@@ -144,4 +226,31 @@ def roster_message(info: OccurrenceInfo, entries: list[RosterEntry]) -> dict[str
         "patients": [
             {"patient_id": e.patient_id, "name": e.name, "zone": e.zone.to_json()} for e in entries
         ],
+    }
+
+
+def urgent_json(alert: patient_alerts.PatientAlert) -> dict[str, Any]:
+    """An urgent alert as the live view shows it: ids, symptoms and times, no name or number."""
+    return {
+        "id": alert.id,
+        "patient_id": alert.patient_id,
+        "kind": alert.kind,
+        "flags": list(alert.flags),
+        "summary": alert.summary,
+        "source": alert.source,
+        "created_at": alert.created_at.isoformat(),
+        "acknowledged_at": alert.acknowledged_at.isoformat() if alert.acknowledged_at else None,
+    }
+
+
+def notice_wire(notice: AlertNotice) -> dict[str, Any]:
+    return {
+        "id": notice.alert_id,
+        "patient_id": notice.patient_id,
+        "kind": notice.kind,
+        "flags": list(notice.flags),
+        "summary": notice.summary,
+        "source": "sms",
+        "created_at": notice.created_at.isoformat(),
+        "acknowledged_at": None,
     }

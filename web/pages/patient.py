@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from coach import access, classes
 from coach.audit import record
+from coach.hr_store import zone_for
 from coach.models import ClassSeries, Patient, utcnow
 from web.auth.principal import Principal
 from web.context import ctx_of
@@ -55,6 +56,7 @@ async def me_class(request: Request) -> Response:
             "title": series.title,
             "starts_at_iso": occurrence.starts_at.isoformat(),
             "starts_local": local_text(occurrence.starts_at, patient.time_zone),
+            "zone": zone_for(session, patient.id, ctx.rules),
         }
 
     values = await ctx.db.run(load)

@@ -7,6 +7,8 @@
 //   tiles.connect();
 //
 // The element needs #hr-tiles, #hr-alert-list, #hr-no-alerts and #hr-status inside it (optional).
+// Urgent alerts (a patient in the class texted a red-flag symptom) come on the same socket and are
+// listed first, with a link to the patient's messages.
 
 import { addReading, hrrPct, newTileState, tileFromSnapshot, tileZone } from "./hr-zone.js";
 
@@ -56,6 +58,7 @@ export class HeartRateTiles {
     this.statusEl = root.querySelector("#hr-status");
     this.patients = new Map(); // id -> {name, state, el}
     this.alerts = new Map(); // id -> alert
+    this.urgent = new Map(); // id -> urgent alert (SMS red flags)
     this.epoch = null;
     this.seq = null;
     this.socket = null;
@@ -91,7 +94,15 @@ export class HeartRateTiles {
   }
 
   handle(message) {
-    const entry = !["roster", "snapshot", "resumed", "error", "pong"].includes(message.type);
+    const entry = ![
+      "roster",
+      "snapshot",
+      "resumed",
+      "error",
+      "pong",
+      "urgent_alert",
+      "urgent_ack",
+    ].includes(message.type);
     if (entry && message.seq != null) {
       if (this.seq != null && message.seq <= this.seq) return; // already applied
       this.seq = message.seq;
@@ -99,6 +110,8 @@ export class HeartRateTiles {
     switch (message.type) {
       case "roster":
         this.roster(message.patients);
+        this.urgent = new Map((message.urgent_alerts || []).map((a) => [a.id, a]));
+        this.renderAlerts();
         break;
       case "snapshot":
         this.snapshot(message);
@@ -116,6 +129,16 @@ export class HeartRateTiles {
         break;
       case "alert_ack": {
         const alert = this.alerts.get(message.alert_id);
+        if (alert) alert.acknowledged_at = message.acknowledged_at;
+        this.renderAlerts();
+        break;
+      }
+      case "urgent_alert":
+        this.urgent.set(message.alert.id, message.alert);
+        this.renderAlerts();
+        break;
+      case "urgent_ack": {
+        const alert = this.urgent.get(message.alert_id);
         if (alert) alert.acknowledged_at = message.acknowledged_at;
         this.renderAlerts();
         break;
@@ -242,6 +265,8 @@ export class HeartRateTiles {
   renderAlerts() {
     if (!this.alertsEl) return;
     this.alertsEl.replaceChildren();
+    const urgent = [...this.urgent.values()].sort((a, b) => b.created_at.localeCompare(a.created_at));
+    for (const alert of urgent) this.alertsEl.append(this.urgentItem(alert));
     const alerts = [...this.alerts.values()].sort((a, b) => b.started_at.localeCompare(a.started_at));
     for (const alert of alerts) {
       const name = this.patients.get(alert.patient_id)?.name ?? `Patient ${alert.patient_id}`;
@@ -259,12 +284,35 @@ export class HeartRateTiles {
       }
       this.alertsEl.append(item);
     }
-    if (this.noAlertsEl) this.noAlertsEl.hidden = alerts.length > 0;
+    if (this.noAlertsEl) this.noAlertsEl.hidden = alerts.length + urgent.length > 0;
+  }
+
+  urgentItem(alert) {
+    const name = this.patients.get(alert.patient_id)?.name ?? `Patient ${alert.patient_id}`;
+    const item = el("li", `hr-alert urgent ${alert.acknowledged_at ? "acknowledged" : "open"}`);
+    item.dataset.urgent = String(alert.id);
+    item.append(el("strong", null, `Urgent · ${name}: `), `${alert.summary} `);
+    const thread = el("a", null, "Messages");
+    thread.href = `/inbox/${alert.patient_id}`;
+    item.append(thread, " ");
+    if (alert.acknowledged_at) {
+      item.append(el("span", "hint", "acknowledged"));
+    } else {
+      const button = el("button", null, "Acknowledge");
+      button.type = "button";
+      button.addEventListener("click", () => this.send({ type: "ack_urgent", alert_id: alert.id }));
+      item.append(button);
+    }
+    return item;
   }
 
   acknowledge(alertId) {
+    this.send({ type: "ack_alert", alert_id: alertId });
+  }
+
+  send(message) {
     if (this.socket && this.socket.readyState === WebSocket.OPEN) {
-      this.socket.send(JSON.stringify({ type: "ack_alert", alert_id: alertId }));
+      this.socket.send(JSON.stringify(message));
     }
   }
 }

@@ -1,0 +1,97 @@
+"""In headless Chromium against a real server with the demo data: the class console carries the
+heart-rate tiles and urgent alerts; the patient's class room shows their own rate and target band.
+A reading sent from the patient's room shows on the coach's tile, and a red-flag text from the
+simulated phone appears in the console at once and is acknowledged there."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Browser, expect
+from sqlmodel import col, select
+
+from coach.database import Database
+from coach.models import ClassOccurrence, Enrollment, Patient
+from tests.browser.conftest import ARTIFACTS, LiveServer, browser, live_server  # noqa: F401
+
+pytestmark = pytest.mark.browser
+
+
+def _demo_class(server: LiveServer) -> tuple[int, dict[str, int]]:
+    """The first demo occurrence and its enrolled patients by name."""
+    database = Database(f"sqlite:///{server.env['TELECOACH_VAR_DIR']}/telecoach.db")
+
+    def load(session):  # type: ignore[no-untyped-def]
+        occurrence = session.exec(
+            select(ClassOccurrence).order_by(col(ClassOccurrence.starts_at))
+        ).first()
+        enrolled = session.exec(
+            select(Patient.name, Patient.id)
+            .join(Enrollment, col(Enrollment.patient_id) == col(Patient.id))
+            .where(Enrollment.series_id == occurrence.series_id)
+        ).all()
+        return occurrence.id, dict(enrolled)
+
+    try:
+        return database.run_sync(load)
+    finally:
+        database.dispose()
+
+
+def test_console_shows_heart_rate_and_an_urgent_text_the_coach_acknowledges(
+    live_server: LiveServer,  # noqa: F811
+    browser: Browser,  # noqa: F811
+) -> None:
+    seeded = live_server.cli("demo").stdout
+    links = dict(
+        line.removeprefix("join link for ").split(": ", 1)
+        for line in seeded.splitlines()
+        if line.startswith("join link for ")
+    )
+    occurrence, enrolled = _demo_class(live_server)
+    name, join_url = next((n, url) for n, url in links.items() if n in enrolled)
+    patient_id = enrolled[name]
+
+    coach = browser.new_context()
+    console = coach.new_page()
+    console.goto(f"{live_server.url}/login")
+    console.get_by_label("Email").fill("coach@example.org")
+    console.get_by_label("Password").fill("telecoach-demo")
+    console.get_by_role("button", name="Sign in").click()
+    expect(console.get_by_role("heading", name="Dashboard")).to_be_visible()
+    console.goto(f"{live_server.url}/classes/occurrences/{occurrence}/console")
+    expect(console.locator("#hr-status")).to_have_text("Live.")
+    expect(console.locator(".hr-tile")).to_have_count(len(enrolled))
+    tile = console.locator(f'.hr-tile[data-patient="{patient_id}"]')
+    expect(tile.locator(".hr-name")).to_have_text(name)
+
+    patient_context = browser.new_context()
+    room = patient_context.new_page()
+    room.goto(join_url)
+    room.goto(f"{live_server.url}/me/classes/{occurrence}")
+    expect(room.locator("#hr-me .hr-target")).to_be_visible()  # the band, before joining video
+    room.wait_for_function("() => window.hrSender && window.hrSender.socket?.readyState === 1")
+    room.evaluate("() => window.hrSender.send(104, [577])")
+    expect(room.locator("#hr-own-bpm")).to_have_text("104")
+    expect(tile.locator(".hr-bpm")).to_have_text("104 bpm")
+
+    phone = coach.new_page()  # the simulated phone, in demo mode, replying as the patient
+    phone.goto(f"{live_server.url}/dev/phone/{patient_id}")
+    phone.get_by_label(f"Reply as {name}").fill("I have chest pain, stopping")
+    phone.get_by_role("button", name="Send").click()
+    urgent = console.locator(".hr-alert.urgent.open")
+    expect(urgent).to_have_count(1)
+    expect(urgent).to_contain_text(f"Urgent · {name}")
+    expect(urgent).to_contain_text("chest pain")
+    expect(urgent.get_by_role("link", name="Messages")).to_have_attribute(
+        "href", f"/inbox/{patient_id}"
+    )
+    ARTIFACTS.mkdir(exist_ok=True)
+    console.screenshot(path=str(ARTIFACTS / "console-urgent-alert.png"), full_page=True)
+    urgent.get_by_role("button", name="Acknowledge").click()
+    expect(console.locator(".hr-alert.urgent.acknowledged")).to_contain_text("acknowledged")
+
+    console.reload()  # acknowledged alerts do not come back
+    expect(console.locator("#hr-status")).to_have_text("Live.")
+    expect(console.locator(".hr-alert.urgent")).to_have_count(0)
+    coach.close()
+    patient_context.close()
