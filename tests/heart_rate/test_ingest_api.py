@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime
 
 import pytest
+import redis
 from sqlmodel import select
 from starlette.testclient import TestClient
 
 from coach.database import Database
 from coach.models import AuditEvent, StaffUser
-from tests.conftest import World, make_settings
+from tests.conftest import REDIS_URL, World, make_settings
 from tests.heart_rate.conftest import BOTH_ENGINES
 from tests.heart_rate.helpers import bearer, device_token, live_class, now_ms, samples
 from web.app import create_app
@@ -202,8 +204,15 @@ def test_only_a_live_device_token_may_send(
     assert len(db.run_sync(samples)) == 1
 
 
+def _clear_of_the_minute_boundary() -> None:
+    """The limit counts per clock minute: start a few-request test well inside one."""
+    if time.time() % 60 > 55:
+        time.sleep(60 - time.time() % 60 + 0.1)
+
+
 def test_per_device_rate_limit(db: Database, world: World, live: dict, tmp_path) -> None:  # type: ignore[no-untyped-def]
     settings = make_settings(db.url, tmp_path, hr_device_requests_per_minute=3)
+    _clear_of_the_minute_boundary()
     with TestClient(create_app(settings)) as client:
         for i in range(3):
             answer = post(client, live["ana"], {"readings": [{"t": now_ms() - 10 + i, "bpm": 90}]})
@@ -216,4 +225,29 @@ def test_per_device_rate_limit(db: Database, world: World, live: dict, tmp_path)
             post(client, live["bruno"], {"readings": [{"t": now_ms(), "bpm": 99}]}).status_code
             == 200
         )
+    assert [s.bpm for s in db.run_sync(samples, world.patient_a)] == [90, 90, 90]
+
+
+def test_the_device_rate_limit_is_shared_by_processes_through_redis(
+    db: Database, world: World, live: dict, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """Two app instances (as two `serve` processes) on one Redis: a device gets 3 requests a
+    minute in all, not 3 on each."""
+    store = redis.Redis.from_url(REDIS_URL)
+    for key in store.scan_iter("tc:hr:rate:*"):  # counts left by an earlier test's devices
+        store.delete(key)
+    store.close()
+    settings = make_settings(db.url, tmp_path, hr_device_requests_per_minute=3, redis_url=REDIS_URL)
+    _clear_of_the_minute_boundary()
+    with TestClient(create_app(settings)) as one, TestClient(create_app(settings)) as two:
+        answers = [
+            post(client, live["ana"], {"readings": [{"t": now_ms() - 10 + i, "bpm": 90}]})
+            for i, client in enumerate([one, two, one])
+        ]
+        assert [a.status_code for a in answers] == [200, 200, 200]
+        limited = post(two, live["ana"], {"readings": [{"t": now_ms(), "bpm": 99}]})
+        assert limited.status_code == 429 and limited.json()["error"]
+        assert 1 <= int(limited.headers["Retry-After"]) <= 60
+        other = post(one, live["bruno"], {"readings": [{"t": now_ms(), "bpm": 99}]})
+        assert other.status_code == 200
     assert [s.bpm for s in db.run_sync(samples, world.patient_a)] == [90, 90, 90]

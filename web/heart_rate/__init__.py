@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from web.heart_rate import fhir_api, ingest_api, live, pages, staff_api
+from web.heart_rate import device_pages, fhir_api, ingest_api, live, pages, staff_api
 
 ROUTES: list[BaseRoute] = [
     *ingest_api.ROUTES,
@@ -12,4 +12,5 @@ ROUTES: list[BaseRoute] = [
     *staff_api.ROUTES,
     *live.ROUTES,
     *pages.ROUTES,
+    *device_pages.ROUTES,
 ]

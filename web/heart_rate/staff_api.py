@@ -90,7 +90,9 @@ async def revoke_device_token(request: Request) -> Response:
         access.get_patient(session, principal.actor, patient_id)
         found = device_tokens.revoke(session, patient_id, token_id)
         if found:
-            record(session, principal.actor, "device_token.revoke", patient_id, f"#{token_id}")
+            record(
+                session, principal.actor, "device_token.revoke", patient_id, detail=f"#{token_id}"
+            )
         return found
 
     if not await ctx_of(request).db.run(work):
