@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
+from sqlalchemy import update as sa_update
 from sqlmodel import Session, col, select
 
 from coach.models import ClassOccurrence, ClassSeries, Enrollment, Patient, utcnow
@@ -236,6 +237,14 @@ def enroll(session: Session, series: ClassSeries, patient: Patient) -> Enrollmen
         return existing
     if series.cancelled_at is not None:
         raise ClassInputError("class", "the class is cancelled")
+    # Two enrollments at once must not both see the last free seat: a no-op write to the class row
+    # first takes its row lock (PostgreSQL) or the database write lock (SQLite), so the second
+    # waits until the first commits and then counts it.
+    session.execute(
+        sa_update(ClassSeries)
+        .where(col(ClassSeries.id) == series.id)
+        .values(capacity=ClassSeries.capacity)
+    )
     count = len(session.exec(select(Enrollment.id).where(Enrollment.series_id == series.id)).all())
     if count >= series.capacity:
         raise ClassInputError("capacity", f"the class is full ({series.capacity})")

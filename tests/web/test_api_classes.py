@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -175,3 +177,23 @@ def test_another_coachs_class_is_invisible(api: TestClient, world: World, db: Da
     assert titles == ["Alpha Class"]
     assert len(all_rows(db, ClassSeries)) == 2
     assert all_rows(db, ClassOccurrence, ClassOccurrence.series_id == world.class_b)
+
+
+def test_concurrent_enrollments_never_overfill_a_class(
+    api: TestClient, world: World, db: Database
+) -> None:
+    """Eight coaches' clicks at once for three seats: exactly three get in, on either database."""
+    class_id = api.post("/api/v1/classes", json={**GOOD, "capacity": 3}).json()["id"]
+    url = f"/api/v1/classes/{class_id}/enrollments"
+    patients = [_new_patient(api, f"+1555555017{i}") for i in range(8)]
+    barrier = threading.Barrier(len(patients))
+
+    def enroll(patient_id: int) -> int:
+        barrier.wait()
+        return api.post(url, json={"patient_id": patient_id}).status_code
+
+    with ThreadPoolExecutor(len(patients)) as pool:
+        codes = list(pool.map(enroll, patients))
+    assert sorted(codes) == [201] * 3 + [422] * 5
+    enrolled = all_rows(db, Enrollment, Enrollment.series_id == class_id)
+    assert len(enrolled) == 3

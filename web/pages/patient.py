@@ -49,7 +49,7 @@ async def me_class(request: Request) -> Response:
         occurrence = access.get_occurrence(session, principal.actor, occurrence_id)
         series = session.get(ClassSeries, occurrence.series_id)
         patient = session.get(Patient, principal.actor.patient_id)
-        assert series is not None and patient is not None
+        assert series is not None and patient is not None and patient.id is not None
         record(session, principal.actor, "class.open", patient.id, detail=f"occ {occurrence_id}")
         return {
             "occurrence_id": occurrence_id,
