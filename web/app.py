@@ -29,10 +29,12 @@ from web.api import prescriptions as api_prescriptions
 from web.api import schedule as api_schedule
 from web.context import AppContext
 from web.errors import HTTPError, handle_error
+from web.fhir_export import api as fhir_export_api
 from web.heart_rate import ROUTES as _HEART_RATE_ROUTES
 from web.heart_rate.wiring import heart_rate_running
 from web.i18n import Catalogues
 from web.logs import RequestLogMiddleware
+from web.metrics import api as metrics_api
 from web.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from web.pages import auth as auth_pages
 from web.pages import console as console_pages
@@ -40,6 +42,7 @@ from web.pages import patient as patient_pages
 from web.pages import staff as staff_pages
 from web.pages.render import make_templates
 from web.prescribing import ROUTES as prescribing_routes
+from web.reports import ROUTES as report_routes
 from web.room_audit import RoomAudit
 from web.routing import Access, GuardedMount, undecided_routes
 from web.settings import Settings
@@ -75,6 +78,9 @@ def build_routes() -> list[BaseRoute]:
         *sms_alert_pages.ROUTES,
         *prescribing_routes,
         *_HEART_RATE_ROUTES,
+        *fhir_export_api.ROUTES,
+        *metrics_api.ROUTES,
+        *report_routes,
         GuardedMount(
             "/static", StaticFiles(directory=HERE / "static"), access=Access.PUBLIC, name="static"
         ),

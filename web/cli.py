@@ -302,7 +302,7 @@ def worker(once: bool) -> None:
 def show_settings() -> None:
     """Print the effective settings (secrets masked)."""
     settings = load_settings()
-    masked = ("secret_key", "twilio_auth_token")
+    masked = ("secret_key", "twilio_auth_token", "metrics_token")
     shown = {k: ("***" if k in masked and v else str(v)) for k, v in settings.__dict__.items()}
     click.echo(json.dumps(shown, indent=2))
 

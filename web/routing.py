@@ -18,6 +18,7 @@ from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from web.auth import csrf
 from web.auth.principal import Principal
 from web.auth.resolve import resolve_principal
+from web.auth.scraper import scraper_refusal
 from web.context import ctx_of
 from web.errors import Forbidden, NotFound, Unauthenticated
 
@@ -33,6 +34,9 @@ class Access(StrEnum):
     ADMIN = "admin"
     PATIENT = "patient"  # a patient's own session
     DEV = "dev"  # only when TELECOACH_ENV=dev; 404 in production
+    # A scraper with `Authorization: Bearer <METRICS_TOKEN>` (web/auth/scraper.py): no person, no
+    # session or API token; 404 while no token is configured.
+    METRICS = "metrics"
 
 
 _ROLES: dict[Access, frozenset[str]] = {
@@ -51,6 +55,8 @@ def authorize(access: Access, principal: Principal | None, production: bool) -> 
         if production:
             raise NotFound("not found")
         return
+    if access is Access.METRICS:
+        raise NotFound("not found")  # checked before any principal (`_guard`); never a person's
     if principal is None:
         raise Unauthenticated("sign in first")
     if principal.role not in _ROLES[access]:
@@ -61,6 +67,11 @@ def _guard(endpoint: Endpoint, access: Access, check_csrf: bool) -> Endpoint:
     async def guarded(request: Request) -> Response:
         ctx = ctx_of(request)
         try:
+            if access is Access.METRICS:
+                refusal = scraper_refusal(
+                    request.headers.get("authorization"), ctx.settings.metrics_token
+                )
+                return refusal or await endpoint(request)
             principal = await resolve_principal(request)
             request.state.principal = principal
             authorize(access, principal, ctx.settings.production)

@@ -78,6 +78,12 @@ def _env_mode(raw: str) -> str:
     return raw
 
 
+def _bearer_secret(raw: str) -> str:
+    if len(raw) < 16 or any(ch.isspace() for ch in raw):
+        raise ValueError("must be at least 16 characters without spaces (`openssl rand -hex 32`)")
+    return raw
+
+
 SMS_SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec(
         "twilio_account_sid",
@@ -426,6 +432,14 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "An institution's own clinical rules file (TOML, complete). Default: the shipped "
         "`coach/rules/default.toml`. A malformed file stops start-up, naming the rule and field.",
     ),
+    SettingSpec(
+        "metrics_token",
+        "METRICS_TOKEN",
+        None,
+        "Bearer token a Prometheus scraper sends to `GET /metrics` (`Authorization: Bearer ...`). "
+        "Unset: `/metrics` answers 404.",
+        _bearer_secret,
+    ),
     *SMS_SETTINGS,
     *RTC_SETTINGS,
     *HR_SETTINGS,
@@ -448,6 +462,7 @@ class Settings:
     login_window_minutes: int = 15
     max_body_bytes: int = 1_048_576
     rules_file: str | None = None
+    metrics_token: str | None = None
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = None
     twilio_messaging_service_sid: str | None = None

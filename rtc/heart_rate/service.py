@@ -43,6 +43,7 @@ from rtc.heart_rate.ingest import (
     load_occurrence,
     store_batch,
 )
+from rtc.heart_rate.meter import ReadingMeter
 from rtc.heart_rate.monitor import OccurrenceInfo, OccurrenceMonitor
 from rtc.heart_rate.validation import Reading, from_ms
 from rtc.heart_rate.writer import Done, SampleWriter
@@ -67,6 +68,7 @@ class HeartRateService:
         self.clock: Clock = clock or SystemClock()
         self.policy = AlertPolicy.from_rules(rules)
         self.writer = SampleWriter(db, flush_interval=flush_interval)
+        self.meter = ReadingMeter()  # readings taken in by this process, for /metrics
         self._idle_stop = timedelta(seconds=idle_stop_s)
         self._monitors: dict[int, asyncio.Task[OccurrenceMonitor]] = {}
         self._janitor: asyncio.Task[None] | None = None
@@ -96,6 +98,7 @@ class HeartRateService:
     ) -> IngestResult:
         """Store readings (all in one transaction), then publish the new ones live."""
         stored, rejected = await self.db.run(store_batch, groups, source, occurrence_id, audit)
+        self.meter.count(len(stored))
         publishing = []
         # In time order, all at once: the bus sends them to Redis in one pipeline, in this order.
         for _, patient_id, reading, occ in sorted(stored, key=lambda s: s[2].t_ms):
@@ -123,6 +126,7 @@ class HeartRateService:
         done: Done | None = None,
     ) -> bool:
         """Publish now, store in the next batch; True when it went live (it was newer)."""
+        self.meter.count(1)
         data = events.reading(patient_id, reading.t_ms, reading.bpm, source)
         seq = await self.bus.publish(
             events.stream_name(occurrence_id), data, key=str(patient_id), order=reading.t_ms

@@ -1,4 +1,5 @@
-"""Heart-rate pages: the coach's monitoring view, the patient's own rate, the class report."""
+"""Heart-rate pages: the coach's monitoring view and the patient's own rate (the class report,
+with its heart-rate charts, is in web/reports)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,6 @@ from coach.models import ClassSeries, StaffUser
 from web.auth.principal import Principal
 from web.context import ctx_of
 from web.errors import NotFound
-from web.heart_rate.chart import hr_chart
-from web.heart_rate.summaries import occurrence_heart_rate
 from web.pages.render import render
 from web.routing import Access, route
 from web.views import local_text
@@ -75,33 +74,7 @@ async def my_heart_rate(request: Request) -> Response:
     return render(request, "hr_me.html", await ctx.db.run(load))
 
 
-async def report(request: Request) -> Response:
-    principal: Principal = request.state.principal
-    occurrence_id = _occurrence_id(request)
-    ctx = ctx_of(request)
-
-    def load(session: Session) -> dict[str, Any]:
-        data = occurrence_heart_rate(session, principal, occurrence_id, ctx.rules)
-        occurrence = access.get_occurrence(session, principal.actor, occurrence_id)
-        names = {p.patient_id: p.name for p in data.patients}
-        return {
-            "occurrence": data.occurrence,
-            "starts_local": local_text(occurrence.starts_at, _staff_zone(session, principal)),
-            "patients": [
-                {
-                    "p": p,
-                    "chart": hr_chart(p.points, p.zone, occurrence.starts_at, occurrence.ends_at),
-                }
-                for p in data.patients
-            ],
-            "alerts": [{**a, "name": names.get(a["patient_id"], "")} for a in data.alerts],
-        }
-
-    return render(request, "class_report.html", await ctx.db.run(load))
-
-
 ROUTES = [
     route("/classes/occurrences/{occurrence_id:int}/monitor", monitor, Access.STAFF),
-    route("/classes/occurrences/{occurrence_id:int}/report", report, Access.STAFF),
     route("/me/heart-rate/{occurrence_id:int}", my_heart_rate, Access.PATIENT),
 ]

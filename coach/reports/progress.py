@@ -1,0 +1,178 @@
+"""A patient's progress: sessions done against sessions prescribed, week by week, and the trend
+of each functional assessment with its change since baseline.
+
+- A week runs Monday to Sunday in the patient's time zone. Sessions done are the days with a
+  session logged as done (SMS DONE, the live class, or the coach; several logs on one day are one
+  session), as the weekly progression review counts them (coach.week_review).
+- Sessions prescribed are `aerobic.sessions_per_week` of the prescription in force at the week's
+  end: the latest version approved before then (superseded versions count for the weeks they
+  governed). A week before any approval has nothing prescribed (None, not 0).
+- Baseline is the first recorded measurement of a kind; change is latest minus baseline (and as a
+  percentage of the baseline when that is not zero). For all four kinds shown, higher is better.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlmodel import Session, col, select
+
+from coach import assessments
+from coach.adherence import sessions_between
+from coach.models import Patient, Prescription
+from coach.week_review import monday_of
+
+REPORT_KINDS = ("six_minute_walk_m", "grip_strength_kg", "sit_to_stand_30s", "facit_fatigue")
+MAX_WEEKS = 26
+
+
+@dataclass(frozen=True)
+class WeekAdherence:
+    week_start: date
+    done: int
+    prescribed: int | None
+
+    @property
+    def percent(self) -> int | None:
+        if not self.prescribed:
+            return None
+        return round(100 * self.done / self.prescribed)
+
+
+@dataclass(frozen=True)
+class Trend:
+    kind: assessments.Kind
+    points: list[tuple[date, float]]
+
+    @property
+    def baseline(self) -> tuple[date, float] | None:
+        return self.points[0] if self.points else None
+
+    @property
+    def latest(self) -> tuple[date, float] | None:
+        return self.points[-1] if self.points else None
+
+    @property
+    def change(self) -> float | None:
+        if len(self.points) < 2:
+            return None
+        return round(self.points[-1][1] - self.points[0][1], 2)
+
+    @property
+    def change_percent(self) -> float | None:
+        change, base = self.change, self.points[0][1] if self.points else 0
+        if change is None or base == 0:
+            return None
+        return round(100 * change / base, 1)
+
+
+def approved_versions(session: Session, patient_id: int) -> list[Prescription]:
+    """Every version that was ever approved (approved or superseded since), oldest first."""
+    query = (
+        select(Prescription)
+        .where(Prescription.patient_id == patient_id)
+        .where(col(Prescription.approved_at).is_not(None))
+        .order_by(col(Prescription.approved_at), col(Prescription.version))
+    )
+    return list(session.exec(query))
+
+
+def sessions_per_week(prescription: Prescription) -> int:
+    aerobic = prescription.data.get("aerobic") or {}
+    value = aerobic.get("sessions_per_week") if isinstance(aerobic, dict) else None
+    return int(value) if isinstance(value, int | float) else 0
+
+
+def in_force(versions: Sequence[Prescription], week_start: date, time_zone: str) -> int | None:
+    """Sessions a week of the version in force at the end of the week starting `week_start`."""
+    _, end = assessments.week_bounds(week_start, time_zone)
+    current = None
+    for version in versions:
+        if version.approved_at is not None and version.approved_at < end:
+            current = version
+    return sessions_per_week(current) if current is not None else None
+
+
+def week_starts(first_day: date, today: date, limit: int = MAX_WEEKS) -> list[date]:
+    """Mondays from the week of `first_day` to this week, at most the last `limit` of them."""
+    last = monday_of(today)
+    first = max(monday_of(first_day), last - timedelta(weeks=limit - 1))
+    return [first + timedelta(weeks=i) for i in range((last - first).days // 7 + 1)]
+
+
+def weekly_adherence(
+    session: Session, patient: Patient, today: date, limit: int = MAX_WEEKS
+) -> list[WeekAdherence]:
+    assert patient.id is not None
+    versions = approved_versions(session, patient.id)
+    created = assessments.local_today(patient.created_at, patient.time_zone)
+    weeks = week_starts(min(created, today), today, limit)
+    logs = sessions_between(session, patient.id, weeks[0], weeks[-1] + timedelta(days=6))
+    days = {log.date for log in logs if log.status == "done"}
+    return [
+        WeekAdherence(
+            week_start=week,
+            done=sum(1 for day in days if monday_of(day) == week),
+            prescribed=in_force(versions, week, patient.time_zone),
+        )
+        for week in weeks
+    ]
+
+
+def assessment_trends(session: Session, patient: Patient) -> list[Trend]:
+    assert patient.id is not None
+    history = assessments.history(session, patient.id)
+    return [
+        Trend(
+            assessments.KINDS[kind],
+            [(assessments.day_of(row, patient.time_zone), row.value) for row in history[kind]],
+        )
+        for kind in REPORT_KINDS
+    ]
+
+
+CSV_HEADER = (
+    "section",
+    "date",
+    "measure",
+    "value",
+    "unit",
+    "prescribed",
+    "percent",
+    "baseline",
+    "change_since_baseline",
+)
+
+
+def csv_rows(weeks: Sequence[WeekAdherence], trends: Sequence[Trend]) -> list[list[object]]:
+    """Adherence weeks (oldest first), then every measurement of each kind with its change."""
+    rows: list[list[object]] = []
+    for week in weeks:
+        rows.append([
+            "adherence",
+            week.week_start.isoformat(),
+            "sessions_done",
+            week.done,
+            "sessions",
+            "" if week.prescribed is None else week.prescribed,
+            "" if week.percent is None else week.percent,
+            "",
+            "",
+        ])  # fmt: skip
+    for trend in trends:
+        base = trend.baseline
+        for day, value in trend.points:
+            rows.append([
+                "assessment",
+                day.isoformat(),
+                trend.kind.kind,
+                value,
+                trend.kind.unit,
+                "",
+                "",
+                base[1] if base else "",
+                round(value - base[1], 2) if base else "",
+            ])  # fmt: skip
+    return rows

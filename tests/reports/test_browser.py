@@ -1,0 +1,190 @@
+"""In headless Chromium: a coach signs in to the demo clinic after a class, opens each report,
+sees charts with content, and each page prints to a PDF. Screenshots go to
+test-artifacts/reports/ for a person to look at."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+import httpx2 as httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+from sqlmodel import Session, col, select
+
+from coach.database import Database
+from coach.hr_models import HeartRateAlert
+from coach.hr_store import store_alert
+from coach.models import ClassOccurrence, Patient, utcnow
+from tests.browser.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, LiveServer, live_server
+from tests.heart_rate.conftest import stray_loop_detached
+
+pytestmark = pytest.mark.browser
+__all__ = ["live_server"]  # the fixture shared with tests/browser
+SHOTS = ARTIFACTS / "reports"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Our own Chromium, closed with this module, so its event loop does not outlive it."""
+    with stray_loop_detached(), sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield launched
+        launched.close()
+
+
+def _ids(server: LiveServer) -> tuple[int, int]:
+    database = Database(f"sqlite:///{server.env['TELECOACH_VAR_DIR']}/telecoach.db")
+
+    def load(session: Session) -> tuple[int, int]:
+        ada = session.exec(select(Patient).where(Patient.name == "Ada Whitfield")).one()
+        occurrence = session.exec(
+            select(ClassOccurrence).order_by(col(ClassOccurrence.starts_at))
+        ).first()
+        assert ada.id is not None and occurrence is not None and occurrence.id is not None
+        now = utcnow()
+        store_alert(  # the live monitor raises these asynchronously; this one is made here
+            session,
+            HeartRateAlert(
+                occurrence_id=occurrence.id,
+                patient_id=ada.id,
+                kind="over_ceiling",
+                started_at=now - timedelta(seconds=50),
+                raised_at=now - timedelta(seconds=10),
+                bpm=150,
+                detail="150 bpm for 40 s",
+            ),
+        )
+        return ada.id, occurrence.id
+
+    try:
+        return database.run_sync(load)
+    finally:
+        database.dispose()
+
+
+def _post_readings(server: LiveServer, ada: int, occurrence: int) -> None:
+    output = server.cli("create-device-token", "--patient-id", str(ada), "--name", "strap").stdout
+    token = re.search(r"hrd_\S+", output)
+    assert token is not None, output
+    start = int(utcnow().timestamp() * 1000) - 240_000
+    readings = [{"t": start + i * 2000, "bpm": 90 + (i % 60)} for i in range(120)]
+    answer = httpx.post(
+        f"{server.url}/api/v1/hr",
+        json={"occurrence_id": occurrence, "readings": readings},
+        headers={"Authorization": f"Bearer {token.group(0)}"},
+        timeout=10,
+    )
+    assert answer.status_code == 200 and answer.json()["accepted"] == 120, answer.text
+
+
+def _record(page: Page, server: LiveServer, ada: int, kind: str, value: str, on: date) -> None:
+    page.goto(f"{server.url}/patients/{ada}/assessments")
+    page.get_by_label("Test").select_option(kind)
+    page.get_by_label("Result").fill(value)
+    page.get_by_label("Date measured").fill(on.isoformat())
+    page.get_by_role("button", name="Record").click()
+    expect(page.get_by_role("heading", name="Record an assessment")).to_be_visible()
+
+
+def _shoot_and_print(page: Page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    # In print, the links and buttons are gone and the charts stay.
+    page.emulate_media(media="print")
+    expect(page.locator(".report-actions")).to_be_hidden()
+    expect(page.locator("header.top")).to_be_hidden()
+    expect(page.locator("svg").first).to_be_visible()
+    pdf = page.pdf(format="A4", print_background=False)
+    assert pdf.startswith(b"%PDF") and len(pdf) > 5_000, name
+    (SHOTS / f"{name}.pdf").write_bytes(pdf)
+    page.emulate_media(media="null")  # back to the page's own (screen) media
+
+
+def _points(page: Page, selector: str) -> int:
+    return int(
+        page.evaluate(
+            "(s) => Math.max(0, ...[...document.querySelectorAll(s)]"
+            ".map(l => l.getAttribute('points').trim().split(/\\s+/).length))",
+            selector,
+        )
+    )
+
+
+def test_each_report_shows_charts_and_prints(live_server: LiveServer, browser: Browser) -> None:
+    live_server.cli("demo")
+    ada, occurrence = _ids(live_server)
+    _post_readings(live_server, ada, occurrence)
+    page = browser.new_page(viewport={"width": 1100, "height": 900})
+    page.goto(f"{live_server.url}/login")
+    page.get_by_label("Email").fill("coach@example.org")
+    page.get_by_label("Password").fill("telecoach-demo")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    # The coach approves Ada's prescription; Ada texts that she did her session.
+    page.goto(f"{live_server.url}/patients/{ada}/prescriptions")
+    page.get_by_role("button", name="Generate a draft").click()
+    page.get_by_role("button", name="Approve version 1").click()
+    expect(page.locator("section[aria-labelledby=approved]")).to_contain_text("Version 1")
+    page.goto(f"{live_server.url}/dev/phone/{ada}")
+    page.locator("textarea[name=body], input[name=body]").fill("DONE 30 min RPE 13")
+    page.get_by_role("button", name="Send").click()
+    today = utcnow().date() - timedelta(days=1)  # yesterday: "today" in every time zone
+    for kind, first, last in (
+        ("six_minute_walk_m", "480", "545"),
+        ("grip_strength_kg", "26", "28"),
+    ):
+        _record(page, live_server, ada, kind, first, today - timedelta(days=42))
+        _record(page, live_server, ada, kind, last, today)
+
+    # The class report, reached from the dashboard's link.
+    page.goto(f"{live_server.url}/dashboard")
+    page.locator(f'a[href="/classes/occurrences/{occurrence}/report"]').first.click()
+    expect(page.get_by_role("heading", name=re.compile("class report"))).to_be_visible()
+    ada_chart = page.locator(f'article.hr-report[data-patient="{ada}"] svg.hr-chart')
+    expect(ada_chart.locator("rect.band")).to_have_count(1)
+    assert _points(page, f'article.hr-report[data-patient="{ada}"] polyline.hr-line') == 120
+    expect(page.locator("#hr-alerts")).to_contain_text("150 bpm for 40 s")
+    expect(page.locator(f'#attendance tr[data-patient="{ada}"]')).to_contain_text("heart rate")
+    expect(page.locator(f'article.hr-report[data-patient="{ada}"]')).to_contain_text(
+        "approved prescription"
+    )
+    _shoot_and_print(page, "class-report")
+
+    # The patient's progress, from the patient page.
+    page.goto(f"{live_server.url}/patients/{ada}")
+    page.locator("#progress-report-link").click()
+    expect(page.get_by_role("heading", name="Progress: Ada Whitfield")).to_be_visible()
+    assert _points(page, "#trend-six_minute_walk_m svg.trend polyline") == 2
+    expect(page.locator("#trend-six_minute_walk_m .change")).to_have_text("+65 m (+13.5%)")
+    expect(page.locator("#overall-adherence")).to_contain_text("(1 of 3)")
+    bars = page.evaluate(
+        "() => [...document.querySelectorAll('#chart-adherence rect.bar')]"
+        ".map(r => parseFloat(r.getAttribute('height')))"
+    )
+    assert bars and bars[-1] > 0  # this week's session
+    expect(page.locator("#chart-adherence rect.marker")).to_have_count(1)
+    _shoot_and_print(page, "patient-progress")
+
+    # The program dashboard, from the dashboard.
+    page.goto(f"{live_server.url}/dashboard")
+    page.locator("#program-report-link").click()
+    expect(page.get_by_role("heading", name="Program dashboard")).to_be_visible()
+    for chart in ("reach", "adherence", "retention", "alerts"):
+        expect(page.locator(f"#chart-{chart}")).to_be_visible()
+    heights = page.evaluate(
+        "() => [...document.querySelectorAll('#chart-reach rect.bar')]"
+        ".map(r => parseFloat(r.getAttribute('height')))"
+    )
+    assert heights and heights[-1] > 0  # this week's enrolled patients
+    expect(page.locator("#fig-referred")).to_contain_text("8")
+    _shoot_and_print(page, "program-dashboard")
+
+    # Each CSV link downloads a file.
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download patients (CSV)").click()
+    assert download.value.suggested_filename == "program-patients.csv"
+    page.close()

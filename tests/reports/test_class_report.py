@@ -1,0 +1,187 @@
+"""The class report and its CSV against the demo clinic: attendance from the room and from heart
+rate, each patient's chart with the target band, time in zone, alerts, holds and reported effort."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlmodel import select
+from starlette.testclient import TestClient
+
+from coach.database import Database
+from coach.models import AuditEvent, ClassOccurrence
+from coach.reports.class_report import CSV_HEADER
+from tests.prescribing.workflow import text_of
+from tests.reports.conftest import (
+    ADA,
+    ROSA,
+    Demo,
+    approve_prescription,
+    hr_alert,
+    join_room,
+    post_readings,
+    sign_in_coach,
+    text_as_patient,
+)
+
+
+@pytest.fixture
+def taught(client: TestClient, db: Database, demo: Demo) -> dict:
+    """The demo class as it went: Ada joined and wore her strap, Rosa joined and texted a red
+    flag, Ada texted her effort; a heart-rate alert was raised for Ada."""
+    csrf = sign_in_coach(client)
+    ada, rosa = demo.patients[ADA], demo.patients[ROSA]
+    rx = approve_prescription(client, csrf, db, ada)
+    bpms = post_readings(client, csrf, demo, ada)
+    join_room(client, db, demo, ada)
+    join_room(client, db, demo, rosa)
+    text_as_patient(client, csrf, ada, "DONE 30 min RPE 13")
+    text_as_patient(client, csrf, rosa, "my chest hurts")
+    hr_alert(db, demo, ada)
+    return {"csrf": csrf, "rx": rx, "bpms": bpms}
+
+
+def _class_day(db: Database, demo: Demo, zone: str) -> str:
+    occurrence = db.run_sync(lambda s: s.get(ClassOccurrence, demo.occurrence_id))
+    return occurrence.starts_at.astimezone(ZoneInfo(zone)).date().isoformat()
+
+
+def _rows(answer) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
+    reader = csv.DictReader(io.StringIO(answer.content.decode("utf-8")))
+    assert tuple(reader.fieldnames or ()) == CSV_HEADER
+    return list(reader)
+
+
+def test_class_report_page(client: TestClient, db: Database, demo: Demo, taught: dict) -> None:
+    page = client.get(f"/classes/occurrences/{demo.occurrence_id}/report")
+    assert page.status_code == 200
+    html = page.text
+    ada, rosa = demo.patients[ADA], demo.patients[ROSA]
+    attendance = html[
+        html.index('id="attendance"') : html.index("</table>", html.index('id="attendance"'))
+    ]
+    rows = dict(re.findall(r'<tr data-patient="(\d+)" class="(attended-\w+)"', attendance))
+    assert rows[str(ada)] == "attended-yes" and rows[str(rosa)] == "attended-yes"
+    others = [
+        pid for name, pid in demo.patients.items() if str(pid) in rows and name not in (ADA, ROSA)
+    ]
+    assert others and all(rows[str(pid)] == "attended-no" for pid in others)
+    text = text_of(html)
+    assert "2 of 6 enrolled attended" in text
+    assert f"{ADA} yes room and heart rate" in text
+    assert f"{ROSA} yes room" in text
+    # Ada's chart: one line through all her readings, her prescription's band and ceiling.
+    article = html[html.index(f'<article class="hr-report" data-patient="{ada}"') :]
+    article = article[: article.index("</article>")]
+    line = re.search(r'<polyline class="hr-line" points="([^"]+)"', article)
+    assert line is not None and len(line.group(1).split()) == len(taught["bpms"])
+    assert '<rect class="band"' in article and '<line class="ceiling"' in article
+    low, high = taught["rx"]["aerobic"]["hr_low"], taught["rx"]["aerobic"]["hr_high"]
+    assert f"Target {low}\u2013{high} bpm (approved prescription)" in text_of(article)
+    assert "In zone 1.5 min" in text_of(article) and "Below zone 1.5 min" in text_of(article)
+    # Alerts of both kinds, the hold the red flag placed, and the reported effort.
+    assert "over ceiling: 131 bpm for 35 s" in text
+    urgent = text_of(html[html.index('id="urgent-alerts"') :])
+    assert ROSA in urgent and "sms" in urgent
+    assert "on hold:" in text_of(attendance)
+    if _class_day(db, demo, "America/New_York") == demo_sms_day(db, ada):
+        assert re.search(r"done, 30 min \(sms\) 13", text_of(attendance))
+    assert f'href="/classes/occurrences/{demo.occurrence_id}/report.csv"' in html
+    # Every view is audited, per patient shown.
+    viewed = db.run_sync(
+        lambda s: s.exec(
+            select(AuditEvent.patient_id).where(AuditEvent.action == "report.class.view")
+        ).all()
+    )
+    assert set(viewed) == {pid for pid in demo.patients.values() if str(pid) in rows}
+
+
+def demo_sms_day(db: Database, patient_id: int) -> str:
+    from coach.adherence import SessionLog
+
+    log = db.run_sync(
+        lambda s: s.exec(select(SessionLog).where(SessionLog.patient_id == patient_id)).one()
+    )
+    return log.date.isoformat()
+
+
+def test_class_report_csv(client: TestClient, db: Database, demo: Demo, taught: dict) -> None:
+    answer = client.get(f"/classes/occurrences/{demo.occurrence_id}/report.csv")
+    assert answer.status_code == 200
+    assert answer.headers["content-type"] == "text/csv; charset=utf-8"
+    assert (
+        answer.headers["content-disposition"]
+        == f'attachment; filename="class-report-{demo.occurrence_id}.csv"'
+    )
+    rows = _rows(answer)
+    enrolled = sorted(name for name in demo.patients if name not in ("Bruno Hiddenname",))
+    assert [r["patient"] for r in rows] == [
+        r["patient"] for r in sorted(rows, key=lambda r: r["patient"])
+    ]
+    assert len(rows) == 6 and set(r["patient"] for r in rows) < set(enrolled)
+    by_name = {r["patient"]: r for r in rows}
+    ada, rosa = by_name[ADA], by_name[ROSA]
+    aerobic = taught["rx"]["aerobic"]
+    assert ada["occurrence_id"] == str(demo.occurrence_id)
+    assert ada["class"] == "Gentle strength and cardio"
+    assert datetime.fromisoformat(ada["starts_at_utc"]).utcoffset().total_seconds() == 0
+    assert ada["patient_id"] == str(demo.patients[ADA])
+    assert (ada["attended"], ada["attendance_basis"]) == ("yes", "room and heart rate")
+    assert ada["joined_room_at_utc"] and ada["first_reading_at_utc"]
+    assert (ada["zone_basis"], ada["zone_low_bpm"], ada["zone_high_bpm"]) == (
+        "prescription",
+        str(aerobic["hr_low"]),
+        str(aerobic["hr_high"]),
+    )
+    assert (ada["readings"], ada["mean_bpm"], ada["max_bpm"]) == ("180", "97.5", "115")
+    assert (ada["minutes_below_zone"], ada["minutes_in_zone"]) == ("1.5", "1.5")
+    assert (ada["minutes_above_zone"], ada["minutes_over_ceiling"]) == ("0.0", "0.0")
+    assert ada["heart_rate_alerts"] == "over_ceiling"
+    assert (ada["urgent_alerts"], ada["on_hold"]) == ("", "no")
+    if _class_day(db, demo, "America/New_York") == demo_sms_day(db, demo.patients[ADA]):
+        assert (ada["reported_status"], ada["reported_minutes"], ada["reported_rpe"]) == (
+            "done",
+            "30",
+            "13",
+        )
+    assert (rosa["attended"], rosa["attendance_basis"], rosa["readings"]) == ("yes", "room", "0")
+    assert rosa["first_reading_at_utc"] == "" and rosa["mean_bpm"] == ""
+    assert rosa["urgent_alerts"] and rosa["on_hold"] == "yes"
+    for name, row in by_name.items():
+        if name not in (ADA, ROSA):
+            assert (row["attended"], row["attendance_basis"], row["readings"]) == ("no", "", "0")
+            assert row["reported_status"] == "" and row["heart_rate_alerts"] == ""
+    exported = db.run_sync(
+        lambda s: s.exec(select(AuditEvent).where(AuditEvent.action == "report.class.export")).all()
+    )
+    assert {e.patient_id for e in exported} == {int(r["patient_id"]) for r in rows}
+
+
+def test_csv_cells_that_look_like_formulas_are_defused(
+    client: TestClient, db: Database, demo: Demo
+) -> None:
+    csrf = sign_in_coach(client)
+    headers = {"X-CSRF-Token": csrf}
+    names = ['=HYPERLINK("http://x")', "+SUM(A1)", "-2+3", "@cmd"]
+    for i, name in enumerate(names):
+        made = client.post(
+            "/api/v1/patients",
+            json={"name": name, "phone": f"+1555555070{i}", "time_zone": "UTC"},
+            headers=headers,
+        )
+        assert made.status_code == 201, made.text
+        enrolled = client.post(
+            f"/api/v1/classes/{demo.series_id}/enrollments",
+            json={"patient_id": made.json()["id"]},
+            headers=headers,
+        )
+        assert enrolled.status_code == 201, enrolled.text
+    rows = _rows(client.get(f"/classes/occurrences/{demo.occurrence_id}/report.csv"))
+    exported = {r["patient"] for r in rows}
+    assert {"'" + name for name in names} <= exported
+    assert not any(cell.startswith(("=", "+", "-", "@")) for r in rows for cell in r.values())

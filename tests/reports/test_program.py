@@ -1,0 +1,157 @@
+"""The program dashboard and its CSV exports against the demo clinic: reach (referred, enrolled),
+adherence, retention over time, alerts and holds; a coach sees their patients, an admin all."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlmodel import select
+from starlette.testclient import TestClient
+
+from coach.database import Database
+from coach.models import AuditEvent, utcnow
+from coach.reports.program import PATIENTS_CSV_HEADER, WEEKS, WEEKS_CSV_HEADER
+from coach.week_review import monday_of
+from tests.prescribing.workflow import text_of
+from tests.reports.conftest import (
+    ADA,
+    ROSA,
+    Demo,
+    approve_prescription,
+    hr_alert,
+    join_room,
+    post_readings,
+    sign_in_admin,
+    sign_in_coach,
+    text_as_patient,
+)
+
+LUCIA = "Lucía Ferrer"  # SMS only: enrolled through her prescription, not a class
+
+
+@pytest.fixture
+def running(client: TestClient, db: Database, demo: Demo) -> dict:
+    csrf = sign_in_coach(client)
+    ada, rosa = demo.patients[ADA], demo.patients[ROSA]
+    per_week = approve_prescription(client, csrf, db, ada)["aerobic"]["sessions_per_week"]
+    per_week += approve_prescription(client, csrf, db, demo.patients[LUCIA])["aerobic"][
+        "sessions_per_week"
+    ]
+    post_readings(client, csrf, demo, ada)
+    join_room(client, db, demo, rosa)
+    text_as_patient(client, csrf, ada, "DONE 30 min")
+    text_as_patient(client, csrf, rosa, "my chest hurts")
+    hr_alert(db, demo, ada)
+    return {
+        "prescribed": per_week,
+        "monday": monday_of(utcnow().astimezone(ZoneInfo("America/New_York")).date()),
+    }
+
+
+def _csv(answer) -> list[list[str]]:  # type: ignore[no-untyped-def]
+    assert answer.status_code == 200
+    assert answer.headers["content-type"] == "text/csv; charset=utf-8"
+    return list(csv.reader(io.StringIO(answer.content.decode("utf-8"))))
+
+
+def test_program_page(client: TestClient, db: Database, demo: Demo, running: dict) -> None:
+    page = client.get("/reports/program")
+    assert page.status_code == 200
+    html, text = page.text, text_of(page.text)
+    assert "Everything about your patients" in text
+    assert "8 referred" in text and "7 enrolled" in text
+    assert "2 retained (active in the last 28 days)" in text
+    prescribed = running["prescribed"]
+    assert f"{round(100 / prescribed)}% adherence this week (1 of {prescribed} sessions)" in text
+    for chart in ("reach", "adherence", "retention", "alerts"):
+        svg = html[
+            html.index(f'id="chart-{chart}"') : html.index(
+                "</svg>", html.index(f'id="chart-{chart}"')
+            )
+        ]
+        assert len(re.findall(r'<rect class="bar"', svg)) >= 1, chart
+    reach = html[html.index('id="chart-reach"') :]
+    assert re.search(r"<title>[\d-]+: 7 patients</title></rect>", reach)
+    # The weekly table, newest first: this week's row carries every count.
+    weeks = html[html.index('<table id="weeks">') :]
+    this_week = text_of(
+        weeks[weeks.index("<tbody>") : weeks.index("</tr>", weeks.index("<tbody>"))]
+    )
+    assert this_week == f"{running['monday']} 8 7 2 (29%) 1 / {prescribed} 2 1"
+    patients = text_of(
+        html[
+            html.index('<table id="patients">') : html.index(
+                "</table>", html.index('<table id="patients">')
+            )
+        ]
+    )
+    assert "Bruno" not in text  # another coach's patient
+    assert f"{ADA} " in patients and ROSA in patients
+    # Each class report is one click away.
+    assert f'href="/classes/occurrences/{demo.occurrence_id}/report"' in html
+    assert "Referred" in text and "Retained" in text and "Definitions" in text
+    viewed = db.run_sync(
+        lambda s: s.exec(
+            select(AuditEvent.patient_id).where(AuditEvent.action == "report.program.view")
+        ).all()
+    )
+    assert sorted(viewed) == sorted(
+        demo.patients[n] for n in demo.patients if n != "Bruno Hiddenname"
+    )
+
+
+def test_program_csv_weeks(client: TestClient, demo: Demo, running: dict) -> None:
+    answer = client.get("/reports/program.csv")  # weeks by default
+    assert answer.headers["content-disposition"] == 'attachment; filename="program-weeks.csv"'
+    header, *rows = _csv(answer)
+    assert tuple(header) == WEEKS_CSV_HEADER
+    assert len(rows) == WEEKS
+    assert rows[-1] == [
+        running["monday"].isoformat(), "8", "7", "2", "29", "1", str(running["prescribed"]),
+        str(round(100 / running["prescribed"])), "2", "1",
+    ]  # fmt: skip
+    for row in rows[:-1]:  # every patient was referred this week
+        assert row[1:] == ["0", "0", "0", "", "0", "0", "", "0", "0"]
+    assert [r[0] for r in rows] == sorted(r[0] for r in rows)
+
+
+def test_program_csv_patients(client: TestClient, db: Database, demo: Demo, running: dict) -> None:
+    answer = client.get("/reports/program.csv?table=patients")
+    assert answer.headers["content-disposition"] == 'attachment; filename="program-patients.csv"'
+    header, *rows = _csv(answer)
+    assert tuple(header) == PATIENTS_CSV_HEADER
+    by_name = {r[1]: r for r in rows}
+    assert set(by_name) == {n for n in demo.patients if n != "Bruno Hiddenname"}
+    ada, rosa, lucia, walt = by_name[ADA], by_name[ROSA], by_name[LUCIA], by_name["Walt Okafor"]
+    assert ada[0] == str(demo.patients[ADA])
+    assert ada[2] == ada[3] == ada[4]  # referred, enrolled and active today
+    assert ada[5:] == ["yes", "1", "3", "0", "no"]
+    assert rosa[5] == "yes" and rosa[6:] == ["0", "", "1", "yes"]  # a red flag: alert and hold
+    assert lucia[3] == lucia[2] and lucia[4:] == ["", "no", "0", "3", "0", "no"]
+    assert walt[3:] == ["", "", "no", "0", "", "0", "no"]  # referred, never enrolled
+    exported = db.run_sync(
+        lambda s: s.exec(
+            select(AuditEvent).where(AuditEvent.action == "report.program.export")
+        ).all()
+    )
+    assert {e.patient_id for e in exported} == {int(r[0]) for r in rows}
+    assert {e.detail for e in exported} == {"patients"}
+
+
+def test_admin_sees_the_clinic(client: TestClient, demo: Demo) -> None:
+    sign_in_admin(client)
+    text = text_of(client.get("/reports/program").text)
+    assert "Everything about the clinic" in text and "9 referred" in text
+    _, *rows = _csv(client.get("/reports/program.csv?table=patients"))
+    assert "Bruno Hiddenname" in {r[1] for r in rows} and len(rows) == 9
+
+
+def test_unknown_table_is_refused(client: TestClient, demo: Demo) -> None:
+    sign_in_coach(client)
+    answer = client.get("/reports/program.csv?table=secrets")
+    assert answer.status_code == 422
+    assert "table: must be weeks or patients" in answer.text

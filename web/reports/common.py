@@ -1,0 +1,38 @@
+"""What the report pages share: path ids, the viewer's time zone, the audit line."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlmodel import Session
+from starlette.requests import Request
+
+from coach.audit import record
+from coach.models import StaffUser
+from web.auth.principal import Principal
+from web.errors import NotFound
+
+
+def int_param(request: Request, name: str) -> int:
+    raw = request.path_params.get(name)
+    if not isinstance(raw, int):
+        raise NotFound("not found")
+    return raw
+
+
+def staff_zone(session: Session, principal: Principal) -> str:
+    staff = session.get(StaffUser, principal.actor.staff_id) if principal.actor.staff_id else None
+    return staff.time_zone if staff else "UTC"
+
+
+def audit_report(
+    session: Session,
+    principal: Principal,
+    report: str,
+    how: str,
+    patient_ids: Iterable[int | None],
+    detail: str = "",
+) -> None:
+    """One audit row per patient whose data the report shows: `report.<report>.<view|export>`."""
+    for patient_id in patient_ids:
+        record(session, principal.actor, f"report.{report}.{how}", patient_id, detail=detail)

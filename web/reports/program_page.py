@@ -1,0 +1,118 @@
+"""The program dashboard and its CSV exports: reach, adherence, retention over time, alerts and
+holds, for the signed-in coach's patients (an admin: the clinic's)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlmodel import Session
+from starlette.requests import Request
+from starlette.responses import Response
+
+from coach.models import utcnow
+from coach.reports import class_report, program
+from web.auth.principal import Principal
+from web.context import ctx_of
+from web.errors import Invalid
+from web.pages.render import render
+from web.reports.charts import weekly_chart
+from web.reports.common import audit_report, staff_zone
+from web.reports.csv_export import csv_response
+from web.views import occurrence_view
+
+TABLES = ("weeks", "patients")
+
+
+def _charts(report: program.ProgramReport) -> dict[str, Any]:
+    weeks = [w.week_start for w in report.weeks]
+    return {
+        "reach": weekly_chart(
+            "chart-reach",
+            "Reach: patients enrolled and referred, by the end of each week",
+            weeks,
+            [w.enrolled for w in report.weeks],
+            "Enrolled",
+            [w.referred for w in report.weeks],
+            "Referred",
+            unit="patients",
+        ),
+        "adherence": weekly_chart(
+            "chart-adherence",
+            "Adherence: sessions done and prescribed each week",
+            weeks,
+            [w.sessions_done for w in report.weeks],
+            "Sessions done",
+            [w.sessions_prescribed for w in report.weeks],
+            "Prescribed",
+            unit="sessions",
+        ),
+        "retention": weekly_chart(
+            "chart-retention",
+            f"Retention: enrolled patients active in the {program.RETAIN_DAYS} days"
+            " to each week's end",
+            weeks,
+            [w.retention_percent for w in report.weeks],
+            "Retained (% of enrolled)",
+            top=100,
+            unit="%",
+        ),
+        "alerts": weekly_chart(
+            "chart-alerts",
+            "Alerts raised and holds placed each week",
+            weeks,
+            [w.alerts for w in report.weeks],
+            "Alerts",
+            [w.holds for w in report.weeks],
+            "Holds",
+        ),
+    }
+
+
+async def program_page(request: Request) -> Response:
+    principal: Principal = request.state.principal
+
+    def load(session: Session) -> dict[str, Any]:
+        zone = staff_zone(session, principal)
+        now = utcnow()
+        report = program.program_report(session, principal.actor, now, zone)
+        # Today's classes too: a coach opens the report right after teaching.
+        classes = class_report.recent_occurrences(session, principal.actor, now + timedelta(days=1))
+        audit_report(
+            session,
+            principal,
+            "program",
+            "view",
+            [p.patient_id for p in report.patients] or [None],
+        )
+        return {
+            "report": report,
+            "charts": _charts(report),
+            "classes": [occurrence_view(o, s, zone) for o, s in classes],
+            "retain_days": program.RETAIN_DAYS,
+            "recent_weeks": program.RECENT_WEEKS,
+            "zone_name": zone,
+            "scope": "the clinic" if principal.role == "admin" else "your patients",
+        }
+
+    return render(request, "reports_program.html", await ctx_of(request).db.run(load))
+
+
+async def program_csv(request: Request) -> Response:
+    principal: Principal = request.state.principal
+    table = request.query_params.get("table", "weeks")
+    if table not in TABLES:
+        raise Invalid("table: must be weeks or patients", field="table")
+
+    def load(session: Session) -> list[list[object]]:
+        zone = staff_zone(session, principal)
+        report = program.program_report(session, principal.actor, utcnow(), zone)
+        shown = [p.patient_id for p in report.patients] if table == "patients" else [None]
+        audit_report(session, principal, "program", "export", shown or [None], detail=table)
+        if table == "patients":
+            return program.patients_csv_rows(report)
+        return program.weeks_csv_rows(report)
+
+    rows = await ctx_of(request).db.run(load)
+    header = program.PATIENTS_CSV_HEADER if table == "patients" else program.WEEKS_CSV_HEADER
+    return csv_response(f"program-{table}.csv", header, rows)

@@ -1,0 +1,96 @@
+"""A patient's progress report and its CSV: weekly adherence (sessions done against prescribed)
+and the trend of each functional assessment, with its change since baseline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+from starlette.requests import Request
+from starlette.responses import Response
+
+from coach import access, assessments
+from coach.models import Patient, utcnow
+from coach.reports import progress
+from web.auth.principal import Principal
+from web.context import ctx_of
+from web.pages.render import render
+from web.prescribing.charts import trend_svg
+from web.prescribing.forms import show_number
+from web.reports.charts import weekly_chart
+from web.reports.common import audit_report, int_param
+from web.reports.csv_export import csv_response
+
+
+def _data(
+    session: Session, patient: Patient
+) -> tuple[list[progress.WeekAdherence], list[progress.Trend]]:
+    today = assessments.local_today(utcnow(), patient.time_zone)
+    return progress.weekly_adherence(session, patient, today), progress.assessment_trends(
+        session, patient
+    )
+
+
+def _signed(value: float | None, unit: str = "") -> str:
+    if value is None:
+        return "—"
+    sign = "+" if value > 0 else ("\u2212" if value < 0 else "±")  # a true minus sign
+    return f"{sign}{show_number(abs(value))}{unit}"
+
+
+async def progress_page(request: Request) -> Response:
+    principal: Principal = request.state.principal
+    patient_id = int_param(request, "patient_id")
+
+    def load(session: Session) -> dict[str, Any]:
+        patient = access.get_patient(session, principal.actor, patient_id)
+        weeks, trends = _data(session, patient)
+        audit_report(session, principal, "progress", "view", [patient_id])
+        done = sum(w.done for w in weeks if w.prescribed)
+        prescribed = sum(w.prescribed or 0 for w in weeks)
+        return {
+            "patient": patient,
+            "weeks": weeks,
+            "overall": round(100 * done / prescribed) if prescribed else None,
+            "done": done,
+            "prescribed": prescribed,
+            "adherence_chart": weekly_chart(
+                "chart-adherence",
+                f"Sessions done and prescribed each week: {patient.name}",
+                [w.week_start for w in weeks],
+                [w.done for w in weeks],
+                "Sessions done",
+                [w.prescribed for w in weeks],
+                "Prescribed",
+                unit="sessions",
+            ),
+            "trends": [
+                {
+                    "kind": t.kind,
+                    "chart": trend_svg(f"chart-{t.kind.kind}", t.kind.label, t.kind.unit, t.points),
+                    "baseline": t.baseline,
+                    "latest": t.latest,
+                    "change": _signed(t.change, f" {t.kind.unit}"),
+                    "change_percent": _signed(t.change_percent, "%"),
+                    "count": len(t.points),
+                    "show": show_number,
+                }
+                for t in trends
+            ],
+        }
+
+    return render(request, "reports_progress.html", await ctx_of(request).db.run(load))
+
+
+async def progress_csv(request: Request) -> Response:
+    principal: Principal = request.state.principal
+    patient_id = int_param(request, "patient_id")
+
+    def load(session: Session) -> list[list[object]]:
+        patient = access.get_patient(session, principal.actor, patient_id)
+        weeks, trends = _data(session, patient)
+        audit_report(session, principal, "progress", "export", [patient_id])
+        return progress.csv_rows(weeks, trends)
+
+    rows = await ctx_of(request).db.run(load)
+    return csv_response(f"patient-progress-{patient_id}.csv", progress.CSV_HEADER, rows)
