@@ -109,4 +109,6 @@ class Rooms:
         sessions = list(self._sessions)
         for session in sessions:
             session.terminate("reconnect", 1012, reason="server_restarting")
+        # Each message goes out before its session is freed: freeing stops the session's writer.
+        await asyncio.gather(*(s.terminated() for s in sessions), return_exceptions=True)
         await asyncio.gather(*(self.close_session(s) for s in sessions), return_exceptions=True)

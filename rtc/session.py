@@ -116,6 +116,12 @@ class Session:
         self._outbox.put_nowait(_Close(close_code))
         self._spawn(self._finish())
 
+    async def terminated(self) -> None:
+        """Until a `terminate` has delivered its message and close (or given up after
+        CLOSE_FLUSH_SECONDS) and freed everything."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
     async def _write(self) -> None:
         with contextlib.suppress(Exception):  # a vanished client: close() cleans up
             while True:

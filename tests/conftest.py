@@ -128,3 +128,20 @@ def world(db: Database) -> World:
     from tests.factories import build_world
 
     return db.run_sync(build_world)
+
+
+@pytest.fixture
+def clean_redis() -> str:
+    """REDIS_URL without the live-bus streams, rate-limit counts and alert keys an earlier test
+    left: object ids repeat from test to test, so those would look like this test's own."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        for pattern in ("tc:*", "telecoach:*"):
+            keys = list(client.scan_iter(match=pattern))
+            if keys:
+                client.delete(*keys)
+    finally:
+        client.close()
+    return REDIS_URL

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import signal
 import sys
 from pathlib import Path
 from typing import NoReturn
@@ -52,6 +54,7 @@ def serve(host: str, port: int, demo: bool) -> None:
     from web.app import create_app
     from web.logs import configure as configure_logging
     from web.migrate import upgrade
+    from web.shutdown import GRACEFUL_SECONDS, GracefulServer
 
     settings = load_settings()
     if settings.is_sqlite or demo:
@@ -65,7 +68,7 @@ def serve(host: str, port: int, demo: bool) -> None:
     except RulesError as exc:
         _fail(f"telecoach: refusing to start: {exc}")
     click.echo(f"Telecoach on http://{host}:{port} (public URL {settings.public_base_url})")
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
         host=host,
         port=port,
@@ -76,7 +79,17 @@ def serve(host: str, port: int, demo: bool) -> None:
         # Class signaling messages are at most 256 KiB (docs/signaling.md); refuse far larger
         # frames before they are read into memory (uvicorn's default is 16 MiB).
         ws_max_size=1024 * 1024,
+        # A stop waits this long for requests under way, then cancels them (web/shutdown.py).
+        timeout_graceful_shutdown=GRACEFUL_SECONDS,
     )
+    # Uvicorn raises the SIGTERM again once it has stopped; by then the stop was complete, so it
+    # ends the process with 0 instead of "killed by SIGTERM".
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
+    server = GracefulServer(config, app.state.ctx)
+    with contextlib.suppress(KeyboardInterrupt):  # a second Ctrl+C: stop at once
+        server.run()
+    if not server.started:
+        sys.exit(3)  # as `uvicorn.run`: the port was taken, or the app's start-up failed
 
 
 @main.command()
@@ -302,9 +315,20 @@ def worker(once: bool) -> None:
 def show_settings() -> None:
     """Print the effective settings (secrets masked)."""
     settings = load_settings()
-    masked = ("secret_key", "twilio_auth_token", "metrics_token")
+    masked = ("secret_key", "twilio_auth_token", "metrics_token", "turn_secret")
     shown = {k: ("***" if k in masked and v else str(v)) for k, v in settings.__dict__.items()}
+    for key in ("database_url", "redis_url"):  # their passwords, not the rest of the URL
+        shown[key] = _without_password(shown[key])
     click.echo(json.dumps(shown, indent=2))
+
+
+def _without_password(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if not parts.password:
+        return url
+    return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)).geturl()
 
 
 def _add_heart_rate_commands() -> None:

@@ -14,6 +14,7 @@ from messaging.service import SmsService
 from web.auth.passwords import Passwords
 from web.i18n import Catalogues
 from web.settings import Settings
+from web.shutdown import LiveSockets
 from web.sms.alert_hub import AlertHub
 
 if TYPE_CHECKING:
@@ -42,6 +43,8 @@ class AppContext:
     device_rate: DeviceRateLimiter | None = None  # per-device ingest limit (Redis if set)
     schedule: SchedulerConfig | None = None  # set by create_app: quiet hours, reminder offsets
     scheduler: Runner | None = None  # the in-process runner, when SCHEDULER_IN_SERVE
+    # Live heart-rate sockets, told to reconnect when `serve` stops (web/shutdown.py).
+    live_sockets: LiveSockets = field(default_factory=LiveSockets)
 
 
 def ctx_of(conn: HTTPConnection) -> AppContext:

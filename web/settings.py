@@ -16,6 +16,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 DEV_CLINIC_PHONE = "+15555550100"  # fictional (555-01xx); production must set CLINIC_PHONE
+# deploy/.env.example marks what must be filled in with it; production refuses a value left so.
+PLACEHOLDER = "CHANGE_ME"
 
 
 class SettingsError(Exception):
@@ -560,6 +562,11 @@ def production_problems(settings: Settings) -> list[str]:
             "SCHEDULER_IN_SERVE=false needs REDIS_URL and `telecoach worker`: nothing would "
             "send scheduled texts"
         )
+    problems.extend(
+        f"{spec.env} still holds the placeholder from deploy/.env.example"
+        for spec in SETTINGS
+        if PLACEHOLDER in str(getattr(settings, spec.name))
+    )
     return problems
 
 

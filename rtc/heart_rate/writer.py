@@ -42,6 +42,8 @@ class SampleWriter:
         self._max_buffer = max_buffer
         self._buffer: list[_Pending] = []
         self._wake = asyncio.Event()
+        # One flush at a time: `drain` must wait for a batch the background task is storing.
+        self._flushing = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
         self.stored = 0
 
@@ -59,12 +61,24 @@ class SampleWriter:
 
     async def close(self) -> None:
         if self._task is not None:
-            self._task.cancel()
+            async with self._flushing:  # never cancelled halfway through storing a batch
+                self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         while self._buffer:  # the last readings before a graceful stop
             if not await self.flush():
                 break
+
+    async def drain(self) -> bool:
+        """Store everything added so far, a batch being stored right now included: when this
+        returns True, each of those readings is stored and its `done` was called. Readings
+        added meanwhile are left to the next flush: a busy socket cannot keep this going."""
+        last = self._buffer[-1] if self._buffer else None
+        while True:
+            if not await self.flush():  # waits for a batch being stored first
+                return False
+            if last is None or all(pending is not last for pending in self._buffer):
+                return True
 
     async def _run(self) -> None:
         delay = self._interval
@@ -77,6 +91,10 @@ class SampleWriter:
             delay = self._interval if ok else min(delay * 2, 30.0)
 
     async def flush(self) -> bool:
+        async with self._flushing:
+            return await self._flush_one()
+
+    async def _flush_one(self) -> bool:
         if not self._buffer:
             return True
         batch, self._buffer = self._buffer[: self._max_batch], self._buffer[self._max_batch :]

@@ -7,13 +7,12 @@ import time
 from datetime import UTC, datetime
 
 import pytest
-import redis
 from sqlmodel import select
 from starlette.testclient import TestClient
 
 from coach.database import Database
 from coach.models import AuditEvent, StaffUser
-from tests.conftest import REDIS_URL, World, make_settings
+from tests.conftest import World, make_settings
 from tests.heart_rate.conftest import BOTH_ENGINES
 from tests.heart_rate.helpers import bearer, device_token, live_class, now_ms, samples
 from web.app import create_app
@@ -229,15 +228,13 @@ def test_per_device_rate_limit(db: Database, world: World, live: dict, tmp_path)
 
 
 def test_the_device_rate_limit_is_shared_by_processes_through_redis(
-    db: Database, world: World, live: dict, tmp_path
+    db: Database, world: World, live: dict, tmp_path, clean_redis: str
 ) -> None:  # type: ignore[no-untyped-def]
     """Two app instances (as two `serve` processes) on one Redis: a device gets 3 requests a
     minute in all, not 3 on each."""
-    store = redis.Redis.from_url(REDIS_URL)
-    for key in store.scan_iter("tc:hr:rate:*"):  # counts left by an earlier test's devices
-        store.delete(key)
-    store.close()
-    settings = make_settings(db.url, tmp_path, hr_device_requests_per_minute=3, redis_url=REDIS_URL)
+    settings = make_settings(
+        db.url, tmp_path, hr_device_requests_per_minute=3, redis_url=clean_redis
+    )
     _clear_of_the_minute_boundary()
     with TestClient(create_app(settings)) as one, TestClient(create_app(settings)) as two:
         answers = [

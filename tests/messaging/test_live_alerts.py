@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from coach import alerts
 from coach.database import Database
 from coach.models import AuditEvent
-from tests.conftest import REDIS_URL, World
+from tests.conftest import World
 from tests.factories import patient as make_patient
 from tests.heart_rate.helpers import give_profile, live_class
 from tests.messaging.conftest import AppFor, text_in
@@ -128,10 +128,10 @@ def test_acknowledging_bad_or_foreign_alerts_is_refused_and_changes_nothing(
 
 
 def test_an_alert_raised_in_one_process_reaches_a_live_view_in_another_exactly_once(
-    app_for: AppFor, db: Database, world: World, occurrence: int
+    app_for: AppFor, db: Database, world: World, occurrence: int, clean_redis: str
 ) -> None:
-    inbound = app_for(redis_url=REDIS_URL)  # where Twilio's webhook lands
-    watching = app_for(redis_url=REDIS_URL)  # where the coach's console is
+    inbound = app_for(redis_url=clean_redis)  # where Twilio's webhook lands
+    watching = app_for(redis_url=clean_redis)  # where the coach's console is
     login(watching, "coach.a@example.org")
     login(inbound, "coach.a@example.org")
     with (
@@ -154,11 +154,11 @@ def test_an_alert_raised_in_one_process_reaches_a_live_view_in_another_exactly_o
 
 
 def test_garbage_on_the_alert_channel_is_ignored_and_alerts_keep_coming(
-    app_for: AppFor, world: World, occurrence: int
+    app_for: AppFor, world: World, occurrence: int, clean_redis: str
 ) -> None:
-    client = app_for(redis_url=REDIS_URL)
+    client = app_for(redis_url=clean_redis)
     login(client, "coach.a@example.org")
-    publisher = redis.Redis.from_url(REDIS_URL)
+    publisher = redis.Redis.from_url(clean_redis)
     try:
         with client.websocket_connect(f"/ws/live/{occurrence}") as ws:
             hello(ws)

@@ -6,12 +6,16 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import ipaddress
+import re
+import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from rtc.ice import client_ice_servers, server_configuration, turn_credentials
-from web.settings import Settings, SettingsError
+from web.settings import SETTINGS, Settings, SettingsError
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -74,18 +78,90 @@ def test_ice_settings_parse_and_production_checks() -> None:
     ]
 
 
+def _coturn_conf() -> dict[str, list[str]]:
+    """turnserver.conf as coturn reads it: `option` or `option=value` a line, # comments."""
+    options: dict[str, list[str]] = {}
+    for raw in (ROOT / "deploy" / "coturn" / "turnserver.conf").read_text().splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if line:
+            name, _, value = line.partition("=")
+            options.setdefault(name.strip(), []).append(value.strip())
+    return options
+
+
+def _range(text: str) -> tuple[int, int, int]:
+    first, last = (ipaddress.ip_address(part) for part in text.split("-"))
+    assert first.version == last.version and int(first) <= int(last), text
+    return first.version, int(first), int(last)
+
+
 def test_coturn_config_uses_shared_secrets_and_denies_private_ranges() -> None:
-    conf = (ROOT / "deploy" / "coturn" / "turnserver.conf").read_text()
-    lines = {line.strip() for line in conf.splitlines() if not line.startswith("#")}
-    assert "use-auth-secret" in lines
-    assert any(line.startswith("static-auth-secret=") for line in lines)
-    denied = {line.split("=", 1)[1] for line in lines if line.startswith("denied-peer-ip=")}
-    for cidr_range in (
-        "10.0.0.0-10.255.255.255",
-        "172.16.0.0-172.31.255.255",
-        "192.168.0.0-192.168.255.255",
-        "127.0.0.0-127.255.255.255",
-        "169.254.0.0-169.254.255.255",
+    conf = _coturn_conf()
+    # Time-limited credentials only: the shared secret, no static users or a CLI to log into.
+    assert "use-auth-secret" in conf and len(conf["static-auth-secret"]) == 1
+    for forbidden in ("lt-cred-mech", "user", "userdb", "cli-password", "allowed-peer-ip"):
+        assert forbidden not in conf, f"{forbidden} in turnserver.conf"
+    for flag in ("no-cli", "no-multicast-peers", "no-tcp-relay", "fingerprint"):
+        assert flag in conf, f"turnserver.conf lacks {flag}"
+    denied = [_range(value) for value in conf["denied-peer-ip"]]
+    for network in (
+        "0.0.0.0/8",  # "this network"
+        "10.0.0.0/8",
+        "100.64.0.0/10",  # carrier-grade NAT
+        "127.0.0.0/8",
+        "169.254.0.0/16",  # link-local, cloud metadata services
+        "172.16.0.0/12",
+        "192.0.0.0/24",
+        "192.168.0.0/16",
+        "198.18.0.0/15",  # benchmarking
+        "224.0.0.0/4",  # multicast
+        "240.0.0.0/4",  # reserved, broadcast
+        "::1/128",
+        "::/128",
+        "::ffff:0:0/96",  # IPv4-mapped: the IPv4 ranges again
+        "64:ff9b::/96",  # NAT64
+        "fc00::/7",  # unique local
+        "fe80::/10",  # link-local
+        "ff00::/8",  # multicast
     ):
-        assert cidr_range in denied
-    assert "no-multicast-peers" in lines and "no-cli" in lines
+        net = ipaddress.ip_network(network)
+        first, last = int(net.network_address), int(net.broadcast_address)
+        assert any(
+            version == net.version and low <= first and last <= high
+            for version, low, high in denied
+        ), f"turnserver.conf relays to {network}"
+
+
+def test_coturn_gets_the_apps_turn_secret() -> None:
+    """compose.yaml hands coturn the very variable the app signs TURN credentials with."""
+    turn_secret = next(spec.env for spec in SETTINGS if spec.name == "turn_secret")
+    compose = yaml.safe_load((ROOT / "deploy" / "compose.yaml").read_text())
+    command = " ".join(compose["services"]["coturn"]["command"])
+    assert re.search(r"--static-auth-secret=\$\{" + turn_secret + r"\b", command), command
+    assert "/etc/coturn/turnserver.conf" in command
+
+
+def _coturn_accepts(secret: str, username: str, credential: str, now: float) -> bool:
+    """coturn's check under `use-auth-secret`: the username's timestamp (before the first ":")
+    is still in the future, and the password is base64(HMAC-SHA1(secret, username))."""
+    timestamp, separator, _ = username.partition(":")
+    if not separator or not timestamp.isdigit() or int(timestamp) <= now:
+        return False
+    expected = hmac.new(secret.encode(), username.encode(), hashlib.sha1).digest()
+    return hmac.compare_digest(base64.b64encode(expected).decode(), credential)
+
+
+def test_the_credentials_the_app_hands_out_pass_coturns_check() -> None:
+    secret = "a-secret-of-some-length-for-coturn"
+    before = time.time()
+    (turn,) = client_ice_servers((), ("turn:turn.example:3478",), secret, 3600, "p12")
+    username, credential = turn["username"], turn["credential"]
+    assert username.split(":", 1)[1] == "p12"
+    assert int(before) + 3600 <= int(username.split(":")[0]) <= time.time() + 3600
+    assert _coturn_accepts(secret, username, credential, now=time.time())
+    assert not _coturn_accepts(secret, username, credential, now=before + 3601)  # expired
+    assert not _coturn_accepts("another-secret-entirely", username, credential, time.time())
+    forged = username.split(":")[0] + ":p13"  # someone else's name with this credential
+    assert not _coturn_accepts(secret, forged, credential, now=time.time())
+    later = str(int(username.split(":")[0]) + 86400) + ":p12"  # a longer life, same credential
+    assert not _coturn_accepts(secret, later, credential, now=time.time())

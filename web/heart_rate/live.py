@@ -45,7 +45,9 @@ async def live_socket(websocket: WebSocket) -> None:
         view = (CoachView if principal.is_staff else PatientFeed)(
             websocket, ctx, principal, occurrence_id
         )
-        await view.run()
+        last_word = view.send_acks if isinstance(view, PatientFeed) else None
+        with ctx.live_sockets.holding(websocket, last_word):  # closed with 1012 on a restart
+            await view.run()
     except Refused as exc:
         with contextlib.suppress(Exception):
             await send(websocket, error(exc.code, exc.message))
@@ -57,6 +59,8 @@ async def live_socket(websocket: WebSocket) -> None:
     except WebSocketDisconnect:
         pass
     except Exception:  # Redis or the database failed: the client reconnects and resends
+        if ctx.live_sockets.stopping:
+            return  # closed for the restart while a reply was under way: nothing failed
         log.exception(
             "live socket for occurrence %s failed", websocket.path_params.get("occurrence_id")
         )

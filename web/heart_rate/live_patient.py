@@ -97,8 +97,14 @@ class PatientFeed:
     async def _acknowledge(self) -> None:
         while True:
             await self._stored_ready.wait()
-            self._stored_ready.clear()
-            stored, self._stored = self._stored, []
+            await self.send_acks()
+
+    async def send_acks(self) -> None:
+        """Send "stored" for the readings stored since the last one; also the last word before
+        a restart closes the socket."""
+        self._stored_ready.clear()
+        stored, self._stored = self._stored, []
+        if stored:
             await send(self.ws, {"type": "stored", "t": stored})
 
     async def _echo(self, subscription: Subscription) -> None:

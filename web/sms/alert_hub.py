@@ -133,7 +133,9 @@ async def alerts_across_processes(hub: AlertHub, redis: Any) -> AsyncIterator[No
     task = asyncio.ensure_future(hub.listen(redis, ready))
     try:
         # Subscribed before the app serves, so an alert raised right after start-up is not missed.
-        await asyncio.wait({task, asyncio.ensure_future(ready.wait())}, timeout=5)
+        waiting = asyncio.ensure_future(ready.wait())
+        await asyncio.wait({task, waiting}, timeout=5, return_when=asyncio.FIRST_COMPLETED)
+        waiting.cancel()
         yield
     finally:
         hub.redis = None

@@ -1,0 +1,111 @@
+"""Stopping `serve` without losing anything: every client is told to come back, every reading is
+stored, and the process exits within a bounded time.
+
+Uvicorn, on SIGTERM, closes every websocket with 1012 and only then runs the app's lifespan
+shutdown: a room's `reconnect` message or a patient's last `stored` acknowledgement sent from the
+lifespan would go nowhere. So `serve` runs `GracefulServer`, which first stops accepting
+connections, then calls `drain(ctx)` while the sockets are still open:
+
+1. rooms: each participant gets `{"type": "reconnect", "reason": "server_restarting"}` and close
+   1012 (`Rooms.shutdown`);
+2. live heart rate: the readings received so far are stored, each patient gets its last `stored`
+   acknowledgements, and every live socket (patients and coaches) closes with 1012 "server
+   restarting; reconnect";
+
+and then lets uvicorn finish the HTTP requests under way (at most `GRACEFUL_SECONDS`) and run the
+lifespan shutdown (the scheduler finishes the text it is sending, the readings that arrived since
+are stored, Redis and the database are closed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+from collections.abc import Awaitable, Callable, Iterator
+from typing import TYPE_CHECKING
+
+import uvicorn
+from starlette.websockets import WebSocket
+
+if TYPE_CHECKING:
+    from web.context import AppContext
+
+log = logging.getLogger("telecoach.shutdown")
+
+# RFC 6455 "Service Restart": the client reconnects, to this process or another.
+RESTART_CLOSE_CODE = 1012
+RESTART_REASON = "server restarting; reconnect"
+DRAIN_SECONDS = 5.0  # telling the clients; the room writers give up after 5 s themselves
+GRACEFUL_SECONDS = 10  # uvicorn: HTTP requests under way may finish within this, then are cancelled
+
+BeforeClose = Callable[[], Awaitable[None]]
+
+
+class LiveSockets:
+    """The live heart-rate sockets open in this process, closed with 1012 when it stops."""
+
+    def __init__(self) -> None:
+        self.stopping = False
+        self._open: dict[WebSocket, BeforeClose | None] = {}
+
+    @contextlib.contextmanager
+    def holding(
+        self, websocket: WebSocket, before_close: BeforeClose | None = None
+    ) -> Iterator[None]:
+        """While the block runs the socket is closed on a stop, after `before_close` (a patient's
+        last acknowledgements)."""
+        self._open[websocket] = before_close
+        try:
+            yield
+        finally:
+            self._open.pop(websocket, None)
+
+    def __len__(self) -> int:
+        return len(self._open)
+
+    async def close_all(self) -> None:
+        # All at once: one slow client must not hold the others' close back.
+        await asyncio.gather(*(self._close(ws, last) for ws, last in list(self._open.items())))
+
+    @staticmethod
+    async def _close(websocket: WebSocket, before_close: BeforeClose | None) -> None:
+        with contextlib.suppress(Exception):  # a client that already left
+            if before_close is not None:
+                await before_close()
+            await websocket.close(RESTART_CLOSE_CODE, RESTART_REASON)
+
+
+async def drain(ctx: AppContext) -> None:
+    """Tell every connected client to come back, after storing what they sent."""
+    ctx.live_sockets.stopping = True
+    rooms = ctx.rooms.stats()["sessions"] if ctx.rooms is not None else 0
+    live = len(ctx.live_sockets)
+    log.info("stopping: telling %d room and %d heart-rate connections to reconnect", rooms, live)
+    if ctx.rooms is not None:
+        await ctx.rooms.shutdown()
+    if ctx.heart_rate is not None:
+        # Stored before the sockets close, so each patient hears "stored" for them now instead of
+        # resending them after the reconnect.
+        await ctx.heart_rate.writer.drain()
+    await ctx.live_sockets.close_all()
+
+
+class GracefulServer(uvicorn.Server):
+    """Uvicorn with `drain` between "stop accepting" and "close every connection"."""
+
+    def __init__(self, config: uvicorn.Config, ctx: AppContext) -> None:
+        super().__init__(config)
+        self._ctx = ctx
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        for server in self.servers:
+            server.close()  # no new connections while the clients are told to go
+        try:
+            await asyncio.wait_for(drain(self._ctx), DRAIN_SECONDS)
+        except TimeoutError:
+            log.warning("telling clients to reconnect took over %ss; closing anyway", DRAIN_SECONDS)
+        except Exception:
+            log.exception("draining before the stop failed; closing anyway")
+        await super().shutdown(sockets)
