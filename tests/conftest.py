@@ -145,3 +145,10 @@ def clean_redis() -> str:
     finally:
         client.close()
     return REDIS_URL
+
+
+@pytest.fixture
+def live_server_env() -> dict[str, str]:
+    """Extra environment for the `live_server` subprocess (tests/browser/conftest.py); a test
+    module overrides this fixture to set a setting of its own."""
+    return {}

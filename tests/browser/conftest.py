@@ -57,7 +57,7 @@ class LiveServer:
 
 
 @pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+def live_server(tmp_path: Path, live_server_env: dict[str, str]) -> Iterator[LiveServer]:
     port = free_port()
     env = {
         **os.environ,
@@ -67,6 +67,7 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     }
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
+    env.update(live_server_env)
     server = LiveServer(f"http://127.0.0.1:{port}", env, tmp_path / "server.log")
     server.cli("db", "upgrade")
     log = (tmp_path / "server.log").open("w")

@@ -1,19 +1,42 @@
 """A coach and a patient in one live class, each in headless Chromium with a fake camera and
-microphone, against a real `telecoach serve`: each sees the other's video playing, and the patient's
+microphone, against a real `telecoach serve`: each sees the other's video playing, the server's
+/metrics count the room, its two participants and the streams it forwards, and the patient's
 page comes back by itself after its connection drops."""
 
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime, timedelta
 
 import httpx2 as httpx
 import pytest
 from playwright.sync_api import Browser, Page, WebSocketRoute, expect
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.browser.conftest import ARTIFACTS, LiveServer
 
 pytestmark = pytest.mark.browser
+METRICS_TOKEN = "metrics-token-for-the-class-test"
+
+
+@pytest.fixture
+def live_server_env() -> dict[str, str]:
+    return {"METRICS_TOKEN": METRICS_TOKEN}
+
+
+def _gauges(server: LiveServer) -> dict[str, float]:
+    answer = httpx.get(
+        f"{server.url}/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}, timeout=10
+    )
+    assert answer.status_code == 200, answer.text
+    return {
+        sample.name: sample.value
+        for family in text_string_to_metric_families(answer.text)
+        for sample in family.samples
+        if not sample.labels
+    }
+
 
 CSV = (
     "name,phone,time_zone,coach_email,language\n"
@@ -106,6 +129,15 @@ def test_coach_and_patient_see_each_other_and_the_patient_comes_back(
         seen_by_patient = _wait_playing(patient, "#coach-video")
         expect(patient.locator("#room")).to_have_attribute("data-status", "status_live")
         assert tile.count() == 1
+        gauges = _gauges(live_server)
+        deadline = time.monotonic() + 10  # the audio tracks may be a moment behind the video
+        while gauges["telecoach_forwarded_streams"] < 4 and time.monotonic() < deadline:
+            time.sleep(0.2)
+            gauges = _gauges(live_server)
+        assert gauges["telecoach_rooms_open"] == 1
+        assert gauges["telecoach_room_participants"] == 2
+        # Coach's audio and video to the patient, the patient's to the coach.
+        assert gauges["telecoach_forwarded_streams"] == 4
         ARTIFACTS.mkdir(exist_ok=True)
         coach.screenshot(path=str(ARTIFACTS / "class-console.png"), full_page=True)
         patient.screenshot(path=str(ARTIFACTS / "class-room-patient.png"), full_page=True)
