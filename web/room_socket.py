@@ -36,7 +36,6 @@ from web.settings import Settings
 
 log = logging.getLogger("telecoach.rooms")
 # A revoked join link or an ended sign-in removes the person from a live class within this time.
-SESSION_CHECK_SECONDS = 60.0
 
 
 class WebSocketChannel:
@@ -121,9 +120,11 @@ async def _admit(websocket: WebSocket, ctx: AppContext) -> tuple[Principal, Iden
     return principal, *entry
 
 
-async def _watch_sign_in(websocket: WebSocket, principal: Principal, session: RoomSession) -> None:
+async def _watch_sign_in(
+    websocket: WebSocket, principal: Principal, session: RoomSession, every_s: float
+) -> None:
     while True:
-        await asyncio.sleep(SESSION_CHECK_SECONDS)
+        await asyncio.sleep(every_s)
         try:
             current = await resolve_principal(websocket)  # also keeps the session from idling out
         except HTTPError:
@@ -154,7 +155,9 @@ async def room_socket(websocket: WebSocket) -> None:
             await channel.close(exc.close_code)
         return
     session.start()
-    watcher = asyncio.ensure_future(_watch_sign_in(websocket, principal, session))
+    watcher = asyncio.ensure_future(
+        _watch_sign_in(websocket, principal, session, ctx.settings.session_recheck_seconds)
+    )
     try:
         while True:
             message = await websocket.receive()

@@ -393,6 +393,14 @@ SETTINGS: tuple[SettingSpec, ...] = (
         _positive_int,
     ),
     SettingSpec(
+        "session_recheck_seconds",
+        "SESSION_RECHECK_SECONDS",
+        "60",
+        "How often an open class or heart-rate connection checks that its sign-in or join link "
+        "is still valid; a revoked link or ended session closes it within this time.",
+        _positive_float,
+    ),
+    SettingSpec(
         "join_link_hours",
         "JOIN_LINK_HOURS",
         "168",
@@ -458,6 +466,7 @@ class Settings:
     secret_key: str = ""
     public_base_url: str = "http://127.0.0.1:8000"
     session_idle_minutes: int = 30
+    session_recheck_seconds: float = 60.0
     join_link_hours: int = 168
     login_max_failures_account: int = 5
     login_max_failures_ip: int = 20

@@ -41,7 +41,9 @@ async def live_socket(websocket: WebSocket) -> None:
         if principal is None:
             raise Refused("unauthenticated", "sign in, or open your join link again", 4401)
         occurrence_id: int = websocket.path_params["occurrence_id"]
-        watcher = asyncio.ensure_future(watch_sign_in(websocket, principal))
+        watcher = asyncio.ensure_future(
+            watch_sign_in(websocket, principal, ctx.settings.session_recheck_seconds)
+        )
         view = (CoachView if principal.is_staff else PatientFeed)(
             websocket, ctx, principal, occurrence_id
         )

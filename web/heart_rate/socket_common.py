@@ -19,7 +19,6 @@ from web.errors import HTTPError
 
 MAX_MESSAGE = 256 * 1024  # a resend of 1,000 readings fits easily
 HELLO_TIMEOUT = 10.0
-SESSION_CHECK_SECONDS = 60.0
 
 
 class Refused(Exception):
@@ -69,10 +68,11 @@ async def receive_json(websocket: WebSocket, timeout: float | None = None) -> An
     return data
 
 
-async def watch_sign_in(websocket: WebSocket, principal: Principal) -> None:
-    """A revoked join link or an ended sign-in ends the connection within a minute."""
+async def watch_sign_in(websocket: WebSocket, principal: Principal, every_s: float) -> None:
+    """A revoked join link or an ended sign-in ends the connection within `every_s`
+    (`SESSION_RECHECK_SECONDS`)."""
     while True:
-        await asyncio.sleep(SESSION_CHECK_SECONDS)
+        await asyncio.sleep(every_s)
         try:
             current = await resolve_principal(websocket)
         except HTTPError:
