@@ -46,12 +46,19 @@ def main() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
 @click.option("--demo", is_flag=True, help="Seed demo data (coach, patients, a class) first.")
-def serve(host: str, port: int, demo: bool) -> None:
+@click.option(
+    "--simulate-hr/--no-simulate-hr",
+    default=True,
+    show_default=True,
+    help="With --demo: stream simulated heart rates into the demo class while it is on.",
+)
+def serve(host: str, port: int, demo: bool, simulate_hr: bool) -> None:
     """Run the web app (and, embedded, the rooms and scheduler) in this process."""
     import uvicorn
 
     from coach.errors import RulesError
     from web.app import create_app
+    from web.demo_simulation import simulated_heart_rates
     from web.logs import configure as configure_logging
     from web.migrate import upgrade
     from web.shutdown import GRACEFUL_SECONDS, GracefulServer
@@ -86,7 +93,12 @@ def serve(host: str, port: int, demo: bool) -> None:
     # ends the process with 0 instead of "killed by SIGTERM".
     signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
     server = GracefulServer(config, app.state.ctx)
-    with contextlib.suppress(KeyboardInterrupt):  # a second Ctrl+C: stop at once
+    simulating = (
+        simulated_heart_rates(settings.database_url, host, port)
+        if demo and simulate_hr
+        else contextlib.nullcontext()
+    )
+    with simulating, contextlib.suppress(KeyboardInterrupt):  # a second Ctrl+C: stop at once
         server.run()
     if not server.started:
         sys.exit(3)  # as `uvicorn.run`: the port was taken, or the app's start-up failed
@@ -339,3 +351,7 @@ def _add_heart_rate_commands() -> None:
 
 
 _add_heart_rate_commands()
+
+
+if __name__ == "__main__":  # `python -m web.cli`: how `serve --demo` starts its simulator
+    main()
