@@ -23,11 +23,19 @@ from aiortc.sdp import candidate_from_sdp
 
 from rtc.errors import SignalingError
 from rtc.forwarding import ForwardedTrack, Source
-from rtc.seam import relay_keyframe_requests, send_pli, stop_consent_checks, tap_receiver
+from rtc.seam import (
+    enlarge_receive_buffers,
+    relay_keyframe_requests,
+    send_pli,
+    stop_consent_checks,
+    tap_receiver,
+)
 
 KINDS = ("audio", "video")
 MAX_QUEUED_CANDIDATES = 64
 GATHER_SECONDS = 10.0  # STUN servers that do not answer hold gathering for a few seconds
+# Room for a few keyframe bursts while the event loop is busy (see `enlarge_receive_buffers`).
+RECEIVE_BUFFER_BYTES = 2 * 1024 * 1024
 SlotKey = tuple[str, str]  # (publisher's participant id, kind)
 
 
@@ -149,6 +157,7 @@ class ServerPeer:
                     self._describing = False
                 if self._closed:
                     return
+                enlarge_receive_buffers(self.pc, RECEIVE_BUFFER_BYTES)
                 self.revision += 1
                 self._answered.clear()
                 self._post(

@@ -6,6 +6,8 @@ aiortc has no public API for encoded frames (maintainers, aiortc issues #366 and
   jitter buffer (`self.__jitter_buffer.add(packet)`), whose complete frames go to a decoder thread.
   We replace that jitter buffer with a `PacketTap`: every packet goes to our own frame assembler and
   the receiver is told "no frame", so nothing is ever decoded.
+- **Sockets.** `enlarge_receive_buffers` reaches aioice's UDP sockets (`Connection._protocols`)
+  to give keyframe bursts room while the event loop is busy.
 - **Sending.** `RTCRtpSender` packetizes anything its track returns that is not an `av.Frame`
   (`self.__encoder.pack(data)`), so forwarded frames go out as they came in. A keyframe request
   (PLI/FIR) from the subscriber calls `self._send_keyframe()`, which only matters to an encoder;
@@ -21,10 +23,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
+import socket
 from collections.abc import Callable
 
 import aiortc
-from aioice.ice import Connection
+from aioice.ice import Connection, StunProtocol
 from aiortc import RTCPeerConnection
 from aiortc.rtcicetransport import RTCIceTransport
 from aiortc.rtcrtpreceiver import RTCRtpReceiver
@@ -70,6 +73,22 @@ async def send_pli(receiver: RTCRtpReceiver, media_ssrc: int) -> None:
     await receiver._send_rtcp_pli(media_ssrc)
 
 
+def enlarge_receive_buffers(pc: RTCPeerConnection, size: int) -> None:
+    """Ask for `size`-byte kernel receive buffers on every UDP socket `pc` has gathered.
+
+    A keyframe arrives as a burst of up to ~150 packets; with the default buffer (~208 KiB, about
+    90 datagrams) a burst that lands while the event loop is busy fanning out the previous frame
+    overflows, the frame is lost, the publisher is asked for another keyframe, whose burst is as
+    likely to overflow: a loop of keyframes and frozen pictures on a busy machine. The kernel caps
+    the size at `net.core.rmem_max` (stock Linux: 208 KiB, so raise that sysctl on a media host).
+    """
+    for transport in {t.receiver.transport.transport for t in pc.getTransceivers()}:
+        for protocol in transport._connection._protocols:
+            udp = protocol.transport.get_extra_info("socket") if protocol.transport else None
+            if udp is not None:
+                udp.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, size)
+
+
 async def stop_consent_checks(pc: RTCPeerConnection) -> None:
     """Cancel ICE consent checks that outlived `pc.close()`.
 
@@ -112,6 +131,10 @@ def check_seam() -> None:
         problems.append("RTCRtpSender no longer calls self._send_keyframe() on PLI/FIR")
     if "self.__start = asyncio.Event()" not in inspect.getsource(RTCIceTransport.start):
         problems.append("RTCIceTransport.start no longer records its progress in self.__start")
+    if "self._protocols: list[StunProtocol] = []" not in inspect.getsource(Connection.__init__):
+        problems.append("aioice no longer keeps its sockets' protocols in Connection._protocols")
+    if "self.transport = " not in inspect.getsource(StunProtocol.connection_made):
+        problems.append("aioice's StunProtocol no longer keeps its transport in .transport")
     consent = inspect.getsource(Connection.connect)
     if "self._query_consent_task = asyncio.create_task" not in consent:
         problems.append("aioice no longer keeps its consent task in Connection._query_consent_task")
