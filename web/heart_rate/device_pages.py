@@ -16,6 +16,7 @@ from coach.patients import has_control_characters
 from web.auth.principal import Principal
 from web.context import ctx_of
 from web.errors import Invalid, NotFound
+from web.heart_rate.staff_api import issue_token, revoke_token
 from web.pages.render import render
 from web.routing import Access, route
 
@@ -60,13 +61,7 @@ async def issue(request: Request) -> Response:
     if has_control_characters(name):
         raise Invalid("a device name must not contain control characters", field="name")
 
-    def work(session: Session) -> str:
-        access.get_patient(session, principal.actor, patient_id)
-        token, raw = device_tokens.issue(session, patient_id, name, principal.actor.staff_id)
-        record(session, principal.actor, "device_token.issue", patient_id, detail=f"#{token.id}")
-        return raw
-
-    raw = await ctx_of(request).db.run(work)
+    _, raw = await ctx_of(request).db.run(issue_token, principal.actor, patient_id, name)
     return await _page(request, patient_id, new_token=raw, status_code=201)
 
 
@@ -75,16 +70,7 @@ async def revoke(request: Request) -> Response:
     patient_id = _int(request, "patient_id")
     token_id = _int(request, "device_token_id")
 
-    def work(session: Session) -> bool:
-        access.get_patient(session, principal.actor, patient_id)
-        found = device_tokens.revoke(session, patient_id, token_id)
-        if found:
-            record(
-                session, principal.actor, "device_token.revoke", patient_id, detail=f"#{token_id}"
-            )
-        return found
-
-    if not await ctx_of(request).db.run(work):
+    if not await ctx_of(request).db.run(revoke_token, principal.actor, patient_id, token_id):
         raise NotFound("no such device token")
     return RedirectResponse(f"/patients/{patient_id}/devices", status_code=303)
 

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from coach import access, device_tokens
+from coach.access import Actor
 from coach.audit import record
 from coach.hr_models import DeviceToken
 from web.api.body import json_object
@@ -32,6 +33,26 @@ async def occurrence_summary(request: Request) -> Response:
         occurrence_heart_rate, request.state.principal, _int(request, "occurrence_id"), ctx.rules
     )
     return JSONResponse(result.to_json())
+
+
+def issue_token(
+    session: Session, actor: Actor, patient_id: int, name: str
+) -> tuple[DeviceToken, str]:
+    """A new device token for one of `actor`'s patients (NotVisible otherwise), audited."""
+    access.get_patient(session, actor, patient_id)
+    token, raw = device_tokens.issue(session, patient_id, name, actor.staff_id)
+    record(session, actor, "device_token.issue", patient_id, detail=f"#{token.id}")
+    return token, raw
+
+
+def revoke_token(session: Session, actor: Actor, patient_id: int, token_id: int) -> bool:
+    """Revoke one of the patient's device tokens, audited; False if the patient has no such
+    token (NotVisible if the patient is not `actor`'s)."""
+    access.get_patient(session, actor, patient_id)
+    found = device_tokens.revoke(session, patient_id, token_id)
+    if found:
+        record(session, actor, "device_token.revoke", patient_id, detail=f"#{token_id}")
+    return found
 
 
 def token_json(token: DeviceToken, raw: str | None = None) -> dict[str, Any]:
@@ -73,10 +94,7 @@ async def create_device_token(request: Request) -> Response:
         raise Invalid("name: 1 to 100 characters naming the device", field="name")
 
     def work(session: Session) -> dict[str, Any]:
-        access.get_patient(session, principal.actor, patient_id)
-        token, raw = device_tokens.issue(session, patient_id, name, principal.actor.staff_id)
-        record(session, principal.actor, "device_token.issue", patient_id, detail=f"#{token.id}")
-        return token_json(token, raw)
+        return token_json(*issue_token(session, principal.actor, patient_id, name))
 
     return JSONResponse(await ctx_of(request).db.run(work), status_code=201)
 
@@ -86,16 +104,7 @@ async def revoke_device_token(request: Request) -> Response:
     patient_id = _int(request, "patient_id")
     token_id = _int(request, "device_token_id")
 
-    def work(session: Session) -> bool:
-        access.get_patient(session, principal.actor, patient_id)
-        found = device_tokens.revoke(session, patient_id, token_id)
-        if found:
-            record(
-                session, principal.actor, "device_token.revoke", patient_id, detail=f"#{token_id}"
-            )
-        return found
-
-    if not await ctx_of(request).db.run(work):
+    if not await ctx_of(request).db.run(revoke_token, principal.actor, patient_id, token_id):
         raise NotFound("no such device token")
     return Response(status_code=204)
 
