@@ -56,18 +56,24 @@ class LiveServer:
         )
 
 
-@pytest.fixture
-def live_server(tmp_path: Path, live_server_env: dict[str, str]) -> Iterator[LiveServer]:
-    port = free_port()
+def embedded_env(var_dir: Path, port: int) -> dict[str, str]:
+    """The environment of a `telecoach` process on the embedded defaults (SQLite in `var_dir`,
+    no Redis), in dev mode, serving on `port`."""
     env = {
         **os.environ,
-        "TELECOACH_VAR_DIR": str(tmp_path / "var"),
+        "TELECOACH_VAR_DIR": str(var_dir),
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
         "TELECOACH_ENV": "dev",
     }
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
-    env.update(live_server_env)
+    return env
+
+
+@pytest.fixture
+def live_server(tmp_path: Path, live_server_env: dict[str, str]) -> Iterator[LiveServer]:
+    port = free_port()
+    env = {**embedded_env(tmp_path / "var", port), **live_server_env}
     server = LiveServer(f"http://127.0.0.1:{port}", env, tmp_path / "server.log")
     server.cli("db", "upgrade")
     log = (tmp_path / "server.log").open("w")

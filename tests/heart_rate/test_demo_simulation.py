@@ -3,7 +3,6 @@ class while it is on, and its simulator's device tokens are revoked when the ser
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import time
@@ -14,7 +13,7 @@ from sqlmodel import select
 
 from coach.database import Database
 from coach.hr_models import DeviceToken
-from tests.browser.conftest import TELECOACH, free_port
+from tests.browser.conftest import TELECOACH, embedded_env, free_port
 from tests.heart_rate.helpers import samples
 
 
@@ -22,14 +21,7 @@ def test_the_demo_server_streams_simulated_heart_rates_into_the_demo_class(
     tmp_path: Path,
 ) -> None:
     port = free_port()
-    env = {
-        **os.environ,
-        "TELECOACH_VAR_DIR": str(tmp_path / "var"),
-        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-        "TELECOACH_ENV": "dev",
-    }
-    env.pop("DATABASE_URL", None)
-    env.pop("REDIS_URL", None)
+    env = embedded_env(tmp_path / "var", port)
     log_path = tmp_path / "serve.log"
     with log_path.open("w") as log:
         server = subprocess.Popen(
