@@ -2,6 +2,9 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 STAMP := $(VENV)/.installed
+# FHIR R4 models live only in fhir.resources 6.4, on pydantic 1: the export's R4 check runs there.
+FHIR_R4 := .venv-fhir-r4
+FHIR_R4_STAMP := $(FHIR_R4)/.installed
 
 .PHONY: demo test check clean
 
@@ -11,6 +14,11 @@ $(STAMP): pyproject.toml
 	$(VENV)/bin/pip install --quiet -e '.[test,dev]'
 	touch $(STAMP)
 
+$(FHIR_R4_STAMP):
+	$(PYTHON) -m venv $(FHIR_R4)
+	$(FHIR_R4)/bin/pip install --quiet 'fhir.resources==6.4.0' 'pydantic==1.10.2'
+	touch $(FHIR_R4_STAMP)
+
 demo: $(STAMP)
 	$(VENV)/bin/telecoach serve --demo
 
@@ -19,10 +27,10 @@ check: $(STAMP)
 	$(VENV)/bin/ruff format --check coach rtc messaging scheduler web tests
 	$(VENV)/bin/mypy
 
-test: $(STAMP)
+test: $(STAMP) $(FHIR_R4_STAMP)
 	scripts/test-services
 	$(MAKE) --no-print-directory check
 	$(VENV)/bin/pytest
 
 clean:
-	rm -rf $(VENV) var test-artifacts
+	rm -rf $(VENV) $(FHIR_R4) var test-artifacts

@@ -1,17 +1,20 @@
 """`GET /api/v1/patients/{id}/fhir`: a FHIR R4 Bundle that a FHIR library accepts, resource by
 resource, with the codes, values and rule lines the record holds; nobody else's patient.
 
-Validation uses `fhir.resources`' R4B models: no release of `fhir.resources` for pydantic 2 ships
-R4 (4.0.1) models (R4 ended with 6.4, on pydantic 1). For every element this export uses,
-R4B's definitions are R4's: Patient, Observation and Bundle are normative in R4 and did not change;
-CarePlan, the data types and Extension compare equal field by field, except that R4B adds two
-Extension value types (`valueCodeableReference`, `valueRatioRange`). `_r4_only` fails the test if
-the export ever uses either, so what passes here is valid R4.
+Validation is done twice. First by `fhir.resources` 6.4's R4 (4.0.1) models: the last release with
+R4 models, on pydantic 1, so it runs in a virtualenv of its own (`.venv-fhir-r4`, which `make test`
+builds; `tests/exports/r4_check.py`). Then by the project's `fhir.resources` (8.x, pydantic 2),
+whose nearest models are R4B: for the elements this export uses R4B's definitions are R4's, except
+two Extension value types R4B added (`valueCodeableReference`, `valueRatioRange`), which `_r4_only`
+refuses.
 """
 
 from __future__ import annotations
 
+import json
+import subprocess
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,6 +35,9 @@ from web.auth import api_tokens
 from web.auth.passwords import Passwords
 from web.demo import COACH_EMAIL, DEMO_PASSWORD, seed
 
+ROOT = Path(__file__).resolve().parents[2]
+R4_PYTHON = ROOT / ".venv-fhir-r4" / "bin" / "python"
+R4_CHECK = Path(__file__).with_name("r4_check.py")
 BASE = "http://testserver"  # tests' PUBLIC_BASE_URL
 LOCAL = f"{BASE}/fhir/CodeSystem/observation"
 R4B_ONLY = ("valueCodeableReference", "valueRatioRange")
@@ -48,11 +54,27 @@ def _r4_only(node: Any) -> None:
             _r4_only(item)
 
 
+def r4_check(bundle: dict[str, Any]) -> subprocess.CompletedProcess[str]:
+    """`fhir.resources` 6.4's R4 models on `bundle`, in their own virtualenv."""
+    assert R4_PYTHON.exists(), f"{R4_PYTHON} is missing: `make test` builds it"
+    return subprocess.run(
+        [str(R4_PYTHON), str(R4_CHECK)],
+        input=json.dumps(bundle),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
 def validated(response: Any) -> dict[str, Any]:
     """The bundle, after a FHIR library accepted it whole and each resource on its own."""
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("application/fhir+json")
     bundle = response.json()
+    checked = r4_check(bundle)
+    outcome = (checked.returncode, checked.stdout.strip())
+    assert outcome == (0, "ok"), checked.stdout + checked.stderr
     _r4_only(bundle)
     Bundle.model_validate(bundle)
     for entry in bundle["entry"]:
@@ -320,3 +342,20 @@ def test_nobody_else_gets_the_record(client: TestClient, world: World, db: Datab
         return len(session.exec(select(Prescription)).all())
 
     assert db.run_sync(exported) == 0  # reading wrote nothing but audit rows
+
+
+def test_the_r4_check_refuses_what_r4_does_not_allow(client: TestClient, world: World) -> None:
+    """The R4 models are really checking: a malformed date, an unknown element and a resource R4
+    does not have are each refused."""
+    login(client, "coach.a@example.org")
+    bundle = validated(client.get(f"/api/v1/patients/{world.patient_a}/fhir"))
+    patient = bundle["entry"][0]["resource"]
+    wrong = [
+        {**patient, "birthDate": "yesterday"},
+        {**patient, "notAnElement": True},
+        {"resourceType": "InventoryItem", "id": "x"},  # R5 only
+    ]
+    for resource in wrong:
+        broken = {**bundle, "entry": [{**bundle["entry"][0], "resource": resource}]}
+        checked = r4_check(broken)
+        assert checked.returncode == 1 and "invalid R4" in checked.stdout, resource
