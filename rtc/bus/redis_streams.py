@@ -7,7 +7,8 @@ the retention window are trimmed (checked every 16th entry); idle streams expire
 
 Each process reads every stream it has subscribers for with one blocking XREAD, and fans entries
 out to its local subscriptions; a private "wake" stream interrupts that read when a new stream is
-followed. Publishes made in the same moment go to Redis in one script call.
+followed. Publishes made in the same moment go to Redis in one script call. Both commands are
+packed by `rtc.bus.resp` (hundreds of arguments each, many times a second under load).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 
 from redis.exceptions import NoScriptError
 
+from rtc.bus import resp
 from rtc.bus.base import BusClosed, Entry, Gap, Position, Subscription, check_data
 
 log = logging.getLogger("telecoach.bus")
@@ -101,8 +103,20 @@ def _text(value: Any) -> str:
 
 @dataclass
 class _Follow:
+    name: str
+    redis_key: bytes
     pos: int  # the last seq read from Redis for this stream
     subscribers: set[Subscription] = field(default_factory=set)
+    key: bytes = b""  # `redis_key`, packed (resp.bulk)
+    after: bytes = b""  # `pos` as an XREAD id, packed; kept in step with `pos`
+
+    def __post_init__(self) -> None:
+        self.key = resp.bulk(self.redis_key)
+        self.moved_to(self.pos)
+
+    def moved_to(self, pos: int) -> None:
+        self.pos = pos
+        self.after = resp.bulk(b"%d-0" % pos)
 
 
 @dataclass
@@ -127,6 +141,10 @@ class RedisStreamsBus:
         batch: int = 500,
         gather_ms: float = 3.0,
     ) -> None:
+        if redis.connection_pool.connection_kwargs.get("decode_responses"):
+            raise ValueError(
+                "the live bus reads raw replies: use a client without decode_responses"
+            )
         self._redis = redis
         self.prefix = prefix
         self.retention_ms = retention_ms
@@ -144,10 +162,21 @@ class RedisStreamsBus:
         self._reader: asyncio.Task[None] | None = None
         self._wake_key = f"{prefix}wake:{secrets.token_hex(8)}"
         self._wake_id = "0-0"
+        self._packed_keys: dict[str, tuple[bytes, bytes]] = {}  # stream -> its two keys, packed
         self._closed = False
 
     def _keys(self, stream: str) -> tuple[str, str]:
         return f"{self.prefix}{stream}", f"{self.prefix}{stream}:meta"
+
+    def _packed(self, stream: str) -> tuple[bytes, bytes]:
+        packed = self._packed_keys.get(stream)
+        if packed is None:
+            if len(self._packed_keys) > 100_000:  # streams come and go over days
+                self._packed_keys.clear()
+            stream_key, meta_key = self._keys(stream)
+            packed = resp.bulk(stream_key.encode()), resp.bulk(meta_key.encode())
+            self._packed_keys[stream] = packed
+        return packed
 
     async def start(self) -> None:
         """Touches no Redis: a process starts (and says it is not ready) while Redis is down."""
@@ -208,17 +237,36 @@ class RedisStreamsBus:
 
     async def _send(self, batch: Sequence[_Publish]) -> list[Any]:
         """The whole batch in one script call: one command instead of one per entry."""
-        keys: list[str] = []
-        args: list[Any] = [secrets.token_hex(8), self.retention_ms, self._idle_ttl_ms]
+        keys: list[bytes] = []
+        args: list[bytes] = [
+            resp.bulk(secrets.token_hex(8).encode()),
+            resp.bulk(b"%d" % self.retention_ms),
+            resp.bulk(b"%d" % self._idle_ttl_ms),
+        ]
         for item in batch:
-            keys.extend(self._keys(item.stream))
-            args.extend((item.data, item.key, item.order))
+            keys.extend(self._packed(item.stream))
+            args.extend(
+                (
+                    resp.bulk(item.data.encode()),
+                    resp.bulk(item.key.encode()),
+                    resp.bulk(item.order.encode()),
+                )
+            )
+        packed = resp.command(
+            [
+                b"$7\r\nEVALSHA\r\n",
+                resp.bulk(self._publish_sha.encode()),
+                resp.bulk(b"%d" % len(keys)),
+                *keys,
+                *args,
+            ]
+        )
         for attempt in range(2):
             if not self._script_loaded:
                 await self._redis.script_load(_PUBLISH)
                 self._script_loaded = True
             try:
-                return list(await self._redis.evalsha(self._publish_sha, len(keys), *keys, *args))
+                return list(await resp.call(self._redis, packed))
             except NoScriptError:  # Redis restarted and forgot it: load it again, once
                 self._script_loaded = False
                 if attempt:
@@ -265,7 +313,7 @@ class RedisStreamsBus:
         follow = self._follows.get(stream)
         new_follow = follow is None
         if follow is None:
-            follow = self._follows[stream] = _Follow(pos=start)
+            follow = self._follows[stream] = _Follow(stream, self._keys(stream)[0].encode(), start)
         live_after = max(follow.pos, start)
         subscription = Subscription(
             stream, epoch, start, live_after, key, self.max_queue, self._unsubscribe
@@ -305,14 +353,44 @@ class RedisStreamsBus:
         key = _text(fields.get(b"k", fields.get("k", b"")))
         return Entry(_seq(entry_id), key or None, _text(fields.get(b"d", fields.get("d"))))
 
+    @staticmethod
+    def _raw_entry(entry_id: bytes, fields: list[Any]) -> Entry:
+        """An entry from a raw XREAD reply: fields as the script wrote them, d, k, ts."""
+        if fields[0] == b"d" and fields[2] == b"k":
+            data, key = fields[1], fields[3]
+        else:
+            named = dict(zip(fields[::2], fields[1::2], strict=False))
+            data, key = named[b"d"], named.get(b"k", b"")
+        return Entry(int(entry_id.split(b"-", 1)[0]), key.decode() or None, data.decode())
+
+    def _xread(self) -> tuple[bytes, list[_Follow]]:
+        """One XREAD naming every followed stream after what was read of it, and the wake stream;
+        and the follows in the order named."""
+        follows = list(self._follows.values())
+        packed = resp.command(
+            [
+                b"$5\r\nXREAD\r\n",
+                b"$5\r\nCOUNT\r\n",
+                b"$4\r\n1000\r\n",
+                b"$5\r\nBLOCK\r\n",
+                resp.bulk(b"%d" % self._block_ms),
+                b"$7\r\nSTREAMS\r\n",
+                *[f.key for f in follows],
+                resp.bulk(self._wake_key.encode()),
+                *[f.after for f in follows],
+                resp.bulk(self._wake_id.encode()),
+            ]
+        )
+        return packed, follows
+
     async def _read_forever(self) -> None:
         failing = 0.0  # seconds to wait before the next try while Redis is away
+        wake_key = self._wake_key.encode()
         while not self._closed:
-            streams = {self._keys(name)[0]: f"{f.pos}-0" for name, f in self._follows.items()}
-            names = {self._keys(name)[0]: name for name in self._follows}
-            streams[self._wake_key] = self._wake_id
+            packed, named = self._xread()
+            by_key = {f.redis_key: f for f in named}
             try:
-                response = await self._redis.xread(streams, count=1000, block=self._block_ms)
+                response = await resp.call(self._redis, packed)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -324,21 +402,23 @@ class RedisStreamsBus:
             if failing:
                 log.info("live bus: reading from Redis again")
                 failing = 0.0
-            for raw_key, rows in response or []:
-                redis_key = _text(raw_key)
-                if redis_key == self._wake_key:
+            replies = response.items() if isinstance(response, dict) else response or []
+            for raw_key, rows in replies:  # RESP3 gives a map, RESP2 a list of pairs
+                if raw_key == wake_key:
                     self._wake_id = _text(rows[-1][0])
                     continue
-                follow = self._follows.get(names.get(redis_key, ""))
-                if follow is None:
-                    continue
+                follow = by_key.get(raw_key)
+                if follow is None or self._follows.get(follow.name) is not follow:
+                    continue  # nobody follows it any more (a new follow reads it next time)
+                last = follow.pos
                 for entry_id, fields in rows:
-                    entry = self._entry(entry_id, fields)
-                    if entry.seq <= follow.pos:
+                    entry = self._raw_entry(entry_id, fields)
+                    if entry.seq <= last:
                         continue
-                    follow.pos = entry.seq
+                    last = entry.seq
                     for subscriber in list(follow.subscribers):
                         subscriber.offer(entry)
+                follow.moved_to(last)
             if response and self._gather_s:
                 # Under load, let entries gather for a moment: one XREAD naming every followed
                 # stream then carries many of them, instead of one command per entry or two.

@@ -61,6 +61,8 @@ class _Patient:
     last_rx: int = 0
     above_since: int | None = None
     above_raised: bool = False
+    # Readings of the drop window that may still be its peak: bpm strictly falling from the left,
+    # so the peak is the first (a max over the whole window for every reading cost too much).
     recent: deque[tuple[int, int]] = field(default_factory=deque)
     last_drop: int | None = None
     silent_for: int | None = None  # the last_t a no_signal alert was raised for
@@ -134,7 +136,9 @@ class AlertEvaluator:
         window = self.policy.drop_window_s * 1000
         while state.recent and state.recent[0][0] < t_ms - window:
             state.recent.popleft()
-        peak = max((b for _, b in state.recent), default=None)
+        peak = state.recent[0][1] if state.recent else None
+        while state.recent and state.recent[-1][1] <= bpm:
+            state.recent.pop()  # never the peak again: this reading is as high and newer
         state.recent.append((t_ms, bpm))
         if peak is None or peak - bpm < self.policy.drop_bpm:
             return None

@@ -5,7 +5,9 @@ view; patients and coaches are spread over two `serve` processes sharing Postgre
 Streams bus, so most readings cross processes. Measured at the coaches: latency from the patient's
 send to the coach's receipt (p50, p99), readings a second, readings lost. In the same run, the same
 load against a minimal broadcast server built on the `websockets` library alone (one process, no
-storage, no bus), as the baseline.
+storage, no bus), as the baseline. The clients (two processes, on uvloop when it is installed) share
+the cores with the servers: `client_cpu_pct` and `server_cpu_pct` say how busy each was while
+measured, and `cat /proc/loadavg` says what else was running.
 
     .venv/bin/python tests/bench/hr_fanout.py --quick           # under a minute
     .venv/bin/python tests/bench/hr_fanout.py --patients 5000   # the target
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import multiprocessing
 import os
@@ -208,23 +211,36 @@ async def run_clients(plan: dict[str, Any], shared: Any, live_views: Any) -> dic
                 await ws.send('{"type":"hello"}')
             ready += 1
             quiet_since = time.time()
-            # After the senders stop, wait for stragglers: late is not lost (up to 25 s).
-            while time.time() < stop_at() + 25 and not (
-                time.time() > stop_at() + 2 and time.time() - quiet_since > 3
-            ):
-                try:
-                    text = await asyncio.wait_for(ws.recv(), 0.5)
-                except TimeoutError:
-                    continue
-                quiet_since = time.time()
-                message = json.loads(text)
-                kind = message.get("type")
-                if kind == "reading":
-                    received.append(((message["patient_id"], message["t"]), quiet_since * 1000))
-                elif kind == "snapshot":
-                    went_live()
-                elif kind in ("error", "resumed"):
-                    notes.append(text[:120])
+
+            async def read() -> None:
+                nonlocal quiet_since
+                while True:
+                    text = await ws.recv()
+                    quiet_since = time.time()
+                    message = json.loads(text)
+                    kind = message.get("type")
+                    if kind == "reading":
+                        received.append(((message["patient_id"], message["t"]), quiet_since * 1000))
+                    elif kind == "snapshot":
+                        went_live()
+                    elif kind in ("error", "resumed"):
+                        notes.append(text[:120])
+
+            # The reading loop runs untimed (a timeout per message costs the client CPU it needs
+            # to measure); a watchdog ends it. After the senders stop, wait for stragglers: late
+            # is not lost (up to 25 s).
+            reader = asyncio.ensure_future(read())
+            try:
+                while (
+                    not reader.done()
+                    and time.time() < stop_at() + 25
+                    and not (time.time() > stop_at() + 2 and time.time() - quiet_since > 3)
+                ):
+                    await asyncio.sleep(0.5)
+            finally:
+                reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reader  # a closed connection raises here, as it did before
 
     async def patient(group: dict[str, Any], member: dict[str, Any], server: str) -> None:
         nonlocal ready
@@ -294,7 +310,14 @@ async def _drain(ws: Any, notes: list[str], unacked: set[int]) -> None:
 
 
 def client_process(plan: dict[str, Any], shared: Any, live_views: Any, out: Any) -> None:
-    out.put(asyncio.run(run_clients(plan, shared, live_views)))
+    # The load generator shares the cores with what it measures: the cheaper its loop, the less
+    # it inflates both our latency and the baseline's. uvloop when installed (uvicorn[standard]).
+    try:
+        import uvloop
+    except ImportError:
+        out.put(asyncio.run(run_clients(plan, shared, live_views)))
+    else:
+        out.put(uvloop.run(run_clients(plan, shared, live_views)))
 
 
 def load(
