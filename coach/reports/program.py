@@ -7,7 +7,8 @@ Definitions (shown on the page and in docs/reports.md):
 - Enrolled: a referred patient who has started the program: enrolled in a class or given an
   approved prescription, whichever came first (that day is the enrollment day).
 - Active on a day: logged a session as done, sent heart-rate readings in a class, or joined a
-  class's video room that day (the patient's calendar).
+  class's video room that day (the viewer's calendar, like every day here; a session log's
+  date is the patient's own).
 - Retained at a day: enrolled by then and active in the `RETAIN_DAYS` days ending that day.
   Retention is retained / enrolled.
 - Adherence: sessions done / sessions prescribed, summed over the patients who had an approved
@@ -118,8 +119,9 @@ def _retained(facts: _Facts, day: date) -> bool:
 
 
 def _gather(session: Session, patients: Sequence[Patient], zone: str) -> dict[int, _Facts]:
-    """Referral and enrollment days on the viewer's calendar (`zone`), like the weeks; activity
-    days on the patient's own (a session log's date already is)."""
+    """Every day on the viewer's calendar (`zone`), like the weeks, so that "enrolled by" and
+    "active on" compare like with like; a session log's date is the patient's own (it carries no
+    time), at most a day apart."""
     facts = {p.id: _Facts(p, _day(p.created_at, zone)) for p in patients if p.id is not None}
     ids = list(facts)
     if not ids:
@@ -145,9 +147,9 @@ def _gather(session: Session, patients: Sequence[Patient], zone: str) -> dict[in
         facts[pid].done.add(day)
         facts[pid].active.add(day)
     for pid, _, first in class_presence(session, ids):
-        facts[pid].active.add(_day(first, facts[pid].patient.time_zone))
+        facts[pid].active.add(_day(first, zone))
     for pid, at in room_join_times(session, ids):
-        facts[pid].active.add(_day(at, facts[pid].patient.time_zone))
+        facts[pid].active.add(_day(at, zone))
     return facts
 
 
@@ -237,7 +239,6 @@ def program_report(
     recent = mondays[-RECENT_WEEKS:]
     statuses = []
     for pid, f in facts.items():
-        own_today = _day(now, f.patient.time_zone)
         targets = [in_force(f.versions, w, f.patient.time_zone) for w in recent]
         statuses.append(
             PatientStatus(
@@ -245,8 +246,8 @@ def program_report(
                 name=f.patient.name,
                 referred_on=f.referred_on,
                 enrolled_on=f.enrolled_on,
-                last_active=max((d for d in f.active if d <= own_today), default=None),
-                retained=_retained(f, own_today),
+                last_active=max(f.active, default=None),
+                retained=_retained(f, today),
                 sessions_done=sum(_done_in(f, w) for w in recent),
                 sessions_prescribed=(
                     sum(t for t in targets if t is not None)
