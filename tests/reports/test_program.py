@@ -6,16 +6,21 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlmodel import select
+from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
+from coach.access import Actor
+from coach.audit import record
 from coach.database import Database
-from coach.models import AuditEvent, utcnow
-from coach.reports.program import PATIENTS_CSV_HEADER, WEEKS, WEEKS_CSV_HEADER
+from coach.models import AuditEvent, Enrollment, Patient, utcnow
+from coach.reports import program
+from coach.reports.program import PATIENTS_CSV_HEADER, WEEKS, WEEKS_CSV_HEADER, ProgramReport
 from coach.week_review import monday_of
+from tests.conftest import World
 from tests.prescribing.workflow import text_of
 from tests.reports.conftest import (
     ADA,
@@ -155,3 +160,35 @@ def test_unknown_table_is_refused(client: TestClient, demo: Demo) -> None:
     answer = client.get("/reports/program.csv?table=secrets")
     assert answer.status_code == 422
     assert "table: must be weeks or patients" in answer.text
+
+
+def test_just_after_the_viewers_midnight_a_patient_behind_it_is_enrolled_and_retained(
+    db: Database, world: World
+) -> None:
+    """00:30 in New York is 23:30 the day before in Chicago: a patient enrolled and active at
+    that moment is enrolled and retained 'today' on the dashboard (one calendar, the viewer's)."""
+    moment = datetime(2026, 11, 22, 5, 30, tzinfo=UTC)  # 00:30 New York, 23:30 Chicago
+
+    def work(session: Session) -> ProgramReport:
+        patient = session.get(Patient, world.patient_a)
+        assert patient is not None
+        patient.time_zone = "America/Chicago"
+        patient.created_at = moment - timedelta(minutes=20)
+        session.add(patient)
+        for enrollment in session.exec(
+            select(Enrollment).where(Enrollment.patient_id == world.patient_a)
+        ):
+            enrollment.created_at = moment
+            session.add(enrollment)
+        joined = Actor("patient", patient_id=world.patient_a)
+        detail = f"occurrence {world.occurrence_a}"
+        record(session, joined, "class.join", world.patient_a, detail=detail).at = moment
+        session.flush()
+        coach = Actor("coach", staff_id=world.coach_a)
+        viewed = moment + timedelta(minutes=5)
+        return program.program_report(session, coach, viewed, "America/New_York")
+
+    report = db.run_sync(work)
+    [ana] = [p for p in report.patients if p.patient_id == world.patient_a]
+    assert ana.enrolled_on == date(2026, 11, 22) and ana.last_active == date(2026, 11, 22)
+    assert ana.retained and report.retained == 1
