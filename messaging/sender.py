@@ -28,7 +28,7 @@ from coach.audit import record, record_system
 from coach.database import Database
 from coach.models import Patient, utcnow
 from messaging import state
-from messaging.models import SmsMessage
+from messaging.models import SmsMessage, SmsPatientState
 from messaging.privacy import check_sms_text
 from messaging.segments import count_segments
 from messaging.status import OPTED_OUT_CODE, advance
@@ -58,6 +58,27 @@ class SendResult:
     error_code: str | None = None
     retryable: bool = False
     refused: str | None = None  # opted_out, no_consent, no_patient
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A message checked and stored as `queued`, not yet handed to the transport."""
+
+    message_id: int
+    phone: str
+    text: str
+    validity_seconds: int | None
+
+
+@dataclass(frozen=True)
+class Transmitted:
+    """A message stored and handed to the transport, whose outcome is not stored yet."""
+
+    message_id: int
+    status: str
+    provider_sid: str | None
+    error_code: str | None
+    retryable: bool
 
 
 def check_body(body: str) -> str:
@@ -142,27 +163,104 @@ class SmsSender:
         `on_stored(session, message_id)` runs in the transaction that stores the message row,
         before the transport is called (the scheduler links its outbox row there; raising in it
         stores and sends nothing)."""
+        step = self.transmit(
+            patient_id,
+            purpose,
+            body,
+            urgent=urgent,
+            validity_seconds=validity_seconds,
+            question=question,
+            sent_by=sent_by,
+            on_stored=on_stored,
+        )
+        if isinstance(step, SendResult):
+            return step
+        return self.db.run_sync(self.record, step)
+
+    def transmit(
+        self,
+        patient_id: int,
+        purpose: str,
+        body: str,
+        *,
+        urgent: bool = False,
+        validity_seconds: int | None = None,
+        question: str | None = None,
+        sent_by: int | None = None,
+        on_stored: Callable[[Session, int], None] | None = None,
+    ) -> SendResult | Transmitted:
+        """Store the message row (committed) and call the transport, without storing the outcome:
+        the caller stores it with `record`, possibly together with many others in one
+        transaction (the scheduler settles a batch at once). A refusal is returned as it is."""
+        stored = self.db.run_sync(
+            lambda session: self.store(
+                session,
+                patient_id,
+                purpose,
+                body,
+                urgent=urgent,
+                validity_seconds=validity_seconds,
+                question=question,
+                sent_by=sent_by,
+                on_stored=on_stored,
+            )
+        )
+        return stored if isinstance(stored, SendResult) else self.deliver(stored)
+
+    def store(
+        self,
+        session: Session,
+        patient_id: int,
+        purpose: str,
+        body: str,
+        *,
+        urgent: bool = False,
+        validity_seconds: int | None = None,
+        question: str | None = None,
+        sent_by: int | None = None,
+        on_stored: Callable[[Session, int], None] | None = None,
+    ) -> SendResult | Stored:
+        """Check and store one outgoing message in `session`; the caller commits it, then calls
+        `deliver` (several may be stored in one transaction and delivered right after it)."""
         text = check_body(body)
         if validity_seconds is not None and validity_seconds <= 0:
             raise ValueError("validity_seconds must be positive")
-        prepared = self.db.run_sync(
-            self._prepare, patient_id, purpose, text, urgent, question, sent_by, on_stored
+        prepared = self._prepare(
+            session, patient_id, purpose, text, urgent, question, sent_by, on_stored
         )
         if isinstance(prepared, SendResult):
             return prepared
         message_id, phone = prepared
+        return Stored(message_id, phone, text, validity_seconds)
+
+    def deliver(self, stored: Stored) -> Transmitted:
+        """Hand a stored (committed) message to the transport; its outcome is not stored yet."""
         callback = (
-            f"{self.status_callback_base}?m={message_id}" if self.status_callback_base else None
+            f"{self.status_callback_base}?m={stored.message_id}"
+            if self.status_callback_base
+            else None
         )
-        outgoing = OutgoingSms(phone, text, message_id, callback, validity_seconds)
+        outgoing = OutgoingSms(
+            stored.phone, stored.text, stored.message_id, callback, stored.validity_seconds
+        )
         result = self.transport.send(outgoing)
-        return self.db.run_sync(
-            self._record,
-            message_id,
+        return Transmitted(
+            stored.message_id,
             result.status,
             result.provider_sid,
             result.error_code,
             result.retryable,
+        )
+
+    def record(self, session: Session, sent: Transmitted) -> SendResult:
+        """Store what the transport said about a `transmit`ted message (in `session`)."""
+        return self._record(
+            session,
+            sent.message_id,
+            sent.status,
+            sent.provider_sid,
+            sent.error_code,
+            sent.retryable,
         )
 
     def _prepare(
@@ -176,10 +274,16 @@ class SmsSender:
         sent_by: int | None,
         on_stored: Callable[[Session, int], None] | None = None,
     ) -> SendResult | tuple[int, str]:
-        patient = session.get(Patient, patient_id)
-        if patient is None:
+        # The patient and their opt-out in one query: this runs once for every text sent.
+        found = session.exec(
+            select(Patient, SmsPatientState.opted_out)
+            .outerjoin(SmsPatientState, col(SmsPatientState.patient_id) == col(Patient.id))
+            .where(Patient.id == patient_id)
+        ).first()
+        if found is None:
             return SendResult(None, "refused", refused="no_patient")
-        if purpose not in ALWAYS_ALLOWED and state.is_opted_out(session, patient_id):
+        patient, opted_out = found
+        if purpose not in ALWAYS_ALLOWED and opted_out:
             return SendResult(None, "refused", refused="opted_out")
         if purpose not in REPLY_PURPOSES and not patient.sms_consent:
             return SendResult(None, "refused", refused="no_consent")

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
+from requests.adapters import HTTPAdapter
 from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
@@ -60,7 +61,11 @@ class TwilioTransport:
         from_number: str | None = None,
         api_base: str | None = None,
         timeout: float = 10.0,
+        connections: int = 10,
     ) -> None:
+        """`connections`: how many kept-alive connections to hold, one per text sent at once
+        (the library's own pool holds min(32, CPUs + 4): with fewer cores than concurrent sends,
+        every extra send would open, and throw away, a new TLS connection)."""
         if not (messaging_service_sid or from_number):
             raise ValueError("Twilio needs a Messaging Service SID or a From number")
         http_client = (
@@ -68,6 +73,9 @@ class TwilioTransport:
             if api_base
             else TwilioHttpClient(timeout=timeout, pool_connections=True)
         )
+        if http_client.session is not None:
+            for scheme in ("https://", "http://"):
+                http_client.session.mount(scheme, HTTPAdapter(pool_maxsize=max(1, connections)))
         self._http = http_client
         self._client = Client(account_sid, auth_token, http_client=http_client)
         self._sender: dict[str, str] = (

@@ -5,19 +5,21 @@ changed since it was planned (opt-out, a hold, consent, a moved class, a changed
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from coach import join_links
 from coach.adherence import sessions_between
-from coach.holds import active_holds
+from coach.holds import PatientHold, active_holds
 from coach.models import ClassOccurrence, ClassSeries, Patient
 from coach.prescriptions import current_approved
 from messaging import state
 from messaging.coaching import CoachingError, coaching_text
+from messaging.models import SmsPatientState
 from messaging.privacy import DiagnosisWordError
 from messaging.templates import TemplateError
 from scheduler import coaching_plans, texts
@@ -45,20 +47,60 @@ class Settle:
     not_an_attempt: bool = False
 
 
+@dataclass(frozen=True)
+class Known:
+    """Opt-outs and holds of a batch's patients, read in two queries in the transaction that
+    examines the batch (as current as asking for each row in turn)."""
+
+    opted_out: frozenset[int]
+    on_hold: frozenset[int]
+
+
+def known_for(session: Session, patient_ids: Iterable[int], now: datetime) -> Known:
+    ids = sorted(set(patient_ids))
+    opted = session.exec(
+        select(SmsPatientState.patient_id).where(
+            col(SmsPatientState.patient_id).in_(ids), col(SmsPatientState.opted_out).is_(True)
+        )
+    )
+    held = session.exec(
+        select(PatientHold.patient_id).where(
+            col(PatientHold.patient_id).in_(ids),
+            col(PatientHold.until) > now,
+            col(PatientHold.created_at) <= now,
+        )
+    )
+    return Known(frozenset(opted), frozenset(held))
+
+
 def examine(
-    session: Session, row: ScheduledMessage, cfg: SchedulerConfig, now: datetime
+    session: Session,
+    row: ScheduledMessage,
+    cfg: SchedulerConfig,
+    now: datetime,
+    known: Known | None = None,
 ) -> Send | Settle:
     patient = session.get(Patient, row.patient_id)
     if patient is None:
         return Settle(DROPPED, "no_patient")
     if row.deliver_by is not None and now >= row.deliver_by:
         return Settle(DROPPED, "too_late")
-    if state.is_opted_out(session, row.patient_id):
+    opted_out = (
+        row.patient_id in known.opted_out
+        if known is not None
+        else state.is_opted_out(session, row.patient_id)
+    )
+    if opted_out:
         return Settle(DROPPED, "opted_out")  # the carrier would refuse it anyway (21610)
     if not patient.sms_consent and not row.urgent:  # a safety text needs no standing consent
         return Settle(DROPPED, "no_consent")
     exercise = row.purpose.startswith(PREFIX) or row.purpose in EXERCISE_PROMPTS
-    if exercise and active_holds(session, row.patient_id, now):
+    on_hold = (
+        row.patient_id in known.on_hold
+        if known is not None
+        else bool(active_holds(session, row.patient_id, now))
+    )
+    if exercise and on_hold:
         return Settle(DROPPED, "on_hold")
     if not row.urgent and cfg.quiet_hours and cfg.quiet_hours.contains(now, patient.time_zone):
         later = cfg.quiet_hours.end_after(now, patient.time_zone)

@@ -126,8 +126,12 @@ def save_plan(
 def on_prescription_approved(
     session: Session, patient_id: int, cfg: SchedulerConfig, now: datetime
 ) -> CoachingPlan | None:
-    """Call in the transaction that approves a prescription: an SMS-only patient gets a plan (or
-    keeps theirs, now following the new prescription) and its texts are planned."""
+    """Call in the transaction that approves a prescription: an SMS-only patient who consented
+    gets a plan and its texts are planned (pending texts for the coming days are replaced: same
+    keys, so no duplicates; days the new plan drops are cancelled).
+
+    A plan no coach has changed follows the new prescription (its days from the sessions a week,
+    paused while the prescription holds exercise); one a coach set keeps its days and times."""
     patient = session.get(Patient, patient_id)
     if patient is None or not patient.sms_only or not patient.sms_consent:
         return None
@@ -137,6 +141,9 @@ def on_prescription_approved(
         return plan
     if plan is None:
         plan = default_plan(patient_id, prescription)
+    elif plan.updated_by is None:
+        following = default_plan(patient_id, prescription)
+        plan.days, plan.active = following.days, following.active
     plan.prescription_id = prescription.id
     plan.updated_at = now
     session.add(plan)

@@ -1,137 +1,49 @@
-"""Sending one claimed row: check it again, pace it, hand it to the SMS sender, record the outcome.
+"""Sending claimed rows: check them again, pace them, hand them to the SMS sender, record outcomes.
 
-Three short transactions and the transport call between them:
-1. `examine` the row (opt-out, holds, consent, quiet hours, the class or plan as it is now) and
-   write its text; a task (the weekly review) runs and finishes here, in one transaction;
-2. the sender stores the message row and, in the same transaction, our link to it; then calls
-   the transport;
-3. the outcome: sent; a retry later with backoff (429, 5xx); failed for good (21610, 21211);
-   `unconfirmed` when the provider may or may not have it (a timeout): never resent.
+A claimed batch goes through few transactions (scheduler/steps.py), and one per text where it
+matters:
+1. `prepare_batch` examines every row of the batch in one transaction (opt-out, holds, consent,
+   quiet hours, the class or plan as it is now) and settles those that will not be sent; a task
+   (the weekly review) runs and finishes alone, in its own transaction;
+2. for each text, as its pacing slot comes: the sender stores the message row and, in the same
+   transaction, our link to it, commits, then calls the transport (one text per transaction, so
+   a runner that dies mid-batch leaves unconfirmed only the texts it had in flight, at most
+   `concurrency`; the rest of the batch was never stored and goes back to pending);
+3. the outcomes of the texts sent meanwhile are stored together in one transaction (the message
+   status and the row: sent; a retry later with backoff (429, 5xx); failed for good (21610,
+   21211); `unconfirmed` when the provider may or may not have it (a timeout): never resent).
+If a batch transaction fails (a bug, a lost connection), its rows are handled one at a time, so
+one bad row cannot hold up the others.
 """
 
 from __future__ import annotations
 
-import functools
+import asyncio
 import logging
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Sequence
 
 import anyio.to_thread
 from sqlmodel import Session
 
 from coach.database import Database
 from coach.rules import RuleSet
-from messaging.sender import SendResult, SmsSender
-from scheduler import outbox, reviews
-from scheduler.checks import Send, Settle, examine
+from messaging.sender import SendResult, SmsSender, Transmitted
+from scheduler import outbox
 from scheduler.clock import Clock
 from scheduler.config import SchedulerConfig
-from scheduler.models import DROPPED, FAILED, PENDING, SENT, UNCONFIRMED
 from scheduler.pacing import RateLimiter, take
-from scheduler.reconcile import is_transient
+from scheduler.steps import (
+    LOST,
+    ClaimLost,
+    Outcome,
+    Prepared,
+    prepare,
+    prepare_batch,
+    settle_error,
+    settle_sent,
+)
 
 log = logging.getLogger("telecoach.scheduler")
-LOST = "lost"  # the claim was taken back meanwhile: this runner does nothing more with the row
-
-
-class ClaimLost(RuntimeError):
-    """Raised inside the sender's transaction when our claim is gone: nothing is stored or sent."""
-
-
-@dataclass(frozen=True)
-class Prepared:
-    patient_id: int
-    send: Send
-    urgent: bool
-    deliver_by: datetime | None
-
-
-def prepare(
-    session: Session,
-    row_id: int,
-    worker: str,
-    cfg: SchedulerConfig,
-    rules: RuleSet | None,
-    now: datetime,
-) -> Prepared | str:
-    row = outbox.owned(session, row_id, worker)
-    if row is None:
-        return LOST
-    if row.kind == "task":
-        if rules is None:
-            raise RuntimeError("this runner was given no clinical rules for the weekly review")
-        reason = reviews.run(session, rules, row.patient_id, row.ref, now)
-        outbox.finish(session, row_id, worker, SENT, now, reason=reason)
-        return SENT
-    step = examine(session, row, cfg, now)
-    if isinstance(step, Settle):
-        outbox.finish(
-            session,
-            row_id,
-            worker,
-            step.status,
-            now,
-            reason=step.reason,
-            due_at=step.due_at,
-            not_an_attempt=step.not_an_attempt,
-        )
-        return step.status
-    return Prepared(row.patient_id, step, row.urgent, row.deliver_by)
-
-
-def settle_result(
-    session: Session,
-    row_id: int,
-    worker: str,
-    result: SendResult,
-    deliver_by: datetime | None,
-    cfg: SchedulerConfig,
-    now: datetime,
-) -> str:
-    row = outbox.owned(session, row_id, worker)
-    if row is None:
-        return LOST
-    status, reason, due = SENT, None, None
-    if result.refused:
-        status, reason = DROPPED, result.refused
-    elif result.status == "failed":
-        code = result.error_code or "failed"
-        if code == "network_timeout":
-            status, reason = UNCONFIRMED, code  # the provider may have it: never resent
-        elif result.retryable or is_transient(code):
-            due = now + cfg.backoff(row.attempts)
-            if row.attempts >= cfg.max_attempts or (deliver_by is not None and due >= deliver_by):
-                status, reason = FAILED, f"gave_up_{code}"[:64]
-            else:
-                status, reason = PENDING, f"retry_{code}"[:64]
-        else:
-            status, reason = FAILED, code[:64]
-    outbox.finish(session, row_id, worker, status, now, reason=reason, due_at=due)
-    return status
-
-
-def settle_error(
-    session: Session,
-    row_id: int,
-    worker: str,
-    error: BaseException,
-    cfg: SchedulerConfig,
-    now: datetime,
-) -> str:
-    """Something raised (the database, a bug): retry later unless a message may have gone out."""
-    row = outbox.owned(session, row_id, worker)
-    if row is None:
-        return LOST
-    name = type(error).__name__
-    if row.sms_message_id is not None:
-        outbox.finish(session, row_id, worker, UNCONFIRMED, now, reason=f"error_{name}"[:64])
-        return UNCONFIRMED
-    if row.attempts >= cfg.max_attempts:
-        outbox.finish(session, row_id, worker, FAILED, now, reason=f"error_{name}"[:64])
-        return FAILED
-    due = now + cfg.backoff(row.attempts)
-    outbox.finish(session, row_id, worker, PENDING, now, reason=f"error_{name}"[:64], due_at=due)
-    return PENDING
 
 
 class Dispatcher:
@@ -151,6 +63,118 @@ class Dispatcher:
         self.limiter, self.clock = limiter, clock
         self.worker, self.sender_key, self.rules = worker, sender_key, rules
 
+    async def dispatch_batch(
+        self, row_ids: Sequence[int], gate: asyncio.Semaphore | None = None
+    ) -> dict[int, str]:
+        """Take claimed rows to their next states; returns each row's (or `lost`). `gate`
+        bounds the texts in flight across batches (else `concurrency` for this batch)."""
+        try:
+            examined = await self.db.run(
+                prepare_batch, row_ids, self.worker, self.cfg, self.clock.now()
+            )
+        except Exception:
+            log.exception("examining a batch of %s rows failed; one at a time", len(row_ids))
+            return {row_id: await self.dispatch(row_id) for row_id in row_ids}
+        states = dict(examined.settled)
+        for row_id in examined.tasks:
+            states[row_id] = await self.dispatch(row_id)
+        states.update(await self._send_all(examined.to_send, gate))
+        return states
+
+    async def _send_all(
+        self, batch: Sequence[Prepared], gate: asyncio.Semaphore | None = None
+    ) -> dict[int, str]:
+        """Send each text in its pacing slot, at most `concurrency` at a time (`gate`, shared by
+        the batches a runner has in flight); store outcomes in groups, in the background, as
+        soon as a group is ready, before waiting for a slot, and at the end."""
+        states: dict[int, str] = {}
+        finished: list[tuple[Prepared, Outcome]] = []
+        gate = gate or asyncio.Semaphore(max(1, self.cfg.concurrency))
+        group_size = max(1, self.cfg.concurrency)
+        sending: set[asyncio.Task[None]] = set()
+        settling: set[asyncio.Task[None]] = set()
+
+        def settle_soon() -> None:
+            if finished:
+                task = asyncio.create_task(self._settle(finished.copy(), states))
+                finished.clear()
+                settling.add(task)
+                task.add_done_callback(settling.discard)
+
+        async def one(item: Prepared) -> None:
+            try:
+                outcome: Outcome = await anyio.to_thread.run_sync(self._transmit, item)
+            except Exception as exc:
+                if not isinstance(exc, ClaimLost):
+                    log.exception("scheduled row %s failed", item.row_id)
+                outcome = exc
+            finally:
+                gate.release()
+            finished.append((item, outcome))
+            if len(finished) >= group_size:
+                settle_soon()
+
+        for index, item in enumerate(batch):
+            try:
+                if not item.urgent:  # safety texts never wait behind the queue
+                    wait = await self.limiter.reserve(self.sender_key, self.clock.now().timestamp())
+                    if wait > 0:
+                        settle_soon()
+                        await self.clock.sleep(wait)
+            except Exception as exc:  # the shared rate limiter is out of reach (Redis)
+                log.exception("pacing failed; %s rows wait for a retry", len(batch) - index)
+                finished.extend((rest, exc) for rest in batch[index:])  # none was stored
+                break
+            await gate.acquire()
+            task = asyncio.create_task(one(item))
+            sending.add(task)
+            task.add_done_callback(sending.discard)
+        while sending:
+            await asyncio.wait(set(sending))
+        settle_soon()
+        while settling:
+            await asyncio.wait(set(settling))
+        return states
+
+    def _transmit(self, item: Prepared) -> Transmitted | SendResult:
+        """Store the text with its link (committed on its own), then hand it to the transport."""
+
+        def link(session: Session, message_id: int) -> None:
+            if not outbox.link_message(session, item.row_id, self.worker, message_id):
+                raise ClaimLost(f"row {item.row_id} was taken back before sending")
+
+        return self.sender.transmit(
+            item.patient_id,
+            item.send.sms_purpose,
+            item.send.body,
+            urgent=item.urgent,
+            validity_seconds=item.send.validity_seconds,
+            question=item.send.question,
+            on_stored=link,
+        )
+
+    async def _settle(self, group: list[tuple[Prepared, Outcome]], states: dict[int, str]) -> None:
+        try:
+            states.update(
+                await self.db.run(
+                    settle_sent, self.sender, self.worker, group, self.cfg, self.clock.now()
+                )
+            )
+            return
+        except Exception:
+            log.exception("settling %s sent rows together failed; one at a time", len(group))
+        for pair in group:
+            try:
+                states.update(
+                    await self.db.run(
+                        settle_sent, self.sender, self.worker, [pair], self.cfg, self.clock.now()
+                    )
+                )
+            except Exception:
+                # Left `sending`, linked to its message: the reconciler settles it after the
+                # lease from what was stored, and never sends it again.
+                log.exception("settling row %s failed", pair[0].row_id)
+
     async def dispatch(self, row_id: int) -> str:
         """Take one claimed row to its next state; returns that state (or `lost`)."""
         try:
@@ -169,24 +193,10 @@ class Dispatcher:
         )
         if not isinstance(step, Prepared):
             return step
-        if not step.urgent:  # safety texts never wait behind the queue
+        if not step.urgent:
             await take(self.limiter, self.sender_key, self.clock)
-
-        def link(session: Session, message_id: int) -> None:
-            if not outbox.link_message(session, row_id, self.worker, message_id):
-                raise ClaimLost(f"row {row_id} was taken back before sending")
-
-        send = functools.partial(
-            self.sender.send_blocking,
-            step.patient_id,
-            step.send.sms_purpose,
-            step.send.body,
-            urgent=step.urgent,
-            validity_seconds=step.send.validity_seconds,
-            question=step.send.question,
-            on_stored=link,
+        outcome = await anyio.to_thread.run_sync(self._transmit, step)
+        states = await self.db.run(
+            settle_sent, self.sender, self.worker, [(step, outcome)], self.cfg, self.clock.now()
         )
-        result = await anyio.to_thread.run_sync(send)
-        return await self.db.run(
-            settle_result, row_id, self.worker, result, step.deliver_by, self.cfg, self.clock.now()
-        )
+        return states[row_id]

@@ -247,6 +247,13 @@ def next_due(session: Session) -> datetime | None:
     ).one()
 
 
+def claim_due_and_next(
+    session: Session, worker: str, now: datetime, limit: int
+) -> tuple[list[int], datetime | None]:
+    """`claim_due`, and when the next pending row is due (one transaction for a runner's loop)."""
+    return claim_due(session, worker, now, limit), next_due(session)
+
+
 def stale_claims(session: Session, now: datetime, lease: timedelta) -> list[ScheduledMessage]:
     query = (
         select(ScheduledMessage)

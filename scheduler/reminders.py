@@ -88,37 +88,64 @@ def rows_for(
     return rows
 
 
-def _window_query(now: datetime, until: datetime) -> sa.Select[Any, Any, Any, Any, Any]:
-    """Scheduled occurrences in (now, until] of live series, with consenting patients."""
-    return (
+def _window_query(
+    now: datetime,
+    until: datetime,
+    occurrences: Sequence[sa.ColumnElement[bool]] = (),
+    patients: Sequence[sa.ColumnElement[bool]] = (),
+) -> sa.Select[Any, Any, Any, Any, Any]:
+    """Scheduled occurrences in (now, until] of live series, with consenting patients.
+
+    The few occurrences in the window are picked first, as a materialized CTE, and only then
+    joined to enrollments and patients: written as one four-table join, PostgreSQL without fresh
+    statistics (right after a bulk import) chose to rescan every enrollment once per class, which
+    took 12 s for 10,000 patients instead of 40 ms. The CTE makes the cheap plan the only one."""
+    window = (
         sa.select(
-            col(ClassOccurrence.id),
-            col(ClassOccurrence.series_id),
-            col(ClassOccurrence.starts_at),
-            col(Patient.id),
-            col(Patient.time_zone),
+            col(ClassOccurrence.id).label("occurrence_id"),
+            col(ClassOccurrence.series_id).label("series_id"),
+            col(ClassOccurrence.starts_at).label("starts_at"),
         )
         .join(ClassSeries, col(ClassSeries.id) == col(ClassOccurrence.series_id))
-        .join(Enrollment, col(Enrollment.series_id) == col(ClassOccurrence.series_id))
-        .join(Patient, col(Patient.id) == col(Enrollment.patient_id))
         .where(
             col(ClassOccurrence.status) == "scheduled",
             col(ClassOccurrence.starts_at) > now,
             col(ClassOccurrence.starts_at) <= until,
             col(ClassSeries.cancelled_at).is_(None),
-            col(Patient.sms_consent).is_(True),
+            *occurrences,
         )
+        .cte("window_occurrence")
+        .prefix_with("MATERIALIZED")
+    )
+    return (
+        sa.select(
+            window.c.occurrence_id,
+            window.c.series_id,
+            window.c.starts_at,
+            col(Patient.id),
+            col(Patient.time_zone),
+        )
+        .select_from(window)
+        .join(Enrollment, col(Enrollment.series_id) == window.c.series_id)
+        .join(Patient, col(Patient.id) == col(Enrollment.patient_id))
+        .where(col(Patient.sms_consent).is_(True), *patients)
     )
 
 
 def desired(
-    session: Session, cfg: SchedulerConfig, now: datetime, *where: sa.ColumnElement[bool]
+    session: Session,
+    cfg: SchedulerConfig,
+    now: datetime,
+    *,
+    occurrences: Sequence[sa.ColumnElement[bool]] = (),
+    patients: Sequence[sa.ColumnElement[bool]] = (),
 ) -> list[Planned]:
+    """Every reminder wanted now for occurrences and patients matching the filters (on
+    `ClassOccurrence` and on `Patient` columns respectively)."""
     offsets = Offsets(session, cfg.reminder_offsets)
     rows: list[Planned] = []
-    for occ_id, series_id, starts_at, patient_id, zone in session.execute(
-        _window_query(now, now + cfg.reminder_horizon).where(*where)
-    ):
+    query = _window_query(now, now + cfg.reminder_horizon, occurrences, patients)
+    for occ_id, series_id, starts_at, patient_id, zone in session.execute(query):
         rows.extend(
             rows_for(
                 occ_id,
@@ -146,12 +173,14 @@ def _sync(
     cfg: SchedulerConfig,
     now: datetime,
     scope: Sequence[sa.ColumnElement[bool]],
-    wanted_where: Sequence[sa.ColumnElement[bool]],
     reason: str,
+    *,
+    occurrences: Sequence[sa.ColumnElement[bool]] = (),
+    patients: Sequence[sa.ColumnElement[bool]] = (),
 ) -> None:
     """Make the pending reminders in `scope` exactly the desired ones: cancel the rest, plan or
     revive the wanted ones (same transaction as the change that called this)."""
-    wanted = desired(session, cfg, now, *wanted_where)
+    wanted = desired(session, cfg, now, occurrences=occurrences, patients=patients)
     keys = {row.key for row in wanted}
     pending = session.exec(
         select(ScheduledMessage).where(
@@ -180,8 +209,8 @@ def sync_occurrences(
             cfg,
             now,
             [col(ScheduledMessage.occurrence_id).in_(ids)],
-            [col(ClassOccurrence.id).in_(ids)],
             reason,
+            occurrences=[col(ClassOccurrence.id).in_(ids)],
         )
 
 
@@ -194,8 +223,8 @@ def sync_series(
         cfg,
         now,
         [col(ScheduledMessage.series_id) == series_id],
-        [col(ClassOccurrence.series_id) == series_id],
         reason,
+        occurrences=[col(ClassOccurrence.series_id) == series_id],
     )
 
 
@@ -216,8 +245,9 @@ def sync_enrollment(
             col(ScheduledMessage.series_id) == series_id,
             col(ScheduledMessage.patient_id) == patient_id,
         ],
-        [col(ClassOccurrence.series_id) == series_id, col(Patient.id) == patient_id],
         reason,
+        occurrences=[col(ClassOccurrence.series_id) == series_id],
+        patients=[col(Patient.id) == patient_id],
     )
 
 
@@ -230,6 +260,6 @@ def sync_patient(
         cfg,
         now,
         [col(ScheduledMessage.patient_id) == patient_id],
-        [col(Patient.id) == patient_id],
         reason,
+        patients=[col(Patient.id) == patient_id],
     )

@@ -45,3 +45,37 @@ def class_reminder(
 
 def checkin(language: str, question: str) -> str:
     return render(language, f"checkin.{question}")
+
+
+MONTH_KEYS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+def date_time_text(when: datetime, zone: str, language: str) -> str:
+    """A day, date and time in the patient's zone and words: "Tuesday, January 6 at 11:00 AM".
+    Absolute, not "tomorrow": a notice may wait for the end of quiet hours."""
+    local = when.astimezone(ZoneInfo(zone))
+    return render(
+        language,
+        "class_change.when",
+        weekday=render(language, f"weekday.{DAY_KEYS[local.weekday()]}"),
+        month=render(language, f"month.{MONTH_KEYS[local.month - 1]}"),
+        day=local.day,
+        time=clock_text(when, zone, language),
+    )
+
+
+def class_change(
+    name: str,
+    *,
+    clinic: str,
+    language: str,
+    zone: str,
+    when: datetime,
+    was: datetime | None = None,
+) -> str:
+    """A class change notice (`class_change.<name>`): `when` is the new time for a move, the
+    cancelled class's time for a cancellation; `was` the time a moved class had."""
+    values: dict[str, object] = {"clinic": clinic, "time": date_time_text(when, zone, language)}
+    if was is not None:
+        values["was"] = date_time_text(was, zone, language)
+    return render(language, f"class_change.{name}", **values)

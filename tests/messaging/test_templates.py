@@ -138,12 +138,20 @@ def test_fixed_texts_fit_one_or_two_segments() -> None:
         "link": "https://clinic.example.org/join/abcdefghijklmnopqrstuvwxyz0123456789",
         "activity": "a 25-minute walk",
         "effort": "you can talk but not sing",
+        # Class change notices: the longest dates ([class_change] when renders them).
+        "time_date": "el miércoles 30 de septiembre a las 10:00",
+        "was": "el miércoles 30 de septiembre a las 10:00",
+        "weekday": "miércoles",
+        "month": "septiembre",
+        "day": 30,
     }
     for language in languages():
         for name in names():
-            text = render(
-                language, name, **{k: values[k] for k in placeholders(catalogue()[language][name])}
-            )
+            wanted = placeholders(catalogue()[language][name])
+            given = {k: values[k] for k in wanted}
+            if name.startswith("class_change.") and name != "class_change.when":
+                given["time"] = values["time_date"]  # a whole date here, not just a clock time
+            text = render(language, name, **given)
             assert count_segments(text).segments <= 3, (language, name, text)
 
 

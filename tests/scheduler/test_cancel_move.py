@@ -1,17 +1,19 @@
 """Cancelling and moving one occurrence or the whole series: pending reminders follow, in the same
-transaction, and a refused change leaves everything as it was."""
+transaction, and a refused change leaves everything as it was. (The notices the change sends are
+tested in test_class_notices.py.)"""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlmodel import col
 from starlette.testclient import TestClient
 
 from coach.database import Database
-from coach.models import utcnow
 from scheduler.models import CANCELLED, ScheduledMessage
+from scheduler.reminders import PREFIX
 from tests.messaging.fake_twilio import FakeTwilio
 from tests.scheduler.conftest import (
     NY,
@@ -19,10 +21,19 @@ from tests.scheduler.conftest import (
     RunnerFor,
     asyncio_run,
     new_patient,
-    pending,
     rows,
 )
+from tests.scheduler.conftest import pending as pending_rows
 from tests.web.rows import table_counts
+
+
+def pending(db: Database, **where: object) -> list[ScheduledMessage]:
+    """Pending reminders (not the change notices)."""
+    return [r for r in pending_rows(db, **where) if r.purpose.startswith(PREFIX)]
+
+
+def reminders(db: Database, *where: object) -> list[ScheduledMessage]:
+    return rows(db, col(ScheduledMessage.purpose).startswith(PREFIX), *where)
 
 
 @pytest.fixture
@@ -42,7 +53,9 @@ def test_moving_one_occurrence_moves_its_reminders(
     assert response.status_code == 200, response.text
     new_start = new_local.replace(tzinfo=NY).astimezone(ZoneInfo("UTC"))
     assert datetime.fromisoformat(response.json()["starts_at"]) == new_start
-    old = rows(db, ScheduledMessage.occurrence_id == second, ScheduledMessage.status == CANCELLED)
+    old = reminders(
+        db, ScheduledMessage.occurrence_id == second, ScheduledMessage.status == CANCELLED
+    )
     assert {r.reason for r in old} == {"class_moved"} and len(old) == 2
     moved = pending(db, occurrence_id=second)
     assert {(r.purpose, r.due_at) for r in moved} == {
@@ -59,7 +72,7 @@ def test_cancelling_and_restoring_one_occurrence(
     assert coach_api.delete(f"/api/v1/occurrences/{third}").status_code == 204
     assert coach_api.delete(f"/api/v1/occurrences/{third}").status_code == 204  # idempotent
     assert pending(db, occurrence_id=third) == []
-    assert {r.reason for r in rows(db, ScheduledMessage.occurrence_id == third)} == {
+    assert {r.reason for r in reminders(db, ScheduledMessage.occurrence_id == third)} == {
         "class_cancelled"
     }
     statuses = {
@@ -91,11 +104,11 @@ def test_moving_the_series_replans_every_upcoming_occurrence(
     replanned = pending(db, patient_id=planned["patient"])
     assert len(replanned) == 10
     assert all(r.deliver_by in starts for r in replanned)
-    replaced = rows(db, ScheduledMessage.status == CANCELLED)
+    replaced = reminders(db, ScheduledMessage.status == CANCELLED)
     assert len(replaced) == 10 and {r.reason for r in replaced} == {"class_moved"}
 
 
-def test_cancelling_the_series_sends_nothing(
+def test_cancelling_the_series_sends_only_its_notice(
     coach_api: TestClient,
     db: Database,
     planned: dict,
@@ -107,13 +120,17 @@ def test_cancelling_the_series_sends_nothing(
     assert detail["cancelled"] is True
     assert {o["status"] for o in detail["occurrences"]} == {"cancelled"}
     assert pending(db) == []
-    # A runner a week later finds nothing to send, and plans nothing new for the class.
-    clock = ManualClock(utcnow() + timedelta(days=7))
+    (notice,) = pending_rows(db)
+    assert notice.purpose == "class_cancelled"
+    # A runner a week later (at noon for the patient) sends that notice only, and plans nothing
+    # new for the class.
+    week_later = (datetime.now(NY) + timedelta(days=7)).date()
+    clock = ManualClock(datetime.combine(week_later, time(12), tzinfo=NY))
     runner = runner_for(clock)
     asyncio_run(runner.plan())
     asyncio_run(runner.drain(60))
-    assert twilio_api.creates() == []
-    assert pending(db) == []
+    assert [r.form["Body"] for r in twilio_api.creates()] == [notice.body]
+    assert pending_rows(db) == []
     other = new_patient(coach_api)
     refused = coach_api.post(
         f"/api/v1/classes/{planned['class_id']}/enrollments", json={"patient_id": other}

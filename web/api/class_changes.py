@@ -1,6 +1,7 @@
 """Changing classes: move or cancel one occurrence or the whole series, and `.ics` downloads.
 
-Every change brings the enrolled patients' pending reminders in step in the same transaction.
+Every change brings the enrolled patients' pending reminders in step, and plans a notice for
+each enrolled patient who consented to SMS (scheduler/class_notices.py), in the same transaction.
 Staff change classes they can see (a coach their own, an admin any); the calendar files are for
 them and for the patients enrolled in the class.
 """
@@ -17,7 +18,7 @@ from starlette.responses import JSONResponse, Response
 from coach import access, class_changes, classes
 from coach.audit import record
 from coach.models import ClassSeries, utcnow
-from scheduler import ics, reminders
+from scheduler import class_notices, ics, reminders
 from web.api.body import json_object
 from web.auth.principal import Principal
 from web.context import ctx_of, schedule_of
@@ -40,8 +41,10 @@ async def update_class(request: Request) -> Response:
     def work(session: Session) -> dict[str, Any]:
         series = access.get_class(session, principal.actor, class_id)
         now = utcnow()
-        class_changes.update_series(session, series, changes, now)
+        changed = class_changes.update_series(session, series, changes, now)
         reminders.sync_series(session, schedule, now, class_id, "class_moved")
+        if changed:  # the timing changed, not just the title or capacity
+            class_notices.series_moved(session, schedule, now, class_id)
         record(session, principal.actor, "class.update", None, detail=f"class {class_id}")
         return _detail(session, series)
 
@@ -56,8 +59,9 @@ async def cancel_class(request: Request) -> Response:
     def work(session: Session) -> None:
         series = access.get_class(session, principal.actor, class_id)
         now = utcnow()
-        class_changes.cancel_series(session, series, now)
+        changed = class_changes.cancel_series(session, series, now)
         reminders.sync_series(session, schedule, now, class_id, "class_cancelled")
+        class_notices.series_cancelled(session, schedule, now, class_id, changed)
         record(session, principal.actor, "class.cancel", None, detail=f"class {class_id}")
 
     await ctx_of(request).db.run(work)
@@ -74,8 +78,11 @@ async def move_occurrence(request: Request) -> Response:
         occurrence = access.get_occurrence(session, principal.actor, occurrence_id)
         series = access.get_class(session, principal.actor, occurrence.series_id)
         now = utcnow()
+        was = occurrence.starts_at, occurrence.status
         changed = class_changes.move_occurrence(session, series, occurrence, starts_local, now)
         reminders.sync_occurrences(session, schedule, now, changed, "class_moved")
+        if (occurrence.starts_at, occurrence.status) != was:
+            class_notices.occurrence_moved(session, schedule, now, occurrence, was[0])
         record(
             session, principal.actor, "occurrence.move", None, detail=f"occurrence {occurrence_id}"
         )
@@ -94,6 +101,8 @@ async def cancel_occurrence(request: Request) -> Response:
         now = utcnow()
         changed = class_changes.cancel_occurrence(session, occurrence, now)
         reminders.sync_occurrences(session, schedule, now, changed, "class_cancelled")
+        if changed:  # not cancelled already
+            class_notices.occurrence_cancelled(session, schedule, now, occurrence)
         record(
             session,
             principal.actor,

@@ -17,8 +17,9 @@ from coach import access, drafting, overrides, prescriptions, progression_store
 from coach.audit import record
 from coach.errors import ProfileError
 from coach.models import ClinicalProfile, Patient, Prescription, utcnow
+from scheduler import coaching_plans
 from web.auth.principal import Principal
-from web.context import ctx_of
+from web.context import ctx_of, schedule_of
 from web.errors import HTTPError, NotFound
 from web.pages.render import render
 from web.prescribing.forms import Form, int_param, read_form, single
@@ -196,16 +197,20 @@ async def approve(request: Request) -> Response:
         form_revision = single(await read_form(request), "revision")
     except HTTPError:
         form_revision = None
+    schedule = schedule_of(request)
 
     def work(session: Session) -> Feedback | None:
         draft = _draft_for(session, principal, patient_id, rx_id)
+        now = utcnow()
         try:
             prescriptions.approve(
-                session, draft, principal.actor.staff_id, utcnow(), _revision(form_revision)
+                session, draft, principal.actor.staff_id, now, _revision(form_revision)
             )
         except prescriptions.PrescriptionStateError as exc:
             record(session, principal.actor, "prescription.approve", patient_id, "error", "stale")
             return Feedback(409, error=str(exc))
+        # Same transaction: an SMS-only patient's coaching texts follow the approved version.
+        coaching_plans.on_prescription_approved(session, patient_id, schedule, now)
         record(
             session, principal.actor, "prescription.approve", patient_id, detail=f"v{draft.version}"
         )

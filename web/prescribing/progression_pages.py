@@ -10,8 +10,9 @@ from coach import access, progression_store
 from coach.audit import record
 from coach.models import utcnow
 from coach.workflow_models import ProgressionProposal
+from scheduler import coaching_plans
 from web.auth.principal import Principal
-from web.context import ctx_of
+from web.context import ctx_of, schedule_of
 from web.errors import HTTPError, NotFound
 from web.prescribing.forms import int_param, read_form, single
 from web.prescribing.prescription_pages import Feedback, refused
@@ -62,15 +63,20 @@ async def approve_proposal(request: Request) -> Response:
     proposal_id = int_param(request, "proposal_id")
     ctx = ctx_of(request)
 
+    schedule = schedule_of(request)
+
     def work(session: Session) -> Feedback | None:
         proposal = _proposal(session, principal, patient_id, proposal_id)
+        now = utcnow()
         try:
             created = progression_store.approve_proposal(
-                session, ctx.rules, proposal, principal.actor.staff_id, utcnow()
+                session, ctx.rules, proposal, principal.actor.staff_id, now
             )
         except progression_store.ProposalStateError as exc:
             record(session, principal.actor, "progression.approve", patient_id, "error")
             return Feedback(409, error=str(exc))
+        if created is not None:  # a new approved version: coaching texts follow it
+            coaching_plans.on_prescription_approved(session, patient_id, schedule, now)
         detail = f"week {proposal.week_start}: " + (f"v{created.version}" if created else "kept")
         record(session, principal.actor, "progression.approve", patient_id, detail=detail)
         return None

@@ -26,6 +26,7 @@ def build_transport(settings: Settings) -> SmsTransport:
             messaging_service_sid=settings.twilio_messaging_service_sid,
             from_number=settings.twilio_from_number,
             api_base=settings.twilio_api_base,
+            connections=max(10, settings.worker_concurrency),
         )
     return OutboxTransport(settings.var_dir / OUTBOX_FILE)
 
