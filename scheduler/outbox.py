@@ -32,6 +32,7 @@ from scheduler.models import (
 TABLE: sa.Table = ScheduledMessage.__table__  # type: ignore[attr-defined]
 CHUNK = 5000  # parameter sets per executemany
 COPY_FROM = 2000  # rows from which PostgreSQL gets them by COPY
+ANALYZE_AFTER = 10_000  # rows added at once from which the table's statistics are refreshed
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,11 @@ def _put_by_copy(session: Session, rows: Sequence[Planned], now: datetime) -> No
             f"INSERT INTO scheduled_message ({names}) SELECT {names} FROM scheduled_plan "  # noqa: S608
             "ON CONFLICT (patient_id, purpose, ref) DO NOTHING"
         )
+        if cursor.rowcount >= ANALYZE_AFTER:
+            # Fresh statistics now, not whenever autovacuum comes by: right after a bulk plan
+            # (a first start, an import) PostgreSQL otherwise plans the runners' claim queries
+            # for a nearly empty table and dispatch falls seconds behind (tests/bench/scheduler.py).
+            cursor.execute("ANALYZE scheduled_message")
 
 
 def cancel(session: Session, row_ids: Iterable[int], reason: str, now: datetime) -> int:
