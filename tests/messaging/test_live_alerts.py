@@ -14,12 +14,14 @@ from sqlmodel import Session, select
 from coach import alerts
 from coach.database import Database
 from coach.models import AuditEvent
-from tests.conftest import World
+from tests.conftest import REDIS_URL, World
 from tests.factories import patient as make_patient
 from tests.heart_rate.helpers import give_profile, live_class
 from tests.messaging.conftest import AppFor, text_in
 from tests.web.signin import login
 from web.sms.alert_hub import CHANNEL
+
+REDIS_CHANNEL = f"{CHANNEL}:{REDIS_URL.rsplit('/', 1)[1]}"  # the tests' Redis database
 
 ANA = "+15555550101"
 CLARA = "+15555550177"
@@ -169,10 +171,30 @@ def test_garbage_on_the_alert_channel_is_ignored_and_alerts_keep_coming(
                 json.dumps({"alert_id": 1, "patient_id": world.patient_a, "flags": "fever"}),
                 b"\xff\xfe" * 5000,
             ):
-                publisher.publish(CHANNEL, junk)
+                publisher.publish(REDIS_CHANNEL, junk)
             text_in(client, ANA, "I feel faint")
             alert = next_urgent(ws)
             assert alert["patient_id"] == world.patient_a and alert["flags"] == ["fainting"]
             nothing_more(ws)
     finally:
         publisher.close()
+
+
+def test_a_deployment_on_another_redis_database_does_not_hear_the_alert(
+    app_for: AppFor, db: Database, world: World, occurrence: int, clean_redis: str
+) -> None:
+    """Pub/Sub is server-wide: a staging app on Redis database 14 must not show production's
+    alerts (for its own patient with the same id) in its live views."""
+    production = app_for(redis_url=clean_redis)
+    staging = app_for(redis_url=clean_redis.rsplit("/", 1)[0] + "/14")
+    login(production, "coach.a@example.org")
+    login(staging, "coach.a@example.org")
+    with (
+        production.websocket_connect(f"/ws/live/{occurrence}") as own,
+        staging.websocket_connect(f"/ws/live/{occurrence}") as other,
+    ):
+        hello(own)
+        hello(other)
+        text_in(production, ANA, "I fell")
+        assert next_urgent(own)["flags"] == ["fall"]
+        nothing_more(other)  # the pong comes first: no alert was queued for it

@@ -20,6 +20,8 @@ from tests.messaging.conftest import outgoing, set_patient, text_in
 from tests.web.signin import csrf_from, login
 from web.sms.alert_hub import CHANNEL
 
+REDIS_CHANNEL = f"{CHANNEL}:{REDIS_URL.rsplit('/', 1)[1]}"  # the tests' Redis database
+
 ANA = "+15555550101"
 
 
@@ -105,7 +107,7 @@ def test_live_views_are_told_in_process_and_through_redis(
     hub = client.app.state.ctx.alerts
     queue = hub.subscribe()
     listener = redis.Redis.from_url(REDIS_URL).pubsub()
-    listener.subscribe(CHANNEL)
+    listener.subscribe(REDIS_CHANNEL)
     assert listener.get_message(timeout=2)["type"] == "subscribe"
     try:
         text_in(client, ANA, "short of breath")

@@ -26,6 +26,16 @@ from messaging.inbound import AlertNotice
 
 log = logging.getLogger("telecoach.alerts")
 CHANNEL = "telecoach:alerts"
+
+
+def channel_for(redis: Any) -> str:
+    """The alert channel of the deployment using this Redis database. Pub/Sub ignores the
+    database number, so two deployments sharing a Redis server (production and staging on
+    databases 0 and 1, say) would otherwise hear each other's alerts, for patients whose ids
+    happen to match their own."""
+    return f"{CHANNEL}:{redis.connection_pool.connection_kwargs.get('db', 0)}"
+
+
 QUEUE_SIZE = 100
 RETRY_S = (0.5, 1.0, 2.0, 5.0)
 
@@ -129,6 +139,7 @@ async def alerts_across_processes(hub: AlertHub, redis: Any) -> AsyncIterator[No
         yield
         return
     hub.redis = redis
+    hub.channel = channel_for(redis)
     ready = asyncio.Event()
     task = asyncio.ensure_future(hub.listen(redis, ready))
     try:
