@@ -232,7 +232,9 @@ class HeartRateService:
             alert = acknowledge_alert(session, occurrence_id, alert_id, actor.staff_id)
             if alert is None or alert.acknowledged_at is None:
                 return None
-            record(session, actor, "heart_rate.alert.ack", alert.patient_id, f"alert {alert_id}")
+            record(
+                session, actor, "heart_rate.alert.ack", alert.patient_id, detail=f"alert {alert_id}"
+            )
             return alert.acknowledged_at.isoformat()
 
         acknowledged_at = await self.db.run(work)

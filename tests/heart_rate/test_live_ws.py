@@ -198,9 +198,14 @@ def test_over_ceiling_alert_is_stored_once_announced_and_acknowledged(
     [stored] = db.run_sync(alerts)
     assert stored.acknowledged_by == world.coach_a and stored.acknowledged_at is not None
     actions = db.run_sync(
-        lambda s: [a.action for a in s.exec(select(AuditEvent)).all() if "alert" in a.action]
+        lambda s: [
+            (a.action, a.outcome, a.detail)
+            for a in s.exec(select(AuditEvent)).all()
+            if "alert" in a.action
+        ]
     )
-    assert actions == ["heart_rate.alert", "heart_rate.alert.ack"]
+    assert [a[0] for a in actions] == ["heart_rate.alert", "heart_rate.alert.ack"]
+    assert actions[1][1:] == ("ok", f"alert {alert['id']}")
 
 
 def test_bad_messages_get_an_error_and_the_connection_stays(coach: TestClient, live: dict) -> None:
