@@ -16,6 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from coach import classes
+from coach.access import Actor, patient_filter
 from coach.hr_models import HeartRateAlert
 from coach.hr_summary import Point
 from coach.hr_zones import PatientZone, patient_zone
@@ -25,6 +26,7 @@ from coach.models import (
     ClinicalProfile,
     Enrollment,
     HeartRateSample,
+    Patient,
     Prescription,
     utcnow,
 )
@@ -254,6 +256,22 @@ def alerts_for_occurrence(session: Session, occurrence_id: int) -> list[HeartRat
         .order_by(col(HeartRateAlert.started_at), col(HeartRateAlert.id))
     )
     return list(session.exec(query))
+
+
+def unacknowledged_alerts_for(
+    session: Session, actor: Actor, limit: int = 50
+) -> list[tuple[HeartRateAlert, Patient]]:
+    """Heart-rate alerts no one has acknowledged, for every patient `actor` may see, newest
+    first: the dashboard's list, so one raised while nobody watched the class is not lost."""
+    query = (
+        select(HeartRateAlert, Patient)
+        .join(Patient, col(Patient.id) == col(HeartRateAlert.patient_id))
+        .where(patient_filter(actor))
+        .where(col(HeartRateAlert.acknowledged_at).is_(None))
+        .order_by(col(HeartRateAlert.started_at).desc(), col(HeartRateAlert.id).desc())
+        .limit(limit)
+    )
+    return [(alert, patient) for alert, patient in session.exec(query)]
 
 
 def acknowledge_alert(

@@ -65,7 +65,8 @@ def victim_objects(db: Database, world: World) -> dict[str, object]:
     """Ids of things that belong to coach A and patient Ana: a join link and an API token."""
     from coach import device_tokens
     from coach.alerts import raise_alert
-    from coach.models import StaffUser
+    from coach.hr_models import HeartRateAlert
+    from coach.models import StaffUser, utcnow
     from web.auth import api_tokens
 
     def make(session):  # type: ignore[no-untyped-def]
@@ -75,11 +76,22 @@ def victim_objects(db: Database, world: World) -> dict[str, object]:
         token, _ = api_tokens.create(session, coach_a, "coach A's token")
         alert = raise_alert(session, world.patient_a, "red_flag", "pain", ["chest_pain"], "sms")
         device, _ = device_tokens.issue(session, world.patient_a, "Ana's watch", None)
+        hr_alert = HeartRateAlert(
+            occurrence_id=world.occurrence_a,
+            patient_id=world.patient_a,
+            kind="over_ceiling",
+            started_at=utcnow(),
+            raised_at=utcnow(),
+            bpm=170,
+        )
+        session.add(hr_alert)
+        session.flush()
         return {
             "link_id": link.id,
             "token_id": token.id,
             "alert_id": alert.id,
             "device_token_id": device.id,
+            "hr_alert_id": hr_alert.id,
             **victim_prescriptions(session, world.patient_a),
         }
 
@@ -121,9 +133,10 @@ def _victim_unchanged(db: Database, world: World, ids: dict[str, object]) -> Non
         assert session.get(JoinLink, ids["link_id"]).revoked_at is None
         assert session.get(ApiToken, ids["token_id"]).revoked_at is None
         assert session.get(PatientAlert, ids["alert_id"]).acknowledged_at is None
-        from coach.hr_models import DeviceToken
+        from coach.hr_models import DeviceToken, HeartRateAlert
 
         assert session.get(DeviceToken, ids["device_token_id"]).revoked_at is None
+        assert session.get(HeartRateAlert, ids["hr_alert_id"]).acknowledged_at is None
         assert_prescriptions_unchanged(session, ids)
 
     db.run_sync(check)

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from web.heart_rate import device_pages, fhir_api, ingest_api, live, pages, staff_api
+from web.heart_rate import (
+    alert_pages,
+    device_pages,
+    fhir_api,
+    ingest_api,
+    live,
+    pages,
+    staff_api,
+)
 
 ROUTES: list[BaseRoute] = [
     *ingest_api.ROUTES,
@@ -13,4 +21,5 @@ ROUTES: list[BaseRoute] = [
     *live.ROUTES,
     *pages.ROUTES,
     *device_pages.ROUTES,
+    *alert_pages.ROUTES,
 ]

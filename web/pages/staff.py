@@ -18,6 +18,7 @@ from web.auth import api_tokens
 from web.auth.principal import Principal
 from web.context import ctx_of
 from web.errors import Invalid, NotFound
+from web.heart_rate.alert_pages import dashboard_hr_alerts
 from web.pages.render import render
 from web.prescribing.views import workflow_summary
 from web.routing import Access, route
@@ -58,7 +59,13 @@ async def dashboard(request: Request) -> Response:
             for o, s in classes.upcoming_for_series(session, series_ids, utcnow())
         ]
         urgent = dashboard_alerts(session, principal, zone)
-        return {"patients": patients, "upcoming": upcoming, "alerts": urgent}
+        hr_alerts = dashboard_hr_alerts(session, principal, zone)
+        return {
+            "patients": patients,
+            "upcoming": upcoming,
+            "alerts": urgent,
+            "hr_alerts": hr_alerts,
+        }
 
     return render(request, "dashboard.html", await ctx_of(request).db.run(load))
 
