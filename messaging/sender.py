@@ -61,16 +61,6 @@ class SendResult:
 
 
 @dataclass(frozen=True)
-class Stored:
-    """A message checked and stored as `queued`, not yet handed to the transport."""
-
-    message_id: int
-    phone: str
-    text: str
-    validity_seconds: int | None
-
-
-@dataclass(frozen=True)
 class Transmitted:
     """A message stored and handed to the transport, whose outcome is not stored yet."""
 
@@ -192,76 +182,43 @@ class SmsSender:
         """Store the message row (committed) and call the transport, without storing the outcome:
         the caller stores it with `record`, possibly together with many others in one
         transaction (the scheduler settles a batch at once). A refusal is returned as it is."""
-        stored = self.db.run_sync(
-            lambda session: self.store(
-                session,
-                patient_id,
-                purpose,
-                body,
-                urgent=urgent,
-                validity_seconds=validity_seconds,
-                question=question,
-                sent_by=sent_by,
-                on_stored=on_stored,
-            )
-        )
-        return stored if isinstance(stored, SendResult) else self.deliver(stored)
-
-    def store(
-        self,
-        session: Session,
-        patient_id: int,
-        purpose: str,
-        body: str,
-        *,
-        urgent: bool = False,
-        validity_seconds: int | None = None,
-        question: str | None = None,
-        sent_by: int | None = None,
-        on_stored: Callable[[Session, int], None] | None = None,
-    ) -> SendResult | Stored:
-        """Check and store one outgoing message in `session`; the caller commits it, then calls
-        `deliver` (several may be stored in one transaction and delivered right after it)."""
         text = check_body(body)
         if validity_seconds is not None and validity_seconds <= 0:
             raise ValueError("validity_seconds must be positive")
-        prepared = self._prepare(
-            session, patient_id, purpose, text, urgent, question, sent_by, on_stored
+        prepared = self.db.run_sync(
+            self._prepare, patient_id, purpose, text, urgent, question, sent_by, on_stored
         )
         if isinstance(prepared, SendResult):
             return prepared
         message_id, phone = prepared
-        return Stored(message_id, phone, text, validity_seconds)
-
-    def deliver(self, stored: Stored) -> Transmitted:
-        """Hand a stored (committed) message to the transport; its outcome is not stored yet."""
         callback = (
-            f"{self.status_callback_base}?m={stored.message_id}"
-            if self.status_callback_base
-            else None
+            f"{self.status_callback_base}?m={message_id}" if self.status_callback_base else None
         )
-        outgoing = OutgoingSms(
-            stored.phone, stored.text, stored.message_id, callback, stored.validity_seconds
-        )
+        outgoing = OutgoingSms(phone, text, message_id, callback, validity_seconds)
         result = self.transport.send(outgoing)
         return Transmitted(
-            stored.message_id,
-            result.status,
-            result.provider_sid,
-            result.error_code,
-            result.retryable,
+            message_id, result.status, result.provider_sid, result.error_code, result.retryable
         )
 
     def record(self, session: Session, sent: Transmitted) -> SendResult:
         """Store what the transport said about a `transmit`ted message (in `session`)."""
-        return self._record(
-            session,
+        message = session.get(SmsMessage, sent.message_id)
+        assert message is not None
+        now = utcnow()
+        if sent.provider_sid and message.provider_sid is None:
+            message.provider_sid = sent.provider_sid
+        advance(message, sent.status, sent.error_code, now)
+        if sent.error_code == OPTED_OUT_CODE and message.patient_id is not None:
+            state.set_opted_out(session, message.patient_id, True, "carrier_21610", now)
+        session.add(message)
+        log.info(
+            "sms %s %s: %s %s",
             sent.message_id,
-            sent.status,
-            sent.provider_sid,
-            sent.error_code,
-            sent.retryable,
+            message.purpose,
+            message.status,
+            sent.error_code or "",
         )
+        return SendResult(sent.message_id, message.status, message.error_code, sent.retryable)
 
     def _prepare(
         self,
@@ -317,27 +274,6 @@ class SmsSender:
         if on_stored is not None:
             on_stored(session, message.id)
         return message.id, patient.phone
-
-    def _record(
-        self,
-        session: Session,
-        message_id: int,
-        status: str,
-        provider_sid: str | None,
-        error_code: str | None,
-        retryable: bool,
-    ) -> SendResult:
-        message = session.get(SmsMessage, message_id)
-        assert message is not None
-        now = utcnow()
-        if provider_sid and message.provider_sid is None:
-            message.provider_sid = provider_sid
-        advance(message, status, error_code, now)
-        if error_code == OPTED_OUT_CODE and message.patient_id is not None:
-            state.set_opted_out(session, message.patient_id, True, "carrier_21610", now)
-        session.add(message)
-        log.info("sms %s %s: %s %s", message_id, message.purpose, message.status, error_code or "")
-        return SendResult(message_id, message.status, message.error_code, retryable)
 
     def close(self) -> None:
         self.transport.close()
