@@ -130,13 +130,12 @@ def world(db: Database) -> World:
     return db.run_sync(build_world)
 
 
-@pytest.fixture
-def clean_redis() -> str:
-    """REDIS_URL without the live-bus streams, rate-limit counts and alert keys an earlier test
-    left: object ids repeat from test to test, so those would look like this test's own."""
+def clear_redis(url: str) -> None:
+    """Remove the live-bus streams, rate-limit counts and alert keys an earlier test left in this
+    Redis database: object ids repeat from test to test, so those would look like this test's."""
     import redis
 
-    client = redis.Redis.from_url(REDIS_URL)
+    client = redis.Redis.from_url(url)
     try:
         for pattern in ("tc:*", "telecoach:*"):
             keys = list(client.scan_iter(match=pattern))
@@ -144,6 +143,12 @@ def clean_redis() -> str:
                 client.delete(*keys)
     finally:
         client.close()
+
+
+@pytest.fixture
+def clean_redis() -> str:
+    """REDIS_URL, cleared of what earlier tests left (`clear_redis`)."""
+    clear_redis(REDIS_URL)
     return REDIS_URL
 
 

@@ -16,15 +16,15 @@ from pathlib import Path
 
 import httpx2 as httpx
 import pytest
-import redis as redis_sync
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from coach.database import Database
 from tests.browser.conftest import TELECOACH, free_port
-from tests.conftest import PASSWORD, _truncate_postgres
+from tests.conftest import PASSWORD, _truncate_postgres, clear_redis
 from tests.factories import build_world, join_token
 from tests.heart_rate.helpers import give_profile, live_class, now_ms, samples
+from tests.web.signin import server_cookie
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.anyio]
 REDIS_DB_URL = "redis://127.0.0.1:6379/13"  # not the suite's db 15; only our keys are removed
@@ -40,19 +40,10 @@ class Server:
         return self.url.replace("http://", "ws://")
 
 
-def _clean_redis() -> None:
-    client = redis_sync.Redis.from_url(REDIS_DB_URL)
-    for pattern in ("tc:live:*", "tc:hr:*"):
-        keys = list(client.scan_iter(match=pattern))
-        if keys:
-            client.delete(*keys)
-    client.close()
-
-
 @pytest.fixture
 def servers(postgres_url: str, tmp_path: Path) -> Iterator[tuple[Server, Server, dict]]:
     _truncate_postgres(postgres_url)
-    _clean_redis()
+    clear_redis(REDIS_DB_URL)
     db = Database(postgres_url)
     world = db.run_sync(build_world)
 
@@ -101,19 +92,7 @@ def servers(postgres_url: str, tmp_path: Path) -> Iterator[tuple[Server, Server,
                 server.process.wait(timeout=15)
         for log in logs:
             log.close()
-        _clean_redis()
-
-
-def _cookie(server: Server, path: str, form: dict | None = None) -> str:
-    with httpx.Client(base_url=server.url, follow_redirects=False) as client:
-        if form is not None:
-            page = client.get("/login").text
-            csrf = page.split('name="csrf_token" value="')[1].split('"')[0]
-            answer = client.post("/login", data={**form, "csrf_token": csrf})
-        else:
-            answer = client.get(path)
-        assert answer.status_code == 303, answer.text
-        return f"tc_session={client.cookies['tc_session']}"
+        clear_redis(REDIS_DB_URL)
 
 
 @dataclass
@@ -203,8 +182,8 @@ async def _acks(ws: ClientConnection, unacked: dict[int, dict]) -> None:
 async def test_killing_a_process_loses_no_reading_for_coaches(servers) -> None:  # type: ignore[no-untyped-def]
     a, b, made = servers
     occurrence = made["occurrence"]
-    coach_cookie = _cookie(b, "", {"email": "coach.a@example.org", "password": PASSWORD})
-    patient_cookie = _cookie(a, f"/join/{made['join']}")
+    coach_cookie = server_cookie(b.url, "", {"email": "coach.a@example.org", "password": PASSWORD})
+    patient_cookie = server_cookie(a.url, f"/join/{made['join']}")
     on_b = CoachView(coach_cookie)  # the coach watching on the process that stays
     on_a = CoachView(coach_cookie)  # a second view on the process that dies: it must resume
     stop, kill = asyncio.Event(), asyncio.Event()

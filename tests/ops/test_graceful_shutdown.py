@@ -20,7 +20,6 @@ from typing import Any
 
 import httpx2 as httpx
 import pytest
-import redis as redis_sync
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
@@ -31,12 +30,13 @@ from rtc.heart_rate.validation import to_ms
 from scheduler import outbox
 from scheduler.models import SENDING, SENT, ScheduledMessage
 from tests.browser.conftest import TELECOACH, free_port
-from tests.conftest import PASSWORD, TEST_SECRET, _truncate_postgres
+from tests.conftest import PASSWORD, TEST_SECRET, _truncate_postgres, clear_redis
 from tests.factories import build_world, join_token
 from tests.heart_rate.helpers import device_token, give_profile, live_class, now_ms, samples
 from tests.messaging.fake_twilio import FakeTwilio
 from tests.scheduler.conftest import rows, set_patient, text_rows
 from tests.scheduler.processes import Gate, environment, gated_twilio, spawn, stop, wait_until
+from tests.web.signin import server_cookie
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.anyio]
 REDIS_DB_URL = "redis://127.0.0.1:6379/12"  # not the suite's 15 nor the other process tests'
@@ -88,19 +88,10 @@ class Serve:
             time.sleep(0.1)
 
 
-def _clean_redis() -> None:
-    client = redis_sync.Redis.from_url(REDIS_DB_URL)
-    for pattern in ("tc:live:*", "tc:hr:*", "telecoach:*"):
-        keys = list(client.scan_iter(match=pattern))
-        if keys:
-            client.delete(*keys)
-    client.close()
-
-
 @pytest.fixture
 def serve(postgres_url: str, tmp_path: Path) -> Iterator[Serve]:
     _truncate_postgres(postgres_url)
-    _clean_redis()
+    clear_redis(REDIS_DB_URL)
     db = Database(postgres_url)
     try:
         world = db.run_sync(build_world)
@@ -137,19 +128,7 @@ def serve(postgres_url: str, tmp_path: Path) -> Iterator[Serve]:
         if server.process is not None and server.process.poll() is None:
             server.process.kill()
             server.process.wait(timeout=10)
-        _clean_redis()
-
-
-def _cookie(server: Serve, path: str, form: dict[str, str] | None = None) -> str:
-    with httpx.Client(base_url=server.url, follow_redirects=False) as client:
-        if form is not None:
-            page = client.get("/login").text
-            csrf = page.split('name="csrf_token" value="')[1].split('"')[0]
-            answer = client.post("/login", data={**form, "csrf_token": csrf})
-        else:
-            answer = client.get(path)
-        assert answer.status_code == 303, answer.text
-        return f"tc_session={client.cookies['tc_session']}"
+        clear_redis(REDIS_DB_URL)
 
 
 @dataclass
@@ -233,8 +212,8 @@ class Streams:
 async def test_sigterm_tells_clients_to_reconnect_and_loses_no_reading(serve: Serve) -> None:
     made = serve.made
     occurrence = made["occurrence"]
-    patient = _cookie(serve, f"/join/{made['join']}")
-    coach = _cookie(serve, "", {"email": "coach.a@example.org", "password": PASSWORD})
+    patient = server_cookie(serve.url, f"/join/{made['join']}")
+    coach = server_cookie(serve.url, "", {"email": "coach.a@example.org", "password": PASSWORD})
 
     room = await _open(f"{serve.ws}/ws/rooms/{occurrence}", patient)
     hr_patient = await _open(f"{serve.ws}/ws/live/{occurrence}", patient)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import httpx2 as httpx
 from starlette.testclient import TestClient
 
 from tests.conftest import PASSWORD
@@ -32,3 +33,16 @@ def join(client: TestClient, token: str) -> str:
     assert response.status_code == 303, response.text
     assert response.headers["location"] == "/me"
     return csrf_from(client.get("/me").text)
+
+
+def server_cookie(base_url: str, path: str, form: dict[str, str] | None = None) -> str:
+    """A `Cookie` header value for a real server in another process: signed in with `form`
+    (email, password) on its login page, or through `path` (a join link)."""
+    with httpx.Client(base_url=base_url, follow_redirects=False) as client:
+        if form is not None:
+            csrf = csrf_from(client.get("/login").text)
+            answer = client.post("/login", data={**form, "csrf_token": csrf})
+        else:
+            answer = client.get(path)
+        assert answer.status_code == 303, answer.text
+        return f"tc_session={client.cookies['tc_session']}"
