@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import socket
 import subprocess
@@ -97,12 +99,28 @@ def live_server(tmp_path: Path, live_server_env: dict[str, str]) -> Iterator[Liv
         log.close()
 
 
+@contextlib.contextmanager
+def stray_loop_detached() -> Iterator[None]:
+    """Playwright's sync API (the `browser` fixture below) leaves its event loop marked
+    as running in the main thread for the rest of the session, and then no other loop may start
+    there. Step it aside (it is suspended, not running) and put it back afterwards."""
+    stray = asyncio.events._get_running_loop()
+    if stray is None:
+        yield
+        return
+    asyncio.events._set_running_loop(None)
+    try:
+        yield
+    finally:
+        asyncio.events._set_running_loop(stray)
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     """Module-scoped on purpose: while Playwright's sync API is open it leaves its event loop
     registered as running on the main thread, which breaks any later `asyncio.run()` or a second
-    `sync_playwright()` in the session."""
-    with sync_playwright() as playwright:
+    `sync_playwright()` in the session; a loop an earlier module left so is stepped aside."""
+    with stray_loop_detached(), sync_playwright() as playwright:
         launched = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
         )

@@ -6,14 +6,13 @@ skip duplicates, alerts stored once): those are marked `BOTH_ENGINES` and run on
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.browser.conftest import stray_loop_detached
 from tests.conftest import _truncate_postgres
 
 BOTH_ENGINES = pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
@@ -22,22 +21,6 @@ BOTH_ENGINES = pytest.mark.parametrize("database_url", ["sqlite", "postgresql"],
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-@contextlib.contextmanager
-def stray_loop_detached() -> Iterator[None]:
-    """Playwright's sync API (tests/browser's session-scoped `browser`) leaves its event loop marked
-    as running in the main thread for the rest of the session, and then no other loop may start
-    there. Step it aside (it is suspended, not running) and put it back afterwards."""
-    stray = asyncio.events._get_running_loop()
-    if stray is None:
-        yield
-        return
-    asyncio.events._set_running_loop(None)
-    try:
-        yield
-    finally:
-        asyncio.events._set_running_loop(stray)
 
 
 @pytest.fixture(autouse=True)

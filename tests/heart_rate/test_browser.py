@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 from sqlmodel import col, select
 
 from coach.database import Database
@@ -21,29 +21,16 @@ from coach.hr_models import DeviceToken
 from coach.models import ClassOccurrence
 from tests.browser.conftest import (
     ARTIFACTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     TELECOACH,
     LiveServer,
+    browser,
     live_server,
 )
-from tests.heart_rate.conftest import stray_loop_detached
 
 pytestmark = pytest.mark.browser
-__all__ = ["live_server"]  # the fixture shared with tests/browser
+__all__ = ["browser", "live_server"]  # the fixtures shared with tests/browser
 STATIC = Path(__file__).resolve().parents[2] / "web" / "static"
 VECTORS = json.loads((Path(__file__).parent / "ble_vectors.json").read_text())
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Our own Chromium, closed with this module, so its event loop does not outlive it."""
-    with stray_loop_detached(), sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

@@ -5,35 +5,22 @@ test-artifacts/reports/ for a person to look at."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import date, timedelta
 
 import httpx2 as httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from sqlmodel import Session, col, select
 
 from coach.database import Database
 from coach.hr_models import HeartRateAlert
 from coach.hr_store import store_alert
 from coach.models import ClassOccurrence, Patient, utcnow
-from tests.browser.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, LiveServer, live_server
-from tests.heart_rate.conftest import stray_loop_detached
+from tests.browser.conftest import ARTIFACTS, LiveServer, browser, live_server
 
 pytestmark = pytest.mark.browser
-__all__ = ["live_server"]  # the fixture shared with tests/browser
+__all__ = ["browser", "live_server"]  # the fixtures shared with tests/browser
 SHOTS = ARTIFACTS / "reports"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Our own Chromium, closed with this module, so its event loop does not outlive it."""
-    with stray_loop_detached(), sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        yield launched
-        launched.close()
 
 
 def _ids(server: LiveServer) -> tuple[int, int]:
