@@ -141,3 +141,11 @@ def undecided_routes(routes: Sequence[BaseRoute]) -> list[str]:
         for r in routes
         if not isinstance(getattr(r, "access", None), Access)
     ]
+
+
+def int_param(request: Request, name: str) -> int:
+    """A path parameter declared `{name:int}`; anything else is a 404, never a 500."""
+    raw = request.path_params.get(name)
+    if not isinstance(raw, int):
+        raise NotFound("not found")
+    return raw

@@ -18,14 +18,7 @@ from web.context import ctx_of
 from web.errors import Invalid, NotFound
 from web.heart_rate.staff_api import issue_token, revoke_token
 from web.pages.render import render
-from web.routing import Access, route
-
-
-def _int(request: Request, name: str) -> int:
-    value = request.path_params[name]
-    if not isinstance(value, int):
-        raise NotFound("not found")
-    return value
+from web.routing import Access, int_param, route
 
 
 async def _page(
@@ -48,12 +41,12 @@ async def _page(
 
 
 async def devices(request: Request) -> Response:
-    return await _page(request, _int(request, "patient_id"))
+    return await _page(request, int_param(request, "patient_id"))
 
 
 async def issue(request: Request) -> Response:
     principal: Principal = request.state.principal
-    patient_id = _int(request, "patient_id")
+    patient_id = int_param(request, "patient_id")
     form = await request.form()
     name = form.get("name")
     if not isinstance(name, str) or not name.strip() or len(name) > 100:
@@ -67,8 +60,8 @@ async def issue(request: Request) -> Response:
 
 async def revoke(request: Request) -> Response:
     principal: Principal = request.state.principal
-    patient_id = _int(request, "patient_id")
-    token_id = _int(request, "device_token_id")
+    patient_id = int_param(request, "patient_id")
+    token_id = int_param(request, "device_token_id")
 
     if not await ctx_of(request).db.run(revoke_token, principal.actor, patient_id, token_id):
         raise NotFound("no such device token")

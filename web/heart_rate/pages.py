@@ -15,17 +15,9 @@ from coach.hr_store import zone_for
 from coach.models import ClassSeries, StaffUser
 from web.auth.principal import Principal
 from web.context import ctx_of
-from web.errors import NotFound
 from web.pages.render import render
-from web.routing import Access, route
+from web.routing import Access, int_param, route
 from web.views import local_text
-
-
-def _occurrence_id(request: Request) -> int:
-    value = request.path_params["occurrence_id"]
-    if not isinstance(value, int):
-        raise NotFound("not found")
-    return value
 
 
 def _staff_zone(session: Session, principal: Principal) -> str:
@@ -36,7 +28,7 @@ def _staff_zone(session: Session, principal: Principal) -> str:
 async def monitor(request: Request) -> Response:
     """Monitoring only, for classes without video (the console can include the same tiles)."""
     principal: Principal = request.state.principal
-    occurrence_id = _occurrence_id(request)
+    occurrence_id = int_param(request, "occurrence_id")
 
     def load(session: Session) -> dict[str, Any]:
         occurrence = access.get_occurrence(session, principal.actor, occurrence_id)
@@ -54,7 +46,7 @@ async def monitor(request: Request) -> Response:
 
 async def my_heart_rate(request: Request) -> Response:
     principal: Principal = request.state.principal
-    occurrence_id = _occurrence_id(request)
+    occurrence_id = int_param(request, "occurrence_id")
     ctx = ctx_of(request)
 
     def load(session: Session) -> dict[str, Any]:

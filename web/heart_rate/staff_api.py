@@ -17,20 +17,16 @@ from web.auth.principal import Principal
 from web.context import ctx_of
 from web.errors import Invalid, NotFound
 from web.heart_rate.summaries import occurrence_heart_rate
-from web.routing import Access, route
-
-
-def _int(request: Request, name: str) -> int:
-    value = request.path_params[name]
-    if not isinstance(value, int):
-        raise NotFound("not found")
-    return value
+from web.routing import Access, int_param, route
 
 
 async def occurrence_summary(request: Request) -> Response:
     ctx = ctx_of(request)
     result = await ctx.db.run(
-        occurrence_heart_rate, request.state.principal, _int(request, "occurrence_id"), ctx.rules
+        occurrence_heart_rate,
+        request.state.principal,
+        int_param(request, "occurrence_id"),
+        ctx.rules,
     )
     return JSONResponse(result.to_json())
 
@@ -72,7 +68,7 @@ def token_json(token: DeviceToken, raw: str | None = None) -> dict[str, Any]:
 
 async def list_device_tokens(request: Request) -> Response:
     principal: Principal = request.state.principal
-    patient_id = _int(request, "patient_id")
+    patient_id = int_param(request, "patient_id")
 
     def load(session: Session) -> list[dict[str, Any]]:
         access.get_patient(session, principal.actor, patient_id)
@@ -84,7 +80,7 @@ async def list_device_tokens(request: Request) -> Response:
 
 async def create_device_token(request: Request) -> Response:
     principal: Principal = request.state.principal
-    patient_id = _int(request, "patient_id")
+    patient_id = int_param(request, "patient_id")
     body = await json_object(request)
     unknown = sorted(k for k in body if k != "name")
     if unknown:
@@ -101,8 +97,8 @@ async def create_device_token(request: Request) -> Response:
 
 async def revoke_device_token(request: Request) -> Response:
     principal: Principal = request.state.principal
-    patient_id = _int(request, "patient_id")
-    token_id = _int(request, "device_token_id")
+    patient_id = int_param(request, "patient_id")
+    token_id = int_param(request, "device_token_id")
 
     if not await ctx_of(request).db.run(revoke_token, principal.actor, patient_id, token_id):
         raise NotFound("no such device token")

@@ -21,16 +21,9 @@ from web.errors import Invalid, NotFound
 from web.heart_rate.alert_pages import dashboard_hr_alerts
 from web.pages.render import render
 from web.prescribing.views import workflow_summary
-from web.routing import Access, route
+from web.routing import Access, int_param, route
 from web.sms.alert_pages import dashboard_alerts
 from web.views import occurrence_view
-
-
-def _int_param(request: Request, name: str) -> int:
-    raw = request.path_params[name]
-    if not isinstance(raw, int):
-        raise NotFound("not found")
-    return raw
 
 
 def _staff_zone(session: Session, principal: Principal) -> str:
@@ -116,7 +109,7 @@ def _patient_page(
 
 async def patient_detail(request: Request) -> Response:
     principal = request.state.principal
-    patient_id = _int_param(request, "patient_id")
+    patient_id = int_param(request, "patient_id")
     return render(
         request,
         "patient_detail.html",
@@ -157,7 +150,7 @@ def revoke_join_link(session: Session, principal: Principal, patient_id: int, li
 async def create_join_link(request: Request) -> Response:
     ctx = ctx_of(request)
     principal = request.state.principal
-    patient_id = _int_param(request, "patient_id")
+    patient_id = int_param(request, "patient_id")
 
     def work(session: Session) -> dict[str, Any]:
         _, url = issue_join_link(
@@ -174,9 +167,9 @@ async def create_join_link(request: Request) -> Response:
 
 
 async def revoke_join_link_page(request: Request) -> Response:
-    patient_id = _int_param(request, "patient_id")
+    patient_id = int_param(request, "patient_id")
     await ctx_of(request).db.run(
-        revoke_join_link, request.state.principal, patient_id, _int_param(request, "link_id")
+        revoke_join_link, request.state.principal, patient_id, int_param(request, "link_id")
     )
     return RedirectResponse(f"/patients/{patient_id}", status_code=303)
 
@@ -212,7 +205,7 @@ async def create_token(request: Request) -> Response:
 async def revoke_token(request: Request) -> Response:
     principal = request.state.principal
     found = await ctx_of(request).db.run(
-        api_tokens.revoke, principal.actor.staff_id, _int_param(request, "token_id")
+        api_tokens.revoke, principal.actor.staff_id, int_param(request, "token_id")
     )
     if not found:
         raise NotFound("no such token")

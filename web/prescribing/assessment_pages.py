@@ -16,7 +16,8 @@ from web.context import ctx_of
 from web.errors import HTTPError
 from web.pages.render import render
 from web.prescribing.charts import trend_svg
-from web.prescribing.forms import int_param, read_form, show_number, single
+from web.prescribing.forms import read_form, show_number, single
+from web.routing import int_param
 
 TEMPLATE = "prescribing/assessments.html"
 FIELDS = ("kind", "value", "measured_on", "note")

@@ -5,17 +5,10 @@ from __future__ import annotations
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
-from web.errors import Invalid, NotFound
+from web.errors import Invalid
 
 Form = dict[str, list[str]]
 CSRF_FIELD = "csrf_token"
-
-
-def int_param(request: Request, name: str) -> int:
-    raw = request.path_params[name]
-    if not isinstance(raw, int):
-        raise NotFound("not found")
-    return raw
 
 
 async def read_form(request: Request) -> Form:

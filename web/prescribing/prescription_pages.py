@@ -22,8 +22,9 @@ from web.auth.principal import Principal
 from web.context import ctx_of, schedule_of
 from web.errors import HTTPError, NotFound
 from web.pages.render import render
-from web.prescribing.forms import Form, int_param, read_form, single
+from web.prescribing.forms import Form, read_form, single
 from web.prescribing.views import holds_view, override_rows, proposal_view, rx_view
+from web.routing import int_param
 
 TEMPLATE = "prescribing/prescriptions.html"
 CONTROL_FIELDS = ("reason", "confirm_unsafe", "revision")

@@ -17,13 +17,14 @@ from web.auth.principal import Principal
 from web.context import ctx_of
 from web.errors import HTTPError
 from web.pages.render import render
-from web.prescribing.forms import Form, int_param, read_form, show_number
+from web.prescribing.forms import Form, read_form, show_number
 from web.prescribing.profile_form import (
     SECTIONS,
     form_field_of,
     form_to_profile,
     profile_to_form,
 )
+from web.routing import int_param
 
 TEMPLATE = "prescribing/profile_edit.html"
 

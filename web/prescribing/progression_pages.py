@@ -14,8 +14,9 @@ from scheduler import coaching_plans
 from web.auth.principal import Principal
 from web.context import ctx_of, schedule_of
 from web.errors import HTTPError, NotFound
-from web.prescribing.forms import int_param, read_form, single
+from web.prescribing.forms import read_form, single
 from web.prescribing.prescription_pages import Feedback, refused
+from web.routing import int_param
 
 
 def _back(patient_id: int) -> Response:

@@ -21,8 +21,9 @@ from web.context import ctx_of
 from web.heart_rate.chart import hr_chart
 from web.heart_rate.summaries import OccurrenceHeartRate, occurrence_heart_rate
 from web.pages.render import render
-from web.reports.common import audit_report, int_param, staff_zone
+from web.reports.common import audit_report, staff_zone
 from web.reports.csv_export import csv_response
+from web.routing import int_param
 from web.views import local_text
 
 

@@ -5,19 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlmodel import Session
-from starlette.requests import Request
 
 from coach.audit import record
 from coach.models import StaffUser
 from web.auth.principal import Principal
-from web.errors import NotFound
-
-
-def int_param(request: Request, name: str) -> int:
-    raw = request.path_params.get(name)
-    if not isinstance(raw, int):
-        raise NotFound("not found")
-    return raw
 
 
 def staff_zone(session: Session, principal: Principal) -> str:

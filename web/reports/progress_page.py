@@ -18,8 +18,9 @@ from web.pages.render import render
 from web.prescribing.charts import trend_svg
 from web.prescribing.forms import show_number
 from web.reports.charts import weekly_chart
-from web.reports.common import audit_report, int_param
+from web.reports.common import audit_report
 from web.reports.csv_export import csv_response
+from web.routing import int_param
 
 
 def _data(
