@@ -6,7 +6,16 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from coach.models import ClassOccurrence, ClassSeries, Patient
+from sqlmodel import Session
+
+from coach.access import Actor
+from coach.models import ClassOccurrence, ClassSeries, Patient, StaffUser
+
+
+def staff_zone(session: Session, actor: Actor) -> str:
+    """The staff member's own time zone, in which their pages show times (UTC if none)."""
+    staff = session.get(StaffUser, actor.staff_id) if actor.staff_id else None
+    return staff.time_zone if staff else "UTC"
 
 
 def local_text(when: datetime, zone: str) -> str:

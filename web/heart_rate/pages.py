@@ -12,17 +12,12 @@ from starlette.responses import Response
 from coach import access
 from coach.audit import record
 from coach.hr_store import zone_for
-from coach.models import ClassSeries, StaffUser
+from coach.models import ClassSeries
 from web.auth.principal import Principal
 from web.context import ctx_of
 from web.pages.render import render
 from web.routing import Access, int_param, route
-from web.views import local_text
-
-
-def _staff_zone(session: Session, principal: Principal) -> str:
-    staff = session.get(StaffUser, principal.actor.staff_id)
-    return staff.time_zone if staff else "UTC"
+from web.views import local_text, staff_zone
 
 
 async def monitor(request: Request) -> Response:
@@ -38,7 +33,7 @@ async def monitor(request: Request) -> Response:
         return {
             "occurrence_id": occurrence_id,
             "title": series.title,
-            "starts_local": local_text(occurrence.starts_at, _staff_zone(session, principal)),
+            "starts_local": local_text(occurrence.starts_at, staff_zone(session, principal.actor)),
         }
 
     return render(request, "hr_monitor.html", await ctx_of(request).db.run(load))

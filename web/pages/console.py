@@ -10,12 +10,12 @@ from starlette.responses import Response
 
 from coach import access
 from coach.audit import record
-from coach.models import ClassSeries, StaffUser
+from coach.models import ClassSeries
 from web.auth.principal import Principal
 from web.context import ctx_of
 from web.pages.render import render
 from web.routing import Access, route
-from web.views import local_text
+from web.views import local_text, staff_zone
 
 
 async def console(request: Request) -> Response:
@@ -25,13 +25,12 @@ async def console(request: Request) -> Response:
     def load(session: Session) -> dict[str, Any]:
         occurrence = access.get_occurrence(session, principal.actor, occurrence_id)
         series = session.get(ClassSeries, occurrence.series_id)
-        staff = session.get(StaffUser, principal.actor.staff_id)
         assert series is not None
         record(session, principal.actor, "class.console", None, detail=f"occ {occurrence_id}")
         return {
             "occurrence_id": occurrence_id,
             "title": series.title,
-            "starts_local": local_text(occurrence.starts_at, staff.time_zone if staff else "UTC"),
+            "starts_local": local_text(occurrence.starts_at, staff_zone(session, principal.actor)),
             "capacity": series.capacity,
             "auto_admit": series.auto_admit,
         }

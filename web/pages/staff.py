@@ -23,12 +23,7 @@ from web.pages.render import render
 from web.prescribing.views import workflow_summary
 from web.routing import Access, int_param, route
 from web.sms.alert_pages import dashboard_alerts
-from web.views import occurrence_view
-
-
-def _staff_zone(session: Session, principal: Principal) -> str:
-    staff = session.get(StaffUser, principal.actor.staff_id)
-    return staff.time_zone if staff else "UTC"
+from web.views import occurrence_view, staff_zone
 
 
 async def dashboard(request: Request) -> Response:
@@ -38,7 +33,7 @@ async def dashboard(request: Request) -> Response:
         patients = access.visible_patients(session, principal.actor)
         for patient in patients:
             record(session, principal.actor, "patient.list", patient.id)
-        zone = _staff_zone(session, principal)
+        zone = staff_zone(session, principal.actor)
         series_ids = [s.id for s in access.visible_classes(session, principal.actor) if s.id]
         counts: dict[int | None, int] = dict(
             session.exec(

@@ -21,10 +21,10 @@ from web.context import ctx_of
 from web.heart_rate.chart import hr_chart
 from web.heart_rate.summaries import OccurrenceHeartRate, occurrence_heart_rate
 from web.pages.render import render
-from web.reports.common import audit_report, staff_zone
+from web.reports.common import audit_report
 from web.reports.csv_export import csv_response
 from web.routing import int_param
-from web.views import local_text
+from web.views import local_text, staff_zone
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ async def class_report_page(request: Request) -> Response:
     def load(session: Session) -> dict[str, Any]:
         report = load_report(session, principal, occurrence_id, ctx.rules)
         occurrence = access.get_occurrence(session, principal.actor, occurrence_id)
-        zone = staff_zone(session, principal)
+        zone = staff_zone(session, principal.actor)
         patients = report.heart_rate.patients
         names = {p.patient_id: p.name for p in patients}
         audit_report(

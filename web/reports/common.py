@@ -7,13 +7,7 @@ from collections.abc import Iterable
 from sqlmodel import Session
 
 from coach.audit import record
-from coach.models import StaffUser
 from web.auth.principal import Principal
-
-
-def staff_zone(session: Session, principal: Principal) -> str:
-    staff = session.get(StaffUser, principal.actor.staff_id) if principal.actor.staff_id else None
-    return staff.time_zone if staff else "UTC"
 
 
 def audit_report(

@@ -17,9 +17,9 @@ from web.context import ctx_of
 from web.errors import Invalid
 from web.pages.render import render
 from web.reports.charts import weekly_chart
-from web.reports.common import audit_report, staff_zone
+from web.reports.common import audit_report
 from web.reports.csv_export import csv_response
-from web.views import occurrence_view
+from web.views import occurrence_view, staff_zone
 
 TABLES = ("weeks", "patients")
 
@@ -73,7 +73,7 @@ async def program_page(request: Request) -> Response:
     principal: Principal = request.state.principal
 
     def load(session: Session) -> dict[str, Any]:
-        zone = staff_zone(session, principal)
+        zone = staff_zone(session, principal.actor)
         now = utcnow()
         report = program.program_report(session, principal.actor, now, zone)
         # Today's classes too: a coach opens the report right after teaching.
@@ -105,7 +105,7 @@ async def program_csv(request: Request) -> Response:
         raise Invalid("table: must be weeks or patients", field="table")
 
     def load(session: Session) -> list[list[object]]:
-        zone = staff_zone(session, principal)
+        zone = staff_zone(session, principal.actor)
         report = program.program_report(session, principal.actor, utcnow(), zone)
         shown = [p.patient_id for p in report.patients] if table == "patients" else [None]
         audit_report(session, principal, "program", "export", shown or [None], detail=table)
