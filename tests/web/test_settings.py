@@ -212,3 +212,16 @@ def test_cli_prints_settings_with_the_secret_masked(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert LONG_SECRET not in result.stdout
     assert '"secret_key": "***"' in result.stdout
+
+
+@pytest.mark.parametrize("raw", ["soon", "0", "-1", "10001", "nan"])
+def test_a_bad_session_recheck_interval_is_refused(tmp_path: Path, raw: str) -> None:
+    problems = _problems({"TELECOACH_VAR_DIR": str(tmp_path), "SESSION_RECHECK_SECONDS": raw})
+    [problem] = problems
+    assert problem.startswith(f"SESSION_RECHECK_SECONDS={raw!r}: must be a positive number")
+
+
+def test_the_session_recheck_interval_takes_fractions(tmp_path: Path) -> None:
+    env = {"TELECOACH_VAR_DIR": str(tmp_path), "SESSION_RECHECK_SECONDS": "0.5"}
+    assert Settings.from_env(env).session_recheck_seconds == 0.5
+    assert Settings.from_env({"TELECOACH_VAR_DIR": str(tmp_path)}).session_recheck_seconds == 60.0
