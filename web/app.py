@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -27,6 +28,7 @@ from web.api import me as api_me
 from web.api import patients as api_patients
 from web.api import prescriptions as api_prescriptions
 from web.api import schedule as api_schedule
+from web.auth.recheck import SignInRecheck
 from web.context import AppContext
 from web.errors import HTTPError, handle_error
 from web.fhir_export import api as fhir_export_api
@@ -98,6 +100,11 @@ def create_app(settings: Settings) -> Starlette:
     )
     ctx.room_audit = RoomAudit(ctx.db)
     ctx.rooms = room_socket.build_rooms(settings, ctx.room_audit)
+    ctx.recheck = SignInRecheck(
+        ctx.db,
+        settings.session_recheck_seconds,
+        timedelta(minutes=settings.session_idle_minutes),
+    )
     ctx.sms = build_sms_service(settings, ctx.db, ctx.alerts)
     ctx.schedule = scheduling.scheduler_config(settings)
     routes = build_routes()
@@ -122,6 +129,7 @@ def create_app(settings: Settings) -> Starlette:
                 yield
         finally:
             await ctx.rooms.shutdown()  # clients are told to reconnect
+            await ctx.recheck.close()
             await ctx.room_audit.stop()
             ctx.sms.sender.close()
             if ctx.redis is not None:

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from rtc.rooms import Rooms
     from scheduler.config import SchedulerConfig
     from scheduler.runner import Runner
+    from web.auth.recheck import SignInRecheck
     from web.heart_rate.rate_limit import DeviceRateLimiter
     from web.room_audit import RoomAudit
 
@@ -38,6 +39,7 @@ class AppContext:
     rooms: Rooms | None = None  # the live class rooms this process hosts
     room_audit: RoomAudit | None = None
     alerts: AlertHub = field(default_factory=AlertHub)  # urgent alerts to live views
+    recheck: SignInRecheck = field(init=False)  # set by create_app: open sockets' sign-ins
     sms: SmsService = field(init=False)  # set by create_app: transports, inbound, replies
     heart_rate: HeartRateService | None = None  # live heart rate, opened in the lifespan
     device_rate: DeviceRateLimiter | None = None  # per-device ingest limit (Redis if set)

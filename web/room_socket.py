@@ -121,22 +121,12 @@ async def _admit(websocket: WebSocket, ctx: AppContext) -> tuple[Principal, Iden
 
 
 async def _watch_sign_in(
-    websocket: WebSocket, principal: Principal, session: RoomSession, every_s: float
+    websocket: WebSocket, principal: Principal, session: RoomSession, ctx: AppContext
 ) -> None:
-    while True:
-        await asyncio.sleep(every_s)
-        try:
-            current = await resolve_principal(websocket)  # also keeps the session from idling out
-        except HTTPError:
-            current = None
-        if current is None or current.actor != principal.actor:
-            session.terminate(
-                "error",
-                4401,
-                code="session_ended",
-                message="your sign-in ended; open your link again",
-            )
-            return
+    await ctx.recheck.until_ended(websocket, principal)  # also keeps the session from idling out
+    session.terminate(
+        "error", 4401, code="session_ended", message="your sign-in ended; open your link again"
+    )
 
 
 async def room_socket(websocket: WebSocket) -> None:
@@ -155,9 +145,7 @@ async def room_socket(websocket: WebSocket) -> None:
             await channel.close(exc.close_code)
         return
     session.start()
-    watcher = asyncio.ensure_future(
-        _watch_sign_in(websocket, principal, session, ctx.settings.session_recheck_seconds)
-    )
+    watcher = asyncio.ensure_future(_watch_sign_in(websocket, principal, session, ctx))
     try:
         while True:
             message = await websocket.receive()

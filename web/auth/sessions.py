@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, delete, select
@@ -37,20 +38,30 @@ def start(
 def load(
     session: Session, raw: str, idle: timedelta, now: datetime | None = None
 ) -> WebSession | None:
+    return load_many(session, [raw], idle, now).get(raw)
+
+
+def load_many(
+    session: Session, raws: Sequence[str], idle: timedelta, now: datetime | None = None
+) -> dict[str, WebSession]:
+    """The live sessions among these cookies, by cookie: one query for all of them (the open
+    connections of a process are re-checked together). Idle ones are ended on the way."""
     now = now or utcnow()
-    if not raw or len(raw) > 128:
-        return None
-    row = session.exec(select(WebSession).where(WebSession.id_hash == digest(raw))).first()
-    if row is None:
-        return None
-    if row.last_seen_at + idle < now:
-        session.delete(row)
-        return None
-    # Touch at most once a minute: a write per request would serialize SQLite for nothing.
-    if now - row.last_seen_at > timedelta(minutes=1):
-        row.last_seen_at = now
-        session.add(row)
-    return row
+    by_hash = {digest(raw): raw for raw in raws if raw and len(raw) <= 128}
+    if not by_hash:
+        return {}
+    rows = session.exec(select(WebSession).where(col(WebSession.id_hash).in_(by_hash))).all()
+    found = {}
+    for row in rows:
+        if row.last_seen_at + idle < now:
+            session.delete(row)
+            continue
+        # Touch at most once a minute: a write per request would serialize SQLite for nothing.
+        if now - row.last_seen_at > timedelta(minutes=1):
+            row.last_seen_at = now
+            session.add(row)
+        found[by_hash[row.id_hash]] = row
+    return found
 
 
 def end(session: Session, raw: str) -> None:

@@ -41,9 +41,7 @@ async def live_socket(websocket: WebSocket) -> None:
         if principal is None:
             raise Refused("unauthenticated", "sign in, or open your join link again", 4401)
         occurrence_id: int = websocket.path_params["occurrence_id"]
-        watcher = asyncio.ensure_future(
-            watch_sign_in(websocket, principal, ctx.settings.session_recheck_seconds)
-        )
+        watcher = asyncio.ensure_future(watch_sign_in(websocket, principal, ctx.recheck))
         view = (CoachView if principal.is_staff else PatientFeed)(
             websocket, ctx, principal, occurrence_id
         )

@@ -14,8 +14,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from coach import access
 from coach.audit import record
 from web.auth.principal import Principal
-from web.auth.resolve import resolve_principal
-from web.errors import HTTPError
+from web.auth.recheck import SignInRecheck
 
 MAX_MESSAGE = 256 * 1024  # a resend of 1,000 readings fits easily
 HELLO_TIMEOUT = 10.0
@@ -68,21 +67,13 @@ async def receive_json(websocket: WebSocket, timeout: float | None = None) -> An
     return data
 
 
-async def watch_sign_in(websocket: WebSocket, principal: Principal, every_s: float) -> None:
-    """A revoked join link or an ended sign-in ends the connection within `every_s`
-    (`SESSION_RECHECK_SECONDS`)."""
-    while True:
-        await asyncio.sleep(every_s)
-        try:
-            current = await resolve_principal(websocket)
-        except HTTPError:
-            current = None
-        if current is None or current.actor != principal.actor:
-            with contextlib.suppress(Exception):
-                await send(websocket, {"type": "error", "code": "session_ended",
-                                        "message": "your sign-in ended"})  # fmt: skip
-                await websocket.close(4401)
-            return
+async def watch_sign_in(websocket: WebSocket, principal: Principal, recheck: SignInRecheck) -> None:
+    """A revoked join link or an ended sign-in ends the connection (web/auth/recheck.py)."""
+    await recheck.until_ended(websocket, principal)
+    with contextlib.suppress(Exception):
+        await send(websocket, {"type": "error", "code": "session_ended",
+                                "message": "your sign-in ended"})  # fmt: skip
+        await websocket.close(4401)
 
 
 def error(code: str, message: str) -> dict[str, Any]:
