@@ -5,10 +5,14 @@ the sequence counter and the last `order` per key. One Lua script numbers, appen
 atomically, so two processes publishing to one class never race for a number. Entries older than
 the retention window are trimmed (checked every 16th entry); idle streams expire after `idle_ttl`.
 
-Each process reads every stream it has subscribers for with one blocking XREAD, and fans entries
-out to its local subscriptions; a private "wake" stream interrupts that read when a new stream is
-followed. Publishes made in the same moment go to Redis in one script call. Both commands are
-packed by `rtc.bus.resp` (hundreds of arguments each, many times a second under load).
+The same script appends every entry to one more stream, the *firehose* (`<prefix>all`), numbered
+by its own counter and capped in length. Each process reads only the firehose, with one blocking
+XREAD, and hands each entry to its local subscriptions of that stream: the command is the same
+size however many classes a process follows (an XREAD naming every followed stream grew with
+them). The per-class streams stay the record: a follow that missed entries (it started after
+they passed, or the process fell further behind than the firehose keeps) reads them from there.
+Publishes made in the same moment go to Redis in one script call. Both commands are packed by
+`rtc.bus.resp` (hundreds of arguments, many times a second under load).
 """
 
 from __future__ import annotations
@@ -29,17 +33,19 @@ from rtc.bus.base import BusClosed, Entry, Gap, Position, Subscription, check_da
 
 log = logging.getLogger("telecoach.bus")
 
-# Publishes a batch: KEYS are (stream, meta) per entry; ARGV is epoch, retention ms, idle ttl ms,
-# then (data, key, order) per entry. Returns each entry's seq, or 0 when its order was not newer.
+# Publishes a batch. KEYS: the firehose and its counter, then (stream, meta) per entry. ARGV: epoch,
+# retention ms, idle ttl ms, firehose length, then (data, key, order, stream name) per entry.
+# Returns each entry's seq, or 0 when its order was not newer.
 _PUBLISH = """
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local cutoff = now - tonumber(ARGV[2])
 local touched = {}
 local out = {}
-for i = 1, #KEYS / 2 do
-  local stream, meta = KEYS[2 * i - 1], KEYS[2 * i]
-  local data, key, order = ARGV[3 * i + 1], ARGV[3 * i + 2], ARGV[3 * i + 3]
+local all, all_seq = KEYS[1], KEYS[2]
+for i = 1, (#KEYS - 2) / 2 do
+  local stream, meta = KEYS[2 * i + 1], KEYS[2 * i + 2]
+  local data, key, order, name = ARGV[4 * i + 1], ARGV[4 * i + 2], ARGV[4 * i + 3], ARGV[4 * i + 4]
   local fresh = true
   if key ~= '' and order ~= '' then
     local field = 'o:' .. key
@@ -55,6 +61,10 @@ for i = 1, #KEYS / 2 do
     local seq = redis.call('HINCRBY', meta, 'seq', 1)
     if seq == 1 then redis.call('DEL', stream) end
     redis.call('XADD', stream, seq .. '-0', 'd', data, 'k', key, 'ts', now)
+    local n = redis.call('INCR', all_seq)
+    if n == 1 then redis.call('DEL', all) end
+    redis.call('XADD', all, 'MAXLEN', '~', ARGV[4], n .. '-0', 's', name, 'q', seq, 'd', data,
+               'k', key)
     if seq % 16 == 0 then
       local head = redis.call('XRANGE', stream, '-', '+', 'COUNT', 64)
       local keep = nil
@@ -78,6 +88,8 @@ for i = 1, #KEYS / 2 do
     redis.call('PEXPIRE', meta, ARGV[3])
   end
 end
+redis.call('PEXPIRE', all, ARGV[3])
+redis.call('PEXPIRE', all_seq, ARGV[3])
 return out
 """
 
@@ -104,19 +116,8 @@ def _text(value: Any) -> str:
 @dataclass
 class _Follow:
     name: str
-    redis_key: bytes
-    pos: int  # the last seq read from Redis for this stream
+    pos: int  # the last seq handed to the subscribers
     subscribers: set[Subscription] = field(default_factory=set)
-    key: bytes = b""  # `redis_key`, packed (resp.bulk)
-    after: bytes = b""  # `pos` as an XREAD id, packed; kept in step with `pos`
-
-    def __post_init__(self) -> None:
-        self.key = resp.bulk(self.redis_key)
-        self.moved_to(self.pos)
-
-    def moved_to(self, pos: int) -> None:
-        self.pos = pos
-        self.after = resp.bulk(b"%d-0" % pos)
 
 
 @dataclass
@@ -140,6 +141,7 @@ class RedisStreamsBus:
         max_queue: int = 10_000,
         batch: int = 500,
         gather_ms: float = 3.0,
+        firehose_len: int = 100_000,
     ) -> None:
         if redis.connection_pool.connection_kwargs.get("decode_responses"):
             raise ValueError(
@@ -157,24 +159,33 @@ class RedisStreamsBus:
         self._script_loaded = False
         self._position_script = redis.register_script(_POSITION)
         self._follows: dict[str, _Follow] = {}
+        self._by_wire: dict[bytes, _Follow] = {}  # the same follows, by name as the firehose has it
+        self._firehose_len = firehose_len
+        self._firehose = f"{prefix}all"
+        self._firehose_seq = f"{prefix}all:seq"
+        self._cursor: int | None = None  # the last firehose entry read; None until started
         self._pending: list[_Publish] = []
         self._flusher: asyncio.Task[None] | None = None
+        self._last_flush = 0.0  # loop time the last script call went
         self._reader: asyncio.Task[None] | None = None
-        self._wake_key = f"{prefix}wake:{secrets.token_hex(8)}"
-        self._wake_id = "0-0"
-        self._packed_keys: dict[str, tuple[bytes, bytes]] = {}  # stream -> its two keys, packed
+        # stream -> its two keys and its name, packed
+        self._packed_keys: dict[str, tuple[bytes, bytes, bytes]] = {}
         self._closed = False
 
     def _keys(self, stream: str) -> tuple[str, str]:
         return f"{self.prefix}{stream}", f"{self.prefix}{stream}:meta"
 
-    def _packed(self, stream: str) -> tuple[bytes, bytes]:
+    def _packed(self, stream: str) -> tuple[bytes, bytes, bytes]:
         packed = self._packed_keys.get(stream)
         if packed is None:
             if len(self._packed_keys) > 100_000:  # streams come and go over days
                 self._packed_keys.clear()
             stream_key, meta_key = self._keys(stream)
-            packed = resp.bulk(stream_key.encode()), resp.bulk(meta_key.encode())
+            packed = (
+                resp.bulk(stream_key.encode()),
+                resp.bulk(meta_key.encode()),
+                resp.bulk(stream.encode()),
+            )
             self._packed_keys[stream] = packed
         return packed
 
@@ -193,11 +204,10 @@ class RedisStreamsBus:
             for subscriber in list(follow.subscribers):
                 subscriber.close()
         self._follows.clear()
+        self._by_wire.clear()
         for pending in self._pending:
             if not pending.done.done():
                 pending.done.set_exception(BusClosed("bus closed"))
-        with contextlib.suppress(Exception):
-            await self._redis.delete(self._wake_key)
 
     # --- publishing -----------------------------------------------------------------------
 
@@ -218,7 +228,14 @@ class RedisStreamsBus:
         return await done
 
     async def _flush(self) -> None:
+        loop = asyncio.get_running_loop()
         while self._pending:
+            # Busy: at most one script call per gather window, carrying all that came meanwhile.
+            # Quiet: a publish goes at once.
+            wait = self._last_flush + self._gather_s - loop.time()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            self._last_flush = loop.time()
             batch, self._pending = self._pending[: self._batch], self._pending[self._batch :]
             try:
                 results = await self._send(batch)
@@ -237,19 +254,25 @@ class RedisStreamsBus:
 
     async def _send(self, batch: Sequence[_Publish]) -> list[Any]:
         """The whole batch in one script call: one command instead of one per entry."""
-        keys: list[bytes] = []
+        keys: list[bytes] = [
+            resp.bulk(self._firehose.encode()),
+            resp.bulk(self._firehose_seq.encode()),
+        ]
         args: list[bytes] = [
             resp.bulk(secrets.token_hex(8).encode()),
             resp.bulk(b"%d" % self.retention_ms),
             resp.bulk(b"%d" % self._idle_ttl_ms),
+            resp.bulk(b"%d" % self._firehose_len),
         ]
         for item in batch:
-            keys.extend(self._packed(item.stream))
+            stream_key, meta_key, name = self._packed(item.stream)
+            keys.extend((stream_key, meta_key))
             args.extend(
                 (
                     resp.bulk(item.data.encode()),
                     resp.bulk(item.key.encode()),
                     resp.bulk(item.order.encode()),
+                    name,
                 )
             )
         packed = resp.command(
@@ -311,16 +334,13 @@ class RedisStreamsBus:
                 raise Gap("older than the retention window")
             start = after.seq
         follow = self._follows.get(stream)
-        new_follow = follow is None
-        if follow is None:
-            follow = self._follows[stream] = _Follow(stream, self._keys(stream)[0].encode(), start)
+        if follow is None:  # it follows from what Redis has now; the subscriber reads up to it
+            follow = self._follows[stream] = self._by_wire[stream.encode()] = _Follow(stream, last)
         live_after = max(follow.pos, start)
         subscription = Subscription(
             stream, epoch, start, live_after, key, self.max_queue, self._unsubscribe
         )
         follow.subscribers.add(subscription)
-        if new_follow:
-            await self._wake()
         if live_after > start:
             await self._backfill(subscription, start, live_after)
         return subscription
@@ -341,33 +361,16 @@ class RedisStreamsBus:
         follow.subscribers.discard(subscription)
         if not follow.subscribers:
             del self._follows[subscription.stream]
-
-    async def _wake(self) -> None:
-        pipe = self._redis.pipeline(transaction=False)
-        pipe.xadd(self._wake_key, {"w": "1"}, maxlen=10)
-        pipe.pexpire(self._wake_key, 3_600_000)
-        await pipe.execute()
+            del self._by_wire[subscription.stream.encode()]
 
     @staticmethod
     def _entry(entry_id: bytes | str, fields: dict[Any, Any]) -> Entry:
         key = _text(fields.get(b"k", fields.get("k", b"")))
         return Entry(_seq(entry_id), key or None, _text(fields.get(b"d", fields.get("d"))))
 
-    @staticmethod
-    def _raw_entry(entry_id: bytes, fields: list[Any]) -> Entry:
-        """An entry from a raw XREAD reply: fields as the script wrote them, d, k, ts."""
-        if fields[0] == b"d" and fields[2] == b"k":
-            data, key = fields[1], fields[3]
-        else:
-            named = dict(zip(fields[::2], fields[1::2], strict=False))
-            data, key = named[b"d"], named.get(b"k", b"")
-        return Entry(int(entry_id.split(b"-", 1)[0]), key.decode() or None, data.decode())
-
-    def _xread(self) -> tuple[bytes, list[_Follow]]:
-        """One XREAD naming every followed stream after what was read of it, and the wake stream;
-        and the follows in the order named."""
-        follows = list(self._follows.values())
-        packed = resp.command(
+    def _xread(self) -> bytes:
+        assert self._cursor is not None
+        return resp.command(
             [
                 b"$5\r\nXREAD\r\n",
                 b"$5\r\nCOUNT\r\n",
@@ -375,22 +378,33 @@ class RedisStreamsBus:
                 b"$5\r\nBLOCK\r\n",
                 resp.bulk(b"%d" % self._block_ms),
                 b"$7\r\nSTREAMS\r\n",
-                *[f.key for f in follows],
-                resp.bulk(self._wake_key.encode()),
-                *[f.after for f in follows],
-                resp.bulk(self._wake_id.encode()),
+                resp.bulk(self._firehose.encode()),
+                resp.bulk(b"%d-0" % self._cursor),
             ]
         )
-        return packed, follows
+
+    async def _firehose_at(self) -> int:
+        return int(await self._redis.get(self._firehose_seq) or 0)
 
     async def _read_forever(self) -> None:
         failing = 0.0  # seconds to wait before the next try while Redis is away
-        wake_key = self._wake_key.encode()
         while not self._closed:
-            packed, named = self._xread()
-            by_key = {f.redis_key: f for f in named}
             try:
-                response = await resp.call(self._redis, packed)
+                if self._cursor is None or failing:
+                    await self._resync()
+                response = await resp.call(self._redis, self._xread())
+                if failing:
+                    log.info("live bus: reading from Redis again")
+                    failing = 0.0
+                if not response:  # quiet for block_ms: did Redis start over (and its counter)?
+                    if await self._firehose_at() < (self._cursor or 0):
+                        await self._resync()
+                    continue
+                replies = (
+                    response.values() if isinstance(response, dict) else [r[1] for r in response]
+                )
+                for rows in replies:  # RESP3 gives a map, RESP2 a list of pairs: one stream here
+                    await self._dispatch(rows)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -399,27 +413,63 @@ class RedisStreamsBus:
                 failing = min(max(failing * 2, 0.25), 5.0)
                 await asyncio.sleep(failing)
                 continue
-            if failing:
-                log.info("live bus: reading from Redis again")
-                failing = 0.0
-            replies = response.items() if isinstance(response, dict) else response or []
-            for raw_key, rows in replies:  # RESP3 gives a map, RESP2 a list of pairs
-                if raw_key == wake_key:
-                    self._wake_id = _text(rows[-1][0])
-                    continue
-                follow = by_key.get(raw_key)
-                if follow is None or self._follows.get(follow.name) is not follow:
-                    continue  # nobody follows it any more (a new follow reads it next time)
-                last = follow.pos
-                for entry_id, fields in rows:
-                    entry = self._raw_entry(entry_id, fields)
-                    if entry.seq <= last:
-                        continue
-                    last = entry.seq
-                    for subscriber in list(follow.subscribers):
-                        subscriber.offer(entry)
-                follow.moved_to(last)
-            if response and self._gather_s:
-                # Under load, let entries gather for a moment: one XREAD naming every followed
-                # stream then carries many of them, instead of one command per entry or two.
+            if self._gather_s:
+                # Under load, let entries gather for a moment: one XREAD then carries many of
+                # them, instead of one command per entry or two.
                 await asyncio.sleep(self._gather_s)
+
+    async def _dispatch(self, rows: list[Any]) -> None:
+        """Firehose entries to the follows they belong to, in order; entries a follow has not
+        seen before them are read from their own stream first."""
+        assert self._cursor is not None
+        if rows and _seq(rows[0][0]) != self._cursor + 1:
+            await self._resync()  # it was trimmed past us: everything we follow catches up
+        for entry_id, fields in rows:
+            self._cursor = max(self._cursor, _seq(entry_id))
+            # Fields as the script wrote them: s (stream), q (seq), d (data), k (key).
+            follow = self._by_wire.get(fields[1])
+            if follow is None:
+                continue
+            seq = int(fields[3])
+            if seq <= follow.pos:
+                continue
+            if seq > follow.pos + 1:
+                await self._catch_up(follow, seq - 1)
+                if self._follows.get(follow.name) is not follow:
+                    continue
+            follow.pos = seq
+            entry = Entry(seq, fields[7].decode() or None, fields[5].decode())
+            for subscriber in list(follow.subscribers):
+                subscriber.offer(entry)
+
+    async def _resync(self) -> None:
+        """Start reading the firehose where it is now; every follow reads what it missed from its
+        own stream (at start-up, after Redis was away, or when the firehose dropped entries)."""
+        at = await self._firehose_at()
+        if self._cursor is None or at < self._cursor:
+            self._cursor = at  # first start, or Redis started over: its counter did too
+        for follow in list(self._follows.values()):
+            await self._catch_up(follow, None)
+        self._cursor = max(self._cursor, at)
+
+    async def _catch_up(self, follow: _Follow, until: int | None) -> None:
+        """Hand a follow's subscribers the entries after its position (up to `until`) from its
+        stream; a hole there (trimmed) is a Gap for them."""
+        stream_key, _ = self._keys(follow.name)
+        end = "+" if until is None else f"{until}-0"
+        rows = await self._redis.xrange(stream_key, f"{follow.pos + 1}-0", end)
+        entries = [self._entry(entry_id, fields) for entry_id, fields in rows]
+        expected = list(range(follow.pos + 1, follow.pos + 1 + len(entries)))
+        if [e.seq for e in entries] != expected or (
+            until is not None and len(entries) != until - follow.pos
+        ):
+            for subscriber in list(follow.subscribers):
+                subscriber.interrupt()
+            follow.pos = (
+                until if until is not None else max([follow.pos, *[e.seq for e in entries]])
+            )
+            return
+        for entry in entries:
+            follow.pos = entry.seq
+            for subscriber in list(follow.subscribers):
+                subscriber.offer(entry)

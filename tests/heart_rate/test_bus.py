@@ -7,6 +7,7 @@ import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import pytest
 from redis.asyncio import Redis
@@ -215,3 +216,65 @@ async def test_bad_data_is_refused(bus_factory) -> None:
         with pytest.raises(ValueError):
             await bus.publish("s", bad)
     assert (await bus.position("s")).seq == 0
+
+
+@pytest.fixture
+async def redis_buses() -> AsyncIterator[Callable[..., RedisStreamsBus]]:
+    """Redis buses only, each on its own client (as in its own process), with their settings."""
+    prefix = f"test:{uuid.uuid4().hex[:8]}:"
+    made: list[tuple[RedisStreamsBus, Redis]] = []
+
+    async def make(**settings: Any) -> RedisStreamsBus:
+        client = Redis.from_url(REDIS_URL)
+        bus = RedisStreamsBus(client, prefix=prefix, **settings)
+        made.append((bus, client))
+        await bus.start()
+        return bus
+
+    yield make
+    for bus, client in made:
+        await bus.close()
+        keys = [k async for k in client.scan_iter(match=prefix + "*")]
+        if keys:
+            await client.delete(*keys)
+        await client.aclose()
+
+
+async def test_a_reader_the_firehose_left_behind_catches_up_from_each_stream(redis_buses) -> None:
+    """Each process reads one stream of every entry (the firehose), which keeps only the latest;
+    a reader that falls further behind than that reads what it missed from each class's stream,
+    a class whose entries all left the firehose (nothing newer to show the hole) included."""
+    publisher = await redis_buses(firehose_len=10)
+    reader = await redis_buses(gather_ms=500)  # after each read it waits: time to fall behind
+    early, late = await reader.subscribe("occ:1"), await reader.subscribe("occ:2")
+    await publisher.publish("occ:2", '{"n":-1}')
+    await take(late, 1)  # the reader has read and is now waiting
+    await publish_n(publisher, "occ:1", 0, 100)
+    await asyncio.gather(*(publisher.publish("occ:2", json.dumps({"n": i})) for i in range(500)))
+    client = Redis.from_url(REDIS_URL)
+    try:
+        assert await client.xlen(publisher.prefix + "all") < 300  # occ:1's left the firehose
+    finally:
+        await client.aclose()
+    assert [(g["seq"], g["n"]) for g in await take(early, 100)] == [(i + 1, i) for i in range(100)]
+    assert [(g["seq"], g["n"]) for g in await take(late, 500)] == [(i + 2, i) for i in range(500)]
+
+
+async def test_a_firehose_that_started_over_is_followed_again(redis_buses) -> None:
+    """The firehose and its counter gone (Redis restarted, or they expired) while the class
+    streams remain: the reader notices when it is quiet, and misses nothing."""
+    publisher = await redis_buses()
+    reader = await redis_buses(block_ms=200)
+    subscription = await reader.subscribe("occ:1")
+    await publish_n(publisher, "occ:1", 0, 20)
+    assert [g["n"] for g in await take(subscription, 20)] == list(range(20))
+    client = Redis.from_url(REDIS_URL)
+    try:
+        await client.delete(publisher.prefix + "all", publisher.prefix + "all:seq")
+    finally:
+        await client.aclose()
+    await publish_n(publisher, "occ:1", 20, 3)  # firehose entries 1, 2, 3: behind the reader
+    got = await take(subscription, 3)
+    assert [(g["seq"], g["n"]) for g in got] == [(21, 20), (22, 21), (23, 22)]
+    await publish_n(publisher, "occ:1", 23, 2)  # and it reads the firehose live again
+    assert [g["n"] for g in await take(subscription, 2)] == [23, 24]
