@@ -92,7 +92,8 @@ class RequestLogMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_id)
+            # A websocket has no response headers to stamp; its every frame skips the wrapper.
+            await self.app(scope, receive, send_with_id if scope["type"] == "http" else send)
         finally:
             access_log.info(
                 "request",
