@@ -1,19 +1,23 @@
 """Heart-rate fan-out: patients -> two `telecoach serve` processes + Redis -> coach views.
 
 N patients each send one reading a second over the live socket; each class of 10 has one coach
-view; patients and coaches are spread over two `serve` processes sharing PostgreSQL and the Redis
-Streams bus, so most readings cross processes. Measured at the coaches: latency from the patient's
-send to the coach's receipt (p50, p99), readings a second, readings lost. In the same run, the same
-load against a minimal broadcast server built on the `websockets` library alone (one process, no
-storage, no bus), as the baseline. The clients (two processes, on uvloop when it is installed) share
-the cores with the servers: `client_cpu_pct` and `server_cpu_pct` say how busy each was while
-measured, and `cat /proc/loadavg` says what else was running.
+view; two `serve` processes share PostgreSQL and the Redis Streams bus. With `--routing class` (the
+default, as deploy/caddy/Caddyfile routes `/ws/live/*`) every socket of a class goes to one process,
+half the classes to each; with `--routing spread` a class's patients alternate between the two and
+its coach is on one of them, so half the readings cross processes and both processes follow every
+class (the worst case). Readings go through Redis either way. Measured at the coaches: latency
+from the patient's send to the coach's receipt (p50, p99), readings a second, readings lost. In the
+same run, the same load against a minimal broadcast server built on the `websockets` library
+alone (one process, no storage, no bus), as the baseline. The clients (two processes, on uvloop
+when it is installed) share the cores with the servers: `client_cpu_pct` and `server_cpu_pct`
+say how busy each was while measured, and `cat /proc/loadavg` says what else was running.
 
     .venv/bin/python tests/bench/hr_fanout.py --quick           # under a minute
     .venv/bin/python tests/bench/hr_fanout.py --patients 5000   # the target
+    .venv/bin/python tests/bench/hr_fanout.py --patients 2000 --routing spread
 
 Needs PostgreSQL (a throwaway database is created and dropped) and Redis (db 12, only `tc:` keys
-are removed). The last line is one JSON object: patients, readings_per_s, p50_ms, p99_ms,
+are removed). The last line is one JSON object: patients, routing, readings_per_s, p50_ms, p99_ms,
 baseline_p99_ms, lost.
 """
 
@@ -277,11 +281,13 @@ async def run_clients(plan: dict[str, Any], shared: Any, live_views: Any) -> dic
             drain.cancel()
 
     tasks = []
-    for index, group in enumerate(plan["groups"]):
-        servers = plan["servers"]
-        tasks.append(asyncio.ensure_future(coach(group, servers[index % len(servers)])))
+    servers = plan["servers"]
+    for group in plan["groups"]:
+        home = group["occurrence"] % len(servers)  # the class's process (by class, as deployed)
+        tasks.append(asyncio.ensure_future(coach(group, servers[home])))
         for i, member in enumerate(group["patients"]):
-            tasks.append(asyncio.ensure_future(patient(group, member, servers[i % len(servers)])))
+            server = servers[(home + i) % len(servers)] if plan["spread"] else servers[home]
+            tasks.append(asyncio.ensure_future(patient(group, member, server)))
         await asyncio.sleep(plan["ramp_s"] / max(1, len(plan["groups"])))
     results = await asyncio.gather(*tasks, return_exceptions=True)
     errors = [repr(r) for r in results if isinstance(r, BaseException)]
@@ -332,7 +338,8 @@ def load(
     procs = []
     for n in range(CLIENT_PROCESSES):
         plan = {"servers": servers, "baseline": baseline, "ramp_s": args.ramp,
-                "groups": groups[n::CLIENT_PROCESSES]}  # fmt: skip
+                "groups": groups[n::CLIENT_PROCESSES],
+                "spread": args.routing == "spread"}  # fmt: skip
         proc = multiprocessing.Process(
             target=client_process, args=(plan, shared, live_views, queue)
         )
@@ -388,6 +395,12 @@ def main() -> None:
     parser.add_argument("--patients", type=int, default=5000)
     parser.add_argument("--seconds", type=float, default=60.0, help="measured time")
     parser.add_argument("--ramp", type=float, default=None, help="seconds to connect everyone")
+    parser.add_argument(
+        "--routing",
+        choices=["class", "spread"],
+        default="class",
+        help="every socket of a class to one process (as deployed), or its patients alternating",
+    )
     args = parser.parse_args()
     if args.quick:
         args.patients, args.seconds = min(args.patients, 300), 8.0
@@ -434,7 +447,8 @@ def main() -> None:
         shutil.rmtree(tmp, ignore_errors=True)
     print(f"telecoach (2 serve + Redis): {json.dumps(ours)}")
     print(f"baseline (websockets only, 1 process): {json.dumps(base)}")
-    print(json.dumps({"patients": args.patients, "readings_per_s": ours["readings_per_s"],
+    print(json.dumps({"patients": args.patients, "routing": args.routing,
+                      "readings_per_s": ours["readings_per_s"],
                       "p50_ms": ours["p50_ms"], "p99_ms": ours["p99_ms"],
                       "baseline_p99_ms": base["p99_ms"], "lost": ours["lost"]}))  # fmt: skip
 
