@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+import anyio
 import anyio.to_thread
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
@@ -13,6 +16,11 @@ from sqlmodel import Session
 
 T = TypeVar("T")
 CONNECT_TIMEOUT_SECONDS = 5
+# Storage work runs in at most this many threads per event loop, one pooled connection each. With
+# anyio's default of 40 threads and a pool of 10 (+10 overflow), a burst of connecting sockets
+# opened and closed a PostgreSQL connection per overflowing unit of work, and threads waited on
+# the pool besides; 40 threads also share the GIL with the event loop.
+DB_THREADS = 10
 
 
 def normalize_url(url: str) -> str:
@@ -36,8 +44,8 @@ def create_db_engine(url: str) -> sa.Engine:
     return sa.create_engine(
         url,
         pool_pre_ping=True,
-        pool_size=10,
-        max_overflow=10,
+        pool_size=DB_THREADS,
+        max_overflow=10,  # work run outside `Database.run` (scheduler, CLI, tests)
         connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS},
     )
 
@@ -56,6 +64,10 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = normalize_url(url)
         self.engine = create_db_engine(url)
+        # One limiter per event loop: a limiter's waiters belong to the loop they wait on.
+        self._limiters: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, anyio.CapacityLimiter
+        ] = weakref.WeakKeyDictionary()
 
     def session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
@@ -71,7 +83,11 @@ class Database:
             return result
 
     async def run(self, work: Callable[..., T], *args: Any) -> T:
-        return await anyio.to_thread.run_sync(self.run_sync, work, *args)
+        loop = asyncio.get_running_loop()
+        limiter = self._limiters.get(loop)
+        if limiter is None:
+            limiter = self._limiters[loop] = anyio.CapacityLimiter(DB_THREADS)
+        return await anyio.to_thread.run_sync(self.run_sync, work, *args, limiter=limiter)
 
     def ping(self) -> None:
         with self.engine.connect() as connection:
