@@ -11,8 +11,8 @@ XREAD, and hands each entry to its local subscriptions of that stream: the comma
 size however many classes a process follows (an XREAD naming every followed stream grew with
 them). The per-class streams stay the record: a follow that missed entries (it started after
 they passed, or the process fell further behind than the firehose keeps) reads them from there.
-Publishes made in the same moment go to Redis in one script call. Both commands are packed by
-`rtc.bus.resp` (hundreds of arguments, many times a second under load).
+Publishes made in the same moment go to Redis in one script call, packed by `rtc.bus.resp`
+(hundreds of arguments, many times a second under load).
 """
 
 from __future__ import annotations

@@ -1,10 +1,11 @@
 """Redis commands with hundreds of arguments, packed and read without redis-py's generic layer.
 
-The bus sends two such commands many times a second: an XREAD naming every followed stream, and a
-script call carrying a batch of readings. redis-py packs each argument through its encoder in
-Python (about a microsecond apiece) and turns an XREAD reply into dicts; at a few thousand readings
-a second that was a large share of a `serve` process's CPU. Here the arguments that do not change
-(stream keys) are encoded once, and replies are read as the plain lists the parser gives.
+The bus sends two commands many times a second: a script call carrying a batch of readings (four
+arguments each), and an XREAD of the firehose returning up to a thousand entries. redis-py packs
+each argument through its encoder in Python (about a microsecond apiece) and turns an XREAD reply
+into dicts; at a few thousand readings a second that was a large share of a `serve` process's CPU.
+Here the arguments that do not change (stream keys) are encoded once, and replies are read as the
+plain lists the parser gives.
 """
 
 from __future__ import annotations
