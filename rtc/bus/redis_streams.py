@@ -346,13 +346,21 @@ class RedisStreamsBus:
         return subscription
 
     async def _backfill(self, subscription: Subscription, start: int, end: int) -> None:
-        stream_key, _ = self._keys(subscription.stream)
-        rows = await self._redis.xrange(stream_key, f"{start + 1}-0", f"{end}-0")
-        entries = [self._entry(entry_id, fields) for entry_id, fields in rows]
-        if [e.seq for e in entries] != list(range(start + 1, end + 1)):
+        entries, whole = await self._stored(subscription.stream, start, end)
+        if not whole:
             subscription.close()
             raise Gap("entries were trimmed while catching up")
         subscription.prepend(entries)
+
+    async def _stored(self, stream: str, after: int, until: int | None) -> tuple[list[Entry], bool]:
+        """The entries after `after` up to `until` (None: to the end) from the stream itself, and
+        whether none is missing (a hole: trimmed)."""
+        stream_key, _ = self._keys(stream)
+        end = "+" if until is None else f"{until}-0"
+        rows = await self._redis.xrange(stream_key, f"{after + 1}-0", end)
+        entries = [self._entry(entry_id, fields) for entry_id, fields in rows]
+        count = len(entries) if until is None else until - after
+        return entries, [e.seq for e in entries] == list(range(after + 1, after + 1 + count))
 
     def _unsubscribe(self, subscription: Subscription) -> None:
         follow = self._follows.get(subscription.stream)
@@ -455,14 +463,8 @@ class RedisStreamsBus:
     async def _catch_up(self, follow: _Follow, until: int | None) -> None:
         """Hand a follow's subscribers the entries after its position (up to `until`) from its
         stream; a hole there (trimmed) is a Gap for them."""
-        stream_key, _ = self._keys(follow.name)
-        end = "+" if until is None else f"{until}-0"
-        rows = await self._redis.xrange(stream_key, f"{follow.pos + 1}-0", end)
-        entries = [self._entry(entry_id, fields) for entry_id, fields in rows]
-        expected = list(range(follow.pos + 1, follow.pos + 1 + len(entries)))
-        if [e.seq for e in entries] != expected or (
-            until is not None and len(entries) != until - follow.pos
-        ):
+        entries, whole = await self._stored(follow.name, follow.pos, until)
+        if not whole:
             for subscriber in list(follow.subscribers):
                 subscriber.interrupt()
             follow.pos = (

@@ -59,10 +59,15 @@ async def bus_factory(
     for bus in made:
         await bus.close()
     for client in clients:
-        keys = [k async for k in client.scan_iter(match=prefix + "*")]
-        if keys:
-            await client.delete(*keys)
-        await client.aclose()
+        await _drop_keys(client, prefix)
+
+
+async def _drop_keys(client: Redis, prefix: str) -> None:
+    """Remove what a test's buses left in Redis, and close the client."""
+    keys = [k async for k in client.scan_iter(match=prefix + "*")]
+    if keys:
+        await client.delete(*keys)
+    await client.aclose()
 
 
 async def started(bus: LiveBus) -> LiveBus:
@@ -234,10 +239,7 @@ async def redis_buses() -> AsyncIterator[Callable[..., RedisStreamsBus]]:
     yield make
     for bus, client in made:
         await bus.close()
-        keys = [k async for k in client.scan_iter(match=prefix + "*")]
-        if keys:
-            await client.delete(*keys)
-        await client.aclose()
+        await _drop_keys(client, prefix)
 
 
 async def test_a_reader_the_firehose_left_behind_catches_up_from_each_stream(redis_buses) -> None:
