@@ -71,16 +71,7 @@ def prepare(
         return SENT
     step = examine(session, row, cfg, now)
     if isinstance(step, Settle):
-        outbox.finish(
-            session,
-            row_id,
-            worker,
-            step.status,
-            now,
-            reason=step.reason,
-            due_at=step.due_at,
-            not_an_attempt=step.not_an_attempt,
-        )
+        _settle(session, row_id, worker, step, now)
         return step.status
     return Prepared(row_id, row.patient_id, step, row.urgent, row.deliver_by)
 
@@ -132,16 +123,7 @@ def prepare_batch(
             continue
         step = examine(session, row, cfg, now, known)
         if isinstance(step, Settle):
-            outbox.finish(
-                session,
-                row.id,
-                worker,
-                step.status,
-                now,
-                reason=step.reason,
-                due_at=step.due_at,
-                not_an_attempt=step.not_an_attempt,
-            )
+            _settle(session, row.id, worker, step, now)
             done.settled[row.id] = step.status
         else:
             done.to_send.append(Prepared(row.id, row.patient_id, step, row.urgent, row.deliver_by))
@@ -240,3 +222,17 @@ def settle_sent(
             )
     del loaded
     return states
+
+
+def _settle(session: Session, row_id: int, worker: str, step: Settle, now: datetime) -> None:
+    """Store what the checks decided for a row that is not sent (now or ever)."""
+    outbox.finish(
+        session,
+        row_id,
+        worker,
+        step.status,
+        now,
+        reason=step.reason,
+        due_at=step.due_at,
+        not_an_attempt=step.not_an_attempt,
+    )
