@@ -280,3 +280,24 @@ async def test_a_firehose_that_started_over_is_followed_again(redis_buses) -> No
     assert [(g["seq"], g["n"]) for g in got] == [(21, 20), (22, 21), (23, 22)]
     await publish_n(publisher, "occ:1", 23, 2)  # and it reads the firehose live again
     assert [g["n"] for g in await take(subscription, 2)] == [23, 24]
+
+
+async def test_a_malformed_firehose_entry_loses_nothing(redis_buses) -> None:
+    """Something else wrote to the firehose: the reader skips it and misses no real entry."""
+    publisher = await redis_buses()
+    reader = await redis_buses(block_ms=200)
+    subscription = await reader.subscribe("occ:1")
+    await publish_n(publisher, "occ:1", 0, 2)
+    assert [g["n"] for g in await take(subscription, 2)] == [0, 1]
+    client = Redis.from_url(REDIS_URL)
+    try:
+        at = int(await client.get(publisher.prefix + "all:seq"))
+        junk = [{"junk": "x"}, {"s": "occ:1", "q": "not a number"}, {"s": "occ:1"}]
+        for n, fields in enumerate(junk, start=at + 1):
+            await client.xadd(publisher.prefix + "all", fields, id=f"{n}-0")
+        await client.set(publisher.prefix + "all:seq", at + len(junk))
+    finally:
+        await client.aclose()
+    await publish_n(publisher, "occ:1", 2, 3)
+    got = await take(subscription, 3)
+    assert [(g["seq"], g["n"]) for g in got] == [(3, 2), (4, 3), (5, 4)]
