@@ -9,8 +9,10 @@ class (the worst case). Readings go through Redis either way. Measured at the co
 from the patient's send to the coach's receipt (p50, p99), readings a second, readings lost. In the
 same run, the same load against a minimal broadcast server built on the `websockets` library
 alone (one process, no storage, no bus), as the baseline. The clients (two processes, on uvloop
-when it is installed) share the cores with the servers: `client_cpu_pct` and `server_cpu_pct`
-say how busy each was while measured, and `cat /proc/loadavg` says what else was running.
+when it is installed) share the cores with the servers, so they are lean (`ws_load.py`: RFC 6455
+spoken directly, one timer for all the readings due in each 5 ms, no garbage collection):
+`client_cpu_pct` and `server_cpu_pct` say how busy each was while measured, and
+`cat /proc/loadavg` says what else was running.
 
     .venv/bin/python tests/bench/hr_fanout.py --quick           # under a minute
     .venv/bin/python tests/bench/hr_fanout.py --patients 5000   # the target
@@ -25,7 +27,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
+import gc
+import itertools
 import json
 import multiprocessing
 import os
@@ -46,6 +49,8 @@ PG_ADMIN = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:
 REDIS_URL = "redis://127.0.0.1:6379/12"
 CLASS_SIZE = 10
 CLIENT_PROCESSES = 2
+
+from tests.bench.ws_load import LoadSocket, OnMessage, connect  # noqa: E402 (after sys.path)
 
 
 def free_port() -> int:
@@ -182,20 +187,34 @@ def baseline_server(port: int) -> None:
 
 # --- the clients: patients and coach views ------------------------------------------------
 
+SLOTS = 200  # a second in 5 ms slots: one timer wake-up sends every reading due in a slot
+
+
+class Patient:
+    __slots__ = ("bpm", "conn", "id", "unacked")
+
+    def __init__(self, patient_id: int) -> None:
+        self.id = patient_id
+        self.conn: LoadSocket | None = None
+        self.bpm = random.randint(80, 130)
+        self.unacked: set[int] = set()
+
 
 async def run_clients(plan: dict[str, Any], shared: Any, live_views: Any) -> dict[str, Any]:
     """One client process's patients and coach views. `shared` holds (window start, window end,
-    stop) as set by the parent once every view is live; until then the senders just keep going."""
-    from websockets.asyncio.client import connect
+    stop) as set by the parent once every view is live; until then the senders just keep going.
 
+    Every patient sends at its own phase of the second; one ticker sends all the readings due in
+    each 5 ms slot, stamping each with the time it goes (`t`), so a late tick delays the sending
+    but not the figure. A coach view's receipt time is when the bytes were read."""
     baseline = plan["baseline"]
     sent: list[tuple[int, int]] = []
-    received: list[tuple[tuple[int, int], float]] = []
+    received: list[tuple[int, int, float]] = []
     notes: list[str] = []  # errors and rejections: what would explain a loss
-    ready = 0
-
-    def stop_at() -> float:
-        return float(shared[2])
+    slots: list[list[Patient]] = [[] for _ in range(SLOTS)]
+    everyone: list[Patient] = []
+    sockets: list[LoadSocket] = []
+    last_heard = [time.time()]
 
     def url(server: str, occurrence: int, role: str) -> str:
         return f"{server}/{role}/{occurrence}" if baseline else f"{server}/ws/live/{occurrence}"
@@ -204,120 +223,110 @@ async def run_clients(plan: dict[str, Any], shared: Any, live_views: Any) -> dic
         with live_views.get_lock():
             live_views.value += 1
 
+    def on_coach(text: str, at: float) -> None:
+        last_heard[0] = at
+        message = json.loads(text)
+        kind = message.get("type")
+        if kind == "reading":
+            received.append((message["patient_id"], message["t"], at * 1000))
+        elif kind == "snapshot":
+            went_live()
+        elif kind in ("error", "resumed"):
+            notes.append(text[:120])
+
+    def on_patient(patient: Patient) -> OnMessage:
+        def heard(text: str, _at: float) -> None:
+            if text.startswith('{"type":"stored"'):
+                patient.unacked.difference_update(json.loads(text)["t"])
+            elif '"rejected"' in text or '"error"' in text:
+                notes.append(text[:120])
+
+        return heard
+
     async def coach(group: dict[str, Any], server: str) -> None:
-        nonlocal ready
         headers = {"Cookie": f"tc_session={group['coach']}"}
-        async with connect(url(server, group["occurrence"], "coach"), additional_headers=headers,
-                           compression=None, max_queue=None, open_timeout=60) as ws:  # fmt: skip
-            if baseline:
-                went_live()
-            else:
-                await ws.send('{"type":"hello"}')
-            ready += 1
-            quiet_since = time.time()
-
-            async def read() -> None:
-                nonlocal quiet_since
-                while True:
-                    text = await ws.recv()
-                    quiet_since = time.time()
-                    message = json.loads(text)
-                    kind = message.get("type")
-                    if kind == "reading":
-                        received.append(((message["patient_id"], message["t"]), quiet_since * 1000))
-                    elif kind == "snapshot":
-                        went_live()
-                    elif kind in ("error", "resumed"):
-                        notes.append(text[:120])
-
-            # The reading loop runs untimed (a timeout per message costs the client CPU it needs
-            # to measure); a watchdog ends it. After the senders stop, wait for stragglers: late
-            # is not lost (up to 25 s).
-            reader = asyncio.ensure_future(read())
-            try:
-                while (
-                    not reader.done()
-                    and time.time() < stop_at() + 25
-                    and not (time.time() > stop_at() + 2 and time.time() - quiet_since > 3)
-                ):
-                    await asyncio.sleep(0.5)
-            finally:
-                reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await reader  # a closed connection raises here, as it did before
+        conn = await connect(url(server, group["occurrence"], "coach"), on_coach, headers=headers)
+        sockets.append(conn)
+        if baseline:
+            went_live()
+        else:
+            conn.send_text('{"type":"hello"}')
 
     async def patient(group: dict[str, Any], member: dict[str, Any], server: str) -> None:
-        nonlocal ready
+        state = Patient(member["id"])
         headers = {"Cookie": f"tc_session={member['cookie']}"}
-        async with connect(url(server, group["occurrence"], "patient"), additional_headers=headers,
-                           compression=None, open_timeout=60) as ws:  # fmt: skip
-            if not baseline:
-                await ws.send('{"type":"hello","watch":false}')
-            unacked: set[int] = set()
-            drain = asyncio.ensure_future(_drain(ws, notes, unacked))
-            ready += 1
-            phase = random.random()
-            second = int(time.time()) + 1
-            bpm = random.randint(80, 130)
-            while second < stop_at():
-                await asyncio.sleep(max(0.0, second + phase - time.time()))
+        address = url(server, group["occurrence"], "patient")
+        conn = await connect(address, on_patient(state), headers=headers)
+        sockets.append(conn)
+        if not baseline:
+            conn.send_text('{"type":"hello","watch":false}')
+        state.conn = conn
+        everyone.append(state)
+        slots[random.randrange(SLOTS)].append(state)
+
+    async def ticker() -> None:
+        start = int(time.time()) + 1
+        for tick in itertools.count():
+            due = start + tick / SLOTS
+            if due >= shared[2]:
+                return
+            await asyncio.sleep(max(0.0, due - time.time()))
+            for state in slots[tick % SLOTS]:
+                assert state.conn is not None
                 t = int(time.time() * 1000)
                 # A heart rate wanders; it does not jump (a jump of 30 would be an alert).
-                bpm = min(150, max(70, bpm + random.randint(-3, 3)))
-                text = (f'{{"type":"reading","patient_id":{member["id"]},"t":{t},"bpm":{bpm}}}'
-                        if baseline else f'{{"type":"reading","t":{t},"bpm":{bpm}}}')  # fmt: skip
-                if not baseline:
-                    unacked.add(t)
-                await ws.send(text)
-                sent.append((member["id"], t))
-                second += 1
-            # Like a real client, leave only once the server has stored what was sent.
-            waited = time.time()
-            while unacked and time.time() - waited < 20:
-                await asyncio.sleep(0.2)
-            if unacked:
-                notes.append(f"patient {member['id']}: {len(unacked)} readings never stored")
-            await asyncio.sleep(0.5)
-            drain.cancel()
+                state.bpm = min(150, max(70, state.bpm + random.randint(-3, 3)))
+                if baseline:
+                    text = f'{{"type":"reading","patient_id":{state.id},"t":{t},"bpm":{state.bpm}}}'
+                else:
+                    text = f'{{"type":"reading","t":{t},"bpm":{state.bpm}}}'
+                    state.unacked.add(t)
+                state.conn.send_text(text)
+                sent.append((state.id, t))
 
-    tasks = []
+    sending = asyncio.ensure_future(ticker())
+    connecting = []
     servers = plan["servers"]
     for group in plan["groups"]:
         home = group["occurrence"] % len(servers)  # the class's process (by class, as deployed)
-        tasks.append(asyncio.ensure_future(coach(group, servers[home])))
+        connecting.append(asyncio.ensure_future(coach(group, servers[home])))
         for i, member in enumerate(group["patients"]):
             server = servers[(home + i) % len(servers)] if plan["spread"] else servers[home]
-            tasks.append(asyncio.ensure_future(patient(group, member, server)))
+            connecting.append(asyncio.ensure_future(patient(group, member, server)))
         await asyncio.sleep(plan["ramp_s"] / max(1, len(plan["groups"])))
-    results = await asyncio.gather(*tasks, return_exceptions=True)
+    results = await asyncio.gather(*connecting, return_exceptions=True)
     errors = [repr(r) for r in results if isinstance(r, BaseException)]
+    await sending
+    # Like a real client, a patient leaves only once the server has stored what it sent; then
+    # wait for stragglers at the coach views: late is not lost (up to 25 s).
+    stop = float(shared[2])
+    while any(state.unacked for state in everyone) and time.time() < stop + 20:
+        await asyncio.sleep(0.2)
+    never_stored = sum(len(state.unacked) for state in everyone)
+    if never_stored:
+        notes.append(f"{never_stored} readings never stored")
+    while time.time() < stop + 25 and (time.time() < stop + 2 or time.time() - last_heard[0] < 3):
+        await asyncio.sleep(0.2)
+    closed_early = sum(conn.closed.done() for conn in sockets)
+    if closed_early:
+        notes.append(f"{closed_early} connections closed by the server")
+    for conn in sockets:
+        conn.close()
     start_ms, end_ms = shared[0] * 1000, shared[1] * 1000
     expected = {k for k in sent if start_ms <= k[1] < end_ms}
-    got = {k: at for k, at in received if start_ms <= k[1] < end_ms}
+    got = {(pid, t): at for pid, t, at in received if start_ms <= t < end_ms}
     missing = sorted(round(t / 1000 - shared[0], 2) for _, t in expected - set(got))
     if missing:
         notes.append(f"missing readings sent at {missing[:10]} s into the window")
     return {"sent": len(expected), "received": len(got), "lost": len(expected - set(got)),
             "latencies": [at - k[1] for k, at in got.items()], "errors": errors[:5],
-            "errors_n": len(errors), "ready": ready, "notes": notes[:6]}  # fmt: skip
-
-
-async def _drain(ws: Any, notes: list[str], unacked: set[int]) -> None:
-    from websockets.exceptions import ConnectionClosed
-
-    try:
-        async for text in ws:
-            if text.startswith('{"type":"stored"'):
-                unacked.difference_update(json.loads(text)["t"])
-            elif '"rejected"' in text or '"error"' in text:
-                notes.append(text[:120])
-    except ConnectionClosed as exc:
-        notes.append(f"patient connection closed: {exc}"[:120])
+            "errors_n": len(errors), "ready": len(sockets), "notes": notes[:6]}  # fmt: skip
 
 
 def client_process(plan: dict[str, Any], shared: Any, live_views: Any, out: Any) -> None:
-    # The load generator shares the cores with what it measures: the cheaper its loop, the less
-    # it inflates both our latency and the baseline's. uvloop when installed (uvicorn[standard]).
+    # What the clients keep (every reading sent and received) only grows: collecting it would
+    # pause the clients for longer and longer, so they do not collect (no cycles are made).
+    gc.disable()
     try:
         import uvloop
     except ImportError:
