@@ -111,6 +111,39 @@ def test_reconnect_resumes_with_no_gap_and_no_duplicate(
     assert [e["bpm"] for e in first + rest] == list(range(100, 113))
 
 
+def test_a_streaming_sender_hears_stored_on_its_own_traffic_once_five_are_stored(
+    client: TestClient, db: Database, world: World, live: dict
+) -> None:
+    """While the sender keeps talking, its acks wait for five stored readings and then go out
+    before the reply to its next message; they never come on their own (the timer only serves
+    a sender that fell quiet, as the test above shows)."""
+    join(client, db.run_sync(join_token, world.patient_a))
+    t = now_ms() - 10_000
+
+    def stored_count(count: int) -> None:
+        deadline = time.monotonic() + 10
+        while len(db.run_sync(samples, world.patient_a)) < count:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+
+    with client.websocket_connect(f"/ws/live/{live['occurrence']}") as patient:
+        patient.send_json({"type": "hello"})
+        assert patient.receive_json()["type"] == "band"
+        for i in range(4):
+            patient.send_json({"type": "reading", "t": t + i * 1000, "bpm": 100 + i})
+        stored_count(4)
+        talking = time.monotonic()
+        while time.monotonic() - talking < 2.0:  # longer than ACK_WHEN_QUIET_S: no ack yet
+            patient.send_json({"type": "ping"})
+            assert patient.receive_json() == {"type": "pong"}
+            time.sleep(0.3)
+        patient.send_json({"type": "reading", "t": t + 4000, "bpm": 104})
+        stored_count(5)
+        patient.send_json({"type": "ping"})
+        assert patient.receive_json() == {"type": "stored", "t": [t + i * 1000 for i in range(5)]}
+        assert patient.receive_json() == {"type": "pong"}
+
+
 def test_unknown_epoch_gets_a_fresh_snapshot_with_the_tiles_so_far(
     coach: TestClient, world: World, live: dict
 ) -> None:

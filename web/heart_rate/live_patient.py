@@ -36,6 +36,11 @@ from web.heart_rate.socket_common import (
 # A sensor notifies about once a second; the bucket lets a reconnecting client resend a backlog.
 READINGS_PER_SECOND = 5.0
 READINGS_BURST = 1200.0
+# "stored" rides on the sender's next message once this many of its readings are stored; a sender
+# that falls quiet for this long hears it then (longer than a sensor's second, so a streaming one
+# never waits for the timer). One ack for five readings: a frame each way saved on most readings.
+ACK_AFTER_READINGS = 5
+ACK_WHEN_QUIET_S = 1.5
 
 
 class PatientFeed:
@@ -48,7 +53,9 @@ class PatientFeed:
         self.occurrence_id = occ
         self.info: OccurrenceInfo | None = None
         self._stored: list[int] = []
-        self._stored_ready = asyncio.Event()
+        self._quiet_ack: asyncio.TimerHandle | None = None
+        self._late_acks: asyncio.Task[None] | None = None
+        self._heard = 0.0  # loop time of the sender's last message
         self._allowance = READINGS_BURST
         self._refilled = time.monotonic()
 
@@ -62,7 +69,7 @@ class PatientFeed:
         if hello is None or hello.get("type") != "hello":
             raise Refused("bad_hello", 'start with {"type": "hello"}', 4400)
         await send(self.ws, {"type": "band", "occurrence": info.to_json(), "zone": zone.to_json()})
-        tasks = [asyncio.ensure_future(self._acknowledge())]
+        tasks = []
         subscription = None
         if hello.get("watch") is True:
             subscription = await self.service.bus.subscribe(
@@ -72,6 +79,10 @@ class PatientFeed:
         try:
             await self._listen()
         finally:
+            if self._quiet_ack is not None:
+                self._quiet_ack.cancel()
+            if self._late_acks is not None:
+                tasks.append(self._late_acks)
             for task in tasks:
                 task.cancel()
             for task in tasks:
@@ -91,21 +102,34 @@ class PatientFeed:
         return occurrence_info(session, occurrence), zone
 
     def _done(self, row: SampleRow) -> None:
+        """Called for each reading of a batch once it is stored. The ack waits for the sender's
+        traffic (ACK_AFTER_READINGS) or silence (ACK_WHEN_QUIET_S): a batch holds a second of
+        every sender's readings, and acknowledging them all at once stalled the process (and the
+        clients) for a tenth of a second every second."""
         self._stored.append(to_ms(row.t))
-        self._stored_ready.set()
+        if self._quiet_ack is None:
+            self._quiet_ack = asyncio.get_running_loop().call_later(
+                ACK_WHEN_QUIET_S, self._ack_if_quiet
+            )
 
-    async def _acknowledge(self) -> None:
-        while True:
-            await self._stored_ready.wait()
-            await self.send_acks()
+    def _ack_if_quiet(self) -> None:
+        self._quiet_ack = None
+        if not self._stored:
+            return
+        loop = asyncio.get_running_loop()
+        quiet_for = loop.time() - self._heard
+        if quiet_for < ACK_WHEN_QUIET_S:  # still streaming: its own messages carry the acks
+            self._quiet_ack = loop.call_later(ACK_WHEN_QUIET_S - quiet_for, self._ack_if_quiet)
+        elif self._late_acks is None or self._late_acks.done():
+            self._late_acks = asyncio.ensure_future(self.send_acks())
 
     async def send_acks(self) -> None:
         """Send "stored" for the readings stored since the last one; also the last word before
         a restart closes the socket."""
-        self._stored_ready.clear()
         stored, self._stored = self._stored, []
         if stored:
-            await send(self.ws, {"type": "stored", "t": stored})
+            # Built by hand: json.dumps of this small object costs several times as much.
+            await self.ws.send_text(f'{{"type":"stored","t":[{",".join(map(str, stored))}]}}')
 
     async def _echo(self, subscription: Subscription) -> None:
         while True:
@@ -129,6 +153,9 @@ class PatientFeed:
     async def _listen(self) -> None:
         while True:
             message = await receive_json(self.ws)
+            self._heard = asyncio.get_running_loop().time()
+            if len(self._stored) >= ACK_AFTER_READINGS:
+                await self.send_acks()
             if message is None:
                 continue
             kind = message.pop("type")
