@@ -3,7 +3,8 @@
 One Redis stream per bus stream, whose entry ids are `<seq>-0`; a hash beside it holds the epoch,
 the sequence counter and the last `order` per key. One Lua script numbers, appends and trims
 atomically, so two processes publishing to one class never race for a number. Entries older than
-the retention window are trimmed (checked every 16th entry); idle streams expire after `idle_ttl`.
+the retention window are trimmed (checked every 16th entry); idle streams expire after `idle_ttl`
+(counted from their last 16th entry).
 
 The same script appends every entry to one more stream, the *firehose* (`<prefix>all`), numbered
 by its own counter and capped in length. Each process reads only the firehose, with one blocking
@@ -35,12 +36,14 @@ log = logging.getLogger("telecoach.bus")
 
 # Publishes a batch. KEYS: the firehose and its counter, then (stream, meta) per entry. ARGV: epoch,
 # retention ms, idle ttl ms, firehose length, then (data, key, order, stream name) per entry.
-# Returns each entry's seq, or 0 when its order was not newer.
+# Returns each entry's seq, or 0 when its order was not newer. Every redis.call costs the script
+# far more than the command itself (its arguments are copied in, its reply converted): what need
+# not happen for every entry (the epoch, the expiry, the trim) happens at a stream's first entry
+# and every 16th.
 _PUBLISH = """
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local cutoff = now - tonumber(ARGV[2])
-local touched = {}
 local out = {}
 local all, all_seq = KEYS[1], KEYS[2]
 for i = 1, (#KEYS - 2) / 2 do
@@ -57,16 +60,18 @@ for i = 1, (#KEYS - 2) / 2 do
     end
   end
   if fresh then
-    redis.call('HSETNX', meta, 'epoch', ARGV[1])
     local seq = redis.call('HINCRBY', meta, 'seq', 1)
-    if seq == 1 then redis.call('DEL', stream) end
+    if seq == 1 then
+      redis.call('HSETNX', meta, 'epoch', ARGV[1])
+      redis.call('DEL', stream)
+    end
     redis.call('XADD', stream, seq .. '-0', 'd', data, 'k', key, 'ts', now)
     local n = redis.call('INCR', all_seq)
     if n == 1 then redis.call('DEL', all) end
     redis.call('XADD', all, 'MAXLEN', '~', ARGV[4], n .. '-0', 's', name, 'q', seq, 'd', data,
                'k', key)
     if seq % 16 == 0 then
-      local head = redis.call('XRANGE', stream, '-', '+', 'COUNT', 64)
+      local head = redis.call('XRANGE', stream, '-', '+', 'COUNT', 32)
       local keep = nil
       for _, item in ipairs(head) do
         if tonumber(item[2][6]) >= cutoff then keep = item[1] break end
@@ -78,14 +83,13 @@ for i = 1, (#KEYS - 2) / 2 do
         redis.call('XTRIM', stream, 'MINID', (n + 1) .. '-0')
       end
     end
+    if seq == 1 or seq % 16 == 0 then
+      redis.call('PEXPIRE', stream, ARGV[3])
+      redis.call('PEXPIRE', meta, ARGV[3])
+    end
     out[i] = seq
   else
     out[i] = 0
-  end
-  if not touched[stream] then
-    touched[stream] = true
-    redis.call('PEXPIRE', stream, ARGV[3])
-    redis.call('PEXPIRE', meta, ARGV[3])
   end
 end
 redis.call('PEXPIRE', all, ARGV[3])
