@@ -3,14 +3,34 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
+
+# The sources a reading comes from, JSON-encoded once (every reading names one).
+_SOURCES = {source: json.dumps(source) for source in ("ble", "api", "fhir", "simulator")}
+# A reading as `reading` writes it; `parse_reading` falls back to JSON for anything else.
+_READING = re.compile(r'\{"type":"reading","patient_id":(\d+),"t":(\d+),"bpm":(\d+),')
 
 
 def reading(patient_id: int, t_ms: int, bpm: int, source: str) -> str:
-    return (
-        f'{{"type":"reading","patient_id":{patient_id},"t":{t_ms},"bpm":{bpm},'
-        f'"src":{json.dumps(source)}}}'
-    )
+    encoded = _SOURCES.get(source) or json.dumps(source)
+    return f'{{"type":"reading","patient_id":{patient_id},"t":{t_ms},"bpm":{bpm},"src":{encoded}}}'
+
+
+def parse_reading(data: str) -> tuple[int, int, int] | None:
+    """(patient_id, t, bpm) of a reading entry; None for any other entry (or one that is not
+    JSON). Every process that follows a class reads each of its entries: a match of the form
+    `reading` writes costs half a JSON decode."""
+    match = _READING.match(data)
+    if match is not None:
+        return int(match[1]), int(match[2]), int(match[3])
+    try:
+        entry = json.loads(data)
+        if not isinstance(entry, dict) or entry.get("type") != "reading":
+            return None
+        return int(entry["patient_id"]), int(entry["t"]), int(entry["bpm"])
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 def alert(alert_json: dict[str, Any]) -> str:

@@ -20,7 +20,7 @@ from coach.hr_store import (
 from coach.models import ClassOccurrence, ClassSeries
 from coach.rules import RuleSet
 from rtc.heart_rate.monitor import OccurrenceInfo
-from rtc.heart_rate.validation import Reading, Rejection
+from rtc.heart_rate.validation import Reading, Rejection, to_ms
 
 # Readings this long before a class starts or after it ends still belong to it (warm-up, cool-down).
 OCCURRENCE_SLACK = timedelta(minutes=30)
@@ -39,6 +39,14 @@ class IngestResult:
 
 def in_window(occurrence: ClassOccurrence | OccurrenceInfo, when: datetime) -> bool:
     return occurrence.starts_at - OCCURRENCE_SLACK <= when <= occurrence.ends_at + OCCURRENCE_SLACK
+
+
+def window_ms(occurrence: ClassOccurrence | OccurrenceInfo) -> tuple[int, int]:
+    """`in_window`'s bounds in epoch milliseconds, for a connection that checks every reading."""
+    return (
+        to_ms(occurrence.starts_at - OCCURRENCE_SLACK),
+        to_ms(occurrence.ends_at + OCCURRENCE_SLACK),
+    )
 
 
 def occurrence_info(session: Session, occurrence: ClassOccurrence) -> OccurrenceInfo:

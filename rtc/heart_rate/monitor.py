@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from typing import Any, Protocol
 from coach.hr_store import RosterEntry
 from coach.hr_summary import Point
 from rtc.bus import BusClosed, Gap, LiveBus, Position, Subscription
+from rtc.heart_rate import events
 from rtc.heart_rate.alerts import AlertEvaluator, AlertPolicy, RaisedAlert
 from rtc.heart_rate.clock import Clock
 from rtc.heart_rate.events import stream_name
@@ -142,17 +142,9 @@ class OccurrenceMonitor:
         while True:
             assert self._subscription is not None
             try:
-                async for entry in self._subscription:
-                    self.last_activity = self._clock.now()
-                    data = json.loads(entry.data)
-                    if data.get("type") == "reading":
-                        self._apply(
-                            int(data["patient_id"]),
-                            int(data["t"]),
-                            int(data["bpm"]),
-                            self.now_ms(),
-                            replay=entry.seq <= self._backlog_until,
-                        )
+                first = await self._subscription.get()
+                entries = [first, *self._subscription.drain()]
+            except BusClosed:
                 return
             except Gap:
                 log.info("monitor %s fell behind the bus; starting over", self.info.id)
@@ -161,6 +153,17 @@ class OccurrenceMonitor:
                     await self._subscribe()
                 except BusClosed:
                     return
+                continue
+            # One clock reading for what arrived together.
+            self.last_activity = self._clock.now()
+            now_ms = to_ms(self.last_activity)
+            for entry in entries:
+                reading = events.parse_reading(entry.data)
+                if reading is not None:
+                    patient_id, t_ms, bpm = reading
+                    self._apply(
+                        patient_id, t_ms, bpm, now_ms, replay=entry.seq <= self._backlog_until
+                    )
 
     async def _tick(self) -> None:
         while True:

@@ -17,7 +17,7 @@ from coach.hr_zones import PatientZone
 from coach.models import ClassOccurrence
 from rtc.bus import Gap, Subscription
 from rtc.heart_rate.events import stream_name
-from rtc.heart_rate.ingest import in_window, occurrence_info
+from rtc.heart_rate.ingest import occurrence_info, window_ms
 from rtc.heart_rate.monitor import OccurrenceInfo
 from rtc.heart_rate.service import HeartRateService
 from rtc.heart_rate.validation import MAX_READINGS, ReadingInvalid, check_reading, to_ms
@@ -51,7 +51,7 @@ class PatientFeed:
         self.patient_id = principal.actor.patient_id
         self.principal = principal
         self.occurrence_id = occ
-        self.info: OccurrenceInfo | None = None
+        self._window = (0, 0)  # readings that belong to the class, epoch ms
         self._stored: list[int] = []
         self._quiet_ack: asyncio.TimerHandle | None = None
         self._late_acks: asyncio.Task[None] | None = None
@@ -64,7 +64,7 @@ class PatientFeed:
         if entered is None:
             raise not_found(self.occurrence_id)
         info, zone = entered
-        self.info = info
+        self._window = window_ms(info)
         hello = await receive_json(self.ws, HELLO_TIMEOUT)
         if hello is None or hello.get("type") != "hello":
             raise Refused("bad_hello", 'start with {"type": "hello"}', 4400)
@@ -182,11 +182,10 @@ class PatientFeed:
                 await self._reading(raw)
 
     async def _reading(self, raw: Any) -> None:
-        assert self.info is not None
         sent = raw.get("t") if isinstance(raw, dict) else None
         try:
             reading = check_reading(raw, self.service.clock.now())
-            if not in_window(self.info, reading.t):
+            if not self._window[0] <= reading.t_ms <= self._window[1]:
                 raise ReadingInvalid("t: outside this class")
         except ReadingInvalid as exc:
             await send(self.ws, {"type": "rejected", "t": sent, "reason": str(exc)})
