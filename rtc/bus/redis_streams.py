@@ -152,6 +152,8 @@ class RedisStreamsBus:
                 "the live bus reads raw replies: use a client without decode_responses"
             )
         self._redis = redis
+        self._publishing = resp.Line(redis)
+        self._reading = resp.Line(redis)
         self.prefix = prefix
         self.retention_ms = retention_ms
         self._idle_ttl_ms = max(idle_ttl_ms, retention_ms)
@@ -212,6 +214,8 @@ class RedisStreamsBus:
         for pending in self._pending:
             if not pending.done.done():
                 pending.done.set_exception(BusClosed("bus closed"))
+        for line in (self._publishing, self._reading):
+            await line.close()
 
     # --- publishing -----------------------------------------------------------------------
 
@@ -293,7 +297,7 @@ class RedisStreamsBus:
                 await self._redis.script_load(_PUBLISH)
                 self._script_loaded = True
             try:
-                return list(await resp.call(self._redis, packed))
+                return list(await self._publishing.call(packed))
             except NoScriptError:  # Redis restarted and forgot it: load it again, once
                 self._script_loaded = False
                 if attempt:
@@ -404,7 +408,7 @@ class RedisStreamsBus:
             try:
                 if self._cursor is None or failing:
                     await self._resync()
-                response = await resp.call(self._redis, self._xread())
+                response = await self._reading.call(self._xread())
                 if failing:
                     log.info("live bus: reading from Redis again")
                     failing = 0.0

@@ -301,3 +301,27 @@ async def test_a_malformed_firehose_entry_loses_nothing(redis_buses) -> None:
     await publish_n(publisher, "occ:1", 2, 3)
     got = await take(subscription, 3)
     assert [(g["seq"], g["n"]) for g in got] == [(3, 2), (4, 3), (5, 4)]
+
+
+async def test_publishing_and_reading_go_on_after_redis_drops_the_connections(
+    redis_buses,
+) -> None:
+    """Each bus keeps a connection for its publishes and one for its reads. Redis closing them
+    (a restart, a proxy's idle timeout) costs at most the call under way: a publish after a
+    quiet second finds its connection dead first and takes another."""
+    publisher = await redis_buses()
+    reader = await redis_buses(block_ms=200)
+    subscription = await reader.subscribe("occ:1")
+    await publish_n(publisher, "occ:1", 0, 2)
+    assert [g["n"] for g in await take(subscription, 2)] == [0, 1]
+    admin = Redis.from_url(REDIS_URL)
+    try:
+        ids = [c["id"] for c in await admin.client_list() if c["cmd"] in ("evalsha", "xread")]
+        assert len(ids) >= 2  # the publisher's and the reader's kept connections
+        for client_id in ids:
+            await admin.client_kill_filter(_id=client_id)
+    finally:
+        await admin.aclose()
+    await asyncio.sleep(1.2)
+    assert await publish_n(publisher, "occ:1", 2, 3) == [3, 4, 5]  # not one publish failed
+    assert [(g["seq"], g["n"]) for g in await take(subscription, 3)] == [(3, 2), (4, 3), (5, 4)]
