@@ -89,6 +89,10 @@ def serve(host: str, port: int, demo: bool, simulate_hr: bool) -> None:
         # Class signaling messages are at most 256 KiB (docs/signaling.md); refuse far larger
         # frames before they are read into memory (uvicorn's default is 16 MiB).
         ws_max_size=1024 * 1024,
+        # Browsers offer per-message compression and uvicorn accepts it by default: some 40 KB of
+        # zlib state per socket and a compression of every frame, for JSON frames of a hundred
+        # bytes (a heart-rate reading) that it barely shrinks.
+        ws_per_message_deflate=False,
         # A stop waits this long for requests under way, then cancels them (web/shutdown.py).
         timeout_graceful_shutdown=GRACEFUL_SECONDS,
     )
