@@ -1,5 +1,5 @@
-"""The live path's own encodings: epoch milliseconds both ways, and reading entries on the bus,
-written and read back (any form of entry, well made or not)."""
+"""The live path's own encodings: epoch milliseconds both ways, reading entries on the bus written
+and read back (any form of entry, well made or not), and a batch of readings stored."""
 
 from __future__ import annotations
 
@@ -8,8 +8,13 @@ from datetime import UTC, datetime, timedelta, timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
+from coach.database import Database
+from coach.hr_store import SampleRow, store_samples
 from rtc.heart_rate import events
 from rtc.heart_rate.validation import from_ms, to_ms
+from tests.conftest import World
+from tests.heart_rate.conftest import BOTH_ENGINES
+from tests.heart_rate.helpers import live_class, samples
 
 WHEN = st.datetimes(
     min_value=datetime(1971, 1, 1), max_value=datetime(2200, 1, 1), timezones=st.just(UTC)
@@ -63,3 +68,30 @@ def test_other_and_malformed_entries_are_not_readings() -> None:
         "not json",
     ]:
         assert events.parse_reading(data) is None, data
+
+
+@BOTH_ENGINES
+def test_a_stored_batch_keeps_every_value_exactly_once(db: Database, world: World) -> None:
+    """The live path's batch insert (array literals on PostgreSQL): millisecond times, RR lists,
+    readings outside any class, any source text; a reading already stored, or twice in the
+    batch, is stored once."""
+    occurrence = db.run_sync(lambda s: live_class(s, world.coach_a, [world.patient_a]))
+    t0 = datetime(2026, 11, 20, 10, 0, 0, 123_000, tzinfo=UTC)
+    rows = [
+        SampleRow(world.patient_a, occurrence, t0, 92, (650, 655), "ble"),
+        SampleRow(world.patient_a, None, t0 + timedelta(milliseconds=1), 93, None, "api"),
+        SampleRow(world.patient_b, occurrence, t0, 94, None, 'q"\\ s,{1}'),
+        SampleRow(world.patient_b, occurrence, t0, 95, None, "ble"),  # same patient and time
+    ]
+    db.run_sync(store_samples, rows[:1])
+    db.run_sync(store_samples, rows)
+    stored = db.run_sync(samples)
+    by_patient_and_time = sorted(
+        ((s.patient_id, s.occurrence_id, to_ms(s.t), s.bpm, s.rr_ms, s.source) for s in stored),
+        key=lambda row: (row[0], row[2]),
+    )
+    assert by_patient_and_time == [
+        (world.patient_a, occurrence, to_ms(t0), 92, [650, 655], "ble"),
+        (world.patient_a, None, to_ms(t0) + 1, 93, None, "api"),
+        (world.patient_b, occurrence, to_ms(t0), 94, None, 'q"\\ s,{1}'),
+    ]
