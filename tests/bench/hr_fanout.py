@@ -11,7 +11,8 @@ same run, the same load against a minimal broadcast server built on the `websock
 alone (one process, no storage, no bus), as the baseline. The clients (two processes, on uvloop
 when it is installed) share the cores with the servers, so they are lean (`ws_load.py`: RFC 6455
 spoken directly, one timer for all the readings due in each 5 ms, no garbage collection):
-`client_cpu_pct` and `server_cpu_pct` say how busy each was while measured, and
+`server_cpu_pct`, `client_cpu_pct`, `redis_cpu_pct` and `postgres_cpu_pct` say how busy each
+was while measured (100 is one core), `machine_busy_pct` how busy both cores were, and
 `cat /proc/loadavg` says what else was running.
 
     .venv/bin/python tests/bench/hr_fanout.py --quick           # under a minute
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import itertools
 import json
@@ -62,6 +64,23 @@ def free_port() -> int:
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_of(name: str) -> dict[int, float]:
+    """CPU seconds of every process with this command name (PostgreSQL has one per connection)."""
+    seconds = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if (entry / "comm").read_text().strip() == name:
+                    seconds[int(entry.name)] = cpu_seconds(int(entry.name))
+    return seconds
+
+
+def busy_ticks() -> tuple[int, int]:
+    """(busy, all) clock ticks of the whole machine so far, from /proc/stat."""
+    ticks = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return sum(ticks) - ticks[3] - ticks[4], sum(ticks)  # idle and iowait are not busy
 
 
 # --- setup: database, data, servers --------------------------------------------------------
@@ -364,11 +383,20 @@ def load(
     time.sleep(max(0.0, shared[0] - time.time()))
     watched = [*pids, *(proc.pid or 0 for proc in procs)]
     cpu0 = [cpu_seconds(pid) for pid in watched]
+    services0 = {name: cpu_of(name) for name in ("redis-server", "postgres")}
+    busy0 = busy_ticks()
     time.sleep(args.seconds)
     cpu = [
         round(100 * (cpu_seconds(pid) - c) / args.seconds)
         for pid, c in zip(watched, cpu0, strict=True)
     ]
+    busy1 = busy_ticks()
+    services = {
+        name: round(
+            100 * sum(c - before.get(pid, 0.0) for pid, c in cpu_of(name).items()) / args.seconds
+        )
+        for name, before in services0.items()
+    }
     parts = [queue.get(timeout=args.seconds + 120) for _ in procs]
     for proc in procs:
         proc.join()
@@ -387,6 +415,9 @@ def load(
         "views_live": live_views.value,
         "server_cpu_pct": cpu[: len(pids)],
         "client_cpu_pct": cpu[len(pids) :],
+        "redis_cpu_pct": services["redis-server"],
+        "postgres_cpu_pct": services["postgres"],
+        "machine_busy_pct": round(100 * (busy1[0] - busy0[0]) / (busy1[1] - busy0[1])),
         "setup_s": setup_s,
         "errors": [e for p in parts for e in p["errors"]][:3],
         "notes": [n for p in parts for n in p["notes"]][:8],
