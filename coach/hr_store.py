@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from coach import classes
 from coach.access import Actor, patient_filter
+from coach.epoch_ms import to_ms
 from coach.hr_models import HeartRateAlert
 from coach.hr_summary import Point
 from coach.hr_zones import PatientZone, patient_zone
@@ -87,8 +88,6 @@ _STORE_UNNEST = sa.text(
     "CAST(:source AS varchar[])) AS batch(p, o, ms, b, r, s) "
     "ON CONFLICT (patient_id, t) DO NOTHING"
 )
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MS = timedelta(milliseconds=1)
 
 
 def _pg_array(values: Iterable[object]) -> str:
@@ -121,7 +120,7 @@ def store_samples(session: Session, rows: Sequence[SampleRow]) -> None:
             {
                 "patient_id": _pg_ints(r.patient_id for r in rows),
                 "occurrence_id": _pg_ints(r.occurrence_id for r in rows),
-                "t_ms": _pg_ints((r.t - _EPOCH) // _MS for r in rows),
+                "t_ms": _pg_ints(to_ms(r.t) for r in rows),
                 "bpm": _pg_ints(r.bpm for r in rows),
                 "rr_ms": _pg_array(json.dumps(list(r.rr_ms)) if r.rr_ms else None for r in rows),
                 "source": _pg_array(r.source for r in rows),

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
+from coach.epoch_ms import to_ms
 from coach.hr_store import (
     RosterEntry,
     SampleRow,
@@ -20,7 +21,7 @@ from coach.hr_store import (
 from coach.models import ClassOccurrence, ClassSeries
 from coach.rules import RuleSet
 from rtc.heart_rate.monitor import OccurrenceInfo
-from rtc.heart_rate.validation import Reading, Rejection, to_ms
+from rtc.heart_rate.validation import Reading, Rejection
 
 # Readings this long before a class starts or after it ends still belong to it (warm-up, cool-down).
 OCCURRENCE_SLACK = timedelta(minutes=30)

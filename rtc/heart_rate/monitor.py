@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from coach.epoch_ms import to_ms
 from coach.hr_store import RosterEntry
 from coach.hr_summary import Point
 from rtc.bus import BusClosed, Gap, LiveBus, Position, Subscription
@@ -24,7 +25,6 @@ from rtc.heart_rate.alerts import AlertEvaluator, AlertPolicy, RaisedAlert
 from rtc.heart_rate.clock import Clock
 from rtc.heart_rate.events import stream_name
 from rtc.heart_rate.tiles import PatientTile
-from rtc.heart_rate.validation import to_ms
 
 log = logging.getLogger("telecoach.heart_rate")
 

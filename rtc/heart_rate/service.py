@@ -21,6 +21,7 @@ from sqlmodel import Session
 from coach.access import Actor
 from coach.audit import record, record_system
 from coach.database import Database
+from coach.epoch_ms import from_ms
 from coach.hr_models import HeartRateAlert
 from coach.hr_store import (
     RosterEntry,
@@ -45,7 +46,7 @@ from rtc.heart_rate.ingest import (
 )
 from rtc.heart_rate.meter import ReadingMeter
 from rtc.heart_rate.monitor import OccurrenceInfo, OccurrenceMonitor
-from rtc.heart_rate.validation import Reading, from_ms
+from rtc.heart_rate.validation import Reading
 from rtc.heart_rate.writer import Done, SampleWriter
 
 log = logging.getLogger("telecoach.heart_rate")

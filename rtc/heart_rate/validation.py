@@ -9,8 +9,10 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
+
+from coach.epoch_ms import from_ms, to_ms
 
 BPM_MIN, BPM_MAX = 25, 250
 RR_MIN_MS, RR_MAX_MS = 150, 3000
@@ -54,23 +56,8 @@ class Rejection:
         return {"index": self.index, "t": self.t, "reason": self.reason}
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MS = timedelta(milliseconds=1)
-_FUTURE_MS = MAX_FUTURE // _MS
-_PAST_MS = MAX_PAST // _MS
-
-
-def from_ms(ms: int) -> datetime:
-    return _EPOCH + timedelta(milliseconds=ms)  # exact, unlike a float timestamp
-
-
-def to_ms(when: datetime) -> int:
-    """Epoch milliseconds, rounded down, in integer arithmetic (several conversions a reading on
-    the live path: this is a seventh of the cost of going through `timestamp()`). A time without
-    a zone is UTC, as every stored time is."""
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return (when - _EPOCH) // _MS
+_FUTURE_MS = MAX_FUTURE // timedelta(milliseconds=1)
+_PAST_MS = MAX_PAST // timedelta(milliseconds=1)
 
 
 def _whole(value: object) -> int | None:

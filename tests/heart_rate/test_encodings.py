@@ -9,9 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from coach.database import Database
+from coach.epoch_ms import from_ms, to_ms
 from coach.hr_store import SampleRow, store_samples
 from rtc.heart_rate import events
-from rtc.heart_rate.validation import from_ms, to_ms
 from tests.conftest import World
 from tests.heart_rate.conftest import BOTH_ENGINES
 from tests.heart_rate.helpers import live_class, samples

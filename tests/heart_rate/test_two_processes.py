@@ -226,6 +226,6 @@ async def test_killing_a_process_loses_no_reading_for_coaches(servers) -> None: 
 
 
 def to_t(sample) -> int:  # type: ignore[no-untyped-def]
-    from rtc.heart_rate.validation import to_ms
+    from coach.epoch_ms import to_ms
 
     return to_ms(sample.t)

@@ -24,9 +24,9 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from coach.database import Database
+from coach.epoch_ms import to_ms
 from coach.models import utcnow
 from messaging.models import SmsMessage
-from rtc.heart_rate.validation import to_ms
 from scheduler import outbox
 from scheduler.models import SENDING, SENT, ScheduledMessage
 from tests.browser.conftest import TELECOACH, free_port

@@ -18,11 +18,11 @@ from sqlmodel import Session
 from coach import device_tokens
 from coach.audit import record_system
 from coach.database import Database
+from coach.epoch_ms import to_ms
 from coach.models import Patient, utcnow
 from coach.rules import load_rules
 from rtc.heart_rate.ingest import OCCURRENCE_SLACK, load_occurrence
 from rtc.heart_rate.simulator import SimulatedPatient, make_patients
-from rtc.heart_rate.validation import to_ms
 from web.heart_rate.ingest_api import SIMULATOR_DEVICE_NAME
 from web.settings import Settings
 

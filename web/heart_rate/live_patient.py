@@ -12,6 +12,7 @@ from sqlmodel import Session
 from starlette.websockets import WebSocket
 
 from coach.audit import record
+from coach.epoch_ms import to_ms
 from coach.hr_store import SampleRow, zone_for
 from coach.hr_zones import PatientZone
 from coach.models import ClassOccurrence
@@ -20,7 +21,7 @@ from rtc.heart_rate.events import stream_name
 from rtc.heart_rate.ingest import occurrence_info, window_ms
 from rtc.heart_rate.monitor import OccurrenceInfo
 from rtc.heart_rate.service import HeartRateService
-from rtc.heart_rate.validation import MAX_READINGS, ReadingInvalid, check_reading, to_ms
+from rtc.heart_rate.validation import MAX_READINGS, ReadingInvalid, check_reading
 from web.auth.principal import Principal
 from web.context import AppContext
 from web.heart_rate.socket_common import (
@@ -56,6 +57,8 @@ class PatientFeed:
         self._quiet_ack: asyncio.TimerHandle | None = None
         self._late_acks: asyncio.Task[None] | None = None
         self._heard = 0.0  # loop time of the sender's last message
+        self._loop = asyncio.get_running_loop()
+        self._ended = False  # storage may finish a batch after the connection is gone
         self._allowance = READINGS_BURST
         self._refilled = time.monotonic()
 
@@ -79,6 +82,7 @@ class PatientFeed:
         try:
             await self._listen()
         finally:
+            self._ended = True
             if self._quiet_ack is not None:
                 self._quiet_ack.cancel()
             if self._late_acks is not None:
@@ -106,20 +110,21 @@ class PatientFeed:
         traffic (ACK_AFTER_READINGS) or silence (ACK_WHEN_QUIET_S): a batch holds a second of
         every sender's readings, and acknowledging them all at once stalled the process (and the
         clients) for a tenth of a second every second."""
+        if self._ended:
+            return
         self._stored.append(to_ms(row.t))
         if self._quiet_ack is None:
-            self._quiet_ack = asyncio.get_running_loop().call_later(
-                ACK_WHEN_QUIET_S, self._ack_if_quiet
-            )
+            self._quiet_ack = self._loop.call_later(ACK_WHEN_QUIET_S, self._ack_if_quiet)
 
     def _ack_if_quiet(self) -> None:
         self._quiet_ack = None
         if not self._stored:
             return
-        loop = asyncio.get_running_loop()
-        quiet_for = loop.time() - self._heard
+        quiet_for = self._loop.time() - self._heard
         if quiet_for < ACK_WHEN_QUIET_S:  # still streaming: its own messages carry the acks
-            self._quiet_ack = loop.call_later(ACK_WHEN_QUIET_S - quiet_for, self._ack_if_quiet)
+            self._quiet_ack = self._loop.call_later(
+                ACK_WHEN_QUIET_S - quiet_for, self._ack_if_quiet
+            )
         elif self._late_acks is None or self._late_acks.done():
             self._late_acks = asyncio.ensure_future(self.send_acks())
 
@@ -153,7 +158,7 @@ class PatientFeed:
     async def _listen(self) -> None:
         while True:
             message = await receive_json(self.ws)
-            self._heard = asyncio.get_running_loop().time()
+            self._heard = self._loop.time()
             if len(self._stored) >= ACK_AFTER_READINGS:
                 await self.send_acks()
             if message is None:
