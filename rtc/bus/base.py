@@ -75,7 +75,11 @@ class Subscription:
         self._offered = live_after  # highest seq queued or skipped
         self._delivered = after
         self._queue: deque[Entry] = deque()
-        self._ready = asyncio.Event()
+        # The one `get` waiting, if any. A bare future rather than an asyncio.Event: on Python
+        # 3.11 every Event.wait asks for the running loop, a getpid system call, and a class's
+        # monitor and coach views each wait once for almost every reading.
+        self._loop = asyncio.get_running_loop()
+        self._waiter: asyncio.Future[None] | None = None
         self._max_queue = max_queue
         self._on_close = on_close
         self._overflowed = False
@@ -97,19 +101,24 @@ class Subscription:
             self._queue.clear()
         else:
             self._queue.append(entry)
-        self._ready.set()
+        self._wake()
 
     def prepend(self, backlog: Iterable[Entry]) -> None:
         """Entries older than anything offered live so far (the catch-up read)."""
         wanted = [e for e in backlog if self.key is None or e.key == self.key]
         self._queue.extendleft(reversed(wanted))
         if wanted:
-            self._ready.set()
+            self._wake()
 
     def interrupt(self) -> None:
         """Make the next `get` raise Gap (e.g. the stream was recreated under us)."""
         self._overflowed = True
-        self._ready.set()
+        self._wake()
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     async def get(self) -> Entry:
         while not self._queue:
@@ -117,8 +126,11 @@ class Subscription:
                 raise Gap("subscriber fell behind")
             if self._closed:
                 raise BusClosed("subscription closed")
-            self._ready.clear()
-            await self._ready.wait()
+            self._waiter = self._loop.create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
         if self._overflowed:
             raise Gap("subscriber fell behind")
         entry = self._queue.popleft()
@@ -137,7 +149,7 @@ class Subscription:
     def close(self) -> None:
         if not self._closed:
             self._closed = True
-            self._ready.set()
+            self._wake()
             self._on_close(self)
 
     def __aiter__(self) -> AsyncIterator[Entry]:

@@ -177,6 +177,9 @@ class RedisStreamsBus:
         # stream -> its two keys and its name, packed
         self._packed_keys: dict[str, tuple[bytes, bytes, bytes]] = {}
         self._closed = False
+        # Asked for once: on Python 3.11 each asyncio.get_running_loop() is a getpid system call,
+        # and publish runs for every reading.
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def _keys(self, stream: str) -> tuple[str, str]:
         return f"{self.prefix}{stream}", f"{self.prefix}{stream}:meta"
@@ -197,6 +200,7 @@ class RedisStreamsBus:
 
     async def start(self) -> None:
         """Touches no Redis: a process starts (and says it is not ready) while Redis is down."""
+        self._loop = asyncio.get_running_loop()
         self._reader = asyncio.create_task(self._read_forever(), name="bus-reader")
 
     async def close(self) -> None:
@@ -225,7 +229,8 @@ class RedisStreamsBus:
         check_data(data)
         if self._closed:
             raise BusClosed("bus closed")
-        done: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
+        loop = self._loop or asyncio.get_running_loop()
+        done: asyncio.Future[int | None] = loop.create_future()
         self._pending.append(
             _Publish(
                 stream, data, key or "", "" if order is None or key is None else str(order), done

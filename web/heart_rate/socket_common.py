@@ -43,7 +43,10 @@ async def send(websocket: WebSocket, message: dict[str, Any]) -> None:
 
 async def receive_json(websocket: WebSocket, timeout: float | None = None) -> Any:
     """The next JSON message; None for one that is not JSON or too big (answered with an error)."""
-    message = await asyncio.wait_for(websocket.receive(), timeout)
+    if timeout is None:  # the usual case, a message at a time: without wait_for's own overhead
+        message = await websocket.receive()
+    else:
+        message = await asyncio.wait_for(websocket.receive(), timeout)
     if message["type"] == "websocket.disconnect":
         raise WebSocketDisconnect(message.get("code", 1000))
     text = message.get("text")
