@@ -102,6 +102,30 @@ async def test_no_signal_timing_with_a_manual_clock(class_db) -> None:  # type: 
         db.dispose()
 
 
+async def test_a_reading_still_gathering_for_the_monitor_is_no_silence(class_db) -> None:  # type: ignore[no-untyped-def]
+    # Having taken readings in, a monitor lets the next ones gather for half a second; the
+    # once-a-second silence check must count those it has not taken in yet.
+    db, world, occurrence = class_db
+    clock = ManualClock(utcnow())
+    service = HeartRateService(db, MemoryBus(), RULES, clock, flush_interval=0.05)
+    await service.start()
+    try:
+        monitor = await service.attach(occurrence)
+        t = to_ms(clock.now())
+        await service.ingest_live(world.patient_a, occurrence, Reading(t, 110), "ble")
+        await until(lambda: monitor.tiles[world.patient_a].last_t == t)
+        clock.advance(19.9)
+        await service.ingest_live(world.patient_a, occurrence, Reading(t + 19_900, 112), "ble")
+        clock.advance(0.6)  # 20.5 s after the first reading, 0.6 s after the second
+        monitor.tick()
+        assert monitor.tiles[world.patient_a].last_t == t + 19_900
+        await asyncio.sleep(0.2)
+        assert db.run_sync(alerts) == []
+    finally:
+        await service.stop()
+        db.dispose()
+
+
 async def test_two_processes_store_and_announce_each_alert_once(class_db, buses) -> None:  # type: ignore[no-untyped-def]
     db, world, occurrence = class_db
     clock = ManualClock(utcnow())
