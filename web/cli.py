@@ -23,7 +23,7 @@ from web.auth.secrets_util import new_token
 from web.i18n import Catalogues
 from web.settings import Settings, SettingsError
 
-YOUNG_GC_THRESHOLD = 50_000  # allocations between young collections (Python's default: 700)
+YOUNG_GC_THRESHOLD = 10_000  # allocations between young collections (Python's default: 700)
 
 
 def load_settings() -> Settings:
@@ -109,8 +109,11 @@ def serve(host: str, port: int, demo: bool, simulate_hr: bool) -> None:
     # coroutines and closures), and a full collection walks them all: 200-300 ms with 1,100 live
     # sockets. With the default thresholds, objects that live about a second (a reading waiting
     # for its batch, a frame being sent) outlived the young collections, and that growth set off a
-    # full one every ~15 s. Collected young 70x less often, they die young instead; a young
-    # collection then takes some 50 ms, every half minute or so under that load.
+    # full one every ~15 s. Collected young 14x less often, they die young instead. Not less
+    # often than that: a young collection stops the loop for as long as it takes, which grows
+    # with the threshold (at 50,000, 60-75 ms: a late reading for every patient of the process).
+    # At 10,000 and with no tracked object kept per reading (rtc/heart_rate/tiles.py), 20-45 ms
+    # every ~20 s at 5,000 patients (2026-12-01).
     gc.set_threshold(YOUNG_GC_THRESHOLD, 20)
     simulating = (
         simulated_heart_rates(settings.database_url, host, port)

@@ -63,7 +63,9 @@ class _Patient:
     above_raised: bool = False
     # Readings of the drop window that may still be its peak: bpm strictly falling from the left,
     # so the peak is the first (a max over the whole window for every reading cost too much).
-    recent: deque[tuple[int, int]] = field(default_factory=deque)
+    # Times and rates in two deques of ints: no tuple a reading for the garbage collector.
+    recent_t: deque[int] = field(default_factory=deque)
+    recent_bpm: deque[int] = field(default_factory=deque)
     last_drop: int | None = None
     silent_for: int | None = None  # the last_t a no_signal alert was raised for
 
@@ -134,12 +136,16 @@ class AlertEvaluator:
         self, patient_id: int, state: _Patient, t_ms: int, bpm: int, rx_ms: int
     ) -> RaisedAlert | None:
         window = self.policy.drop_window_s * 1000
-        while state.recent and state.recent[0][0] < t_ms - window:
-            state.recent.popleft()
-        peak = state.recent[0][1] if state.recent else None
-        while state.recent and state.recent[-1][1] <= bpm:
-            state.recent.pop()  # never the peak again: this reading is as high and newer
-        state.recent.append((t_ms, bpm))
+        times, rates = state.recent_t, state.recent_bpm
+        while times and times[0] < t_ms - window:
+            times.popleft()
+            rates.popleft()
+        peak = rates[0] if rates else None
+        while rates and rates[-1] <= bpm:
+            times.pop()  # never the peak again: this reading is as high and newer
+            rates.pop()
+        times.append(t_ms)
+        rates.append(bpm)
         if peak is None or peak - bpm < self.policy.drop_bpm:
             return None
         if (

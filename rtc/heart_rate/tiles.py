@@ -18,7 +18,11 @@ class PatientTile:
         self.last_t: int | None = None
         self.last_bpm: int | None = None
         self.above_since: int | None = None
-        self.spark: deque[tuple[int, int]] = deque()
+        # The last five minutes as two deques of plain ints, not one of (t, bpm) tuples: a tuple
+        # is an object the garbage collector tracks, and 2,500 of them a second, each living five
+        # minutes, filled most young collections and made each one slower.
+        self.spark_t: deque[int] = deque()
+        self.spark_bpm: deque[int] = deque()
         self.seconds: dict[Band, float] = dict.fromkeys(BANDS, 0.0)
 
     def add(self, t_ms: int, bpm: int) -> bool:
@@ -36,9 +40,11 @@ class PatientTile:
         ):
             self.above_since = t_ms
         self.last_t, self.last_bpm = t_ms, bpm
-        self.spark.append((t_ms, bpm))
-        while self.spark and self.spark[0][0] < t_ms - SPARK_MS:
-            self.spark.popleft()
+        self.spark_t.append(t_ms)
+        self.spark_bpm.append(bpm)
+        while self.spark_t[0] < t_ms - SPARK_MS:
+            self.spark_t.popleft()
+            self.spark_bpm.popleft()
         return True
 
     @property
@@ -59,5 +65,5 @@ class PatientTile:
             "over_ceiling": self.over_ceiling,
             "above_since": self.above_since,
             "seconds_in_band": {band: round(s, 1) for band, s in self.seconds.items()},
-            "spark": [list(point) for point in self.spark],
+            "spark": [[t, bpm] for t, bpm in zip(self.spark_t, self.spark_bpm, strict=True)],
         }
