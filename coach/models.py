@@ -153,7 +153,9 @@ class HeartRateSample(SQLModel, table=True):
     __table_args__ = (sa.UniqueConstraint("patient_id", "t"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    patient_id: int = Field(foreign_key="patient.id", index=True)
+    # No index of its own: the unique (patient_id, t) serves every lookup by patient, and each
+    # index is one more write for every reading stored.
+    patient_id: int = Field(foreign_key="patient.id")
     occurrence_id: int | None = Field(default=None, foreign_key="class_occurrence.id", index=True)
     t: datetime = _when()
     bpm: int
