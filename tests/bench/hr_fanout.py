@@ -206,6 +206,7 @@ def baseline_server(port: int) -> None:
 
 # --- the clients: patients and coach views ------------------------------------------------
 
+LATE_MS = 100  # the p99 target: when in the window the readings later than this were sent
 SLOTS = 200  # a second in 5 ms slots: one timer wake-up sends every reading due in a slot
 
 
@@ -339,6 +340,7 @@ async def run_clients(plan: dict[str, Any], shared: Any, live_views: Any) -> dic
         notes.append(f"missing readings sent at {missing[:10]} s into the window")
     return {"sent": len(expected), "received": len(got), "lost": len(expected - set(got)),
             "latencies": [at - k[1] for k, at in got.items()], "errors": errors[:5],
+            "late_at": [k[1] / 1000 - shared[0] for k, at in got.items() if at - k[1] > LATE_MS],
             "errors_n": len(errors), "ready": len(sockets), "notes": notes[:6]}  # fmt: skip
 
 
@@ -403,6 +405,9 @@ def load(
     latencies = sorted(x for p in parts for x in p["latencies"])
     pick = lambda q: round(latencies[min(len(latencies) - 1, int(q * len(latencies)))], 1)  # noqa: E731
     received = sum(p["received"] for p in parts)
+    late_seconds: dict[int, int] = {}
+    for at in (x for p in parts for x in p["late_at"]):
+        late_seconds[int(at)] = late_seconds.get(int(at), 0) + 1
     return {
         "sent": sum(p["sent"] for p in parts),
         "received": received,
@@ -419,6 +424,8 @@ def load(
         "postgres_cpu_pct": services["postgres"],
         "machine_busy_pct": round(100 * (busy1[0] - busy0[0]) / (busy1[1] - busy0[1])),
         "setup_s": setup_s,
+        # Seconds into the window with the most readings over LATE_MS: a stall, or a steady state?
+        "late_by_second": dict(sorted(late_seconds.items(), key=lambda kv: -kv[1])[:8]),
         "errors": [e for p in parts for e in p["errors"]][:3],
         "notes": [n for p in parts for n in p["notes"]][:8],
     }
