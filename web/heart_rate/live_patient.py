@@ -59,6 +59,9 @@ class PatientFeed:
         self._heard = 0.0  # loop time of the sender's last message
         self._loop = asyncio.get_running_loop()
         self._ended = False  # storage may finish a batch after the connection is gone
+        # Bound once: `self._done` makes a new method object each time, one a reading, that
+        # waits a second in the storage batch for the garbage collector to walk.
+        self._on_stored = self._done
         self._allowance = READINGS_BURST
         self._refilled = time.monotonic()
 
@@ -196,5 +199,5 @@ class PatientFeed:
             await send(self.ws, {"type": "rejected", "t": sent, "reason": str(exc)})
             return
         await self.service.ingest_live(
-            self.patient_id, self.occurrence_id, reading, "ble", done=self._done
+            self.patient_id, self.occurrence_id, reading, "ble", done=self._on_stored
         )
