@@ -112,8 +112,9 @@ def serve(host: str, port: int, demo: bool, simulate_hr: bool) -> None:
     # full one every ~15 s. Collected young 14x less often, they die young instead. Not less
     # often than that: a young collection stops the loop for as long as it takes, which grows
     # with the threshold (at 50,000, 60-75 ms: a late reading for every patient of the process).
-    # At 10,000 and with no tracked object kept per reading (rtc/heart_rate/tiles.py), 20-45 ms
-    # every ~20 s at 5,000 patients (2026-12-01).
+    # At 10,000 and with no tracked object kept per reading (rtc/heart_rate/tiles.py), 40-50 ms
+    # every 15-20 s at 5,000 patients (2026-12-01): most of that is walking every socket's
+    # waiting receive, which no threshold avoids.
     gc.set_threshold(YOUNG_GC_THRESHOLD, 20)
     simulating = (
         simulated_heart_rates(settings.database_url, host, port)

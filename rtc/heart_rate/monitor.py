@@ -158,9 +158,10 @@ class OccurrenceMonitor:
                     return
                 continue
             self._take_in(entries)
-            # Let the next entries gather: a class sends some ten readings a second, and waking
-            # for each of them was a tenth of a process's CPU under load. Coach views do not wait
-            # for this (they follow the bus themselves); alerts are later by at most this much.
+            # Let the next entries gather: a class sends some ten readings a second, and a task
+            # woken for each of them, in every class, added up under load (monitors were a tenth
+            # of a process's CPU). Coach views do not wait for this (they follow the bus
+            # themselves); alerts are later by at most this much.
             await asyncio.sleep(FOLLOW_GATHER_S)
 
     def _take_in(self, entries: Sequence[Entry]) -> None:
