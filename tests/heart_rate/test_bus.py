@@ -242,6 +242,19 @@ async def redis_buses() -> AsyncIterator[Callable[..., RedisStreamsBus]]:
         await _drop_keys(client, prefix)
 
 
+async def following(
+    redis_buses: Callable[..., Any], count: int
+) -> tuple[RedisStreamsBus, Subscription]:
+    """A publisher and another bus's subscription to occ:1 that has received its first `count`
+    entries (n = 0 .. count - 1): two processes at work before the test disturbs Redis."""
+    publisher = await redis_buses()
+    reader = await redis_buses(block_ms=200)
+    subscription = await reader.subscribe("occ:1")
+    await publish_n(publisher, "occ:1", 0, count)
+    assert [g["n"] for g in await take(subscription, count)] == list(range(count))
+    return publisher, subscription
+
+
 async def test_a_reader_the_firehose_left_behind_catches_up_from_each_stream(redis_buses) -> None:
     """Each process reads one stream of every entry (the firehose), which keeps only the latest;
     a reader that falls further behind than that reads what it missed from each class's stream,
@@ -265,11 +278,7 @@ async def test_a_reader_the_firehose_left_behind_catches_up_from_each_stream(red
 async def test_a_firehose_that_started_over_is_followed_again(redis_buses) -> None:
     """The firehose and its counter gone (Redis restarted, or they expired) while the class
     streams remain: the reader notices when it is quiet, and misses nothing."""
-    publisher = await redis_buses()
-    reader = await redis_buses(block_ms=200)
-    subscription = await reader.subscribe("occ:1")
-    await publish_n(publisher, "occ:1", 0, 20)
-    assert [g["n"] for g in await take(subscription, 20)] == list(range(20))
+    publisher, subscription = await following(redis_buses, 20)
     client = Redis.from_url(REDIS_URL)
     try:
         await client.delete(publisher.prefix + "all", publisher.prefix + "all:seq")
@@ -284,11 +293,7 @@ async def test_a_firehose_that_started_over_is_followed_again(redis_buses) -> No
 
 async def test_a_malformed_firehose_entry_loses_nothing(redis_buses) -> None:
     """Something else wrote to the firehose: the reader skips it and misses no real entry."""
-    publisher = await redis_buses()
-    reader = await redis_buses(block_ms=200)
-    subscription = await reader.subscribe("occ:1")
-    await publish_n(publisher, "occ:1", 0, 2)
-    assert [g["n"] for g in await take(subscription, 2)] == [0, 1]
+    publisher, subscription = await following(redis_buses, 2)
     client = Redis.from_url(REDIS_URL)
     try:
         at = int(await client.get(publisher.prefix + "all:seq"))
@@ -309,11 +314,7 @@ async def test_publishing_and_reading_go_on_after_redis_drops_the_connections(
     """Each bus keeps a connection for its publishes and one for its reads. Redis closing them
     (a restart, a proxy's idle timeout) costs at most the call under way: a publish after a
     quiet second finds its connection dead first and takes another."""
-    publisher = await redis_buses()
-    reader = await redis_buses(block_ms=200)
-    subscription = await reader.subscribe("occ:1")
-    await publish_n(publisher, "occ:1", 0, 2)
-    assert [g["n"] for g in await take(subscription, 2)] == [0, 1]
+    publisher, subscription = await following(redis_buses, 2)
     admin = Redis.from_url(REDIS_URL)
     try:
         ids = [c["id"] for c in await admin.client_list() if c["cmd"] in ("evalsha", "xread")]
