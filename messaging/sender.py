@@ -25,8 +25,9 @@ from sqlmodel import Session, col, select
 
 from coach.access import Actor
 from coach.audit import record, record_system
+from coach.clock import Clock, SystemClock
 from coach.database import Database
-from coach.models import Patient, utcnow
+from coach.models import Patient
 from messaging import state
 from messaging.models import SmsMessage, SmsPatientState
 from messaging.privacy import check_sms_text
@@ -108,8 +109,10 @@ class SmsSender:
         db: Database,
         transport: SmsTransport,
         status_callback_base: str | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self.db = db
+        self.clock: Clock = clock or SystemClock()
         self.transport = transport
         self.status_callback_base = status_callback_base
 
@@ -204,7 +207,7 @@ class SmsSender:
         """Store what the transport said about a `transmit`ted message (in `session`)."""
         message = session.get(SmsMessage, sent.message_id)
         assert message is not None
-        now = utcnow()
+        now = self.clock.now()
         if sent.provider_sid and message.provider_sid is None:
             message.provider_sid = sent.provider_sid
         advance(message, sent.status, sent.error_code, now)
@@ -245,7 +248,7 @@ class SmsSender:
         if purpose not in REPLY_PURPOSES and not patient.sms_consent:
             return SendResult(None, "refused", refused="no_consent")
         count = count_segments(text)
-        now = utcnow()
+        now = self.clock.now()
         message = SmsMessage(
             patient_id=patient_id,
             direction="out",

@@ -25,11 +25,11 @@ from collections.abc import Sequence
 import anyio.to_thread
 from sqlmodel import Session
 
+from coach.clock import Clock
 from coach.database import Database
 from coach.rules import RuleSet
 from messaging.sender import SendResult, SmsSender, Transmitted
 from scheduler import outbox
-from scheduler.clock import Clock
 from scheduler.config import SchedulerConfig
 from scheduler.pacing import RateLimiter, take
 from scheduler.steps import (

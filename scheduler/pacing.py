@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from scheduler.clock import Clock
+from coach.clock import Clock
 
 
 class RateLimiter(Protocol):

@@ -18,9 +18,9 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from coach.clock import Clock
 from coach.database import Database
 from scheduler import outbox, planner, reconcile
-from scheduler.clock import Clock
 from scheduler.config import SchedulerConfig
 from scheduler.dispatch import Dispatcher
 

@@ -8,6 +8,7 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -17,6 +18,7 @@ from argon2 import PasswordHasher
 from starlette.testclient import TestClient
 
 from coach.database import Database
+from tests.clocks import RunningClock
 from web.app import create_app
 from web.migrate import upgrade
 from web.settings import Settings
@@ -25,6 +27,12 @@ PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 PASSWORD = "correct horse battery"
+# Where a test's app starts when its subject depends on the date or the hour (tests/clocks.py):
+# Tuesday 1 December 2026, 15:00 UTC: daytime in New York (10:00) and Madrid (16:00), a plain
+# week months from any daylight-saving change, and before the fixed dates some tests plan for
+# (January 2027). Tests build their expectations from this instant (or from the `clock`
+# fixture's now), never from the wall clock.
+TEST_NOW = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
 # Cheap argon2 parameters: tests hash many passwords; production uses the library's defaults.
 FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
@@ -93,6 +101,12 @@ def make_settings(database_url: str, var_dir: Path, **overrides: object) -> Sett
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
     return make_settings(database_url, tmp_path)
+
+
+@pytest.fixture
+def clock() -> RunningClock:
+    """The clock of a date-sensitive test's app: from TEST_NOW, at real speed."""
+    return RunningClock(TEST_NOW)
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from starlette.staticfiles import StaticFiles
 
 from coach.access import NotVisible
 from coach.classes import ClassInputError
+from coach.clock import Clock, SystemClock
 from coach.database import Database
 from coach.errors import ProfileError
 from coach.join_links import JoinLinkInvalid
@@ -89,11 +90,14 @@ def build_routes() -> list[BaseRoute]:
     ]
 
 
-def create_app(settings: Settings) -> Starlette:
+def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
+    """The app on `settings`; `clock` is the time every part of it asks (the system's unless a
+    test fixes the instant)."""
     catalogues = Catalogues()
     ctx = AppContext(
         rules=load_rules(Path(settings.rules_file) if settings.rules_file else None),
         settings=settings,
+        clock=clock or SystemClock(),
         db=Database(settings.database_url),
         templates=make_templates(str(HERE / "templates"), catalogues),
         catalogues=catalogues,
@@ -105,7 +109,7 @@ def create_app(settings: Settings) -> Starlette:
         settings.session_recheck_seconds,
         timedelta(minutes=settings.session_idle_minutes),
     )
-    ctx.sms = build_sms_service(settings, ctx.db, ctx.alerts)
+    ctx.sms = build_sms_service(settings, ctx.db, ctx.alerts, ctx.clock)
     ctx.schedule = scheduling.scheduler_config(settings)
     routes = build_routes()
     undecided = undecided_routes(routes)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import HTTPConnection
 from starlette.templating import Jinja2Templates
 
+from coach.clock import Clock
 from coach.database import Database
 from coach.rules import RuleSet
 from messaging.service import SmsService
@@ -34,6 +35,7 @@ class AppContext:
     templates: Jinja2Templates
     catalogues: Catalogues
     rules: RuleSet
+    clock: Clock  # every handler's "now"; tests pass their own to create_app
     passwords: Passwords = field(default_factory=Passwords)
     redis: Any = None  # redis.asyncio.Redis once the lifespan has opened it
     rooms: Rooms | None = None  # the live class rooms this process hosts

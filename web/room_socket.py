@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import json
 import logging
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from sqlmodel import Session, col, select
 from starlette.websockets import WebSocket
 
-from coach import access
+from coach import access, holds
 from coach.audit import record
-from coach.models import ClassSeries, Patient, Prescription, utcnow
+from coach.models import ClassSeries, Patient, Prescription
 from rtc.errors import Fatal
 from rtc.participants import Identity, RoomPolicy
 from rtc.rooms import Rooms, RtcSettings
@@ -58,13 +58,9 @@ def _origin_allowed(websocket: WebSocket, public_base_url: str) -> bool:
     return netloc in (urlsplit(public_base_url).netloc, websocket.headers.get("host", ""))
 
 
-def _hold(session: Session, patient_id: int) -> tuple[bool, tuple[str, ...]]:
+def _hold(session: Session, patient_id: int, now: datetime) -> tuple[bool, tuple[str, ...]]:
     """Is the patient on hold today? Stored holds first, else the approved prescription's flag."""
-    try:
-        holds: Any = importlib.import_module("coach.holds")
-    except ImportError:  # older trees without stored holds: the prescription still knows
-        holds = None
-    active = list(holds.active_holds(session, patient_id, utcnow())) if holds else []
+    active = list(holds.active_holds(session, patient_id, now))
     if active:
         return True, tuple(str(getattr(h, "rule_id", "hold")) for h in active)
     approved = session.exec(
@@ -78,7 +74,7 @@ def _hold(session: Session, patient_id: int) -> tuple[bool, tuple[str, ...]]:
 
 
 def _entry(
-    session: Session, principal: Principal, occurrence_id: int, room_capacity: int
+    session: Session, principal: Principal, occurrence_id: int, room_capacity: int, now: datetime
 ) -> tuple[Identity, RoomPolicy] | None:
     """Who enters and the room's rules; None (audited as denied) when they may not."""
     actor = principal.actor
@@ -95,7 +91,7 @@ def _entry(
     if actor.role == "patient" and actor.patient_id is not None:
         patient = session.get(Patient, actor.patient_id)
         assert patient is not None
-        on_hold, reasons = _hold(session, actor.patient_id)
+        on_hold, reasons = _hold(session, actor.patient_id, now)
         identity = Identity(
             f"p{actor.patient_id}", "patient", patient.name, actor, on_hold, reasons
         )
@@ -114,7 +110,9 @@ async def _admit(websocket: WebSocket, ctx: AppContext) -> tuple[Principal, Iden
     if principal is None:
         raise Fatal("unauthenticated", "sign in, or open your join link again", 4401)
     occurrence_id: int = websocket.path_params["occurrence_id"]
-    entry = await ctx.db.run(_entry, principal, occurrence_id, ctx.settings.room_capacity)
+    entry = await ctx.db.run(
+        _entry, principal, occurrence_id, ctx.settings.room_capacity, ctx.clock.now()
+    )
     if entry is None:
         raise Fatal("not_found", f"class {occurrence_id} not found", 4404)
     return principal, *entry

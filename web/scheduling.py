@@ -13,10 +13,10 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from coach.clock import Clock, SystemClock
 from coach.database import Database
 from coach.rules import RuleSet
 from messaging.sender import SmsSender
-from scheduler.clock import Clock, SystemClock
 from scheduler.config import Links, SchedulerConfig
 from scheduler.dispatch import Dispatcher
 from scheduler.offsets import parse_quiet_hours
@@ -116,7 +116,7 @@ async def in_serve(ctx: AppContext) -> AsyncIterator[None]:
     if not ctx.settings.scheduler_in_serve:
         yield
         return
-    runner = build_runner(ctx.settings, ctx.db, ctx.sms.sender, ctx.rules, ctx.redis)
+    runner = build_runner(ctx.settings, ctx.db, ctx.sms.sender, ctx.rules, ctx.redis, ctx.clock)
     ctx.scheduler = runner
     try:
         async with running(runner):

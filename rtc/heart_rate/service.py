@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from coach.access import Actor
 from coach.audit import record, record_system
+from coach.clock import Clock, SystemClock
 from coach.database import Database
 from coach.epoch_ms import from_ms
 from coach.hr_models import HeartRateAlert
@@ -36,7 +37,6 @@ from coach.rules import RuleSet
 from rtc.bus import LiveBus
 from rtc.heart_rate import events
 from rtc.heart_rate.alerts import AlertPolicy, RaisedAlert
-from rtc.heart_rate.clock import Clock, SystemClock
 from rtc.heart_rate.ingest import (
     Audit,
     Groups,

@@ -18,10 +18,10 @@ from coach.epoch_ms import to_ms
 from coach.models import utcnow
 from coach.rules import load_rules
 from rtc.bus import LiveBus, MemoryBus, RedisStreamsBus
-from rtc.heart_rate.clock import ManualClock
 from rtc.heart_rate.events import stream_name
 from rtc.heart_rate.service import HeartRateService
 from rtc.heart_rate.validation import Reading
+from tests.clocks import ManualClock
 from tests.conftest import REDIS_URL, World
 from tests.heart_rate.helpers import alerts, give_profile, live_class
 

@@ -7,8 +7,7 @@ import asyncio
 import itertools
 from collections.abc import Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -24,6 +23,7 @@ from messaging.sender import SmsSender
 from scheduler.models import PENDING, ScheduledMessage
 from scheduler.outbox import Planned
 from scheduler.runner import Runner
+from tests.clocks import ManualClock, RunningClock
 from tests.conftest import World, make_settings
 from tests.messaging import fake_twilio
 from tests.messaging.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
@@ -36,25 +36,6 @@ from web.sms.wiring import build_transport
 FROM_NUMBER = "+15005550006"
 NY = ZoneInfo("America/New_York")
 T = TypeVar("T")
-
-
-@dataclass
-class ManualClock:
-    """Time moves only when a test says so, or when the code under test waits (instantly)."""
-
-    current: datetime
-    slept: list[float] = field(default_factory=list)
-
-    def now(self) -> datetime:
-        return self.current
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.current += timedelta(seconds=max(0.0, seconds))
-
-    def at(self, when: datetime) -> ManualClock:
-        self.current = when
-        return self
 
 
 @pytest.fixture
@@ -77,8 +58,9 @@ def sched_settings(database_url: str, tmp_path: Path, twilio_api: FakeTwilio) ->
 
 
 @pytest.fixture
-def app(sched_settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(sched_settings), follow_redirects=False) as client:
+def app(sched_settings: Settings, clock: RunningClock) -> Iterator[TestClient]:
+    """The app on the test clock: what it plans depends on the instant, never the wall clock's."""
+    with TestClient(create_app(sched_settings, clock=clock), follow_redirects=False) as client:
         yield client
 
 
@@ -99,7 +81,7 @@ def runner_for(sched_settings: Settings, db: Database) -> Iterator[RunnerFor]:
 
     def build(clock: ManualClock, redis: Any = None, **changes: Any) -> Runner:
         settings = sched_settings.replace(**changes)
-        sender = SmsSender(db, build_transport(settings), None)
+        sender = SmsSender(db, build_transport(settings), None, clock)
         senders.append(sender)
         return build_runner(settings, db, sender, load_rules(None), redis, clock)
 
@@ -171,10 +153,6 @@ def set_patient(db: Database, patient_id: int, **values: Any) -> None:
     db.run_sync(work)
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
-
-
 def asyncio_run(coro: Coroutine[Any, Any, T]) -> T:
     """Run `coro` on a fresh event loop in its own thread: whatever loop another test left in
     this thread (running or not) cannot interfere."""
@@ -183,10 +161,12 @@ def asyncio_run(coro: Coroutine[Any, Any, T]) -> T:
 
 
 @pytest.fixture
-def planned(coach_api: TestClient, world: World, db: Database) -> dict[str, object]:
+def planned(
+    coach_api: TestClient, world: World, db: Database, clock: RunningClock
+) -> dict[str, object]:
     """A daily class at 10:00 in New York for five days from the day after tomorrow, with one
     enrolled patient whose ten reminders are planned."""
-    first = (datetime.now(NY) + timedelta(days=2)).replace(
+    first = (clock.now().astimezone(NY) + timedelta(days=2)).replace(
         hour=10, minute=0, second=0, microsecond=0, tzinfo=None
     )
     created = new_class(coach_api, first, rrule="FREQ=DAILY;COUNT=5")

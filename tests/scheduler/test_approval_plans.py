@@ -11,9 +11,9 @@ from starlette.testclient import TestClient
 
 from coach import progression_store
 from coach.database import Database
-from coach.models import utcnow
 from scheduler.coaching_plans import DAYS, DEFAULT_DAYS, PURPOSES
 from scheduler.models import CANCELLED, PENDING, ScheduledMessage
+from tests.conftest import TEST_NOW
 from tests.prescribing.workflow import (
     HEALTHY_FORM,
     approve,
@@ -151,7 +151,7 @@ def test_an_approved_weekly_progression_is_followed_too(
     before = {r.id for r in coaching(db, patient) if r.status == PENDING}
     review = coach_api.post(f"/patients/{patient}/progression", data={"csrf_token": csrf})
     assert review.status_code == 303  # no sessions logged: a step down is proposed
-    week = progression_store.last_full_week(utcnow(), "America/New_York")
+    week = progression_store.last_full_week(TEST_NOW, "America/New_York")
     proposal = db.run_sync(progression_store.for_week, patient, week)
     decided = coach_api.post(
         f"/patients/{patient}/progression/{proposal.id}/approve", data={"csrf_token": csrf}

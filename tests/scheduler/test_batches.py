@@ -14,18 +14,11 @@ from coach.database import Database
 from messaging import state
 from scheduler import outbox
 from scheduler.models import DROPPED, FAILED, PENDING, SENT
+from tests.clocks import ManualClock, utc
 from tests.conftest import World
 from tests.factories import patient
 from tests.messaging.fake_twilio import FakeTwilio
-from tests.scheduler.conftest import (
-    ManualClock,
-    RunnerFor,
-    asyncio_run,
-    rows,
-    set_patient,
-    text_rows,
-    utc,
-)
+from tests.scheduler.conftest import RunnerFor, asyncio_run, rows, set_patient, text_rows
 
 NOON = utc(2027, 1, 5, 12, 0)  # daytime in Madrid and New York
 

@@ -3,14 +3,14 @@ the enrolled patient; nobody else gets them."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from icalendar import Calendar
 from starlette.testclient import TestClient
 
 from coach.database import Database
-from tests.conftest import World
+from tests.conftest import TEST_NOW, World
 from tests.factories import join_token
 from tests.scheduler.conftest import NY, enroll, new_class, new_patient
 from tests.web.rows import audit_actions
@@ -24,7 +24,7 @@ def database_url(sqlite_url: str) -> str:
 
 @pytest.fixture
 def series(coach_api: TestClient) -> dict[str, object]:
-    first = (datetime.now(NY) + timedelta(days=2)).replace(
+    first = (TEST_NOW.astimezone(NY) + timedelta(days=2)).replace(
         hour=10, minute=0, second=0, microsecond=0, tzinfo=None
     )
     created = new_class(

@@ -14,15 +14,10 @@ from starlette.testclient import TestClient
 from coach.database import Database
 from scheduler.models import CANCELLED, ScheduledMessage
 from scheduler.reminders import PREFIX
+from tests.clocks import ManualClock
+from tests.conftest import TEST_NOW
 from tests.messaging.fake_twilio import FakeTwilio
-from tests.scheduler.conftest import (
-    NY,
-    ManualClock,
-    RunnerFor,
-    asyncio_run,
-    new_patient,
-    rows,
-)
+from tests.scheduler.conftest import NY, RunnerFor, asyncio_run, new_patient, rows
 from tests.scheduler.conftest import pending as pending_rows
 from tests.web.rows import table_counts
 
@@ -124,7 +119,7 @@ def test_cancelling_the_series_sends_only_its_notice(
     assert notice.purpose == "class_cancelled"
     # A runner a week later (at noon for the patient) sends that notice only, and plans nothing
     # new for the class.
-    week_later = (datetime.now(NY) + timedelta(days=7)).date()
+    week_later = (TEST_NOW.astimezone(NY) + timedelta(days=7)).date()
     clock = ManualClock(datetime.combine(week_later, time(12), tzinfo=NY))
     runner = runner_for(clock)
     asyncio_run(runner.plan())
@@ -143,7 +138,7 @@ def test_a_refused_change_changes_nothing(
 ) -> None:
     before = table_counts(db), [(r.id, r.status, r.due_at) for r in rows(db)]
     first = planned["occurrences"][0]
-    past = (datetime.now(NY) - timedelta(hours=1)).replace(tzinfo=None, microsecond=0)
+    past = (TEST_NOW.astimezone(NY) - timedelta(hours=1)).replace(tzinfo=None, microsecond=0)
     bad_moves = [
         {"starts_local": past.isoformat()},
         {"starts_local": "tomorrow"},

@@ -14,20 +14,13 @@ from sqlmodel import Session, col
 from starlette.testclient import TestClient
 
 from coach.database import Database
-from coach.models import utcnow
 from messaging import state
 from scheduler.class_notices import PURPOSES
 from scheduler.models import CANCELLED, DROPPED, PENDING, SENT, ScheduledMessage
+from tests.clocks import ManualClock, RunningClock
+from tests.conftest import TEST_NOW
 from tests.messaging.fake_twilio import FakeTwilio
-from tests.scheduler.conftest import (
-    ManualClock,
-    RunnerFor,
-    asyncio_run,
-    enroll,
-    new_class,
-    new_patient,
-    rows,
-)
+from tests.scheduler.conftest import RunnerFor, asyncio_run, enroll, new_class, new_patient, rows
 from tests.web.signin import login
 
 NY, MADRID = ZoneInfo("America/New_York"), ZoneInfo("Europe/Madrid")
@@ -36,9 +29,9 @@ MESES = "enero febrero marzo abril mayo junio julio agosto septiembre octubre no
 
 
 def day(n: int, hour: int = 10, minute: int = 0) -> datetime:
-    """New York wall time `n` days after a Monday three to four weeks ahead (past the reminder
-    horizon: no reminders get in the way, within the class horizon)."""
-    today = datetime.now(NY).date() + timedelta(days=21)
+    """New York wall time `n` days after a Monday three to four weeks after TEST_NOW (past the
+    reminder horizon: no reminders get in the way, within the class horizon)."""
+    today = TEST_NOW.astimezone(NY).date() + timedelta(days=21)
     monday = today + timedelta(days=-today.weekday() % 7)
     return datetime.combine(monday + timedelta(days=n), time(hour, minute))
 
@@ -247,13 +240,12 @@ def test_quiet_hours_delay_a_notice_but_never_drop_it(
     db: Database,
     runner_for: RunnerFor,
     twilio_api: FakeTwilio,
+    clock: RunningClock,
 ) -> None:
-    now = utcnow()
+    now = clock.now()
     zone = _night_zone(now)
     patient = new_patient(coach_api, time_zone=zone, phone="+15555550133")
-    soon = (datetime.now(ZoneInfo("America/New_York")) + timedelta(hours=3)).replace(
-        second=0, microsecond=0, tzinfo=None
-    )
+    soon = (now.astimezone(NY) + timedelta(hours=3)).replace(second=0, microsecond=0, tzinfo=None)
     created = new_class(coach_api, soon, rrule=None)
     enroll(coach_api, created["id"], patient)
     occurrence = coach_api.get(f"/api/v1/classes/{created['id']}").json()["occurrences"][0]
@@ -281,7 +273,7 @@ def test_opted_out_patients_get_nothing_and_other_coaches_change_nothing(
     maria = daily["people"]["maria"]
 
     def opt_out(session: Session) -> None:
-        state.set_opted_out(session, maria, True, "keyword", utcnow())
+        state.set_opted_out(session, maria, True, "keyword", TEST_NOW)
 
     db.run_sync(opt_out)
     second = daily["occurrences"][1]["id"]

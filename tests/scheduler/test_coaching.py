@@ -14,15 +14,15 @@ from coach.adherence import log_session
 from coach.database import Database
 from coach.demo_profiles import DEMO_PATIENTS
 from coach.engine import prescribe
-from coach.models import utcnow
 from coach.profile import parse_profile
 from coach.rules import load_rules
 from coach.workflow_models import ProgressionProposal
 from messaging.state import pending_question
 from scheduler.models import CANCELLED, DROPPED, PENDING, SENT, ScheduledMessage
+from tests.clocks import ManualClock, RunningClock, utc
 from tests.conftest import World
 from tests.messaging.fake_twilio import FakeTwilio
-from tests.scheduler.conftest import NY, ManualClock, RunnerFor, asyncio_run, new_patient, rows, utc
+from tests.scheduler.conftest import NY, RunnerFor, asyncio_run, new_patient, rows
 
 MONDAY_6AM_NY = utc(2027, 1, 4, 11, 0)
 ADA = next(p for p in DEMO_PATIENTS if p["key"] == "ada_post_treatment")
@@ -82,8 +82,8 @@ def test_a_plan_is_made_from_the_prescription_and_its_texts_go_on_time(
     coaching, fatigue = sorted(r.form["Body"] for r in twilio_api.creates())[::-1]
     assert fatigue.startswith("Good morning! How tired do you feel today")
     assert coaching.startswith("Today: ") and "Reply DONE" in coaching
-    # A bare number now answers the fatigue question (the sender keeps its own, real, time).
-    assert db.run_sync(pending_question, sms_only, utcnow()) == "fatigue"
+    # A bare number now answers the fatigue question (asked at the runner's time).
+    assert db.run_sync(pending_question, sms_only, clock.now()) == "fatigue"
     # The patient replies DONE that day (the SMS engineer's inbound path stores this log).
     db.run_sync(lambda s: log_session(s, sms_only, date(2027, 1, 4), "sms", minutes=25))
     clock.at(utc(2027, 1, 4, 23, 0))  # 18:00: the effort question was already asked by the reply
@@ -128,7 +128,7 @@ def test_the_weekly_review_runs_once_and_waits_for_the_coach(
 
 
 def test_changing_the_plan_replans_its_texts(
-    coach_api: TestClient, db: Database, sms_only: int
+    coach_api: TestClient, db: Database, sms_only: int, clock: RunningClock
 ) -> None:
     url = f"/api/v1/patients/{sms_only}/coaching-plan"
     created = coach_api.put(url, json={})  # made from the prescription, defaults
@@ -153,6 +153,6 @@ def test_changing_the_plan_replans_its_texts(
         after[k]
         for k in before
         if datetime.fromisoformat(k[1]).strftime("%a") in ("Mon", "Wed", "Fri")
-        and after[k].planned_at > utcnow()
+        and after[k].planned_at > clock.now()
     ]
     assert all((r.status, r.reason) == (CANCELLED, "plan_changed") for r in stale)

@@ -15,10 +15,10 @@ from coach.holds import place_hold
 from messaging import state
 from scheduler import outbox
 from scheduler.models import DROPPED, FAILED, PENDING, SENT, ScheduledMessage
+from tests.clocks import ManualClock, utc
 from tests.conftest import World
 from tests.messaging.fake_twilio import FakeTwilio
 from tests.scheduler.conftest import (
-    ManualClock,
     RunnerFor,
     asyncio_run,
     enroll,
@@ -27,7 +27,6 @@ from tests.scheduler.conftest import (
     rows,
     set_patient,
     text_rows,
-    utc,
 )
 
 NOON = utc(2027, 1, 5, 12, 0)  # daytime in Madrid (Ana) and New York

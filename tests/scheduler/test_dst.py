@@ -12,17 +12,9 @@ from starlette.testclient import TestClient
 
 from coach.database import Database
 from scheduler.models import PENDING, ScheduledMessage
+from tests.clocks import ManualClock, utc
 from tests.messaging.fake_twilio import FakeTwilio
-from tests.scheduler.conftest import (
-    ManualClock,
-    RunnerFor,
-    asyncio_run,
-    enroll,
-    new_class,
-    new_patient,
-    rows,
-    utc,
-)
+from tests.scheduler.conftest import RunnerFor, asyncio_run, enroll, new_class, new_patient, rows
 
 # (zone, the transition day, class start in UTC that day and the day before, and the expected
 # due times (UTC) of that day's 24 h and 1 h reminders for a class at 08:30 local)

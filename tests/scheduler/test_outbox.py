@@ -10,15 +10,14 @@ from sqlmodel import Session
 from starlette.testclient import TestClient
 
 from coach.database import Database
-from coach.models import utcnow
 from messaging.models import SmsMessage
 from scheduler import outbox, reconcile
 from scheduler.models import CANCELLED, PENDING, SENDING, SENT, UNCONFIRMED, ScheduledMessage
-from tests.conftest import World
+from tests.clocks import ManualClock, utc
+from tests.conftest import TEST_NOW, World
 from tests.messaging.conftest import post_signed
 from tests.messaging.fake_twilio import ACCOUNT_SID, FakeTwilio
 from tests.scheduler.conftest import (
-    ManualClock,
     RunnerFor,
     asyncio_run,
     enroll,
@@ -26,14 +25,13 @@ from tests.scheduler.conftest import (
     rows,
     set_patient,
     text_rows,
-    utc,
 )
 
 LEASE = timedelta(minutes=5)
 
 
 def test_concurrent_claims_never_take_the_same_row(db: Database, world: World) -> None:
-    now = utcnow()
+    now = TEST_NOW
     db.run_sync(lambda s: outbox.put(s, text_rows([world.patient_a], 300, now), now, revive=False))
     claimed: dict[str, list[int]] = {}
     start = threading.Barrier(4)
@@ -89,7 +87,7 @@ def test_planning_twice_plans_once_and_a_change_revives_cancelled_rows(
 
     cfg = scheduler_config(coach_api.app.state.ctx.settings)  # type: ignore[attr-defined]
     for _ in range(2):
-        db.run_sync(reminders.plan_window, cfg, utcnow())
+        db.run_sync(reminders.plan_window, cfg, TEST_NOW)
     assert len(rows(db, ScheduledMessage.patient_id == planned["patient"])) == 10
 
 
@@ -147,7 +145,7 @@ def test_a_bulk_plan_refreshes_the_tables_statistics_on_postgresql(
     """Right after a big planning pass the claim queries must not be planned for an empty table
     (dispatch fell seconds behind in tests/bench/scheduler.py): PostgreSQL gets fresh statistics
     in the same transaction. SQLite has no such planner statistics to refresh."""
-    now = utcnow()
+    now = TEST_NOW
     many = text_rows([world.patient_a], outbox.ANALYZE_AFTER, now + timedelta(days=1))
     db.run_sync(lambda s: outbox.put(s, many, now, revive=False))
     assert len(rows(db)) == outbox.ANALYZE_AFTER

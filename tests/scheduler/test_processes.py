@@ -21,11 +21,11 @@ from messaging.models import SmsMessage
 from scheduler import outbox
 from scheduler.models import SENDING, SENT, UNCONFIRMED, ScheduledMessage
 from tests.browser.conftest import free_port
+from tests.clocks import ManualClock
 from tests.conftest import World, _truncate_postgres
 from tests.factories import patient
 from tests.messaging.fake_twilio import FakeTwilio
 from tests.scheduler.conftest import (
-    ManualClock,
     RunnerFor,
     asyncio_run,
     rows,

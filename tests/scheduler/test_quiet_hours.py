@@ -9,10 +9,10 @@ from starlette.testclient import TestClient
 
 from coach.database import Database
 from scheduler.models import DROPPED, PENDING, SENT, ScheduledMessage
+from tests.clocks import ManualClock, utc
 from tests.conftest import World
 from tests.messaging.fake_twilio import FakeTwilio
 from tests.scheduler.conftest import (
-    ManualClock,
     RunnerFor,
     asyncio_run,
     enroll,
@@ -20,7 +20,6 @@ from tests.scheduler.conftest import (
     new_patient,
     rows,
     set_patient,
-    utc,
 )
 
 CLASS_START = utc(2027, 1, 12, 14, 0)  # Tuesday 09:00 in New York (EST)

@@ -8,6 +8,7 @@ them and for the patients enrolled in the class.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,7 +18,7 @@ from starlette.responses import JSONResponse, Response
 
 from coach import access, class_changes, classes
 from coach.audit import record
-from coach.models import ClassSeries, utcnow
+from coach.models import ClassSeries
 from scheduler import class_notices, ics, reminders
 from web.api.body import json_object
 from web.auth.principal import Principal
@@ -26,9 +27,9 @@ from web.routing import Access, route
 from web.views import occurrence_json, series_json
 
 
-def _detail(session: Session, series: ClassSeries) -> dict[str, Any]:
+def _detail(session: Session, series: ClassSeries, now: datetime) -> dict[str, Any]:
     assert series.id is not None
-    upcoming = classes.occurrences(session, series.id, utcnow())
+    upcoming = classes.occurrences(session, series.id, now)
     return {**series_json(series), "occurrences": [occurrence_json(o) for o in upcoming]}
 
 
@@ -40,13 +41,13 @@ async def update_class(request: Request) -> Response:
 
     def work(session: Session) -> dict[str, Any]:
         series = access.get_class(session, principal.actor, class_id)
-        now = utcnow()
+        now = ctx_of(request).clock.now()
         changed = class_changes.update_series(session, series, changes, now)
         reminders.sync_series(session, schedule, now, class_id, "class_moved")
         if changed:  # the timing changed, not just the title or capacity
             class_notices.series_moved(session, schedule, now, class_id)
         record(session, principal.actor, "class.update", None, detail=f"class {class_id}")
-        return _detail(session, series)
+        return _detail(session, series, now)
 
     return JSONResponse(await ctx_of(request).db.run(work))
 
@@ -58,7 +59,7 @@ async def cancel_class(request: Request) -> Response:
 
     def work(session: Session) -> None:
         series = access.get_class(session, principal.actor, class_id)
-        now = utcnow()
+        now = ctx_of(request).clock.now()
         changed = class_changes.cancel_series(session, series, now)
         reminders.sync_series(session, schedule, now, class_id, "class_cancelled")
         class_notices.series_cancelled(session, schedule, now, class_id, changed)
@@ -77,7 +78,7 @@ async def move_occurrence(request: Request) -> Response:
     def work(session: Session) -> dict[str, Any]:
         occurrence = access.get_occurrence(session, principal.actor, occurrence_id)
         series = access.get_class(session, principal.actor, occurrence.series_id)
-        now = utcnow()
+        now = ctx_of(request).clock.now()
         was = occurrence.starts_at, occurrence.status
         changed = class_changes.move_occurrence(session, series, occurrence, starts_local, now)
         reminders.sync_occurrences(session, schedule, now, changed, "class_moved")
@@ -98,7 +99,7 @@ async def cancel_occurrence(request: Request) -> Response:
 
     def work(session: Session) -> None:
         occurrence = access.get_occurrence(session, principal.actor, occurrence_id)
-        now = utcnow()
+        now = ctx_of(request).clock.now()
         changed = class_changes.cancel_occurrence(session, occurrence, now)
         reminders.sync_occurrences(session, schedule, now, changed, "class_cancelled")
         if changed:  # not cancelled already
@@ -139,7 +140,7 @@ async def class_calendar(request: Request) -> Response:
                 principal.actor.patient_id,
                 detail=f"class {class_id}",
             )
-        return ics.series_ics(series, changed, host, utcnow())
+        return ics.series_ics(series, changed, host, ctx_of(request).clock.now())
 
     return _calendar(await ctx_of(request).db.run(load), f"class-{class_id}.ics")
 
@@ -160,7 +161,7 @@ async def occurrence_calendar(request: Request) -> Response:
                 principal.actor.patient_id,
                 detail=f"occurrence {occurrence_id}",
             )
-        return ics.occurrence_ics(series, occurrence, host, utcnow())
+        return ics.occurrence_ics(series, occurrence, host, ctx_of(request).clock.now())
 
     return _calendar(await ctx_of(request).db.run(load), f"class-occurrence-{occurrence_id}.ics")
 

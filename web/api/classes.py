@@ -11,7 +11,6 @@ from starlette.responses import JSONResponse, Response
 
 from coach import access, classes
 from coach.audit import record
-from coach.models import utcnow
 from scheduler import reminders
 from web.api.body import json_object
 from web.auth.principal import Principal
@@ -53,7 +52,8 @@ async def get_class(request: Request) -> Response:
         return {
             **series_json(series),
             "occurrences": [
-                occurrence_json(o) for o in classes.occurrences(session, class_id, utcnow())
+                occurrence_json(o)
+                for o in classes.occurrences(session, class_id, ctx_of(request).clock.now())
             ],
             "enrolled": [{"patient_id": p.id, "name": p.name} for p in enrolled],
         }
@@ -77,7 +77,9 @@ async def enroll(request: Request) -> Response:
         patient = access.get_patient(session, principal.actor, patient_id)
         enrollment = classes.enroll(session, series, patient)
         # The patient's reminders are planned in the same transaction as the enrollment.
-        reminders.sync_enrollment(session, schedule, utcnow(), class_id, patient_id, "enrolled")
+        reminders.sync_enrollment(
+            session, schedule, ctx_of(request).clock.now(), class_id, patient_id, "enrolled"
+        )
         record(
             session, principal.actor, "enrollment.create", patient_id, detail=f"class {class_id}"
         )
@@ -98,7 +100,9 @@ async def unenroll(request: Request) -> Response:
         if not classes.unenroll(session, class_id, patient_id):
             raise NotFound("that patient is not enrolled in this class")
         session.flush()
-        reminders.sync_enrollment(session, schedule, utcnow(), class_id, patient_id, "unenrolled")
+        reminders.sync_enrollment(
+            session, schedule, ctx_of(request).clock.now(), class_id, patient_id, "unenrolled"
+        )
         record(
             session, principal.actor, "enrollment.delete", patient_id, detail=f"class {class_id}"
         )

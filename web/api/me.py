@@ -36,7 +36,8 @@ async def me(request: Request) -> Response:
 
 async def my_classes(request: Request) -> Response:
     principal: Principal = request.state.principal
-    upcoming = await ctx_of(request).db.run(upcoming_for_patient, principal)
+    ctx = ctx_of(request)
+    upcoming = await ctx.db.run(upcoming_for_patient, principal, ctx.clock.now())
     return JSONResponse(
         {
             "occurrences": [

@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse, Response
 
 from coach import access, patients
 from coach.audit import record
-from coach.models import ClinicalProfile, utcnow
+from coach.models import ClinicalProfile
 from coach.profile import parse_profile
 from web.api.body import json_object
 from web.auth.principal import Principal
@@ -111,7 +111,11 @@ async def put_profile(request: Request) -> Response:
             select(ClinicalProfile).where(ClinicalProfile.patient_id == patient_id)
         ).first()
         row = row or ClinicalProfile(patient_id=patient_id)
-        row.data, row.updated_at, row.updated_by = profile, utcnow(), principal.actor.staff_id
+        row.data, row.updated_at, row.updated_by = (
+            profile,
+            ctx_of(request).clock.now(),
+            principal.actor.staff_id,
+        )
         session.add(row)
         record(session, principal.actor, "profile.update", patient_id)
         return {
@@ -134,6 +138,7 @@ async def create_join_link(request: Request) -> Response:
         principal,
         patient_id,
         ctx.settings.join_link_hours,
+        ctx.clock.now(),
     )
     return JSONResponse(
         {
@@ -152,6 +157,7 @@ async def delete_join_link(request: Request) -> Response:
         request.state.principal,
         request.path_params["patient_id"],
         request.path_params["link_id"],
+        ctx_of(request).clock.now(),
     )
     return Response(status_code=204)
 

@@ -15,7 +15,6 @@ from starlette.responses import JSONResponse, Response
 
 from coach import access
 from coach.audit import record
-from coach.models import utcnow
 from scheduler import coaching_plans, preferences, reminders
 from scheduler.config import SchedulerConfig
 from scheduler.models import CoachingPlan, ScheduledMessage
@@ -59,7 +58,7 @@ async def class_reminders(request: Request) -> Response:
         access.get_class(session, principal.actor, class_id)
         if body is not None:
             offsets = _offsets_body(body)
-            now = utcnow()
+            now = ctx_of(request).clock.now()
             preferences.set_offsets(
                 session, offsets, principal.actor.staff_id, now, series_id=class_id
             )
@@ -81,7 +80,7 @@ async def patient_reminders(request: Request) -> Response:
         access.get_patient(session, principal.actor, patient_id)
         if body is not None:
             offsets = _offsets_body(body)
-            now = utcnow()
+            now = ctx_of(request).clock.now()
             preferences.set_offsets(
                 session, offsets, principal.actor.staff_id, now, patient_id=patient_id
             )
@@ -135,7 +134,12 @@ async def coaching_plan(request: Request) -> Response:
                 )
             with as_invalid():
                 plan = coaching_plans.save_plan(
-                    session, patient, values, principal.actor.staff_id, schedule, utcnow()
+                    session,
+                    patient,
+                    values,
+                    principal.actor.staff_id,
+                    schedule,
+                    ctx_of(request).clock.now(),
                 )
         action = "coaching_plan.update" if values is not None else "coaching_plan.read"
         record(session, principal.actor, action, patient_id)

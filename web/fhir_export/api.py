@@ -10,7 +10,6 @@ from starlette.responses import JSONResponse, Response
 
 from coach import access
 from coach.audit import record
-from coach.models import utcnow
 from coach.patient_record import load_record
 from web.auth.principal import Principal
 from web.context import ctx_of
@@ -27,7 +26,9 @@ async def export_patient(request: Request) -> Response:
 
     def load(session: Session) -> dict[str, Any]:
         patient = access.get_patient(session, principal.actor, patient_id)
-        bundle = build_bundle(load_record(session, patient), ctx.settings.public_base_url, utcnow())
+        bundle = build_bundle(
+            load_record(session, patient), ctx.settings.public_base_url, ctx_of(request).clock.now()
+        )
         kinds = [entry["resource"]["resourceType"] for entry in bundle["entry"]]
         record(
             session,

@@ -21,7 +21,7 @@ async def heart_rate_running(ctx: AppContext) -> AsyncIterator[None]:
         if ctx.redis is not None
         else MemoryBus(retention_s)
     )
-    ctx.heart_rate = HeartRateService(ctx.db, bus, ctx.rules)
+    ctx.heart_rate = HeartRateService(ctx.db, bus, ctx.rules, clock=ctx.clock)
     ctx.device_rate = DeviceRateLimiter(ctx.settings.hr_device_requests_per_minute, ctx.redis)
     await ctx.heart_rate.start()
     try:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from coach.models import utcnow
 from web.context import ctx_of
 from web.metrics.collect import collect
 from web.metrics.exposition import CONTENT_TYPE, render
@@ -13,7 +12,7 @@ from web.routing import Access, route
 
 
 async def metrics(request: Request) -> Response:
-    families = await collect(ctx_of(request), utcnow())
+    families = await collect(ctx_of(request), ctx_of(request).clock.now())
     return Response(render(families), media_type=CONTENT_TYPE)
 
 

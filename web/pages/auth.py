@@ -132,7 +132,7 @@ async def join(request: Request) -> Response:
 
     def enter(session: Session) -> str:
         try:
-            link = join_links.resolve(session, ctx.settings.secret_key, token)
+            link = join_links.resolve(session, ctx.settings.secret_key, token, ctx.clock.now())
         except join_links.JoinLinkInvalid as exc:
             record(session, None, "join_link.use", None, "denied", exc.reason)
             return ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
@@ -11,7 +12,7 @@ from starlette.responses import Response
 from coach import access, classes
 from coach.audit import record
 from coach.hr_store import zone_for
-from coach.models import ClassSeries, Patient, utcnow
+from coach.models import ClassSeries, Patient
 from web.auth.principal import Principal
 from web.context import ctx_of
 from web.pages.render import page_language, render
@@ -19,13 +20,15 @@ from web.routing import Access, route
 from web.views import local_text, occurrence_view
 
 
-def upcoming_for_patient(session: Session, principal: Principal) -> list[dict[str, Any]]:
+def upcoming_for_patient(
+    session: Session, principal: Principal, now: datetime
+) -> list[dict[str, Any]]:
     patient = session.get(Patient, principal.actor.patient_id)
     assert patient is not None and patient.id is not None
     series_ids = classes.patient_series_ids(session, patient.id)
     return [
         occurrence_view(o, s, patient.time_zone)
-        for o, s in classes.upcoming_for_series(session, series_ids, utcnow())
+        for o, s in classes.upcoming_for_series(session, series_ids, now)
     ]
 
 
@@ -34,7 +37,7 @@ async def me(request: Request) -> Response:
 
     def load(session: Session) -> dict[str, Any]:
         record(session, principal.actor, "patient.home", principal.actor.patient_id)
-        return {"upcoming": upcoming_for_patient(session, principal)}
+        return {"upcoming": upcoming_for_patient(session, principal, ctx_of(request).clock.now())}
 
     return render(request, "me.html", await ctx_of(request).db.run(load))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func
@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse, Response
 
 from coach import access, classes, join_links
 from coach.audit import record
-from coach.models import ClinicalProfile, Enrollment, JoinLink, StaffUser, utcnow
+from coach.models import ClinicalProfile, Enrollment, JoinLink, StaffUser
 from coach.patients import has_control_characters
 from web.auth import api_tokens
 from web.auth.principal import Principal
@@ -44,7 +44,9 @@ async def dashboard(request: Request) -> Response:
         )
         upcoming = [
             occurrence_view(o, s, zone, counts.get(s.id, 0))
-            for o, s in classes.upcoming_for_series(session, series_ids, utcnow())
+            for o, s in classes.upcoming_for_series(
+                session, series_ids, ctx_of(request).clock.now()
+            )
         ]
         urgent = dashboard_alerts(session, principal, zone)
         hr_alerts = dashboard_hr_alerts(session, principal, zone)
@@ -58,14 +60,18 @@ async def dashboard(request: Request) -> Response:
     return render(request, "dashboard.html", await ctx_of(request).db.run(load))
 
 
-def _link_state(link: JoinLink) -> str:
+def _link_state(link: JoinLink, now: datetime) -> str:
     if link.revoked_at is not None:
         return "revoked"
-    return "expired" if link.expires_at <= utcnow() else "active"
+    return "expired" if link.expires_at <= now else "active"
 
 
 def _patient_page(
-    session: Session, principal: Principal, patient_id: int, new_link: str | None = None
+    session: Session,
+    principal: Principal,
+    patient_id: int,
+    now: datetime,
+    new_link: str | None = None,
 ) -> dict[str, Any]:
     patient = access.get_patient(session, principal.actor, patient_id)
     record(session, principal.actor, "patient.read", patient_id)
@@ -87,14 +93,14 @@ def _patient_page(
     return {
         "patient": patient,
         "profile": profile.data if profile else None,
-        "workflow": workflow_summary(session, patient_id, utcnow()),
+        "workflow": workflow_summary(session, patient_id, now),
         "classes": series,
         "links": [
             {
                 "id": link.id,
                 "created_at": link.created_at,
                 "expires_at": link.expires_at,
-                "state": _link_state(link),
+                "state": _link_state(link, now),
             }
             for link in links
         ],
@@ -108,7 +114,9 @@ async def patient_detail(request: Request) -> Response:
     return render(
         request,
         "patient_detail.html",
-        await ctx_of(request).db.run(_patient_page, principal, patient_id),
+        await ctx_of(request).db.run(
+            _patient_page, principal, patient_id, ctx_of(request).clock.now()
+        ),
     )
 
 
@@ -119,24 +127,27 @@ def issue_join_link(
     principal: Principal,
     patient_id: int,
     hours: int,
+    now: datetime,
 ) -> tuple[JoinLink, str]:
     """Shared by the page and the API: check access, issue, audit, and build the URL."""
     access.get_patient(session, principal.actor, patient_id)
     link, token = join_links.issue(
-        session, secret_key, patient_id, principal.actor.staff_id, timedelta(hours=hours)
+        session, secret_key, patient_id, principal.actor.staff_id, timedelta(hours=hours), now
     )
     record(session, principal.actor, "join_link.issue", patient_id, detail=f"link {link.id}")
     return link, f"{base_url}/join/{token}"
 
 
-def revoke_join_link(session: Session, principal: Principal, patient_id: int, link_id: int) -> None:
+def revoke_join_link(
+    session: Session, principal: Principal, patient_id: int, link_id: int, now: datetime
+) -> None:
     from web.auth.sessions import end_all_for_join_link
 
     access.get_patient(session, principal.actor, patient_id)
     link = session.get(JoinLink, link_id)
     if link is None or link.patient_id != patient_id:
         raise NotFound("no such join link")
-    join_links.revoke(session, link)
+    join_links.revoke(session, link, now)
     # Revoking a link also ends the sessions it opened: that is what a coach expects "revoke" to do.
     end_all_for_join_link(session, link_id)
     record(session, principal.actor, "join_link.revoke", patient_id, detail=f"link {link_id}")
@@ -148,6 +159,7 @@ async def create_join_link(request: Request) -> Response:
     patient_id = int_param(request, "patient_id")
 
     def work(session: Session) -> dict[str, Any]:
+        now = ctx.clock.now()
         _, url = issue_join_link(
             session,
             ctx.settings.secret_key,
@@ -155,16 +167,19 @@ async def create_join_link(request: Request) -> Response:
             principal,
             patient_id,
             ctx.settings.join_link_hours,
+            now,
         )
-        return _patient_page(session, principal, patient_id, new_link=url)
+        return _patient_page(session, principal, patient_id, now, new_link=url)
 
     return render(request, "patient_detail.html", await ctx.db.run(work), status_code=201)
 
 
 async def revoke_join_link_page(request: Request) -> Response:
     patient_id = int_param(request, "patient_id")
-    await ctx_of(request).db.run(
-        revoke_join_link, request.state.principal, patient_id, int_param(request, "link_id")
+    ctx = ctx_of(request)
+    link_id = int_param(request, "link_id")
+    await ctx.db.run(
+        revoke_join_link, request.state.principal, patient_id, link_id, ctx.clock.now()
     )
     return RedirectResponse(f"/patients/{patient_id}", status_code=303)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
@@ -10,7 +11,7 @@ from starlette.responses import RedirectResponse, Response
 
 from coach import access, assessments
 from coach.audit import record
-from coach.models import Patient, StaffUser, utcnow
+from coach.models import Patient, StaffUser
 from web.auth.principal import Principal
 from web.context import ctx_of
 from web.errors import HTTPError
@@ -23,10 +24,11 @@ TEMPLATE = "prescribing/assessments.html"
 FIELDS = ("kind", "value", "measured_on", "note")
 
 
-def _latest_allowed_day(session: Session, patient: Patient, principal: Principal) -> Any:
+def _latest_allowed_day(
+    session: Session, patient: Patient, principal: Principal, now: datetime
+) -> Any:
     """Today where the patient is or where the coach is, whichever is later: a measurement taken
     'today' by either calendar is not in the future."""
-    now = utcnow()
     staff = session.get(StaffUser, principal.actor.staff_id) if principal.actor.staff_id else None
     days = [assessments.local_today(now, patient.time_zone)]
     if staff is not None:
@@ -40,6 +42,7 @@ def _page(
     patient: Patient,
     values: dict[str, str],
     errors: dict[str, str],
+    now: datetime,
 ) -> dict[str, Any]:
     assert patient.id is not None
     kinds = []
@@ -54,7 +57,7 @@ def _page(
             ],
             "chart": trend_svg(f"chart-{name}", kind.label, kind.unit, points),
         })  # fmt: skip
-    today = _latest_allowed_day(session, patient, principal)
+    today = _latest_allowed_day(session, patient, principal, now)
     return {
         "patient": patient,
         "kinds": kinds,
@@ -72,7 +75,7 @@ async def assessments_page(request: Request) -> Response:
     def load(session: Session) -> dict[str, Any]:
         patient = access.get_patient(session, principal.actor, patient_id)
         record(session, principal.actor, "assessment.read", patient_id)
-        return _page(session, principal, patient, {}, {})
+        return _page(session, principal, patient, {}, {}, ctx_of(request).clock.now())
 
     return render(request, TEMPLATE, await ctx_of(request).db.run(load))
 
@@ -93,13 +96,16 @@ async def add_assessment(request: Request) -> Response:
 
     def work(session: Session) -> dict[str, Any] | None:
         patient = access.get_patient(session, principal.actor, patient_id)
+        now = ctx_of(request).clock.now()
         try:
             if form_error is not None:
                 raise assessments.AssessmentInputError(form_error.field or "form", str(form_error))
-            entry = assessments.parse_entry(raw, _latest_allowed_day(session, patient, principal))
+            entry = assessments.parse_entry(
+                raw, _latest_allowed_day(session, patient, principal, now)
+            )
         except assessments.AssessmentInputError as exc:
             record(session, principal.actor, "assessment.create", patient_id, "error", exc.field)
-            return _page(session, principal, patient, raw, {exc.field: exc.message})
+            return _page(session, principal, patient, raw, {exc.field: exc.message}, now)
         assessments.record(session, patient_id, entry, patient.time_zone, principal.actor.staff_id)
         record(session, principal.actor, "assessment.create", patient_id, detail=entry.kind)
         return None

@@ -7,6 +7,7 @@ drawn): a draft changed in another tab since is not overwritten with what this p
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, select
@@ -16,7 +17,7 @@ from starlette.responses import RedirectResponse, Response
 from coach import access, drafting, overrides, prescriptions, progression_store
 from coach.audit import record
 from coach.errors import ProfileError
-from coach.models import ClinicalProfile, Patient, Prescription, utcnow
+from coach.models import ClinicalProfile, Patient, Prescription
 from scheduler import coaching_plans
 from web.auth.principal import Principal
 from web.context import ctx_of, schedule_of
@@ -43,7 +44,7 @@ class Feedback:
 
 
 def page_context(
-    session: Session, principal: Principal, patient: Patient, feedback: Feedback
+    session: Session, principal: Principal, patient: Patient, feedback: Feedback, now: datetime
 ) -> dict[str, Any]:
     assert patient.id is not None
     approved = prescriptions.current_approved(session, patient.id)
@@ -54,7 +55,7 @@ def page_context(
     form = feedback.override_form
     return {
         "patient": patient,
-        "holds": holds_view(session, patient.id, utcnow(), approved, draft),
+        "holds": holds_view(session, patient.id, now, approved, draft),
         "has_profile": has_profile is not None,
         "draft": rx_view(session, draft) if draft else None,
         "override_rows": override_rows(draft, form) if draft else [],
@@ -75,7 +76,7 @@ async def prescriptions_page(request: Request) -> Response:
     def load(session: Session) -> dict[str, Any]:
         patient = access.get_patient(session, principal.actor, patient_id)
         record(session, principal.actor, "prescription.read", patient_id)
-        return page_context(session, principal, patient, Feedback())
+        return page_context(session, principal, patient, Feedback(), ctx_of(request).clock.now())
 
     return render(request, TEMPLATE, await ctx_of(request).db.run(load))
 
@@ -85,7 +86,7 @@ async def refused(request: Request, patient_id: int, feedback: Feedback) -> Resp
 
     def load(session: Session) -> dict[str, Any]:
         patient = access.get_patient(session, principal.actor, patient_id)
-        return page_context(session, principal, patient, feedback)
+        return page_context(session, principal, patient, feedback, ctx_of(request).clock.now())
 
     context = await ctx_of(request).db.run(load)
     return render(request, TEMPLATE, context, status_code=feedback.status)
@@ -104,7 +105,7 @@ async def generate_draft(request: Request) -> Response:
         patient = access.get_patient(session, principal.actor, patient_id)
         try:
             draft = drafting.generate_draft(
-                session, ctx.rules, patient, principal.actor.staff_id, utcnow()
+                session, ctx.rules, patient, principal.actor.staff_id, ctx_of(request).clock.now()
             )
         except (drafting.NoProfile, ProfileError) as exc:
             record(session, principal.actor, "prescription.draft", patient_id, "error")
@@ -164,7 +165,7 @@ async def override(request: Request) -> Response:
                 raise overrides.OverrideError(form_error.field or "form", form_error.message)
             stored, changes = prescriptions.apply_override(
                 session, ctx.rules, draft, submitted, reason, confirmed, principal.name,
-                principal.actor.staff_id, utcnow(), _revision(revision),
+                principal.actor.staff_id, ctx_of(request).clock.now(), _revision(revision),
             )  # fmt: skip
         except prescriptions.PrescriptionStateError as exc:
             record(session, principal.actor, "prescription.override", patient_id, "error", "stale")
@@ -202,7 +203,7 @@ async def approve(request: Request) -> Response:
 
     def work(session: Session) -> Feedback | None:
         draft = _draft_for(session, principal, patient_id, rx_id)
-        now = utcnow()
+        now = ctx_of(request).clock.now()
         try:
             prescriptions.approve(
                 session, draft, principal.actor.staff_id, now, _revision(form_revision)

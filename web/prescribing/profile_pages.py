@@ -11,7 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from coach import access, assessments
 from coach.audit import record
 from coach.errors import ProfileError
-from coach.models import ClinicalProfile, Patient, utcnow
+from coach.models import ClinicalProfile, Patient
 from coach.profile import parse_profile
 from web.auth.principal import Principal
 from web.context import ctx_of
@@ -96,7 +96,11 @@ async def save_profile(request: Request) -> Response:
             select(ClinicalProfile).where(ClinicalProfile.patient_id == patient_id)
         ).first()
         row = row or ClinicalProfile(patient_id=patient_id)
-        row.data, row.updated_at, row.updated_by = profile, utcnow(), principal.actor.staff_id
+        row.data, row.updated_at, row.updated_by = (
+            profile,
+            ctx_of(request).clock.now(),
+            principal.actor.staff_id,
+        )
         session.add(row)
         record(session, principal.actor, "profile.update", patient_id)
         return None

@@ -8,7 +8,6 @@ from starlette.responses import RedirectResponse, Response
 
 from coach import access, progression_store
 from coach.audit import record
-from coach.models import utcnow
 from coach.workflow_models import ProgressionProposal
 from scheduler import coaching_plans
 from web.auth.principal import Principal
@@ -41,7 +40,7 @@ async def review_last_week(request: Request) -> Response:
 
     def work(session: Session) -> Feedback | None:
         patient = access.get_patient(session, principal.actor, patient_id)
-        now = utcnow()
+        now = ctx_of(request).clock.now()
         week = progression_store.last_full_week(now, patient.time_zone)
         proposal = progression_store.propose_for_week(session, ctx.rules, patient_id, week, now)
         if proposal is None:
@@ -68,7 +67,7 @@ async def approve_proposal(request: Request) -> Response:
 
     def work(session: Session) -> Feedback | None:
         proposal = _proposal(session, principal, patient_id, proposal_id)
-        now = utcnow()
+        now = ctx_of(request).clock.now()
         try:
             created = progression_store.approve_proposal(
                 session, ctx.rules, proposal, principal.actor.staff_id, now
@@ -102,7 +101,11 @@ async def reject_proposal(request: Request) -> Response:
         proposal = _proposal(session, principal, patient_id, proposal_id)
         try:
             progression_store.reject_proposal(
-                session, proposal, reason or "", principal.actor.staff_id, utcnow()
+                session,
+                proposal,
+                reason or "",
+                principal.actor.staff_id,
+                ctx_of(request).clock.now(),
             )
         except progression_store.ProposalStateError as exc:
             record(session, principal.actor, "progression.reject", patient_id, "error")

@@ -10,7 +10,6 @@ from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
-from coach.models import utcnow
 from coach.reports import class_report, program
 from web.auth.principal import Principal
 from web.context import ctx_of
@@ -74,7 +73,7 @@ async def program_page(request: Request) -> Response:
 
     def load(session: Session) -> dict[str, Any]:
         zone = staff_zone(session, principal.actor)
-        now = utcnow()
+        now = ctx_of(request).clock.now()
         report = program.program_report(session, principal.actor, now, zone)
         # Today's classes too: a coach opens the report right after teaching.
         classes = class_report.recent_occurrences(session, principal.actor, now + timedelta(days=1))
@@ -106,7 +105,7 @@ async def program_csv(request: Request) -> Response:
 
     def load(session: Session) -> list[list[object]]:
         zone = staff_zone(session, principal.actor)
-        report = program.program_report(session, principal.actor, utcnow(), zone)
+        report = program.program_report(session, principal.actor, ctx_of(request).clock.now(), zone)
         shown = [p.patient_id for p in report.patients] if table == "patients" else [None]
         audit_report(session, principal, "program", "export", shown or [None], detail=table)
         if table == "patients":

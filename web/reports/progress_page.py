@@ -3,6 +3,7 @@ and the trend of each functional assessment, with its change since baseline."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
@@ -10,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from coach import access, assessments
-from coach.models import Patient, utcnow
+from coach.models import Patient
 from coach.reports import progress
 from web.auth.principal import Principal
 from web.context import ctx_of
@@ -24,9 +25,9 @@ from web.routing import int_param
 
 
 def _data(
-    session: Session, patient: Patient
+    session: Session, patient: Patient, now: datetime
 ) -> tuple[list[progress.WeekAdherence], list[progress.Trend]]:
-    today = assessments.local_today(utcnow(), patient.time_zone)
+    today = assessments.local_today(now, patient.time_zone)
     return progress.weekly_adherence(session, patient, today), progress.assessment_trends(
         session, patient
     )
@@ -45,7 +46,7 @@ async def progress_page(request: Request) -> Response:
 
     def load(session: Session) -> dict[str, Any]:
         patient = access.get_patient(session, principal.actor, patient_id)
-        weeks, trends = _data(session, patient)
+        weeks, trends = _data(session, patient, ctx_of(request).clock.now())
         audit_report(session, principal, "progress", "view", [patient_id])
         done = sum(w.done for w in weeks if w.prescribed)
         prescribed = sum(w.prescribed or 0 for w in weeks)
@@ -89,7 +90,7 @@ async def progress_csv(request: Request) -> Response:
 
     def load(session: Session) -> list[list[object]]:
         patient = access.get_patient(session, principal.actor, patient_id)
-        weeks, trends = _data(session, patient)
+        weeks, trends = _data(session, patient, ctx_of(request).clock.now())
         audit_report(session, principal, "progress", "export", [patient_id])
         return progress.csv_rows(weeks, trends)
 

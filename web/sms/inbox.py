@@ -4,7 +4,7 @@ a box to write a message (segment count shown as you type; rate-limited per pati
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func
@@ -15,7 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from coach import access
 from coach.alerts import PatientAlert
 from coach.audit import record
-from coach.models import Patient, utcnow
+from coach.models import Patient
 from messaging.models import SmsMessage, SmsPatientState
 from messaging.privacy import DiagnosisWordError
 from messaging.sender import SmsBodyError, check_body, manual_sends_since
@@ -102,15 +102,19 @@ async def inbox(request: Request) -> Response:
     return render(request, "sms_inbox.html", await ctx_of(request).db.run(load))
 
 
-def _thread(session: Session, principal: Principal, patient_id: int) -> dict[str, Any]:
+def _thread(
+    session: Session, principal: Principal, patient_id: int, now: datetime
+) -> dict[str, Any]:
     patient = access.get_patient(session, principal.actor, patient_id)
     record(session, principal.actor, "sms.read", patient_id)
-    return thread_view(session, patient)
+    return thread_view(session, patient, now)
 
 
 async def thread(request: Request) -> Response:
     principal: Principal = request.state.principal
-    view = await ctx_of(request).db.run(_thread, principal, patient_id_param(request))
+    view = await ctx_of(request).db.run(
+        _thread, principal, patient_id_param(request), ctx_of(request).clock.now()
+    )
     return render(request, "sms_thread.html", view)
 
 
@@ -130,7 +134,7 @@ async def send_manual(request: Request) -> Response:
 
     def check(session: Session) -> None:
         access.get_patient(session, principal.actor, patient_id)
-        now = utcnow()
+        now = ctx_of(request).clock.now()
         sent = manual_sends_since(session, patient_id, now - timedelta(hours=1))
         if len(sent) >= limit:
             wait = int((sent[-limit] + timedelta(hours=1) - now).total_seconds()) + 1

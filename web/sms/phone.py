@@ -16,7 +16,6 @@ from starlette.responses import RedirectResponse, Response
 
 from coach import access
 from coach.audit import record
-from coach.models import utcnow
 from messaging.inbound import InboundSms
 from messaging.sender import MAX_BODY
 from web.auth.principal import Principal
@@ -50,7 +49,7 @@ async def phone(request: Request) -> Response:
     def load(session: Session) -> dict[str, Any]:
         patient = access.get_patient(session, principal.actor, patient_id)
         record(session, principal.actor, "sms.read", patient_id, detail="phone simulator")
-        return thread_view(session, patient)
+        return thread_view(session, patient, ctx_of(request).clock.now())
 
     return render(request, "dev_phone_thread.html", await ctx_of(request).db.run(load))
 
@@ -73,7 +72,7 @@ async def reply_as_patient(request: Request) -> Response:
 
     from_phone = await ctx.db.run(phone_of)
     sid = "SM" + secrets.token_hex(16)  # shaped like Twilio's, so the same checks apply
-    outcome = await ctx.sms.receive(InboundSms(sid, from_phone, body, utcnow()))
+    outcome = await ctx.sms.receive(InboundSms(sid, from_phone, body, ctx_of(request).clock.now()))
     await ctx.sms.follow_up(outcome)
     return RedirectResponse(f"/dev/phone/{patient_id}", status_code=303)
 

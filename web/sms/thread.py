@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
 from starlette.requests import Request
 
 from coach import alerts, holds
-from coach.models import Patient, utcnow
+from coach.models import Patient
 from messaging import state
 from messaging.models import SmsMessage
 from web.errors import NotFound
@@ -53,7 +54,7 @@ def messages_of(session: Session, patient_id: int, limit: int = THREAD_LIMIT) ->
     return list(reversed(newest))
 
 
-def thread_view(session: Session, patient: Patient) -> dict[str, Any]:
+def thread_view(session: Session, patient: Patient, now: datetime) -> dict[str, Any]:
     assert patient.id is not None
     sms_state = state.state_of(session, patient.id)
     return {
@@ -62,6 +63,6 @@ def thread_view(session: Session, patient: Patient) -> dict[str, Any]:
         "opted_out": sms_state.opted_out,
         "opt_changed_at": sms_state.opt_changed_at,
         "opt_source": sms_state.opt_source,
-        "holds": holds.active_holds(session, patient.id, utcnow()),
+        "holds": holds.active_holds(session, patient.id, now),
         "alerts": alerts.open_alerts(session, [patient.id]),
     }

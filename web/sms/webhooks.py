@@ -14,7 +14,6 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
-from coach.models import utcnow
 from coach.patients import PatientInputError, normalize_phone
 from messaging.inbound import InboundSms
 from messaging.sender import MAX_BODY
@@ -82,7 +81,7 @@ async def inbound(request: Request) -> Response:
     except PatientInputError as exc:
         raise Invalid(f"From: {exc.message}", field="From") from exc
     body = _text(form, "Body", required=False, max_len=MAX_BODY)
-    outcome = await ctx.sms.receive(InboundSms(sid, phone, body, utcnow()))
+    outcome = await ctx.sms.receive(InboundSms(sid, phone, body, ctx_of(request).clock.now()))
     # Replies go out after the response: Twilio waits for this answer, not for our texts.
     task = None if outcome.duplicate else BackgroundTask(ctx.sms.follow_up, outcome)
     return Response(EMPTY_TWIML, media_type="text/xml", background=task)
@@ -101,7 +100,7 @@ async def status(request: Request) -> Response:
         raise Invalid("m must be a message id", field="m")
     try:
         message = await ctx.sms.status_callback(
-            int(raw_id) if raw_id else None, sid, state, error_code, utcnow()
+            int(raw_id) if raw_id else None, sid, state, error_code, ctx_of(request).clock.now()
         )
     except UnknownStatus as exc:
         raise Invalid(str(exc), field="MessageStatus") from exc

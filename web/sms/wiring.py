@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from coach.clock import Clock
 from coach.database import Database
 from messaging.inbound import ClinicInfo
 from messaging.sender import SmsSender
@@ -31,9 +32,11 @@ def build_transport(settings: Settings) -> SmsTransport:
     return OutboxTransport(settings.var_dir / OUTBOX_FILE)
 
 
-def build_sms_service(settings: Settings, db: Database, alerts: UrgentAlerts) -> SmsService:
+def build_sms_service(
+    settings: Settings, db: Database, alerts: UrgentAlerts, clock: Clock
+) -> SmsService:
     transport = build_transport(settings)
     # Only Twilio reports delivery back; the outbox delivers at once.
     callback = f"{settings.public_base_url}/sms/status" if uses_twilio(settings) else None
     clinic = ClinicInfo(settings.clinic_name, settings.clinic_phone, settings.emergency_number)
-    return SmsService(db, SmsSender(db, transport, callback), clinic, alerts)
+    return SmsService(db, SmsSender(db, transport, callback, clock), clinic, alerts)
