@@ -31,6 +31,7 @@ test: $(STAMP) $(FHIR_R4_STAMP)
 	scripts/test-services
 	$(MAKE) --no-print-directory check
 	$(VENV)/bin/pytest
+	$(VENV)/bin/python scripts/test-hours
 
 clean:
 	rm -rf $(VENV) $(FHIR_R4) var test-artifacts

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlmodel import Session, col, select
 
 from coach.access import Actor
@@ -15,7 +17,9 @@ def record(
     patient_id: int | None,
     outcome: str = "ok",
     detail: str = "",
+    at: datetime | None = None,
 ) -> AuditEvent:
+    """`at` is when it happened, for an event stored after the fact (a room's, queued)."""
     event = AuditEvent(
         actor_kind=actor.kind if actor else "anonymous",
         actor_id=actor.actor_id if actor else None,
@@ -24,6 +28,8 @@ def record(
         outcome=outcome,
         detail=detail[:500],
     )
+    if at is not None:
+        event.at = at
     session.add(event)
     return event
 

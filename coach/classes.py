@@ -227,7 +227,10 @@ def upcoming_for_series(
     return [(o, s) for o, s in session.exec(query)]
 
 
-def enroll(session: Session, series: ClassSeries, patient: Patient) -> Enrollment:
+def enroll(
+    session: Session, series: ClassSeries, patient: Patient, now: datetime | None = None
+) -> Enrollment:
+    """`now` is the enrollment date the reports count from (the caller's clock)."""
     existing = session.exec(
         select(Enrollment).where(
             Enrollment.series_id == series.id, Enrollment.patient_id == patient.id
@@ -249,7 +252,7 @@ def enroll(session: Session, series: ClassSeries, patient: Patient) -> Enrollmen
     if count >= series.capacity:
         raise ClassInputError("capacity", f"the class is full ({series.capacity})")
     assert series.id is not None and patient.id is not None
-    enrollment = Enrollment(series_id=series.id, patient_id=patient.id)
+    enrollment = Enrollment(series_id=series.id, patient_id=patient.id, created_at=now or utcnow())
     session.add(enrollment)
     session.flush()
     return enrollment

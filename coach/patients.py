@@ -6,6 +6,7 @@ import re
 import zoneinfo
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, fields
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -141,22 +142,28 @@ def phone_taken(session: Session, phone: str, except_id: int | None = None) -> b
     return session.exec(query).first() is not None
 
 
-def create_patient(session: Session, coach_id: int, values: Mapping[str, Any]) -> Patient:
+def create_patient(
+    session: Session, coach_id: int, values: Mapping[str, Any], now: datetime | None = None
+) -> Patient:
+    """`now` is the referral date the reports count from (the caller's clock)."""
+    now = now or utcnow()
     if phone_taken(session, values["phone"]):
         raise DuplicatePhone(values["phone"])
-    patient = Patient(coach_id=coach_id, **values)
+    patient = Patient(coach_id=coach_id, **values, created_at=now)
     if patient.sms_consent:
-        patient.sms_consent_at = utcnow()
+        patient.sms_consent_at = now
     session.add(patient)
     session.flush()
     return patient
 
 
-def update_patient(session: Session, patient: Patient, values: Mapping[str, Any]) -> Patient:
+def update_patient(
+    session: Session, patient: Patient, values: Mapping[str, Any], now: datetime | None = None
+) -> Patient:
     if "phone" in values and phone_taken(session, values["phone"], except_id=patient.id):
         raise DuplicatePhone(values["phone"])
     if values.get("sms_consent") and not patient.sms_consent:
-        patient.sms_consent_at = utcnow()
+        patient.sms_consent_at = now or utcnow()
     for key, value in values.items():
         setattr(patient, key, value)
     session.add(patient)

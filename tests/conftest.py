@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from starlette.testclient import TestClient
 
+from coach.clock import Clock
 from coach.database import Database
 from tests.clocks import RunningClock
 from web.app import create_app
@@ -104,14 +105,16 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def clock() -> RunningClock:
-    """The clock of a date-sensitive test's app: from TEST_NOW, at real speed."""
+def clock() -> Clock:
+    """The clock of the `client` app (and of the fixtures that build on it): from TEST_NOW, at
+    real speed, so that no expectation depends on the date or hour the suite runs at. A suite
+    about the live present overrides it with the system clock (tests/heart_rate/conftest.py)."""
     return RunningClock(TEST_NOW)
 
 
 @pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings), follow_redirects=False) as test_client:
+def client(settings: Settings, clock: Clock) -> Iterator[TestClient]:
+    with TestClient(create_app(settings, clock=clock), follow_redirects=False) as test_client:
         yield test_client
 
 
@@ -138,10 +141,10 @@ class World:
 
 
 @pytest.fixture
-def world(db: Database) -> World:
+def world(db: Database, clock: Clock) -> World:
     from tests.factories import build_world
 
-    return db.run_sync(build_world)
+    return db.run_sync(build_world, clock.now())
 
 
 def clear_redis(url: str) -> None:

@@ -26,19 +26,33 @@ def staff(session: Session, email: str, role: str, name: str | None = None) -> S
     return user
 
 
-def patient(session: Session, coach_id: int, name: str, phone: str, **extra: object) -> int:
+def patient(
+    session: Session,
+    coach_id: int,
+    name: str,
+    phone: str,
+    now: datetime | None = None,
+    **extra: object,
+) -> int:
     values = patients.parse_patient_input(
         {"name": name, "phone": phone, "time_zone": "Europe/Madrid", **extra}, LANGS
     )
-    created = patients.create_patient(session, coach_id, values)
+    created = patients.create_patient(session, coach_id, values, now)
     assert created.id is not None
     return created.id
 
 
 def weekly_class(
-    session: Session, coach_id: int, title: str, start: datetime | None = None
+    session: Session,
+    coach_id: int,
+    title: str,
+    start: datetime | None = None,
+    now: datetime | None = None,
 ) -> tuple[int, int]:
-    start = start or (utcnow() + timedelta(hours=2))
+    """A weekly class first starting at `start` (two hours after `now` unless given); `now` is
+    the app's clock (the wall clock's when not given, for tests of real servers)."""
+    now = now or utcnow()
+    start = start or (now + timedelta(hours=2))
     series = classes.create_series(
         session,
         coach_id,
@@ -52,6 +66,7 @@ def weekly_class(
             "capacity": 10,
             "auto_admit": False,
         },
+        now,
     )
     first = session.exec(
         select(ClassOccurrence)
@@ -62,13 +77,13 @@ def weekly_class(
     return series.id, first.id
 
 
-def enroll(session: Session, series_id: int, patient_id: int) -> None:
+def enroll(session: Session, series_id: int, patient_id: int, now: datetime | None = None) -> None:
     from coach.models import ClassSeries, Patient
 
     series = session.get(ClassSeries, series_id)
     member = session.get(Patient, patient_id)
     assert series is not None and member is not None
-    classes.enroll(session, series, member)
+    classes.enroll(session, series, member, now)
 
 
 def join_token(
@@ -79,17 +94,17 @@ def join_token(
     )[1]
 
 
-def build_world(session: Session) -> World:
+def build_world(session: Session, now: datetime | None = None) -> World:
     admin = staff(session, "admin@example.org", "admin")
     coach_a = staff(session, "coach.a@example.org", "coach", "Coach Alpha")
     coach_b = staff(session, "coach.b@example.org", "coach", "Coach Beta")
     assert admin.id and coach_a.id and coach_b.id
-    patient_a = patient(session, coach_a.id, "Ana Secretname", "+15555550101")
-    patient_b = patient(session, coach_b.id, "Bruno Hiddenname", "+15555550102", language="es")
-    class_a, occ_a = weekly_class(session, coach_a.id, "Alpha Class")
-    class_b, occ_b = weekly_class(session, coach_b.id, "Beta Class")
-    enroll(session, class_a, patient_a)
-    enroll(session, class_b, patient_b)
+    patient_a = patient(session, coach_a.id, "Ana Secretname", "+15555550101", now)
+    patient_b = patient(session, coach_b.id, "Bruno Hiddenname", "+15555550102", now, language="es")
+    class_a, occ_a = weekly_class(session, coach_a.id, "Alpha Class", now=now)
+    class_b, occ_b = weekly_class(session, coach_b.id, "Beta Class", now=now)
+    enroll(session, class_a, patient_a, now)
+    enroll(session, class_b, patient_b, now)
     return World(
         admin.id, coach_a.id, coach_b.id, patient_a, patient_b, class_a, class_b, occ_a, occ_b
     )

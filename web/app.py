@@ -102,7 +102,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         templates=make_templates(str(HERE / "templates"), catalogues),
         catalogues=catalogues,
     )
-    ctx.room_audit = RoomAudit(ctx.db)
+    ctx.room_audit = RoomAudit(ctx.db, ctx.clock)
     ctx.rooms = room_socket.build_rooms(settings, ctx.room_audit)
     ctx.recheck = SignInRecheck(
         ctx.db,

@@ -90,6 +90,7 @@ def seed(
                 "sms_consent": True,
                 "email": None,
             },
+            now,
         )
         assert patient.id is not None
         session.add(
@@ -101,7 +102,7 @@ def seed(
         )
         record_system(session, "demo", "patient.create", patient.id)
         if not demo["sms_only"]:
-            classes.enroll(session, series, patient)
+            classes.enroll(session, series, patient, now)
             _, token = join_links.issue(
                 session, secret_key, patient.id, coach.id, timedelta(days=7), now=now
             )

@@ -9,8 +9,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import datetime
 
 from coach.audit import record
+from coach.clock import Clock
 from coach.database import Database
 from rtc.participants import RoomEvent
 
@@ -18,17 +20,19 @@ log = logging.getLogger("telecoach.rooms")
 
 
 class RoomAudit:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, clock: Clock) -> None:
         self._db = db
-        self._queue: asyncio.Queue[RoomEvent | None] | None = None
+        self._clock = clock
+        self._queue: asyncio.Queue[tuple[RoomEvent, datetime] | None] | None = None
         self._writer: asyncio.Task[None] | None = None
-        self._early: list[RoomEvent] = []
+        self._early: list[tuple[RoomEvent, datetime]] = []
 
     def room_event(self, event: RoomEvent) -> None:
+        stamped = event, self._clock.now()  # when it happened, not when it is written
         if self._queue is None:
-            self._early.append(event)  # before start(): kept, written once the writer runs
+            self._early.append(stamped)  # before start(): kept, written once the writer runs
         else:
-            self._queue.put_nowait(event)
+            self._queue.put_nowait(stamped)
 
     def start(self) -> None:
         self._queue = asyncio.Queue()
@@ -48,7 +52,8 @@ class RoomAudit:
 
     async def _write(self) -> None:
         assert self._queue is not None
-        while (event := await self._queue.get()) is not None:
+        while (stamped := await self._queue.get()) is not None:
+            event, at = stamped
             try:
                 await self._db.run(
                     record,
@@ -57,6 +62,7 @@ class RoomAudit:
                     event.patient_id,
                     "ok",
                     f"occurrence {event.occurrence_id}{' ' + event.detail if event.detail else ''}",
+                    at,
                 )
             except Exception:  # one failed write must not stop the trail for everyone else
                 log.exception("audit write failed for %s", event.action)

@@ -18,7 +18,7 @@ from starlette.testclient import TestClient
 from coach.alerts import PatientAlert
 from coach.database import Database
 from coach.models import Enrollment, JoinLink, Patient
-from tests.conftest import World
+from tests.conftest import TEST_NOW, World
 from tests.factories import join_token
 from tests.prescribing.workflow import assert_prescriptions_unchanged, victim_prescriptions
 from tests.web.signin import join, login
@@ -66,7 +66,7 @@ def victim_objects(db: Database, world: World) -> dict[str, object]:
     from coach import device_tokens
     from coach.alerts import raise_alert
     from coach.hr_models import HeartRateAlert
-    from coach.models import StaffUser, utcnow
+    from coach.models import StaffUser
     from web.auth import api_tokens
 
     def make(session):  # type: ignore[no-untyped-def]
@@ -80,8 +80,8 @@ def victim_objects(db: Database, world: World) -> dict[str, object]:
             occurrence_id=world.occurrence_a,
             patient_id=world.patient_a,
             kind="over_ceiling",
-            started_at=utcnow(),
-            raised_at=utcnow(),
+            started_at=TEST_NOW,
+            raised_at=TEST_NOW,
             bpm=170,
         )
         session.add(hr_alert)

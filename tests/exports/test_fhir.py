@@ -26,8 +26,8 @@ from starlette.testclient import TestClient
 from coach.database import Database
 from coach.demo_profiles import DEMO_PATIENTS
 from coach.hr_store import SampleRow, insert_samples
-from coach.models import AuditEvent, ClassOccurrence, Patient, Prescription, StaffUser, utcnow
-from tests.conftest import FAST_HASHER, TEST_SECRET, World
+from coach.models import AuditEvent, ClassOccurrence, Patient, Prescription, StaffUser
+from tests.conftest import FAST_HASHER, TEST_NOW, TEST_SECRET, World
 from tests.factories import join_token
 from tests.prescribing.workflow import approve, generate, latest
 from tests.web.signin import join, login
@@ -102,7 +102,7 @@ def by_code(bundle: dict[str, Any], system: str, code: str) -> list[dict[str, An
 
 def _demo(db: Database) -> tuple[int, int]:
     """The demo data, and the first demo patient's id and class occurrence."""
-    db.run_sync(seed, Passwords(FAST_HASHER), TEST_SECRET, BASE)
+    db.run_sync(seed, Passwords(FAST_HASHER), TEST_SECRET, BASE, TEST_NOW)
 
     def find(session: Session) -> tuple[int, int]:
         ada = session.exec(select(Patient).where(Patient.name == DEMO_PATIENTS[0]["name"])).one()
@@ -114,7 +114,7 @@ def _demo(db: Database) -> tuple[int, int]:
 
 
 def _class_readings(db: Database, patient_id: int, occurrence_id: int) -> None:
-    start = utcnow().replace(microsecond=0) - timedelta(minutes=10)
+    start = TEST_NOW - timedelta(minutes=10)
     rows = [
         SampleRow(patient_id, occurrence_id, start + timedelta(seconds=5 * i), bpm, None, "api")
         for i, bpm in enumerate(CLASS_BPM)
@@ -126,7 +126,7 @@ def _class_readings(db: Database, patient_id: int, occurrence_id: int) -> None:
 def test_demo_patient_exports_as_a_valid_r4_bundle(client: TestClient, db: Database) -> None:
     patient_id, occurrence_id = _demo(db)
     csrf = login(client, COACH_EMAIL, DEMO_PASSWORD)
-    today = utcnow().date() - timedelta(days=2)  # in the past on every calendar
+    today = TEST_NOW.date() - timedelta(days=2)  # in the past on every calendar
     for kind, value, day in [
         ("six_minute_walk_m", "412.5", today - timedelta(days=30)),
         ("six_minute_walk_m", "455", today),

@@ -12,10 +12,18 @@ from pathlib import Path
 
 import pytest
 
+from coach.clock import Clock, SystemClock
 from tests.browser.conftest import stray_loop_detached
 from tests.conftest import _truncate_postgres
 
 BOTH_ENGINES = pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """Live heart rate is about the present: readings are stamped with the wall clock's now, and
+    what is checked is elapsed time (seconds ago, in order), never a date or an hour."""
+    return SystemClock()
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from starlette.testclient import TestClient
 from twilio.request_validator import RequestValidator
 
+from coach.clock import Clock
 from coach.database import Database
 from coach.models import Patient
 from messaging.models import SmsMessage
@@ -29,14 +30,17 @@ def twilio_api() -> Iterator[FakeTwilio]:
 
 
 @pytest.fixture
-def app_for(database_url: str, tmp_path: Path) -> Iterator[AppFor]:
-    """Build a client with settings changed (the auth token is set unless overridden)."""
+def app_for(database_url: str, tmp_path: Path, clock: Clock) -> Iterator[AppFor]:
+    """Build a client with settings changed (the auth token is set unless overridden), on the
+    test clock."""
     clients: list[TestClient] = []
 
     def build(base_url: str = "http://testserver", **overrides: object) -> TestClient:
         overrides.setdefault("twilio_auth_token", AUTH_TOKEN)
         settings = make_settings(database_url, tmp_path, **overrides)
-        client = TestClient(create_app(settings), base_url=base_url, follow_redirects=False)
+        client = TestClient(
+            create_app(settings, clock=clock), base_url=base_url, follow_redirects=False
+        )
         client.__enter__()
         clients.append(client)
         return client

@@ -13,9 +13,9 @@ from sqlmodel import select
 
 from coach import alerts, holds
 from coach.adherence import SessionLog
+from coach.clock import Clock
 from coach.database import Database
-from coach.models import utcnow
-from tests.conftest import REDIS_URL, World
+from tests.conftest import REDIS_URL, TEST_NOW, World
 from tests.messaging.conftest import outgoing, set_patient, text_in
 from tests.web.signin import csrf_from, login
 from web.sms.alert_hub import CHANNEL
@@ -40,9 +40,9 @@ def test_safety_reply_goes_at_once_even_in_the_middle_of_the_night(
     db: Database,  # type: ignore[no-untyped-def]
 ) -> None:
     client = app_for(clinic_phone="+15555550123", emergency_number="112")
-    zone = _zone_in_quiet_hours(utcnow())
+    zone = _zone_in_quiet_hours(TEST_NOW)
     set_patient(db, world.patient_a, time_zone=zone)
-    before = utcnow()
+    before = TEST_NOW
     text_in(client, ANA, "DONE but my chest hurts and I feel dizzy")
     [safety] = outgoing(db, world.patient_a)
     assert safety.purpose == "safety" and safety.urgent and safety.status == "delivered"
@@ -55,11 +55,12 @@ def test_safety_reply_goes_at_once_even_in_the_middle_of_the_night(
 def test_todays_exercise_is_held_until_the_patients_midnight(
     sms,
     world: World,
-    db: Database,  # type: ignore[no-untyped-def]
+    db: Database,
+    clock: Clock,  # type: ignore[no-untyped-def]
 ) -> None:
     set_patient(db, world.patient_a, time_zone="America/Chicago")
     text_in(sms, ANA, "38.5C")
-    now = utcnow()
+    now = clock.now()
     [hold] = db.run_sync(holds.active_holds, world.patient_a, now)
     local_midnight = datetime.combine(
         now.astimezone(ZoneInfo("America/Chicago")).date() + timedelta(days=1),

@@ -10,9 +10,9 @@ from sqlmodel import Session, select
 
 from coach.adherence import CheckinScore, SessionLog
 from coach.database import Database
-from coach.models import Prescription, utcnow
+from coach.models import Prescription
 from messaging.models import SmsPatientState
-from tests.conftest import World
+from tests.conftest import TEST_NOW, World
 from tests.messaging.conftest import outgoing, set_patient, text_in, thread
 
 ANA, BRUNO = "+15555550101", "+15555550102"
@@ -31,7 +31,7 @@ def _approve(db: Database, patient_id: int, minutes: int) -> None:
     db.run_sync(
         lambda s: s.add(
             Prescription(
-                patient_id=patient_id, version=1, status="approved", data=data, approved_at=utcnow()
+                patient_id=patient_id, version=1, status="approved", data=data, approved_at=TEST_NOW
             )
         )
     )
@@ -61,7 +61,7 @@ def test_done_logs_todays_prescribed_session_and_asks_for_effort(
     assert _scores(db) == [(world.patient_a, "rpe", 13)]
     assert outgoing(db, world.patient_a)[-1].body == "Thanks: effort 13 noted."
     log = db.run_sync(lambda s: s.exec(select(SessionLog)).one())
-    assert log.date == utcnow().astimezone(ZoneInfo("Europe/Madrid")).date()
+    assert log.date == TEST_NOW.astimezone(ZoneInfo("Europe/Madrid")).date()
     answered = [m for m in thread(db, world.patient_a) if m.direction == "in"][-1]
     assert (answered.intent, answered.value) == ("answer", 13)
 
@@ -104,7 +104,7 @@ def test_a_number_answers_only_a_recent_question(sms, world: World, db: Database
     def age(session: Session) -> None:
         state = session.get(SmsPatientState, world.patient_a)
         assert state is not None and state.last_question == "fatigue"
-        state.last_question_at = utcnow() - timedelta(hours=25)
+        state.last_question_at = TEST_NOW - timedelta(hours=25)
         session.add(state)
 
     db.run_sync(age)

@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 
 from coach.database import Database
 from coach.models import Assessment
-from tests.conftest import World
+from tests.conftest import TEST_NOW, World
 from tests.prescribing.workflow import audit_actions, generate, latest, save_profile, text_of
 from tests.web.signin import login
 from web.prescribing.charts import trend_svg
@@ -32,7 +32,7 @@ def _rows(db: Database, patient_id: int) -> list[tuple[str, float]]:
 
 def test_history_table_and_chart(client: TestClient, world: World, db: Database) -> None:
     csrf = login(client, "coach.a@example.org")
-    today = date.today()
+    today = TEST_NOW.date()
     for days_ago, metres in [(60, 380), (30, 410), (2, 452.5)]:
         day = (today - timedelta(days=days_ago)).isoformat()
         response = _record(
@@ -61,7 +61,7 @@ def test_bad_assessments_are_refused_and_nothing_is_stored(
     client: TestClient, world: World, db: Database
 ) -> None:
     csrf = login(client, "coach.a@example.org")
-    today = date.today()
+    today = TEST_NOW.date()
     future = (today + timedelta(days=2)).isoformat()
     cases = [
         ({"kind": "vo2max", "value": "30"}, "kind"),
@@ -100,7 +100,7 @@ def test_another_coach_cannot_record_or_read(
 ) -> None:
     csrf = login(client, "coach.b@example.org")
     assert client.get(f"/patients/{world.patient_a}/assessments").status_code == 404
-    today = date.today().isoformat()
+    today = TEST_NOW.date().isoformat()
     response = _record(client, csrf, world.patient_a, kind="resting_hr", value="60",
                        measured_on=today)  # fmt: skip
     assert response.status_code == 404
@@ -110,7 +110,7 @@ def test_another_coach_cannot_record_or_read(
 def test_latest_values_feed_the_draft(client: TestClient, world: World, db: Database) -> None:
     csrf = login(client, "coach.a@example.org")
     assert save_profile(client, csrf, world.patient_a).status_code == 303  # 6MWT 550, rest 60
-    today = date.today()
+    today = TEST_NOW.date()
     for kind, value, days_ago in [
         ("six_minute_walk_m", "600", 20), ("six_minute_walk_m", "350", 1),
         ("resting_hr", "70", 1), ("facit_fatigue", "25", 3),

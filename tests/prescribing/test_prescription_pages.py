@@ -11,11 +11,10 @@ from coach.database import Database
 from coach.engine import prescribe
 from coach.holds import place_hold
 from coach.hr_store import approved_prescription
-from coach.models import utcnow
 from coach.profile import parse_profile
 from coach.rules import load_rules
 from tests.coach.test_engine_worked_example import PROFILE
-from tests.conftest import World
+from tests.conftest import TEST_NOW, World
 from tests.prescribing.workflow import (
     HEALTHY_FORM,
     approve,
@@ -233,7 +232,7 @@ def test_holds_show_on_top_of_the_patients_pages(
     csrf = login(client, "coach.a@example.org")
     approved_draft(client, csrf, db, world.patient_a)
     assert 'id="hold-banner"' not in client.get(f"/patients/{world.patient_a}").text
-    now = utcnow()
+    now = TEST_NOW
     db.run_sync(lambda s: place_hold(s, world.patient_a, "hold.red_flag", "reported chest pain",
                                      "sms", now + timedelta(hours=6), now=now))  # fmt: skip
     page = client.get(f"/patients/{world.patient_a}").text
@@ -255,7 +254,7 @@ def test_holds_of_the_last_days_make_the_draft_clinically_supervised(
 ) -> None:
     csrf = login(client, "coach.a@example.org")
     save_profile(client, csrf, world.patient_a)
-    now = utcnow()
+    now = TEST_NOW
     old = now - timedelta(days=10)
     db.run_sync(lambda s: place_hold(s, world.patient_a, "hold.fever", "fever by SMS", "sms",
                                      old + timedelta(days=1), now=old))  # fmt: skip

@@ -9,10 +9,9 @@ from starlette.testclient import TestClient
 
 from coach import progression_store
 from coach.database import Database
-from coach.models import utcnow
 from coach.rules import load_rules
 from coach.workflow_models import ProgressionProposal
-from tests.conftest import World
+from tests.conftest import TEST_NOW, World
 from tests.prescribing.workflow import approved_draft, audit_actions, text_of, versions
 from tests.web.signin import login
 
@@ -36,7 +35,7 @@ def test_review_approve_and_reject(client: TestClient, world: World, db: Databas
     for _ in range(2):  # the second click finds the week's proposal already there
         review = client.post(f"/patients/{pid}/progression", data={"csrf_token": csrf})
         assert review.status_code == 303
-    week = progression_store.last_full_week(utcnow(), "Europe/Madrid")
+    week = progression_store.last_full_week(TEST_NOW, "Europe/Madrid")
     assert _proposals(db, pid) == [(str(week), "down", "pending")]  # no sessions logged
     page = client.get(f"/patients/{pid}")
     assert "Weekly progression waiting for you" in page.text
@@ -45,7 +44,7 @@ def test_review_approve_and_reject(client: TestClient, world: World, db: Databas
     assert "adherence 0% (under 50%)" in text_of(page.text)
     # An older week's proposal, made on the same version, waits too.
     older = week - timedelta(weeks=1)
-    db.run_sync(progression_store.propose_for_week, load_rules(), pid, older, utcnow())
+    db.run_sync(progression_store.propose_for_week, load_rules(), pid, older, TEST_NOW)
     older_id = db.run_sync(progression_store.for_week, pid, older).id
 
     approve = client.post(f"/patients/{pid}/progression/{proposal_id}/approve",

@@ -15,11 +15,11 @@ from coach.assessments import Entry
 from coach.assessments import record as record_assessment
 from coach.database import Database
 from coach.holds import place_hold
-from coach.models import ClinicalProfile, HeartRateSample, Patient, utcnow
+from coach.models import ClinicalProfile, HeartRateSample, Patient
 from coach.rules import load_rules
 from coach.workflow_models import ProgressionProposal
 from tests.coach.test_engine_worked_example import PROFILE
-from tests.conftest import World
+from tests.conftest import TEST_NOW, World
 
 RULES = load_rules()
 ZONE = ZoneInfo("Europe/Madrid")  # the factories' patients live here
@@ -29,8 +29,8 @@ def _approve_worked_example(session: Session, patient_id: int) -> int:
     session.add(ClinicalProfile(patient_id=patient_id, data=PROFILE))
     patient = session.get(Patient, patient_id)
     assert patient is not None
-    draft = drafting.generate_draft(session, RULES, patient, None, utcnow())
-    prescriptions.approve(session, draft, None, utcnow())
+    draft = drafting.generate_draft(session, RULES, patient, None, TEST_NOW)
+    prescriptions.approve(session, draft, None, TEST_NOW)
     assert draft.id is not None
     return draft.id
 
@@ -51,14 +51,14 @@ def _good_week(session: Session, patient_id: int, monday: date) -> None:
 
 @pytest.fixture
 def week(world: World) -> date:
-    return progression_store.last_full_week(utcnow(), "Europe/Madrid")
+    return progression_store.last_full_week(TEST_NOW, "Europe/Madrid")
 
 
 def test_a_good_week_proposes_progress_once(db: Database, world: World, week: date) -> None:
     pid = world.patient_a
     based_on = db.run_sync(_approve_worked_example, pid)
     db.run_sync(_good_week, pid, week)
-    first = db.run_sync(progression_store.propose_for_week, RULES, pid, week, utcnow())
+    first = db.run_sync(progression_store.propose_for_week, RULES, pid, week, TEST_NOW)
     assert first is not None and first.status == "pending" and first.based_on_id == based_on
     assert first.change == "up"
     assert first.proposal["dose"]["minutes_per_session"] == 23  # 21 + 10%, rounded down
@@ -69,7 +69,7 @@ def test_a_good_week_proposes_progress_once(db: Database, world: World, week: da
     assert summary["hold_this_week"] is False and summary["steps_daily"] == []
     # Run again, and again: one proposal for the week, unchanged.
     for _ in range(2):
-        again = db.run_sync(progression_store.propose_for_week, RULES, pid, week, utcnow())
+        again = db.run_sync(progression_store.propose_for_week, RULES, pid, week, TEST_NOW)
         assert again is not None and again.id == first.id
     rows = db.run_sync(lambda s: s.exec(select(ProgressionProposal)).all())
     assert len(rows) == 1
@@ -79,12 +79,12 @@ def test_approving_creates_the_next_version(db: Database, world: World, week: da
     pid = world.patient_a
     db.run_sync(_approve_worked_example, pid)
     db.run_sync(_good_week, pid, week)
-    proposal = db.run_sync(progression_store.propose_for_week, RULES, pid, week, utcnow())
+    proposal = db.run_sync(progression_store.propose_for_week, RULES, pid, week, TEST_NOW)
     assert proposal is not None
 
     def decide(session: Session) -> int:
         row = session.get(ProgressionProposal, proposal.id)
-        created = progression_store.approve_proposal(session, RULES, row, None, utcnow())
+        created = progression_store.approve_proposal(session, RULES, row, None, TEST_NOW)
         assert created is not None
         return created.version
 
@@ -109,16 +109,16 @@ def test_an_intensity_step_rebuilds_the_zone(db: Database, world: World, week: d
         _approve_worked_example(session, pid)
         current = prescriptions.current_approved(session, pid)
         data = {**current.data, "aerobic": {**current.data["aerobic"], "minutes_per_session": 30}}
-        prescriptions.create_approved(session, pid, data, current.profile_snapshot, None, utcnow())
+        prescriptions.create_approved(session, pid, data, current.profile_snapshot, None, TEST_NOW)
 
     db.run_sync(approve_at_base)
     db.run_sync(_good_week, pid, week)
-    proposal = db.run_sync(progression_store.propose_for_week, RULES, pid, week, utcnow())
+    proposal = db.run_sync(progression_store.propose_for_week, RULES, pid, week, TEST_NOW)
     assert proposal.change == "up" and proposal.proposal["dose"]["hrr_low_pct"] == 35
 
     def decide(session: Session) -> None:
         row = session.get(ProgressionProposal, proposal.id)
-        progression_store.approve_proposal(session, RULES, row, None, utcnow())
+        progression_store.approve_proposal(session, RULES, row, None, TEST_NOW)
 
     db.run_sync(decide)
     current = db.run_sync(prescriptions.current_approved, pid)
@@ -134,14 +134,14 @@ def test_bad_weeks_step_down_or_hold(db: Database, world: World, week: date) -> 
     db.run_sync(_approve_worked_example, pid)
     # Two weeks back: nothing done at all.
     empty = week - timedelta(weeks=1)
-    down = db.run_sync(progression_store.propose_for_week, RULES, pid, empty, utcnow())
+    down = db.run_sync(progression_store.propose_for_week, RULES, pid, empty, TEST_NOW)
     assert down.change == "down" and "adherence 0%" in down.proposal["reasons"][0]["text"]
     # Last week: a good week, but a hold was placed on Wednesday.
     db.run_sync(_good_week, pid, week)
     wednesday = _at(week + timedelta(days=2), 9)
     db.run_sync(lambda s: place_hold(s, pid, "hold.red_flag", "dizzy", "sms",
                                      wednesday + timedelta(hours=15), now=wednesday))  # fmt: skip
-    held = db.run_sync(progression_store.propose_for_week, RULES, pid, week, utcnow())
+    held = db.run_sync(progression_store.propose_for_week, RULES, pid, week, TEST_NOW)
     assert held.change == "down" and held.proposal["week"]["hold_this_week"] is True
     assert "a hold this week" in held.proposal["reasons"][0]["text"]
 
@@ -162,7 +162,7 @@ def test_rising_fatigue_and_resting_hr_are_read_from_storage(
             record_assessment(session, pid, entry, "Europe/Madrid", None)
 
     db.run_sync(stored_signals)
-    proposal = db.run_sync(progression_store.propose_for_week, RULES, pid, week, utcnow())
+    proposal = db.run_sync(progression_store.propose_for_week, RULES, pid, week, TEST_NOW)
     summary = proposal.proposal["week"]
     assert summary["fatigue_weekly_means"] == [3, 4, 6]
     assert summary["resting_hr_baseline"] == 72
@@ -173,24 +173,24 @@ def test_rising_fatigue_and_resting_hr_are_read_from_storage(
 
 def test_nothing_to_progress_and_bad_weeks(db: Database, world: World, week: date) -> None:
     pid = world.patient_a
-    assert db.run_sync(progression_store.propose_for_week, RULES, pid, week, utcnow()) is None
+    assert db.run_sync(progression_store.propose_for_week, RULES, pid, week, TEST_NOW) is None
     with pytest.raises(ValueError, match="not a Monday"):
         db.run_sync(progression_store.propose_for_week, RULES, pid, week + timedelta(days=1),
-                    utcnow())  # fmt: skip
+                    TEST_NOW)  # fmt: skip
     this_week = week + timedelta(weeks=1)
     with pytest.raises(ValueError, match="has not ended"):
-        db.run_sync(progression_store.propose_for_week, RULES, pid, this_week, utcnow())
+        db.run_sync(progression_store.propose_for_week, RULES, pid, this_week, TEST_NOW)
     with pytest.raises(LookupError):
-        db.run_sync(progression_store.propose_for_week, RULES, 10**6, week, utcnow())
+        db.run_sync(progression_store.propose_for_week, RULES, 10**6, week, TEST_NOW)
 
     def approve_a_hold(session: Session) -> None:
         _approve_worked_example(session, pid)
         current = prescriptions.current_approved(session, pid)
         data = {**current.data, "hold": True, "hold_reasons": ["hold.fever"]}
-        prescriptions.create_approved(session, pid, data, current.profile_snapshot, None, utcnow())
+        prescriptions.create_approved(session, pid, data, current.profile_snapshot, None, TEST_NOW)
 
     db.run_sync(approve_a_hold)
-    assert db.run_sync(progression_store.propose_for_week, RULES, pid, week, utcnow()) is None
+    assert db.run_sync(progression_store.propose_for_week, RULES, pid, week, TEST_NOW) is None
     assert db.run_sync(lambda s: s.exec(select(ProgressionProposal)).all()) == []
 
 

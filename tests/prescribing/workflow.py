@@ -11,6 +11,7 @@ from starlette.testclient import TestClient
 
 from coach.database import Database
 from coach.models import AuditEvent, ClinicalProfile, Prescription
+from tests.conftest import TEST_NOW
 
 # Healthy, post-treatment, fully described: self-directed at the base dose (HRmax 170, rest 60).
 HEALTHY_FORM: dict[str, Any] = {
@@ -124,10 +125,10 @@ def victim_prescriptions(session: Any, patient_id: int) -> dict[str, int]:
     """For the route walk: an approved version, a draft after it and a pending progression
     proposal, all the patient's. Returns the draft's and the proposal's ids."""
     from coach import drafting, prescriptions, progression_store
-    from coach.models import Patient, utcnow
+    from coach.models import Patient
     from coach.rules import load_rules
 
-    rules, now = load_rules(), utcnow()
+    rules, now = load_rules(), TEST_NOW
     patient = session.get(Patient, patient_id)
     session.add(ClinicalProfile(patient_id=patient_id, data={"age": 50, "sex": "female"}))
     session.flush()

@@ -17,8 +17,8 @@ from coach.audit import events_for_patient
 from coach.database import Database
 from coach.hr_models import HeartRateAlert
 from coach.hr_store import store_alert
-from coach.models import ClassOccurrence, Patient, Prescription, StaffUser, utcnow
-from tests.conftest import FAST_HASHER
+from coach.models import ClassOccurrence, Patient, Prescription, StaffUser
+from tests.conftest import FAST_HASHER, TEST_NOW
 from tests.factories import enroll as enroll_factory
 from tests.factories import join_token, patient, staff, weekly_class
 from tests.web.signin import login
@@ -43,7 +43,7 @@ class Demo:
 
 def seed_demo(db: Database) -> Demo:
     def work(session: Session) -> Demo:
-        seed(session, Passwords(FAST_HASHER), "unused-in-tests", "http://testserver")
+        seed(session, Passwords(FAST_HASHER), "unused-in-tests", "http://testserver", TEST_NOW)
         coach = session.exec(select(StaffUser).where(StaffUser.email == COACH_EMAIL)).one()
         occurrence = session.exec(
             select(ClassOccurrence).order_by(col(ClassOccurrence.starts_at))
@@ -51,9 +51,9 @@ def seed_demo(db: Database) -> Demo:
         assert occurrence is not None and occurrence.id is not None and coach.id is not None
         other = staff(session, OTHER_COACH, "coach", "Coach Beta")
         assert other.id is not None
-        bruno = patient(session, other.id, "Bruno Hiddenname", "+15555550999")
-        series_b, occurrence_b = weekly_class(session, other.id, "Beta Class")
-        enroll_factory(session, series_b, bruno)
+        bruno = patient(session, other.id, "Bruno Hiddenname", "+15555550999", TEST_NOW)
+        series_b, occurrence_b = weekly_class(session, other.id, "Beta Class", now=TEST_NOW)
+        enroll_factory(session, series_b, bruno, TEST_NOW)
         return Demo(
             coach_id=coach.id,
             occurrence_id=occurrence.id,
@@ -61,7 +61,7 @@ def seed_demo(db: Database) -> Demo:
             patients={p.name: p.id for p in session.exec(select(Patient)) if p.id},
             other_coach_patient=bruno,
             other_coach_occurrence=occurrence_b,
-            today=utcnow().date(),
+            today=TEST_NOW.date(),
         )
 
     return db.run_sync(work)
@@ -93,7 +93,7 @@ def post_readings(client: TestClient, csrf: str, demo: Demo, patient_id: int) ->
     )
     assert made.status_code == 201, made.text
     token = made.json()["token"]
-    start = int(time.time() * 1000) - (READINGS_BELOW + READINGS_IN) * 1000
+    start = int(TEST_NOW.timestamp() * 1000) - (READINGS_BELOW + READINGS_IN) * 1000
     bpms = [80] * READINGS_BELOW + [115] * READINGS_IN
     body = {
         "occurrence_id": demo.occurrence_id,
@@ -174,7 +174,7 @@ def join_room(client: TestClient, db: Database, demo: Demo, patient_id: int) -> 
 
 
 def hr_alert(db: Database, demo: Demo, patient_id: int) -> None:
-    now = utcnow()
+    now = TEST_NOW
     db.run_sync(
         store_alert,
         HeartRateAlert(

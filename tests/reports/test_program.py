@@ -16,11 +16,11 @@ from starlette.testclient import TestClient
 from coach.access import Actor
 from coach.audit import record
 from coach.database import Database
-from coach.models import AuditEvent, Enrollment, Patient, utcnow
+from coach.models import AuditEvent, Enrollment, Patient
 from coach.reports import program
 from coach.reports.program import PATIENTS_CSV_HEADER, WEEKS, WEEKS_CSV_HEADER, ProgramReport
 from coach.week_review import monday_of
-from tests.conftest import World
+from tests.conftest import TEST_NOW, World
 from tests.prescribing.workflow import text_of
 from tests.reports.conftest import (
     ADA,
@@ -53,7 +53,7 @@ def running(client: TestClient, db: Database, demo: Demo) -> dict:
     hr_alert(db, demo, ada)
     return {
         "prescribed": per_week,
-        "monday": monday_of(utcnow().astimezone(ZoneInfo("America/New_York")).date()),
+        "monday": monday_of(TEST_NOW.astimezone(ZoneInfo("America/New_York")).date()),
     }
 
 

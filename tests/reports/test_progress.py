@@ -14,9 +14,10 @@ from starlette.testclient import TestClient
 
 from coach import adherence, assessments
 from coach.database import Database
-from coach.models import AuditEvent, Patient, utcnow
+from coach.models import AuditEvent, Patient
 from coach.reports.progress import CSV_HEADER
 from coach.week_review import monday_of
+from tests.conftest import TEST_NOW
 from tests.prescribing.workflow import text_of
 from tests.reports.conftest import (
     ADA,
@@ -41,7 +42,7 @@ def followed(client: TestClient, db: Database, demo: Demo) -> dict:
     """Ada, referred three weeks ago: two sessions logged by her coach the week after, her
     prescription approved today, a DONE by text today, and two rounds of assessments."""
     ada = demo.patients[ADA]
-    today = assessments.local_today(utcnow(), ZONE)
+    today = assessments.local_today(TEST_NOW, ZONE)
     referred = today - timedelta(days=21)
     early = monday_of(referred) + timedelta(days=7)
 

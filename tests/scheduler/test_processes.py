@@ -15,6 +15,7 @@ import httpx2 as httpx
 import pytest
 from sqlmodel import Session
 
+from coach.clock import Clock, SystemClock
 from coach.database import Database
 from coach.models import utcnow
 from messaging.models import SmsMessage
@@ -36,6 +37,13 @@ from tests.scheduler.conftest import (
 from tests.scheduler.processes import Gate, environment, gated_twilio, spawn, stop, wait_until
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """`serve` and `worker` run here as processes of their own, on the wall clock: so does the
+    test's data (the world's class two hours from now, texts due now)."""
+    return SystemClock()
 
 
 @pytest.fixture

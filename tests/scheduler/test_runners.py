@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
+from coach.clock import Clock, SystemClock
 from coach.database import Database
 from coach.models import utcnow
 from scheduler import outbox
@@ -20,6 +21,13 @@ from tests.conftest import World, make_settings
 from tests.scheduler.conftest import rows, set_patient, text_rows
 from tests.scheduler.processes import TELECOACH
 from web.app import create_app
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """`serve` and `worker` run here as processes of their own, on the wall clock: so does the
+    test's data (the world's class two hours from now, texts due now)."""
+    return SystemClock()
 
 
 def notes(db: Database) -> list[ScheduledMessage]:

@@ -14,12 +14,13 @@ from starlette.testclient import TestClient
 
 from coach.database import Database
 from coach.models import ClassOccurrence, ClassSeries, Enrollment
-from tests.conftest import World
+from tests.conftest import TEST_NOW, World
 from tests.web.rows import all_rows, table_counts
 from tests.web.signin import login
 
-# Three days from now at 09:30 in New York: occurrences are planned for the coming weeks only.
-_START = (datetime.now(ZoneInfo("America/New_York")) + timedelta(days=3)).replace(
+# Three days after the app's TEST_NOW at 09:30 in New York: occurrences are planned for the
+# coming weeks only.
+_START = (TEST_NOW.astimezone(ZoneInfo("America/New_York")) + timedelta(days=3)).replace(
     hour=9, minute=30, second=0, microsecond=0, tzinfo=None
 )
 GOOD = {

@@ -10,8 +10,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from coach.database import Database
-from coach.models import AuditEvent, JoinLink, utcnow
-from tests.conftest import World
+from coach.models import AuditEvent, JoinLink
+from tests.conftest import TEST_NOW, World
 from tests.factories import join_token
 from tests.web.rows import all_rows, audit_actions, table_counts
 from tests.web.signin import join, login
@@ -75,7 +75,7 @@ def test_coach_issues_a_link_through_the_api(
     assert body["patient_id"] == world.patient_a
     link = all_rows(db, JoinLink, JoinLink.id == body["id"])[0]
     # Valid for JOIN_LINK_HOURS (168 by default), stored with the row.
-    assert abs((link.expires_at - utcnow()) - timedelta(hours=168)) < timedelta(minutes=1)
+    assert abs((link.expires_at - TEST_NOW) - timedelta(hours=168)) < timedelta(minutes=1)
     patient = _fresh(client)
     join(patient, _token_of(body["url"]))
     assert patient.get("/api/v1/me").json()["name"] == "Ana Secretname"
@@ -123,7 +123,7 @@ def test_bad_links_get_a_clear_403_page_and_an_audit_row(
 ) -> None:
     good = db.run_sync(join_token, world.patient_a)
     if case == "expired":
-        token = db.run_sync(join_token, world.patient_a, 1, utcnow() - timedelta(hours=2))
+        token = db.run_sync(join_token, world.patient_a, 1, TEST_NOW - timedelta(hours=2))
         reason = "expired"
     elif case == "tampered":
         index = len(good) // 2

@@ -75,7 +75,7 @@ async def enroll(request: Request) -> Response:
     def work(session: Session) -> dict[str, Any]:
         series = access.get_class(session, principal.actor, class_id)
         patient = access.get_patient(session, principal.actor, patient_id)
-        enrollment = classes.enroll(session, series, patient)
+        enrollment = classes.enroll(session, series, patient, ctx_of(request).clock.now())
         # The patient's reminders are planned in the same transaction as the enrollment.
         reminders.sync_enrollment(
             session, schedule, ctx_of(request).clock.now(), class_id, patient_id, "enrolled"

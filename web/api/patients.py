@@ -39,7 +39,9 @@ async def create_patient(request: Request) -> Response:
 
     def work(session: Session) -> dict[str, Any]:
         assert principal.actor.staff_id is not None
-        patient = patients.create_patient(session, principal.actor.staff_id, values)
+        patient = patients.create_patient(
+            session, principal.actor.staff_id, values, ctx.clock.now()
+        )
         record(session, principal.actor, "patient.create", patient.id)
         return patient_json(patient)
 
@@ -67,7 +69,7 @@ async def update_patient(request: Request) -> Response:
     def work(session: Session) -> dict[str, Any]:
         patient = access.get_patient(session, principal.actor, patient_id)
         values = patients.parse_patient_input(body, ctx.catalogues.languages, partial=True)
-        patients.update_patient(session, patient, values)
+        patients.update_patient(session, patient, values, ctx.clock.now())
         record(
             session,
             principal.actor,
