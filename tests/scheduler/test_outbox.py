@@ -4,6 +4,7 @@ change cancelled, and a stale claim is reconciled from what was stored, never re
 from __future__ import annotations
 
 import threading
+import time
 from datetime import timedelta
 
 from sqlmodel import Session
@@ -45,6 +46,9 @@ def test_concurrent_claims_never_take_the_same_row(db: Database, world: World) -
             while batch := own.run_sync(outbox.claim_due, name, now, 7):
                 assert len(batch) <= 7  # the limit holds (an IN-subquery pick broke it on PG)
                 mine.extend(batch)
+                # A runner sends between claims: without this pause one thread of a loaded
+                # machine could take every row before the others ran, and nothing competed.
+                time.sleep(0.002)
             claimed[name] = mine
         finally:
             own.dispose()
