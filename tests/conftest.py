@@ -19,10 +19,10 @@ from starlette.testclient import TestClient
 
 from coach.clock import Clock
 from coach.database import Database
+from telecoach.app import create_app
+from telecoach.migrate import upgrade
+from telecoach.settings import Settings
 from tests.clocks import RunningClock
-from web.app import create_app
-from web.migrate import upgrade
-from web.settings import Settings
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")

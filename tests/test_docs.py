@@ -7,9 +7,9 @@ from pathlib import Path
 
 from starlette.routing import Route
 
-from web.app import build_routes
-from web.cli import main
-from web.settings import SETTINGS
+from telecoach.app import build_routes
+from telecoach.cli import main
+from telecoach.settings import SETTINGS
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import command
 from alembic.script import ScriptDirectory
 
-from web.migrate import alembic_config, current_revision
+from telecoach.migrate import alembic_config, current_revision
 
 
 def test_migrated_schema_matches_the_models(database_url: str) -> None:

@@ -14,9 +14,9 @@ from coach.rules import RuleSet
 from messaging.service import SmsService
 from web.auth.passwords import Passwords
 from web.i18n import Catalogues
-from web.settings import Settings
-from web.shutdown import LiveSockets
+from web.live_sockets import LiveSockets
 from web.sms.alert_hub import AlertHub
+from web.web_settings import WebSettings
 
 if TYPE_CHECKING:
     from rtc.heart_rate.service import HeartRateService
@@ -25,12 +25,11 @@ if TYPE_CHECKING:
     from scheduler.runner import Runner
     from web.auth.recheck import SignInRecheck
     from web.heart_rate.rate_limit import DeviceRateLimiter
-    from web.room_audit import RoomAudit
 
 
 @dataclass
 class AppContext:
-    settings: Settings
+    settings: WebSettings
     db: Database
     templates: Jinja2Templates
     catalogues: Catalogues
@@ -39,7 +38,6 @@ class AppContext:
     passwords: Passwords = field(default_factory=Passwords)
     redis: Any = None  # redis.asyncio.Redis once the lifespan has opened it
     rooms: Rooms | None = None  # the live class rooms this process hosts
-    room_audit: RoomAudit | None = None
     alerts: AlertHub = field(default_factory=AlertHub)  # urgent alerts to live views
     recheck: SignInRecheck = field(init=False)  # set by create_app: open sockets' sign-ins
     sms: SmsService = field(init=False)  # set by create_app: transports, inbound, replies
@@ -47,7 +45,7 @@ class AppContext:
     device_rate: DeviceRateLimiter | None = None  # per-device ingest limit (Redis if set)
     schedule: SchedulerConfig | None = None  # set by create_app: quiet hours, reminder offsets
     scheduler: Runner | None = None  # the in-process runner, when SCHEDULER_IN_SERVE
-    # Live heart-rate sockets, told to reconnect when `serve` stops (web/shutdown.py).
+    # Live heart-rate sockets, told to reconnect when `serve` stops (telecoach/server.py).
     live_sockets: LiveSockets = field(default_factory=LiveSockets)
 
 

@@ -24,15 +24,12 @@ from coach.audit import record
 from coach.models import ClassSeries, Patient, Prescription
 from rtc.errors import Fatal
 from rtc.participants import Identity, RoomPolicy
-from rtc.rooms import Rooms, RtcSettings
 from rtc.session import Session as RoomSession
 from web.auth.principal import Principal
 from web.auth.resolve import resolve_principal
 from web.context import AppContext, ctx_of
 from web.errors import HTTPError
-from web.room_audit import RoomAudit
 from web.routing import Access, GuardedWebSocketRoute
-from web.settings import Settings
 
 log = logging.getLogger("telecoach.rooms")
 # A revoked join link or an ended sign-in removes the person from a live class within this time.
@@ -163,16 +160,3 @@ ROUTES = [
         "/ws/rooms/{occurrence_id:int}", room_socket, access=Access.SIGNED_IN, name="room_socket"
     ),
 ]
-
-
-def build_rooms(settings: Settings, audit: RoomAudit) -> Rooms:
-    """The rooms this process hosts, configured from the settings; `create_app` calls this."""
-    return Rooms(
-        RtcSettings(
-            stun_urls=settings.stun_urls,
-            turn_urls=settings.turn_urls,
-            turn_secret=settings.turn_secret,
-            turn_ttl_seconds=settings.turn_ttl_seconds,
-        ),
-        audit,
-    )

@@ -1,9 +1,9 @@
 """Who took part in what: room joins (from the audit trail), heart-rate presence in a class,
 and done session logs. Nothing stores attendance as such; these three traces are what there is.
 
-A room join is the `class.join` audit row the live room writes (web/room_audit.py) with the
-detail "occurrence <id>[ more]". Heart-rate presence is a reading stored against the occurrence
-(the ingest places readings within 30 minutes of a class in that class).
+A room join is the `class.join` audit row the live room writes (telecoach/wiring/room_audit.py)
+with the detail "occurrence <id>[ more]". Heart-rate presence is a reading stored against the
+occurrence (the ingest places readings within 30 minutes of a class in that class).
 """
 
 from __future__ import annotations

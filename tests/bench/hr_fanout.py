@@ -457,7 +457,7 @@ def main() -> None:
     import psycopg
     import redis
 
-    from web.migrate import upgrade
+    from telecoach.migrate import upgrade
 
     name = f"telecoach_bench_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:

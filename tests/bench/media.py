@@ -494,8 +494,8 @@ def start_telecoach(
     from coach import classes, patients
     from coach.database import Database
     from coach.models import ClassOccurrence, StaffUser, utcnow
+    from telecoach.migrate import upgrade
     from web.auth import sessions
-    from web.migrate import upgrade
 
     url = f"sqlite:///{tmp / 'bench.db'}"
     upgrade(url)

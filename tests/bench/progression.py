@@ -130,7 +130,7 @@ def main() -> None:
 
     from coach.models import utcnow
     from coach.progression_store import last_full_week
-    from web.migrate import upgrade
+    from telecoach.migrate import upgrade
 
     week = last_full_week(utcnow(), ZONE)
     results: dict[str, Any] = {"patients": patients, "samples_per_patient": 5400}

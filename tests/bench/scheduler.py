@@ -58,11 +58,11 @@ from coach.rules import load_rules  # noqa: E402
 from messaging.models import SmsMessage  # noqa: E402
 from messaging.sender import SmsSender  # noqa: E402
 from scheduler import reminders  # noqa: E402
+from telecoach.migrate import upgrade  # noqa: E402
+from telecoach.settings import Settings  # noqa: E402
+from telecoach.wiring.scheduler import build_runner, scheduler_config  # noqa: E402
+from telecoach.wiring.sms import build_transport  # noqa: E402
 from tests.messaging import fake_twilio  # noqa: E402
-from web.migrate import upgrade  # noqa: E402
-from web.scheduling import build_runner, scheduler_config  # noqa: E402
-from web.settings import Settings  # noqa: E402
-from web.sms.wiring import build_transport  # noqa: E402
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 ZONES = ("America/New_York", "America/Chicago", "America/Los_Angeles", "Europe/Madrid")

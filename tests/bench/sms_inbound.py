@@ -29,9 +29,9 @@ from coach import patients
 from coach.database import Database
 from coach.models import StaffUser
 from messaging.parse import parse_reply
-from web.app import create_app
-from web.migrate import upgrade
-from web.settings import Settings
+from telecoach.app import create_app
+from telecoach.migrate import upgrade
+from telecoach.settings import Settings
 
 TOKEN = "bench-auth-token"
 REPLIES = ["DONE 25 min", "rpe 13", "cansancio 6", "13", "Can I walk tomorrow instead?",

@@ -27,13 +27,13 @@ from coach.database import Database
 from coach.demo_profiles import DEMO_PATIENTS
 from coach.hr_store import SampleRow, insert_samples
 from coach.models import AuditEvent, ClassOccurrence, Patient, Prescription, StaffUser
+from telecoach.demo import COACH_EMAIL, DEMO_PASSWORD, seed
 from tests.conftest import FAST_HASHER, TEST_NOW, TEST_SECRET, World
 from tests.factories import join_token
 from tests.prescribing.workflow import approve, generate, latest
 from tests.web.signin import join, login
 from web.auth import api_tokens
 from web.auth.passwords import Passwords
-from web.demo import COACH_EMAIL, DEMO_PASSWORD, seed
 
 ROOT = Path(__file__).resolve().parents[2]
 R4_PYTHON = ROOT / ".venv-fhir-r4" / "bin" / "python"

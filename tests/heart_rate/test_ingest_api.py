@@ -12,10 +12,10 @@ from starlette.testclient import TestClient
 
 from coach.database import Database
 from coach.models import AuditEvent, StaffUser
+from telecoach.app import create_app
 from tests.conftest import World, make_settings
 from tests.heart_rate.conftest import BOTH_ENGINES
 from tests.heart_rate.helpers import bearer, device_token, live_class, now_ms, samples
-from web.app import create_app
 from web.auth import api_tokens
 
 

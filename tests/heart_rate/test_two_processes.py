@@ -110,7 +110,7 @@ class CoachView:
                 async with connect(
                     f"{url}/ws/live/{occurrence}", additional_headers={"Cookie": self.cookie}
                 ) as ws:
-                    # The client offered compression; `serve` declines it (web/cli.py).
+                    # The client offered compression; `serve` declines it (telecoach/cli.py).
                     assert "Sec-WebSocket-Extensions" not in ws.response.headers
                     hello: dict = {"type": "hello"}
                     if self.epoch is not None and self.entries:

@@ -15,11 +15,11 @@ from coach.clock import Clock
 from coach.database import Database
 from coach.models import Patient
 from messaging.models import SmsMessage
+from telecoach.app import create_app
 from tests.conftest import make_settings
 from tests.messaging import fake_twilio
 from tests.messaging.fake_twilio import AUTH_TOKEN, FakeTwilio
 from tests.web.signin import csrf_from
-from web.app import create_app
 
 AppFor = Callable[..., TestClient]
 

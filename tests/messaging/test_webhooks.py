@@ -10,10 +10,10 @@ from sqlmodel import Session, select
 from coach.database import Database
 from coach.models import AuditEvent
 from messaging.models import SmsMessage
+from telecoach.settings import Settings, SettingsError
 from tests.conftest import World
 from tests.messaging.conftest import AppFor, post_signed, signature, text_in, thread
 from tests.messaging.fake_twilio import AUTH_TOKEN
-from web.settings import Settings, SettingsError
 
 ANA = "+15555550101"
 

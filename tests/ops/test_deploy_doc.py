@@ -12,8 +12,8 @@ from pathlib import Path
 import click
 import yaml
 
-from web.cli import main
-from web.settings import PLACEHOLDER, SETTINGS
+from telecoach.cli import main
+from telecoach.settings import PLACEHOLDER, SETTINGS
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = (ROOT / "docs" / "deploy.md").read_text()
@@ -105,8 +105,8 @@ def test_every_repository_path_cited_exists() -> None:
 
 
 def test_its_numbers_are_the_deploy_files_numbers() -> None:
-    from web.scheduling import STOP_GRACE_SECONDS
-    from web.shutdown import DRAIN_SECONDS, GRACEFUL_SECONDS
+    from telecoach.server import DRAIN_SECONDS, GRACEFUL_SECONDS
+    from telecoach.wiring.scheduler import STOP_GRACE_SECONDS
 
     coturn = (ROOT / "deploy" / "coturn" / "turnserver.conf").read_text()
     low = re.search(r"^min-port=(\d+)", coturn, re.M)

@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
+from telecoach.settings import PLACEHOLDER, SETTINGS, Settings, SettingsError, production_problems
 from tests.browser.conftest import TELECOACH
-from web.settings import PLACEHOLDER, SETTINGS, Settings, SettingsError, production_problems
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"

@@ -40,8 +40,8 @@ from tests.web.signin import server_cookie
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.anyio]
 REDIS_DB_URL = "redis://127.0.0.1:6379/12"  # not the suite's 15 nor the other process tests'
-# web/shutdown.py: drain (5 s at most) + requests under way (10 s at most) + the lifespan; a stop
-# with nothing stuck takes well under this, and compose gives it 30 s.
+# telecoach/server.py: drain (5 s at most) + requests under way (10 s at most) + the lifespan; a
+# stop with nothing stuck takes well under this, and compose gives it 30 s.
 STOP_BOUND_S = 15.0
 
 

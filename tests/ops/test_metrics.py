@@ -19,15 +19,15 @@ from coach.models import StaffUser, utcnow
 from coach.rules import load_rules
 from messaging.sender import SmsSender
 from scheduler import outbox
+from telecoach.app import create_app
+from telecoach.settings import Settings, SettingsError
+from telecoach.wiring.scheduler import build_runner
+from telecoach.wiring.sms import build_transport
 from tests.conftest import World, make_settings
 from tests.heart_rate.helpers import bearer, device_token, live_class, now_ms
 from tests.scheduler.conftest import asyncio_run, set_patient, text_rows
 from tests.web.signin import login
-from web.app import create_app
 from web.auth import api_tokens
-from web.scheduling import build_runner
-from web.settings import Settings, SettingsError
-from web.sms.wiring import build_transport
 
 TOKEN = "scrape-" + "s3cret" * 6
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]

@@ -18,13 +18,13 @@ from coach.database import Database
 from coach.hr_models import HeartRateAlert
 from coach.hr_store import store_alert
 from coach.models import ClassOccurrence, Patient, Prescription, StaffUser
+from telecoach.demo import ADMIN_EMAIL, COACH_EMAIL, DEMO_PASSWORD, seed
 from tests.conftest import FAST_HASHER, TEST_NOW
 from tests.factories import enroll as enroll_factory
 from tests.factories import join_token, patient, staff, weekly_class
 from tests.web.signin import login
 from web.auth.passwords import Passwords
 from web.auth.sessions import COOKIE_NAME
-from web.demo import ADMIN_EMAIL, COACH_EMAIL, DEMO_PASSWORD, seed
 
 ADA, ROSA = "Ada Whitfield", "Rosa Delgado"
 OTHER_COACH = "coach.b@example.org"

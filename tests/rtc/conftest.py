@@ -16,10 +16,10 @@ from sqlmodel import Session
 
 from coach.database import Database
 from rtc.rooms import Rooms
+from telecoach.app import create_app
 from tests.browser.conftest import free_port
 from tests.conftest import World, make_settings
 from tests.factories import build_world
-from web.app import create_app
 from web.auth import sessions
 
 T = TypeVar("T")

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from rtc.ice import client_ice_servers, server_configuration, turn_credentials
-from web.settings import SETTINGS, Settings, SettingsError
+from telecoach.settings import SETTINGS, Settings, SettingsError
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -68,7 +68,7 @@ def test_ice_settings_parse_and_production_checks() -> None:
         )
     with pytest.raises(SettingsError, match="ROOM_CAPACITY"):
         Settings.from_env({"TELECOACH_VAR_DIR": "/tmp/telecoach-ice-test", "ROOM_CAPACITY": "0"})
-    from web.settings import rtc_problems
+    from telecoach.settings import rtc_problems
 
     assert rtc_problems(Settings(turn_urls=("turn:t",))) == [
         "TURN_URLS is set but TURN_SECRET is not: TURN credentials need it"

@@ -23,15 +23,15 @@ from messaging.sender import SmsSender
 from scheduler.models import PENDING, ScheduledMessage
 from scheduler.outbox import Planned
 from scheduler.runner import Runner
+from telecoach.app import create_app
+from telecoach.settings import Settings
+from telecoach.wiring.scheduler import build_runner
+from telecoach.wiring.sms import build_transport
 from tests.clocks import ManualClock, RunningClock
 from tests.conftest import World, make_settings
 from tests.messaging import fake_twilio
 from tests.messaging.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
 from tests.web.signin import login
-from web.app import create_app
-from web.scheduling import build_runner
-from web.settings import Settings
-from web.sms.wiring import build_transport
 
 FROM_NUMBER = "+15005550006"
 NY = ZoneInfo("America/New_York")

@@ -87,7 +87,7 @@ def test_planning_twice_plans_once_and_a_change_revives_cancelled_rows(
     assert len(pending(db, patient_id=planned["patient"])) == 10
     # ...and the periodic planning pass, run twice, adds nothing.
     from scheduler import reminders
-    from web.scheduling import scheduler_config
+    from telecoach.wiring.scheduler import scheduler_config
 
     cfg = scheduler_config(coach_api.app.state.ctx.settings)  # type: ignore[attr-defined]
     for _ in range(2):

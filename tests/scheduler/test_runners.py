@@ -17,10 +17,10 @@ from coach.database import Database
 from coach.models import utcnow
 from scheduler import outbox
 from scheduler.models import SENT, ScheduledMessage
+from telecoach.app import create_app
 from tests.conftest import World, make_settings
 from tests.scheduler.conftest import rows, set_patient, text_rows
 from tests.scheduler.processes import TELECOACH
-from web.app import create_app
 
 
 @pytest.fixture

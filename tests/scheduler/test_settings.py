@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from web.settings import Settings, SettingsError
+from telecoach.settings import Settings, SettingsError
 
 
 def test_defaults(tmp_path: Path) -> None:

@@ -12,11 +12,11 @@ from starlette.testclient import TestClient
 
 from coach.database import Database
 from coach.models import StaffUser
+from telecoach.cli import main
 from tests.conftest import World
 from tests.web.rows import all_rows, table_counts
 from tests.web.signin import login
 from web.auth.models import ApiToken
-from web.cli import main
 
 _NEW_TOKEN = re.compile(r'id="new-token" class="copy" readonly value="([^"]+)"')
 

@@ -12,10 +12,10 @@ from starlette.testclient import TestClient
 
 from coach.database import Database
 from coach.models import StaffUser, utcnow
+from telecoach.app import create_app
 from tests.conftest import PASSWORD, World, make_settings
 from tests.web.rows import all_rows, table_counts
 from tests.web.signin import csrf_from, login
-from web.app import create_app
 from web.auth.models import LoginFailure, WebSession
 from web.auth.sessions import COOKIE_NAME
 

@@ -11,10 +11,10 @@ from click.testing import CliRunner
 from starlette.testclient import TestClient
 
 from coach.database import Database
+from telecoach.cli import main
 from tests.conftest import PASSWORD, World
 from tests.web.rows import table_counts
 from tests.web.signin import csrf_from, login
-from web.cli import main
 
 
 @pytest.fixture

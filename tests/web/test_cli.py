@@ -15,12 +15,12 @@ from starlette.testclient import TestClient
 
 from coach.database import Database
 from coach.models import ClassSeries, Patient, StaffUser
+from telecoach.app import create_app
+from telecoach.cli import main
+from telecoach.migrate import alembic_config
 from tests.conftest import make_settings
 from tests.web.rows import all_rows, table_counts
 from tests.web.signin import csrf_from
-from web.app import create_app
-from web.cli import main
-from web.migrate import alembic_config
 
 TELECOACH = Path(sys.executable).parent / "telecoach"
 

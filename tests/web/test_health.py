@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from telecoach.app import create_app
 from tests.conftest import REDIS_URL, make_settings
-from web.app import create_app
 
 TELECOACH = Path(sys.executable).parent / "telecoach"
 

@@ -9,9 +9,9 @@ from click.testing import CliRunner, Result
 
 from coach.database import Database
 from coach.models import AuditEvent, Patient
+from telecoach.cli import main
 from tests.conftest import World
 from tests.web.rows import all_rows, table_counts
-from web.cli import main
 
 HEADER = "name,phone,time_zone,coach_email,language,sms_only,sms_consent,email\n"
 

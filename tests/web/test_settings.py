@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from web.settings import Settings, SettingsError
+from telecoach.settings import Settings, SettingsError
 
 TELECOACH = Path(sys.executable).parent / "telecoach"
 LONG_SECRET = "s" * 40

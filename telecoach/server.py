@@ -20,61 +20,19 @@ are stored, Redis and the database are closed).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import socket
-from collections.abc import Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING
 
 import uvicorn
-from starlette.websockets import WebSocket
 
 if TYPE_CHECKING:
     from web.context import AppContext
 
 log = logging.getLogger("telecoach.shutdown")
 
-# RFC 6455 "Service Restart": the client reconnects, to this process or another.
-RESTART_CLOSE_CODE = 1012
-RESTART_REASON = "server restarting; reconnect"
 DRAIN_SECONDS = 5.0  # telling the clients; the room writers give up after 5 s themselves
 GRACEFUL_SECONDS = 10  # uvicorn: HTTP requests under way may finish within this, then are cancelled
-
-BeforeClose = Callable[[], Awaitable[None]]
-
-
-class LiveSockets:
-    """The live heart-rate sockets open in this process, closed with 1012 when it stops."""
-
-    def __init__(self) -> None:
-        self.stopping = False
-        self._open: dict[WebSocket, BeforeClose | None] = {}
-
-    @contextlib.contextmanager
-    def holding(
-        self, websocket: WebSocket, before_close: BeforeClose | None = None
-    ) -> Iterator[None]:
-        """While the block runs the socket is closed on a stop, after `before_close` (a patient's
-        last acknowledgements)."""
-        self._open[websocket] = before_close
-        try:
-            yield
-        finally:
-            self._open.pop(websocket, None)
-
-    def __len__(self) -> int:
-        return len(self._open)
-
-    async def close_all(self) -> None:
-        # All at once: one slow client must not hold the others' close back.
-        await asyncio.gather(*(self._close(ws, last) for ws, last in list(self._open.items())))
-
-    @staticmethod
-    async def _close(websocket: WebSocket, before_close: BeforeClose | None) -> None:
-        with contextlib.suppress(Exception):  # a client that already left
-            if before_close is not None:
-                await before_close()
-            await websocket.close(RESTART_CLOSE_CODE, RESTART_REASON)
 
 
 async def drain(ctx: AppContext) -> None:

@@ -21,9 +21,9 @@ from coach.database import Database
 from coach.rules import RuleSet, load_rules
 from messaging.sender import SmsSender
 from scheduler.runner import Runner
-from web.scheduling import STOP_GRACE_SECONDS, build_runner
-from web.settings import Settings
-from web.sms.wiring import build_transport, uses_twilio
+from telecoach.settings import Settings
+from telecoach.wiring.scheduler import STOP_GRACE_SECONDS, build_runner
+from telecoach.wiring.sms import build_transport, uses_twilio
 
 JOB_TIMEOUT_SECONDS = 300
 log = logging.getLogger("telecoach.scheduler")

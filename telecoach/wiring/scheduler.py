@@ -23,7 +23,7 @@ from scheduler.offsets import parse_quiet_hours
 from scheduler.pacing import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from scheduler.quiet import QuietHours
 from scheduler.runner import Runner, worker_name
-from web.settings import Settings
+from telecoach.settings import Settings
 
 if TYPE_CHECKING:
     from web.context import AppContext
@@ -111,12 +111,12 @@ async def running(runner: Runner) -> AsyncIterator[Runner]:
 
 
 @contextlib.asynccontextmanager
-async def in_serve(ctx: AppContext) -> AsyncIterator[None]:
+async def in_serve(ctx: AppContext, settings: Settings) -> AsyncIterator[None]:
     """The embedded default: `serve` runs a scheduler runner beside the web app."""
-    if not ctx.settings.scheduler_in_serve:
+    if not settings.scheduler_in_serve:
         yield
         return
-    runner = build_runner(ctx.settings, ctx.db, ctx.sms.sender, ctx.rules, ctx.redis, ctx.clock)
+    runner = build_runner(settings, ctx.db, ctx.sms.sender, ctx.rules, ctx.redis, ctx.clock)
     ctx.scheduler = runner
     try:
         async with running(runner):

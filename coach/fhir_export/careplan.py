@@ -13,8 +13,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from coach.fhir_export.ids import Ids
 from coach.models import Prescription
-from web.fhir_export.ids import Ids
 
 DOSE = "exercise-dose"
 RULE = "prescription-rule"

@@ -8,21 +8,22 @@ from collections.abc import AsyncIterator
 
 from rtc.bus import LiveBus, MemoryBus, RedisStreamsBus
 from rtc.heart_rate.service import HeartRateService
+from telecoach.settings import Settings
 from web.context import AppContext
 from web.heart_rate.rate_limit import DeviceRateLimiter
 
 
 @contextlib.asynccontextmanager
-async def heart_rate_running(ctx: AppContext) -> AsyncIterator[None]:
+async def heart_rate_running(ctx: AppContext, settings: Settings) -> AsyncIterator[None]:
     """Inside the lifespan, after Redis is open (`ctx.redis`) and before it closes."""
-    retention_s = ctx.settings.hr_retention_minutes * 60
+    retention_s = settings.hr_retention_minutes * 60
     bus: LiveBus = (
         RedisStreamsBus(ctx.redis, retention_ms=retention_s * 1000)
         if ctx.redis is not None
         else MemoryBus(retention_s)
     )
     ctx.heart_rate = HeartRateService(ctx.db, bus, ctx.rules, clock=ctx.clock)
-    ctx.device_rate = DeviceRateLimiter(ctx.settings.hr_device_requests_per_minute, ctx.redis)
+    ctx.device_rate = DeviceRateLimiter(settings.hr_device_requests_per_minute, ctx.redis)
     await ctx.heart_rate.start()
     try:
         yield

@@ -1,63 +1,21 @@
-"""JSON-lines logging with a request id, and an access log that cannot leak what a URL carries.
+"""An access log that cannot leak what a URL carries, and the request id every log line carries.
 
 Uvicorn's own access log prints raw paths, and a join link's path is a credential, so it is off;
-this module logs the route's *template* (`/join/{token}`) instead. Log calls elsewhere pass ids,
-never names, phone numbers or tokens.
+this middleware logs the route's *template* (`/join/{token}`) instead. Log calls elsewhere pass
+ids, never names, phone numbers or tokens.
 """
 
 from __future__ import annotations
 
 import contextvars
-import json
 import logging
 import secrets
 import time
-from datetime import UTC, datetime
-from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_ID: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 access_log = logging.getLogger("telecoach.access")
-
-_STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
-
-
-class JsonFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        entry: dict[str, Any] = {
-            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "msg": record.getMessage(),
-            "request_id": REQUEST_ID.get(),
-        }
-        entry.update({k: v for k, v in record.__dict__.items() if k not in _STANDARD})
-        if record.exc_info:
-            entry["exc"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str)
-
-
-def configure(level: str = "INFO") -> dict[str, Any]:
-    """A logging dictConfig for the process (uvicorn's loggers included)."""
-    return {
-        "version": 1,
-        "disable_existing_loggers": False,
-        "formatters": {"json": {"()": JsonFormatter}},
-        "handlers": {
-            "stdout": {
-                "class": "logging.StreamHandler",
-                "formatter": "json",
-                "stream": "ext://sys.stdout",
-            }
-        },
-        "root": {"handlers": ["stdout"], "level": level},
-        "loggers": {
-            "uvicorn": {"handlers": ["stdout"], "level": level, "propagate": False},
-            "uvicorn.error": {"handlers": ["stdout"], "level": level, "propagate": False},
-            "uvicorn.access": {"handlers": [], "level": "CRITICAL", "propagate": False},
-        },
-    }
 
 
 def _route_template(scope: Scope) -> str:

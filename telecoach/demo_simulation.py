@@ -58,7 +58,7 @@ def simulated_heart_rates(database_url: str, host: str, port: int) -> Iterator[N
         [
             sys.executable,
             "-m",
-            "web.cli",
+            "telecoach.cli",
             "simulate-hr",
             "--occurrence",
             str(occurrence_id),

@@ -9,7 +9,7 @@ from messaging.sender import SmsSender
 from messaging.service import SmsService, UrgentAlerts
 from messaging.transport import OutboxTransport, SmsTransport
 from messaging.twilio_transport import TwilioTransport
-from web.settings import Settings
+from telecoach.settings import Settings
 
 OUTBOX_FILE = "sms_outbox.jsonl"
 

@@ -10,10 +10,10 @@ from starlette.responses import JSONResponse, Response
 
 from coach import access
 from coach.audit import record
+from coach.fhir_export.bundle import build_bundle
 from coach.patient_record import load_record
 from web.auth.principal import Principal
 from web.context import ctx_of
-from web.fhir_export.bundle import build_bundle
 from web.routing import Access, route
 
 FHIR_JSON = "application/fhir+json"

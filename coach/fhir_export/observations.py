@@ -6,10 +6,10 @@ from datetime import datetime
 from typing import Any
 
 from coach.assessments import day_of
+from coach.fhir_export.codes import ASSESSMENTS, CLASS_HEART_RATE, category, codeable, quantity
+from coach.fhir_export.ids import Ids
 from coach.models import Assessment
 from coach.patient_record import ClassHeartRate
-from web.fhir_export.codes import ASSESSMENTS, CLASS_HEART_RATE, category, codeable, quantity
-from web.fhir_export.ids import Ids
 
 
 def assessment(row: Assessment, time_zone: str, subject: str, ids: Ids) -> dict[str, Any]:

@@ -12,10 +12,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from coach.fhir_export.careplan import careplan
+from coach.fhir_export.ids import Ids
+from coach.fhir_export.observations import assessment, class_heart_rate
 from coach.patient_record import PatientRecord
-from web.fhir_export.careplan import careplan
-from web.fhir_export.ids import Ids
-from web.fhir_export.observations import assessment, class_heart_rate
 
 GENDER = {"female": "female", "male": "male", "other": "other"}  # profile sex -> FHIR gender
 

@@ -1,4 +1,4 @@
-"""`telecoach create-device-token` and `telecoach simulate-hr` (registered in web/cli.py)."""
+"""`telecoach create-device-token` and `telecoach simulate-hr` (registered in telecoach/cli.py)."""
 
 from __future__ import annotations
 
@@ -17,24 +17,13 @@ from sqlmodel import Session
 
 from coach import device_tokens
 from coach.audit import record_system
-from coach.database import Database
 from coach.epoch_ms import to_ms
 from coach.models import Patient, utcnow
 from coach.rules import load_rules
 from rtc.heart_rate.ingest import OCCURRENCE_SLACK, load_occurrence
 from rtc.heart_rate.simulator import SimulatedPatient, make_patients
+from telecoach.startup import open_database
 from web.heart_rate.ingest_api import SIMULATOR_DEVICE_NAME
-from web.settings import Settings
-
-
-def _database() -> tuple[Settings, Database]:
-    from web.cli import load_settings
-    from web.migrate import upgrade
-
-    settings = load_settings()
-    if settings.is_sqlite:
-        upgrade(settings.database_url)
-    return settings, Database(settings.database_url)
 
 
 @click.command("create-device-token")
@@ -42,7 +31,7 @@ def _database() -> tuple[Settings, Database]:
 @click.option("--name", default="device", show_default=True, help="A label, e.g. 'Polar H10'.")
 def create_device_token(patient_id: int, name: str) -> None:
     """Create a heart-rate device token for one patient (printed once)."""
-    _, database = _database()
+    _, database = open_database()
 
     def work(session: Session) -> str:
         if session.get(Patient, patient_id) is None:
@@ -51,10 +40,7 @@ def create_device_token(patient_id: int, name: str) -> None:
         record_system(session, "cli", "device_token.issue", patient_id, f"#{token.id}")
         return raw
 
-    try:
-        click.echo(database.run_sync(work))
-    finally:
-        database.dispose()
+    click.echo(database.run_sync(work))  # open_database closes the pool when the command ends
 
 
 @dataclass
@@ -135,16 +121,14 @@ def simulate_hr(
     occurrence_id: int, url: str | None, seconds: int | None, speed: float, seed: int
 ) -> None:
     """Stream simulated heart rates for every patient in a class occurrence, through the API."""
-    settings, database = _database()
+    settings, database = open_database()
     try:
         plan = database.run_sync(_plan, occurrence_id, settings.rules_file)
     except LookupError:
-        database.dispose()
         raise click.UsageError(f"no class occurrence {occurrence_id}") from None
     info = plan["info"]
     now = utcnow()
     if not info.starts_at - OCCURRENCE_SLACK <= now <= info.ends_at + OCCURRENCE_SLACK:
-        database.dispose()
         raise click.UsageError(
             "readings belong to a class from 30 minutes before it starts to 30 minutes after "
             f"it ends; occurrence {occurrence_id} starts at {info.starts_at.isoformat()}"
@@ -171,7 +155,6 @@ def simulate_hr(
         pass
     finally:
         database.run_sync(_revoke, [(pid, tid) for pid, _, _, tid, _ in plan["tokens"]])
-        database.dispose()
         click.echo(f"stopped: {sum(s.stored for s in senders)} readings stored")
 
 

@@ -17,23 +17,15 @@ from coach.audit import record_system
 from coach.database import Database
 from coach.models import StaffUser
 from coach.patient_import import ImportFailed, import_patients_csv
+from telecoach.heart_rate_commands import create_device_token, simulate_hr
+from telecoach.settings import Settings
+from telecoach.startup import load_settings, open_database
 from web.auth import api_tokens
 from web.auth.passwords import Passwords, WeakPassword
 from web.auth.secrets_util import new_token
 from web.i18n import Catalogues
-from web.settings import Settings, SettingsError
 
 YOUNG_GC_THRESHOLD = 10_000  # allocations between young collections (Python's default: 700)
-
-
-def load_settings() -> Settings:
-    try:
-        return Settings.from_env()
-    except SettingsError as exc:
-        click.echo("telecoach: refusing to start:", err=True)
-        for problem in exc.problems:
-            click.echo(f"  - {problem}", err=True)
-        sys.exit(2)
 
 
 @click.group()
@@ -60,11 +52,11 @@ def serve(host: str, port: int, demo: bool, simulate_hr: bool) -> None:
     import uvicorn
 
     from coach.errors import RulesError
-    from web.app import create_app
-    from web.demo_simulation import simulated_heart_rates
-    from web.logs import configure as configure_logging
-    from web.migrate import upgrade
-    from web.shutdown import GRACEFUL_SECONDS, GracefulServer
+    from telecoach.app import create_app
+    from telecoach.demo_simulation import simulated_heart_rates
+    from telecoach.logs import configure as configure_logging
+    from telecoach.migrate import upgrade
+    from telecoach.server import GRACEFUL_SECONDS, GracefulServer
 
     settings = load_settings()
     if settings.is_sqlite or demo:
@@ -93,7 +85,7 @@ def serve(host: str, port: int, demo: bool, simulate_hr: bool) -> None:
         # zlib state per socket and a compression of every frame, for JSON frames of a hundred
         # bytes (a heart-rate reading) that it barely shrinks.
         ws_per_message_deflate=False,
-        # A stop waits this long for requests under way, then cancels them (web/shutdown.py).
+        # A stop waits this long for requests under way, then cancels them (telecoach/server.py).
         timeout_graceful_shutdown=GRACEFUL_SECONDS,
     )
     # Uvicorn raises the SIGTERM again once it has stopped; by then the stop was complete, so it
@@ -172,22 +164,10 @@ def db() -> None:
 @click.option("--revision", default="heads", show_default=True, help="Alembic revision to reach.")
 def db_upgrade(revision: str) -> None:
     """Apply Alembic migrations up to REVISION."""
-    from web.migrate import upgrade
+    from telecoach.migrate import upgrade
 
     upgrade(load_settings().database_url, revision)
     click.echo(f"database at {revision}")
-
-
-def _database() -> tuple[Settings, Database]:
-    from web.migrate import upgrade
-
-    settings = load_settings()
-    if settings.is_sqlite:
-        upgrade(settings.database_url)
-    database = Database(settings.database_url)
-    # Close the pool when the command ends, whether it succeeds or fails.
-    click.get_current_context().call_on_close(database.dispose)
-    return settings, database
 
 
 @main.command("create-user")
@@ -227,7 +207,7 @@ def create_user(
         password_hash = passwords.hash(password)
     except WeakPassword as exc:
         raise click.UsageError(str(exc)) from exc
-    _, database = _database()
+    _, database = open_database()
 
     def work(session):  # type: ignore[no-untyped-def]
         if session.exec(select(StaffUser).where(StaffUser.email == email)).first():
@@ -253,7 +233,7 @@ def create_user(
 @click.option("--name", default="cli", show_default=True, help="A label to recognise it by.")
 def create_token(email: str, name: str) -> None:
     """Create a personal API token for a staff user; it is printed once."""
-    _, database = _database()
+    _, database = open_database()
 
     def work(session):  # type: ignore[no-untyped-def]
         staff = session.exec(select(StaffUser).where(StaffUser.email == email.lower())).first()
@@ -272,7 +252,7 @@ def import_patients(csv_file: Path) -> None:
         text = csv_file.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise click.UsageError(f"{csv_file} is not UTF-8 text") from exc
-    _, database = _database()
+    _, database = open_database()
     languages = Catalogues().languages
 
     def work(session):  # type: ignore[no-untyped-def]
@@ -292,7 +272,7 @@ def import_patients(csv_file: Path) -> None:
 
 
 def _seed_demo(settings: Settings) -> None:
-    from web.demo import COACH_EMAIL, DEMO_PASSWORD, seed
+    from telecoach.demo import COACH_EMAIL, DEMO_PASSWORD, seed
 
     database = Database(settings.database_url)
     try:
@@ -310,7 +290,7 @@ def _seed_demo(settings: Settings) -> None:
 @main.command()
 def demo() -> None:
     """Seed demo data: a coach, eight patients spanning the clinical rules, a weekly class."""
-    settings, database = _database()
+    settings, database = open_database()
     database.dispose()
     if settings.production:
         raise click.UsageError("demo data is for dev mode only")
@@ -329,18 +309,18 @@ def worker(once: bool) -> None:
 
     settings = load_settings()
     if settings.is_sqlite:
-        from web.migrate import upgrade
+        from telecoach.migrate import upgrade
 
         upgrade(settings.database_url)
     if once:
-        from web.worker import run_once
+        from telecoach.worker import run_once
 
         counts = asyncio.run(run_once(settings))
         click.echo(" ".join(f"{name}={count}" for name, count in counts.items()))
         return
     if not settings.redis_url:
         _fail("telecoach worker: REDIS_URL is required (or use --once, or the scheduler in serve)")
-    from web.worker import build_worker
+    from telecoach.worker import build_worker
 
     click.echo(f"telecoach worker on queue {settings.worker_queue}")
     build_worker(settings).run()
@@ -366,15 +346,9 @@ def _without_password(url: str) -> str:
     return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)).geturl()
 
 
-def _add_heart_rate_commands() -> None:
-    from web.heart_rate.cli import create_device_token, simulate_hr
-
-    main.add_command(create_device_token)
-    main.add_command(simulate_hr)
+main.add_command(create_device_token)
+main.add_command(simulate_hr)
 
 
-_add_heart_rate_commands()
-
-
-if __name__ == "__main__":  # `python -m web.cli`: how `serve --demo` starts its simulator
+if __name__ == "__main__":  # `python -m telecoach.cli`: how `serve --demo` starts its simulator
     main()

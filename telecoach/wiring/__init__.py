@@ -1,0 +1,1 @@
+"""Each service built from `Settings`: the real transport, bus or runner, or its embedded one."""

@@ -1,0 +1,85 @@
+"""The face's route table, its templates and the errors it renders: what `create_app` mounts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.exceptions import HTTPException
+from starlette.routing import BaseRoute
+from starlette.staticfiles import StaticFiles
+
+from coach.access import NotVisible
+from coach.classes import ClassInputError
+from coach.errors import ProfileError
+from coach.join_links import JoinLinkInvalid
+from coach.patient_import import ImportFailed
+from coach.patients import DuplicatePhone, PatientInputError
+from web import health, room_socket
+from web.api import class_changes as api_class_changes
+from web.api import classes as api_classes
+from web.api import fhir_export as fhir_export_api
+from web.api import me as api_me
+from web.api import patients as api_patients
+from web.api import prescriptions as api_prescriptions
+from web.api import schedule as api_schedule
+from web.errors import HTTPError
+from web.heart_rate import ROUTES as HEART_RATE_ROUTES
+from web.metrics import api as metrics_api
+from web.pages import auth as auth_pages
+from web.pages import console as console_pages
+from web.pages import patient as patient_pages
+from web.pages import staff as staff_pages
+from web.prescribing import ROUTES as PRESCRIBING_ROUTES
+from web.reports import ROUTES as REPORT_ROUTES
+from web.routing import Access, GuardedMount
+from web.sms import alert_pages as sms_alert_pages
+from web.sms import api as sms_api
+from web.sms import inbox as sms_inbox
+from web.sms import phone as sms_phone
+from web.sms import webhooks as sms_webhooks
+
+HERE = Path(__file__).parent
+TEMPLATES_DIR = HERE / "templates"
+
+# Every exception a handler may let out and the face renders as a clear 4xx (web/errors.py).
+HANDLED_ERRORS: list[type[Exception]] = [
+    HTTPError,
+    HTTPException,
+    NotVisible,
+    PatientInputError,
+    ClassInputError,
+    DuplicatePhone,
+    JoinLinkInvalid,
+    ImportFailed,
+    ProfileError,
+]
+
+
+def build_routes() -> list[BaseRoute]:
+    return [
+        *health.ROUTES,
+        *auth_pages.ROUTES,
+        *staff_pages.ROUTES,
+        *patient_pages.ROUTES,
+        *api_patients.ROUTES,
+        *api_classes.ROUTES,
+        *api_class_changes.ROUTES,
+        *api_schedule.ROUTES,
+        *api_me.ROUTES,
+        *api_prescriptions.ROUTES,
+        *console_pages.ROUTES,
+        *room_socket.ROUTES,
+        *sms_webhooks.ROUTES,
+        *sms_inbox.ROUTES,
+        *sms_api.ROUTES,
+        *sms_phone.ROUTES,
+        *sms_alert_pages.ROUTES,
+        *PRESCRIBING_ROUTES,
+        *HEART_RATE_ROUTES,
+        *fhir_export_api.ROUTES,
+        *metrics_api.ROUTES,
+        *REPORT_ROUTES,
+        GuardedMount(
+            "/static", StaticFiles(directory=HERE / "static"), access=Access.PUBLIC, name="static"
+        ),
+    ]
