@@ -23,8 +23,8 @@ demo: $(STAMP)
 	$(VENV)/bin/telecoach serve --demo
 
 check: $(STAMP)
-	$(VENV)/bin/ruff check coach rtc messaging scheduler web telecoach tests
-	$(VENV)/bin/ruff format --check coach rtc messaging scheduler web telecoach tests
+	$(VENV)/bin/ruff check coach rtc messaging scheduler usecases web telecoach tests
+	$(VENV)/bin/ruff format --check coach rtc messaging scheduler usecases web telecoach tests
 	$(VENV)/bin/mypy
 
 test: $(STAMP) $(FHIR_R4_STAMP)

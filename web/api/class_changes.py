@@ -1,9 +1,7 @@
-"""Changing classes: move or cancel one occurrence or the whole series, and `.ics` downloads.
-
-Every change brings the enrolled patients' pending reminders in step, and plans a notice for
-each enrolled patient who consented to SMS (scheduler/class_notices.py), in the same transaction.
-Staff change classes they can see (a coach their own, an admin any); the calendar files are for
-them and for the patients enrolled in the class.
+"""Changing classes: move or cancel one occurrence or the whole series (usecases/classes.py:
+reminders and notices follow in the same transaction), and `.ics` downloads. Staff change classes
+they can see (a coach their own, an admin any); the calendar files are for them and for the
+patients enrolled in the class.
 """
 
 from __future__ import annotations
@@ -19,7 +17,8 @@ from starlette.responses import JSONResponse, Response
 from coach import access, class_changes, classes
 from coach.audit import record
 from coach.models import ClassSeries
-from scheduler import class_notices, ics, reminders
+from scheduler import ics
+from usecases import classes as usecases
 from web.api.body import json_object
 from web.auth.principal import Principal
 from web.context import ctx_of, schedule_of
@@ -37,82 +36,54 @@ async def update_class(request: Request) -> Response:
     principal: Principal = request.state.principal
     class_id = request.path_params["class_id"]
     changes = await json_object(request)
-    schedule = schedule_of(request)
+    ctx, schedule = ctx_of(request), schedule_of(request)
 
     def work(session: Session) -> dict[str, Any]:
-        series = access.get_class(session, principal.actor, class_id)
-        now = ctx_of(request).clock.now()
-        changed = class_changes.update_series(session, series, changes, now)
-        reminders.sync_series(session, schedule, now, class_id, "class_moved")
-        if changed:  # the timing changed, not just the title or capacity
-            class_notices.series_moved(session, schedule, now, class_id)
-        record(session, principal.actor, "class.update", None, detail=f"class {class_id}")
+        now = ctx.clock.now()
+        series = usecases.update_class(session, principal.actor, class_id, changes, schedule, now)
         return _detail(session, series, now)
 
-    return JSONResponse(await ctx_of(request).db.run(work))
+    return JSONResponse(await ctx.db.run(work))
 
 
 async def cancel_class(request: Request) -> Response:
     principal: Principal = request.state.principal
-    class_id = request.path_params["class_id"]
-    schedule = schedule_of(request)
-
-    def work(session: Session) -> None:
-        series = access.get_class(session, principal.actor, class_id)
-        now = ctx_of(request).clock.now()
-        changed = class_changes.cancel_series(session, series, now)
-        reminders.sync_series(session, schedule, now, class_id, "class_cancelled")
-        class_notices.series_cancelled(session, schedule, now, class_id, changed)
-        record(session, principal.actor, "class.cancel", None, detail=f"class {class_id}")
-
-    await ctx_of(request).db.run(work)
+    ctx = ctx_of(request)
+    await ctx.db.run(
+        usecases.cancel_class,
+        principal.actor,
+        request.path_params["class_id"],
+        schedule_of(request),
+        ctx.clock.now(),
+    )
     return Response(status_code=204)
 
 
 async def move_occurrence(request: Request) -> Response:
     principal: Principal = request.state.principal
-    occurrence_id = request.path_params["occurrence_id"]
     starts_local = class_changes.parse_move(await json_object(request))
-    schedule = schedule_of(request)
-
-    def work(session: Session) -> dict[str, Any]:
-        occurrence = access.get_occurrence(session, principal.actor, occurrence_id)
-        series = access.get_class(session, principal.actor, occurrence.series_id)
-        now = ctx_of(request).clock.now()
-        was = occurrence.starts_at, occurrence.status
-        changed = class_changes.move_occurrence(session, series, occurrence, starts_local, now)
-        reminders.sync_occurrences(session, schedule, now, changed, "class_moved")
-        if (occurrence.starts_at, occurrence.status) != was:
-            class_notices.occurrence_moved(session, schedule, now, occurrence, was[0])
-        record(
-            session, principal.actor, "occurrence.move", None, detail=f"occurrence {occurrence_id}"
-        )
-        return occurrence_json(occurrence)
-
-    return JSONResponse(await ctx_of(request).db.run(work))
+    ctx = ctx_of(request)
+    occurrence = await ctx.db.run(
+        usecases.move_occurrence,
+        principal.actor,
+        request.path_params["occurrence_id"],
+        starts_local,
+        schedule_of(request),
+        ctx.clock.now(),
+    )
+    return JSONResponse(occurrence_json(occurrence))
 
 
 async def cancel_occurrence(request: Request) -> Response:
     principal: Principal = request.state.principal
-    occurrence_id = request.path_params["occurrence_id"]
-    schedule = schedule_of(request)
-
-    def work(session: Session) -> None:
-        occurrence = access.get_occurrence(session, principal.actor, occurrence_id)
-        now = ctx_of(request).clock.now()
-        changed = class_changes.cancel_occurrence(session, occurrence, now)
-        reminders.sync_occurrences(session, schedule, now, changed, "class_cancelled")
-        if changed:  # not cancelled already
-            class_notices.occurrence_cancelled(session, schedule, now, occurrence)
-        record(
-            session,
-            principal.actor,
-            "occurrence.cancel",
-            None,
-            detail=f"occurrence {occurrence_id}",
-        )
-
-    await ctx_of(request).db.run(work)
+    ctx = ctx_of(request)
+    await ctx.db.run(
+        usecases.cancel_occurrence,
+        principal.actor,
+        request.path_params["occurrence_id"],
+        schedule_of(request),
+        ctx.clock.now(),
+    )
     return Response(status_code=204)
 
 

@@ -1,5 +1,5 @@
 """JSON API for classes: list, create, read with occurrences and enrolled patients, enrollment
-(which plans or cancels the patient's reminders in the same transaction)."""
+(usecases/classes.py: the patient's reminders follow in the same transaction)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse, Response
 
 from coach import access, classes
 from coach.audit import record
-from scheduler import reminders
+from usecases import classes as usecases
 from web.api.body import json_object
 from web.auth.principal import Principal
 from web.context import ctx_of, schedule_of
@@ -70,44 +70,33 @@ async def enroll(request: Request) -> Response:
         raise Invalid("patient_id must be a whole number", field="patient_id")
     if not 0 < patient_id <= MAX_ID:
         raise NotFound(f"patient {patient_id} not found")
-    schedule = schedule_of(request)
-
-    def work(session: Session) -> dict[str, Any]:
-        series = access.get_class(session, principal.actor, class_id)
-        patient = access.get_patient(session, principal.actor, patient_id)
-        enrollment = classes.enroll(session, series, patient, ctx_of(request).clock.now())
-        # The patient's reminders are planned in the same transaction as the enrollment.
-        reminders.sync_enrollment(
-            session, schedule, ctx_of(request).clock.now(), class_id, patient_id, "enrolled"
-        )
-        record(
-            session, principal.actor, "enrollment.create", patient_id, detail=f"class {class_id}"
-        )
-        return {"class_id": class_id, "patient_id": patient_id, "id": enrollment.id}
-
-    return JSONResponse(await ctx_of(request).db.run(work), status_code=201)
+    ctx = ctx_of(request)
+    enrollment = await ctx.db.run(
+        usecases.enroll,
+        principal.actor,
+        class_id,
+        patient_id,
+        schedule_of(request),
+        ctx.clock.now(),
+    )
+    return JSONResponse(
+        {"class_id": class_id, "patient_id": patient_id, "id": enrollment.id}, status_code=201
+    )
 
 
 async def unenroll(request: Request) -> Response:
     principal: Principal = request.state.principal
     class_id = request.path_params["class_id"]
     patient_id = request.path_params["patient_id"]
-    schedule = schedule_of(request)
-
-    def work(session: Session) -> None:
-        access.get_class(session, principal.actor, class_id)
-        access.get_patient(session, principal.actor, patient_id)
-        if not classes.unenroll(session, class_id, patient_id):
-            raise NotFound("that patient is not enrolled in this class")
-        session.flush()
-        reminders.sync_enrollment(
-            session, schedule, ctx_of(request).clock.now(), class_id, patient_id, "unenrolled"
-        )
-        record(
-            session, principal.actor, "enrollment.delete", patient_id, detail=f"class {class_id}"
-        )
-
-    await ctx_of(request).db.run(work)
+    ctx = ctx_of(request)
+    await ctx.db.run(
+        usecases.unenroll,
+        principal.actor,
+        class_id,
+        patient_id,
+        schedule_of(request),
+        ctx.clock.now(),
+    )
     return Response(status_code=204)
 
 

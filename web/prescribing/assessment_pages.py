@@ -11,7 +11,8 @@ from starlette.responses import RedirectResponse, Response
 
 from coach import access, assessments
 from coach.audit import record
-from coach.models import Patient, StaffUser
+from coach.models import Patient
+from usecases.assessments import latest_allowed_day, record_assessment
 from web.auth.principal import Principal
 from web.context import ctx_of
 from web.errors import HTTPError
@@ -22,18 +23,6 @@ from web.routing import int_param
 
 TEMPLATE = "prescribing/assessments.html"
 FIELDS = ("kind", "value", "measured_on", "note")
-
-
-def _latest_allowed_day(
-    session: Session, patient: Patient, principal: Principal, now: datetime
-) -> Any:
-    """Today where the patient is or where the coach is, whichever is later: a measurement taken
-    'today' by either calendar is not in the future."""
-    staff = session.get(StaffUser, principal.actor.staff_id) if principal.actor.staff_id else None
-    days = [assessments.local_today(now, patient.time_zone)]
-    if staff is not None:
-        days.append(assessments.local_today(now, staff.time_zone))
-    return max(days)
 
 
 def _page(
@@ -57,7 +46,7 @@ def _page(
             ],
             "chart": trend_svg(f"chart-{name}", kind.label, kind.unit, points),
         })  # fmt: skip
-    today = _latest_allowed_day(session, patient, principal, now)
+    today = latest_allowed_day(session, patient, principal.actor, now)
     return {
         "patient": patient,
         "kinds": kinds,
@@ -95,20 +84,14 @@ async def add_assessment(request: Request) -> Response:
         form_error = exc
 
     def work(session: Session) -> dict[str, Any] | None:
-        patient = access.get_patient(session, principal.actor, patient_id)
         now = ctx_of(request).clock.now()
-        try:
-            if form_error is not None:
-                raise assessments.AssessmentInputError(form_error.field or "form", str(form_error))
-            entry = assessments.parse_entry(
-                raw, _latest_allowed_day(session, patient, principal, now)
-            )
-        except assessments.AssessmentInputError as exc:
-            record(session, principal.actor, "assessment.create", patient_id, "error", exc.field)
-            return _page(session, principal, patient, raw, {exc.field: exc.message}, now)
-        assessments.record(session, patient_id, entry, patient.time_zone, principal.actor.staff_id)
-        record(session, principal.actor, "assessment.create", patient_id, detail=entry.kind)
-        return None
+        problem = (form_error.field or "form", str(form_error)) if form_error else None
+        outcome = record_assessment(session, principal.actor, patient_id, raw, now, problem)
+        if outcome.recorded is not None:
+            return None
+        assert outcome.field is not None and outcome.message is not None
+        patient = access.get_patient(session, principal.actor, patient_id)
+        return _page(session, principal, patient, raw, {outcome.field: outcome.message}, now)
 
     failed = await ctx_of(request).db.run(work)
     if failed is not None:

@@ -18,7 +18,7 @@ from coach import access, drafting, overrides, prescriptions, progression_store
 from coach.audit import record
 from coach.errors import ProfileError
 from coach.models import ClinicalProfile, Patient, Prescription
-from scheduler import coaching_plans
+from usecases.prescriptions import approve_prescription
 from web.auth.principal import Principal
 from web.context import ctx_of, schedule_of
 from web.errors import HTTPError, NotFound
@@ -199,28 +199,18 @@ async def approve(request: Request) -> Response:
         form_revision = single(await read_form(request), "revision")
     except HTTPError:
         form_revision = None
-    schedule = schedule_of(request)
-
-    def work(session: Session) -> Feedback | None:
-        draft = _draft_for(session, principal, patient_id, rx_id)
-        now = ctx_of(request).clock.now()
-        try:
-            prescriptions.approve(
-                session, draft, principal.actor.staff_id, now, _revision(form_revision)
-            )
-        except prescriptions.PrescriptionStateError as exc:
-            record(session, principal.actor, "prescription.approve", patient_id, "error", "stale")
-            return Feedback(409, error=str(exc))
-        # Same transaction: an SMS-only patient's coaching texts follow the approved version.
-        coaching_plans.on_prescription_approved(session, patient_id, schedule, now)
-        record(
-            session, principal.actor, "prescription.approve", patient_id, detail=f"v{draft.version}"
-        )
-        return None
-
-    feedback = await ctx_of(request).db.run(work)
-    if feedback is not None:
-        return await refused(request, patient_id, feedback)
+    ctx = ctx_of(request)
+    approval = await ctx.db.run(
+        approve_prescription,
+        principal.actor,
+        patient_id,
+        rx_id,
+        _revision(form_revision),
+        schedule_of(request),
+        ctx.clock.now(),
+    )
+    if approval.conflict is not None:
+        return await refused(request, patient_id, Feedback(409, error=approval.conflict))
     return _back(patient_id, "approved")
 
 

@@ -9,7 +9,7 @@ from starlette.responses import RedirectResponse, Response
 from coach import access, progression_store
 from coach.audit import record
 from coach.workflow_models import ProgressionProposal
-from scheduler import coaching_plans
+from usecases.prescriptions import approve_progression
 from web.auth.principal import Principal
 from web.context import ctx_of, schedule_of
 from web.errors import HTTPError, NotFound
@@ -62,28 +62,17 @@ async def approve_proposal(request: Request) -> Response:
     patient_id = int_param(request, "patient_id")
     proposal_id = int_param(request, "proposal_id")
     ctx = ctx_of(request)
-
-    schedule = schedule_of(request)
-
-    def work(session: Session) -> Feedback | None:
-        proposal = _proposal(session, principal, patient_id, proposal_id)
-        now = ctx_of(request).clock.now()
-        try:
-            created = progression_store.approve_proposal(
-                session, ctx.rules, proposal, principal.actor.staff_id, now
-            )
-        except progression_store.ProposalStateError as exc:
-            record(session, principal.actor, "progression.approve", patient_id, "error")
-            return Feedback(409, error=str(exc))
-        if created is not None:  # a new approved version: coaching texts follow it
-            coaching_plans.on_prescription_approved(session, patient_id, schedule, now)
-        detail = f"week {proposal.week_start}: " + (f"v{created.version}" if created else "kept")
-        record(session, principal.actor, "progression.approve", patient_id, detail=detail)
-        return None
-
-    feedback = await ctx.db.run(work)
-    if feedback is not None:
-        return await refused(request, patient_id, feedback)
+    approval = await ctx.db.run(
+        approve_progression,
+        principal.actor,
+        ctx.rules,
+        patient_id,
+        proposal_id,
+        schedule_of(request),
+        ctx.clock.now(),
+    )
+    if approval.conflict is not None:
+        return await refused(request, patient_id, Feedback(409, error=approval.conflict))
     return _back(patient_id)
 
 

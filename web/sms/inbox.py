@@ -4,7 +4,7 @@ a box to write a message (segment count shown as you type; rate-limited per pati
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func
@@ -18,7 +18,8 @@ from coach.audit import record
 from coach.models import Patient
 from messaging.models import SmsMessage, SmsPatientState
 from messaging.privacy import DiagnosisWordError
-from messaging.sender import SmsBodyError, check_body, manual_sends_since
+from messaging.sender import SmsBodyError
+from usecases.texts import send_manual_text
 from web.auth.principal import Principal
 from web.context import ctx_of
 from web.errors import Conflict, Invalid, TooMany
@@ -126,24 +127,18 @@ async def send_manual(request: Request) -> Response:
     raw = form.get("body")
     if not isinstance(raw, str):
         raise Invalid("write a message first", field="body")
+    limit = ctx.settings.sms_manual_per_hour
     try:
-        body = check_body(raw)
+        sent = await send_manual_text(
+            ctx.db, ctx.sms.sender, principal.actor, patient_id, raw, limit, ctx.clock.now()
+        )
     except (SmsBodyError, DiagnosisWordError) as exc:
         raise Invalid(str(exc), field="body") from exc
-    limit = ctx.settings.sms_manual_per_hour
-
-    def check(session: Session) -> None:
-        access.get_patient(session, principal.actor, patient_id)
-        now = ctx_of(request).clock.now()
-        sent = manual_sends_since(session, patient_id, now - timedelta(hours=1))
-        if len(sent) >= limit:
-            wait = int((sent[-limit] + timedelta(hours=1) - now).total_seconds()) + 1
-            raise TooMany(f"at most {limit} manual messages an hour to one patient", wait)
-
-    await ctx.db.run(check)
-    result = await ctx.sms.sender.send(patient_id, "manual", body, sent_by=principal.actor.staff_id)
-    if result.refused:
-        raise Conflict(REFUSALS.get(result.refused, result.refused))
+    if sent.result is None:
+        assert sent.retry_after is not None
+        raise TooMany(f"at most {limit} manual messages an hour to one patient", sent.retry_after)
+    if sent.result.refused:
+        raise Conflict(REFUSALS.get(sent.result.refused, sent.result.refused))
     return RedirectResponse(f"/inbox/{patient_id}", status_code=303)
 
 
