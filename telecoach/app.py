@@ -21,7 +21,7 @@ from telecoach.wiring.rooms import build_rooms
 from telecoach.wiring.sms import build_sms_service
 from web.auth.recheck import SignInRecheck
 from web.context import AppContext
-from web.errors import handle_error
+from web.error_handler import handle_error
 from web.i18n import Catalogues
 from web.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from web.pages.render import make_templates

@@ -20,8 +20,8 @@ from starlette.requests import HTTPConnection
 
 from coach.access import Actor
 from coach.database import Database
+from web.auth.credentials import Credential, credential_of, principals_for
 from web.auth.principal import Principal
-from web.auth.resolve import Credential, credential_of, principals_for
 
 log = logging.getLogger("telecoach.auth")
 
