@@ -14,6 +14,7 @@ from sqlmodel import Column, Field, Session, SQLModel, col, select
 from sqlmodel.sql.sqltypes import UTCDateTime
 
 from coach.models import utcnow
+from coach.prescriptions import current_approved
 
 
 class PatientHold(SQLModel, table=True):
@@ -67,3 +68,15 @@ def active_holds(session: Session, patient_id: int, now: datetime) -> list[Patie
         .order_by(col(PatientHold.created_at))
     )
     return list(session.exec(query))
+
+
+def hold_reasons(session: Session, patient_id: int, now: datetime) -> tuple[str, ...]:
+    """Why the patient must not exercise today, or () if nothing holds them: stored holds
+    first, else the approved prescription's own hold (a safety rule that fired at drafting)."""
+    active = active_holds(session, patient_id, now)
+    if active:
+        return tuple(hold.rule_id for hold in active)
+    approved = current_approved(session, patient_id)
+    if approved is not None and approved.data.get("hold"):
+        return tuple(str(reason) for reason in approved.data.get("hold_reasons", ()))
+    return ()

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from coach import classes
+from coach import classes, prescriptions
 from coach.access import Actor, patient_filter
 from coach.epoch_ms import to_ms
 from coach.hr_models import HeartRateAlert
@@ -160,11 +160,7 @@ def points_for_occurrence(session: Session, occurrence_id: int) -> dict[int, lis
 
 
 def approved_prescription(session: Session, patient_id: int) -> dict[str, Any] | None:
-    row = session.exec(
-        select(Prescription)
-        .where(Prescription.patient_id == patient_id, Prescription.status == "approved")
-        .order_by(col(Prescription.version).desc())
-    ).first()
+    row = prescriptions.current_approved(session, patient_id)
     return dict(row.data) if row is not None else None
 
 
@@ -318,12 +314,3 @@ def alert_json(alert: HeartRateAlert) -> dict[str, Any]:
         "detail": alert.detail,
         "acknowledged_at": alert.acknowledged_at.isoformat() if alert.acknowledged_at else None,
     }
-
-
-def sample_count(session: Session, patient_ids: Iterable[int]) -> int:
-    query = (
-        select(sa.func.count())
-        .select_from(HeartRateSample)
-        .where(col(HeartRateSample.patient_id).in_(list(patient_ids)))
-    )
-    return int(session.exec(query).one())

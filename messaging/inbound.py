@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
-from coach import adherence, alerts, holds
+from coach import adherence, alerts, holds, prescriptions
 from coach.access import Actor
 from coach.audit import record, record_system
-from coach.models import Patient, Prescription
+from coach.models import Patient
 from messaging import state
 from messaging.models import SmsMessage
 from messaging.parse import SCALES, Meaning, parse_reply
@@ -273,11 +273,7 @@ class _Handler:
         self.reply("ack", f"reply.{kind}", value=value)
 
     def _prescribed_minutes(self) -> int | None:
-        current = self.session.exec(
-            select(Prescription)
-            .where(Prescription.patient_id == self.patient_id, Prescription.status == "approved")
-            .order_by(col(Prescription.version).desc())
-        ).first()
+        current = prescriptions.current_approved(self.session, self.patient_id)
         aerobic = current.data.get("aerobic") if current else None
         minutes = aerobic.get("minutes_per_session") if isinstance(aerobic, dict) else None
         return minutes if isinstance(minutes, int) and minutes > 0 else None

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from coach.access import Actor
-
-if TYPE_CHECKING:
-    from rtc.session import Session
+from rtc.peer import ServerPeer
 
 Role = Literal["host", "patient"]
 
@@ -32,10 +30,22 @@ class RoomPolicy:
     auto_admit: bool = False
 
 
+class MemberConnection(Protocol):
+    """What a room needs of a member's signaling connection (rtc/connection.py is the one)."""
+
+    @property
+    def identity(self) -> Identity: ...
+    @property
+    def peer(self) -> ServerPeer | None: ...
+    def post(self, message: dict[str, Any]) -> None: ...
+    def admitted(self) -> None: ...
+    def terminate(self, kind: str, close_code: int, **fields: Any) -> None: ...
+
+
 @dataclass
 class Member:
     identity: Identity
-    session: Session
+    connection: MemberConnection
     admitted: bool = False
     audio_muted: bool = False
     video_muted: bool = False

@@ -2,7 +2,7 @@
 
 Every method here is synchronous and runs on the event loop, so a room changes in one step: it
 updates membership, re-points the forwarding slots (`rewire`) and posts each member a fresh
-`state`. Sending, negotiating and closing happen in each session's own tasks.
+`state`. Sending, negotiating and closing happen in each connection's own tasks.
 
 Media routing: a host (the coach) receives every other admitted participant; a patient receives
 the hosts, and the other patients only when the room allows it. Audio-only subscribers get no
@@ -11,15 +11,19 @@ video slots at all, so the server sends them no video.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rtc.errors import Fatal, SignalingError
 from rtc.forwarding import Source
-from rtc.participants import Identity, Member, RoomEvent, RoomObserver, RoomPolicy
+from rtc.participants import (
+    Identity,
+    Member,
+    MemberConnection,
+    RoomEvent,
+    RoomObserver,
+    RoomPolicy,
+)
 from rtc.peer import KINDS, SlotKey
-
-if TYPE_CHECKING:
-    from rtc.session import Session
 
 
 class Room:
@@ -42,8 +46,8 @@ class Room:
 
     # -- arriving and leaving --------------------------------------------------------------
 
-    def join(self, session: Session, audio_only: bool = False) -> Member:
-        identity = session.identity
+    def join(self, connection: MemberConnection, audio_only: bool = False) -> Member:
+        identity = connection.identity
         if self.ended:
             raise Fatal("class_ended", "this class has ended", 4410)
         if identity.id in self._removed:
@@ -52,17 +56,17 @@ class Room:
         if member is not None:
             # The same person again (a new tab, a reconnect the server has not noticed yet):
             # the newest connection wins.
-            member.session.terminate(
+            member.connection.terminate(
                 "error", 4409, code="replaced", message="you joined from another window"
             )
-            member.session = session
+            member.connection = connection
             member.audio_only = audio_only
             if member.admitted:
-                session.admitted()
+                connection.admitted()
         else:
             if identity.role == "patient" and self._patients() >= self.policy.capacity:
                 raise SignalingError("room_full", "the class is full; try again later")
-            member = Member(identity, session, audio_only=audio_only)
+            member = Member(identity, connection, audio_only=audio_only)
             self.members[identity.id] = member
             self._event("class.join", identity, identity.actor.patient_id)
             if identity.on_hold:
@@ -72,13 +76,13 @@ class Room:
         ):
             self._admit(member)
         elif not member.admitted:
-            session.post({"type": "lobby"})
+            connection.post({"type": "lobby"})
         self.changed()
         return member
 
-    def leave(self, session: Session) -> None:
-        member = self.members.get(session.identity.id)
-        if member is None or member.session is not session:
+    def leave(self, connection: MemberConnection) -> None:
+        member = self.members.get(connection.identity.id)
+        if member is None or member.connection is not connection:
             return  # already replaced by a newer connection
         del self.members[member.id]
         if self.spotlight == member.id:
@@ -86,55 +90,55 @@ class Room:
         self._event("class.leave", member.identity, member.identity.actor.patient_id)
         self.changed()
 
-    def peer_changed(self, session: Session) -> None:
-        """The session got a new server peer (or lost one): route media again."""
-        if self.members.get(session.identity.id) is not None:
+    def peer_changed(self, connection: MemberConnection) -> None:
+        """The connection got a new server peer (or lost one): route media again."""
+        if self.members.get(connection.identity.id) is not None:
             self.changed()
 
     # -- the host's commands ----------------------------------------------------------------
 
-    def admit(self, host: Session, participant: str) -> None:
+    def admit(self, host: MemberConnection, participant: str) -> None:
         member = self._patient(participant)
         if not member.admitted:
             self._admit(member)
             self._event("class.admit", host.identity, member.identity.actor.patient_id)
             self.changed()
 
-    def remove(self, host: Session, participant: str) -> None:
+    def remove(self, host: MemberConnection, participant: str) -> None:
         member = self._patient(participant)
         self._removed.add(member.id)
         self._admitted_before.discard(member.id)
         self._event("class.remove", host.identity, member.identity.actor.patient_id)
-        member.session.terminate("removed", 4403)
-        self.leave(member.session)
+        member.connection.terminate("removed", 4403)
+        self.leave(member.connection)
 
-    def mute(self, host: Session, participant: str) -> None:
+    def mute(self, host: MemberConnection, participant: str) -> None:
         member = self._patient(participant)
         member.muted_by_host = True
         self._event("class.mute", host.identity, member.identity.actor.patient_id)
         self.changed()
 
-    def set_spotlight(self, host: Session, participant: str | None) -> None:
+    def set_spotlight(self, host: MemberConnection, participant: str | None) -> None:
         if participant is not None:
             self._patient(participant)
         self.spotlight = participant
         self.changed()
 
-    def set_options(self, host: Session, patients_see_each_other: bool) -> None:
+    def set_options(self, host: MemberConnection, patients_see_each_other: bool) -> None:
         self.patients_see_each_other = patients_see_each_other
         self.changed()
 
-    def end(self, host: Session) -> None:
+    def end(self, host: MemberConnection) -> None:
         self.ended = True
         self._event("class.end", host.identity, None)
         for member in list(self.members.values()):
-            member.session.terminate("ended", 4410)
+            member.connection.terminate("ended", 4410)
         self.members.clear()
 
     # -- a participant's own switches -------------------------------------------------------
 
-    def set_mute(self, session: Session, kind: str, muted: bool) -> None:
-        member = self._me(session)
+    def set_mute(self, connection: MemberConnection, kind: str, muted: bool) -> None:
+        member = self._me(connection)
         if kind == "audio":
             member.audio_muted = muted
             if not muted:
@@ -143,8 +147,8 @@ class Room:
             member.video_muted = muted
         self.changed()
 
-    def set_audio_only(self, session: Session, enabled: bool) -> None:
-        self._me(session).audio_only = enabled
+    def set_audio_only(self, connection: MemberConnection, enabled: bool) -> None:
+        self._me(connection).audio_only = enabled
         self.changed()
 
     # -- routing and state ------------------------------------------------------------------
@@ -152,24 +156,24 @@ class Room:
     def changed(self) -> None:
         self.rewire()
         for member in self.members.values():
-            member.session.post(self.state_for(member))
+            member.connection.post(self.state_for(member))
 
     def rewire(self) -> None:
         for member in self.members.values():
-            peer = member.session.peer
+            peer = member.connection.peer
             if peer is None:
                 continue
             peer.sources["audio"].set_enabled(not (member.audio_muted or member.muted_by_host))
             peer.sources["video"].set_enabled(not member.video_muted)
         for member in self.members.values():
-            peer = member.session.peer
+            peer = member.connection.peer
             if peer is not None and member.admitted:
                 peer.assign(self._wanted(member))
 
     def _wanted(self, subscriber: Member) -> dict[SlotKey, Source]:
         wanted: dict[SlotKey, Source] = {}
         for publisher in self.members.values():
-            peer = publisher.session.peer
+            peer = publisher.connection.peer
             if publisher is subscriber or peer is None or not publisher.admitted:
                 continue
             if not self._sees(subscriber, publisher):
@@ -191,7 +195,7 @@ class Room:
         return self.patients_see_each_other and viewer.admitted and other.admitted
 
     def state_for(self, viewer: Member) -> dict[str, Any]:
-        peer = viewer.session.peer
+        peer = viewer.connection.peer
         mids = peer.track_mids() if peer is not None and viewer.admitted else {}
         visible = [
             m
@@ -230,7 +234,7 @@ class Room:
         member.admitted = True
         if not member.is_host:
             self._admitted_before.add(member.id)
-        member.session.admitted()
+        member.connection.admitted()
 
     def _patients(self) -> int:
         return sum(1 for m in self.members.values() if not m.is_host)
@@ -241,9 +245,9 @@ class Room:
             raise SignalingError("unknown_participant", "no such patient in this class")
         return member
 
-    def _me(self, session: Session) -> Member:
-        member = self.members.get(session.identity.id)
-        if member is None or member.session is not session:
+    def _me(self, connection: MemberConnection) -> Member:
+        member = self.members.get(connection.identity.id)
+        if member is None or member.connection is not connection:
             raise SignalingError("not_joined", "send 'join' first")
         return member
 

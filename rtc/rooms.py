@@ -1,4 +1,4 @@
-"""Every live room hosted by this process, and the sessions connected to them.
+"""Every live room hosted by this process, and the connections connected to them.
 
 A room lives in one process, in memory: who was admitted (so a reconnecting patient skips the
 lobby) and who was removed survive a participant's reconnect; an empty room is forgotten after
@@ -13,12 +13,12 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from rtc.connection import Channel, Connection, PeerSettings
 from rtc.errors import Fatal
 from rtc.ice import client_ice_servers, server_configuration
 from rtc.participants import Identity, RoomObserver, RoomPolicy
 from rtc.room import Room
 from rtc.seam import check_seam
-from rtc.session import Channel, PeerSettings, Session
 
 
 @dataclass(frozen=True)
@@ -38,15 +38,15 @@ class Rooms:
         self._observer = observer
         self._rooms: dict[int, Room] = {}
         self._empty_since: dict[int, float] = {}
-        self._sessions: set[Session] = set()
+        self._connections: set[Connection] = set()
         configuration = server_configuration(settings.stun_urls)
         self._peer_settings = PeerSettings(
             lambda: configuration, itertools.count(1).__next__, settings.negotiation_timeout
         )
 
-    def open_session(
+    def open_connection(
         self, identity: Identity, occurrence_id: int, policy: RoomPolicy, channel: Channel
-    ) -> Session:
+    ) -> Connection:
         """A new connection for `identity`, who the web layer has checked may enter the room."""
         self._sweep()
         room = self._rooms.get(occurrence_id)
@@ -67,14 +67,14 @@ class Rooms:
             self.settings.turn_ttl_seconds,
             identity.id,
         )
-        session = Session(identity, room, channel, ice, self._peer_settings)
-        self._sessions.add(session)
-        return session
+        connection = Connection(identity, room, channel, ice, self._peer_settings)
+        self._connections.add(connection)
+        return connection
 
-    async def close_session(self, session: Session) -> None:
-        await session.close()
-        self._sessions.discard(session)
-        room = session.room
+    async def close_connection(self, connection: Connection) -> None:
+        await connection.close()
+        self._connections.discard(connection)
+        room = connection.room
         if not room.members and self._rooms.get(room.occurrence_id) is room:
             self._empty_since[room.occurrence_id] = time.monotonic()
 
@@ -88,11 +88,11 @@ class Rooms:
 
     def stats(self) -> dict[str, Any]:
         """What this process holds right now; the resource tests and /metrics read it."""
-        peers = [s.peer for s in self._sessions if s.peer is not None]
+        peers = [s.peer for s in self._connections if s.peer is not None]
         return {
             "rooms": sum(1 for r in self._rooms.values() if r.members),
             "participants": sum(len(r.members) for r in self._rooms.values()),
-            "sessions": len(self._sessions),
+            "connections": len(self._connections),
             "peers": len(peers),
             "forwarded_tracks": sum(
                 1 for p in peers for slot in p.slots if slot.track.source is not None
@@ -106,9 +106,11 @@ class Rooms:
 
     async def shutdown(self) -> None:
         """Tell every client to come back (to this or another process), then free everything."""
-        sessions = list(self._sessions)
-        for session in sessions:
-            session.terminate("reconnect", 1012, reason="server_restarting")
-        # Each message goes out before its session is freed: freeing stops the session's writer.
-        await asyncio.gather(*(s.terminated() for s in sessions), return_exceptions=True)
-        await asyncio.gather(*(self.close_session(s) for s in sessions), return_exceptions=True)
+        connections = list(self._connections)
+        for connection in connections:
+            connection.terminate("reconnect", 1012, reason="server_restarting")
+        # Each message goes out before its connection is freed: freeing stops its writer.
+        await asyncio.gather(*(s.terminated() for s in connections), return_exceptions=True)
+        await asyncio.gather(
+            *(self.close_connection(s) for s in connections), return_exceptions=True
+        )

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from coach.clock import Clock
+from coach.token_bucket import TokenBucket
 
 
 class RateLimiter(Protocol):
@@ -28,28 +29,21 @@ async def take(limiter: RateLimiter, sender: str, clock: Clock) -> None:
 
 
 @dataclass
-class _State:
-    tokens: float
-    at: float
-
-
-@dataclass
 class MemoryRateLimiter:
     rate: float
     burst: float = 1.0
-    _buckets: dict[str, _State] = field(default_factory=dict)
+    _buckets: dict[str, TokenBucket] = field(default_factory=dict)
 
     async def reserve(self, sender: str, now: float) -> float:
-        state = self._buckets.setdefault(sender, _State(self.burst, now))
-        if now > state.at:
-            state.tokens = min(self.burst, state.tokens + (now - state.at) * self.rate)
-            state.at = now
-        state.tokens -= 1
-        return 0.0 if state.tokens >= 0 else -state.tokens / self.rate
+        bucket = self._buckets.get(sender)
+        if bucket is None:
+            bucket = self._buckets[sender] = TokenBucket(self.rate, self.burst, now)
+        return bucket.reserve(now)
 
 
-# Atomic in Redis: refill, take one token (the balance may go below zero: that is the queue of
-# reservations), and report the wait for this one. Returned as a string: Redis truncates numbers.
+# Atomic in Redis, the arithmetic of coach/token_bucket.py's `reserve`: refill, take one token
+# (the balance may go below zero: that is the queue of reservations), and report the wait for
+# this one. Returned as a string: Redis truncates numbers.
 _RESERVE = """
 local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
 local rate, burst, now = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])

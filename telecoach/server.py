@@ -38,7 +38,7 @@ GRACEFUL_SECONDS = 10  # uvicorn: HTTP requests under way may finish within this
 async def drain(ctx: AppContext) -> None:
     """Tell every connected client to come back, after storing what they sent."""
     ctx.live_sockets.stopping = True
-    rooms = ctx.rooms.stats()["sessions"] if ctx.rooms is not None else 0
+    rooms = ctx.rooms.stats()["connections"] if ctx.rooms is not None else 0
     live = len(ctx.live_sockets)
     log.info("stopping: telling %d room and %d heart-rate connections to reconnect", rooms, live)
     if ctx.rooms is not None:

@@ -11,27 +11,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import logging
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 from starlette.websockets import WebSocket
 
 from coach import access, holds
 from coach.audit import record
-from coach.models import ClassSeries, Patient, Prescription
+from coach.models import ClassSeries, Patient
+from rtc.connection import Connection
 from rtc.errors import Fatal
 from rtc.participants import Identity, RoomPolicy
-from rtc.session import Session as RoomSession
 from web.auth.principal import Principal
 from web.auth.resolve import resolve_principal
 from web.context import AppContext, ctx_of
 from web.errors import HTTPError
 from web.routing import Access, GuardedWebSocketRoute
 
-log = logging.getLogger("telecoach.rooms")
 # A revoked join link or an ended sign-in removes the person from a live class within this time.
 
 
@@ -55,21 +53,6 @@ def _origin_allowed(websocket: WebSocket, public_base_url: str) -> bool:
     return netloc in (urlsplit(public_base_url).netloc, websocket.headers.get("host", ""))
 
 
-def _hold(session: Session, patient_id: int, now: datetime) -> tuple[bool, tuple[str, ...]]:
-    """Is the patient on hold today? Stored holds first, else the approved prescription's flag."""
-    active = list(holds.active_holds(session, patient_id, now))
-    if active:
-        return True, tuple(str(getattr(h, "rule_id", "hold")) for h in active)
-    approved = session.exec(
-        select(Prescription)
-        .where(Prescription.patient_id == patient_id, Prescription.status == "approved")
-        .order_by(col(Prescription.version).desc())
-    ).first()
-    if approved is not None and approved.data.get("hold"):
-        return True, tuple(str(r) for r in approved.data.get("hold_reasons", ()))
-    return False, ()
-
-
 def _entry(
     session: Session, principal: Principal, occurrence_id: int, room_capacity: int, now: datetime
 ) -> tuple[Identity, RoomPolicy] | None:
@@ -88,9 +71,9 @@ def _entry(
     if actor.role == "patient" and actor.patient_id is not None:
         patient = session.get(Patient, actor.patient_id)
         assert patient is not None
-        on_hold, reasons = _hold(session, actor.patient_id, now)
+        reasons = holds.hold_reasons(session, actor.patient_id, now)
         identity = Identity(
-            f"p{actor.patient_id}", "patient", patient.name, actor, on_hold, reasons
+            f"p{actor.patient_id}", "patient", patient.name, actor, bool(reasons), reasons
         )
     else:
         identity = Identity(f"s{actor.staff_id}", "host", principal.name, actor)
@@ -116,10 +99,10 @@ async def _admit(websocket: WebSocket, ctx: AppContext) -> tuple[Principal, Iden
 
 
 async def _watch_sign_in(
-    websocket: WebSocket, principal: Principal, session: RoomSession, ctx: AppContext
+    websocket: WebSocket, principal: Principal, connection: Connection, ctx: AppContext
 ) -> None:
     await ctx.recheck.until_ended(websocket, principal)  # also keeps the session from idling out
-    session.terminate(
+    connection.terminate(
         "error", 4401, code="session_ended", message="your sign-in ended; open your link again"
     )
 
@@ -131,7 +114,7 @@ async def room_socket(websocket: WebSocket) -> None:
     channel = WebSocketChannel(websocket)
     try:
         principal, identity, policy = await _admit(websocket, ctx)
-        session = ctx.rooms.open_session(
+        connection = ctx.rooms.open_connection(
             identity, websocket.path_params["occurrence_id"], policy, channel
         )
     except Fatal as exc:
@@ -139,20 +122,20 @@ async def room_socket(websocket: WebSocket) -> None:
             await channel.send({"type": "error", "code": exc.code, "message": exc.message})
             await channel.close(exc.close_code)
         return
-    session.start()
-    watcher = asyncio.ensure_future(_watch_sign_in(websocket, principal, session, ctx))
+    connection.start()
+    watcher = asyncio.ensure_future(_watch_sign_in(websocket, principal, connection, ctx))
     try:
         while True:
             message = await websocket.receive()
             if message["type"] == "websocket.disconnect":
                 break
             data = message.get("text")
-            await session.handle(data if data is not None else message.get("bytes") or b"")
+            await connection.handle(data if data is not None else message.get("bytes") or b"")
     finally:
         watcher.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await watcher
-        await ctx.rooms.close_session(session)
+        await ctx.rooms.close_connection(connection)
 
 
 ROUTES = [

@@ -1,9 +1,9 @@
-"""Alembic environment: one metadata from `web.tables`, the URL from the config we are given."""
+"""Alembic environment: one metadata from `telecoach.tables`, the URL from the given config."""
 
 from alembic import context
 
 from coach.database import create_db_engine
-from web.tables import METADATA
+from telecoach.tables import METADATA
 
 config = context.config
 

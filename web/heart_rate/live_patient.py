@@ -16,6 +16,7 @@ from coach.epoch_ms import to_ms
 from coach.hr_store import SampleRow, zone_for
 from coach.hr_zones import PatientZone
 from coach.models import ClassOccurrence
+from coach.token_bucket import TokenBucket
 from rtc.bus import Gap, Subscription
 from rtc.heart_rate.events import stream_name
 from rtc.heart_rate.ingest import occurrence_info, window_ms
@@ -62,8 +63,7 @@ class PatientFeed:
         # Bound once: `self._done` makes a new method object each time, one a reading, that
         # waits a second in the storage batch for the garbage collector to walk.
         self._on_stored = self._done
-        self._allowance = READINGS_BURST
-        self._refilled = time.monotonic()
+        self._allowance = TokenBucket(READINGS_PER_SECOND, READINGS_BURST, time.monotonic())
 
     async def run(self) -> None:
         entered = await self.service.db.run(self._enter)
@@ -148,15 +148,7 @@ class PatientFeed:
             await self.ws.send_text(entry.wire())
 
     def _take(self, count: int) -> bool:
-        now = time.monotonic()
-        self._allowance = min(
-            READINGS_BURST, self._allowance + (now - self._refilled) * READINGS_PER_SECOND
-        )
-        self._refilled = now
-        if self._allowance < count:
-            return False
-        self._allowance -= count
-        return True
+        return self._allowance.take(time.monotonic(), count)
 
     async def _listen(self) -> None:
         while True:

@@ -32,7 +32,7 @@ def _rooms(ctx: AppContext) -> list[Family]:
         Family("telecoach_room_participants", "gauge", "Participants (coaches and patients) in "
                "this process's rooms.").add(stats.get("participants", 0)),
         Family("telecoach_room_connections", "gauge", "Signaling websocket sessions open in this "
-               "process.").add(stats.get("sessions", 0)),
+               "process.").add(stats.get("connections", 0)),
         Family("telecoach_forwarded_streams", "gauge", "Media streams this process forwards to "
                "subscribers (one per subscriber and track).").add(stats.get("forwarded_tracks", 0)),
     ]  # fmt: skip

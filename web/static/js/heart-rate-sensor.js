@@ -3,8 +3,9 @@
 //
 // Heart Rate Measurement (0x2A37), byte 0 flags: bit 0 value is uint16 (else uint8); bits 1-2
 // sensor contact (bit 2: reported, bit 1: detected); bit 3 energy expended uint16 (kJ) follows;
-// bit 4 RR intervals follow, uint16 each in 1/1024 s. Little-endian. rtc/heart_rate/ble.py parses
-// the same way; both are tested against tests/heart_rate/ble_vectors.json.
+// bit 4 RR intervals follow, uint16 each in 1/1024 s. Little-endian. The reference parser in
+// tests/heart_rate/ble_reference.py parses the same way; both are tested against
+// tests/heart_rate/ble_vectors.json.
 
 export const HEART_RATE_SERVICE = 0x180d;
 export const HEART_RATE_MEASUREMENT = 0x2a37;

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from aiortc import RTCConfiguration
 
+from coach.token_bucket import TokenBucket
 from rtc import protocol
 from rtc.errors import Fatal, SignalingError
 from rtc.participants import Identity, Member
@@ -50,7 +51,7 @@ class _Close:
     code: int
 
 
-class Session:
+class Connection:
     def __init__(
         self,
         identity: Identity,
@@ -70,8 +71,7 @@ class Session:
         self._writer: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()  # finishing touches that end in close()
         self._peer_closings: set[asyncio.Task[None]] = set()
-        self._tokens = float(BURST_MESSAGES)
-        self._refilled = time.monotonic()
+        self._messages = TokenBucket(MESSAGES_PER_SECOND, BURST_MESSAGES, time.monotonic())
         self._closing = False
         self._closed: asyncio.Future[None] | None = None
 
@@ -165,14 +165,8 @@ class Session:
             self.post({"type": "error", "code": "internal", "message": "the server failed"})
 
     def _spend_token(self) -> None:
-        now = time.monotonic()
-        self._tokens = min(
-            BURST_MESSAGES, self._tokens + (now - self._refilled) * MESSAGES_PER_SECOND
-        )
-        self._refilled = now
-        if self._tokens < 1:
+        if not self._messages.take(time.monotonic()):
             raise Fatal("rate_limited", "too many messages", 4429)
-        self._tokens -= 1
 
     async def _dispatch(self, message: dict[str, Any]) -> None:
         kind = message["type"]
@@ -254,7 +248,7 @@ class Session:
 
     def _post_state(self) -> None:
         member = self.room.members.get(self.identity.id)
-        if member is not None and member.session is self:
+        if member is not None and member.connection is self:
             self.post(self.room.state_for(member))
 
     def _peer_failed(self, peer: ServerPeer, reason: str) -> None:

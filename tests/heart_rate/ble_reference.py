@@ -3,8 +3,8 @@
 Byte 0 holds flags: bit 0 the value is uint16 (else uint8); bits 1-2 sensor contact (bit 2: the
 sensor reports contact, bit 1: contact detected); bit 3 an energy-expended uint16 (kJ) follows;
 bit 4 RR intervals follow, uint16 each in 1/1024 s, as many as fit. Little-endian throughout.
-The browser parses the same way (web/static/js/heart-rate-sensor.js); both are tested against one
-set of byte vectors.
+The browser parses it (web/static/js/heart-rate-sensor.js); this reference parser, checked
+against the same byte vectors (ble_vectors.json), is what the browser's parser is held to.
 """
 
 from __future__ import annotations
