@@ -357,6 +357,7 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "TELECOACH_VAR_DIR",
         "./var",
         "Folder for the SQLite file, the generated secret key and the local SMS outbox.",
+        Path,
     ),
     SettingSpec(
         "database_url",
@@ -457,52 +458,64 @@ SETTINGS: tuple[SettingSpec, ...] = (
 )
 
 
+_SPECS = {spec.name: spec for spec in SETTINGS}
+
+
+def _default(name: str) -> Any:
+    """The default `SETTINGS` declares for `name`, parsed: Settings built in code (as tests and
+    tools do) start from the same values as the environment's."""
+    spec = _SPECS[name]
+    return None if spec.default is None else spec.parse(spec.default)
+
+
 @dataclass(frozen=True)
 class Settings:
-    env: str = "dev"
-    var_dir: Path = Path("./var")
+    # Each default comes from SETTINGS; the few written here are what "not set" means for a
+    # setting whose declared default is None (empty until with_embedded_defaults fills it, or none).
+    env: str = _default("env")
+    var_dir: Path = _default("var_dir")  # noqa: RUF009 (a Path is immutable)
     database_url: str = ""
-    redis_url: str | None = None
+    redis_url: str | None = _default("redis_url")
     secret_key: str = ""
-    public_base_url: str = "http://127.0.0.1:8000"
-    session_idle_minutes: int = 30
-    session_recheck_seconds: float = 60.0
-    join_link_hours: int = 168
-    login_max_failures_account: int = 5
-    login_max_failures_ip: int = 20
-    login_window_minutes: int = 15
-    max_body_bytes: int = 1_048_576
-    rules_file: str | None = None
-    metrics_token: str | None = None
-    twilio_account_sid: str | None = None
-    twilio_auth_token: str | None = None
-    twilio_messaging_service_sid: str | None = None
-    twilio_from_number: str | None = None
-    twilio_api_base: str | None = None
-    clinic_name: str = "Telecoach"
+    public_base_url: str = _default("public_base_url")
+    session_idle_minutes: int = _default("session_idle_minutes")
+    session_recheck_seconds: float = _default("session_recheck_seconds")
+    join_link_hours: int = _default("join_link_hours")
+    login_max_failures_account: int = _default("login_max_failures_account")
+    login_max_failures_ip: int = _default("login_max_failures_ip")
+    login_window_minutes: int = _default("login_window_minutes")
+    max_body_bytes: int = _default("max_body_bytes")
+    rules_file: str | None = _default("rules_file")
+    metrics_token: str | None = _default("metrics_token")
+    twilio_account_sid: str | None = _default("twilio_account_sid")
+    twilio_auth_token: str | None = _default("twilio_auth_token")
+    twilio_messaging_service_sid: str | None = _default("twilio_messaging_service_sid")
+    twilio_from_number: str | None = _default("twilio_from_number")
+    twilio_api_base: str | None = _default("twilio_api_base")
+    clinic_name: str = _default("clinic_name")
     clinic_phone: str = DEV_CLINIC_PHONE
-    emergency_number: str = "911"
-    sms_manual_per_hour: int = 5
+    emergency_number: str = _default("emergency_number")
+    sms_manual_per_hour: int = _default("sms_manual_per_hour")
     stun_urls: tuple[str, ...] = ()
     turn_urls: tuple[str, ...] = ()
-    turn_secret: str | None = None
-    turn_ttl_seconds: int = 14400
-    room_capacity: int = 16
-    hr_retention_minutes: int = 15
-    hr_device_requests_per_minute: int = 120
-    quiet_hours: str = "21:00-08:00"
-    reminder_offsets: tuple[int, ...] = (1440, 60)
-    sms_rate_per_second: float = 1.0
-    sms_max_attempts: int = 5
+    turn_secret: str | None = _default("turn_secret")
+    turn_ttl_seconds: int = _default("turn_ttl_seconds")
+    room_capacity: int = _default("room_capacity")
+    hr_retention_minutes: int = _default("hr_retention_minutes")
+    hr_device_requests_per_minute: int = _default("hr_device_requests_per_minute")
+    quiet_hours: str = _default("quiet_hours")
+    reminder_offsets: tuple[int, ...] = _default("reminder_offsets")
+    sms_rate_per_second: float = _default("sms_rate_per_second")
+    sms_max_attempts: int = _default("sms_max_attempts")
     # From the environment this is true (the embedded default runs the scheduler in `serve`);
     # a Settings built in code, as tests do, starts no runner unless asked.
     scheduler_in_serve: bool = False
-    worker_queue: str = "telecoach:scheduler"
-    worker_poll_seconds: float = 1.0
-    worker_lease_seconds: int = 300
-    worker_concurrency: int = 4
-    worker_batch: int = 50
-    worker_plan_seconds: int = 300
+    worker_queue: str = _default("worker_queue")
+    worker_poll_seconds: float = _default("worker_poll_seconds")
+    worker_lease_seconds: int = _default("worker_lease_seconds")
+    worker_concurrency: int = _default("worker_concurrency")
+    worker_batch: int = _default("worker_batch")
+    worker_plan_seconds: int = _default("worker_plan_seconds")
 
     @property
     def production(self) -> bool:
@@ -532,7 +545,6 @@ class Settings:
                 problems.append(f"{spec.env}={raw!r}: {exc}")
         if problems:
             raise SettingsError(problems)
-        values["var_dir"] = Path(values["var_dir"])
         values["public_base_url"] = values["public_base_url"].rstrip("/")
         settings = cls(**{k: v for k, v in values.items() if v is not None})
         if values["redis_url"] is None:
