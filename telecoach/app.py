@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
+from redis.asyncio import Redis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
@@ -15,7 +16,7 @@ from coach.database import Database
 from coach.rules import load_rules
 from telecoach.settings import Settings
 from telecoach.wiring import scheduler as scheduling
-from telecoach.wiring.heart_rate import heart_rate_running
+from telecoach.wiring.heart_rate import build_heart_rate, heart_rate_running
 from telecoach.wiring.room_audit import RoomAudit
 from telecoach.wiring.rooms import build_rooms
 from telecoach.wiring.sms import build_sms_service
@@ -28,49 +29,59 @@ from web.pages.render import make_templates
 from web.request_log import RequestLogMiddleware
 from web.routes import HANDLED_ERRORS, TEMPLATES_DIR, build_routes
 from web.routing import undecided_routes
-from web.sms.alert_hub import alerts_across_processes
+from web.sms.alert_hub import AlertHub, alerts_across_processes
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     """The app on `settings`; `clock` is the time every part of it asks (the system's unless a
-    test fixes the instant)."""
+    test fixes the instant). Everything is built here; the lifespan only starts and stops what
+    runs, once: an app is not started a second time (build another)."""
+    clock = clock or SystemClock()
+    db = Database(settings.database_url)
+    rules = load_rules(Path(settings.rules_file) if settings.rules_file else None)
+    # Connects on first use, inside the lifespan's event loop.
+    redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
     catalogues = Catalogues()
+    room_audit = RoomAudit(db, clock)
+    alerts = AlertHub()
+    heart_rate, device_rate = build_heart_rate(settings, db, rules, clock, redis)
     ctx = AppContext(
-        rules=load_rules(Path(settings.rules_file) if settings.rules_file else None),
         settings=settings,
-        clock=clock or SystemClock(),
-        db=Database(settings.database_url),
+        db=db,
         templates=make_templates(str(TEMPLATES_DIR), catalogues),
         catalogues=catalogues,
+        rules=rules,
+        clock=clock,
+        redis=redis,
+        rooms=build_rooms(settings, room_audit),
+        alerts=alerts,
+        recheck=SignInRecheck(
+            db, settings.session_recheck_seconds, timedelta(minutes=settings.session_idle_minutes)
+        ),
+        sms=build_sms_service(settings, db, alerts, clock),
+        heart_rate=heart_rate,
+        device_rate=device_rate,
+        schedule=scheduling.scheduler_config(settings),
     )
-    room_audit = RoomAudit(ctx.db, ctx.clock)
-    ctx.rooms = build_rooms(settings, room_audit)
-    ctx.recheck = SignInRecheck(
-        ctx.db,
-        settings.session_recheck_seconds,
-        timedelta(minutes=settings.session_idle_minutes),
-    )
-    ctx.sms = build_sms_service(settings, ctx.db, ctx.alerts, ctx.clock)
-    ctx.schedule = scheduling.scheduler_config(settings)
     routes = build_routes()
     undecided = undecided_routes(routes)
     if undecided:
         raise RuntimeError(f"routes without an access decision: {', '.join(undecided)}")
+    started = False
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        if settings.redis_url:
-            from redis.asyncio import Redis
-
-            ctx.redis = Redis.from_url(settings.redis_url)
-        assert ctx.rooms is not None
+        nonlocal started
+        if started:
+            raise RuntimeError("this app has run once; build another with create_app")
+        started = True
         room_audit.start()
         try:
             async with (
                 alerts_across_processes(ctx.alerts, ctx.redis),
-                heart_rate_running(ctx, settings),
+                heart_rate_running(ctx.heart_rate),
                 scheduling.in_serve(ctx, settings),
-            ):  # all need ctx.redis
+            ):
                 yield
         finally:
             await ctx.rooms.shutdown()  # clients are told to reconnect
@@ -79,7 +90,6 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
             ctx.sms.sender.close()
             if ctx.redis is not None:
                 await ctx.redis.aclose()
-                ctx.redis = None
             ctx.db.dispose()
 
     app = Starlette(

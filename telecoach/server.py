@@ -37,17 +37,13 @@ GRACEFUL_SECONDS = 10  # uvicorn: HTTP requests under way may finish within this
 
 async def drain(ctx: AppContext) -> None:
     """Tell every connected client to come back, after storing what they sent."""
-    ctx.live_sockets.stopping = True
-    rooms = ctx.rooms.stats()["connections"] if ctx.rooms is not None else 0
-    live = len(ctx.live_sockets)
-    log.info("stopping: telling %d room and %d heart-rate connections to reconnect", rooms, live)
-    if ctx.rooms is not None:
-        await ctx.rooms.shutdown()
-    if ctx.heart_rate is not None:
-        # Stored before the sockets close, so each patient hears "stored" for them now instead of
-        # resending them after the reconnect.
-        await ctx.heart_rate.writer.drain()
-    await ctx.live_sockets.close_all()
+    ctx.open_sockets.stopping = True
+    log.info("stopping: telling %d connections to reconnect", len(ctx.open_sockets))
+    await ctx.rooms.shutdown()  # class rooms say so in their own protocol
+    # Stored before the sockets close, so each patient hears "stored" for them now instead of
+    # resending them after the reconnect.
+    await ctx.heart_rate.writer.drain()
+    await ctx.open_sockets.close_all()
 
 
 class GracefulServer(uvicorn.Server):

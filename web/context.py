@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.requests import HTTPConnection
 from starlette.templating import Jinja2Templates
@@ -12,41 +12,40 @@ from coach.clock import Clock
 from coach.database import Database
 from coach.rules import RuleSet
 from messaging.service import SmsService
+from rtc.heart_rate.service import HeartRateService
+from rtc.rooms import Rooms
+from scheduler.config import SchedulerConfig
 from web.auth.passwords import Passwords
+from web.auth.recheck import SignInRecheck
+from web.heart_rate.rate_limit import DeviceRateLimiter
 from web.i18n import Catalogues
-from web.live_sockets import LiveSockets
+from web.open_sockets import OpenSockets
 from web.sms.alert_hub import AlertHub
 from web.web_settings import WebSettings
-
-if TYPE_CHECKING:
-    from rtc.heart_rate.service import HeartRateService
-    from rtc.rooms import Rooms
-    from scheduler.config import SchedulerConfig
-    from scheduler.runner import Runner
-    from web.auth.recheck import SignInRecheck
-    from web.heart_rate.rate_limit import DeviceRateLimiter
 
 
 @dataclass
 class AppContext:
+    """Complete when `create_app` returns; the lifespan starts and stops the parts that run
+    (the heart-rate service, the alert channel, the scheduler), it never fills a field in."""
+
     settings: WebSettings
     db: Database
     templates: Jinja2Templates
     catalogues: Catalogues
     rules: RuleSet
     clock: Clock  # every handler's "now"; tests pass their own to create_app
+    redis: Any  # redis.asyncio.Redis when REDIS_URL is set, else None (one process)
+    rooms: Rooms  # the live class rooms this process hosts
+    alerts: AlertHub  # urgent alerts to live views
+    recheck: SignInRecheck  # open sockets' sign-ins
+    sms: SmsService  # transports, inbound, replies
+    heart_rate: HeartRateService  # live heart rate: ingest, bus, monitors, alerts
+    device_rate: DeviceRateLimiter  # per-device ingest limit (Redis if set)
+    schedule: SchedulerConfig  # quiet hours, reminder offsets, links
     passwords: Passwords = field(default_factory=Passwords)
-    redis: Any = None  # redis.asyncio.Redis once the lifespan has opened it
-    rooms: Rooms | None = None  # the live class rooms this process hosts
-    alerts: AlertHub = field(default_factory=AlertHub)  # urgent alerts to live views
-    recheck: SignInRecheck = field(init=False)  # set by create_app: open sockets' sign-ins
-    sms: SmsService = field(init=False)  # set by create_app: transports, inbound, replies
-    heart_rate: HeartRateService | None = None  # live heart rate, opened in the lifespan
-    device_rate: DeviceRateLimiter | None = None  # per-device ingest limit (Redis if set)
-    schedule: SchedulerConfig | None = None  # set by create_app: quiet hours, reminder offsets
-    scheduler: Runner | None = None  # the in-process runner, when SCHEDULER_IN_SERVE
-    # Live heart-rate sockets, told to reconnect when `serve` stops (telecoach/server.py).
-    live_sockets: LiveSockets = field(default_factory=LiveSockets)
+    # Every open websocket, told to reconnect when `serve` stops (telecoach/server.py).
+    open_sockets: OpenSockets = field(default_factory=OpenSockets)
 
 
 def ctx_of(conn: HTTPConnection) -> AppContext:
@@ -55,6 +54,4 @@ def ctx_of(conn: HTTPConnection) -> AppContext:
 
 
 def schedule_of(conn: HTTPConnection) -> SchedulerConfig:
-    schedule = ctx_of(conn).schedule
-    assert schedule is not None, "create_app sets the scheduler config"
-    return schedule
+    return ctx_of(conn).schedule

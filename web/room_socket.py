@@ -1,19 +1,17 @@
 """`/ws/rooms/{occurrence_id}`: the live class connection.
 
-The web layer's part is the door: the staff session or the patient's session (opened by their join
-link) says who this is, `coach.access` says whether they may enter this class (the coach owns it,
-the patient is enrolled), and the database says whether the patient is on hold today. Then the
-connection is handed to `rtc`, which speaks the protocol in docs/signaling.md.
+The web layer's part is the door: web/socket_door.py checks the origin and says who this is (the
+staff session, or the patient's session opened by their join link); here `coach.access` says
+whether they may enter this class (the coach owns it, the patient is enrolled) and the database
+whether the patient is on hold today. Then the connection is handed to `rtc`, which speaks the
+protocol in docs/signaling.md.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlmodel import Session
 from starlette.websockets import WebSocket
@@ -21,16 +19,12 @@ from starlette.websockets import WebSocket
 from coach import access, holds
 from coach.audit import record
 from coach.models import ClassSeries, Patient
-from rtc.connection import Connection
 from rtc.errors import Fatal
 from rtc.participants import Identity, RoomPolicy
 from web.auth.principal import Principal
-from web.auth.resolve import resolve_principal
 from web.context import AppContext, ctx_of
-from web.errors import HTTPError
 from web.routing import Access, GuardedWebSocketRoute
-
-# A revoked join link or an ended sign-in removes the person from a live class within this time.
+from web.socket_door import Refused, enter, held_open, refuse
 
 
 class WebSocketChannel:
@@ -42,15 +36,6 @@ class WebSocketChannel:
 
     async def close(self, code: int) -> None:
         await self._websocket.close(code)
-
-
-def _origin_allowed(websocket: WebSocket, public_base_url: str) -> bool:
-    """Browsers always send Origin: a page on another site must not ride the visitor's cookie."""
-    origin = websocket.headers.get("origin")
-    if origin is None:
-        return True  # not a browser (an aiortc script): its cookie is its own
-    netloc = urlsplit(origin).netloc
-    return netloc in (urlsplit(public_base_url).netloc, websocket.headers.get("host", ""))
 
 
 def _entry(
@@ -81,60 +66,43 @@ def _entry(
 
 
 async def _admit(websocket: WebSocket, ctx: AppContext) -> tuple[Principal, Identity, RoomPolicy]:
-    if not _origin_allowed(websocket, ctx.settings.public_base_url):
-        raise Fatal("forbidden_origin", "this page may not open a class connection", 4403)
-    try:
-        principal = await resolve_principal(websocket)
-    except HTTPError as exc:
-        raise Fatal("unauthenticated", exc.message, 4401) from None
-    if principal is None:
-        raise Fatal("unauthenticated", "sign in, or open your join link again", 4401)
+    principal = await enter(websocket, ctx, "class")
     occurrence_id: int = websocket.path_params["occurrence_id"]
     entry = await ctx.db.run(
         _entry, principal, occurrence_id, ctx.settings.room_capacity, ctx.clock.now()
     )
     if entry is None:
-        raise Fatal("not_found", f"class {occurrence_id} not found", 4404)
+        raise Refused("not_found", f"class {occurrence_id} not found", 4404)
     return principal, *entry
-
-
-async def _watch_sign_in(
-    websocket: WebSocket, principal: Principal, connection: Connection, ctx: AppContext
-) -> None:
-    await ctx.recheck.until_ended(websocket, principal)  # also keeps the session from idling out
-    connection.terminate(
-        "error", 4401, code="session_ended", message="your sign-in ended; open your link again"
-    )
 
 
 async def room_socket(websocket: WebSocket) -> None:
     ctx = ctx_of(websocket)
-    assert ctx.rooms is not None
-    await websocket.accept()
-    channel = WebSocketChannel(websocket)
     try:
         principal, identity, policy = await _admit(websocket, ctx)
         connection = ctx.rooms.open_connection(
-            identity, websocket.path_params["occurrence_id"], policy, channel
+            identity, websocket.path_params["occurrence_id"], policy, WebSocketChannel(websocket)
         )
-    except Fatal as exc:
-        with contextlib.suppress(Exception):
-            await channel.send({"type": "error", "code": exc.code, "message": exc.message})
-            await channel.close(exc.close_code)
+    except (Refused, Fatal) as exc:
+        await refuse(websocket, exc.code, exc.message, exc.close_code)
         return
+
+    async def sign_in_ended() -> None:
+        connection.terminate(
+            "error", 4401, code="session_ended", message="your sign-in ended; open your link again"
+        )
+
     connection.start()
-    watcher = asyncio.ensure_future(_watch_sign_in(websocket, principal, connection, ctx))
     try:
-        while True:
-            message = await websocket.receive()
-            if message["type"] == "websocket.disconnect":
-                break
-            data = message.get("text")
-            await connection.handle(data if data is not None else message.get("bytes") or b"")
+        # On a stop of `serve` the rooms say "reconnect" themselves (Rooms.shutdown), first.
+        async with held_open(websocket, ctx, principal, sign_in_ended):
+            while True:
+                message = await websocket.receive()
+                if message["type"] == "websocket.disconnect":
+                    break
+                data = message.get("text")
+                await connection.handle(data if data is not None else message.get("bytes") or b"")
     finally:
-        watcher.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await watcher
         await ctx.rooms.close_connection(connection)
 
 

@@ -1,32 +1,38 @@
-"""Opening and closing live heart rate with the app: the bus (Redis Streams when `REDIS_URL` is
-set, else in-process), the service, and the per-device rate limit."""
+"""Live heart rate for the app: the bus (Redis Streams when `REDIS_URL` is set, else in-process),
+the service, and the per-device rate limit; built with the app, run inside its lifespan."""
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from typing import Any
 
+from coach.clock import Clock
+from coach.database import Database
+from coach.rules import RuleSet
 from rtc.bus import LiveBus, MemoryBus, RedisStreamsBus
 from rtc.heart_rate.service import HeartRateService
 from telecoach.settings import Settings
-from web.context import AppContext
 from web.heart_rate.rate_limit import DeviceRateLimiter
 
 
-@contextlib.asynccontextmanager
-async def heart_rate_running(ctx: AppContext, settings: Settings) -> AsyncIterator[None]:
-    """Inside the lifespan, after Redis is open (`ctx.redis`) and before it closes."""
+def build_heart_rate(
+    settings: Settings, db: Database, rules: RuleSet, clock: Clock, redis: Any
+) -> tuple[HeartRateService, DeviceRateLimiter]:
     retention_s = settings.hr_retention_minutes * 60
     bus: LiveBus = (
-        RedisStreamsBus(ctx.redis, retention_ms=retention_s * 1000)
-        if ctx.redis is not None
+        RedisStreamsBus(redis, retention_ms=retention_s * 1000)
+        if redis is not None
         else MemoryBus(retention_s)
     )
-    ctx.heart_rate = HeartRateService(ctx.db, bus, ctx.rules, clock=ctx.clock)
-    ctx.device_rate = DeviceRateLimiter(settings.hr_device_requests_per_minute, ctx.redis)
-    await ctx.heart_rate.start()
+    service = HeartRateService(db, bus, rules, clock=clock)
+    return service, DeviceRateLimiter(settings.hr_device_requests_per_minute, redis)
+
+
+@contextlib.asynccontextmanager
+async def heart_rate_running(service: HeartRateService) -> AsyncIterator[None]:
+    await service.start()
     try:
         yield
     finally:
-        await ctx.heart_rate.stop()  # the last batch of readings is stored before we go
-        ctx.heart_rate = None
+        await service.stop()  # the last batch of readings is stored before we go

@@ -117,9 +117,5 @@ async def in_serve(ctx: AppContext, settings: Settings) -> AsyncIterator[None]:
         yield
         return
     runner = build_runner(settings, ctx.db, ctx.sms.sender, ctx.rules, ctx.redis, ctx.clock)
-    ctx.scheduler = runner
-    try:
-        async with running(runner):
-            yield
-    finally:
-        ctx.scheduler = None
+    async with running(runner):
+        yield

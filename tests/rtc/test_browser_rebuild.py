@@ -80,14 +80,14 @@ def test_a_failed_media_connection_is_rebuilt_by_the_page(
         expect(page.locator("#room")).to_have_attribute("data-status", "status_live")
 
         async def kill_server_peer() -> int:
-            session = next(
+            connection = next(
                 s
-                for s in room_server.rooms._sessions
+                for s in room_server.rooms._connections
                 if s.identity.id == f"p{room_world.patient_a}"
             )
-            assert session.peer is not None
-            generation = session.peer.generation
-            await session.peer.pc.close()  # no word to the page: its connection just fails
+            assert connection.peer is not None
+            generation = connection.peer.generation
+            await connection.peer.pc.close()  # no word to the page: its connection just fails
             return generation
 
         page.evaluate(WATCH_STATUS)
@@ -103,13 +103,13 @@ def test_a_failed_media_connection_is_rebuilt_by_the_page(
         assert again["id"] != first["id"]
 
         async def generation_now() -> int:
-            session = next(
+            connection = next(
                 s
-                for s in room_server.rooms._sessions
+                for s in room_server.rooms._connections
                 if s.identity.id == f"p{room_world.patient_a}"
             )
-            assert session.peer is not None
-            return session.peer.generation
+            assert connection.peer is not None
+            return connection.peer.generation
 
         assert room_server.call(generation_now) > dead  # a new server peer, not a repair
     finally:

@@ -59,7 +59,6 @@ async def acknowledge(request: Request) -> Response:
 
     occurrence_id = await ctx.db.run(find)
     # Through the service, so the class's live views see it acknowledged too.
-    assert ctx.heart_rate is not None
     await ctx.heart_rate.acknowledge(occurrence_id, alert_id, principal.actor)
     return RedirectResponse("/dashboard", status_code=303)
 

@@ -33,7 +33,7 @@ async def authenticate_device(request: Request) -> DeviceToken:
     token = await ctx.db.run(device_tokens.authenticate, raw)
     if token is None:
         raise Unauthenticated("unknown or revoked device token")
-    assert token.id is not None and ctx.device_rate is not None
+    assert token.id is not None
     retry = await ctx.device_rate.retry_after(token.id)
     if retry is not None:
         raise TooMany(

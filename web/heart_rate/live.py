@@ -8,70 +8,47 @@ stored, so a client that reconnects sends again exactly what was not acknowledge
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from web.auth.resolve import resolve_principal
 from web.context import ctx_of
-from web.errors import HTTPError
 from web.heart_rate.live_coach import CoachView
 from web.heart_rate.live_patient import PatientFeed
-from web.heart_rate.socket_common import Refused, error, origin_allowed, send, watch_sign_in
 from web.routing import Access, GuardedWebSocketRoute
+from web.socket_door import Refused, enter, held_open, refuse
 
 log = logging.getLogger("telecoach.heart_rate")
 
 
 async def live_socket(websocket: WebSocket) -> None:
     ctx = ctx_of(websocket)
-    await websocket.accept()
-    watcher = None
     try:
-        if ctx.heart_rate is None:
-            raise Refused("unavailable", "live heart rate is not running", 1011)
-        if not origin_allowed(websocket, ctx.settings.public_base_url):
-            raise Refused("forbidden_origin", "this page may not open a live connection", 4403)
-        try:
-            principal = await resolve_principal(websocket)
-        except HTTPError as exc:
-            raise Refused("unauthenticated", exc.message, 4401) from None
-        if principal is None:
-            raise Refused("unauthenticated", "sign in, or open your join link again", 4401)
+        principal = await enter(websocket, ctx, "live heart-rate")
         occurrence_id: int = websocket.path_params["occurrence_id"]
-        watcher = asyncio.ensure_future(watch_sign_in(websocket, principal, ctx.recheck))
         view = (CoachView if principal.is_staff else PatientFeed)(
             websocket, ctx, principal, occurrence_id
         )
+
+        async def sign_in_ended() -> None:
+            await refuse(websocket, "session_ended", "your sign-in ended", 4401)
+
         last_word = view.send_acks if isinstance(view, PatientFeed) else None
-        with ctx.live_sockets.holding(websocket, last_word):  # closed with 1012 on a restart
+        async with held_open(websocket, ctx, principal, sign_in_ended, last_word):
             await view.run()
     except Refused as exc:
-        with contextlib.suppress(Exception):
-            await send(websocket, error(exc.code, exc.message))
-            await websocket.close(exc.close_code)
+        await refuse(websocket, exc.code, exc.message, exc.close_code)
     except TimeoutError:
-        with contextlib.suppress(Exception):
-            await send(websocket, error("bad_hello", "no hello within 10 s"))
-            await websocket.close(4408)
+        await refuse(websocket, "bad_hello", "no hello within 10 s", 4408)
     except WebSocketDisconnect:
         pass
     except Exception:  # Redis or the database failed: the client reconnects and resends
-        if ctx.live_sockets.stopping:
+        if ctx.open_sockets.stopping:
             return  # closed for the restart while a reply was under way: nothing failed
         log.exception(
             "live socket for occurrence %s failed", websocket.path_params.get("occurrence_id")
         )
-        with contextlib.suppress(Exception):
-            await send(websocket, error("unavailable", "try again in a moment"))
-            await websocket.close(1011)
-    finally:
-        if watcher is not None:
-            watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watcher
+        await refuse(websocket, "unavailable", "try again in a moment", 1011)
 
 
 ROUTES = [

@@ -25,18 +25,17 @@ from web.auth.principal import Principal
 from web.context import AppContext
 from web.heart_rate.socket_common import (
     HELLO_TIMEOUT,
-    Refused,
     admitted,
     error,
     not_found,
     receive_json,
     send,
 )
+from web.socket_door import Refused
 
 
 class CoachView:
     def __init__(self, websocket: WebSocket, ctx: AppContext, principal: Principal, occ: int):
-        assert ctx.heart_rate is not None
         self.ws = websocket
         self.service: HeartRateService = ctx.heart_rate
         self.principal = principal

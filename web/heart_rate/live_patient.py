@@ -27,13 +27,13 @@ from web.auth.principal import Principal
 from web.context import AppContext
 from web.heart_rate.socket_common import (
     HELLO_TIMEOUT,
-    Refused,
     admitted,
     error,
     not_found,
     receive_json,
     send,
 )
+from web.socket_door import Refused
 
 # A sensor notifies about once a second; the bucket lets a reconnecting client resend a backlog.
 READINGS_PER_SECOND = 5.0
@@ -47,7 +47,7 @@ ACK_WHEN_QUIET_S = 1.5
 
 class PatientFeed:
     def __init__(self, websocket: WebSocket, ctx: AppContext, principal: Principal, occ: int):
-        assert ctx.heart_rate is not None and principal.actor.patient_id is not None
+        assert principal.actor.patient_id is not None
         self.ws = websocket
         self.service: HeartRateService = ctx.heart_rate
         self.patient_id = principal.actor.patient_id

@@ -1,12 +1,11 @@
-"""What both sides of the live socket share: refusals, JSON messages in and out, sign-in checks."""
+"""What both sides of the live heart-rate socket share: JSON messages in and out, admission to a
+class (the door itself, origin and sign-in, is web/socket_door.py)."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlmodel import Session
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -14,27 +13,10 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from coach import access
 from coach.audit import record
 from web.auth.principal import Principal
-from web.auth.recheck import SignInRecheck
+from web.socket_door import Refused
 
 MAX_MESSAGE = 256 * 1024  # a resend of 1,000 readings fits easily
 HELLO_TIMEOUT = 10.0
-
-
-class Refused(Exception):
-    def __init__(self, code: str, message: str, close_code: int) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.close_code = close_code
-
-
-def origin_allowed(websocket: WebSocket, public_base_url: str) -> bool:
-    """Browsers always send Origin: a page on another site must not ride the visitor's cookie."""
-    origin = websocket.headers.get("origin")
-    if origin is None:
-        return True  # not a browser: its cookie is its own
-    netloc = urlsplit(origin).netloc
-    return netloc in (urlsplit(public_base_url).netloc, websocket.headers.get("host", ""))
 
 
 async def send(websocket: WebSocket, message: dict[str, Any]) -> None:
@@ -68,15 +50,6 @@ async def receive_json(websocket: WebSocket, timeout: float | None = None) -> An
         )
         return None
     return data
-
-
-async def watch_sign_in(websocket: WebSocket, principal: Principal, recheck: SignInRecheck) -> None:
-    """A revoked join link or an ended sign-in ends the connection (web/auth/recheck.py)."""
-    await recheck.until_ended(websocket, principal)
-    with contextlib.suppress(Exception):
-        await send(websocket, {"type": "error", "code": "session_ended",
-                                "message": "your sign-in ended"})  # fmt: skip
-        await websocket.close(4401)
 
 
 def error(code: str, message: str) -> dict[str, Any]:

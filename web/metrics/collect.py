@@ -25,7 +25,7 @@ async def collect(ctx: AppContext, now: datetime) -> list[Family]:
 
 
 def _rooms(ctx: AppContext) -> list[Family]:
-    stats = ctx.rooms.stats() if ctx.rooms is not None else {}
+    stats = ctx.rooms.stats()
     return [
         Family("telecoach_rooms_open", "gauge", "Live class rooms with someone in them, in this "
                "process.").add(stats.get("rooms", 0)),
@@ -39,13 +39,12 @@ def _rooms(ctx: AppContext) -> list[Family]:
 
 
 def _heart_rate(ctx: AppContext) -> list[Family]:
-    meter = ctx.heart_rate.meter if ctx.heart_rate is not None else None
+    meter = ctx.heart_rate.meter
     return [
         Family("telecoach_heart_rate_readings_total", "counter", "Heart-rate readings this process "
-               "took in (HTTP, FHIR and live).").add(meter.total if meter else 0),
+               "took in (HTTP, FHIR and live).").add(meter.total),
         Family("telecoach_heart_rate_readings_per_second", "gauge", "Heart-rate readings a second "
-               "this process took in, over the last minute.").add(
-                   meter.per_second() if meter else 0.0),
+               "this process took in, over the last minute.").add(meter.per_second()),
     ]  # fmt: skip
 
 

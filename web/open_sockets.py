@@ -1,5 +1,5 @@
-"""The live heart-rate sockets open in this process: told to reconnect when `serve` stops
-(telecoach/server.py drains them while they are still open)."""
+"""The websockets open in this process (class rooms and live heart rate): told to reconnect when
+`serve` stops (telecoach/server.py drains them while they are still open)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ RESTART_REASON = "server restarting; reconnect"
 BeforeClose = Callable[[], Awaitable[None]]
 
 
-class LiveSockets:
-    """The live heart-rate sockets open in this process, closed with 1012 when it stops."""
+class OpenSockets:
+    """Every websocket open in this process, closed with 1012 when it stops."""
 
     def __init__(self) -> None:
         self.stopping = False
