@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -37,6 +38,7 @@ from coach.rules import RuleSet
 from rtc.bus import LiveBus
 from rtc.heart_rate import events
 from rtc.heart_rate.alerts import AlertPolicy, RaisedAlert
+from rtc.heart_rate.follow import ClassFollow, OwnReadings, Resume
 from rtc.heart_rate.ingest import (
     Audit,
     Groups,
@@ -138,6 +140,38 @@ class HeartRateService:
         self.writer.add(row, done)
         self.touch(occurrence_id)
         return seq is not None
+
+    # --- following ------------------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def follow(
+        self, occurrence_id: int, roster: list[RosterEntry], resume: Resume | None
+    ) -> AsyncIterator[ClassFollow]:
+        """A coach view's follow of a class, its monitor running (with this roster: zones may
+        have changed since it started) for as long as the block."""
+        monitor = await self.attach(occurrence_id)
+        try:
+            monitor.set_roster(roster)
+            follow = ClassFollow(self.bus, monitor, occurrence_id, self.alerts)
+            try:
+                await follow.start(resume)
+                yield follow
+            finally:
+                follow.close()
+        finally:
+            self.detach(monitor)
+
+    @contextlib.asynccontextmanager
+    async def own_readings(self, occurrence_id: int, patient_id: int) -> AsyncIterator[OwnReadings]:
+        """A patient's own live readings in this class, from now on, for the block."""
+        subscription = await self.bus.subscribe(
+            events.stream_name(occurrence_id), key=str(patient_id)
+        )
+        readings = OwnReadings(subscription)
+        try:
+            yield readings
+        finally:
+            readings.close()
 
     # --- monitors -------------------------------------------------------------------------
 

@@ -105,7 +105,7 @@ async def post_observation(request: Request) -> Response:
     try:
         device_patient, principal, device_id = await _who(request)
         kind, found = readings(await _body(request))
-        groups = _checked(found, device_patient, ctx.heart_rate.clock.now())
+        groups = _checked(found, device_patient, ctx.clock.now())
         if principal is not None:
             invisible = await ctx.db.run(_first_invisible, principal, list(groups))
             if invisible is not None:

@@ -32,7 +32,7 @@ async def post_readings(request: Request) -> Response:
         isinstance(occurrence_id, bool) or not isinstance(occurrence_id, int)
     ):
         raise Invalid("occurrence_id: must be a class occurrence id", field="occurrence_id")
-    accepted, rejected = check_batch(raws, ctx.heart_rate.clock.now())
+    accepted, rejected = check_batch(raws, ctx.clock.now())
     source = "simulator" if device.name == SIMULATOR_DEVICE_NAME else "api"
 
     def audit(session: Session, patient_id: int, stored: int) -> None:

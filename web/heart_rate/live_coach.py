@@ -16,10 +16,9 @@ from coach import alerts as patient_alerts
 from coach.audit import record
 from coach.hr_store import RosterEntry
 from messaging.inbound import AlertNotice
-from rtc.bus import Gap, Position, Subscription
-from rtc.heart_rate.events import stream_name
+from rtc.heart_rate.follow import ClassFollow, FollowUnavailable, Resume
 from rtc.heart_rate.ingest import load_occurrence
-from rtc.heart_rate.monitor import OccurrenceInfo, OccurrenceMonitor
+from rtc.heart_rate.monitor import OccurrenceInfo
 from rtc.heart_rate.service import HeartRateService
 from web.auth.principal import Principal
 from web.context import AppContext
@@ -37,12 +36,10 @@ from web.socket_door import Refused
 class CoachView:
     def __init__(self, websocket: WebSocket, ctx: AppContext, principal: Principal, occ: int):
         self.ws = websocket
+        self.ctx = ctx
         self.service: HeartRateService = ctx.heart_rate
         self.principal = principal
         self.occurrence_id = occ
-        self.stream = stream_name(occ)
-        self.monitor: OccurrenceMonitor | None = None
-        self.subscription: Subscription | None = None
         self.hub = ctx.alerts
         self.patient_ids: set[int] = set()
 
@@ -52,11 +49,13 @@ class CoachView:
         urgent_queue = self.hub.subscribe()
         try:
             await self._run(urgent_queue)
+        except FollowUnavailable as exc:
+            raise Refused("unavailable", str(exc), 1011) from None
         finally:
             self.hub.unsubscribe(urgent_queue)
 
     async def _run(self, urgent_queue: asyncio.Queue[AlertNotice]) -> None:
-        entered = await self.service.db.run(self._enter)
+        entered = await self.ctx.db.run(self._enter)
         if entered is None:
             raise not_found(self.occurrence_id)
         info, entries, urgent = entered
@@ -64,27 +63,26 @@ class CoachView:
         hello = await receive_json(self.ws, HELLO_TIMEOUT)
         if hello is None or hello.get("type") != "hello":
             raise Refused("bad_hello", 'start with {"type": "hello"}', 4400)
-        self.monitor = await self.service.attach(self.occurrence_id)
-        self.monitor.set_roster(entries)  # zones may have changed since it started
-        try:
+        resume = Resume.from_client(hello.get("epoch"), hello.get("after"))
+        async with self.service.follow(self.occurrence_id, entries, resume) as follow:
             await send(self.ws, {**roster_message(info, entries), "urgent_alerts": urgent})
-            self.subscription = await self._start(hello.get("epoch"), hello.get("after"))
-            pumps = [
-                asyncio.ensure_future(self._pump()),
+            await send(self.ws, follow.first)
+            tasks = [
+                asyncio.ensure_future(self._listen()),
+                asyncio.ensure_future(self._pump(follow)),
                 asyncio.ensure_future(self._pump_urgent(urgent_queue)),
             ]
             try:
-                await self._listen()
+                # Whichever ends first ends the view: the coach left, or the feed failed.
+                done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    task.result()
             finally:
-                for pump in pumps:
-                    pump.cancel()
-                for pump in pumps:
+                for task in tasks:
+                    task.cancel()
+                for task in tasks:
                     with contextlib.suppress(asyncio.CancelledError, Exception):
-                        await pump
-        finally:
-            if self.subscription is not None:
-                self.subscription.close()
-            self.service.detach(self.monitor)
+                        await task
 
     def _enter(
         self, session: Session
@@ -94,7 +92,7 @@ class CoachView:
         database."""
         if not admitted(session, self.principal, self.occurrence_id):
             return None
-        info, entries = load_occurrence(session, self.occurrence_id, self.service.rules)
+        info, entries = load_occurrence(session, self.occurrence_id, self.ctx.rules)
         for entry in entries:
             record(session, self.principal.actor, "heart_rate.live.view", entry.patient_id)
         urgent = patient_alerts.open_alerts(session, [entry.patient_id for entry in entries])
@@ -108,52 +106,16 @@ class CoachView:
             )
         return info, entries, [urgent_json(alert) for alert in urgent]
 
-    async def _start(self, epoch: object, after: object) -> Subscription:
-        if isinstance(epoch, str) and isinstance(after, int) and not isinstance(after, bool):
-            try:
-                subscription = await self.service.bus.subscribe(
-                    self.stream, Position(epoch[:64], after)
-                )
-            except Gap:
-                pass
-            else:
-                await send(self.ws, {"type": "resumed", "epoch": epoch, "after": after})
-                return subscription
-        return await self._snapshot()
-
-    async def _snapshot(self) -> Subscription:
-        assert self.monitor is not None
-        for _ in range(3):
-            snapshot = self.monitor.snapshot()
-            alerts = await self.service.alerts(self.occurrence_id)
-            try:
-                subscription = await self.service.bus.subscribe(
-                    self.stream, Position(snapshot["epoch"], snapshot["seq"])
-                )
-            except Gap:  # the monitor itself is starting over; try its next state
-                await asyncio.sleep(0.2)
-                continue
-            await send(self.ws, {"type": "snapshot", **snapshot, "alerts": alerts})
-            return subscription
-        raise Refused("unavailable", "the live view could not start; reconnect", 1011)
-
-    async def _pump(self) -> None:
+    async def _pump(self, follow: ClassFollow) -> None:
         while True:
-            assert self.subscription is not None
-            try:
-                entry = await self.subscription.get()
-            except Gap:
-                self.subscription.close()
-                self.subscription = await self._snapshot()
-                continue
-            for item in [entry, *self.subscription.drain()]:
-                await self.ws.send_text(item.wire())
+            for text in await follow.next():
+                await self.ws.send_text(text)
 
     async def _pump_urgent(self, queue: asyncio.Queue[AlertNotice]) -> None:
         while True:
             notice = await queue.get()
             if notice.patient_id in self.patient_ids:
-                await self.service.db.run(self._audit_alert_read, notice)
+                await self.ctx.db.run(self._audit_alert_read, notice)
                 await send(self.ws, {"type": "urgent_alert", "alert": notice_wire(notice)})
 
     def _audit_alert_read(self, session: Session, notice: AlertNotice) -> None:
@@ -207,7 +169,7 @@ class CoachView:
                     await send(self.ws, error("bad_message", "alert_id: a number"))
                     continue
                 try:
-                    acked = await self.service.db.run(self._acknowledge_urgent, alert_id)
+                    acked = await self.ctx.db.run(self._acknowledge_urgent, alert_id)
                 except access.NotVisible:
                     acked = None
                 if acked is None:

@@ -17,8 +17,7 @@ from coach.hr_store import SampleRow, zone_for
 from coach.hr_zones import PatientZone
 from coach.models import ClassOccurrence
 from coach.token_bucket import TokenBucket
-from rtc.bus import Gap, Subscription
-from rtc.heart_rate.events import stream_name
+from rtc.heart_rate.follow import OwnReadings
 from rtc.heart_rate.ingest import occurrence_info, window_ms
 from rtc.heart_rate.monitor import OccurrenceInfo
 from rtc.heart_rate.service import HeartRateService
@@ -49,6 +48,7 @@ class PatientFeed:
     def __init__(self, websocket: WebSocket, ctx: AppContext, principal: Principal, occ: int):
         assert principal.actor.patient_id is not None
         self.ws = websocket
+        self.ctx = ctx
         self.service: HeartRateService = ctx.heart_rate
         self.patient_id = principal.actor.patient_id
         self.principal = principal
@@ -66,7 +66,7 @@ class PatientFeed:
         self._allowance = TokenBucket(READINGS_PER_SECOND, READINGS_BURST, time.monotonic())
 
     async def run(self) -> None:
-        entered = await self.service.db.run(self._enter)
+        entered = await self.ctx.db.run(self._enter)
         if entered is None:
             raise not_found(self.occurrence_id)
         info, zone = entered
@@ -75,13 +75,13 @@ class PatientFeed:
         if hello is None or hello.get("type") != "hello":
             raise Refused("bad_hello", 'start with {"type": "hello"}', 4400)
         await send(self.ws, {"type": "band", "occurrence": info.to_json(), "zone": zone.to_json()})
-        tasks = []
-        subscription = None
-        if hello.get("watch") is True:
-            subscription = await self.service.bus.subscribe(
-                stream_name(self.occurrence_id), key=str(self.patient_id)
-            )
-            tasks.append(asyncio.ensure_future(self._echo(subscription)))
+        if hello.get("watch") is True:  # the patient's own screen shows what went live
+            async with self.service.own_readings(self.occurrence_id, self.patient_id) as own:
+                await self._listen_until_gone([asyncio.ensure_future(self._echo(own))])
+        else:  # a sensor bridge: sends only
+            await self._listen_until_gone([])
+
+    async def _listen_until_gone(self, tasks: list[asyncio.Task[None]]) -> None:
         try:
             await self._listen()
         finally:
@@ -95,8 +95,6 @@ class PatientFeed:
             for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
-            if subscription is not None:
-                subscription.close()
 
     def _enter(self, session: Session) -> tuple[OccurrenceInfo, PatientZone] | None:
         """Admission (enrolled in this class), the patient's zone, the audit: one transaction."""
@@ -105,7 +103,7 @@ class PatientFeed:
         occurrence = session.get(ClassOccurrence, self.occurrence_id)
         assert occurrence is not None
         record(session, self.principal.actor, "heart_rate.live.send", self.patient_id)
-        zone = zone_for(session, self.patient_id, self.service.rules)
+        zone = zone_for(session, self.patient_id, self.ctx.rules)
         return occurrence_info(session, occurrence), zone
 
     def _done(self, row: SampleRow) -> None:
@@ -139,13 +137,9 @@ class PatientFeed:
             # Built by hand: json.dumps of this small object costs several times as much.
             await self.ws.send_text(f'{{"type":"stored","t":[{",".join(map(str, stored))}]}}')
 
-    async def _echo(self, subscription: Subscription) -> None:
+    async def _echo(self, own: OwnReadings) -> None:
         while True:
-            try:
-                entry = await subscription.get()
-            except Gap:
-                continue  # only the latest matters on the patient's screen
-            await self.ws.send_text(entry.wire())
+            await self.ws.send_text(await own.next())
 
     def _take(self, count: int) -> bool:
         return self._allowance.take(time.monotonic(), count)
@@ -184,7 +178,7 @@ class PatientFeed:
     async def _reading(self, raw: Any) -> None:
         sent = raw.get("t") if isinstance(raw, dict) else None
         try:
-            reading = check_reading(raw, self.service.clock.now())
+            reading = check_reading(raw, self.ctx.clock.now())
             if not self._window[0] <= reading.t_ms <= self._window[1]:
                 raise ReadingInvalid("t: outside this class")
         except ReadingInvalid as exc:
