@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from rtc.bus import Gap, LiveBus, Position, Subscription
+from rtc.heart_rate.bus import Gap, LiveBus, Position, Subscription
 from rtc.heart_rate.events import stream_name
 from rtc.heart_rate.monitor import OccurrenceMonitor
 

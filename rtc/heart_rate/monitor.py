@@ -20,9 +20,9 @@ from coach.clock import Clock
 from coach.epoch_ms import to_ms
 from coach.hr_store import RosterEntry
 from coach.hr_summary import Point
-from rtc.bus import BusClosed, Entry, Gap, LiveBus, Position, Subscription
 from rtc.heart_rate import events
 from rtc.heart_rate.alerts import AlertEvaluator, AlertPolicy, RaisedAlert
+from rtc.heart_rate.bus import BusClosed, Entry, Gap, LiveBus, Position, Subscription
 from rtc.heart_rate.events import stream_name
 from rtc.heart_rate.tiles import PatientTile
 

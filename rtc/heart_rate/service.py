@@ -35,9 +35,9 @@ from coach.hr_store import (
     store_alert,
 )
 from coach.rules import RuleSet
-from rtc.bus import LiveBus
 from rtc.heart_rate import events
 from rtc.heart_rate.alerts import AlertPolicy, RaisedAlert
+from rtc.heart_rate.bus import LiveBus
 from rtc.heart_rate.follow import ClassFollow, OwnReadings, Resume
 from rtc.heart_rate.ingest import (
     Audit,

@@ -10,7 +10,7 @@ from typing import Any
 from coach.clock import Clock
 from coach.database import Database
 from coach.rules import RuleSet
-from rtc.bus import LiveBus, MemoryBus, RedisStreamsBus
+from rtc.heart_rate.bus import LiveBus, MemoryBus, RedisStreamsBus
 from rtc.heart_rate.service import HeartRateService
 from telecoach.settings import Settings
 from web.heart_rate.rate_limit import DeviceRateLimiter

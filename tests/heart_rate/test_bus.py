@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 
-from rtc.bus import Gap, LiveBus, MemoryBus, Position, RedisStreamsBus, Subscription
+from rtc.heart_rate.bus import Gap, LiveBus, MemoryBus, Position, RedisStreamsBus, Subscription
 from tests.conftest import REDIS_URL
 
 pytestmark = pytest.mark.anyio

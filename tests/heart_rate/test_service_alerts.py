@@ -17,7 +17,7 @@ from coach.database import Database
 from coach.epoch_ms import to_ms
 from coach.models import utcnow
 from coach.rules import load_rules
-from rtc.bus import LiveBus, MemoryBus, RedisStreamsBus
+from rtc.heart_rate.bus import LiveBus, MemoryBus, RedisStreamsBus
 from rtc.heart_rate.events import stream_name
 from rtc.heart_rate.service import HeartRateService
 from rtc.heart_rate.validation import Reading

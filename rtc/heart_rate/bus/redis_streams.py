@@ -12,7 +12,7 @@ XREAD, and hands each entry to its local subscriptions of that stream: the comma
 size however many classes a process follows (an XREAD naming every followed stream grew with
 them). The per-class streams stay the record: a follow that missed entries (it started after
 they passed, or the process fell further behind than the firehose keeps) reads them from there.
-Publishes made in the same moment go to Redis in one script call, packed by `rtc.bus.resp`
+Publishes made in the same moment go to Redis in one script call, packed by `resp` beside this
 (hundreds of arguments, many times a second under load).
 """
 
@@ -29,8 +29,8 @@ from typing import Any
 
 from redis.exceptions import NoScriptError
 
-from rtc.bus import resp
-from rtc.bus.base import BusClosed, Entry, Gap, Position, Subscription, check_data
+from rtc.heart_rate.bus import resp
+from rtc.heart_rate.bus.base import BusClosed, Entry, Gap, Position, Subscription, check_data
 
 log = logging.getLogger("telecoach.bus")
 

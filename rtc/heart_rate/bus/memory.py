@@ -8,7 +8,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from rtc.bus.base import Entry, Gap, Position, Subscription, check_data
+from rtc.heart_rate.bus.base import Entry, Gap, Position, Subscription, check_data
 
 
 @dataclass
