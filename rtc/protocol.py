@@ -6,10 +6,10 @@ with a known `type`, exactly the fields that type allows, each of the right JSON
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
+from coach.input_check import InputRejected, checked_json
 from rtc.errors import SignalingError
 
 PROTOCOL_VERSION = 1
@@ -50,9 +50,9 @@ def parse(raw: str | bytes) -> dict[str, Any]:
     if len(raw) > MAX_MESSAGE_CHARS:
         raise SignalingError("too_large", f"messages are at most {MAX_MESSAGE_CHARS} characters")
     try:
-        message = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise SignalingError("bad_json", "a message must be one JSON object") from exc
+        message = checked_json(raw)
+    except InputRejected as exc:
+        raise SignalingError("bad_json", f"a message must be one JSON object: {exc}") from None
     if not isinstance(message, dict):
         raise SignalingError("bad_json", "a message must be one JSON object")
     kind = message.get("type")

@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 
+from coach.input_check import is_id
 from web.auth import csrf
 from web.auth.principal import Principal
 from web.auth.resolve import resolve_principal
@@ -23,7 +24,6 @@ from web.context import ctx_of
 from web.errors import Forbidden, NotFound, Unauthenticated
 
 Endpoint = Callable[[Request], Awaitable[Response]]
-MAX_ID = 2**31 - 1  # ids are 32-bit INTEGER columns on PostgreSQL
 
 
 class Access(StrEnum):
@@ -77,7 +77,7 @@ def _guard(endpoint: Endpoint, access: Access, check_csrf: bool) -> Endpoint:
             authorize(access, principal, ctx.settings.production)
             if check_csrf:
                 await csrf.check(request, principal, ctx.settings.secret_key)
-            if any(isinstance(v, int) and v > MAX_ID for v in request.path_params.values()):
+            if not all(is_id(v) for v in request.path_params.values() if isinstance(v, int)):
                 raise NotFound("not found")  # no such row, and too big for the database to look up
             return await endpoint(request)
         finally:

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from starlette.websockets import WebSocket
 
+from coach.input_check import is_id
 from web.auth.principal import Principal
 from web.auth.resolve import resolve_principal
 from web.context import AppContext
@@ -52,6 +53,8 @@ async def enter(websocket: WebSocket, ctx: AppContext, what: str) -> Principal:
     await websocket.accept()
     if not origin_allowed(websocket, ctx.settings.public_base_url):
         raise Refused("forbidden_origin", f"this page may not open a {what} connection", 4403)
+    if not all(is_id(v) for v in websocket.path_params.values() if isinstance(v, int)):
+        raise Refused("not_found", "no such class", 4404)  # too big for the database to look up
     try:
         principal = await resolve_principal(websocket)
     except HTTPError as exc:

@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from coach.input_check import is_id
+
 LOINC = "http://loinc.org"
 HEART_RATE = "8867-4"
 UCUM = "http://unitsofmeasure.org"
@@ -45,7 +47,8 @@ def observation(resource: object, at: str = "Observation") -> FhirReading:
     data = _object(resource, at)
     if data.get("resourceType") != "Observation":
         raise FhirInvalid(f"{at}.resourceType must be 'Observation'", f"{at}.resourceType")
-    if data.get("status") not in STATUSES:
+    status = data.get("status")
+    if not isinstance(status, str) or status not in STATUSES:
         raise FhirInvalid(
             f"{at}.status must be one of {', '.join(sorted(STATUSES))}", f"{at}.status"
         )
@@ -75,6 +78,8 @@ def observation(resource: object, at: str = "Observation") -> FhirReading:
                 f"{at}.subject.reference must be 'Patient/<id>'", f"{at}.subject.reference"
             )
         subject = int(match.group(1))
+        if not is_id(subject):  # no patient has it, and the database could not look it up
+            raise FhirInvalid(f"{at}.subject.reference: no such patient", f"{at}.subject.reference")
     return FhirReading(subject, {"t": when, "bpm": round(value)}, at)
 
 

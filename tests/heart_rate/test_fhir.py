@@ -4,6 +4,7 @@ malformed entry fails the whole Bundle and nothing is stored."""
 from __future__ import annotations
 
 import copy
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -126,6 +127,9 @@ def _bad(entry: dict, path: list, value: object) -> dict:
         (["status"], "entered-in-error", 400, ".status"),
         (["resourceType"], "Patient", 400, ".resourceType"),
         (["subject"], {"reference": "Group/1"}, 400, ".subject.reference"),
+        (["status"], ["final"], 400, ".status"),  # unhashable: once a 500
+        (["status"], {"final": True}, 400, ".status"),
+        (["subject"], {"reference": "Patient/2147483648"}, 400, ".subject.reference"),  # past ids
     ],
 )
 def test_one_bad_entry_fails_the_whole_bundle(
@@ -173,6 +177,10 @@ def test_malformed_payloads(client: TestClient, db: Database, tokens: dict) -> N
     assert answer.status_code == 400 and "at most 1000" in answer.json()["issue"][0]["diagnostics"]
     twice = bundle(observation(t), observation(t))
     assert post(client, tokens["ana"], twice).status_code == 422
+    # A lone surrogate is valid JSON but not text: refused before any reading is looked at.
+    lone = json.dumps(bundle(observation(t))).replace('"final"', '"fi\\ud800"')
+    answer = client.post("/fhir/Observation", content=lone.encode(), headers=raw)
+    assert answer.status_code == 400 and "surrogate" in answer.json()["issue"][0]["diagnostics"]
     assert db.run_sync(samples) == []
 
 

@@ -152,6 +152,16 @@ def test_not_json_too_big_and_wrong_type(client: TestClient, db: Database, live:
     assert client.post("/api/v1/hr", content=b"{}", headers=text).status_code == 415
     huge = json.dumps({"readings": [{"t": now_ms(), "bpm": 90, "pad": "x" * 2_000_000}]})
     assert client.post("/api/v1/hr", content=huge, headers=headers).status_code == 413
+    # A good reading before a lone surrogate: the whole request is refused, nothing stored.
+    lone = json.dumps({"readings": [{"t": now_ms() - 1, "bpm": 90}, {"t": now_ms(), "bpm": 91}]})
+    lone = lone.replace('"bpm": 91', '"bpm": 91, "note": "\\udc00"')
+    answer = client.post("/api/v1/hr", content=lone, headers=headers)
+    assert answer.status_code == 422 and answer.json()["error"]["field"] == "readings[1].note"
+    for occurrence_id in (2**63, 2**31, 0):  # past every column, past the id column, no id
+        body = {"occurrence_id": occurrence_id, "readings": [{"t": now_ms(), "bpm": 90}]}
+        answer = post(client, live["ana"], body)
+        assert answer.status_code == 422, occurrence_id
+        assert answer.json()["error"]["field"] == "occurrence_id"
     assert db.run_sync(samples) == []
 
 

@@ -255,6 +255,13 @@ def test_bad_messages_get_an_error_and_the_connection_stays(coach: TestClient, l
         assert ws.receive_json()["code"] == "bad_message"
         ws.send_text("x" * 300_000)
         assert ws.receive_json()["code"] == "too_big"
+        for hostile in (
+            "[" * 100_000 + "]" * 100_000,  # nested deeper than anyone could walk
+            '{"type": "ack_alert", "alert_id": 100000000000000000000}',  # no column holds it
+            '{"type": "ping", "note": "x\\ud800y"}',  # a lone surrogate: not Unicode
+        ):
+            ws.send_text(hostile)
+            assert ws.receive_json()["code"] == "bad_json"
         ws.send_bytes(b"\x00\x01")
         assert ws.receive_json()["code"] == "bad_message"
         ws.send_json({"type": "ping"})
@@ -301,6 +308,7 @@ def test_who_may_connect(client: TestClient, db: Database, world: World, live: d
     )
     assert [(a.actor_id, a.outcome) for a in denied] == [(world.coach_b, "denied")]
     assert close_code(client, "/ws/live/999999") == ("not_found", 4404)
+    assert close_code(client, "/ws/live/99999999999") == ("not_found", 4404)  # past any id
     client.cookies.clear()
     join(client, db.run_sync(join_token, world.patient_b))
     assert close_code(client, url) == ("not_found", 4404)  # Bruno is not in Ana's class

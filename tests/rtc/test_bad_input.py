@@ -67,8 +67,9 @@ def test_the_wrong_room_is_not_found_and_audited(
         for occurrence, cookie in (
             (room_world.occurrence_a, coach_b),  # another coach's class
             (room_world.occurrence_a, bruno),  # not enrolled
-            (999_999, ana),
-        ):  # no such class
+            (999_999, ana),  # no such class
+            (99_999_999_999, ana),  # nor one too big for the database to look up
+        ):
             error, code = await refused(room_server, occurrence, cookie)
             assert (error["code"], code) == ("not_found", 4404)
             assert "Alpha" not in error["message"]
@@ -119,6 +120,10 @@ BAD_MESSAGES = [
     ),
     ('{"type": "candidate", "peer": 1, "candidate": {"sdpMid": "0"}}', "bad_message"),
     ('{"type": "admit", "participant": "' + "p" * 100 + '"}', "bad_message"),
+    ("[" * 100_000 + "]" * 100_000, "bad_json"),  # nested deeper than anyone could walk
+    ('{"type": "ping", "pad": "x\\ud800y"}', "bad_json"),  # a lone surrogate: not Unicode
+    ('{"type": "ping", "x\\udfff": 1}', "bad_json"),  # in a key too
+    ('{"type": "ping", "n": ' + "9" * 30 + "}", "bad_json"),  # no column holds it
     (json.dumps({"type": "ping", "pad": "x" * 300_000}), "too_large"),
     (
         json.dumps({"type": "answer", "peer": 1, "revision": 1, "sdp": "v=0\r\n" * 50_000}),

@@ -85,6 +85,29 @@ def test_nul_in_class_text_is_refused(api: TestClient, db: Database) -> None:
     assert api.post("/api/v1/classes", json=good).status_code == 201  # newlines are fine
 
 
+def test_a_lone_surrogate_anywhere_in_json_is_a_422_naming_the_member(
+    api: TestClient, db: Database
+) -> None:
+    """Valid JSON ("\\ud800" is a legal escape) that is not text: it used to pass every field
+    check and fail as a 500 when it was stored or logged."""
+    patient = '{"name": "x\\ud800y", "phone": "+15555550181", "time_zone": "UTC", "language": "en"}'
+    klass = (
+        '{"title": "Yoga", "time_zone": "UTC", "first_start_local": "2030-01-01T10:00", '
+        '"rrule": "FREQ=WEEKLY", "\\udfffkey": 1}'
+    )
+    before = table_counts(db)
+    for url, raw, field in (
+        ("/api/v1/patients", patient, "name"),
+        ("/api/v1/classes", klass, "body"),  # in a key: the member has no printable name
+        ("/api/v1/sms/segments", '{"body": "hola \\ud83d"}', "body"),
+        ("/api/v1/patients", '{"name": ' + "9" * 30 + "}", "name"),  # no column holds it
+    ):
+        response = api.post(url, content=raw, headers={"content-type": "application/json"})
+        assert response.status_code == 422, (url, response.text)
+        assert response.json()["error"]["field"] == field, url
+    assert table_counts(db) == before
+
+
 def test_nul_in_a_token_name_is_refused(client: TestClient, world: World, db: Database) -> None:
     csrf = login(client, "coach.a@example.org")
     before = table_counts(db)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.requests import Request
 
+from coach.input_check import InputRejected, checked_json
 from web.errors import HTTPError, Invalid
 
 
@@ -20,11 +20,9 @@ async def json_object(request: Request) -> dict[str, Any]:
         raise UnsupportedMediaType("send Content-Type: application/json")
     raw = await request.body()
     try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise Invalid(f"body is not valid JSON: {exc}", field="body") from exc
-    except RecursionError as exc:  # "[[[[...": fits in the size limit, but not on the stack
-        raise Invalid("body is nested too deeply", field="body") from exc
+        data = checked_json(raw)
+    except InputRejected as exc:
+        raise Invalid(f"{exc.where or 'body'}: {exc.reason}", field=exc.where or "body") from None
     if not isinstance(data, dict):
         raise Invalid("body must be a JSON object", field="body")
     return data

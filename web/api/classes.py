@@ -11,12 +11,13 @@ from starlette.responses import JSONResponse, Response
 
 from coach import access, classes
 from coach.audit import record
+from coach.input_check import is_id
 from usecases import classes as usecases
 from web.api.body import json_object
 from web.auth.principal import Principal
 from web.context import ctx_of, schedule_of
 from web.errors import Invalid, NotFound
-from web.routing import MAX_ID, Access, route
+from web.routing import Access, route
 from web.views import occurrence_json, series_json
 
 
@@ -68,7 +69,7 @@ async def enroll(request: Request) -> Response:
     patient_id = body.get("patient_id")
     if isinstance(patient_id, bool) or not isinstance(patient_id, int):
         raise Invalid("patient_id must be a whole number", field="patient_id")
-    if not 0 < patient_id <= MAX_ID:
+    if not is_id(patient_id):
         raise NotFound(f"patient {patient_id} not found")
     ctx = ctx_of(request)
     enrollment = await ctx.db.run(

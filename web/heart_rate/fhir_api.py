@@ -8,7 +8,6 @@ or a staff API token (each `subject` is required and must be a patient that staf
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from typing import Any
 
@@ -18,6 +17,7 @@ from starlette.responses import JSONResponse, Response
 
 from coach import access
 from coach.audit import record, record_system
+from coach.input_check import InputRejected, checked_json
 from rtc.heart_rate.fhir import FhirInvalid, FhirReading, readings
 from rtc.heart_rate.ingest import IngestResult
 from rtc.heart_rate.validation import Reading, ReadingInvalid, check_reading
@@ -55,9 +55,9 @@ async def _body(request: Request) -> object:
     if content_type not in (FHIR_JSON, "application/json"):
         raise FhirError(415, f"send Content-Type: {FHIR_JSON}")
     try:
-        return json.loads(await request.body())
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise FhirError(400, f"body is not valid JSON: {exc}") from None
+        return checked_json(await request.body())
+    except InputRejected as exc:
+        raise FhirError(400, f"body: {exc}") from None
 
 
 async def _who(request: Request) -> tuple[int | None, Principal | None, int | None]:

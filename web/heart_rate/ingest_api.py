@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from coach.audit import record_system
+from coach.input_check import is_id
 from rtc.heart_rate.ingest import NotEnrolled
 from rtc.heart_rate.validation import BatchInvalid, check_batch, readings_list
 from web.api.body import json_object
@@ -28,9 +29,7 @@ async def post_readings(request: Request) -> Response:
     except BatchInvalid as exc:
         raise Invalid(str(exc), field=exc.field) from None
     occurrence_id = body.get("occurrence_id")
-    if occurrence_id is not None and (
-        isinstance(occurrence_id, bool) or not isinstance(occurrence_id, int)
-    ):
+    if occurrence_id is not None and not is_id(occurrence_id):
         raise Invalid("occurrence_id: must be a class occurrence id", field="occurrence_id")
     accepted, rejected = check_batch(raws, ctx.clock.now())
     source = "simulator" if device.name == SIMULATOR_DEVICE_NAME else "api"

@@ -12,6 +12,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from coach import access
 from coach.audit import record
+from coach.input_check import InputRejected, checked_json
 from web.auth.principal import Principal
 from web.socket_door import Refused
 
@@ -39,9 +40,9 @@ async def receive_json(websocket: WebSocket, timeout: float | None = None) -> An
         await send(websocket, {"type": "error", "code": "too_big", "message": "message too big"})
         return None
     try:
-        data = json.loads(text)
-    except ValueError:
-        await send(websocket, {"type": "error", "code": "bad_json", "message": "not JSON"})
+        data = checked_json(text)
+    except InputRejected as exc:
+        await send(websocket, {"type": "error", "code": "bad_json", "message": str(exc)})
         return None
     if not isinstance(data, dict) or not isinstance(data.get("type"), str):
         await send(
