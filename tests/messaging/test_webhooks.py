@@ -175,6 +175,19 @@ def test_bad_inbound_fields_are_422_and_write_nothing(
     assert _stored(db) == []
 
 
+def test_a_text_with_a_nul_is_kept_and_understood_without_it(
+    sms,
+    world: World,
+    db: Database,  # type: ignore[no-untyped-def]
+) -> None:
+    """A phone that puts a NUL in a text (PostgreSQL text cannot hold one) used to cost a 500,
+    and the text, and a log line with the phone number and the words."""
+    response = post_signed(sms, "/sms/inbound", _inbound(body="done\x00 20"))
+    assert response.status_code == 200, response.text
+    incoming = [m for m in thread(db, world.patient_a) if m.direction == "in"]
+    assert [(m.body, m.intent, m.value) for m in incoming] == [("done 20", "done", 20)]
+
+
 def test_json_or_huge_bodies_are_refused(sms, world: World, db: Database) -> None:  # type: ignore[no-untyped-def]
     url = f"{sms.base_url}/sms/inbound"
     as_json = sms.post(

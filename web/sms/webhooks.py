@@ -14,6 +14,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
+from coach.input_check import InputRejected, check_text
 from coach.patients import PatientInputError, normalize_phone
 from messaging.inbound import InboundSms
 from messaging.sender import MAX_BODY
@@ -50,7 +51,9 @@ async def signed_form(request: Request) -> FormData:
     return form
 
 
-def _text(form: FormData, *names: str, required: bool = True, max_len: int = 64) -> str:
+def _text(
+    form: FormData, *names: str, required: bool = True, max_len: int = 64, checked: bool = True
+) -> str:
     for name in names:
         value = form.get(name)
         if value is None:
@@ -59,6 +62,11 @@ def _text(form: FormData, *names: str, required: bool = True, max_len: int = 64)
             raise Invalid(f"{name} must be text", field=name)
         if len(value) > max_len:
             raise Invalid(f"{name} is longer than {max_len} characters", field=name)
+        try:
+            if checked:
+                check_text(value)
+        except InputRejected as exc:
+            raise Invalid(f"{name}: {exc.reason}", field=name) from None
         return value
     if required:
         raise Invalid(f"{names[0]} is required", field=names[0])
@@ -72,6 +80,10 @@ def _sid(form: FormData) -> str:
     return sid
 
 
+def readable(text: str) -> str:
+    return text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+
+
 async def inbound(request: Request) -> Response:
     ctx = ctx_of(request)
     form = await signed_form(request)
@@ -80,7 +92,9 @@ async def inbound(request: Request) -> Response:
         phone = normalize_phone(_text(form, "From", max_len=32))
     except PatientInputError as exc:
         raise Invalid(f"From: {exc.message}", field="From") from exc
-    body = _text(form, "Body", required=False, max_len=MAX_BODY)
+    # What a patient wrote is kept even when their phone mangled it: a NUL or a broken character
+    # is dropped or replaced, never a reason to lose the text (or a 500 on PostgreSQL).
+    body = readable(_text(form, "Body", required=False, max_len=MAX_BODY, checked=False))
     outcome = await ctx.sms.receive(InboundSms(sid, phone, body, ctx_of(request).clock.now()))
     # Replies go out after the response: Twilio waits for this answer, not for our texts.
     task = None if outcome.duplicate else BackgroundTask(ctx.sms.follow_up, outcome)
