@@ -27,6 +27,7 @@ from coach.classes import (
     extend_occurrences,
     occurrence_starts,
     parse_class_input,
+    parse_local_start,
 )
 from coach.models import ClassOccurrence, ClassSeries, Enrollment
 
@@ -140,16 +141,7 @@ def parse_move(data: Mapping[str, Any]) -> datetime:
     unknown = sorted(set(data) - {"starts_local"})
     if unknown:
         raise ClassInputError(unknown[0], "unknown field")
-    raw = data.get("starts_local")
-    try:
-        start = datetime.fromisoformat(raw) if isinstance(raw, str) else None
-    except ValueError:
-        start = None
-    if start is None or start.tzinfo is not None:
-        raise ClassInputError(
-            "starts_local", "must be a local date and time like 2026-12-01T11:00 (no offset)"
-        )
-    return start
+    return parse_local_start(data.get("starts_local"), "starts_local")
 
 
 def move_occurrence(

@@ -108,6 +108,24 @@ def test_a_lone_surrogate_anywhere_in_json_is_a_422_naming_the_member(
     assert table_counts(db) == before
 
 
+def test_class_times_outside_this_century_are_refused(
+    api: TestClient, world: World, db: Database
+) -> None:
+    """Year 1 cost the planner seconds on every pass; year 9999 ran off the calendar (a 500)."""
+    good = {"title": "Yoga", "time_zone": "UTC", "rrule": "FREQ=WEEKLY"}
+    before = table_counts(db)
+    for start in ("0001-01-01T10:00", "9999-12-31T23:30", "1999-12-31T10:00"):
+        created = api.post("/api/v1/classes", json={**good, "first_start_local": start})
+        assert created.status_code == 422, (start, created.text)
+        assert created.json()["error"]["field"] == "first_start_local"
+        changed = api.patch(f"/api/v1/classes/{world.class_a}", json={"first_start_local": start})
+        assert changed.status_code == 422, (start, changed.text)
+        moved = api.patch(f"/api/v1/occurrences/{world.occurrence_a}", json={"starts_local": start})
+        assert moved.status_code == 422, (start, moved.text)
+        assert moved.json()["error"]["field"] == "starts_local"
+    assert table_counts(db) == before
+
+
 def test_nul_in_a_token_name_is_refused(client: TestClient, world: World, db: Database) -> None:
     csrf = login(client, "coach.a@example.org")
     before = table_counts(db)
