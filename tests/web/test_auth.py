@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
@@ -217,6 +218,23 @@ def test_account_is_throttled_after_n_failures_even_with_the_right_password(
     assert all_rows(db, WebSession) == []
     # Another account from the same address is not affected.
     assert _post_login(client, "coach.b@example.org", PASSWORD).status_code == 303
+
+
+def test_parallel_guesses_get_no_more_tries_than_the_limit(
+    app_for, world: World, db: Database
+) -> None:  # type: ignore[no-untyped-def]
+    """The probe's race: 100 parallel wrong passwords for one account got 14 answers of 401
+    under a limit of 5, because the failure was recorded only after the slow hash."""
+    client = app_for(login_max_failures_account=5, login_max_failures_ip=1000)
+    token = csrf_from(client.get("/login").text)
+    form = {"email": COACH, "password": "wrong password!", "csrf_token": token}
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        codes = list(pool.map(lambda _: client.post("/login", data=form).status_code, range(60)))
+    assert sorted(set(codes)) == [401, 429]
+    guesses = codes.count(401)  # passwords actually checked
+    assert 1 <= guesses <= 5
+    # The refused tries left no trace: the right password works until five guesses were made.
+    assert _post_login(client, COACH, PASSWORD).status_code == (429 if guesses == 5 else 303)
 
 
 def test_throttle_ends_when_the_failures_leave_the_window(

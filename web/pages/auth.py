@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from sqlmodel import Session, select
@@ -50,23 +51,39 @@ async def login_page(request: Request) -> Response:
     return render(request, "login.html", {"next": request.query_params.get("next", "")})
 
 
-def _attempt_login(
-    session: Session, ctx: AppContext, email: str, password: str, ip: str
-) -> tuple[StaffUser | None, str | None]:
-    policy = throttle.ThrottlePolicy(
+def _policy(ctx: AppContext) -> throttle.ThrottlePolicy:
+    return throttle.ThrottlePolicy(
         ctx.settings.login_max_failures_account,
         ctx.settings.login_max_failures_ip,
         timedelta(minutes=ctx.settings.login_window_minutes),
     )
-    if throttle.is_throttled(session, policy, email, ip):
+
+
+async def _attempt_login(
+    ctx: AppContext, email: str, password: str, ip: str
+) -> tuple[StaffUser | None, str | None]:
+    """Each step its own transaction: the attempt is committed before anyone counts, and no
+    transaction stays open while the password hash is worked out."""
+    policy = _policy(ctx)
+    attempt = await ctx.db.run(throttle.record_attempt, email, ip)
+    if await ctx.db.run(throttle.is_throttled, policy, email, ip):
+        await ctx.db.run(throttle.forget, attempt)  # a refused try does not extend the lockout
         return None, "throttled"
-    staff = session.exec(select(StaffUser).where(StaffUser.email == email)).first()
+
+    def find(session: Session) -> StaffUser | None:
+        return session.exec(select(StaffUser).where(StaffUser.email == email)).first()
+
+    staff = await ctx.db.run(find)
     stored = staff.password_hash if staff and staff.active else None
-    if not ctx.passwords.verify(stored, password):
-        throttle.record_failure(session, email, ip)
+    if not await asyncio.to_thread(ctx.passwords.verify, stored, password):
         return None, "failed"
     assert staff is not None
-    throttle.clear_account(session, email, policy.window)
+
+    def succeeded(session: Session) -> None:
+        throttle.forget(session, attempt)
+        throttle.clear_account(session, email, policy.window)
+
+    await ctx.db.run(succeeded)
     return staff, None
 
 
@@ -84,7 +101,7 @@ async def login(request: Request) -> Response:
         raise Invalid("email is not an email address", field="email")
     email = email.strip().lower()
     ip = request.client.host if request.client else "unknown"
-    staff, problem = await ctx.db.run(_attempt_login, ctx, email, password, ip)
+    staff, problem = await _attempt_login(ctx, email, password, ip)
     if problem == "throttled":
         raise TooMany(
             "too many failed sign-ins; wait a few minutes",
