@@ -21,6 +21,7 @@ from telecoach.wiring.room_audit import RoomAudit
 from telecoach.wiring.rooms import build_rooms
 from telecoach.wiring.sms import build_sms_service
 from web.auth.recheck import SignInRecheck
+from web.auth.sessions import SessionLimits
 from web.context import AppContext
 from web.error_handler import handle_error
 from web.i18n import Catalogues
@@ -44,6 +45,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     catalogues = Catalogues()
     room_audit = RoomAudit(db, clock)
     alerts = AlertHub()
+    session_limits = SessionLimits(
+        idle=timedelta(minutes=settings.session_idle_minutes),
+        lifetime=timedelta(hours=settings.session_max_hours),
+    )
     heart_rate, device_rate = build_heart_rate(settings, db, rules, clock, redis)
     ctx = AppContext(
         settings=settings,
@@ -55,9 +60,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         redis=redis,
         rooms=build_rooms(settings, room_audit),
         alerts=alerts,
-        recheck=SignInRecheck(
-            db, settings.session_recheck_seconds, timedelta(minutes=settings.session_idle_minutes)
-        ),
+        recheck=SignInRecheck(db, settings.session_recheck_seconds, session_limits, clock),
+        session_limits=session_limits,
         sms=build_sms_service(settings, db, alerts, clock),
         heart_rate=heart_rate,
         device_rate=device_rate,

@@ -394,6 +394,14 @@ SETTINGS: tuple[SettingSpec, ...] = (
         _positive_int,
     ),
     SettingSpec(
+        "session_max_hours",
+        "SESSION_MAX_HOURS",
+        "12",
+        "A staff or patient session ends this many hours after sign-in however busy it is (a "
+        "patient's also when the join link that opened it expires); sign in again after.",
+        _positive_int,
+    ),
+    SettingSpec(
         "session_recheck_seconds",
         "SESSION_RECHECK_SECONDS",
         "60",
@@ -479,6 +487,7 @@ class Settings:
     secret_key: str = ""
     public_base_url: str = _default("public_base_url")
     session_idle_minutes: int = _default("session_idle_minutes")
+    session_max_hours: int = _default("session_max_hours")
     session_recheck_seconds: float = _default("session_recheck_seconds")
     join_link_hours: int = _default("join_link_hours")
     login_max_failures_account: int = _default("login_max_failures_account")

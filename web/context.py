@@ -17,6 +17,7 @@ from rtc.rooms import Rooms
 from scheduler.config import SchedulerConfig
 from web.auth.passwords import Passwords
 from web.auth.recheck import SignInRecheck
+from web.auth.sessions import SessionLimits
 from web.heart_rate.rate_limit import DeviceRateLimiter
 from web.i18n import Catalogues
 from web.open_sockets import OpenSockets
@@ -39,6 +40,7 @@ class AppContext:
     rooms: Rooms  # the live class rooms this process hosts
     alerts: AlertHub  # urgent alerts to live views
     recheck: SignInRecheck  # open sockets' sign-ins
+    session_limits: SessionLimits  # idle end and lifetime of sign-ins
     sms: SmsService  # transports, inbound, replies
     heart_rate: HeartRateService  # live heart rate: ingest, bus, monitors, alerts
     device_rate: DeviceRateLimiter  # per-device ingest limit (Redis if set)

@@ -154,6 +154,20 @@ def test_activity_keeps_a_session_alive(app_for, world: World, db: Database) -> 
     assert utcnow() - row.last_seen_at < timedelta(minutes=1)  # touched by the request
 
 
+def test_a_busy_session_still_ends_at_its_lifetime(app_for, world: World, db: Database) -> None:  # type: ignore[no-untyped-def]
+    client = app_for(session_idle_minutes=30, session_max_hours=12)
+    login(client, COACH)
+
+    def signed_in_long_ago(session: Session) -> None:
+        for row in all_rows(db, WebSession):
+            row.created_at = utcnow() - timedelta(hours=12, minutes=1)
+            session.add(row)  # last seen a moment ago: busy all along
+
+    db.run_sync(signed_in_long_ago)
+    assert client.get("/api/v1/patients").status_code == 401
+    assert all_rows(db, WebSession) == []
+
+
 def test_wrong_password_gets_401_page_and_no_session(
     client: TestClient, world: World, db: Database
 ) -> None:

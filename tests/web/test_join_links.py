@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from sqlmodel import Session
 from starlette.testclient import TestClient
 
 from coach.database import Database
@@ -15,6 +16,7 @@ from tests.conftest import TEST_NOW, World
 from tests.factories import join_token
 from tests.web.rows import all_rows, audit_actions, table_counts
 from tests.web.signin import join, login
+from web.auth.models import WebSession
 
 INVALID_EN = "This link is not valid any more. Ask your coach for a new one."
 INVALID_ES = "Este enlace ya no es válido. Pida uno nuevo a su entrenador."
@@ -203,6 +205,24 @@ def test_revoking_a_link_refuses_it_and_ends_the_session_it_opened(
     assert _denials(db) == ["revoked"]
     assert "revoked" in client.get(f"/patients/{world.patient_a}").text
     assert ("join_link.revoke", world.patient_a, "ok", f"link {link.id}") in audit_actions(db)
+
+
+def test_a_patient_session_ends_when_the_link_that_opened_it_expires(
+    client: TestClient, world: World, db: Database
+) -> None:
+    token = db.run_sync(join_token, world.patient_a, 1, TEST_NOW)
+    patient = _fresh(client)
+    join(patient, token)
+    assert patient.get("/api/v1/me").status_code == 200
+
+    def expire(session: Session) -> None:
+        for link in all_rows(db, JoinLink):
+            link.expires_at = TEST_NOW - timedelta(minutes=1)
+            session.add(link)
+
+    db.run_sync(expire)
+    assert patient.get("/api/v1/me").status_code == 401
+    assert all_rows(db, WebSession) == []
 
 
 def test_a_coach_cannot_revoke_another_patients_link(

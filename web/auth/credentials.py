@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime
 from typing import Any, Literal
 
 from sqlmodel import Session, col, select
@@ -37,12 +37,15 @@ def _from_token(session: Session, raw: str) -> Principal | None:
 
 
 def principals_for(
-    session: Session, credentials: Sequence[Credential], idle: timedelta
+    session: Session,
+    credentials: Sequence[Credential],
+    limits: sessions.SessionLimits,
+    now: datetime,
 ) -> list[Principal | None]:
     """Who each credential belongs to now (None: nobody, or no longer), in a handful of queries
     however many there are: a request has one, a process's open connections many."""
     cookies = [c.raw for c in credentials if c.kind == "cookie"]
-    rows = sessions.load_many(session, cookies, idle) if cookies else {}
+    rows = sessions.load_many(session, cookies, limits, now) if cookies else {}
     staff_ids = {row.staff_id for row in rows.values() if row.staff_id is not None}
     patient_ids = {row.patient_id for row in rows.values() if row.patient_id is not None}
     staff = _by_id(session, StaffUser, staff_ids)

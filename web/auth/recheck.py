@@ -14,14 +14,15 @@ import contextlib
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from starlette.requests import HTTPConnection
 
 from coach.access import Actor
+from coach.clock import Clock
 from coach.database import Database
 from web.auth.credentials import Credential, credential_of, principals_for
 from web.auth.principal import Principal
+from web.auth.sessions import SessionLimits
 
 log = logging.getLogger("telecoach.auth")
 
@@ -37,10 +38,11 @@ class _Watched:
 
 
 class SignInRecheck:
-    def __init__(self, db: Database, every_s: float, idle: timedelta) -> None:
+    def __init__(self, db: Database, every_s: float, limits: SessionLimits, clock: Clock) -> None:
         self._db = db
         self._every_s = every_s
-        self._idle = idle
+        self._limits = limits
+        self._clock = clock
         self._watched: set[_Watched] = set()
         self._task: asyncio.Task[None] | None = None
 
@@ -78,7 +80,10 @@ class SignInRecheck:
                 continue
             try:
                 current = await self._db.run(
-                    principals_for, [w.credential for w in due], self._idle
+                    principals_for,
+                    [w.credential for w in due],
+                    self._limits,
+                    self._clock.now(),
                 )
             except Exception:  # the database is away: keep the connections, ask again later
                 log.warning("re-checking %d connections' sign-in failed; retrying", len(due))

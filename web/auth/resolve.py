@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from starlette.requests import HTTPConnection
 
 from web.auth.credentials import credential_of, principals_for
@@ -17,8 +15,8 @@ async def resolve_principal(conn: HTTPConnection) -> Principal | None:
     credential = credential_of(conn)
     if credential is None or credential.kind == "device":
         return None
-    idle = timedelta(minutes=ctx.settings.session_idle_minutes)
-    principal = (await ctx.db.run(principals_for, [credential], idle))[0]
+    principals = await ctx.db.run(principals_for, [credential], ctx.session_limits, ctx.clock.now())
+    principal = principals[0]
     if principal is None and credential.kind == "token":
         raise Unauthenticated("unknown or revoked API token")
     return principal

@@ -120,7 +120,7 @@ async def login(request: Request) -> Response:
     def start(session: Session) -> str:
         if old:
             sessions.end(session, old)
-        _, raw = sessions.start(session, staff_id=staff.id)
+        _, raw = sessions.start(session, staff_id=staff.id, now=ctx.clock.now())
         return raw
 
     raw = await ctx.db.run(start)
@@ -155,7 +155,9 @@ async def join(request: Request) -> Response:
             return ""
         if old:
             sessions.end(session, old)
-        _, raw = sessions.start(session, patient_id=link.patient_id, join_link_id=link.id)
+        _, raw = sessions.start(
+            session, patient_id=link.patient_id, join_link_id=link.id, now=ctx.clock.now()
+        )
         record(
             session,
             Actor(role="patient", patient_id=link.patient_id),
