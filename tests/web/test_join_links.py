@@ -15,7 +15,7 @@ from coach.models import AuditEvent, JoinLink
 from tests.conftest import TEST_NOW, World
 from tests.factories import join_token
 from tests.web.rows import all_rows, audit_actions, table_counts
-from tests.web.signin import join, login
+from tests.web.signin import csrf_from, join, login
 from web.auth.models import WebSession
 
 INVALID_EN = "This link is not valid any more. Ask your coach for a new one."
@@ -245,17 +245,43 @@ def test_a_coach_cannot_revoke_another_patients_link(
     join(_fresh(client), token)
 
 
-def test_joining_replaces_a_staff_session_in_the_same_browser(
+def test_a_link_opened_while_a_coach_is_signed_in_asks_before_switching(
     client: TestClient, world: World, db: Database
 ) -> None:
     login(client, "coach.a@example.org")
     staff_cookie = client.cookies.get("tc_session")
-    join(client, db.run_sync(join_token, world.patient_a))
+    token = db.run_sync(join_token, world.patient_a)
+    asked = client.get(f"/join/{token}")
+    assert asked.status_code == 200 and "Coach Alpha is signed in on this browser" in asked.text
+    assert client.cookies.get("tc_session") == staff_cookie  # nothing changed yet
+    assert client.get("/api/v1/patients").status_code == 200
+    forged = client.post(f"/join/{token}", data={})  # another site's form has no token
+    assert forged.status_code == 403
+    assert client.get("/api/v1/patients").status_code == 200
+    switched = client.post(f"/join/{token}", data={"csrf_token": csrf_from(asked.text)})
+    assert switched.status_code == 303 and switched.headers["location"] == "/me"
     assert client.cookies.get("tc_session") != staff_cookie
     assert client.get("/api/v1/patients").status_code == 403  # now a patient, not the coach
     old = _fresh(client)
     old.cookies.set("tc_session", staff_cookie or "")
     assert old.get("/api/v1/patients").status_code == 401
+
+
+def test_a_link_another_site_sends_the_browser_to_signs_nobody_in_by_itself(
+    client: TestClient, world: World, db: Database
+) -> None:
+    token = db.run_sync(join_token, world.patient_a)
+    visitor = _fresh(client)
+    asked = visitor.get(f"/join/{token}", headers={"sec-fetch-site": "cross-site"})
+    assert asked.status_code == 200 and "Open your class page?" in asked.text
+    assert "tc_session" not in visitor.cookies
+    assert visitor.post(f"/join/{token}", data={}).status_code == 403
+    assert "tc_session" not in visitor.cookies
+    entered = visitor.post(f"/join/{token}", data={"csrf_token": csrf_from(asked.text)})
+    assert entered.status_code == 303 and visitor.get("/api/v1/me").status_code == 200
+    # Opened from a text message (no site sent it), the link signs the patient in at once.
+    from_sms = _fresh(client).get(f"/join/{token}", headers={"sec-fetch-site": "none"})
+    assert from_sms.status_code == 303
 
 
 STAFF_ONLY = [

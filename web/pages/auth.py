@@ -15,6 +15,7 @@ from coach.audit import record
 from coach.models import StaffUser
 from coach.patients import has_control_characters
 from web.auth import sessions, throttle
+from web.auth.principal import Principal
 from web.context import AppContext, ctx_of
 from web.errors import Invalid, TooMany
 from web.pages.render import render
@@ -142,9 +143,42 @@ async def logout(request: Request) -> Response:
 
 
 async def join(request: Request) -> Response:
-    """A patient's join link: check it, then start a fresh patient session bound to that patient."""
+    """A patient's join link. Opened by itself (from a text message, typed, or on this site) it
+    signs the patient in at once. It asks first when that would change who is signed in behind
+    someone's back: another person is signed in here, or a page on another site sent the browser
+    (a cross-site navigation must never sign anyone in or out by itself)."""
     ctx = ctx_of(request)
     token = request.path_params["token"]
+    principal: Principal | None = request.state.principal
+
+    def check(session: Session) -> int | None:
+        try:
+            link = join_links.resolve(session, ctx.settings.secret_key, token, ctx.clock.now())
+        except join_links.JoinLinkInvalid as exc:
+            record(session, None, "join_link.use", None, "denied", exc.reason)
+            return None
+        return link.patient_id
+
+    patient_id = await ctx.db.run(check)
+    if patient_id is None:
+        # The denial is committed to the audit trail above; the visitor learns only "not valid".
+        raise join_links.JoinLinkInvalid("see audit")
+    someone_else = principal is not None and principal.actor.patient_id != patient_id
+    if someone_else or request.headers.get("sec-fetch-site") == "cross-site":
+        signed_in_as = principal.name if principal is not None else None
+        return render(request, "join_confirm.html", {"token": token, "signed_in_as": signed_in_as})
+    return await _enter_with_link(request, token)
+
+
+async def join_confirmed(request: Request) -> Response:
+    """The visitor pressed Continue on the question `join` asked (the form's CSRF token shows
+    it was this site's page)."""
+    return await _enter_with_link(request, request.path_params["token"])
+
+
+async def _enter_with_link(request: Request, token: str) -> Response:
+    """End whatever session the browser had and start a patient session bound to the link."""
+    ctx = ctx_of(request)
     old = request.cookies.get(sessions.COOKIE_NAME)
 
     def enter(session: Session) -> str:
@@ -168,7 +202,6 @@ async def join(request: Request) -> Response:
 
     raw = await ctx.db.run(enter)
     if not raw:
-        # The denial is committed to the audit trail above; the visitor learns only "not valid".
         raise join_links.JoinLinkInvalid("see audit")
     response = RedirectResponse("/me", status_code=303)
     _set_session_cookie(ctx, response, raw)
@@ -181,4 +214,5 @@ ROUTES = [
     route("/login", login, Access.PUBLIC, methods=["POST"], name="login_submit"),
     route("/logout", logout, Access.SIGNED_IN, methods=["POST"]),
     route("/join/{token}", join, Access.PUBLIC),
+    route("/join/{token}", join_confirmed, Access.PUBLIC, methods=["POST"], name="join_confirm"),
 ]
