@@ -32,12 +32,18 @@ def normalize_url(url: str) -> str:
 
 
 def create_db_engine(url: str) -> sa.Engine:
+    """`hide_parameters`: a failed statement's error (and so any log line or traceback holding
+    it) never carries the values bound to it, which are patients' names, phones and texts."""
     url = normalize_url(url)
     if url.startswith("sqlite"):
         database = make_url(url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = sa.create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            hide_parameters=True,
+        )
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     # A server that accepts the connection but never answers must not hang a request forever.
@@ -47,6 +53,7 @@ def create_db_engine(url: str) -> sa.Engine:
         pool_size=DB_THREADS,
         max_overflow=10,  # work run outside `Database.run` (scheduler, CLI, tests)
         connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS},
+        hide_parameters=True,
     )
 
 

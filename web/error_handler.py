@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -55,6 +56,10 @@ def to_http_error(exc: Exception) -> HTTPError:
         return error
     if isinstance(exc, ProfileError):
         return Invalid(str(exc), field=exc.field)
+    if isinstance(exc, IntegrityError):
+        # Two requests raced for one unique row (one phone, one enrolment): the loser hears so.
+        # Nothing of the statement goes out or into the log: its values are patient data.
+        return Conflict("this conflicts with a change made at the same moment; reload and retry")
     raise exc
 
 

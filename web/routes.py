@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException
 from starlette.routing import BaseRoute
 from starlette.staticfiles import StaticFiles
@@ -52,6 +53,7 @@ HANDLED_ERRORS: list[type[Exception]] = [
     JoinLinkInvalid,
     ImportFailed,
     ProfileError,
+    IntegrityError,
 ]
 
 
