@@ -100,7 +100,11 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         routes=routes,
         middleware=[
             Middleware(RequestLogMiddleware),
-            Middleware(SecurityHeadersMiddleware, hsts=settings.production),
+            Middleware(
+                SecurityHeadersMiddleware,
+                hsts=settings.production,
+                public_base_url=settings.public_base_url,
+            ),
             Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
         ],
         exception_handlers={cls: handle_error for cls in HANDLED_ERRORS},

@@ -59,11 +59,11 @@ def serve(host: str, port: int, demo: bool, simulate_hr: bool) -> None:
     from telecoach.server import GRACEFUL_SECONDS, GracefulServer
 
     settings = load_settings()
+    if demo and settings.production:  # refused before anything touches the database
+        raise click.UsageError("--demo is for dev mode only")
     if settings.is_sqlite or demo:
         upgrade(settings.database_url)  # the embedded default migrates on start
     if demo:
-        if settings.production:
-            raise click.UsageError("--demo is for dev mode only")
         _seed_demo(settings)
     try:
         app = create_app(settings)

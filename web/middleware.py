@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from web.errors import PayloadTooLarge
 
-_CSP = (
-    "default-src 'self'; img-src 'self' data:; media-src 'self' blob:; "
-    "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
-)
+
+def content_security_policy(public_base_url: str) -> str:
+    """Pages may open websockets to this site only (`ws:`/`wss:` alone allowed any host: an
+    injected script could have sent what it read anywhere)."""
+    parts = urlsplit(public_base_url)
+    sockets = f"{'wss' if parts.scheme == 'https' else 'ws'}://{parts.netloc}"
+    return (
+        "default-src 'self'; img-src 'self' data:; media-src 'self' blob:; "
+        f"connect-src 'self' {sockets}; frame-ancestors 'none'; base-uri 'none'; "
+        "form-action 'self'"
+    )
 
 
 class BodyLimitMiddleware:
@@ -68,9 +77,10 @@ async def _too_large(send: Send, max_bytes: int) -> None:
 
 
 class SecurityHeadersMiddleware:
-    def __init__(self, app: ASGIApp, hsts: bool) -> None:
+    def __init__(self, app: ASGIApp, hsts: bool, public_base_url: str) -> None:
         self.app = app
         self.hsts = hsts
+        self.csp = content_security_policy(public_base_url)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -85,7 +95,7 @@ class SecurityHeadersMiddleware:
                 headers.setdefault("X-Frame-Options", "DENY")
                 # Join links carry a token in the path: never leak it through Referer.
                 headers.setdefault("Referrer-Policy", "no-referrer")
-                headers.setdefault("Content-Security-Policy", _CSP)
+                headers.setdefault("Content-Security-Policy", self.csp)
                 headers.setdefault(
                     "Permissions-Policy", "camera=(self), microphone=(self), bluetooth=(self)"
                 )

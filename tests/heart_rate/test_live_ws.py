@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from coach.database import Database
-from coach.models import AuditEvent
+from coach.models import AuditEvent, StaffUser
 from tests.conftest import World
 from tests.factories import join_token
 from tests.heart_rate.conftest import BOTH_ENGINES
@@ -27,6 +27,7 @@ from tests.heart_rate.helpers import (
     samples,
 )
 from tests.web.signin import join, login
+from web.auth import api_tokens
 
 
 @pytest.fixture
@@ -266,6 +267,38 @@ def test_bad_messages_get_an_error_and_the_connection_stays(coach: TestClient, l
         assert ws.receive_json()["code"] == "bad_message"
         ws.send_json({"type": "ping"})
         assert ws.receive_json() == {"type": "pong"}
+
+
+def test_a_staff_api_token_opens_the_coach_view_without_a_cookie(
+    client: TestClient, db: Database, world: World, live: dict
+) -> None:
+    def make(session):  # type: ignore[no-untyped-def]
+        return api_tokens.create(session, session.get(StaffUser, world.coach_a), "script")[1]
+
+    token = db.run_sync(make)
+    url = f"/ws/live/{live['occurrence']}"
+    with client.websocket_connect(url, headers={"Authorization": f"Bearer {token}"}) as ws:
+        ws.send_json({"type": "hello"})
+        assert ws.receive_json()["type"] == "roster"
+    forged = {"Authorization": "Bearer tc_not_a_token"}
+    with client.websocket_connect(url, headers=forged) as ws:
+        assert ws.receive_json()["code"] == "unauthenticated"
+
+
+def test_a_flood_of_any_message_is_cut_off(coach: TestClient, live: dict) -> None:
+    """Readings had a limit, other messages none: 2,000 pings got 2,000 pongs."""
+    with coach.websocket_connect(f"/ws/live/{live['occurrence']}") as ws:
+        ws.send_json({"type": "hello"})
+        entries(ws, 2)
+        for _ in range(400):
+            ws.send_text('{"type":"ping"}')
+        answers = []
+        with pytest.raises(WebSocketDisconnect) as closed:
+            while True:
+                answers.append(ws.receive_json())
+    assert closed.value.code == 4429
+    assert answers[-1]["code"] == "rate_limited"
+    assert 190 <= answers.count({"type": "pong"}) < 400
 
 
 def test_patient_bad_input(client: TestClient, db: Database, world: World, live: dict) -> None:

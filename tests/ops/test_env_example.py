@@ -153,3 +153,22 @@ def test_telecoach_settings_shows_the_filled_file_without_its_secrets(tmp_path: 
         "METRICS_TOKEN",
     ):
         assert environ[name] not in shown, f"telecoach settings printed {name}"
+
+
+def test_serve_demo_in_production_is_refused_before_the_database_is_touched(
+    tmp_path: Path,
+) -> None:
+    """It used to migrate the production database first, then refuse."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("TELECOACH_")}
+    environ |= _environment(fill=True) | {"TELECOACH_VAR_DIR": str(tmp_path)}
+    result = subprocess.run(
+        [TELECOACH, "serve", "--demo"],
+        capture_output=True,
+        text=True,
+        env=environ,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert "--demo is for dev mode only" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -273,3 +273,7 @@ def test_security_headers_on_every_answer(client: TestClient, world: World) -> N
         assert response.headers["x-content-type-options"] == "nosniff", path
         assert response.headers["referrer-policy"] == "no-referrer", path
         assert "frame-ancestors 'none'" in response.headers["content-security-policy"], path
+        connect = next(
+            d for d in response.headers["content-security-policy"].split("; ") if "connect" in d
+        )
+        assert connect.split()[1:] == ["'self'", "ws://testserver"], path  # no other host

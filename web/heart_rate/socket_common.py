@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from typing import Any
 
 from sqlmodel import Session
@@ -13,15 +14,28 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from coach import access
 from coach.audit import record
 from coach.input_check import InputRejected, checked_json
+from coach.token_bucket import TokenBucket
 from web.auth.principal import Principal
 from web.socket_door import Refused
 
 MAX_MESSAGE = 256 * 1024  # a resend of 1,000 readings fits easily
 HELLO_TIMEOUT = 10.0
+# Any message at all, readings or not (a sensor sends one a second, a coach's page a ping now and
+# then): a client past this is broken or hostile, and is closed as the class socket closes one.
+MESSAGES_PER_SECOND = 20.0
+MESSAGES_BURST = 200.0
 
 
 async def send(websocket: WebSocket, message: dict[str, Any]) -> None:
     await websocket.send_text(json.dumps(message, separators=(",", ":")))
+
+
+def _allowance(websocket: WebSocket) -> TokenBucket:
+    bucket: TokenBucket | None = getattr(websocket.state, "messages", None)
+    if bucket is None:
+        bucket = TokenBucket(MESSAGES_PER_SECOND, MESSAGES_BURST, time.monotonic())
+        websocket.state.messages = bucket
+    return bucket
 
 
 async def receive_json(websocket: WebSocket, timeout: float | None = None) -> Any:
@@ -32,6 +46,8 @@ async def receive_json(websocket: WebSocket, timeout: float | None = None) -> An
         message = await asyncio.wait_for(websocket.receive(), timeout)
     if message["type"] == "websocket.disconnect":
         raise WebSocketDisconnect(message.get("code", 1000))
+    if not _allowance(websocket).take(time.monotonic()):
+        raise Refused("rate_limited", "too many messages", 4429)
     text = message.get("text")
     if text is None:
         await send(websocket, {"type": "error", "code": "bad_message", "message": "send text"})
