@@ -420,7 +420,9 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "login_max_failures_account",
         "LOGIN_MAX_FAILURES_ACCOUNT",
         "5",
-        "Failed logins for one account within the window before it is throttled.",
+        "Failed sign-ins for one account from one address within the window before that "
+        "address is throttled for it; ten times as many from all addresses together throttle "
+        "the account everywhere.",
         _positive_int,
     ),
     SettingSpec(

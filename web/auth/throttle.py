@@ -1,4 +1,11 @@
-"""Login throttling per account and per address, shared by every process through the database."""
+"""Login throttling, shared by every process through the database.
+
+Three counts: one account from one address (the usual guesser: a few tries), one address over
+all accounts (someone trying many), and one account from every address together at ten times
+the first (guessing spread over many addresses). Locking an account everywhere after five
+failures, as this did, let anyone who knew a coach's email keep the coach out; now a stranger's
+failures lock out only the stranger's address, unless they come from many.
+"""
 
 from __future__ import annotations
 
@@ -19,8 +26,13 @@ class ThrottlePolicy:
     window: timedelta
 
 
-def _scopes(email: str, ip: str) -> tuple[str, str]:
-    return f"account:{email.lower()[:250]}", f"ip:{ip[:45]}"
+ACCOUNT_WIDE_FACTOR = 10
+
+
+def _scopes(email: str, ip: str) -> tuple[str, str, str]:
+    """(this account from this address, this address, this account from anywhere)."""
+    account = email.lower()[:200]
+    return f"pair:{ip[:45]}:{account}", f"ip:{ip[:45]}", f"account:{account}"
 
 
 def _count(session: Session, scope: str, window: timedelta) -> int:
@@ -45,10 +57,11 @@ def record_attempt(session: Session, email: str, ip: str) -> list[int]:
 
 def is_throttled(session: Session, policy: ThrottlePolicy, email: str, ip: str) -> bool:
     """Over the limit, counting the attempt just recorded."""
-    account, address = _scopes(email, ip)
+    pair, address, account = _scopes(email, ip)
     return (
-        _count(session, account, policy.window) > policy.per_account
+        _count(session, pair, policy.window) > policy.per_account
         or _count(session, address, policy.window) > policy.per_ip
+        or _count(session, account, policy.window) > policy.per_account * ACCOUNT_WIDE_FACTOR
     )
 
 
@@ -57,8 +70,11 @@ def forget(session: Session, attempt: list[int]) -> None:
     session.exec(delete(LoginFailure).where(col(LoginFailure.id).in_(attempt)))
 
 
-def clear_account(session: Session, email: str, window: timedelta) -> None:
-    account, _ = _scopes(email, "")
-    session.exec(delete(LoginFailure).where(col(LoginFailure.scope) == account))
+def clear_account(session: Session, email: str, ip: str, window: timedelta) -> None:
+    """A right password: this account's failures from this address start over. Its count from
+    everywhere does not (a coach signing in must not hand a spread-out guesser fresh tries), nor
+    the address's over other accounts; both leave the window in time."""
+    pair, _, _ = _scopes(email, ip)
+    session.exec(delete(LoginFailure).where(col(LoginFailure.scope) == pair))
     # Old rows for every scope are garbage once outside the window.
     session.exec(delete(LoginFailure).where(col(LoginFailure.at) < utcnow() - window))

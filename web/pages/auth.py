@@ -82,7 +82,7 @@ async def _attempt_login(
 
     def succeeded(session: Session) -> None:
         throttle.forget(session, attempt)
-        throttle.clear_account(session, email, policy.window)
+        throttle.clear_account(session, email, ip, policy.window)
 
     await ctx.db.run(succeeded)
     return staff, None
