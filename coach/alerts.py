@@ -1,40 +1,87 @@
-"""Urgent alerts about a patient that a coach must see now: dashboard, inbox and live class view.
+"""Alerts: everything about a patient that asks a coach to act, in one table (`alert`).
 
-An alert stays open until a staff member acknowledges it. The package that notices the problem (an
-SMS reply reporting chest pain, a heart rate over the ceiling) raises it here, in the same
-transaction as what caused it, and then tells the live views through the Protocol it was given.
+An SMS reply reporting chest pain, a heart rate over the ceiling in a live class, a sensor gone
+silent: the package that notices raises the alert here, in the same transaction as what caused it,
+and after the commit tells the world through the `AlertAnnouncer` it was given (live class views
+and dashboards in every process). An alert stays open until a staff member acknowledges it
+(usecases/alerts.py), on the dashboard or in a live view.
+
+Severity, most pressing first: `urgent` (a red flag reported by SMS: exercise is on hold today),
+`warning` (heart rate over the ceiling, a sudden drop), `info` (no signal: most often a strap or
+Bluetooth). Lists are ordered by severity, then newest first.
+
+Heart-rate alerts are episodes that every process following a class evaluates the same way; an
+episode is named by (patient, kind, occurrence, the reading time it began), unique in the table,
+so that it is stored once and announced once by whichever process stored it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Literal, Protocol
 
+import sqlalchemy as sa
 from sqlmodel import JSON, Column, Field, Session, SQLModel, col, select
 from sqlmodel.sql.sqltypes import UTCDateTime
 
 from coach.access import Actor, patient_filter
+from coach.database import dialect_insert
 from coach.models import Patient, utcnow
 
+URGENT, WARNING, INFO = "urgent", "warning", "info"
+SEVERITY_ORDER = (URGENT, WARNING, INFO)  # most pressing first
 
-class PatientAlert(SQLModel, table=True):
-    __tablename__ = "patient_alert"
+# Every kind an alert can have, with its severity. Heart-rate kinds are the live monitor's
+# (rtc/heart_rate/alerts.py, AlertKind).
+SEVERITY = {
+    "red_flag": URGENT,
+    "over_ceiling": WARNING,
+    "sudden_drop": WARNING,
+    "no_signal": INFO,
+}
+HEART_RATE_KINDS = frozenset({"over_ceiling", "sudden_drop", "no_signal"})
+EPISODE_KEY = ("patient_id", "kind", "occurrence_id", "started_at")
+
+
+class Alert(SQLModel, table=True):
+    __tablename__ = "alert"
+    __table_args__ = (sa.UniqueConstraint(*EPISODE_KEY, name="uq_alert_episode"),)
 
     id: int | None = Field(default=None, primary_key=True)
     patient_id: int = Field(foreign_key="patient.id", index=True)
-    kind: str = Field(max_length=32)  # red_flag, ...
-    severity: str = Field(default="urgent", max_length=16)
-    summary: str = Field(max_length=500)
+    occurrence_id: int | None = Field(default=None, foreign_key="class_occurrence.id", index=True)
+    kind: str = Field(max_length=32)  # a key of SEVERITY
+    severity: str = Field(max_length=16)  # urgent, warning, info
+    summary: str = Field(default="", max_length=500)  # what was reported, for a person
+    detail: str = Field(default="", max_length=500)  # the measurement behind it
     flags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    source: str = Field(max_length=32)  # sms, live, ...
+    source: str = Field(max_length=32)  # sms, live (a class's heart rate), ...
     source_ref: str | None = Field(default=None, max_length=64)  # e.g. "sms_message:12"
-    created_at: datetime = Field(
+    bpm: int | None = None
+    started_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )  # an episode's first reading
+    raised_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True)
     )
     acknowledged_at: datetime | None = Field(
         default=None, sa_column=Column(UTCDateTime(), nullable=True)
     )
     acknowledged_by: int | None = Field(default=None, foreign_key="staff_user.id")
+
+
+def severity_of(kind: str) -> str:
+    return SEVERITY.get(kind, WARNING)
+
+
+def audit_action(kind: str, verb: Literal["read", "acknowledge"]) -> str:
+    """The audit trail keeps the names it had before both kinds shared a table, so that a
+    compliance query over the years reads one vocabulary per kind."""
+    if kind in HEART_RATE_KINDS:
+        return {"read": "heart_rate.alert.read", "acknowledge": "heart_rate.alert.ack"}[verb]
+    return {"read": "alert.read", "acknowledge": "alert.acknowledge"}[verb]
 
 
 def raise_alert(
@@ -46,52 +93,163 @@ def raise_alert(
     source: str,
     source_ref: str | None = None,
     now: datetime | None = None,
-) -> PatientAlert:
-    alert = PatientAlert(
+) -> Alert:
+    alert = Alert(
         patient_id=patient_id,
         kind=kind,
+        severity=severity_of(kind),
         summary=summary[:500],
         flags=list(flags),
         source=source,
         source_ref=source_ref,
-        created_at=now or utcnow(),
+        raised_at=now or utcnow(),
     )
     session.add(alert)
     session.flush()
     return alert
 
 
-def open_alerts(session: Session, patient_ids: Collection[int]) -> list[PatientAlert]:
-    """Unacknowledged alerts for these patients, newest first (a live class view's query)."""
+def raise_episode(
+    session: Session,
+    patient_id: int,
+    occurrence_id: int,
+    kind: str,
+    started_at: datetime,
+    raised_at: datetime,
+    bpm: int | None,
+    detail: str,
+    source: str = "live",
+) -> Alert | None:
+    """Store an episode once: None when another process already stored the same one."""
+    table: Any = Alert.__table__  # type: ignore[attr-defined]
+    values = {
+        "patient_id": patient_id,
+        "occurrence_id": occurrence_id,
+        "kind": kind,
+        "severity": severity_of(kind),
+        "summary": "",
+        "detail": detail[:500],
+        "flags": [],
+        "source": source,
+        "bpm": bpm,
+        "started_at": started_at,
+        "raised_at": raised_at,
+    }
+    statement = (
+        dialect_insert(session)(table)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=list(EPISODE_KEY))
+        .returning(table.c.id)
+    )
+    new_id = session.execute(statement).scalar()
+    if new_id is None:
+        return None
+    return session.get(Alert, new_id)
+
+
+def _by_severity_then_newest() -> tuple[Any, ...]:
+    rank = sa.case(
+        {severity: i for i, severity in enumerate(SEVERITY_ORDER)},
+        value=col(Alert.severity),
+        else_=len(SEVERITY_ORDER),
+    )
+    return rank, col(Alert.raised_at).desc(), col(Alert.id).desc()
+
+
+def open_alerts(session: Session, patient_ids: Collection[int]) -> list[Alert]:
+    """Unacknowledged alerts for these patients (a live class view's), by severity then newest."""
     if not patient_ids:
         return []
     query = (
-        select(PatientAlert)
-        .where(col(PatientAlert.patient_id).in_(list(patient_ids)))
-        .where(col(PatientAlert.acknowledged_at).is_(None))
-        .order_by(col(PatientAlert.created_at).desc(), col(PatientAlert.id).desc())
+        select(Alert)
+        .where(col(Alert.patient_id).in_(list(patient_ids)))
+        .where(col(Alert.acknowledged_at).is_(None))
+        .order_by(*_by_severity_then_newest())
     )
     return list(session.exec(query))
 
 
-def open_alerts_for(session: Session, actor: Actor) -> list[tuple[PatientAlert, Patient]]:
-    """Unacknowledged alerts for every patient `actor` may see, newest first (the dashboard's)."""
+def open_alerts_for(
+    session: Session, actor: Actor, limit: int = 100
+) -> list[tuple[Alert, Patient]]:
+    """Unacknowledged alerts for every patient `actor` may see, by severity then newest (the
+    dashboard's: one raised while nobody watched the class is not lost)."""
     query = (
-        select(PatientAlert, Patient)
-        .join(Patient, col(Patient.id) == col(PatientAlert.patient_id))
+        select(Alert, Patient)
+        .join(Patient, col(Patient.id) == col(Alert.patient_id))
         .where(patient_filter(actor))
-        .where(col(PatientAlert.acknowledged_at).is_(None))
-        .order_by(col(PatientAlert.created_at).desc(), col(PatientAlert.id).desc())
+        .where(col(Alert.acknowledged_at).is_(None))
+        .order_by(*_by_severity_then_newest())
+        .limit(limit)
     )
     return [(alert, patient) for alert, patient in session.exec(query)]
 
 
+def alerts_for_occurrence(session: Session, occurrence_id: int) -> list[Alert]:
+    """The alerts a class raised, acknowledged or not, in the order they began."""
+    query = (
+        select(Alert)
+        .where(Alert.occurrence_id == occurrence_id)
+        .order_by(col(Alert.started_at), col(Alert.id))
+    )
+    return list(session.exec(query))
+
+
 def acknowledge(
-    session: Session, alert: PatientAlert, staff_id: int | None, now: datetime | None = None
-) -> PatientAlert:
+    session: Session, alert: Alert, staff_id: int | None, now: datetime | None = None
+) -> Alert:
+    """The first acknowledgement counts; a second one changes nothing."""
     if alert.acknowledged_at is None:
         alert.acknowledged_at = now or utcnow()
         alert.acknowledged_by = staff_id
         session.add(alert)
         session.flush()
     return alert
+
+
+def alert_json(alert: Alert) -> dict[str, Any]:
+    """An alert as live views, the hub and the API carry it: ids, what and when, never a name or
+    a phone number (the hub's channel and the bus are not places for those)."""
+    return {
+        "id": alert.id,
+        "patient_id": alert.patient_id,
+        "occurrence_id": alert.occurrence_id,
+        "kind": alert.kind,
+        "severity": alert.severity,
+        "source": alert.source,
+        "summary": alert.summary,
+        "detail": alert.detail,
+        "flags": list(alert.flags),
+        "bpm": alert.bpm,
+        "started_at": alert.started_at.isoformat() if alert.started_at else None,
+        "raised_at": alert.raised_at.isoformat(),
+        "acknowledged_at": alert.acknowledged_at.isoformat() if alert.acknowledged_at else None,
+    }
+
+
+@dataclass(frozen=True)
+class AlertNotice:
+    """An alert raised or acknowledged, as `alert_json` gives it after the transaction."""
+
+    event: Literal["raised", "acknowledged"]
+    alert: Mapping[str, Any]
+
+    @property
+    def alert_id(self) -> int:
+        return int(self.alert["id"])
+
+    @property
+    def patient_id(self) -> int:
+        return int(self.alert["patient_id"])
+
+    @property
+    def occurrence_id(self) -> int | None:
+        occurrence = self.alert.get("occurrence_id")
+        return None if occurrence is None else int(occurrence)
+
+
+class AlertAnnouncer(Protocol):
+    """Told about each alert raised or acknowledged, once, after it is stored: the hub that takes
+    it to live views and dashboards in every process (rtc/alert_hub.py)."""
+
+    async def announce(self, notice: AlertNotice) -> None: ...

@@ -1,4 +1,5 @@
-"""Storage for heart rate: samples in batches (each stored once), zones per class, alerts.
+"""Storage for heart rate: samples in batches (each stored once), zones per class (its alerts
+are `coach.alerts`).
 
 Thin functions over a DB session; the caller owns the transaction (`Database.run`).
 """
@@ -12,13 +13,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from coach import classes, prescriptions
-from coach.access import Actor, patient_filter
+from coach.database import dialect_insert
 from coach.epoch_ms import to_ms
-from coach.hr_models import HeartRateAlert
 from coach.hr_summary import Point
 from coach.hr_zones import PatientZone, patient_zone
 from coach.models import (
@@ -27,9 +26,7 @@ from coach.models import (
     ClinicalProfile,
     Enrollment,
     HeartRateSample,
-    Patient,
     Prescription,
-    utcnow,
 )
 from coach.rules import RuleSet
 
@@ -51,7 +48,7 @@ def insert_samples(session: Session, rows: Sequence[SampleRow]) -> set[tuple[int
     """Insert the rows not stored yet; return the (patient_id, t) pairs this call inserted."""
     inserted: set[tuple[int, datetime]] = set()
     table: Any = HeartRateSample.__table__  # type: ignore[attr-defined]
-    make_insert = _insert_for(session)
+    make_insert = dialect_insert(session)
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start : start + CHUNK]
         statement = (
@@ -128,7 +125,7 @@ def store_samples(session: Session, rows: Sequence[SampleRow]) -> None:
         )
         return
     table: Any = HeartRateSample.__table__  # type: ignore[attr-defined]
-    statement = _insert_for(session)(table).on_conflict_do_nothing(
+    statement = dialect_insert(session)(table).on_conflict_do_nothing(
         index_elements=["patient_id", "t"]
     )
     session.execute(
@@ -240,77 +237,3 @@ def occurrences_near(
         .order_by(col(ClassOccurrence.starts_at))
     )
     return list(session.exec(query))
-
-
-def store_alert(session: Session, alert: HeartRateAlert) -> HeartRateAlert | None:
-    """Store an alert episode once: None when another process already stored the same one."""
-    table: Any = HeartRateAlert.__table__  # type: ignore[attr-defined]
-    values = alert.model_dump(exclude={"id"})
-    statement = (
-        _insert_for(session)(table)
-        .values(values)
-        .on_conflict_do_nothing(
-            index_elements=["occurrence_id", "patient_id", "kind", "started_at"]
-        )
-        .returning(table.c.id)
-    )
-    new_id = session.execute(statement).scalar()
-    if new_id is None:
-        return None
-    return session.get(HeartRateAlert, new_id)
-
-
-def _insert_for(session: Session) -> Any:
-    """INSERT with ON CONFLICT DO NOTHING exists on both engines, spelled by each dialect."""
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-
-
-def alerts_for_occurrence(session: Session, occurrence_id: int) -> list[HeartRateAlert]:
-    query = (
-        select(HeartRateAlert)
-        .where(HeartRateAlert.occurrence_id == occurrence_id)
-        .order_by(col(HeartRateAlert.started_at), col(HeartRateAlert.id))
-    )
-    return list(session.exec(query))
-
-
-def unacknowledged_alerts_for(
-    session: Session, actor: Actor, limit: int = 50
-) -> list[tuple[HeartRateAlert, Patient]]:
-    """Heart-rate alerts no one has acknowledged, for every patient `actor` may see, newest
-    first: the dashboard's list, so one raised while nobody watched the class is not lost."""
-    query = (
-        select(HeartRateAlert, Patient)
-        .join(Patient, col(Patient.id) == col(HeartRateAlert.patient_id))
-        .where(patient_filter(actor))
-        .where(col(HeartRateAlert.acknowledged_at).is_(None))
-        .order_by(col(HeartRateAlert.started_at).desc(), col(HeartRateAlert.id).desc())
-        .limit(limit)
-    )
-    return [(alert, patient) for alert, patient in session.exec(query)]
-
-
-def acknowledge_alert(
-    session: Session, occurrence_id: int, alert_id: int, staff_id: int | None
-) -> HeartRateAlert | None:
-    alert = session.get(HeartRateAlert, alert_id)
-    if alert is None or alert.occurrence_id != occurrence_id:
-        return None
-    if alert.acknowledged_at is None:
-        alert.acknowledged_at = utcnow()
-        alert.acknowledged_by = staff_id
-        session.add(alert)
-    return alert
-
-
-def alert_json(alert: HeartRateAlert) -> dict[str, Any]:
-    return {
-        "id": alert.id,
-        "patient_id": alert.patient_id,
-        "kind": alert.kind,
-        "started_at": alert.started_at.isoformat(),
-        "raised_at": alert.raised_at.isoformat(),
-        "bpm": alert.bpm,
-        "detail": alert.detail,
-        "acknowledged_at": alert.acknowledged_at.isoformat() if alert.acknowledged_at else None,
-    }

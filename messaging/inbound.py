@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from coach import adherence, alerts, holds, prescriptions
 from coach.access import Actor
+from coach.alerts import AlertNotice
 from coach.audit import record, record_system
 from coach.models import Patient
 from messaging import state
@@ -49,19 +50,6 @@ class Reply:
     body: str
     urgent: bool = False
     question: str | None = None
-
-
-@dataclass(frozen=True)
-class AlertNotice:
-    """What live views learn about an urgent alert: ids and symptoms, no names or numbers."""
-
-    alert_id: int
-    patient_id: int
-    coach_id: int
-    kind: str
-    flags: tuple[str, ...]
-    summary: str
-    created_at: datetime
 
 
 @dataclass
@@ -188,18 +176,7 @@ class _Handler:
             now=self.now,
         )
         record_system(self.session, "sms", "hold.place", self.patient_id, detail=RED_FLAG_RULE)
-        assert alert.id is not None
-        self.outcome.alerts.append(
-            AlertNotice(
-                alert.id,
-                self.patient_id,
-                self.patient.coach_id,
-                "red_flag",
-                tuple(flags),
-                summary,
-                alert.created_at,
-            )
-        )
+        self.outcome.alerts.append(AlertNotice("raised", alerts.alert_json(alert)))
         self.message.needs_reply = True
         self.reply("safety", "reply.safety", urgent=True, emergency=self.clinic.emergency)
 

@@ -2,19 +2,19 @@
 
 The web layer calls it for Twilio's webhooks and for the `/dev/phone` simulator alike, so a
 simulated reply takes exactly the path of a real one. When a reply raises an urgent alert, the
-service tells whoever was given as `alerts` (the web layer wires the live views in).
+service announces it to whoever was given as `alerts` (the alert hub: live views, dashboards).
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Protocol
 
 from sqlalchemy.exc import IntegrityError
 
+from coach.alerts import AlertAnnouncer
 from coach.database import Database
-from messaging.inbound import AlertNotice, ClinicInfo, InboundOutcome, InboundSms, is_duplicate
+from messaging.inbound import ClinicInfo, InboundOutcome, InboundSms, is_duplicate
 from messaging.inbound import receive as receive_in_session
 from messaging.models import SmsMessage
 from messaging.sender import SendResult, SmsSender
@@ -23,15 +23,9 @@ from messaging.status import apply_status
 log = logging.getLogger("telecoach.sms")
 
 
-class UrgentAlerts(Protocol):
-    """Told about each urgent alert after it is stored (dashboard refresh, live class views)."""
-
-    async def urgent_alert(self, notice: AlertNotice) -> None: ...
-
-
 class SmsService:
     def __init__(
-        self, db: Database, sender: SmsSender, clinic: ClinicInfo, alerts: UrgentAlerts
+        self, db: Database, sender: SmsSender, clinic: ClinicInfo, alerts: AlertAnnouncer
     ) -> None:
         self.db = db
         self.sender = sender
@@ -57,7 +51,7 @@ class SmsService:
         """Announce the outcome's alerts, then send its replies (the safety reply first)."""
         for notice in outcome.alerts:
             try:
-                await self.alerts.urgent_alert(notice)
+                await self.alerts.announce(notice)
             except Exception:  # a live view failing must not stop the safety reply
                 log.exception("announcing alert %s failed", notice.alert_id)
         results = []

@@ -14,6 +14,7 @@ from starlette.middleware import Middleware
 from coach.clock import Clock, SystemClock
 from coach.database import Database
 from coach.rules import load_rules
+from rtc.alert_hub import AlertHub, alerts_across_processes
 from telecoach.settings import Settings
 from telecoach.wiring import scheduler as scheduling
 from telecoach.wiring.heart_rate import build_heart_rate, heart_rate_running
@@ -30,7 +31,6 @@ from web.pages.render import make_templates
 from web.request_log import RequestLogMiddleware
 from web.routes import HANDLED_ERRORS, TEMPLATES_DIR, build_routes
 from web.routing import undecided_routes
-from web.sms.alert_hub import AlertHub, alerts_across_processes
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
@@ -49,7 +49,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         idle=timedelta(minutes=settings.session_idle_minutes),
         lifetime=timedelta(hours=settings.session_max_hours),
     )
-    heart_rate, device_rate = build_heart_rate(settings, db, rules, clock, redis)
+    heart_rate, device_rate = build_heart_rate(settings, db, rules, clock, redis, alerts)
     ctx = AppContext(
         settings=settings,
         db=db,

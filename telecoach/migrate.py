@@ -24,6 +24,12 @@ def upgrade(database_url: str, revision: str = "heads") -> None:
     command.upgrade(alembic_config(database_url), revision)
 
 
+def downgrade(database_url: str, revision: str) -> None:
+    """Back to `revision`: for restoring a release's schema (each migration's downgrade keeps
+    the rows it can)."""
+    command.downgrade(alembic_config(database_url), revision)
+
+
 def current_revision(database_url: str) -> str | None:
     from alembic.runtime.migration import MigrationContext
 

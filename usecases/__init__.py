@@ -7,6 +7,7 @@ and render what it returns; none of them repeats a consequence.
     prescriptions.py  approve a draft, approve a weekly progression (coaching texts follow both)
     assessments.py    record an assessment
     texts.py          send a manual text
+    alerts.py         acknowledge an alert (announced to every view)
 
 Object-level access is checked here (`coach.access`, NotVisible: "not found" to the caller), so
 no caller can forget it. The model is `messaging/inbound.py` (`InboundOutcome`), the use case of

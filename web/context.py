@@ -12,6 +12,7 @@ from coach.clock import Clock
 from coach.database import Database
 from coach.rules import RuleSet
 from messaging.service import SmsService
+from rtc.alert_hub import AlertHub
 from rtc.heart_rate.service import HeartRateService
 from rtc.rooms import Rooms
 from scheduler.config import SchedulerConfig
@@ -21,7 +22,6 @@ from web.auth.sessions import SessionLimits
 from web.heart_rate.rate_limit import DeviceRateLimiter
 from web.i18n import Catalogues
 from web.open_sockets import OpenSockets
-from web.sms.alert_hub import AlertHub
 from web.web_settings import WebSettings
 
 
@@ -38,7 +38,7 @@ class AppContext:
     clock: Clock  # every handler's "now"; tests pass their own to create_app
     redis: Any  # redis.asyncio.Redis when REDIS_URL is set, else None (one process)
     rooms: Rooms  # the live class rooms this process hosts
-    alerts: AlertHub  # urgent alerts to live views
+    alerts: AlertHub  # alerts raised and acknowledged, to views in every process
     recheck: SignInRecheck  # open sockets' sign-ins
     session_limits: SessionLimits  # idle end and lifetime of sign-ins
     sms: SmsService  # transports, inbound, replies

@@ -26,6 +26,7 @@ from web.api import schedule as api_schedule
 from web.errors import HTTPError
 from web.heart_rate import ROUTES as HEART_RATE_ROUTES
 from web.metrics import api as metrics_api
+from web.pages import alerts as alert_pages
 from web.pages import auth as auth_pages
 from web.pages import console as console_pages
 from web.pages import patient as patient_pages
@@ -33,7 +34,6 @@ from web.pages import staff as staff_pages
 from web.prescribing import ROUTES as PRESCRIBING_ROUTES
 from web.reports import ROUTES as REPORT_ROUTES
 from web.routing import Access, GuardedMount
-from web.sms import alert_pages as sms_alert_pages
 from web.sms import api as sms_api
 from web.sms import inbox as sms_inbox
 from web.sms import phone as sms_phone
@@ -62,6 +62,7 @@ def build_routes() -> list[BaseRoute]:
         *health.ROUTES,
         *auth_pages.ROUTES,
         *staff_pages.ROUTES,
+        *alert_pages.ROUTES,
         *patient_pages.ROUTES,
         *api_patients.ROUTES,
         *api_classes.ROUTES,
@@ -75,7 +76,6 @@ def build_routes() -> list[BaseRoute]:
         *sms_inbox.ROUTES,
         *sms_api.ROUTES,
         *sms_phone.ROUTES,
-        *sms_alert_pages.ROUTES,
         *PRESCRIBING_ROUTES,
         *HEART_RATE_ROUTES,
         *fhir_export_api.ROUTES,

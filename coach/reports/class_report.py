@@ -3,8 +3,8 @@ class, the effort each patient reported, and one flat row per patient for the CS
 
 - Attended: joined the class's video room (a `class.join` room event) or sent heart-rate readings
   that were stored against the occurrence; `basis` says which trace shows it.
-- Urgent alerts: SMS (and other) urgent alerts raised from `ALERT_LOOKBACK` before the class
-  started until it ended; heart-rate alerts are the occurrence's own.
+- Urgent alerts: alerts of `urgent` severity (an SMS red flag) raised from `ALERT_LOOKBACK` before
+  the class started until it ended; heart-rate alerts are the occurrence's own.
 - Reported effort: the session log and RPE check-in the patient gave for the class's local day
   (their own calendar), by SMS or any other source.
 """
@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 
 from coach import access
 from coach.adherence import CheckinScore, SessionLog
-from coach.alerts import PatientAlert
+from coach.alerts import URGENT, Alert
 from coach.holds import PatientHold
 from coach.hr_summary import HeartRateSummary
 from coach.hr_zones import PatientZone
@@ -114,15 +114,16 @@ def reported_effort(
 
 def urgent_alerts(
     session: Session, patient_ids: Collection[int], starts_at: datetime, ends_at: datetime
-) -> list[PatientAlert]:
+) -> list[Alert]:
     if not patient_ids:
         return []
     query = (
-        select(PatientAlert)
-        .where(col(PatientAlert.patient_id).in_(list(patient_ids)))
-        .where(col(PatientAlert.created_at) >= starts_at - ALERT_LOOKBACK)
-        .where(col(PatientAlert.created_at) <= ends_at)
-        .order_by(col(PatientAlert.created_at), col(PatientAlert.id))
+        select(Alert)
+        .where(col(Alert.patient_id).in_(list(patient_ids)))
+        .where(Alert.severity == URGENT)
+        .where(col(Alert.raised_at) >= starts_at - ALERT_LOOKBACK)
+        .where(col(Alert.raised_at) <= ends_at)
+        .order_by(col(Alert.raised_at), col(Alert.id))
     )
     return list(session.exec(query))
 
@@ -188,7 +189,7 @@ def csv_row(
     present: Attendance,
     effort: Effort | None,
     hr_alert_kinds: Sequence[str],
-    urgent: Sequence[PatientAlert],
+    urgent: Sequence[Alert],
     held: bool,
 ) -> list[object]:
     """One patient's line in the class report export, in `CSV_HEADER` order."""

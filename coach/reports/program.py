@@ -13,7 +13,8 @@ Definitions (shown on the page and in docs/reports.md):
   Retention is retained / enrolled.
 - Adherence: sessions done / sessions prescribed, summed over the patients who had an approved
   prescription in force that week (coach.reports.progress).
-- Alerts: urgent alerts (SMS red flags and the like) plus heart-rate alerts raised in the week;
+- Alerts: every alert raised in the week (a heart-rate episode in the week it began); open
+  alerts per patient are the `urgent` ones (SMS red flags);
   holds: exercise holds placed in the week. Weeks run Monday to Sunday in the viewer's zone.
 """
 
@@ -29,9 +30,8 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from coach import access
-from coach.alerts import PatientAlert
+from coach.alerts import URGENT, Alert
 from coach.holds import PatientHold
-from coach.hr_models import HeartRateAlert
 from coach.models import Enrollment, Patient, Prescription
 from coach.reports.activity import class_presence, done_days, room_join_times
 from coach.reports.progress import in_force, week_starts
@@ -161,11 +161,12 @@ def _event_weeks(session: Session, ids: list[int], zone: str) -> tuple[list[date
     """The Monday (viewer's zone) of every alert, and of every hold, for these patients."""
     if not ids:
         return [], []
+    # An episode counts in the week it began; anything else when it was raised.
     alerts = [
-        *session.exec(select(PatientAlert.created_at).where(col(PatientAlert.patient_id).in_(ids))),
-        *session.exec(
-            select(HeartRateAlert.started_at).where(col(HeartRateAlert.patient_id).in_(ids))
-        ),
+        started or raised
+        for started, raised in session.exec(
+            select(Alert.started_at, Alert.raised_at).where(col(Alert.patient_id).in_(ids))
+        )
     ]
     holds = session.exec(select(PatientHold.created_at).where(col(PatientHold.patient_id).in_(ids)))
     return (
@@ -178,10 +179,11 @@ def _open_alerts(session: Session, ids: list[int]) -> dict[int, int]:
     if not ids:
         return {}
     query = (
-        select(PatientAlert.patient_id, sa.func.count())
-        .where(col(PatientAlert.patient_id).in_(ids))
-        .where(col(PatientAlert.acknowledged_at).is_(None))
-        .group_by(col(PatientAlert.patient_id))
+        select(Alert.patient_id, sa.func.count())
+        .where(col(Alert.patient_id).in_(ids))
+        .where(Alert.severity == URGENT)
+        .where(col(Alert.acknowledged_at).is_(None))
+        .group_by(col(Alert.patient_id))
     )
     return {int(pid): int(n) for pid, n in session.exec(query)}
 

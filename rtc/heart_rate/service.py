@@ -13,27 +13,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from datetime import timedelta
 from typing import Any
 
 from sqlmodel import Session
 
-from coach.access import Actor
-from coach.audit import record, record_system
+from coach import alerts as alert_store
+from coach.alerts import AlertAnnouncer, AlertNotice, alert_json
+from coach.audit import record_system
 from coach.clock import Clock, SystemClock
 from coach.database import Database
 from coach.epoch_ms import from_ms
-from coach.hr_models import HeartRateAlert
-from coach.hr_store import (
-    RosterEntry,
-    SampleRow,
-    acknowledge_alert,
-    alert_json,
-    alerts_for_occurrence,
-    points_for_occurrence,
-    store_alert,
-)
+from coach.hr_store import RosterEntry, SampleRow, points_for_occurrence
 from coach.rules import RuleSet
 from rtc.heart_rate import events
 from rtc.heart_rate.alerts import AlertPolicy, RaisedAlert
@@ -64,12 +56,14 @@ class HeartRateService:
         *,
         flush_interval: float = 1.0,
         idle_stop_s: float = 300.0,
+        announcer: AlertAnnouncer | None = None,
     ) -> None:
         self.db = db
         self.bus = bus
         self.rules = rules
         self.clock: Clock = clock or SystemClock()
         self.policy = AlertPolicy.from_rules(rules)
+        self.announcer = announcer  # the alert hub: dashboards and views in every process
         self.writer = SampleWriter(db, flush_interval=flush_interval)
         self.meter = ReadingMeter()  # readings taken in by this process, for /metrics
         self._idle_stop = timedelta(seconds=idle_stop_s)
@@ -230,19 +224,20 @@ class HeartRateService:
     # --- alerts ---------------------------------------------------------------------------
 
     async def alert(self, occurrence_id: int, raised: RaisedAlert) -> None:
-        """AlertSink: store the episode once across processes; whoever stored it announces it."""
-        row = HeartRateAlert(
-            occurrence_id=occurrence_id,
-            patient_id=raised.patient_id,
-            kind=raised.kind.value,
-            started_at=from_ms(raised.started_ms),
-            raised_at=from_ms(raised.raised_ms),
-            bpm=raised.bpm,
-            detail=raised.detail[:200],
-        )
+        """AlertSink: store the episode once across processes; whoever stored it announces it,
+        on the class's stream (views following it replay it on resume) and through the hub."""
 
         def work(session: Session) -> dict[str, Any] | None:
-            stored = store_alert(session, row)
+            stored = alert_store.raise_episode(
+                session,
+                raised.patient_id,
+                occurrence_id,
+                raised.kind.value,
+                from_ms(raised.started_ms),
+                from_ms(raised.raised_ms),
+                raised.bpm,
+                raised.detail,
+            )
             if stored is None:
                 return None
             record_system(session, "system", "heart_rate.alert", raised.patient_id, raised.kind)
@@ -252,33 +247,30 @@ class HeartRateService:
             stored = await self.db.run(work)
             if stored is not None:
                 await self.bus.publish(events.stream_name(occurrence_id), events.alert(stored))
+                if self.announcer is not None:
+                    await self.announcer.announce(AlertNotice("raised", stored))
                 log.info("alert %s %s in occurrence %s", stored["id"], raised.kind, occurrence_id)
         except Exception:
             log.exception("storing a heart-rate alert failed (occurrence %s)", occurrence_id)
 
     async def alerts(self, occurrence_id: int) -> list[dict[str, Any]]:
         def load(session: Session) -> list[dict[str, Any]]:
-            return [alert_json(a) for a in alerts_for_occurrence(session, occurrence_id)]
+            return [
+                alert_json(a) for a in alert_store.alerts_for_occurrence(session, occurrence_id)
+            ]
 
         return await self.db.run(load)
 
-    async def acknowledge(self, occurrence_id: int, alert_id: int, actor: Actor) -> bool:
-        def work(session: Session) -> str | None:
-            alert = acknowledge_alert(session, occurrence_id, alert_id, actor.staff_id)
-            if alert is None or alert.acknowledged_at is None:
-                return None
-            record(
-                session, actor, "heart_rate.alert.ack", alert.patient_id, detail=f"alert {alert_id}"
-            )
-            return alert.acknowledged_at.isoformat()
-
-        acknowledged_at = await self.db.run(work)
-        if acknowledged_at is None:
-            return False
+    async def acknowledged(self, alert: Mapping[str, Any]) -> None:
+        """An alert of a class was acknowledged (usecases/alerts.py): on the class's stream, so
+        that a view resuming after the acknowledgement replays it."""
+        occurrence_id = alert.get("occurrence_id")
+        if occurrence_id is None or alert.get("acknowledged_at") is None:
+            return
         await self.bus.publish(
-            events.stream_name(occurrence_id), events.alert_ack(alert_id, acknowledged_at)
+            events.stream_name(occurrence_id),
+            events.alert_ack(alert["id"], alert["acknowledged_at"]),
         )
-        return True
 
 
 async def _result(task: asyncio.Task[OccurrenceMonitor]) -> OccurrenceMonitor | None:

@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
+from coach.alerts import AlertAnnouncer
 from coach.clock import Clock
 from coach.database import Database
 from coach.rules import RuleSet
@@ -17,7 +18,12 @@ from web.heart_rate.rate_limit import DeviceRateLimiter
 
 
 def build_heart_rate(
-    settings: Settings, db: Database, rules: RuleSet, clock: Clock, redis: Any
+    settings: Settings,
+    db: Database,
+    rules: RuleSet,
+    clock: Clock,
+    redis: Any,
+    alerts: AlertAnnouncer,
 ) -> tuple[HeartRateService, DeviceRateLimiter]:
     retention_s = settings.hr_retention_minutes * 60
     bus: LiveBus = (
@@ -25,7 +31,7 @@ def build_heart_rate(
         if redis is not None
         else MemoryBus(retention_s)
     )
-    service = HeartRateService(db, bus, rules, clock=clock)
+    service = HeartRateService(db, bus, rules, clock=clock, announcer=alerts)
     return service, DeviceRateLimiter(settings.hr_device_requests_per_minute, redis)
 
 

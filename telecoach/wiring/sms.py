@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from coach.alerts import AlertAnnouncer
 from coach.clock import Clock
 from coach.database import Database
 from messaging.inbound import ClinicInfo
 from messaging.sender import SmsSender
-from messaging.service import SmsService, UrgentAlerts
+from messaging.service import SmsService
 from messaging.transport import OutboxTransport, SmsTransport
 from messaging.twilio_transport import TwilioTransport
 from telecoach.settings import Settings
@@ -33,7 +34,7 @@ def build_transport(settings: Settings) -> SmsTransport:
 
 
 def build_sms_service(
-    settings: Settings, db: Database, alerts: UrgentAlerts, clock: Clock
+    settings: Settings, db: Database, alerts: AlertAnnouncer, clock: Clock
 ) -> SmsService:
     transport = build_transport(settings)
     # Only Twilio reports delivery back; the outbox delivers at once.

@@ -15,7 +15,7 @@ from sqlmodel import select
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.testclient import TestClient
 
-from coach.alerts import PatientAlert
+from coach.alerts import Alert
 from coach.database import Database
 from coach.models import Enrollment, JoinLink, Patient
 from tests.conftest import TEST_NOW, World
@@ -64,8 +64,7 @@ def _requests(app_routes: list[object]) -> Iterator[tuple[str, str]]:
 def victim_objects(db: Database, world: World) -> dict[str, object]:
     """Ids of things that belong to coach A and patient Ana: a join link and an API token."""
     from coach import device_tokens
-    from coach.alerts import raise_alert
-    from coach.hr_models import HeartRateAlert
+    from coach.alerts import raise_alert, raise_episode
     from coach.models import StaffUser
     from web.auth import api_tokens
 
@@ -76,16 +75,16 @@ def victim_objects(db: Database, world: World) -> dict[str, object]:
         token, _ = api_tokens.create(session, coach_a, "coach A's token")
         alert = raise_alert(session, world.patient_a, "red_flag", "pain", ["chest_pain"], "sms")
         device, _ = device_tokens.issue(session, world.patient_a, "Ana's watch", None)
-        hr_alert = HeartRateAlert(
-            occurrence_id=world.occurrence_a,
-            patient_id=world.patient_a,
-            kind="over_ceiling",
-            started_at=TEST_NOW,
-            raised_at=TEST_NOW,
-            bpm=170,
+        hr_alert = raise_episode(
+            session,
+            world.patient_a,
+            world.occurrence_a,
+            "over_ceiling",
+            TEST_NOW,
+            TEST_NOW,
+            170,
+            "",
         )
-        session.add(hr_alert)
-        session.flush()
         return {
             "link_id": link.id,
             "token_id": token.id,
@@ -132,11 +131,11 @@ def _victim_unchanged(db: Database, world: World, ids: dict[str, object]) -> Non
         )
         assert session.get(JoinLink, ids["link_id"]).revoked_at is None
         assert session.get(ApiToken, ids["token_id"]).revoked_at is None
-        assert session.get(PatientAlert, ids["alert_id"]).acknowledged_at is None
-        from coach.hr_models import DeviceToken, HeartRateAlert
+        assert session.get(Alert, ids["alert_id"]).acknowledged_at is None
+        from coach.hr_models import DeviceToken
 
         assert session.get(DeviceToken, ids["device_token_id"]).revoked_at is None
-        assert session.get(HeartRateAlert, ids["hr_alert_id"]).acknowledged_at is None
+        assert session.get(Alert, ids["hr_alert_id"]).acknowledged_at is None
         assert_prescriptions_unchanged(session, ids)
 
     db.run_sync(check)

@@ -9,7 +9,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from coach import device_tokens
-from coach.hr_models import HeartRateAlert
+from coach.alerts import Alert
 from coach.models import ClinicalProfile, HeartRateSample, utcnow
 from coach.profile import parse_profile
 from tests.factories import enroll, weekly_class
@@ -48,8 +48,8 @@ def samples(session: Session, patient_id: int | None = None) -> list[HeartRateSa
     return list(session.exec(query))
 
 
-def alerts(session: Session) -> list[HeartRateAlert]:
-    return list(session.exec(select(HeartRateAlert).order_by(col(HeartRateAlert.id))))
+def alerts(session: Session) -> list[Alert]:
+    return list(session.exec(select(Alert).order_by(col(Alert.id))))
 
 
 def bearer(raw: str) -> dict[str, Any]:

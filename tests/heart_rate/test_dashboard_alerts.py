@@ -1,14 +1,18 @@
 """Heart-rate alerts nobody acknowledged during the class stay on the coach's dashboard until
-acknowledged there (or in the live view); another coach neither sees nor acknowledges them."""
+acknowledged there (or in the live view); another coach neither sees nor acknowledges them. The
+dashboard lists every alert in one list, by severity then newest."""
 
 from __future__ import annotations
+
+import re
+from datetime import timedelta
 
 import pytest
 from sqlmodel import select
 from starlette.testclient import TestClient
 
+from coach.alerts import Alert, raise_alert, raise_episode
 from coach.database import Database
-from coach.hr_models import HeartRateAlert
 from coach.models import AuditEvent, utcnow
 from tests.conftest import World
 from tests.web.signin import csrf_from, login
@@ -17,24 +21,23 @@ from tests.web.signin import csrf_from, login
 @pytest.fixture
 def hr_alert(db: Database, world: World) -> int:
     def make(session):  # type: ignore[no-untyped-def]
-        alert = HeartRateAlert(
-            occurrence_id=world.occurrence_a,
-            patient_id=world.patient_a,
-            kind="over_ceiling",
-            started_at=utcnow(),
-            raised_at=utcnow(),
-            bpm=171,
-            detail="171 bpm for 34 s",
+        alert = raise_episode(
+            session,
+            world.patient_a,
+            world.occurrence_a,
+            "over_ceiling",
+            utcnow(),
+            utcnow(),
+            171,
+            "171 bpm for 34 s",
         )
-        session.add(alert)
-        session.flush()
         return alert.id
 
     return db.run_sync(make)
 
 
-def stored(db: Database, alert_id: int) -> HeartRateAlert:
-    return db.run_sync(lambda s: s.get(HeartRateAlert, alert_id))
+def stored(db: Database, alert_id: int) -> Alert:
+    return db.run_sync(lambda s: s.get(Alert, alert_id))
 
 
 def test_the_dashboard_lists_it_until_the_coach_acknowledges_it(
@@ -42,16 +45,14 @@ def test_the_dashboard_lists_it_until_the_coach_acknowledges_it(
 ) -> None:
     login(client, "coach.a@example.org")
     page = client.get("/dashboard").text
-    assert f'data-hr-alert="{hr_alert}"' in page
+    assert f'data-alert="{hr_alert}"' in page
     assert "Ana Secretname</strong>: over the heart-rate ceiling (171 bpm for 34 s)" in page
     assert f"/classes/occurrences/{world.occurrence_a}/report" in page
-    done = client.post(
-        f"/heart-rate-alerts/{hr_alert}/acknowledge", data={"csrf_token": csrf_from(page)}
-    )
+    done = client.post(f"/alerts/{hr_alert}/acknowledge", data={"csrf_token": csrf_from(page)})
     assert done.status_code == 303 and done.headers["location"] == "/dashboard"
     alert = stored(db, hr_alert)
     assert alert.acknowledged_at is not None and alert.acknowledged_by == world.coach_a
-    assert f'data-hr-alert="{hr_alert}"' not in client.get("/dashboard").text
+    assert f'data-alert="{hr_alert}"' not in client.get("/dashboard").text
     audit = db.run_sync(
         lambda s: [
             (e.action, e.outcome, e.detail)
@@ -67,12 +68,10 @@ def test_another_coach_neither_sees_nor_acknowledges_it(
 ) -> None:
     login(client, "coach.b@example.org")
     page = client.get("/dashboard").text
-    assert "data-hr-alert" not in page and "Ana Secretname" not in page
+    assert "data-alert" not in page and "Ana Secretname" not in page
     csrf = csrf_from(page)
     for alert_id in (hr_alert, 999_999):
-        answer = client.post(
-            f"/heart-rate-alerts/{alert_id}/acknowledge", data={"csrf_token": csrf}
-        )
+        answer = client.post(f"/alerts/{alert_id}/acknowledge", data={"csrf_token": csrf})
         assert answer.status_code == 404
     assert stored(db, hr_alert).acknowledged_at is None
 
@@ -81,6 +80,43 @@ def test_without_csrf_nothing_is_acknowledged(
     client: TestClient, db: Database, world: World, hr_alert: int
 ) -> None:
     login(client, "coach.a@example.org")
-    assert client.post(f"/heart-rate-alerts/{hr_alert}/acknowledge").status_code == 403
+    assert client.post(f"/alerts/{hr_alert}/acknowledge").status_code == 403
     assert stored(db, hr_alert).acknowledged_at is None
-    assert client.post("/heart-rate-alerts/abc/acknowledge").status_code in (403, 404)
+    assert client.post("/alerts/abc/acknowledge").status_code in (403, 404)
+
+
+def test_one_list_by_severity_then_newest(
+    client: TestClient, db: Database, world: World, hr_alert: int
+) -> None:
+    """An urgent red flag first though it is the oldest, then the heart-rate warning, then the
+    newest, a lost signal (info); each acknowledged through the same form."""
+
+    def more(session):  # type: ignore[no-untyped-def]
+        now = utcnow()
+        red = raise_alert(
+            session,
+            world.patient_a,
+            "red_flag",
+            "Reported by SMS: fall",
+            ["fall"],
+            "sms",
+            now=now - timedelta(hours=2),
+        )
+        silent = raise_episode(
+            session, world.patient_a, world.occurrence_a, "no_signal", now, now, 80, "no reading"
+        )
+        return red.id, silent.id
+
+    red, silent = db.run_sync(more)
+    login(client, "coach.a@example.org")
+    page = client.get("/dashboard").text
+    listed = [int(i) for i in re.findall(r'data-alert="(\d+)"', page)]
+    assert listed == [red, hr_alert, silent]
+    assert 'data-severity="urgent" role="alert"' in page and page.count('role="alert"') == 1
+    for alert_id in listed:
+        answer = client.post(
+            f"/alerts/{alert_id}/acknowledge", data={"csrf_token": csrf_from(page)}
+        )
+        assert answer.status_code == 303
+    assert all(stored(db, i).acknowledged_by == world.coach_a for i in listed)
+    assert "data-alert" not in client.get("/dashboard").text

@@ -14,12 +14,12 @@ from sqlmodel import Session, select
 from coach import alerts
 from coach.database import Database
 from coach.models import AuditEvent
+from rtc.alert_hub import CHANNEL
 from tests.conftest import REDIS_URL, World
 from tests.factories import patient as make_patient
 from tests.heart_rate.helpers import give_profile, live_class
 from tests.messaging.conftest import AppFor, text_in
 from tests.web.signin import login
-from web.sms.alert_hub import CHANNEL
 
 REDIS_CHANNEL = f"{CHANNEL}:{REDIS_URL.rsplit('/', 1)[1]}"  # the tests' Redis database
 
@@ -48,9 +48,10 @@ def hello(ws) -> dict:  # type: ignore[no-untyped-def]
 
 
 def next_urgent(ws) -> dict:  # type: ignore[no-untyped-def]
-    """The next message, which must be an urgent alert."""
+    """The next message, which must be an alert, an urgent one."""
     message = ws.receive_json()
-    assert message["type"] == "urgent_alert", message
+    assert message["type"] == "alert", message
+    assert message["alert"]["severity"] == "urgent", message
     return message["alert"]
 
 
@@ -59,8 +60,8 @@ def nothing_more(ws) -> None:  # type: ignore[no-untyped-def]
     assert ws.receive_json() == {"type": "pong"}
 
 
-def stored(db: Database) -> list[alerts.PatientAlert]:
-    return db.run_sync(lambda s: list(s.exec(select(alerts.PatientAlert))))
+def stored(db: Database) -> list[alerts.Alert]:
+    return db.run_sync(lambda s: list(s.exec(select(alerts.Alert))))
 
 
 def test_live_view_shows_a_red_flag_at_once_and_keeps_it_until_acknowledged(
@@ -70,7 +71,7 @@ def test_live_view_shows_a_red_flag_at_once_and_keeps_it_until_acknowledged(
     login(client, "coach.a@example.org")
     url = f"/ws/live/{occurrence}"
     with client.websocket_connect(url) as ws:
-        assert hello(ws)["urgent_alerts"] == []
+        assert hello(ws)["alerts"] == []
         text_in(client, ANA, "I have chest pain")
         alert = next_urgent(ws)
         assert alert["patient_id"] == world.patient_a and alert["flags"] == ["chest_pain"]
@@ -82,18 +83,18 @@ def test_live_view_shows_a_red_flag_at_once_and_keeps_it_until_acknowledged(
     assert ana_alert.id == alert["id"]
 
     with client.websocket_connect(url) as ws:  # a reconnecting view still sees it
-        [again] = hello(ws)["urgent_alerts"]
+        [again] = hello(ws)["alerts"]
         assert (again["id"], again["flags"], again["acknowledged_at"]) == (
             alert["id"],
             ["chest_pain"],
             None,
         )
-        ws.send_json({"type": "ack_urgent", "alert_id": alert["id"]})
+        ws.send_json({"type": "ack_alert", "alert_id": alert["id"]})
         ack = ws.receive_json()
-        assert ack["type"] == "urgent_ack" and ack["alert_id"] == alert["id"]
+        assert ack["type"] == "alert_ack" and ack["alert_id"] == alert["id"]
         assert ack["acknowledged_at"]
     with client.websocket_connect(url) as ws:
-        assert hello(ws)["urgent_alerts"] == []
+        assert hello(ws)["alerts"] == []
     [done] = [a for a in stored(db) if a.id == alert["id"]]
     assert done.acknowledged_at is not None and done.acknowledged_by == world.coach_a
     actions = db.run_sync(
@@ -116,13 +117,13 @@ def test_acknowledging_bad_or_foreign_alerts_is_refused_and_changes_nothing(
     assert len(foreign) == 2
     login(client, "coach.a@example.org")
     with client.websocket_connect(f"/ws/live/{occurrence}") as ws:
-        assert hello(ws)["urgent_alerts"] == []
+        assert hello(ws)["alerts"] == []
         for bad in ("7", None, True, 1.5, [1]):
-            ws.send_json({"type": "ack_urgent", "alert_id": bad})
+            ws.send_json({"type": "ack_alert", "alert_id": bad})
             answer = ws.receive_json()
             assert (answer["type"], answer["code"]) == ("error", "bad_message"), bad
         for alert_id in [*foreign, 999_999]:
-            ws.send_json({"type": "ack_urgent", "alert_id": alert_id})
+            ws.send_json({"type": "ack_alert", "alert_id": alert_id})
             answer = ws.receive_json()
             assert (answer["type"], answer["code"]) == ("error", "not_found")
         nothing_more(ws)  # the view keeps serving
@@ -169,6 +170,10 @@ def test_garbage_on_the_alert_channel_is_ignored_and_alerts_keep_coming(
                 b"[1, 2]",
                 json.dumps({"alert_id": "x", "patient_id": world.patient_a}),
                 json.dumps({"alert_id": 1, "patient_id": world.patient_a, "flags": "fever"}),
+                json.dumps(
+                    {"event": "raised", "alert": {"id": "x", "patient_id": world.patient_a}}
+                ),
+                json.dumps({"event": "lost", "alert": {"id": 1, "patient_id": world.patient_a}}),
                 b"\xff\xfe" * 5000,
             ):
                 publisher.publish(REDIS_CHANNEL, junk)

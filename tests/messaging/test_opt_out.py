@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import select
 
 from coach.adherence import SessionLog
-from coach.alerts import PatientAlert
+from coach.alerts import Alert
 from coach.database import Database
 from messaging.sender import SendResult
 from tests.conftest import World
@@ -47,7 +47,7 @@ def test_stop_confirms_once_and_every_path_then_stays_silent(
     assert [m.purpose for m in outgoing(db, world.patient_a)] == ["opt_out_confirm"]
     logs = db.run_sync(lambda s: list(s.exec(select(SessionLog))))
     assert [(log.minutes, log.rpe) for log in logs] == [(20, 14)]
-    alert = db.run_sync(lambda s: s.exec(select(PatientAlert)).one())
+    alert = db.run_sync(lambda s: s.exec(select(Alert)).one())
     assert "opted out of SMS" in alert.summary and "call the patient" in alert.summary
     thread_page = sms.get(f"/inbox/{world.patient_a}").text
     assert "opted out" in thread_page

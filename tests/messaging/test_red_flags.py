@@ -15,10 +15,10 @@ from coach import alerts, holds
 from coach.adherence import SessionLog
 from coach.clock import Clock
 from coach.database import Database
+from rtc.alert_hub import CHANNEL
 from tests.conftest import REDIS_URL, TEST_NOW, World
 from tests.messaging.conftest import outgoing, set_patient, text_in
 from tests.web.signin import csrf_from, login
-from web.sms.alert_hub import CHANNEL
 
 REDIS_CHANNEL = f"{CHANNEL}:{REDIS_URL.rsplit('/', 1)[1]}"  # the tests' Redis database
 
@@ -113,21 +113,22 @@ def test_live_views_are_told_in_process_and_through_redis(
     try:
         text_in(client, ANA, "short of breath")
         notice = queue.get_nowait()
-        assert (notice.patient_id, notice.coach_id, notice.flags) == (
+        assert (notice.event, notice.patient_id, notice.alert["flags"]) == (
+            "raised",
             world.patient_a,
-            world.coach_a,
-            ("severe_breathlessness",),
+            ["severe_breathlessness"],
         )
         published = None
         for _ in range(20):
             message = listener.get_message(timeout=0.5)
             if message and message["type"] == "message":
                 candidate = json.loads(message["data"])
-                if candidate["alert_id"] == notice.alert_id:
+                if candidate["alert"]["id"] == notice.alert_id:
                     published = candidate
                     break
         assert published is not None
-        assert published["flags"] == ["severe_breathlessness"]
+        assert published["event"] == "raised"
+        assert published["alert"]["flags"] == ["severe_breathlessness"]
         assert "Ana" not in json.dumps(published) and ANA not in json.dumps(published)
     finally:
         hub.unsubscribe(queue)

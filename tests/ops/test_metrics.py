@@ -13,8 +13,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlmodel import Session
 from starlette.testclient import TestClient
 
+from coach.alerts import raise_episode
 from coach.database import Database
-from coach.hr_models import HeartRateAlert
 from coach.models import StaffUser, utcnow
 from coach.rules import load_rules
 from messaging.sender import SmsSender
@@ -87,14 +87,8 @@ def test_values_follow_a_real_flow(
     answer = scraped.post("/api/v1/hr", json={"readings": readings}, headers=bearer(device))
     assert answer.status_code == 200 and answer.json()["accepted"] == 5, answer.text
     db.run_sync(
-        lambda s: s.add(
-            HeartRateAlert(
-                occurrence_id=occurrence,
-                patient_id=world.patient_a,
-                kind="over_ceiling",
-                started_at=utcnow(),
-                raised_at=utcnow(),
-            )
+        lambda s: raise_episode(
+            s, world.patient_a, occurrence, "over_ceiling", utcnow(), utcnow(), None, ""
         )
     )
 

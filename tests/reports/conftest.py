@@ -13,10 +13,9 @@ import pytest
 from sqlmodel import Session, col, select
 from starlette.testclient import TestClient
 
+from coach.alerts import raise_episode
 from coach.audit import events_for_patient
 from coach.database import Database
-from coach.hr_models import HeartRateAlert
-from coach.hr_store import store_alert
 from coach.models import ClassOccurrence, Patient, Prescription, StaffUser
 from telecoach.demo import ADMIN_EMAIL, COACH_EMAIL, DEMO_PASSWORD, seed
 from tests.conftest import FAST_HASHER, TEST_NOW
@@ -176,14 +175,12 @@ def join_room(client: TestClient, db: Database, demo: Demo, patient_id: int) -> 
 def hr_alert(db: Database, demo: Demo, patient_id: int) -> None:
     now = TEST_NOW
     db.run_sync(
-        store_alert,
-        HeartRateAlert(
-            occurrence_id=demo.occurrence_id,
-            patient_id=patient_id,
-            kind="over_ceiling",
-            started_at=now - timedelta(seconds=40),
-            raised_at=now - timedelta(seconds=5),
-            bpm=131,
-            detail="131 bpm for 35 s",
-        ),
+        raise_episode,
+        patient_id,
+        demo.occurrence_id,
+        "over_ceiling",
+        now - timedelta(seconds=40),
+        now - timedelta(seconds=5),
+        131,
+        "131 bpm for 35 s",
     )

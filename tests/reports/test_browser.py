@@ -12,9 +12,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlmodel import Session, col, select
 
+from coach.alerts import raise_episode
 from coach.database import Database
-from coach.hr_models import HeartRateAlert
-from coach.hr_store import store_alert
 from coach.models import ClassOccurrence, Patient, utcnow
 from tests.browser.conftest import ARTIFACTS, LiveServer, browser, live_server
 
@@ -33,17 +32,15 @@ def _ids(server: LiveServer) -> tuple[int, int]:
         ).first()
         assert ada.id is not None and occurrence is not None and occurrence.id is not None
         now = utcnow()
-        store_alert(  # the live monitor raises these asynchronously; this one is made here
+        raise_episode(  # the live monitor raises these asynchronously; this one is made here
             session,
-            HeartRateAlert(
-                occurrence_id=occurrence.id,
-                patient_id=ada.id,
-                kind="over_ceiling",
-                started_at=now - timedelta(seconds=50),
-                raised_at=now - timedelta(seconds=10),
-                bpm=150,
-                detail="150 bpm for 40 s",
-            ),
+            ada.id,
+            occurrence.id,
+            "over_ceiling",
+            started_at=now - timedelta(seconds=50),
+            raised_at=now - timedelta(seconds=10),
+            bpm=150,
+            detail="150 bpm for 40 s",
         )
         return ada.id, occurrence.id
 

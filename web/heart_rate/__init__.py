@@ -5,7 +5,6 @@ from __future__ import annotations
 from starlette.routing import BaseRoute
 
 from web.heart_rate import (
-    alert_pages,
     device_pages,
     fhir_api,
     ingest_api,
@@ -21,5 +20,4 @@ ROUTES: list[BaseRoute] = [
     *live.ROUTES,
     *pages.ROUTES,
     *device_pages.ROUTES,
-    *alert_pages.ROUTES,
 ]

@@ -1,6 +1,7 @@
-"""The coach's side of the live socket: roster with the open urgent alerts, then a resume or a
-snapshot, then every entry live and every new urgent alert (an SMS red flag) about a patient in the
-class; alert acknowledgements back (docs/heart-rate.md, "Coach view")."""
+"""The coach's side of the live socket: roster with the patients' open alerts, then a resume or a
+snapshot, then every entry live and every alert raised or acknowledged elsewhere (an SMS red flag,
+another class) about a patient in the class; alert acknowledgements back (docs/heart-rate.md,
+"Coach view")."""
 
 from __future__ import annotations
 
@@ -11,15 +12,16 @@ from typing import Any
 from sqlmodel import Session
 from starlette.websockets import WebSocket
 
-from coach import access
-from coach import alerts as patient_alerts
+from coach import alerts
+from coach.access import NotVisible
+from coach.alerts import AlertNotice
 from coach.audit import record
 from coach.hr_store import RosterEntry
-from messaging.inbound import AlertNotice
 from rtc.heart_rate.follow import ClassFollow, FollowUnavailable, Resume
 from rtc.heart_rate.ingest import load_occurrence
 from rtc.heart_rate.monitor import OccurrenceInfo
 from rtc.heart_rate.service import HeartRateService
+from usecases.alerts import acknowledge_alert
 from web.auth.principal import Principal
 from web.context import AppContext
 from web.heart_rate.socket_common import (
@@ -58,14 +60,14 @@ class CoachView:
         entered = await self.ctx.db.run(self._enter)
         if entered is None:
             raise not_found(self.occurrence_id)
-        info, entries, urgent = entered
+        info, entries, open_alerts = entered
         self.patient_ids = {entry.patient_id for entry in entries}
         hello = await receive_json(self.ws, HELLO_TIMEOUT)
         if hello is None or hello.get("type") != "hello":
             raise Refused("bad_hello", 'start with {"type": "hello"}', 4400)
         resume = Resume.from_client(hello.get("epoch"), hello.get("after"))
         async with self.service.follow(self.occurrence_id, entries, resume) as follow:
-            await send(self.ws, {**roster_message(info, entries), "urgent_alerts": urgent})
+            await send(self.ws, {**roster_message(info, entries), "alerts": open_alerts})
             await send(self.ws, follow.first)
             tasks = [
                 asyncio.ensure_future(self._listen()),
@@ -87,24 +89,28 @@ class CoachView:
     def _enter(
         self, session: Session
     ) -> tuple[OccurrenceInfo, list[RosterEntry], list[dict[str, Any]]] | None:
-        """Admission, the roster with zones, the open urgent alerts and the audit of what this view
-        shows, in one transaction: many views connecting at once must not queue up for the
-        database."""
+        """Admission, the roster with zones, the patients' open alerts (but this class's own, which
+        come with the snapshot) and the audit of what this view shows, in one transaction: many
+        views connecting at once must not queue up for the database."""
         if not admitted(session, self.principal, self.occurrence_id):
             return None
         info, entries = load_occurrence(session, self.occurrence_id, self.ctx.rules)
         for entry in entries:
             record(session, self.principal.actor, "heart_rate.live.view", entry.patient_id)
-        urgent = patient_alerts.open_alerts(session, [entry.patient_id for entry in entries])
-        for alert in urgent:
+        shown = [
+            alert
+            for alert in alerts.open_alerts(session, [entry.patient_id for entry in entries])
+            if alert.occurrence_id != self.occurrence_id
+        ]
+        for alert in shown:
             record(
                 session,
                 self.principal.actor,
-                "alert.read",
+                alerts.audit_action(alert.kind, "read"),
                 alert.patient_id,
                 detail=f"alert {alert.id}",
             )
-        return info, entries, [urgent_json(alert) for alert in urgent]
+        return info, entries, [alerts.alert_json(alert) for alert in shown]
 
     async def _pump(self, follow: ClassFollow) -> None:
         while True:
@@ -114,38 +120,33 @@ class CoachView:
     async def _pump_urgent(self, queue: asyncio.Queue[AlertNotice]) -> None:
         while True:
             notice = await queue.get()
-            if notice.patient_id in self.patient_ids:
+            # This class's own alerts come on its stream, where a resuming view replays them.
+            if notice.patient_id not in self.patient_ids or (
+                notice.occurrence_id == self.occurrence_id
+            ):
+                continue
+            if notice.event == "raised":
                 await self.ctx.db.run(self._audit_alert_read, notice)
-                await send(self.ws, {"type": "urgent_alert", "alert": notice_wire(notice)})
+                await send(self.ws, {"type": "alert", "alert": dict(notice.alert)})
+            else:
+                acknowledged = notice.alert["acknowledged_at"]
+                await send(
+                    self.ws,
+                    {
+                        "type": "alert_ack",
+                        "alert_id": notice.alert_id,
+                        "acknowledged_at": acknowledged,
+                    },
+                )
 
     def _audit_alert_read(self, session: Session, notice: AlertNotice) -> None:
         record(
             session,
             self.principal.actor,
-            "alert.read",
+            alerts.audit_action(str(notice.alert["kind"]), "read"),
             notice.patient_id,
             detail=f"alert {notice.alert_id}",
         )
-
-    def _acknowledge_urgent(self, session: Session, alert_id: int) -> dict[str, Any] | None:
-        alert = session.get(patient_alerts.PatientAlert, alert_id)
-        if alert is None or alert.patient_id not in self.patient_ids:
-            return None
-        access.get_patient(session, self.principal.actor, alert.patient_id)
-        patient_alerts.acknowledge(session, alert, self.principal.actor.staff_id)
-        record(
-            session,
-            self.principal.actor,
-            "alert.acknowledge",
-            alert.patient_id,
-            detail=f"alert {alert_id}",
-        )
-        assert alert.acknowledged_at is not None
-        return {
-            "type": "urgent_ack",
-            "alert_id": alert_id,
-            "acknowledged_at": alert.acknowledged_at.isoformat(),
-        }
 
     async def _listen(self) -> None:
         while True:
@@ -159,23 +160,20 @@ class CoachView:
                 alert_id = message.get("alert_id")
                 if isinstance(alert_id, bool) or not isinstance(alert_id, int):
                     await send(self.ws, error("bad_message", "alert_id: a number"))
-                elif not await self.service.acknowledge(
-                    self.occurrence_id, alert_id, self.principal.actor
-                ):
-                    await send(self.ws, error("not_found", f"alert {alert_id} not found"))
-            elif kind == "ack_urgent":
-                alert_id = message.get("alert_id")
-                if isinstance(alert_id, bool) or not isinstance(alert_id, int):
-                    await send(self.ws, error("bad_message", "alert_id: a number"))
                     continue
                 try:
-                    acked = await self.ctx.db.run(self._acknowledge_urgent, alert_id)
-                except access.NotVisible:
-                    acked = None
-                if acked is None:
-                    await send(self.ws, error("not_found", f"urgent alert {alert_id} not found"))
-                else:
-                    await send(self.ws, acked)
+                    # The acknowledgement comes back like any other: on the stream or the hub.
+                    await acknowledge_alert(
+                        self.ctx.db,
+                        self.hub,
+                        self.service,
+                        self.principal.actor,
+                        alert_id,
+                        self.ctx.clock.now(),
+                        among=self.patient_ids,
+                    )
+                except NotVisible:
+                    await send(self.ws, error("not_found", f"alert {alert_id} not found"))
             else:
                 await send(self.ws, error("unknown_type", f"unknown message type {kind!r}"))
 
@@ -187,31 +185,4 @@ def roster_message(info: OccurrenceInfo, entries: list[RosterEntry]) -> dict[str
         "patients": [
             {"patient_id": e.patient_id, "name": e.name, "zone": e.zone.to_json()} for e in entries
         ],
-    }
-
-
-def urgent_json(alert: patient_alerts.PatientAlert) -> dict[str, Any]:
-    """An urgent alert as the live view shows it: ids, symptoms and times, no name or number."""
-    return {
-        "id": alert.id,
-        "patient_id": alert.patient_id,
-        "kind": alert.kind,
-        "flags": list(alert.flags),
-        "summary": alert.summary,
-        "source": alert.source,
-        "created_at": alert.created_at.isoformat(),
-        "acknowledged_at": alert.acknowledged_at.isoformat() if alert.acknowledged_at else None,
-    }
-
-
-def notice_wire(notice: AlertNotice) -> dict[str, Any]:
-    return {
-        "id": notice.alert_id,
-        "patient_id": notice.patient_id,
-        "kind": notice.kind,
-        "flags": list(notice.flags),
-        "summary": notice.summary,
-        "source": "sms",
-        "created_at": notice.created_at.isoformat(),
-        "acknowledged_at": None,
     }

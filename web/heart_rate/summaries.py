@@ -8,8 +8,9 @@ from typing import Any
 from sqlmodel import Session
 
 from coach import access
+from coach.alerts import alert_json, alerts_for_occurrence
 from coach.audit import record
-from coach.hr_store import alert_json, alerts_for_occurrence, points_for_occurrence, roster
+from coach.hr_store import points_for_occurrence, roster
 from coach.hr_summary import HeartRateSummary, Point, summarize
 from coach.hr_zones import PatientZone
 from coach.models import ClassSeries

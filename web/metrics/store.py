@@ -14,8 +14,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from coach.alerts import PatientAlert
-from coach.hr_models import HeartRateAlert
+from coach.alerts import Alert
 from messaging.models import SmsMessage
 from scheduler.models import OPEN_STATUSES, ScheduledMessage
 
@@ -29,25 +28,26 @@ class StoredCounts:
     outbox_oldest_due: datetime | None = None
 
 
-def _alerts(table: sa.Table, source: str) -> sa.Select[tuple[str, str, int, int]]:
+def _alerts(table: sa.Table) -> sa.Select[tuple[str, str, int, int]]:
+    # The `source` label predates the one alert table: `heart_rate` for a class's alerts,
+    # `patient` for the rest; dashboards and alert rules are written against those.
+    source = sa.case((table.c.occurrence_id.is_not(None), "heart_rate"), else_="patient")
     open_ = sa.func.sum(sa.case((table.c.acknowledged_at.is_(None), 1), else_=0))
     return sa.select(
-        sa.literal(source).label("source"),
+        source.label("source"),
         table.c.kind.label("key"),
         sa.func.count().label("total"),
         open_.label("open"),
-    ).group_by(table.c.kind)
+    ).group_by(source, table.c.kind)
 
 
 def read_counts(session: Session, now: datetime) -> StoredCounts:
-    hr: sa.Table = HeartRateAlert.__table__  # type: ignore[attr-defined]
-    patient: sa.Table = PatientAlert.__table__  # type: ignore[attr-defined]
+    alert: sa.Table = Alert.__table__  # type: ignore[attr-defined]
     sms: sa.Table = SmsMessage.__table__  # type: ignore[attr-defined]
     outbox: sa.Table = ScheduledMessage.__table__  # type: ignore[attr-defined]
     counts = StoredCounts()
     grouped = sa.union_all(
-        _alerts(hr, "heart_rate"),
-        _alerts(patient, "patient"),
+        _alerts(alert),
         sa.select(
             sa.literal("sms").label("source"),
             sms.c.status.label("key"),

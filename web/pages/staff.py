@@ -18,11 +18,10 @@ from web.auth import api_tokens
 from web.auth.principal import Principal
 from web.context import ctx_of
 from web.errors import Invalid, NotFound
-from web.heart_rate.alert_pages import dashboard_hr_alerts
+from web.pages.alerts import dashboard_alerts
 from web.pages.render import render
 from web.prescribing.views import workflow_summary
 from web.routing import Access, int_param, route
-from web.sms.alert_pages import dashboard_alerts
 from web.views import occurrence_view, staff_zone
 
 
@@ -48,13 +47,10 @@ async def dashboard(request: Request) -> Response:
                 session, series_ids, ctx_of(request).clock.now()
             )
         ]
-        urgent = dashboard_alerts(session, principal, zone)
-        hr_alerts = dashboard_hr_alerts(session, principal, zone)
         return {
             "patients": patients,
             "upcoming": upcoming,
-            "alerts": urgent,
-            "hr_alerts": hr_alerts,
+            "alerts": dashboard_alerts(session, principal, zone),
         }
 
     return render(request, "dashboard.html", await ctx_of(request).db.run(load))

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from coach import access
-from coach.alerts import PatientAlert
+from coach.alerts import Alert
 from coach.models import Patient
 from coach.reports import class_report
 from coach.rules import RuleSet
@@ -32,7 +32,7 @@ class ClassReport:
     heart_rate: OccurrenceHeartRate
     attendance: dict[int, class_report.Attendance]
     effort: dict[int, class_report.Effort]
-    urgent: list[PatientAlert]
+    urgent: list[Alert]
     held: dict[int, list[str]]  # patient -> reasons of holds in force during the class
     hr_alert_kinds: dict[int, list[str]]
 
@@ -101,8 +101,8 @@ async def class_report_page(request: Request) -> Response:
                     "name": names.get(a.patient_id, ""),
                     "summary": a.summary,
                     "source": a.source,
-                    "created_iso": a.created_at.isoformat(),
-                    "created_local": local_text(a.created_at, zone),
+                    "created_iso": a.raised_at.isoformat(),
+                    "created_local": local_text(a.raised_at, zone),
                     "acknowledged": a.acknowledged_at is not None,
                 }
                 for a in report.urgent

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from coach import access
-from coach.alerts import PatientAlert
+from coach.alerts import URGENT, Alert
 from coach.audit import record
 from coach.models import Patient
 from messaging.models import SmsMessage, SmsPatientState
@@ -72,10 +72,10 @@ async def inbox(request: Request) -> Response:
         )
         alerted: dict[int, int] = dict(
             session.exec(
-                select(PatientAlert.patient_id, func.count())
-                .where(col(PatientAlert.patient_id).in_(ids))
-                .where(col(PatientAlert.acknowledged_at).is_(None))
-                .group_by(col(PatientAlert.patient_id))
+                select(Alert.patient_id, func.count())
+                .where(col(Alert.patient_id).in_(ids), Alert.severity == URGENT)
+                .where(col(Alert.acknowledged_at).is_(None))
+                .group_by(col(Alert.patient_id))
             ).all()
         )
         opted_out = set(

@@ -64,5 +64,9 @@ def thread_view(session: Session, patient: Patient, now: datetime) -> dict[str, 
         "opt_changed_at": sms_state.opt_changed_at,
         "opt_source": sms_state.opt_source,
         "holds": holds.active_holds(session, patient.id, now),
-        "alerts": alerts.open_alerts(session, [patient.id]),
+        "alerts": [
+            alert
+            for alert in alerts.open_alerts(session, [patient.id])
+            if alert.severity == alerts.URGENT
+        ],
     }

@@ -7,8 +7,8 @@
 //   tiles.connect();
 //
 // The element needs #hr-tiles, #hr-alert-list, #hr-no-alerts and #hr-status inside it (optional).
-// Urgent alerts (a patient in the class texted a red-flag symptom) come on the same socket and are
-// listed first, with a link to the patient's messages.
+// One list of alerts, by severity then newest: the class's own (snapshot and stream) and the
+// patients' others (roster, and as they come: a red-flag text, with a link to the messages).
 
 import { addReading, hrrPct, newTileState, tileFromSnapshot, tileZone } from "./hr-zone.js";
 
@@ -27,6 +27,7 @@ const ALERT_TEXT = {
   no_signal: "no signal",
   sudden_drop: "sudden drop",
 };
+const SEVERITY_RANK = { urgent: 0, warning: 1, info: 2 };
 const BASIS_TEXT = {
   prescription: "prescription",
   age_predicted: "age-predicted, no approved prescription",
@@ -57,8 +58,8 @@ export class HeartRateTiles {
     this.noAlertsEl = root.querySelector("#hr-no-alerts");
     this.statusEl = root.querySelector("#hr-status");
     this.patients = new Map(); // id -> {name, state, el}
-    this.alerts = new Map(); // id -> alert
-    this.urgent = new Map(); // id -> urgent alert (SMS red flags)
+    this.alerts = new Map(); // id -> alert (docs/heart-rate.md: one shape for every kind)
+    this.occurrenceId = null;
     this.epoch = null;
     this.seq = null;
     this.socket = null;
@@ -94,24 +95,17 @@ export class HeartRateTiles {
   }
 
   handle(message) {
-    const entry = ![
-      "roster",
-      "snapshot",
-      "resumed",
-      "error",
-      "pong",
-      "urgent_alert",
-      "urgent_ack",
-    ].includes(message.type);
+    // Alerts from elsewhere (another class, a text) come without a seq: not stream entries.
+    const entry = !["roster", "snapshot", "resumed", "error", "pong"].includes(message.type);
     if (entry && message.seq != null) {
       if (this.seq != null && message.seq <= this.seq) return; // already applied
       this.seq = message.seq;
     }
     switch (message.type) {
       case "roster":
+        this.occurrenceId = message.occurrence.id;
         this.roster(message.patients);
-        this.urgent = new Map((message.urgent_alerts || []).map((a) => [a.id, a]));
-        this.renderAlerts();
+        this.replaceAlerts((a) => a.occurrence_id !== this.occurrenceId, message.alerts);
         break;
       case "snapshot":
         this.snapshot(message);
@@ -129,16 +123,6 @@ export class HeartRateTiles {
         break;
       case "alert_ack": {
         const alert = this.alerts.get(message.alert_id);
-        if (alert) alert.acknowledged_at = message.acknowledged_at;
-        this.renderAlerts();
-        break;
-      }
-      case "urgent_alert":
-        this.urgent.set(message.alert.id, message.alert);
-        this.renderAlerts();
-        break;
-      case "urgent_ack": {
-        const alert = this.urgent.get(message.alert_id);
         if (alert) alert.acknowledged_at = message.acknowledged_at;
         this.renderAlerts();
         break;
@@ -179,7 +163,14 @@ export class HeartRateTiles {
       p.state = tileFromSnapshot(p.state.zone, message.tiles[String(id)]);
       this.render(id);
     }
-    this.alerts = new Map(message.alerts.map((a) => [a.id, a]));
+    this.replaceAlerts((a) => a.occurrence_id === this.occurrenceId, message.alerts);
+  }
+
+  // The alerts `which` selects are replaced by `fresh` (the roster brings the others' open ones,
+  // a snapshot the class's own); the rest stay.
+  replaceAlerts(which, fresh) {
+    for (const [id, alert] of this.alerts) if (which(alert)) this.alerts.delete(id);
+    for (const alert of fresh || []) this.alerts.set(alert.id, alert);
     this.renderAlerts();
   }
 
@@ -264,43 +255,35 @@ export class HeartRateTiles {
 
   renderAlerts() {
     if (!this.alertsEl) return;
-    this.alertsEl.replaceChildren();
-    const urgent = [...this.urgent.values()].sort((a, b) => b.created_at.localeCompare(a.created_at));
-    for (const alert of urgent) this.alertsEl.append(this.urgentItem(alert));
-    const alerts = [...this.alerts.values()].sort((a, b) => b.started_at.localeCompare(a.started_at));
-    for (const alert of alerts) {
-      const name = this.patients.get(alert.patient_id)?.name ?? `Patient ${alert.patient_id}`;
-      const item = el("li", `hr-alert ${alert.acknowledged_at ? "acknowledged" : "open"}`);
-      item.dataset.alert = String(alert.id);
-      item.dataset.kind = alert.kind;
-      item.append(el("strong", null, `${name}: ${ALERT_TEXT[alert.kind] || alert.kind}`), ` ${alert.detail} `);
-      if (alert.acknowledged_at) {
-        item.append(el("span", "hint", "acknowledged"));
-      } else {
-        const button = el("button", null, "Acknowledge");
-        button.type = "button";
-        button.addEventListener("click", () => this.acknowledge(alert.id));
-        item.append(button);
-      }
-      this.alertsEl.append(item);
-    }
-    if (this.noAlertsEl) this.noAlertsEl.hidden = alerts.length + urgent.length > 0;
+    const alerts = [...this.alerts.values()].sort(
+      (a, b) =>
+        (SEVERITY_RANK[a.severity] ?? 3) - (SEVERITY_RANK[b.severity] ?? 3) ||
+        b.raised_at.localeCompare(a.raised_at),
+    );
+    this.alertsEl.replaceChildren(...alerts.map((alert) => this.alertItem(alert)));
+    if (this.noAlertsEl) this.noAlertsEl.hidden = alerts.length > 0;
   }
 
-  urgentItem(alert) {
+  alertItem(alert) {
     const name = this.patients.get(alert.patient_id)?.name ?? `Patient ${alert.patient_id}`;
-    const item = el("li", `hr-alert urgent ${alert.acknowledged_at ? "acknowledged" : "open"}`);
-    item.dataset.urgent = String(alert.id);
-    item.append(el("strong", null, `Urgent · ${name}: `), `${alert.summary} `);
-    const thread = el("a", null, "Messages");
-    thread.href = `/inbox/${alert.patient_id}`;
-    item.append(thread, " ");
+    const item = el("li", `hr-alert ${alert.severity} ${alert.acknowledged_at ? "acknowledged" : "open"}`);
+    item.dataset.alert = String(alert.id);
+    item.dataset.kind = alert.kind;
+    const prefix = alert.severity === "urgent" ? "Urgent · " : "";
+    const what = alert.summary || ALERT_TEXT[alert.kind] || alert.kind;
+    item.append(el("strong", null, `${prefix}${name}: `), `${what} `);
+    if (alert.detail) item.append(`${alert.detail} `);
+    if (alert.source === "sms") {
+      const thread = el("a", null, "Messages");
+      thread.href = `/inbox/${alert.patient_id}`;
+      item.append(thread, " ");
+    }
     if (alert.acknowledged_at) {
       item.append(el("span", "hint", "acknowledged"));
     } else {
       const button = el("button", null, "Acknowledge");
       button.type = "button";
-      button.addEventListener("click", () => this.send({ type: "ack_urgent", alert_id: alert.id }));
+      button.addEventListener("click", () => this.acknowledge(alert.id));
       item.append(button);
     }
     return item;

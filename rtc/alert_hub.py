@@ -1,10 +1,12 @@
-"""Urgent alerts fanned out to whoever is watching: live class views and dashboards in this process,
-and, when `REDIS_URL` is set, every other process through one Redis channel.
+"""Alerts raised and acknowledged, fanned out to whoever is watching: live class views and
+dashboards in this process, and, when `REDIS_URL` is set, every other process through one Redis
+channel.
 
-The SMS service calls `urgent_alert` (it satisfies `messaging.service.UrgentAlerts`); a live view
-calls `subscribe()` and reads the queue. A slow subscriber loses alerts, never blocks the sender:
-the stored `patient_alert` rows remain the record, this is only the prompt to look (a live view
-loads the open ones from the database whenever it connects).
+Whoever raises or acknowledges an alert calls `announce` (the hub is the
+`coach.alerts.AlertAnnouncer` that the SMS service, the heart-rate service and the acknowledge use
+case are given); a live view calls `subscribe()` and reads the queue. A slow subscriber loses
+notices, never blocks the sender: the `alert` rows remain the record, this is only the prompt to
+look (a live view loads the open ones from the database whenever it connects).
 
 Each hub delivers its own alerts to its own subscribers at once and publishes them tagged with its
 `origin`; `listen()` delivers the other processes' alerts and skips its own, so nobody sees one
@@ -19,10 +21,9 @@ import json
 import logging
 import uuid
 from collections.abc import AsyncIterator
-from datetime import datetime
 from typing import Any
 
-from messaging.inbound import AlertNotice
+from coach.alerts import AlertNotice
 
 log = logging.getLogger("telecoach.alerts")
 CHANNEL = "telecoach:alerts"
@@ -40,32 +41,19 @@ QUEUE_SIZE = 100
 RETRY_S = (0.5, 1.0, 2.0, 5.0)
 
 
-def notice_json(notice: AlertNotice) -> dict[str, Any]:
-    return {
-        "alert_id": notice.alert_id,
-        "patient_id": notice.patient_id,
-        "coach_id": notice.coach_id,
-        "kind": notice.kind,
-        "flags": list(notice.flags),
-        "summary": notice.summary,
-        "created_at": notice.created_at.isoformat(),
-    }
-
-
 def notice_from_json(data: dict[str, Any]) -> AlertNotice:
-    """Raises KeyError, TypeError or ValueError for anything that is not a notice."""
-    flags = data["flags"]
-    if not isinstance(flags, list):
+    """Raises KeyError, TypeError or ValueError for anything that is not a notice. Subscribers
+    choose notices by their ids, so those must be numbers."""
+    event, alert = data["event"], data["alert"]
+    if event not in ("raised", "acknowledged") or not isinstance(alert, dict):
+        raise TypeError("not an alert notice")
+    occurrence = alert.get("occurrence_id")
+    ids = [alert["id"], alert["patient_id"], *([] if occurrence is None else [occurrence])]
+    if not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+        raise TypeError("ids")
+    if not isinstance(alert.get("flags", []), list):
         raise TypeError("flags")
-    return AlertNotice(
-        alert_id=int(data["alert_id"]),
-        patient_id=int(data["patient_id"]),
-        coach_id=int(data["coach_id"]),
-        kind=str(data["kind"]),
-        flags=tuple(str(flag) for flag in flags),
-        summary=str(data["summary"]),
-        created_at=datetime.fromisoformat(data["created_at"]),
-    )
+    return AlertNotice(event, alert)
 
 
 class AlertHub:
@@ -83,10 +71,10 @@ class AlertHub:
     def unsubscribe(self, queue: asyncio.Queue[AlertNotice]) -> None:
         self._queues.discard(queue)
 
-    async def urgent_alert(self, notice: AlertNotice) -> None:
+    async def announce(self, notice: AlertNotice) -> None:
         self._deliver(notice)
         if self.redis is not None:
-            message = {**notice_json(notice), "origin": self.origin}
+            message = {"event": notice.event, "alert": dict(notice.alert), "origin": self.origin}
             await self.redis.publish(self.channel, json.dumps(message))
 
     def _deliver(self, notice: AlertNotice) -> None:
@@ -123,7 +111,7 @@ class AlertHub:
     def _receive(self, raw: bytes | str) -> None:
         try:
             data = json.loads(raw)
-            if data.get("origin") == self.origin:
+            if not isinstance(data, dict) or data.get("origin") == self.origin:
                 return
             notice = notice_from_json(data)
         except (ValueError, KeyError, TypeError, AttributeError):
