@@ -48,15 +48,15 @@ class CoachView:
     async def run(self) -> None:
         # Listening before the open alerts are read: one raised in between is seen twice (the page
         # keys them by id), never missed.
-        urgent_queue = self.hub.subscribe()
+        alert_queue = self.hub.subscribe()
         try:
-            await self._run(urgent_queue)
+            await self._run(alert_queue)
         except FollowUnavailable as exc:
             raise Refused("unavailable", str(exc), 1011) from None
         finally:
-            self.hub.unsubscribe(urgent_queue)
+            self.hub.unsubscribe(alert_queue)
 
-    async def _run(self, urgent_queue: asyncio.Queue[AlertNotice]) -> None:
+    async def _run(self, alert_queue: asyncio.Queue[AlertNotice]) -> None:
         entered = await self.ctx.db.run(self._enter)
         if entered is None:
             raise not_found(self.occurrence_id)
@@ -72,7 +72,7 @@ class CoachView:
             tasks = [
                 asyncio.ensure_future(self._listen()),
                 asyncio.ensure_future(self._pump(follow)),
-                asyncio.ensure_future(self._pump_urgent(urgent_queue)),
+                asyncio.ensure_future(self._pump_alerts(alert_queue)),
             ]
             try:
                 # Whichever ends first ends the view: the coach left, or the feed failed.
@@ -117,7 +117,7 @@ class CoachView:
             for text in await follow.next():
                 await self.ws.send_text(text)
 
-    async def _pump_urgent(self, queue: asyncio.Queue[AlertNotice]) -> None:
+    async def _pump_alerts(self, queue: asyncio.Queue[AlertNotice]) -> None:
         while True:
             notice = await queue.get()
             # This class's own alerts come on its stream, where a resuming view replays them.
