@@ -6,7 +6,13 @@
 - no_signal: during the class, nothing new from a patient who was sending, for `no_signal_s`
   (20 s) by the receiving clock (device clocks may be off; receipt time is ours).
 - sudden_drop: a reading at least `drop_bpm` (30) below the highest of the previous `drop_window_s`
-  (15 s); at most one per `drop_cooldown_s`.
+  (15 s), and every reading after it still that far below that peak for `drop_persist_s` (10 s);
+  at most one per `drop_cooldown_s`. Rates are taken as the median of the last three readings:
+  one reading off by itself is a sensor's artifact (a strap slipping reads half the rate or a
+  spike), not a heart, and a spike followed by the true rate looked like a drop that lasted; it
+  alerted dozens of times a class. After
+  a drop-out (no reading for more than `gap_s`) the window starts afresh: a lost signal is
+  `no_signal`'s business, and the first readings after it are not a drop.
 
 An episode is named by (patient, kind, the reading time it began), so every process evaluating the
 same stream names it the same way and storage keeps it once.
@@ -37,6 +43,7 @@ class AlertPolicy:
     drop_bpm: int = 30
     drop_window_s: int = 15
     drop_cooldown_s: int = 60
+    drop_persist_s: int = 10
     gap_s: float = MAX_GAP_S
 
     @classmethod
@@ -67,6 +74,9 @@ class _Patient:
     recent_t: deque[int] = field(default_factory=deque)
     recent_bpm: deque[int] = field(default_factory=deque)
     last_drop: int | None = None
+    # A drop seen and not yet lasted: (its first reading's time, the peak it fell from).
+    drop_from: tuple[int, int] | None = None
+    last_three: deque[int] = field(default_factory=lambda: deque(maxlen=3))
     silent_for: int | None = None  # the last_t a no_signal alert was raised for
 
 
@@ -101,7 +111,7 @@ class AlertEvaluator:
                 if alert.kind is AlertKind.OVER_CEILING:
                     state.above_raised = True
                 else:
-                    state.last_drop = t_ms
+                    state.last_drop = alert.started_ms
         return raised
 
     def _over_ceiling(
@@ -135,8 +145,15 @@ class AlertEvaluator:
     def _sudden_drop(
         self, patient_id: int, state: _Patient, t_ms: int, bpm: int, rx_ms: int
     ) -> RaisedAlert | None:
-        window = self.policy.drop_window_s * 1000
         times, rates = state.recent_t, state.recent_bpm
+        if state.last_t is not None and t_ms - state.last_t > self.policy.gap_s * 1000:
+            times.clear()  # after a drop-out, compare with what comes next, not before
+            rates.clear()
+            state.last_three.clear()
+            state.drop_from = None
+        state.last_three.append(bpm)
+        bpm = sorted(state.last_three)[len(state.last_three) // 2]
+        window = self.policy.drop_window_s * 1000
         while times and times[0] < t_ms - window:
             times.popleft()
             rates.popleft()
@@ -146,21 +163,31 @@ class AlertEvaluator:
             rates.pop()
         times.append(t_ms)
         rates.append(bpm)
-        if peak is None or peak - bpm < self.policy.drop_bpm:
-            return None
-        if (
-            state.last_drop is not None
-            and t_ms - state.last_drop < self.policy.drop_cooldown_s * 1000
-        ):
-            return None
-        return RaisedAlert(
-            patient_id,
-            AlertKind.SUDDEN_DROP,
-            t_ms,
-            rx_ms,
-            bpm,
-            f"fell from {peak} to {bpm} bpm within {self.policy.drop_window_s} s",
-        )
+        if state.drop_from is not None:
+            began, from_bpm = state.drop_from
+            if from_bpm - bpm < self.policy.drop_bpm:
+                state.drop_from = None  # back up: it was a moment, not a drop
+                return None
+            if t_ms - began < self.policy.drop_persist_s * 1000:
+                return None
+            state.drop_from = None
+            if (
+                state.last_drop is not None
+                and began - state.last_drop < self.policy.drop_cooldown_s * 1000
+            ):
+                return None
+            return RaisedAlert(
+                patient_id,
+                AlertKind.SUDDEN_DROP,
+                began,
+                rx_ms,
+                bpm,
+                f"fell from {from_bpm} to {bpm} bpm within {self.policy.drop_window_s} s and "
+                f"stayed down {(t_ms - began) // 1000} s",
+            )
+        if peak is not None and peak - bpm >= self.policy.drop_bpm:
+            state.drop_from = (t_ms, peak)
+        return None
 
     def tick(self, now_ms: int) -> list[RaisedAlert]:
         """No-signal checks; call about once a second."""
