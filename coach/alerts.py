@@ -12,7 +12,10 @@ Bluetooth). Lists are ordered by severity, then newest first.
 
 Heart-rate alerts are episodes that every process following a class evaluates the same way; an
 episode is named by (patient, kind, occurrence, the reading time it began), unique in the table,
-so that it is stored once and announced once by whichever process stored it.
+so that it is stored once and announced once by whichever process stored it. A later episode of
+the same kind for the same patient in the same class, while the first is still open, folds into
+it: `repeats` counts them and `last_started_at` names the latest, so each is counted once however
+many processes see it (a sensor that keeps dropping out is one alert with a count, not twenty).
 """
 
 from __future__ import annotations
@@ -70,6 +73,10 @@ class Alert(SQLModel, table=True):
         default=None, sa_column=Column(UTCDateTime(), nullable=True)
     )
     acknowledged_by: int | None = Field(default=None, foreign_key="staff_user.id")
+    repeats: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    last_started_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )  # the latest episode folded into this one
 
 
 def severity_of(kind: str) -> str:
@@ -120,8 +127,14 @@ def raise_episode(
     detail: str,
     source: str = "live",
 ) -> Alert | None:
-    """Store an episode once: None when another process already stored the same one."""
+    """Store an episode once, or fold it into the open alert of its kind for this patient in
+    this class; None when another process already stored or folded the same one."""
     table: Any = Alert.__table__  # type: ignore[attr-defined]
+    found_open, folded = _fold(
+        session, table, patient_id, occurrence_id, kind, started_at, raised_at, bpm, detail
+    )
+    if found_open:
+        return folded
     values = {
         "patient_id": patient_id,
         "occurrence_id": occurrence_id,
@@ -145,6 +158,51 @@ def raise_episode(
     if new_id is None:
         return None
     return session.get(Alert, new_id)
+
+
+def _fold(
+    session: Session,
+    table: Any,
+    patient_id: int,
+    occurrence_id: int,
+    kind: str,
+    started_at: datetime,
+    raised_at: datetime,
+    bpm: int | None,
+    detail: str,
+) -> tuple[bool, Alert | None]:
+    """(was there an open alert of this kind to fold into, the alert if this call folded the
+    episode into it: None when this or another process already had)."""
+    open_one = session.exec(
+        select(Alert)
+        .where(Alert.patient_id == patient_id, Alert.occurrence_id == occurrence_id)
+        .where(Alert.kind == kind, col(Alert.acknowledged_at).is_(None))
+        .where(col(Alert.started_at) < started_at)
+        .order_by(col(Alert.id).desc())
+    ).first()
+    if open_one is None:
+        return False, None
+    latest = sa.func.coalesce(table.c.last_started_at, table.c.started_at)
+    # One statement, conditional on what it changes: two processes folding the same episode
+    # count it once (the second finds last_started_at already there and changes nothing).
+    result: Any = session.execute(
+        sa.update(table)
+        .where(table.c.id == open_one.id, table.c.acknowledged_at.is_(None))
+        .where(latest < started_at)
+        .values(
+            repeats=table.c.repeats + 1,
+            last_started_at=started_at,
+            raised_at=raised_at,
+            bpm=bpm,
+            detail=detail[:500],
+        )
+    )
+    changed = result.rowcount
+    session.refresh(open_one)
+    if not changed:
+        # Acknowledged meanwhile: the episode is a new alert. Else it was folded already.
+        return open_one.acknowledged_at is None, None
+    return True, open_one
 
 
 def _by_severity_then_newest() -> tuple[Any, ...]:
@@ -224,6 +282,7 @@ def alert_json(alert: Alert) -> dict[str, Any]:
         "started_at": alert.started_at.isoformat() if alert.started_at else None,
         "raised_at": alert.raised_at.isoformat(),
         "acknowledged_at": alert.acknowledged_at.isoformat() if alert.acknowledged_at else None,
+        "repeats": alert.repeats,
     }
 
 

@@ -13,10 +13,12 @@ from datetime import timedelta
 import pytest
 from redis.asyncio import Redis
 
+from coach.alerts import Alert
 from coach.database import Database
 from coach.epoch_ms import to_ms
 from coach.models import utcnow
 from coach.rules import load_rules
+from rtc.heart_rate.alerts import AlertKind, RaisedAlert
 from rtc.heart_rate.bus import LiveBus, MemoryBus, RedisStreamsBus
 from rtc.heart_rate.events import stream_name
 from rtc.heart_rate.service import HeartRateService
@@ -152,3 +154,34 @@ async def test_two_processes_store_and_announce_each_alert_once(class_db, buses)
         await one.stop()
         await two.stop()
         db.dispose()
+
+
+async def test_repeated_episodes_fold_into_the_open_alert_counted_once(class_db) -> None:  # type: ignore[no-untyped-def]
+    """A sensor that keeps dropping out is one alert with a count, not one per silence; two
+    processes storing the same episodes count each once; once acknowledged, the next is new."""
+    db, world, occurrence = class_db
+    clock = ManualClock(utcnow())
+    one = HeartRateService(db, MemoryBus(), RULES, clock, flush_interval=0.05)
+    two = HeartRateService(db, MemoryBus(), RULES, clock, flush_interval=0.05)
+    t0 = clock.now()
+
+    def silence(n: int) -> RaisedAlert:
+        started = to_ms(t0 + timedelta(minutes=n))
+        return RaisedAlert(world.patient_a, AlertKind.NO_SIGNAL, started, started, 90, f"#{n}")
+
+    for episode in (silence(0), silence(1), silence(2)):
+        await one.alert(occurrence, episode)
+        await two.alert(occurrence, episode)  # the other process saw the same silences
+    [alert] = db.run_sync(alerts)
+    assert (alert.kind, alert.repeats, alert.detail) == ("no_signal", 3, "#2")
+    assert to_ms(alert.last_started_at) == to_ms(t0 + timedelta(minutes=2))
+
+    def acknowledge(session):  # type: ignore[no-untyped-def]
+        stored = session.get(Alert, alert.id)
+        stored.acknowledged_at = clock.now()
+        session.add(stored)
+
+    db.run_sync(acknowledge)
+    await one.alert(occurrence, silence(3))
+    assert [(a.repeats, a.detail) for a in db.run_sync(alerts)] == [(3, "#2"), (1, "#3")]
+    db.dispose()

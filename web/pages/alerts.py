@@ -49,6 +49,7 @@ def dashboard_alerts(session: Session, principal: Principal, zone: str) -> list[
                 "occurrence_id": alert.occurrence_id,
                 "summary": alert.summary or KIND_TEXT.get(alert.kind, alert.kind),
                 "detail": alert.detail,
+                "repeats": alert.repeats,
                 "on_hold": alert.kind == "red_flag",
                 "when_iso": began.isoformat(),
                 "when_local": local_text(began, zone),

@@ -273,6 +273,8 @@ export class HeartRateTiles {
     const what = alert.summary || ALERT_TEXT[alert.kind] || alert.kind;
     item.append(el("strong", null, `${prefix}${name}: `), `${what} `);
     if (alert.detail) item.append(`${alert.detail} `);
+    // Repeats of one kind for one patient in one class fold into one alert (coach/alerts.py).
+    if (alert.repeats > 1) item.append(el("span", "repeats", `${alert.repeats} times `));
     if (alert.source === "sms") {
       const thread = el("a", null, "Messages");
       thread.href = `/inbox/${alert.patient_id}`;
