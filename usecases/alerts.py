@@ -65,3 +65,35 @@ async def acknowledge_alert(
     await hub.announce(AlertNotice("acknowledged", done.alert))
     await heart_rate.acknowledged(done.alert)
     return done
+
+
+def _minor_open_in_class(session: Session, occurrence_id: int, among: Collection[int]) -> list[int]:
+    return [
+        alert.id
+        for alert in alerts.open_alerts(session, among)
+        if alert.occurrence_id == occurrence_id
+        and alert.severity != alerts.URGENT
+        and alert.id is not None
+    ]
+
+
+async def acknowledge_minor_in_class(
+    db: Database,
+    hub: AlertAnnouncer,
+    heart_rate: HeartRateService,
+    actor: Actor,
+    occurrence_id: int,
+    among: Collection[int],
+    now: datetime,
+) -> list[Acknowledgement]:
+    """Every open alert this class raised that is not urgent (a strap that slipped, a rate that
+    dipped), acknowledged at once, each as `acknowledge_alert` would. An urgent one is left to be
+    read and acknowledged by itself."""
+    ids = await db.run(_minor_open_in_class, occurrence_id, among)
+    done = []
+    for alert_id in ids:
+        try:
+            done.append(await acknowledge_alert(db, hub, heart_rate, actor, alert_id, now, among))
+        except NotVisible:
+            continue  # the patient left the coach's care meanwhile
+    return done

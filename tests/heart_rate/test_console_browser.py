@@ -1,16 +1,20 @@
 """In headless Chromium against a real server with the demo data: the class console carries the
 heart-rate tiles and urgent alerts; the patient's class room shows their own rate and target band.
 A reading sent from the patient's room shows on the coach's tile, and a red-flag text from the
-simulated phone appears in the console at once and is acknowledged there."""
+simulated phone appears in the console at once and is acknowledged there; a class's minor alerts,
+repeats folded, go in one click."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Browser, expect
 from sqlmodel import col, select
 
+from coach import alerts
 from coach.database import Database
-from coach.models import ClassOccurrence, Enrollment, Patient
+from coach.models import ClassOccurrence, Enrollment, Patient, utcnow
 from tests.browser.conftest import ARTIFACTS, LiveServer, browser, live_server  # noqa: F401
 
 pytestmark = pytest.mark.browser
@@ -33,6 +37,24 @@ def _demo_class(server: LiveServer) -> tuple[int, dict[str, int]]:
 
     try:
         return database.run_sync(load)
+    finally:
+        database.dispose()
+
+
+def _raise_in_server(
+    server: LiveServer, occurrence: int, patient_id: int, kinds: list[str]
+) -> None:
+    """Episodes stored as the server's monitor stores them, one minute apart."""
+    database = Database(f"sqlite:///{server.env['TELECOACH_VAR_DIR']}/telecoach.db")
+    began = utcnow() - timedelta(minutes=10)
+
+    def store(session):  # type: ignore[no-untyped-def]
+        for n, kind in enumerate(kinds):
+            at = began + timedelta(minutes=n)
+            alerts.raise_episode(session, patient_id, occurrence, kind, at, at, 80, kind)
+
+    try:
+        database.run_sync(store)
     finally:
         database.dispose()
 
@@ -93,5 +115,15 @@ def test_console_shows_heart_rate_and_an_urgent_text_the_coach_acknowledges(
     console.reload()  # acknowledged alerts do not come back
     expect(console.locator("#hr-status")).to_have_text("Live.")
     expect(console.locator(".hr-alert.urgent")).to_have_count(0)
+
+    # Minor alerts of the class (two silences of one patient fold into one) go in one click.
+    _raise_in_server(live_server, occurrence, patient_id, ["no_signal", "no_signal", "sudden_drop"])
+    console.reload()
+    expect(console.locator(".hr-alert.open")).to_have_count(2)
+    expect(console.locator('.hr-alert[data-kind="no_signal"]')).to_contain_text("2 times")
+    console.screenshot(path=str(ARTIFACTS / "console-minor-alerts.png"), full_page=True)
+    console.get_by_role("button", name="Acknowledge all but urgent").click()
+    expect(console.locator(".hr-alert.acknowledged")).to_have_count(2)
+    expect(console.get_by_role("button", name="Acknowledge all but urgent")).to_be_hidden()
     coach.close()
     patient_context.close()

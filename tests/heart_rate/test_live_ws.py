@@ -5,14 +5,16 @@ acknowledgements, alerts acknowledged by the coach, and bad input of every kind.
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import pytest
 from sqlmodel import select
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
+from coach import alerts as patient_alerts
 from coach.database import Database
-from coach.models import AuditEvent, StaffUser
+from coach.models import AuditEvent, StaffUser, utcnow
 from tests.conftest import World
 from tests.factories import join_token
 from tests.heart_rate.conftest import BOTH_ENGINES
@@ -229,6 +231,8 @@ def test_over_ceiling_alert_is_stored_once_announced_and_acknowledged(
         assert (ack["type"], ack["alert_id"]) == ("alert_ack", alert["id"])
         ws.send_json({"type": "ack_alert", "alert_id": 999_999})
         assert ws.receive_json()["code"] == "not_found"
+        ws.send_json({"type": "ack_alert", "alert_id": 2**40})  # past any id: no database error
+        assert ws.receive_json()["code"] == "not_found"
     [stored] = db.run_sync(alerts)
     assert stored.acknowledged_by == world.coach_a and stored.acknowledged_at is not None
     actions = db.run_sync(
@@ -240,6 +244,32 @@ def test_over_ceiling_alert_is_stored_once_announced_and_acknowledged(
     )
     assert [a[0] for a in actions] == ["heart_rate.alert", "heart_rate.alert.ack"]
     assert actions[1][1:] == ("ok", f"alert {alert['id']}")
+
+
+def test_the_minor_alerts_of_a_class_are_acknowledged_at_once_the_urgent_left(
+    coach: TestClient, db: Database, world: World, live: dict
+) -> None:
+    def raise_three(session):  # type: ignore[no-untyped-def]
+        began = utcnow() - timedelta(minutes=5)
+        for kind in ("over_ceiling", "no_signal"):
+            patient_alerts.raise_episode(
+                session, world.patient_a, live["occurrence"], kind, began, began, 99, kind
+            )
+        patient_alerts.raise_alert(session, world.patient_a, "red_flag", "chest pain", [], "sms")
+
+    db.run_sync(raise_three)
+    with coach.websocket_connect(f"/ws/live/{live['occurrence']}") as ws:
+        ws.send_json({"type": "hello"})
+        roster, snapshot = entries(ws, 2)
+        assert [a["kind"] for a in roster["alerts"]] == ["red_flag"]
+        assert sorted(a["kind"] for a in snapshot["alerts"]) == ["no_signal", "over_ceiling"]
+        ws.send_json({"type": "ack_minor_alerts"})
+        acks = entries(ws, 2)
+        assert {a["type"] for a in acks} == {"alert_ack"}
+        ws.send_json({"type": "ping"})
+        assert ws.receive_json() == {"type": "pong"}  # and nothing more came
+    still_open = [a.kind for a in db.run_sync(alerts) if a.acknowledged_at is None]
+    assert still_open == ["red_flag"]
 
 
 def test_bad_messages_get_an_error_and_the_connection_stays(coach: TestClient, live: dict) -> None:

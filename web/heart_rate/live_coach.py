@@ -17,11 +17,12 @@ from coach.access import NotVisible
 from coach.alerts import AlertNotice
 from coach.audit import record
 from coach.hr_store import RosterEntry
+from coach.input_check import is_id
 from rtc.heart_rate.follow import ClassFollow, FollowUnavailable, Resume
 from rtc.heart_rate.ingest import load_occurrence
 from rtc.heart_rate.monitor import OccurrenceInfo
 from rtc.heart_rate.service import HeartRateService
-from usecases.alerts import acknowledge_alert
+from usecases.alerts import acknowledge_alert, acknowledge_minor_in_class
 from web.auth.principal import Principal
 from web.context import AppContext
 from web.heart_rate.socket_common import (
@@ -161,6 +162,9 @@ class CoachView:
                 if isinstance(alert_id, bool) or not isinstance(alert_id, int):
                     await send(self.ws, error("bad_message", "alert_id: a number"))
                     continue
+                if not is_id(alert_id):
+                    await send(self.ws, error("not_found", f"alert {alert_id} not found"))
+                    continue
                 try:
                     # The acknowledgement comes back like any other: on the stream or the hub.
                     await acknowledge_alert(
@@ -174,6 +178,17 @@ class CoachView:
                     )
                 except NotVisible:
                     await send(self.ws, error("not_found", f"alert {alert_id} not found"))
+            elif kind == "ack_minor_alerts":
+                # Each acknowledgement comes back as `alert_ack`, as for one at a time.
+                await acknowledge_minor_in_class(
+                    self.ctx.db,
+                    self.hub,
+                    self.service,
+                    self.principal.actor,
+                    self.occurrence_id,
+                    self.patient_ids,
+                    self.ctx.clock.now(),
+                )
             else:
                 await send(self.ws, error("unknown_type", f"unknown message type {kind!r}"))
 

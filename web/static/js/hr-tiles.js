@@ -56,6 +56,8 @@ export class HeartRateTiles {
     this.tilesEl = root.querySelector("#hr-tiles");
     this.alertsEl = root.querySelector("#hr-alert-list");
     this.noAlertsEl = root.querySelector("#hr-no-alerts");
+    this.ackMinorEl = root.querySelector("#hr-ack-minor");
+    this.ackMinorEl?.addEventListener("click", () => this.send({ type: "ack_minor_alerts" }));
     this.statusEl = root.querySelector("#hr-status");
     this.patients = new Map(); // id -> {name, state, el}
     this.alerts = new Map(); // id -> alert (docs/heart-rate.md: one shape for every kind)
@@ -262,6 +264,13 @@ export class HeartRateTiles {
     );
     this.alertsEl.replaceChildren(...alerts.map((alert) => this.alertItem(alert)));
     if (this.noAlertsEl) this.noAlertsEl.hidden = alerts.length > 0;
+    // This class's open alerts that are not urgent, acknowledged in one go (the server leaves
+    // an urgent one, and other classes' alerts, to be acknowledged one by one).
+    if (this.ackMinorEl) {
+      this.ackMinorEl.hidden = !alerts.some(
+        (a) => !a.acknowledged_at && a.severity !== "urgent" && a.occurrence_id === this.occurrenceId,
+      );
+    }
   }
 
   alertItem(alert) {
