@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx2 as httpx
@@ -61,10 +62,34 @@ def _main_flows(server: LiveServer, tmp_path: Path) -> list[str]:
         secrets.append(link.rsplit("/", 1)[1])
         staff.get("/api/v1/patients/999999")  # a miss is logged too
         staff.post(f"/api/v1/patients/{rosa['id']}/join-links", headers={"X-CSRF-Token": "bad"})
+    _failures(server.url, api_token)
     with httpx.Client(follow_redirects=True, timeout=10) as patient:
         assert "Hola" in patient.get(link).text
         patient.get(f"{server.url}/join/{secrets[-1]}tampered")
     return secrets
+
+
+def _failures(url: str, api_token: str) -> None:
+    """What the outside probe sent (issue 18): each a clear 4xx, none a line with its values."""
+    auth = {"Authorization": f"Bearer {api_token}", "Content-Type": "application/json"}
+    person = {"name": "Race Person", "phone": "+15555550399", "time_zone": "UTC"}
+    with httpx.Client(base_url=url, timeout=10, headers=auth) as api:
+        for path, body in (
+            ("/api/v1/patients", '{"name": "Race\\ud800 Person", "phone": "+15555550399"}'),
+            ("/api/v1/patients", "[" * 50_000 + "]" * 50_000),
+            ("/api/v1/patients", json.dumps({**person, "time_zone": 10**30})),
+            ("/api/v1/classes", json.dumps({"title": "Race Person", "time_zone": "UTC",
+                                            "first_start_local": "9999-12-31T23:30"})),
+        ):  # fmt: skip
+            assert api.post(path, content=body).status_code == 422, path
+        with ThreadPoolExecutor(max_workers=8) as pool:  # one phone, eight at once
+
+            def create(_: int) -> int:
+                return api.post("/api/v1/patients", json=person).status_code
+
+            codes = list(pool.map(create, range(8)))
+        assert sorted(set(codes)) == [201, 409]
+        assert api.get("/api/v1/patients/99999999999").status_code == 404
 
 
 def test_logs_are_json_with_request_ids_and_no_personal_data(
@@ -79,6 +104,6 @@ def test_logs_are_json_with_request_ids_and_no_personal_data(
     assert {"route": "/join/{token}"}.items() <= next(
         r for r in requests if r["route"].startswith("/join")
     ).items()
-    for needle in [*secrets, "Rosa", "Morales", "Tom Baker"]:
+    for needle in [*secrets, "Rosa", "Morales", "Tom Baker", "Race Person"]:
         assert needle not in log_text, f"log leaked {needle[:6]}…"
     assert not PHONE.search(log_text), "log leaked a phone number"
