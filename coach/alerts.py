@@ -130,11 +130,6 @@ def raise_episode(
     """Store an episode once, or fold it into the open alert of its kind for this patient in
     this class; None when another process already stored or folded the same one."""
     table: Any = Alert.__table__  # type: ignore[attr-defined]
-    found_open, folded = _fold(
-        session, table, patient_id, occurrence_id, kind, started_at, raised_at, bpm, detail
-    )
-    if found_open:
-        return folded
     values = {
         "patient_id": patient_id,
         "occurrence_id": occurrence_id,
@@ -148,6 +143,9 @@ def raise_episode(
         "started_at": started_at,
         "raised_at": raised_at,
     }
+    found_open, folded = _fold(session, table, values)
+    if found_open:
+        return folded
     statement = (
         dialect_insert(session)(table)
         .values(values)
@@ -160,24 +158,15 @@ def raise_episode(
     return session.get(Alert, new_id)
 
 
-def _fold(
-    session: Session,
-    table: Any,
-    patient_id: int,
-    occurrence_id: int,
-    kind: str,
-    started_at: datetime,
-    raised_at: datetime,
-    bpm: int | None,
-    detail: str,
-) -> tuple[bool, Alert | None]:
+def _fold(session: Session, table: Any, episode: Mapping[str, Any]) -> tuple[bool, Alert | None]:
     """(was there an open alert of this kind to fold into, the alert if this call folded the
     episode into it: None when this or another process already had)."""
+    started_at = episode["started_at"]
     open_one = session.exec(
         select(Alert)
-        .where(Alert.patient_id == patient_id, Alert.occurrence_id == occurrence_id)
-        .where(Alert.kind == kind, col(Alert.acknowledged_at).is_(None))
-        .where(col(Alert.started_at) < started_at)
+        .where(Alert.patient_id == episode["patient_id"])
+        .where(Alert.occurrence_id == episode["occurrence_id"], Alert.kind == episode["kind"])
+        .where(col(Alert.acknowledged_at).is_(None), col(Alert.started_at) < started_at)
         .order_by(col(Alert.id).desc())
     ).first()
     if open_one is None:
@@ -192,9 +181,9 @@ def _fold(
         .values(
             repeats=table.c.repeats + 1,
             last_started_at=started_at,
-            raised_at=raised_at,
-            bpm=bpm,
-            detail=detail[:500],
+            raised_at=episode["raised_at"],
+            bpm=episode["bpm"],
+            detail=episode["detail"],
         )
     )
     changed = result.rowcount
