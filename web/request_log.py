@@ -18,6 +18,11 @@ REQUEST_ID: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", d
 access_log = logging.getLogger("telecoach.access")
 
 
+# A sensor posting a reading a second would fill the log with lines that say nothing: their
+# successful requests are logged at debug level, their failures at info like every other.
+QUIET_ROUTES = frozenset({"/api/v1/hr", "/fhir/Observation"})
+
+
 def _route_template(scope: Scope) -> str:
     route = scope.get("route")
     path = getattr(route, "path", None)
@@ -53,11 +58,14 @@ class RequestLogMiddleware:
             # A websocket has no response headers to stamp; its every frame skips the wrapper.
             await self.app(scope, receive, send_with_id if scope["type"] == "http" else send)
         finally:
-            access_log.info(
+            route = _route_template(scope)
+            level = logging.DEBUG if route in QUIET_ROUTES and 0 < status < 400 else logging.INFO
+            access_log.log(
+                level,
                 "request",
                 extra={
                     "method": scope.get("method", "WS"),
-                    "route": _route_template(scope),
+                    "route": route,
                     "status": status,
                     "ms": round((time.perf_counter() - started) * 1000, 1),
                 },

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from datetime import UTC, datetime
 
@@ -258,3 +259,13 @@ def test_the_device_rate_limit_is_shared_by_processes_through_redis(
         other = post(one, live["bruno"], {"readings": [{"t": now_ms(), "bpm": 99}]})
         assert other.status_code == 200
     assert [s.bpm for s in db.run_sync(samples, world.patient_a)] == [90, 90, 90]
+
+
+def test_a_sensor_posting_every_second_does_not_fill_the_log(
+    client: TestClient, live: dict, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="telecoach.access")
+    assert post(client, live["ana"], {"readings": [{"t": now_ms(), "bpm": 90}]}).status_code == 200
+    assert post(client, live["ana"], {"readings": "many"}).status_code == 422
+    levels = [(r.levelno, r.status) for r in caplog.records if r.name == "telecoach.access"]
+    assert levels == [(logging.DEBUG, 200), (logging.INFO, 422)]
