@@ -156,8 +156,9 @@ class Connection:
             self.terminate("error", exc.close_code, code=exc.code, message=exc.message)
         except SignalingError as exc:
             error = {"type": "error", "code": exc.code, "message": exc.message}
-            if isinstance(message.get("type"), str):
-                error["request"] = message["type"]
+            request = exc.request or message.get("type")
+            if isinstance(request, str):
+                error["request"] = request
             self.post(error)
         except Exception:
             # A bug here must cost this one message, not the connection or the room.

@@ -12,6 +12,7 @@ class SignalingError(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+        self.request: str | None = None  # the message type that caused it, once it was read
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.code!r}, {self.message!r})"

@@ -58,11 +58,15 @@ def parse(raw: str | bytes) -> dict[str, Any]:
     kind = message.get("type")
     if not isinstance(kind, str):
         raise SignalingError("bad_message", "the message has no 'type'")
-    fields = _FIELDS.get(kind)
-    if fields is None:
-        raise SignalingError("unknown_type", f"unknown message type {kind[:40]!r}")
-    _check_fields(message, fields)
-    _check_sizes(kind, message)
+    try:
+        fields = _FIELDS.get(kind)
+        if fields is None:
+            raise SignalingError("unknown_type", f"unknown message type {kind[:40]!r}")
+        _check_fields(message, fields)
+        _check_sizes(kind, message)
+    except SignalingError as exc:
+        exc.request = kind[:40]  # the client learns which of its messages was refused
+        raise
     return message
 
 

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from coach.audit import events_for_patient
 from coach.models import AuditEvent, JoinLink, utcnow
+from rtc.protocol import MAX_MESSAGE_CHARS
 from tests.conftest import World
 from tests.factories import join_token
 from tests.rtc.client import RoomClient
@@ -140,6 +141,14 @@ def test_malformed_messages_get_a_clear_error(room_server: RoomServer, room_worl
             await patient.send(raw)
             error = await patient.expect("error")
             assert (error["code"], bool(error["message"])) == (code, True), raw[:80]
+            try:
+                sent = json.loads(raw)
+            except (ValueError, RecursionError):
+                sent = None
+            # Its type is read unless the message was not taken in at all (not JSON, too long).
+            unread = code == "bad_json" or len(raw) > MAX_MESSAGE_CHARS
+            typed = not unread and isinstance(sent, dict) and isinstance(sent.get("type"), str)
+            assert error.get("request") == (sent["type"] if typed else None), raw[:80]  # type: ignore[index]
             await patient.send({"type": "ping"})
             await patient.expect("pong")  # the connection carries on
         assert sum(m["type"] == "state" for m in patient.messages) == 1  # and nothing changed
