@@ -46,12 +46,15 @@ class Room:
 
     # -- arriving and leaving --------------------------------------------------------------
 
+    def refuse_removed(self, identity: Identity) -> None:
+        if identity.id in self._removed:
+            raise Fatal("removed", "the coach removed you from this class", 4403)
+
     def join(self, connection: MemberConnection, audio_only: bool = False) -> Member:
         identity = connection.identity
         if self.ended:
             raise Fatal("class_ended", "this class has ended", 4410)
-        if identity.id in self._removed:
-            raise Fatal("removed", "the coach removed you from this class", 4403)
+        self.refuse_removed(identity)
         member = self.members.get(identity.id)
         if member is not None:
             # The same person again (a new tab, a reconnect the server has not noticed yet):

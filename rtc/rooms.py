@@ -54,6 +54,8 @@ class Rooms:
             if identity.role != "host":
                 raise Fatal("class_ended", "this class has ended", 4410)
             room = None  # the coach opens it again
+        if room is not None:
+            room.refuse_removed(identity)  # one error and the close, before any welcome
         if room is None:
             room = Room(occurrence_id, policy, self._observer)
             self._rooms[occurrence_id] = room

@@ -13,6 +13,7 @@ from coach.audit import events_for_patient
 from coach.models import ClassSeries, Prescription, utcnow
 from tests.conftest import World
 from tests.factories import build_world
+from tests.rtc.client import RoomClient
 from tests.rtc.conftest import RoomServer, add_patient, serve
 from tests.rtc.scenes import (
     admitted_patient,
@@ -188,10 +189,13 @@ def test_remove_mute_spotlight_options_and_end(room_server: RoomServer, room_wor
         await carla.close()
         after = await ana.wait_for(lambda m: m["type"] == "state" and carla_id not in _ids(m))
         assert after["spotlight"] is None
-        # Removed means removed: coming back is refused.
-        back = await arrive(room_server, room_world.occurrence_a, other)
-        assert (await back.expect("error"))["code"] == "removed"
+        # Removed means removed: coming back is refused, with one error and no welcome first.
+        back = RoomClient(
+            room_server.url, room_world.occurrence_a, room_server.patient_cookie(other)
+        )
+        await back.connect()
         assert await back.wait_closed() == 4403
+        assert [(m["type"], m.get("code")) for m in back.messages] == [("error", "removed")]
 
         await coach.send({"type": "end"})
         await ana.expect("ended")
