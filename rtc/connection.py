@@ -250,7 +250,7 @@ class Connection:
     def _post_state(self) -> None:
         member = self.room.members.get(self.identity.id)
         if member is not None and member.connection is self:
-            self.post(self.room.state_for(member))
+            self.room.send_state(member)
 
     def _peer_failed(self, peer: ServerPeer, reason: str) -> None:
         if peer is not self.peer:

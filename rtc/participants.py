@@ -52,6 +52,8 @@ class Member:
     muted_by_host: bool = False
     audio_only: bool = False
     viewed_by: set[str] = field(default_factory=set)  # hosts already audited as watching
+    # The last `state` this member's connection was sent: another goes only when it differs.
+    last_state: dict[str, Any] | None = None
 
     @property
     def id(self) -> str:

@@ -63,6 +63,7 @@ class Room:
                 "error", 4409, code="replaced", message="you joined from another window"
             )
             member.connection = connection
+            member.last_state = None  # the new connection has been sent nothing yet
             member.audio_only = audio_only
             if member.admitted:
                 connection.admitted()
@@ -159,7 +160,15 @@ class Room:
     def changed(self) -> None:
         self.rewire()
         for member in self.members.values():
-            member.connection.post(self.state_for(member))
+            self.send_state(member)
+
+    def send_state(self, member: Member) -> None:
+        """The member's view, if it is not what they were last sent: a patient's page redraws
+        on every `state`, and most changes in a class are nothing a given patient sees."""
+        state = self.state_for(member)
+        if state != member.last_state:
+            member.last_state = state
+            member.connection.post(state)
 
     def rewire(self) -> None:
         for member in self.members.values():

@@ -4,6 +4,7 @@ commands, who sees whom, and a coach who drops out without ending the class."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 from datetime import timedelta
 from pathlib import Path
 
@@ -270,5 +271,31 @@ def test_cancelled_class_is_refused(room_server: RoomServer, room_world: World) 
         cookie = room_server.patient_cookie(room_world.patient_a)
         error, code = await refused(room_server, room_world.occurrence_a, cookie)
         assert (error["code"], code) == ("class_cancelled", 4410)
+
+    run(scenario)
+
+
+def test_a_patient_is_sent_state_only_when_what_they_see_changed(
+    room_server: RoomServer, room_world: World
+) -> None:
+    """Another patient arriving, waiting and being admitted is nothing Ana sees while patients
+    do not see each other: she used to get a `state` for each of those changes all the same."""
+    other = add_patient(room_server, room_world, "Carla Quiet", "+15555550109")
+
+    async def scenario() -> None:
+        occurrence = room_world.occurrence_a
+        coach = await live_coach(room_server, occurrence, room_world.coach_a)
+        ana = await admitted_patient(room_server, coach, occurrence, room_world.patient_a)
+        carla = await admitted_patient(room_server, coach, occurrence, other)
+        await carla.wait_for(lambda m: m["type"] == "state" and m["admitted"])
+        await coach.send({"type": "options", "patients_see_each_other": True})
+        await ana.wait_for(  # when she does see Carla, she hears of it
+            lambda m: m["type"] == "state" and f"p{other}" in {p["id"] for p in m["participants"]}
+        )
+        states = [m for m in ana.messages if m["type"] == "state"]
+        assert all(a != b for a, b in itertools.pairwise(states))  # never the same twice
+        assert len(states) <= 4  # joined, admitted, her media placed, Carla in view
+        for client in (carla, ana, coach):
+            await client.close()
 
     run(scenario)
