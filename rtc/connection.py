@@ -12,7 +12,8 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 from aiortc import RTCConfiguration
@@ -21,7 +22,7 @@ from coach.token_bucket import TokenBucket
 from rtc import protocol
 from rtc.errors import Fatal, SignalingError
 from rtc.participants import Identity, Member
-from rtc.peer import ServerPeer
+from rtc.peer import PeerTimings, ServerPeer
 from rtc.room import Room
 
 log = logging.getLogger("telecoach.rooms")
@@ -43,7 +44,9 @@ class PeerSettings:
     configuration: Callable[[], RTCConfiguration]
     # Numbers every server peer of the process, so a client never mistakes a new one for its last.
     next_generation: Callable[[], int]
-    negotiation_timeout: float = 20.0
+    timings: PeerTimings = field(default_factory=PeerTimings)
+    # Reconnecting this long (no media connection, or media silent) makes the coach's tile "lost".
+    lost_after: float = 20.0
 
 
 @dataclass(frozen=True)
@@ -74,10 +77,39 @@ class Connection:
         self._messages = TokenBucket(MESSAGES_PER_SECOND, BURST_MESSAGES, time.monotonic())
         self._closing = False
         self._closed: asyncio.Future[None] | None = None
+        self._ended_by: str | None = None  # the message type of a terminate(): a deliberate end
+        self._was_connected = False
+        self._trouble_since: datetime | None = None  # when media was last lost (app clock)
+        self._trouble_started = 0.0  # ...and on the monotonic clock, to time `lost_after`
+        self._lost_timer: asyncio.TimerHandle | None = None
 
     @property
     def closing(self) -> bool:
         return self._closing
+
+    @property
+    def link(self) -> str:
+        """What the others are told of this person's media: connecting, connected, reconnecting
+        or lost (reconnecting for `lost_after` seconds)."""
+        peer = self.peer
+        if peer is not None and peer.link == "connected":
+            return "connected"
+        if self._trouble_since is None:
+            return "connecting"
+        lost_after = self._peer_settings.lost_after
+        if time.monotonic() - self._trouble_started >= lost_after - 0.05:  # the timer's slack
+            return "lost"
+        return "reconnecting"
+
+    @property
+    def link_since(self) -> datetime | None:
+        """When this person's media was lost, while it is (reconnecting or lost)."""
+        return self._trouble_since if self.link in ("reconnecting", "lost") else None
+
+    @property
+    def left_on_purpose(self) -> bool:
+        """The connection ended by a message (leave, removed, ended, replaced, ...), not a drop."""
+        return self._ended_by is not None
 
     def start(self) -> None:
         self._writer = asyncio.ensure_future(self._write())
@@ -90,7 +122,11 @@ class Connection:
                     "role": self.identity.role,
                     "name": self.identity.name,
                 },
-                "room": {"occurrence_id": self.room.occurrence_id, "title": self.room.policy.title},
+                "room": {
+                    "occurrence_id": self.room.occurrence_id,
+                    "title": self.room.policy.title,
+                    "ended": self.room.ended,  # a host may start it again: `join` with `reopen`
+                },
                 "ice_servers": self._ice_servers,
             }
         )
@@ -112,6 +148,7 @@ class Connection:
         if self._closing:
             return
         self.post({"type": kind, **fields})
+        self._ended_by = kind
         self._closing = True
         self._outbox.put_nowait(_Close(close_code))
         self._spawn(self._finish())
@@ -175,7 +212,9 @@ class Connection:
             self.post({"type": "pong"})
             return
         if kind == "join":
-            self._join(message.get("audio_only", False))
+            if message.get("reopen") and self.identity.role != "host":
+                raise SignalingError("forbidden", "only the class's coach may reopen the class")
+            self._join(message.get("audio_only", False), message.get("reopen", False))
             return
         if kind == "leave":
             self.terminate("left", 1000)
@@ -214,13 +253,15 @@ class Connection:
         elif kind == "end":
             room.end(self)
 
-    def _join(self, audio_only: bool) -> None:
+    def _join(self, audio_only: bool, reopen: bool) -> None:
         if self.member is None:
-            self.member = self.room.join(self, audio_only)
+            self.member = self.room.join(self, audio_only, reopen)
             return
         if audio_only != self.member.audio_only:
             self.room.set_audio_only(self, audio_only)
         if self.member.admitted:
+            if self._was_connected:
+                self._lost_media()
             self._new_peer()  # the client lost its connection and rebuilt its own
             self.room.peer_changed(self)
         else:
@@ -241,7 +282,8 @@ class Connection:
             self.post,
             self._post_state,
             self._peer_failed,
-            self._peer_settings.negotiation_timeout,
+            self._peer_link,
+            self._peer_settings.timings,
         )
         self.peer.request_negotiation()
         if old is not None:
@@ -255,10 +297,44 @@ class Connection:
     def _peer_failed(self, peer: ServerPeer, reason: str) -> None:
         if peer is not self.peer:
             return
+        log.info(
+            "room %s: %s's media connection ended (%s)",
+            self.room.occurrence_id,
+            self.identity.id,
+            reason,
+        )
         self.peer = None
-        self._spawn(peer.close(), self._peer_closings)
+        self._lost_media()
+        self._spawn(peer.close(), self._peer_closings)  # frees its forwarding slots
         self.room.peer_changed(self)
         self.post({"type": "reconnect", "reason": reason})
+
+    def _peer_link(self, peer: ServerPeer) -> None:
+        if peer is not self.peer:
+            return
+        if peer.link == "connected":
+            self._was_connected = True
+            self._trouble_since = None
+            self._cancel_lost_timer()
+        else:
+            self._lost_media()
+        self.room.peer_changed(self)
+
+    def _lost_media(self) -> None:
+        """Media stopped (silent, failed, or the client rebuilt its connection): the others see
+        "reconnecting" now, and "lost" if it is not back within `lost_after`."""
+        if self._trouble_since is not None:
+            return
+        self._trouble_since = self.room.now()
+        self._trouble_started = time.monotonic()
+        self._lost_timer = asyncio.get_running_loop().call_later(
+            self._peer_settings.lost_after, self.room.peer_changed, self
+        )
+
+    def _cancel_lost_timer(self) -> None:
+        if self._lost_timer is not None:
+            self._lost_timer.cancel()
+            self._lost_timer = None
 
     # -- the end -------------------------------------------------------------------------------
 
@@ -269,8 +345,9 @@ class Connection:
             return
         self._closed = asyncio.get_running_loop().create_future()
         self._closing = True
+        self._cancel_lost_timer()
         try:
-            self.room.leave(self)
+            self.room.leave(self, dropped=not self.left_on_purpose)
             peer, self.peer = self.peer, None
             if peer is not None:
                 await peer.close()

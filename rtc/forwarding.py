@@ -44,6 +44,7 @@ class Source:
         self.kind = kind
         self.subscribers: set[ForwardedTrack] = set()
         self.frames_in = 0
+        self.last_packet: float | None = None  # monotonic; the peer's watch tells silence by it
         self.keyframe_requests = 0  # PLIs actually sent to the publisher
         self._assembler: Vp8Assembler | OpusAssembler = (
             Vp8Assembler() if kind == "video" else OpusAssembler()
@@ -70,6 +71,7 @@ class Source:
 
     def on_packet(self, packet: RtpPacket) -> None:
         """Called by the receiver's tap, on the event loop, for every depayloaded RTP packet."""
+        self.last_packet = time.monotonic()
         self._ssrc = packet.ssrc
         frames, lost = self._assembler.add(packet)
         if lost and self.kind == "video":

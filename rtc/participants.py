@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from coach.access import Actor
@@ -28,6 +29,7 @@ class RoomPolicy:
     title: str
     capacity: int  # patients at once, waiting or admitted
     auto_admit: bool = False
+    closes_at: datetime | None = None  # the room ends itself then (app clock)
 
 
 class MemberConnection(Protocol):
@@ -37,6 +39,10 @@ class MemberConnection(Protocol):
     def identity(self) -> Identity: ...
     @property
     def peer(self) -> ServerPeer | None: ...
+    @property
+    def link(self) -> str: ...
+    @property
+    def link_since(self) -> datetime | None: ...
     def post(self, message: dict[str, Any]) -> None: ...
     def admitted(self) -> None: ...
     def terminate(self, kind: str, close_code: int, **fields: Any) -> None: ...
@@ -62,6 +68,15 @@ class Member:
     @property
     def is_host(self) -> bool:
         return self.identity.role == "host"
+
+
+@dataclass(frozen=True)
+class Dropped:
+    """A patient whose connection dropped without a goodbye: hosts keep seeing them, as lost,
+    until they come back or a host removes them."""
+
+    identity: Identity
+    since: datetime
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,11 @@ The server is always the offerer, so only one side ever starts a negotiation (no
 slot means a new offer; a slot that falls free is reused for the next track of its kind, so people
 leaving never costs a renegotiation. aiortc has no ICE restart: a failed connection is replaced by a
 new `ServerPeer` (a new `generation`), never repaired.
+
+Each peer watches its own life (`PeerTimings`, documented in docs/signaling.md): an answer that
+never connects, a connection aiortc reports failed or closed, and media that stops arriving while
+the websocket stays open (a cut network path: ICE consent notices only after ~30 s) all end in
+`on_failed`, so the client is told and the room frees the peer's slots.
 """
 
 from __future__ import annotations
@@ -12,15 +17,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from aiortc import RTCConfiguration, RTCIceCandidate, RTCPeerConnection, RTCSessionDescription
 from aiortc.rtcrtpsender import RTCRtpSender
 from aiortc.rtcrtptransceiver import RTCRtpTransceiver
 from aiortc.sdp import candidate_from_sdp
 
+from rtc.answer_check import check_answer
 from rtc.errors import SignalingError
 from rtc.forwarding import ForwardedTrack, Source
 from rtc.seam import (
@@ -37,6 +44,17 @@ GATHER_SECONDS = 10.0  # STUN servers that do not answer hold gathering for a fe
 # Room for a few keyframe bursts while the event loop is busy (see `enlarge_receive_buffers`).
 RECEIVE_BUFFER_BYTES = 2 * 1024 * 1024
 SlotKey = tuple[str, str]  # (publisher's participant id, kind)
+WATCH_INTERVAL = 0.5
+# "connecting" until aiortc says connected; "interrupted" while media that was flowing is silent.
+Link = Literal["connecting", "connected", "interrupted"]
+
+
+@dataclass(frozen=True)
+class PeerTimings:
+    negotiation_timeout: float = 20.0  # offer sent, no usable answer
+    connect_timeout: float = 15.0  # answer applied, not connected (ICE + DTLS) yet
+    media_stall: float = 3.0  # media that was arriving is silent: the coach sees "reconnecting"
+    media_timeout: float = 10.0  # ...still silent: give up on the peer, ask for a new one
 
 
 def _codec_preferences(kind: str) -> list[Any]:
@@ -75,7 +93,8 @@ class ServerPeer:
         post: Callable[[dict[str, Any]], None],
         on_offered: Callable[[], None],
         on_failed: Callable[[ServerPeer, str], None],
-        negotiation_timeout: float,
+        on_link: Callable[[ServerPeer], None],
+        timings: PeerTimings,
     ) -> None:
         self.generation = generation
         self.pc = RTCPeerConnection(configuration)
@@ -85,7 +104,10 @@ class ServerPeer:
         self._post = post
         self._on_offered = on_offered
         self._on_failed = on_failed
-        self._timeout = negotiation_timeout
+        self._on_link = on_link
+        self._timings = timings
+        self.link: Link = "connecting"
+        self._answered_at: float | None = None
         self._dirty = False
         self._negotiator: asyncio.Task[None] | None = None
         self._describing = False
@@ -102,6 +124,7 @@ class ServerPeer:
             self._upload[kind] = transceiver
             self.sources[kind] = source
         self.pc.on("connectionstatechange", self._state_changed)
+        self._watcher = asyncio.ensure_future(self._watch())
 
     # -- slots -------------------------------------------------------------------------------
 
@@ -170,9 +193,9 @@ class ServerPeer:
                     }
                 )
                 self._on_offered()
-                await asyncio.wait_for(self._answered.wait(), self._timeout)
+                await asyncio.wait_for(self._answered.wait(), self._timings.negotiation_timeout)
         except TimeoutError:
-            self._on_failed(self, "negotiation_timeout")
+            self._fail("negotiation_timeout")
 
     async def accept_answer(self, peer: int, revision: int, sdp: str) -> None:
         if (
@@ -181,11 +204,14 @@ class ServerPeer:
             or self.pc.signalingState != "have-local-offer"
         ):
             raise SignalingError("unexpected_answer", "no offer with that peer and revision waits")
+        check_answer(self.pc.localDescription.sdp, sdp)
         try:
             await self.pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="answer"))
         except Exception as exc:  # aiortc raises a dozen kinds for a malformed SDP
             raise SignalingError("bad_sdp", f"the answer was refused: {exc}"[:300]) from exc
         self._has_answer = True
+        if self._answered_at is None:
+            self._answered_at = time.monotonic()
         queued, self._queued_candidates = self._queued_candidates, []
         for candidate in queued:
             await self.pc.addIceCandidate(candidate)
@@ -204,13 +230,53 @@ class ServerPeer:
     # -- life ----------------------------------------------------------------------------------
 
     def _state_changed(self) -> None:
-        if self.pc.connectionState == "failed" and not self._closed:
-            self._on_failed(self, "connection_failed")
+        if self._closed:
+            return
+        state = self.pc.connectionState
+        if state == "connected":
+            self._set_link("connected")
+        elif state in ("failed", "closed"):
+            # "closed" without our close(): the client closed its end (DTLS close_notify), or ICE
+            # consent expired and aiortc shut the connection down.
+            self._fail("connection_failed")
+
+    async def _watch(self) -> None:
+        while not self._closed:
+            await asyncio.sleep(WATCH_INTERVAL)
+            self._check(time.monotonic())
+
+    def _check(self, now: float) -> None:
+        timings = self._timings
+        if self._closed:
+            return
+        if self.pc.connectionState != "connected":
+            if self._answered_at is not None and now - self._answered_at > timings.connect_timeout:
+                self._fail("connect_timeout")
+            return
+        heard = [s.last_packet for s in self.sources.values() if s.last_packet is not None]
+        if not heard:
+            return  # nothing published (no camera, no microphone): ICE consent watches it
+        silent = now - max(heard)
+        if silent >= timings.media_timeout:
+            self._fail("media_stopped")
+        else:
+            self._set_link("interrupted" if silent >= timings.media_stall else "connected")
+
+    def _set_link(self, link: Link) -> None:
+        if link != self.link:
+            self.link = link
+            self._on_link(self)
+
+    def _fail(self, reason: str) -> None:
+        if not self._closed:
+            self._on_failed(self, reason)
 
     async def close(self) -> None:
         if self._closed:
             return
         self._closed = True
+        if self._watcher is not asyncio.current_task():
+            self._watcher.cancel()
         negotiator = self._negotiator
         if negotiator is not None and negotiator is not asyncio.current_task():
             if self._describing:

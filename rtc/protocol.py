@@ -23,7 +23,7 @@ HOST_ONLY = frozenset({"admit", "remove", "spotlight", "end", "options"})
 _STR, _INT, _BOOL, _NULL, _OBJ = (str,), (int,), (bool,), (type(None),), (dict,)
 # type -> field -> (allowed Python types, required)
 _FIELDS: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
-    "join": {"audio_only": (_BOOL, False)},
+    "join": {"audio_only": (_BOOL, False), "reopen": (_BOOL, False)},
     "answer": {"peer": (_INT, True), "revision": (_INT, True), "sdp": (_STR, True)},
     "candidate": {"peer": (_INT, True), "candidate": (_OBJ + _NULL, True)},
     "leave": {},

@@ -7,15 +7,21 @@ updates membership, re-points the forwarding slots (`rewire`) and posts each mem
 Media routing: a host (the coach) receives every other admitted participant; a patient receives
 the hosts, and the other patients only when the room allows it. Audio-only subscribers get no
 video slots at all, so the server sends them no video.
+
+Nobody is lost silently: each entry of a `state` says how that person's media is (`connection`),
+and a patient whose websocket drops stays in the hosts' view as "lost" until they are back.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from rtc.errors import Fatal, SignalingError
 from rtc.forwarding import Source
 from rtc.participants import (
+    Dropped,
     Identity,
     Member,
     MemberConnection,
@@ -32,9 +38,11 @@ class Room:
         occurrence_id: int,
         policy: RoomPolicy,
         observer: RoomObserver,
+        now: Callable[[], datetime],
         patients_see_each_other: bool = False,
     ) -> None:
         self.occurrence_id = occurrence_id
+        self.now = now
         self.policy = policy
         self.members: dict[str, Member] = {}
         self.spotlight: str | None = None
@@ -43,6 +51,7 @@ class Room:
         self._observer = observer
         self._admitted_before: set[str] = set()  # a reconnecting patient skips the lobby
         self._removed: set[str] = set()
+        self._dropped: dict[str, Dropped] = {}
 
     # -- arriving and leaving --------------------------------------------------------------
 
@@ -50,11 +59,16 @@ class Room:
         if identity.id in self._removed:
             raise Fatal("removed", "the coach removed you from this class", 4403)
 
-    def join(self, connection: MemberConnection, audio_only: bool = False) -> Member:
+    def join(
+        self, connection: MemberConnection, audio_only: bool = False, reopen: bool = False
+    ) -> Member:
         identity = connection.identity
         if self.ended:
-            raise Fatal("class_ended", "this class has ended", 4410)
+            if not (reopen and identity.role == "host"):
+                raise Fatal("class_ended", "this class has ended", 4410)
+            self._reopen(identity)
         self.refuse_removed(identity)
+        self._dropped.pop(identity.id, None)
         member = self.members.get(identity.id)
         if member is not None:
             # The same person again (a new tab, a reconnect the server has not noticed yet):
@@ -84,11 +98,15 @@ class Room:
         self.changed()
         return member
 
-    def leave(self, connection: MemberConnection) -> None:
+    def leave(self, connection: MemberConnection, dropped: bool = False) -> None:
+        """`dropped`: the connection went without a goodbye; a patient then shows as lost."""
         member = self.members.get(connection.identity.id)
         if member is None or member.connection is not connection:
             return  # already replaced by a newer connection
         del self.members[member.id]
+        if dropped and not member.is_host and not self.ended:
+            since = connection.link_since or self.now()
+            self._dropped[member.id] = Dropped(member.identity, since)
         if self.spotlight == member.id:
             self.spotlight = None
         self._event("class.leave", member.identity, member.identity.actor.patient_id)
@@ -109,6 +127,13 @@ class Room:
             self.changed()
 
     def remove(self, host: MemberConnection, participant: str) -> None:
+        gone = self._dropped.pop(participant, None)
+        if gone is not None:  # a lost patient: take them off the coach's screen, keep them out
+            self._removed.add(participant)
+            self._admitted_before.discard(participant)
+            self._event("class.remove", host.identity, gone.identity.actor.patient_id)
+            self.changed()
+            return
         member = self._patient(participant)
         self._removed.add(member.id)
         self._admitted_before.discard(member.id)
@@ -133,11 +158,28 @@ class Room:
         self.changed()
 
     def end(self, host: MemberConnection) -> None:
-        self.ended = True
         self._event("class.end", host.identity, None)
+        self._finish()
+
+    def close(self) -> None:
+        """Closing time (the class is long over): end it for everyone still here."""
+        self._finish()
+
+    def _finish(self) -> None:
+        self.ended = True
         for member in list(self.members.values()):
             member.connection.terminate("ended", 4410)
         self.members.clear()
+        self._dropped.clear()
+
+    def _reopen(self, host: Identity) -> None:
+        """A host starts an ended class again: a new session of the room. Earlier admissions
+        are forgotten (every patient waits in the lobby again, unless the class admits enrolled
+        patients automatically); removals stand."""
+        self.ended = False
+        self.spotlight = None
+        self._admitted_before.clear()
+        self._event("class.reopen", host, None)
 
     # -- a participant's own switches -------------------------------------------------------
 
@@ -214,11 +256,14 @@ class Room:
             for m in self.members.values()
             if m is viewer or (self._sees(viewer, m) and (viewer.is_host or m.admitted))
         ]
+        entries = [self._entry(m, viewer, mids) for m in visible]
+        if viewer.is_host:
+            entries.extend(self._dropped_entry(d) for d in self._dropped.values())
         return {
             "type": "state",
             "you": viewer.id,
             "admitted": viewer.admitted,
-            "participants": [self._entry(m, viewer, mids) for m in visible],
+            "participants": entries,
             "spotlight": self.spotlight if self.spotlight in {m.id for m in visible} else None,
             "options": {"patients_see_each_other": self.patients_see_each_other},
         }
@@ -234,11 +279,33 @@ class Room:
             "video_muted": member.video_muted,
             "audio_only": member.audio_only,
             "mids": {kind: mids[(member.id, kind)] for kind in KINDS if (member.id, kind) in mids},
+            "connection": member.connection.link if member.admitted else "waiting",
         }
+        since = member.connection.link_since if member.admitted else None
+        if since is not None:
+            entry["connection_since"] = _iso(since)
         if viewer.is_host and not member.is_host:
             entry["on_hold"] = member.identity.on_hold
             entry["hold_reasons"] = list(member.identity.hold_reasons)
         return entry
+
+    def _dropped_entry(self, dropped: Dropped) -> dict[str, Any]:
+        identity = dropped.identity
+        return {
+            "id": identity.id,
+            "name": identity.name,
+            "role": identity.role,
+            "admitted": False,
+            "audio_muted": False,
+            "muted_by_host": False,
+            "video_muted": False,
+            "audio_only": False,
+            "mids": {},
+            "connection": "lost",
+            "connection_since": _iso(dropped.since),
+            "on_hold": identity.on_hold,
+            "hold_reasons": list(identity.hold_reasons),
+        }
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -265,3 +332,7 @@ class Room:
 
     def _event(self, action: str, actor: Identity, patient_id: int | None) -> None:
         self._observer.room_event(RoomEvent(action, self.occurrence_id, actor.actor, patient_id))
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")

@@ -2,7 +2,7 @@
 
 A room lives in one process, in memory: who was admitted (so a reconnecting patient skips the
 lobby) and who was removed survive a participant's reconnect; an empty room is forgotten after
-`idle_room_seconds`.
+`idle_room_seconds`, except an ended one, which is kept (ended) until its closing time.
 """
 
 from __future__ import annotations
@@ -10,13 +10,15 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from coach.clock import Clock
 from rtc.connection import Channel, Connection, PeerSettings
 from rtc.errors import Fatal
 from rtc.ice import client_ice_servers, server_configuration
 from rtc.participants import Identity, RoomObserver, RoomPolicy
+from rtc.peer import PeerTimings
 from rtc.room import Room
 from rtc.seam import check_seam
 
@@ -27,21 +29,27 @@ class RtcSettings:
     turn_urls: tuple[str, ...] = ()
     turn_secret: str | None = None
     turn_ttl_seconds: int = 14400
-    negotiation_timeout: float = 20.0
+    timings: PeerTimings = field(default_factory=PeerTimings)
+    lost_after: float = 20.0
     idle_room_seconds: float = 600.0
 
 
 class Rooms:
-    def __init__(self, settings: RtcSettings, observer: RoomObserver) -> None:
+    def __init__(self, settings: RtcSettings, observer: RoomObserver, clock: Clock) -> None:
         check_seam()  # refuse to start rather than forward nothing after an aiortc upgrade
         self.settings = settings
         self._observer = observer
+        self._clock = clock
         self._rooms: dict[int, Room] = {}
         self._empty_since: dict[int, float] = {}
+        self._closings: dict[int, asyncio.TimerHandle] = {}
         self._connections: set[Connection] = set()
         configuration = server_configuration(settings.stun_urls)
         self._peer_settings = PeerSettings(
-            lambda: configuration, itertools.count(1).__next__, settings.negotiation_timeout
+            lambda: configuration,
+            itertools.count(1).__next__,
+            settings.timings,
+            settings.lost_after,
         )
 
     def open_connection(
@@ -50,17 +58,17 @@ class Rooms:
         """A new connection for `identity`, who the web layer has checked may enter the room."""
         self._sweep()
         room = self._rooms.get(occurrence_id)
-        if room is not None and room.ended:
-            if identity.role != "host":
-                raise Fatal("class_ended", "this class has ended", 4410)
-            room = None  # the coach opens it again
+        if room is not None and room.ended and identity.role != "host":
+            # Stays ended until a host starts it again explicitly (`join` with `reopen`).
+            raise Fatal("class_ended", "this class has ended", 4410)
         if room is not None:
             room.refuse_removed(identity)  # one error and the close, before any welcome
         if room is None:
-            room = Room(occurrence_id, policy, self._observer)
+            room = Room(occurrence_id, policy, self._observer, self._clock.now)
             self._rooms[occurrence_id] = room
         else:
             room.policy = policy  # capacity or auto-admit may have changed since it opened
+        self._close_on_time(room)
         self._empty_since.pop(occurrence_id, None)
         ice = client_ice_servers(
             self.settings.stun_urls,
@@ -80,13 +88,37 @@ class Rooms:
         if not room.members and self._rooms.get(room.occurrence_id) is room:
             self._empty_since[room.occurrence_id] = time.monotonic()
 
+    def _close_on_time(self, room: Room) -> None:
+        """End the room at its closing time (the class's end plus the grace the web layer set)."""
+        closes_at = room.policy.closes_at
+        old = self._closings.pop(room.occurrence_id, None)
+        if old is not None:
+            old.cancel()
+        if closes_at is None:
+            return
+        delay = max(0.0, (closes_at - self._clock.now()).total_seconds())
+        self._closings[room.occurrence_id] = asyncio.get_running_loop().call_later(
+            delay, self._close_room, room
+        )
+
+    def _close_room(self, room: Room) -> None:
+        self._closings.pop(room.occurrence_id, None)
+        if not room.ended:
+            room.close()
+
     def _sweep(self) -> None:
         cutoff = time.monotonic() - self.settings.idle_room_seconds
+        now = self._clock.now()
         for occurrence_id, since in list(self._empty_since.items()):
             room = self._rooms.get(occurrence_id)
+            if room is not None and room.ended and (room.policy.closes_at or now) > now:
+                continue  # forgetting it would let patients back into an ended class
             if since < cutoff and (room is None or not room.members):
                 self._rooms.pop(occurrence_id, None)
                 del self._empty_since[occurrence_id]
+                closing = self._closings.pop(occurrence_id, None)
+                if closing is not None:
+                    closing.cancel()
 
     def stats(self) -> dict[str, Any]:
         """What this process holds right now; the resource tests and /metrics read it."""
@@ -108,6 +140,9 @@ class Rooms:
 
     async def shutdown(self) -> None:
         """Tell every client to come back (to this or another process), then free everything."""
+        for closing in self._closings.values():
+            closing.cancel()
+        self._closings.clear()
         connections = list(self._connections)
         for connection in connections:
             connection.terminate("reconnect", 1012, reason="server_restarting")

@@ -203,6 +203,39 @@ RTC_SETTINGS: tuple[SettingSpec, ...] = (
         "own capacity: the coach receives every patient's video.",
         _positive_int,
     ),
+    SettingSpec(
+        "room_opens_minutes_before",
+        "ROOM_OPENS_MINUTES_BEFORE",
+        "15",
+        "A live class's room opens this many minutes before the class starts (for the coach "
+        "and patients alike); before that, a connection is told when it opens.",
+        _positive_int,
+    ),
+    SettingSpec(
+        "room_closes_minutes_after",
+        "ROOM_CLOSES_MINUTES_AFTER",
+        "30",
+        "...and closes this many minutes after the class's scheduled end: everyone still in it "
+        "is told the class ended.",
+        _positive_int,
+    ),
+    SettingSpec(
+        "room_connect_timeout_seconds",
+        "ROOM_CONNECT_TIMEOUT_SECONDS",
+        "15",
+        "A participant's media connection that has not connected this long after their answer "
+        "is given up: they are told to reconnect (`connect_timeout`).",
+        _positive_int,
+    ),
+    SettingSpec(
+        "room_media_timeout_seconds",
+        "ROOM_MEDIA_TIMEOUT_SECONDS",
+        "10",
+        "Media that was arriving from a participant and has been silent this long ends their "
+        "media connection (`media_stopped`); the coach sees them reconnecting after 30% of it "
+        "and lost after twice it.",
+        _positive_int,
+    ),
 )
 
 HR_SETTINGS: tuple[SettingSpec, ...] = (
@@ -512,6 +545,10 @@ class Settings:
     turn_secret: str | None = _default("turn_secret")
     turn_ttl_seconds: int = _default("turn_ttl_seconds")
     room_capacity: int = _default("room_capacity")
+    room_opens_minutes_before: int = _default("room_opens_minutes_before")
+    room_closes_minutes_after: int = _default("room_closes_minutes_after")
+    room_connect_timeout_seconds: int = _default("room_connect_timeout_seconds")
+    room_media_timeout_seconds: int = _default("room_media_timeout_seconds")
     hr_retention_minutes: int = _default("hr_retention_minutes")
     hr_device_requests_per_minute: int = _default("hr_device_requests_per_minute")
     quiet_hours: str = _default("quiet_hours")

@@ -10,7 +10,8 @@ protocol in docs/signaling.md.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session
@@ -38,8 +39,25 @@ class WebSocketChannel:
         await self._websocket.close(code)
 
 
+@dataclass(frozen=True)
+class RoomWindow:
+    """When a class's room is open: from a while before the class to a while after its end."""
+
+    opens_before: timedelta
+    closes_after: timedelta
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
 def _entry(
-    session: Session, principal: Principal, occurrence_id: int, room_capacity: int, now: datetime
+    session: Session,
+    principal: Principal,
+    occurrence_id: int,
+    room_capacity: int,
+    window: RoomWindow,
+    now: datetime,
 ) -> tuple[Identity, RoomPolicy] | None:
     """Who enters and the room's rules; None (audited as denied) when they may not."""
     actor = principal.actor
@@ -52,7 +70,21 @@ def _entry(
     assert series is not None
     if occurrence.status == "cancelled" or series.cancelled_at is not None:
         raise Fatal("class_cancelled", "this class was cancelled", 4410)
-    policy = RoomPolicy(series.title, min(series.capacity, room_capacity), series.auto_admit)
+    opens_at = occurrence.starts_at - window.opens_before
+    closes_at = occurrence.ends_at + window.closes_after
+    if now < opens_at:
+        raise Refused(
+            "not_open",
+            f"this class opens at {_iso(opens_at)}",
+            4425,
+            opens_at=_iso(opens_at),
+            starts_at=_iso(occurrence.starts_at),
+        )
+    if now >= closes_at:
+        raise Fatal("class_ended", "this class has ended", 4410)
+    policy = RoomPolicy(
+        series.title, min(series.capacity, room_capacity), series.auto_admit, closes_at
+    )
     if actor.role == "patient" and actor.patient_id is not None:
         patient = session.get(Patient, actor.patient_id)
         assert patient is not None
@@ -68,8 +100,12 @@ def _entry(
 async def _admit(websocket: WebSocket, ctx: AppContext) -> tuple[Principal, Identity, RoomPolicy]:
     principal = await enter(websocket, ctx, "class")
     occurrence_id: int = websocket.path_params["occurrence_id"]
+    window = RoomWindow(
+        timedelta(minutes=ctx.settings.room_opens_minutes_before),
+        timedelta(minutes=ctx.settings.room_closes_minutes_after),
+    )
     entry = await ctx.db.run(
-        _entry, principal, occurrence_id, ctx.settings.room_capacity, ctx.clock.now()
+        _entry, principal, occurrence_id, ctx.settings.room_capacity, window, ctx.clock.now()
     )
     if entry is None:
         raise Refused("not_found", f"class {occurrence_id} not found", 4404)
@@ -83,7 +119,10 @@ async def room_socket(websocket: WebSocket) -> None:
         connection = ctx.rooms.open_connection(
             identity, websocket.path_params["occurrence_id"], policy, WebSocketChannel(websocket)
         )
-    except (Refused, Fatal) as exc:
+    except Refused as exc:
+        await refuse(websocket, exc.code, exc.message, exc.close_code, **exc.fields)
+        return
+    except Fatal as exc:
         await refuse(websocket, exc.code, exc.message, exc.close_code)
         return
 

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from starlette.websockets import WebSocket
@@ -31,11 +32,12 @@ from web.open_sockets import BeforeClose
 class Refused(Exception):
     """This connection may not go on: told to the client as `error` `code`, then closed."""
 
-    def __init__(self, code: str, message: str, close_code: int) -> None:
+    def __init__(self, code: str, message: str, close_code: int, **fields: Any) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.close_code = close_code
+        self.fields = fields  # more for the client, e.g. when a class that is not open opens
 
 
 def origin_allowed(websocket: WebSocket, public_base_url: str) -> bool:
@@ -64,10 +66,12 @@ async def enter(websocket: WebSocket, ctx: AppContext, what: str) -> Principal:
     return principal
 
 
-async def refuse(websocket: WebSocket, code: str, message: str, close_code: int) -> None:
+async def refuse(
+    websocket: WebSocket, code: str, message: str, close_code: int, **fields: Any
+) -> None:
     """One `error`, then the close code; a client that already left is no failure."""
     with contextlib.suppress(Exception):
-        error = {"type": "error", "code": code, "message": message}
+        error = {"type": "error", "code": code, "message": message, **fields}
         await websocket.send_text(json.dumps(error, separators=(",", ":")))
         await websocket.close(close_code)
 

@@ -6,6 +6,7 @@ page comes back by itself after its connection drops."""
 from __future__ import annotations
 
 import json
+import re
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -50,7 +51,7 @@ PLAYING = """async (video) => {
 }"""
 
 
-def _class_with_patient(server: LiveServer, tmp_path) -> tuple[int, str]:  # type: ignore[no-untyped-def]
+def _class_with_patient(server: LiveServer, tmp_path, minutes_ahead: int = 10) -> tuple[int, str]:  # type: ignore[no-untyped-def]
     """A coach, a Spanish-speaking patient enrolled in a class, and her join link."""
     server.cli(
         "create-user",
@@ -66,7 +67,7 @@ def _class_with_patient(server: LiveServer, tmp_path) -> tuple[int, str]:  # typ
     (tmp_path / "p.csv").write_text(CSV)
     server.cli("import-patients", str(tmp_path / "p.csv"))
     token = server.cli("create-token", "--email", "coach@example.org").stdout.strip()
-    start = (datetime.now(UTC) + timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M")
+    start = (datetime.now(UTC) + timedelta(minutes=minutes_ahead)).strftime("%Y-%m-%dT%H:%M")
     with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {token}"}) as api:
         series = api.post(
             "/api/v1/classes",
@@ -159,3 +160,77 @@ def test_coach_and_patient_see_each_other_and_the_patient_comes_back(
     finally:
         coach_context.close()
         patient_context.close()
+
+
+def _sign_in_and_start(coach: Page, server: LiveServer, occurrence: int) -> None:
+    coach.goto(f"{server.url}/classes/occurrences/{occurrence}/console")
+    coach.get_by_label("Email").fill("coach@example.org")
+    coach.get_by_label("Password").fill("a long demo password")
+    coach.get_by_role("button", name="Sign in").click()
+    coach.get_by_role("button", name="Start class").click()
+
+
+def _patient_joins(patient: Page, join_url: str) -> None:
+    patient.goto(join_url)
+    patient.get_by_role("link", name="Entrar a la clase").click()
+    expect(patient.get_by_role("heading", name="Antes de entrar")).to_be_visible()
+    patient.get_by_role("button", name="Probar cámara y micrófono").click()
+    expect(patient.locator("#status")).to_have_text("Su cámara y su micrófono funcionan.")
+    patient.get_by_role("button", name="Entrar a la clase").click()
+
+
+def test_a_patient_who_vanishes_stays_on_the_coachs_screen_as_lost(
+    live_server: LiveServer, browser: Browser, tmp_path
+) -> None:
+    occurrence, join_url = _class_with_patient(live_server, tmp_path)
+    coach_context, patient_context = browser.new_context(), browser.new_context()
+    coach = coach_context.new_page()
+    coach.set_viewport_size({"width": 1366, "height": 768})
+    try:
+        _sign_in_and_start(coach, live_server, occurrence)
+        patient = patient_context.new_page()
+        _patient_joins(patient, join_url)
+        expect(patient.locator("#room")).to_have_attribute("data-status", "status_lobby")
+        coach.get_by_role("button", name="Admit Rosa Morales").click()
+        _wait_playing(coach, "#tiles [data-participant] video")
+        tile = coach.locator("#tiles [data-participant]")
+        expect(tile.locator(".link")).to_be_hidden()
+
+        patient_context.close()  # her tab is gone: no goodbye
+        expect(tile).to_have_attribute("data-connection", "lost", timeout=10_000)
+        expect(tile.locator(".link")).to_have_text(re.compile(r"^Lost at \d\d:\d\d"))
+        expect(tile.get_by_role("button", name="Spotlight")).to_be_hidden()
+        expect(coach.locator("#lobby-empty")).to_be_visible()  # not offered for admission
+        ARTIFACTS.mkdir(exist_ok=True)
+        coach.screenshot(path=str(ARTIFACTS / "class-console-lost.png"))
+
+        # The coach takes her off the screen.
+        coach.once("dialog", lambda dialog: dialog.accept())
+        tile.get_by_role("button", name="Remove").click()
+        expect(coach.locator("#tiles-empty")).to_be_visible()
+    finally:
+        coach_context.close()
+
+
+def test_a_patient_early_for_class_is_told_when_it_opens(
+    live_server: LiveServer, browser: Browser, tmp_path
+) -> None:
+    _, join_url = _class_with_patient(live_server, tmp_path, minutes_ahead=40)
+    context = browser.new_context()
+    patient = context.new_page()
+    patient.set_viewport_size({"width": 390, "height": 844})
+    try:
+        _patient_joins(patient, join_url)
+        room = patient.locator("#room")
+        expect(room).to_have_attribute("data-status", "status_not_open")
+        opens = room.get_attribute("data-opens-local")
+        assert opens
+        expect(patient.locator("#status")).to_have_text(
+            f"Esta clase se abre: {opens}. Deje esta página abierta: le dejará entrar entonces."
+        )
+        patient.wait_for_timeout(1500)  # no reconnect loop: it waits for the opening time
+        expect(room).to_have_attribute("data-status", "status_not_open")
+        ARTIFACTS.mkdir(exist_ok=True)
+        patient.screenshot(path=str(ARTIFACTS / "class-room-not-open-es.png"))
+    finally:
+        context.close()

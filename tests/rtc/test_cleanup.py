@@ -23,8 +23,9 @@ def _census(server: RoomServer) -> dict[str, int]:
         "connections": stats["connections"],
         "peers": stats["peers"],
         "forwarded_tracks": stats["forwarded_tracks"],
-        "peer_connections": sum(isinstance(o, RTCPeerConnection) for o in objects),
-        "media_tracks": sum(isinstance(o, MediaStreamTrack) for o in objects),
+        # type(), not isinstance(): a weak proxy whose object died raises on isinstance().
+        "peer_connections": sum(issubclass(type(o), RTCPeerConnection) for o in objects),
+        "media_tracks": sum(issubclass(type(o), MediaStreamTrack) for o in objects),
         "server_tasks": server.task_count(),
         # The database's worker threads (and their connections) grow with load by design and
         # are not the rooms'; everything else must be back where it was.

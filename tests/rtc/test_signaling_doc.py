@@ -80,3 +80,40 @@ def test_the_documented_aiortc_script_joins_as_a_patient(
         await coach.close()
 
     run(scenario)
+
+
+SOURCES = ["rtc", "web/room_socket.py", "web/socket_door.py"]
+_CODE_PATTERNS = [
+    r'(?:SignalingError|Fatal|Refused)\(\s*"([a-z_]+)"',  # error codes
+    r'code="([a-z_]+)"',
+    r'_fail\("([a-z_]+)"\)',  # reconnect reasons
+    r'reason="([a-z_]+)"',
+]
+_CLOSE_PATTERNS = [
+    r'(?:Fatal|Refused)\(\s*"[a-z_]+",\s*(?:f?"[^"]*"|[a-z_.]+),\s*(\d{4})',
+    r'terminate\(\s*"[a-z_]+",\s*(\d{4})',
+    r"close\((\d{4})\)",
+]
+
+
+def _server_sources() -> str:
+    root = DOC.parents[1]
+    files: list[Path] = []
+    for name in SOURCES:
+        path = root / name
+        files.extend(sorted(path.glob("*.py")) if path.is_dir() else [path])
+    return "\n".join(f.read_text() for f in files)
+
+
+def test_every_error_code_reason_and_close_code_the_server_sends_is_in_the_doc() -> None:
+    source = _server_sources()
+    doc = DOC.read_text()
+    codes = {c for pattern in _CODE_PATTERNS for c in re.findall(pattern, source)}
+    closes = {c for pattern in _CLOSE_PATTERNS for c in re.findall(pattern, source, re.S)}
+    # The scan finds what it should (so an empty scan cannot pass).
+    assert {"bad_sdp", "not_open", "media_stopped", "connect_timeout", "rate_limited"} <= codes
+    assert {"4403", "4410", "4425", "4429"} <= closes
+    missing = sorted(c for c in codes if f"`{c}`" not in doc)
+    assert not missing, f"sent by the server, not in docs/signaling.md: {missing}"
+    missing_closes = sorted(c for c in closes if f"| {c} |" not in doc)
+    assert not missing_closes, f"close codes not in the table: {missing_closes}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from sqlmodel import Session
@@ -21,16 +22,20 @@ from web.views import local_text, staff_zone
 async def console(request: Request) -> Response:
     principal: Principal = request.state.principal
     occurrence_id: int = request.path_params["occurrence_id"]
+    opens_before = timedelta(minutes=ctx_of(request).settings.room_opens_minutes_before)
 
     def load(session: Session) -> dict[str, Any]:
         occurrence = access.get_occurrence(session, principal.actor, occurrence_id)
         series = session.get(ClassSeries, occurrence.series_id)
         assert series is not None
         record(session, principal.actor, "class.console", None, detail=f"occ {occurrence_id}")
+        zone = staff_zone(session, principal.actor)
         return {
             "occurrence_id": occurrence_id,
             "title": series.title,
-            "starts_local": local_text(occurrence.starts_at, staff_zone(session, principal.actor)),
+            "starts_local": local_text(occurrence.starts_at, zone),
+            "opens_local": local_text(occurrence.starts_at - opens_before, zone),
+            "zone": zone,
             "capacity": series.capacity,
             "auto_admit": series.auto_admit,
         }

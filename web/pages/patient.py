@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session
@@ -47,6 +47,7 @@ async def me_class(request: Request) -> Response:
     principal: Principal = request.state.principal
     occurrence_id = request.path_params["occurrence_id"]
     ctx = ctx_of(request)
+    opens_before = timedelta(minutes=ctx.settings.room_opens_minutes_before)
 
     def load(session: Session) -> dict[str, Any]:
         occurrence = access.get_occurrence(session, principal.actor, occurrence_id)
@@ -59,6 +60,7 @@ async def me_class(request: Request) -> Response:
             "title": series.title,
             "starts_at_iso": occurrence.starts_at.isoformat(),
             "starts_local": local_text(occurrence.starts_at, patient.time_zone),
+            "opens_local": local_text(occurrence.starts_at - opens_before, patient.time_zone),
             "zone": zone_for(session, patient.id, ctx.rules),
         }
 

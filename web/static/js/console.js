@@ -41,7 +41,7 @@ function onStatus(status, code) {
     say("Connection lost. Reconnecting… The class goes on without you meanwhile.", "reconnecting");
   } else if (status === "closed" && !page.over) {
     link.reset();
-    say(code === 4401 ? "Your sign-in ended. Sign in again." : "Disconnected.", "closed");
+    if (!page.waiting) say(code === 4401 ? "Your sign-in ended. Sign in again." : "Disconnected.", "closed");
   }
 }
 
@@ -49,6 +49,11 @@ function onMessage(message) {
   switch (message.type) {
     case "welcome":
       link.iceServers = message.ice_servers;
+      if (message.room.ended) {
+        say("This class was ended. Start it again only if you mean to: patients wait in the lobby again.", "ended");
+        $("reopen").hidden = false;
+        break;
+      }
       signaling.send({ type: "join" });
       if (!page.mic) signaling.send({ type: "mute", kind: "audio", muted: true });
       if (!page.camera) signaling.send({ type: "mute", kind: "video", muted: true });
@@ -69,17 +74,32 @@ function onMessage(message) {
       say("The class has ended.", "ended");
       break;
     case "error":
-      say(`The server said: ${message.message}`, "error");
+      if (message.code === "not_open") waitForOpening(message.opens_at);
+      else if (message.code === "class_ended") {
+        page.over = true;
+        say("The class has ended.", "ended");
+      } else say(`The server said: ${message.message}`, "error");
       break;
   }
+}
+
+function waitForOpening(opensAt) {
+  page.waiting = true;
+  say(`The class room opens ${root.dataset.opensLocal}. This page connects then.`, "not-open");
+  setTimeout(() => {
+    page.waiting = false;
+    signaling.connect();
+  }, Math.max(5000, Date.parse(opensAt) - Date.now() + 1000));
 }
 
 function render() {
   const state = page.state;
   if (!state) return;
   const patients = state.participants.filter((p) => p.role === "patient");
-  renderLobby(patients.filter((p) => !p.admitted));
-  renderTiles(patients.filter((p) => p.admitted), state.spotlight);
+  // A patient whose connection dropped keeps their tile, marked lost, until they are back.
+  const lost = (p) => p.connection === "lost";
+  renderLobby(patients.filter((p) => !p.admitted && !lost(p)));
+  renderTiles(patients.filter((p) => p.admitted || lost(p)), state.spotlight);
   $("see-each-other").checked = state.options.patients_see_each_other;
 }
 
@@ -129,6 +149,7 @@ function renderTiles(admitted, spotlight) {
     const hold = tile.querySelector(".hold");
     hold.hidden = !person.on_hold;
     hold.title = (person.hold_reasons || []).join(", ");
+    showLink(tile, person);
     tile.querySelector(".muted").hidden = !person.audio_muted;
     tile.querySelector(".audio-only").hidden = !person.audio_only;
     tile.classList.toggle("spotlit", spotlight === person.id);
@@ -137,6 +158,30 @@ function renderTiles(admitted, spotlight) {
     show(tile.querySelector("video"), link.tracks(person.mids));
   }
   $("tiles-empty").hidden = admitted.length > 0;
+}
+
+const LINK_WORDS = {
+  connecting: () => "Connecting…",
+  reconnecting: () => "Reconnecting…",
+  lost: (since) => `Lost${since ? ` at ${since}` : ""}: not back yet`,
+};
+
+function showLink(tile, person) {
+  const words = LINK_WORDS[person.connection];
+  const since = person.connection_since
+    ? new Date(person.connection_since).toLocaleTimeString("en-GB", {
+        hour: "2-digit",
+        minute: "2-digit",
+        timeZone: root.dataset.zone, // the coach's own zone, as every other time on the page
+      })
+    : "";
+  const label = tile.querySelector(".link");
+  label.hidden = !words;
+  label.textContent = words ? words(since) : "";
+  tile.dataset.connection = person.connection || "";
+  for (const button of tile.querySelectorAll('[data-action="mute"], [data-action="spotlight"]')) {
+    button.hidden = person.connection === "lost";
+  }
 }
 
 function act(action, participant) {
@@ -151,6 +196,10 @@ function act(action, participant) {
 }
 
 $("start").addEventListener("click", start);
+$("reopen").addEventListener("click", () => {
+  $("reopen").hidden = true;
+  signaling.send({ type: "join", reopen: true });
+});
 $("mute").addEventListener("click", () => {
   page.mic = !page.mic;
   for (const track of page.local ? page.local.getAudioTracks() : []) track.enabled = page.mic;

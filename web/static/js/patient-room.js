@@ -73,7 +73,7 @@ function onStatus(status, code) {
     say("status_reconnecting");
   } else if (status === "closed") {
     link.reset();
-    if (!page.over) say(code === 4401 ? "status_signed_out" : "status_left");
+    if (!page.over && !page.waiting) say(code === 4401 ? "status_signed_out" : "status_left");
   }
 }
 
@@ -106,7 +106,10 @@ function onMessage(message) {
       finish(message.type === "removed" ? "status_removed" : "status_ended");
       break;
     case "error":
-      if (message.code === "room_full") say("status_full");
+      if (message.code === "not_open") waitForOpening(message.opens_at);
+      else if (message.code === "class_ended") finish("status_ended");
+      else if (message.code === "class_cancelled") finish("status_cancelled");
+      else if (message.code === "room_full") say("status_full");
       else if (["unauthenticated", "session_ended"].includes(message.code)) say("status_signed_out");
       else say("status_error", { message: message.message });
       break;
@@ -159,6 +162,20 @@ function toggleMic(on) {
   for (const track of page.local ? page.local.getAudioTracks() : []) track.enabled = on;
   setButton("mute", !on, on ? "mute" : "unmute");
   signaling.send({ type: "mute", kind: "audio", muted: !on });
+}
+
+// Connect again when the room opens (a little after, and never in a tight loop if the clocks
+// of this device and the server disagree).
+function waitForOpening(opensAt) {
+  page.waiting = true;
+  $("stage").hidden = true; // nothing to see or press before the class opens
+  say("status_not_open", { when: room.dataset.opensLocal });
+  const wait = Math.max(5000, Date.parse(opensAt) - Date.now() + 1000);
+  setTimeout(() => {
+    page.waiting = false;
+    $("stage").hidden = false;
+    signaling.connect();
+  }, wait);
 }
 
 function finish(key) {

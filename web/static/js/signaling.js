@@ -1,7 +1,8 @@
 // The class connection: JSON messages over a websocket (docs/signaling.md) that comes back by
 // itself after a drop, unless the server said why it closed for good.
 
-const FINAL_CLOSE_CODES = new Set([1000, 4401, 4403, 4404, 4409, 4410]);
+// 4425 (not open yet) is final too: the page itself connects again when the room opens.
+const FINAL_CLOSE_CODES = new Set([1000, 4401, 4403, 4404, 4409, 4410, 4425]);
 const PING_MS = 20000;
 
 export class Signaling {
