@@ -38,7 +38,7 @@ from tests.factories import build_world
 from tests.rtc.client import RoomClient
 from tests.rtc.conftest import RoomServer, serve
 from tests.rtc.media import EncodedVideoTrack, vp8_frames
-from tests.rtc.scenes import admitted_patient, live_coach
+from tests.rtc.scenes import arrive, live_coach
 
 
 def _busy() -> None:
@@ -74,13 +74,13 @@ async def _rounds(
     keyframes: list[bool],
 ) -> None:
     coach = await live_coach(server, occurrence, coach_id)
-    patient = await admitted_patient(
-        server,
-        coach,
-        occurrence,
-        patient_id,
-        video=EncodedVideoTrack(vp8_frames(), laps_start_at=1),
+    patient = await arrive(
+        server, occurrence, patient_id, video=EncodedVideoTrack(vp8_frames(), laps_start_at=1)
     )
+    entered = await patient.wait_for(lambda m: m["type"] in ("lobby", "admitted"))
+    if entered["type"] == "lobby":  # the first time; later she was admitted before
+        await coach.send({"type": "admit", "participant": f"p{patient_id}"})
+        await patient.expect("admitted")
     who = f"p{patient_id}"
     await coach.wait_frames(who, "video", 10)
     for _ in range(n):
