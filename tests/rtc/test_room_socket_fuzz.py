@@ -4,11 +4,13 @@ not JSON — the connection is still open and answers a ping, no answer is an `i
 nothing is logged with a traceback. The closes docs/signaling.md lists for `leave` (1000) and `end`
 (4410) are the only ones a message may cause, so those two are left out of what is sent. A
 patient sends `join` first or not at all (joined, they wait in the lobby, where their messages
-reach the room); the coach never joins here, because a host's join makes an aiortc peer whose
-sockets outlive the in-process test client (the room tests drive that on a real server)."""
+reach the room). In process the coach does not join: a host's join makes an aiortc peer whose
+sockets outlive the test client; the last test has a joined coach, with a patient waiting in the
+lobby, send anything to a real server (the host's messages then act on the room)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from typing import Any
@@ -22,6 +24,9 @@ from coach.database import Database
 from rtc import protocol
 from tests.conftest import World
 from tests.factories import join_token
+from tests.rtc.client import RoomClient
+from tests.rtc.conftest import RoomServer
+from tests.rtc.scenes import live_coach, run
 from tests.test_fuzz_parsers import DOCUMENTS
 from tests.web.signin import join, login
 
@@ -50,6 +55,14 @@ RAW = st.text(max_size=200) | st.sampled_from(["[" * 5000, '{"type": "ping"', "\
 FUZZ = settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _survives(
@@ -103,3 +116,55 @@ def test_a_patients_room_connection_survives_any_messages(
 ) -> None:
     join(client, db.run_sync(join_token, world.patient_a))
     _survives(client, world.occurrence_a, joined, messages, caplog)
+
+
+@FUZZ
+@given(st.data())
+def test_a_joined_coach_on_a_real_server_survives_any_messages(
+    room_server: RoomServer,
+    room_world: World,
+    caplog: pytest.LogCaptureFixture,
+    data: st.DataObject,
+) -> None:
+    someone = st.sampled_from([f"p{room_world.patient_a}", f"s{room_world.coach_a}"])
+    host_messages = st.builds(
+        lambda kind, who: {"type": kind, "participant": who},
+        st.sampled_from(["admit", "remove", "mute", "spotlight"]),
+        someone,
+    )
+    messages = data.draw(st.lists(MESSAGES | RAW | host_messages, max_size=30))
+    caplog.clear()
+
+    async def scenario() -> None:
+        coach = await live_coach(room_server, room_world.occurrence_a, room_world.coach_a)
+        coach.auto_answer = False  # the server's peer waits; no client-side peer is needed
+        cookie = room_server.patient_cookie(room_world.patient_a)
+        patient = RoomClient(room_server.url, room_world.occurrence_a, cookie, auto_answer=False)
+        await patient.connect()
+        waiting = f"p{room_world.patient_a}"
+        # Refused (closed) once an example removed them; else in the coach's state, waiting.
+        with contextlib.suppress(ConnectionError, TimeoutError):
+            await patient.expect("welcome", timeout=3)
+            await patient.join()
+            await coach.wait_for(
+                lambda m: (
+                    m["type"] == "state"
+                    and any(p.get("id") == waiting for p in m.get("participants", []))
+                ),
+                timeout=3,
+            )
+        for message in messages:
+            text = message if isinstance(message, str) else json.dumps(message)
+            if not text.isascii() and not _utf8(text):
+                continue  # a lone surrogate: no websocket client can send it as text
+            await coach.send(text)
+        await coach.send({"type": "ping"})
+        await coach.expect("pong")  # a close here fails the test
+        errors = [m for m in coach.messages if m["type"] == "error"]
+        assert all(e["code"] != "internal" for e in errors), errors
+        await coach.close()
+        await patient.close()
+
+    run(scenario)
+    loud = [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
+    assert loud == [], [r.getMessage() for r in loud]
