@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from coach.classes import FIRST_YEAR, LAST_YEAR
 from scheduler.coaching_plans import DAYS
-from scheduler.offsets import MAX_OFFSETS
+from scheduler.offsets import MAX_OFFSET_MINUTES, MAX_OFFSETS
 from web.api_spec import (
     BOOLEAN,
     DATE_TIME,
@@ -26,21 +26,52 @@ from web.api_spec import (
 # A wall-clock time in a class's zone, without offset: what `parse_local_start` takes.
 LOCAL_START: JsonSchema = {
     "type": "string",
-    "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$",
-    "description": f"local date and time without offset, years {FIRST_YEAR} to {LAST_YEAR}",
+    "description": "an ISO 8601 local date and time without offset (2026-12-08T10:00; a date "
+    f"alone is midnight), years {FIRST_YEAR} to {LAST_YEAR}",
     "examples": ["2026-12-08T10:00"],
 }
 _TEXT_200: JsonSchema = {"type": "string", "minLength": 1, "maxLength": 200}
-_FLAG: JsonSchema = {"type": ["boolean", "null"], "description": "null counts as false"}
-_OFFSET: JsonSchema = {"type": "string", "pattern": r"^\s*\d{1,5}\s*[mhdMHD]\s*$"}
+# What coach/patients.py `_text` takes: surrounding whitespace is trimmed before the limit counts.
+_TRIMMED_200: JsonSchema = {
+    "type": "string",
+    "pattern": r"\S",
+    "description": "at most 200 characters once trimmed",
+}
+# What coach/patients.py `_flag` takes (a CSV import shares the parser): true or false, null
+# (false), or the words a spreadsheet holds, in any case, trimmed.
+_FLAG: JsonSchema = {
+    "anyOf": [
+        {"type": ["boolean", "null"]},
+        {
+            "type": "string",
+            "pattern": r"^\s*([Tt][Rr][Uu][Ee]|[Yy][Ee][Ss]|[Yy]|1|[Ff][Aa][Ll][Ss][Ee]|[Nn][Oo]|[Nn]|0)?\s*$",
+        },
+    ],
+    "description": "true or false (null, and the words yes, no, y, n, 1, 0 are taken too)",
+}
+_OFFSET: JsonSchema = {
+    "anyOf": [
+        {"type": "string", "pattern": r"^\s*\d{1,5}\s*[mhdMHD]\s*$"},
+        {"type": "integer", "minimum": 1, "maximum": MAX_OFFSET_MINUTES},
+    ],
+    "description": "like 24h, 90m or 2d (a whole number is minutes), 1 minute to 14 days",
+}
+# MO, TU... in any case: scheduler/coaching_plans.py upper-cases them.
+_ANY_CASE_DAY = (
+    "^(" + "|".join(f"[{d[0]}{d[0].lower()}][{d[1]}{d[1].lower()}]" for d in DAYS) + ")$"
+)
 _CLOCK_TIME: JsonSchema = {"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d$"}
 
 _PATIENT_INPUT = {
-    "name": _TEXT_200,
-    "phone": {**_TEXT_200, "description": "E.164", "examples": ["+15555550123"]},
-    "time_zone": {**_TEXT_200, "description": "IANA zone", "examples": ["America/New_York"]},
-    "language": {"type": ["string", "null"], "enum": ["en", "es", None]},
-    "email": {"type": ["string", "null"], "maxLength": 254},
+    "name": _TRIMMED_200,
+    "phone": {**_TRIMMED_200, "description": "E.164", "examples": ["+15555550123"]},
+    "time_zone": {**_TRIMMED_200, "description": "IANA zone", "examples": ["America/New_York"]},
+    "language": {
+        "type": ["string", "null"],
+        "pattern": r"^\s*(en|es)?\s*$",
+        "description": "en or es; empty or null for en",
+    },
+    "email": {"type": ["string", "null"], "description": "at most 254 characters once trimmed"},
     "sms_only": _FLAG,
     "sms_consent": _FLAG,
 }
@@ -112,7 +143,7 @@ COMPONENTS: dict[str, JsonSchema] = {
     ),
     "CoachingPlanInput": obj(
         (),
-        days=array({"type": "string", "enum": [*DAYS, *(d.lower() for d in DAYS)]}),
+        days=array({"type": "string", "pattern": _ANY_CASE_DAY}),
         coaching_time=_CLOCK_TIME,
         fatigue_time=nullable(_CLOCK_TIME),
         effort_time=nullable(_CLOCK_TIME),
