@@ -23,6 +23,14 @@ from web.api_spec import (
     ref,
 )
 
+
+def _any_case(*words: str) -> str:
+    """A pattern group matching any of `words` in any case (JSON Schema patterns have no flags)."""
+    spelled = ("".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else c for c in w) for w in words)
+    return "(" + "|".join(spelled) + ")"
+
+
+_FLAG_WORDS = ("true", "yes", "y", "1", "false", "no", "n", "0")
 # A wall-clock time in a class's zone, without offset: what `parse_local_start` takes.
 LOCAL_START: JsonSchema = {
     "type": "string",
@@ -44,7 +52,7 @@ _FLAG: JsonSchema = {
         {"type": ["boolean", "null"]},
         {
             "type": "string",
-            "pattern": r"^\s*([Tt][Rr][Uu][Ee]|[Yy][Ee][Ss]|[Yy]|1|[Ff][Aa][Ll][Ss][Ee]|[Nn][Oo]|[Nn]|0)?\s*$",
+            "pattern": r"^\s*" + _any_case(*_FLAG_WORDS) + r"?\s*$",
         },
     ],
     "description": "true or false (null, and the words yes, no, y, n, 1, 0 are taken too)",
@@ -57,9 +65,7 @@ _OFFSET: JsonSchema = {
     "description": "like 24h, 90m or 2d (a whole number is minutes), 1 minute to 14 days",
 }
 # MO, TU... in any case: scheduler/coaching_plans.py upper-cases them.
-_ANY_CASE_DAY = (
-    "^(" + "|".join(f"[{d[0]}{d[0].lower()}][{d[1]}{d[1].lower()}]" for d in DAYS) + ")$"
-)
+_ANY_CASE_DAY = "^" + _any_case(*DAYS) + "$"
 _CLOCK_TIME: JsonSchema = {"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d$"}
 
 _PATIENT_INPUT = {

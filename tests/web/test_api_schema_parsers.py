@@ -25,12 +25,14 @@ from web.api_schemas import COMPONENTS
 LANGS = ("en", "es")
 SCHEDULE = SchedulerConfig(Links("k" * 40, "http://testserver", timedelta(days=1)))
 # Values each parser takes or nearly takes, so that accepted bodies are common.
-PLAUSIBLE_VALUES: list[Any] = ["Ana", "  Ana  ", " ", "", " " + "x" * 200, "\tes ", "+15555550123", "(555) 555-0123", "UTC", "Europe/Madrid",
-     "en", "es", "ES", "fr", "yes", "no", "true", "0", "1", "ana@example.org", "x" * 201,
-     "2026-12-08T10:00", "2026-12-08T10:00:30", "2026-12-08 10:00", "2026-12-08", "2026-12-08T10", "FREQ=WEEKLY",
-     "RRULE:FREQ=DAILY;COUNT=3", "09:00", "07:30", "9:00", "09:00\n", ["Mo"], ["FR\n"], "24h", " 1H ", "90m", "2d",
-     ["MO", "we"], ["24h", "1h"], [], ["xx"], 5, 45, 480, 481, 0, 1, 12, 100, 101, 1.5,
-     True, False, None]  # fmt: skip
+PLAUSIBLE_VALUES: list[Any] = [
+    "Ana", "  Ana  ", " ", "", " " + "x" * 200, "\tes ", "+15555550123", "(555) 555-0123",
+    "UTC", "Europe/Madrid", "en", "es", "ES", "fr", "yes", "no", "true", "0", "1",
+    "ana@example.org", "x" * 201, "2026-12-08T10:00", "2026-12-08T10:00:30", "2026-12-08 10:00",
+    "2026-12-08", "2026-12-08T10", "FREQ=WEEKLY", "RRULE:FREQ=DAILY;COUNT=3", "09:00", "07:30",
+    "9:00", "09:00\n", ["Mo"], ["FR\n"], "24h", " 1H ", "90m", "2d", ["MO", "we"],
+    ["24h", "1h"], [], ["xx"], 5, 45, 480, 481, 0, 1, 12, 100, 101, 1.5, True, False, None,
+]  # fmt: skip
 PLAUSIBLE = st.sampled_from(PLAUSIBLE_VALUES)
 
 
