@@ -6,10 +6,14 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.testclient import TestClient
 
+from web.api_spec import NO_CONTENT, ApiOperation
 from web.openapi import api_routes, openapi_path
 from web.routes import build_routes
+from web.routing import Access, route, undecided_routes
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "api.md"
 _DOCUMENTED = re.compile(r"`(GET|POST|PUT|PATCH|DELETE) (/api/v1/[^`\s]*)`")
@@ -75,3 +79,23 @@ def test_every_operation_names_its_security_and_every_reference_resolves(
     assert paths["/api/v1/me"]["get"]["security"] == [{"session": []}]
     ids = [op["operationId"] for ops in paths.values() for op in ops.values()]
     assert len(ids) == len(set(ids))
+
+
+def test_an_api_route_without_a_declaration_is_refused() -> None:
+    async def handler(request: Request) -> Response:
+        return Response()
+
+    declared = route(
+        "/api/v1/things", handler, Access.STAFF, api=ApiOperation("things", {204: NO_CONTENT})
+    )
+    half = route(
+        "/api/v1/things/{thing_id:int}",
+        handler,
+        Access.STAFF,
+        methods=["GET", "DELETE"],
+        api={"GET": ApiOperation("a thing", {204: NO_CONTENT})},
+    )
+    page = route("/things", handler, Access.STAFF)  # pages need no declaration
+    assert undecided_routes([declared, half, page]) == [
+        "DELETE /api/v1/things/{thing_id:int} (no ApiOperation)"
+    ]
