@@ -64,7 +64,7 @@ def format_offset(minutes: int) -> str:
 
 
 def parse_clock(raw: object, field: str) -> time:
-    if not isinstance(raw, str) or _CLOCK.match(raw) is None:
+    if not isinstance(raw, str) or _CLOCK.fullmatch(raw) is None:  # `$` allows a last "\n"
         raise ScheduleInputError(field, f"{str(raw)[:20]!r} is not a local time like 09:00")
     hour, minute = raw.split(":")
     return time(int(hour), int(minute))

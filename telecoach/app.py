@@ -70,7 +70,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     routes = build_routes()
     undecided = undecided_routes(routes)
     if undecided:
-        raise RuntimeError(f"routes without an access decision: {', '.join(undecided)}")
+        raise RuntimeError(
+            f"routes without an access decision or an API declaration: {', '.join(undecided)}"
+        )
     started = False
 
     @contextlib.asynccontextmanager

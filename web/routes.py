@@ -15,7 +15,7 @@ from coach.errors import ProfileError
 from coach.join_links import JoinLinkInvalid
 from coach.patient_import import ImportFailed
 from coach.patients import DuplicatePhone, PatientInputError
-from web import health, room_socket
+from web import health, openapi, room_socket
 from web.api import class_changes as api_class_changes
 from web.api import classes as api_classes
 from web.api import fhir_export as fhir_export_api
@@ -79,6 +79,7 @@ def build_routes() -> list[BaseRoute]:
         *PRESCRIBING_ROUTES,
         *HEART_RATE_ROUTES,
         *fhir_export_api.ROUTES,
+        *openapi.ROUTES,
         *metrics_api.ROUTES,
         *REPORT_ROUTES,
         GuardedMount(

@@ -7,7 +7,7 @@ route table with anything else, and a test walks the table with every role. Obje
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from enum import StrEnum
 from typing import Any
 
@@ -16,6 +16,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 
 from coach.input_check import is_id
+from web.api_spec import ApiOperation
 from web.auth import csrf
 from web.auth.principal import Principal
 from web.auth.resolve import resolve_principal
@@ -24,6 +25,7 @@ from web.context import ctx_of
 from web.errors import Forbidden, NotFound, Unauthenticated
 
 Endpoint = Callable[[Request], Awaitable[Response]]
+API_PREFIX = "/api/v1/"
 
 
 class Access(StrEnum):
@@ -99,9 +101,17 @@ class GuardedRoute(Route):
         methods: Sequence[str] = ("GET",),
         name: str | None = None,
         check_csrf: bool = True,
+        api: ApiOperation | Mapping[str, ApiOperation] | None = None,
     ) -> None:
         self.access = access
         self.check_csrf = check_csrf
+        # What each JSON method takes and answers (web/api_spec.py): /api/v1/openapi.json is
+        # built from these, and `create_app` refuses an /api/v1 route without them.
+        if isinstance(api, ApiOperation):
+            api = {method.upper(): api for method in methods}
+        self.operations: dict[str, ApiOperation] = {
+            method.upper(): op for method, op in (api or {}).items()
+        }
         super().__init__(
             path,
             _guard(endpoint, access, check_csrf),
@@ -135,12 +145,18 @@ def route(
 
 
 def undecided_routes(routes: Sequence[BaseRoute]) -> list[str]:
-    """Paths of routes that carry no access decision: `create_app` refuses to build with any."""
-    return [
+    """Paths of routes that carry no access decision, and JSON API routes whose methods are not
+    all declared (web/api_spec.py): `create_app` refuses to build with any."""
+    undecided = [
         getattr(r, "path", repr(r))
         for r in routes
         if not isinstance(getattr(r, "access", None), Access)
     ]
+    for r in routes:
+        if isinstance(r, GuardedRoute) and r.path.startswith(API_PREFIX):
+            missing = sorted((r.methods or set()) - {"HEAD"} - set(r.operations))
+            undecided += [f"{method} {r.path} (no ApiOperation)" for method in missing]
+    return undecided
 
 
 def int_param(request: Request, name: str) -> int:

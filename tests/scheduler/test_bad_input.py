@@ -117,6 +117,7 @@ def test_good_reminder_settings_are_stored_and_can_be_reset(
         ({"coaching_time": None}, "coaching_time"),
         ({"fatigue_time": "22:30"}, "fatigue_time"),  # inside quiet hours
         ({"effort_time": "7pm"}, "effort_time"),
+        ({"coaching_time": "09:00\n"}, "coaching_time"),  # was stored with its newline
         ({"active": "yes"}, "active"),
         ({"days": ["MO"], "extra": 1}, "extra"),
     ],

@@ -20,6 +20,9 @@ from coach.models import ClassSeries
 from scheduler import ics
 from usecases import classes as usecases
 from web.api.body import json_object
+from web.api.classes import CLASS_DETAIL
+from web.api_schemas import LOCAL_START
+from web.api_spec import NO_CONTENT, STRING, ApiOperation, Reply, obj, ref
 from web.auth.principal import Principal
 from web.context import ctx_of, schedule_of
 from web.routing import Access, route
@@ -139,11 +142,54 @@ async def occurrence_calendar(request: Request) -> Response:
 
 _C = "/api/v1/classes/{class_id:int}"
 _O = "/api/v1/occurrences/{occurrence_id:int}"
+_ICS = Reply("iCalendar", STRING, media_type="text/calendar")
 ROUTES = [
-    route(_C, update_class, Access.STAFF, methods=["PATCH"]),
-    route(_C, cancel_class, Access.STAFF, methods=["DELETE"]),
-    route(_C + "/calendar.ics", class_calendar, Access.SIGNED_IN),
-    route(_O, move_occurrence, Access.STAFF, methods=["PATCH"]),
-    route(_O, cancel_occurrence, Access.STAFF, methods=["DELETE"]),
-    route(_O + "/calendar.ics", occurrence_calendar, Access.SIGNED_IN),
+    route(
+        _C,
+        update_class,
+        Access.STAFF,
+        methods=["PATCH"],
+        api=ApiOperation(
+            "change a class; a new timing re-plans upcoming occurrences and texts the patients",
+            {200: Reply("the class and its upcoming occurrences", CLASS_DETAIL)},
+            body=ref("ClassChanges"),
+        ),
+    ),
+    route(
+        _C,
+        cancel_class,
+        Access.STAFF,
+        methods=["DELETE"],
+        api=ApiOperation("cancel the class from now on", {204: NO_CONTENT}, errors=(422,)),
+    ),
+    route(
+        _C + "/calendar.ics",
+        class_calendar,
+        Access.SIGNED_IN,
+        api=ApiOperation("the series as iCalendar", {200: _ICS}),
+    ),
+    route(
+        _O,
+        move_occurrence,
+        Access.STAFF,
+        methods=["PATCH"],
+        api=ApiOperation(
+            "move one occurrence (a cancelled one comes back)",
+            {200: Reply("the occurrence", ref("Occurrence"))},
+            body=obj(("starts_local",), starts_local=LOCAL_START),
+        ),
+    ),
+    route(
+        _O,
+        cancel_occurrence,
+        Access.STAFF,
+        methods=["DELETE"],
+        api=ApiOperation("cancel one occurrence", {204: NO_CONTENT}, errors=(422,)),
+    ),
+    route(
+        _O + "/calendar.ics",
+        occurrence_calendar,
+        Access.SIGNED_IN,
+        api=ApiOperation("one occurrence as iCalendar", {200: _ICS}),
+    ),
 ]

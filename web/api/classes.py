@@ -14,6 +14,8 @@ from coach.audit import record
 from coach.input_check import is_id
 from usecases import classes as usecases
 from web.api.body import json_object
+from web.api_schemas import COMPONENTS
+from web.api_spec import ID, NO_CONTENT, STRING, ApiOperation, Reply, array, extended, obj, ref
 from web.auth.principal import Principal
 from web.context import ctx_of, schedule_of
 from web.errors import Invalid, NotFound
@@ -102,10 +104,74 @@ async def unenroll(request: Request) -> Response:
 
 
 _C = "/api/v1/classes/{class_id:int}"
+_BY_ID = {"class_id": "$response.body#/id"}
+_TO_CLASS = {
+    "GetClass": {"operationId": "get_class", "parameters": _BY_ID},
+    "UpdateClass": {"operationId": "update_class", "parameters": _BY_ID},
+    "Enroll": {"operationId": "enroll", "parameters": _BY_ID},
+}
+CLASS_DETAIL = extended(COMPONENTS["Class"], ("occurrences",), occurrences=array(ref("Occurrence")))
 ROUTES = [
-    route("/api/v1/classes", list_classes, Access.STAFF),
-    route("/api/v1/classes", create_class, Access.COACH, methods=["POST"], name="create_class"),
-    route(_C, get_class, Access.STAFF),
-    route(_C + "/enrollments", enroll, Access.STAFF, methods=["POST"]),
-    route(_C + "/enrollments/{patient_id:int}", unenroll, Access.STAFF, methods=["DELETE"]),
+    route(
+        "/api/v1/classes",
+        list_classes,
+        Access.STAFF,
+        api=ApiOperation(
+            "a coach's own classes; an admin's all",
+            {200: Reply("classes", obj(("classes",), classes=array(ref("Class"))))},
+        ),
+    ),
+    route(
+        "/api/v1/classes",
+        create_class,
+        Access.COACH,
+        methods=["POST"],
+        name="create_class",
+        api=ApiOperation(
+            "create a class and its occurrences for the next 12 weeks",
+            {201: Reply("the new class", ref("Class"), links=_TO_CLASS)},
+            body=ref("ClassInput"),
+        ),
+    ),
+    route(
+        _C,
+        get_class,
+        Access.STAFF,
+        api=ApiOperation(
+            "a class with its upcoming occurrences and enrolled patients",
+            {
+                200: Reply(
+                    "the class",
+                    extended(
+                        CLASS_DETAIL,
+                        ("enrolled",),
+                        enrolled=array(obj(("patient_id", "name"), patient_id=ID, name=STRING)),
+                    ),
+                )
+            },
+        ),
+    ),
+    route(
+        _C + "/enrollments",
+        enroll,
+        Access.STAFF,
+        methods=["POST"],
+        api=ApiOperation(
+            "enrol a patient (422 when the class is full)",
+            {
+                201: Reply(
+                    "enrolled",
+                    obj(("class_id", "patient_id", "id"), class_id=ID, patient_id=ID, id=ID),
+                )
+            },
+            body=obj(("patient_id",), patient_id=ID),
+        ),
+    ),
+    route(
+        _C + "/enrollments/{patient_id:int}",
+        unenroll,
+        Access.STAFF,
+        methods=["DELETE"],
+        api=ApiOperation("unenroll", {204: NO_CONTENT}),
+    ),
 ]

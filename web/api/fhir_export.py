@@ -12,6 +12,7 @@ from coach import access
 from coach.audit import record
 from coach.fhir_export.bundle import build_bundle
 from coach.patient_record import load_record
+from web.api_spec import ANY_OBJECT, ApiOperation, Reply
 from web.auth.principal import Principal
 from web.context import ctx_of
 from web.routing import Access, route
@@ -43,4 +44,15 @@ async def export_patient(request: Request) -> Response:
     return JSONResponse(await ctx.db.run(load), media_type=FHIR_JSON)
 
 
-ROUTES = [route("/api/v1/patients/{patient_id:int}/fhir", export_patient, Access.STAFF)]
+_BUNDLE = {**ANY_OBJECT, "required": ["resourceType", "type", "entry"]}
+ROUTES = [
+    route(
+        "/api/v1/patients/{patient_id:int}/fhir",
+        export_patient,
+        Access.STAFF,
+        api=ApiOperation(
+            "the patient's record as a FHIR R4 Bundle (docs/fhir-export.md)",
+            {200: Reply("a collection Bundle", _BUNDLE, media_type=FHIR_JSON)},
+        ),
+    )
+]

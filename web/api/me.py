@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse, Response
 
 from coach.audit import record
 from coach.models import Patient
+from web.api_spec import BOOLEAN, ID, INTEGER, STRING, ApiOperation, Reply, array, obj
 from web.auth.principal import Principal
 from web.context import ctx_of
 from web.pages.patient import upcoming_for_patient
@@ -48,7 +49,37 @@ async def my_classes(request: Request) -> Response:
     )
 
 
+_ME = obj(
+    ("id", "name", "language", "time_zone", "sms_only"),
+    id=ID,
+    name=STRING,
+    language=STRING,
+    time_zone=STRING,
+    sms_only=BOOLEAN,
+)
+_MY_OCCURRENCE = obj(
+    ("id", "class_id", "title", "starts_at_iso", "minutes"),
+    id=ID,
+    class_id=ID,
+    title=STRING,
+    starts_at_iso=STRING,
+    minutes=INTEGER,
+)
 ROUTES = [
-    route("/api/v1/me", me, Access.PATIENT, name="api_me"),
-    route("/api/v1/me/classes", my_classes, Access.PATIENT),
+    route(
+        "/api/v1/me",
+        me,
+        Access.PATIENT,
+        name="api_me",
+        api=ApiOperation("the signed-in patient", {200: Reply("yourself", _ME)}),
+    ),
+    route(
+        "/api/v1/me/classes",
+        my_classes,
+        Access.PATIENT,
+        api=ApiOperation(
+            "your upcoming classes",
+            {200: Reply("occurrences", obj(("occurrences",), occurrences=array(_MY_OCCURRENCE)))},
+        ),
+    ),
 ]

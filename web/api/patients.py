@@ -13,6 +13,19 @@ from coach.audit import record
 from coach.models import ClinicalProfile
 from coach.profile import parse_profile
 from web.api.body import json_object
+from web.api_spec import (
+    ANY_OBJECT,
+    DATE_TIME,
+    ID,
+    NO_CONTENT,
+    STRING,
+    ApiOperation,
+    Reply,
+    array,
+    nullable,
+    obj,
+    ref,
+)
 from web.auth.principal import Principal
 from web.context import ctx_of
 from web.pages.staff import issue_join_link, revoke_join_link
@@ -164,22 +177,110 @@ async def delete_join_link(request: Request) -> Response:
     return Response(status_code=204)
 
 
+_PATIENT = ref("Patient")
+_TO_PATIENT = {
+    "GetPatient": {
+        "operationId": "get_patient",
+        "parameters": {"patient_id": "$response.body#/id"},
+    },
+    "UpdatePatient": {
+        "operationId": "update_patient",
+        "parameters": {"patient_id": "$response.body#/id"},
+    },
+    "GetProfile": {
+        "operationId": "get_profile",
+        "parameters": {"patient_id": "$response.body#/id"},
+    },
+}
+_PROFILE_ANSWER = obj(
+    ("patient_id", "profile", "updated_at"),
+    patient_id=ID,
+    profile=nullable(ANY_OBJECT),
+    updated_at=nullable(DATE_TIME),
+)
+_PROFILE_DOC = "shared/clinical/PRESCRIPTION.md, Profile (input); checked by coach.profile"
+_JOIN_LINK = obj(
+    ("id", "patient_id", "url", "expires_at"),
+    id=ID,
+    patient_id=ID,
+    url=STRING,
+    expires_at=DATE_TIME,
+)
+
 _P = "/api/v1/patients/{patient_id:int}"
 ROUTES = [
-    route("/api/v1/patients", list_patients, Access.STAFF),
     route(
-        "/api/v1/patients", create_patient, Access.COACH, methods=["POST"], name="create_patient"
+        "/api/v1/patients",
+        list_patients,
+        Access.STAFF,
+        api=ApiOperation(
+            "the patients you may see",
+            {200: Reply("patients", obj(("patients",), patients=array(_PATIENT)))},
+        ),
     ),
-    route(_P, get_patient, Access.STAFF),
-    route(_P, update_patient, Access.STAFF, methods=["PATCH"], name="update_patient"),
-    route(_P + "/profile", get_profile, Access.STAFF),
-    route(_P + "/profile", put_profile, Access.STAFF, methods=["PUT"], name="put_profile"),
+    route(
+        "/api/v1/patients",
+        create_patient,
+        Access.COACH,
+        methods=["POST"],
+        name="create_patient",
+        api=ApiOperation(
+            "create a patient assigned to you",
+            {201: Reply("the new patient", _PATIENT, links=_TO_PATIENT)},
+            body=ref("PatientInput"),
+        ),
+    ),
+    route(
+        _P,
+        get_patient,
+        Access.STAFF,
+        api=ApiOperation("one patient", {200: Reply("the patient", _PATIENT)}),
+    ),
+    route(
+        _P,
+        update_patient,
+        Access.STAFF,
+        methods=["PATCH"],
+        name="update_patient",
+        api=ApiOperation(
+            "change any of the patient input fields",
+            {200: Reply("the patient", _PATIENT)},
+            body=ref("PatientChanges"),
+        ),
+    ),
+    route(
+        _P + "/profile",
+        get_profile,
+        Access.STAFF,
+        api=ApiOperation(
+            "the clinical profile", {200: Reply("null until recorded", _PROFILE_ANSWER)}
+        ),
+    ),
+    route(
+        _P + "/profile",
+        put_profile,
+        Access.STAFF,
+        methods=["PUT"],
+        name="put_profile",
+        api=ApiOperation(
+            "replace the clinical profile",
+            {200: Reply("the profile as stored", _PROFILE_ANSWER)},
+            body={**ANY_OBJECT, "description": _PROFILE_DOC},
+        ),
+    ),
     route(
         _P + "/join-links",
         create_join_link,
         Access.STAFF,
         methods=["POST"],
         name="api_create_join_link",
+        api=ApiOperation("issue a join link", {201: Reply("the link", _JOIN_LINK)}),
     ),
-    route(_P + "/join-links/{link_id:int}", delete_join_link, Access.STAFF, methods=["DELETE"]),
+    route(
+        _P + "/join-links/{link_id:int}",
+        delete_join_link,
+        Access.STAFF,
+        methods=["DELETE"],
+        api=ApiOperation("revoke a join link and end its sessions", {204: NO_CONTENT}),
+    ),
 ]

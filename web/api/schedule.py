@@ -21,6 +21,19 @@ from scheduler.models import CoachingPlan, ScheduledMessage
 from scheduler.offsets import format_offset, parse_offsets
 from web.api.body import json_object
 from web.api.schedule_errors import as_invalid
+from web.api_spec import (
+    BOOLEAN,
+    DATE_TIME,
+    ID,
+    INTEGER,
+    STRING,
+    ApiOperation,
+    Reply,
+    array,
+    nullable,
+    obj,
+    ref,
+)
 from web.auth.principal import Principal
 from web.context import ctx_of, schedule_of
 from web.errors import Invalid
@@ -180,14 +193,106 @@ async def scheduled_messages(request: Request) -> Response:
 
 
 _P = "/api/v1/patients/{patient_id:int}"
+_OFFSETS = array(STRING)
+_CLASS_OFFSETS = Reply(
+    "the class's reminder times",
+    obj(("offsets", "own_setting"), offsets=_OFFSETS, own_setting=BOOLEAN),
+)
+_PATIENT_OFFSETS = Reply(
+    "the patient's own offsets, or null and the default",
+    obj(
+        ("offsets", "own_setting"),
+        offsets=nullable(_OFFSETS),
+        own_setting=BOOLEAN,
+        default=_OFFSETS,
+    ),
+)
+_PLAN = Reply(
+    "the plan, or null",
+    obj(
+        ("patient_id", "plan"),
+        patient_id=ID,
+        plan=nullable(
+            obj(
+                ("days", "coaching_time", "fatigue_time", "effort_time", "active"),
+                days=array(STRING),
+                coaching_time=nullable(STRING),
+                fatigue_time=nullable(STRING),
+                effort_time=nullable(STRING),
+                active=BOOLEAN,
+                prescription_id=nullable(ID),
+                updated_at=DATE_TIME,
+            )
+        ),
+    ),
+)
+_SCHEDULED = obj(
+    ("id", "purpose", "occurrence_id", "planned_at", "due_at", "status", "reason", "attempts"),
+    id=ID,
+    purpose=STRING,
+    occurrence_id=nullable(ID),
+    planned_at=DATE_TIME,
+    due_at=DATE_TIME,
+    status=STRING,
+    reason=nullable(STRING),
+    attempts=INTEGER,
+)
 ROUTES = [
     route(
         "/api/v1/classes/{class_id:int}/reminders",
         class_reminders,
         Access.STAFF,
         methods=["GET", "PUT"],
+        api={
+            "GET": ApiOperation("the class's reminder times", {200: _CLASS_OFFSETS}),
+            "PUT": ApiOperation(
+                "set the class's reminder times (null: the default)",
+                {200: _CLASS_OFFSETS},
+                body=ref("OffsetsInput"),
+            ),
+        },
     ),
-    route(_P + "/reminders", patient_reminders, Access.STAFF, methods=["GET", "PUT"]),
-    route(_P + "/coaching-plan", coaching_plan, Access.STAFF, methods=["GET", "PUT"]),
-    route(_P + "/scheduled-messages", scheduled_messages, Access.STAFF),
+    route(
+        _P + "/reminders",
+        patient_reminders,
+        Access.STAFF,
+        methods=["GET", "PUT"],
+        api={
+            "GET": ApiOperation("the patient's reminder times", {200: _PATIENT_OFFSETS}),
+            "PUT": ApiOperation(
+                "set the patient's reminder times (null: follow the classes)",
+                {200: _PATIENT_OFFSETS},
+                body=ref("OffsetsInput"),
+            ),
+        },
+    ),
+    route(
+        _P + "/coaching-plan",
+        coaching_plan,
+        Access.STAFF,
+        methods=["GET", "PUT"],
+        api={
+            "GET": ApiOperation("the SMS coaching plan", {200: _PLAN}),
+            "PUT": ApiOperation(
+                "create or change the SMS coaching plan (SMS-only patients with an approved "
+                "prescription)",
+                {200: _PLAN},
+                body=ref("CoachingPlanInput"),
+            ),
+        },
+    ),
+    route(
+        _P + "/scheduled-messages",
+        scheduled_messages,
+        Access.STAFF,
+        api=ApiOperation(
+            "the patient's planned texts, newest first",
+            {
+                200: Reply(
+                    "planned work",
+                    obj(("patient_id", "scheduled"), patient_id=ID, scheduled=array(_SCHEDULED)),
+                )
+            },
+        ),
+    ),
 ]

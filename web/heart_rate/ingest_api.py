@@ -9,13 +9,20 @@ from starlette.responses import JSONResponse, Response
 from coach.audit import record_system
 from coach.input_check import is_id
 from rtc.heart_rate.ingest import NotEnrolled
-from rtc.heart_rate.validation import BatchInvalid, check_batch, readings_list
+from rtc.heart_rate.validation import MAX_READINGS, BatchInvalid, check_batch, readings_list
 from web.api.body import json_object
+from web.api_spec import ID, INTEGER, ApiOperation, Reply, array, nullable, obj
 from web.context import ctx_of
 from web.errors import Invalid
 from web.heart_rate.device_auth import authenticate_device
 from web.routing import Access, route
 
+_ANSWER = obj(
+    ("accepted", "rejected", "live"),
+    accepted=INTEGER,
+    rejected=array(obj(("index", "t", "reason"), index=INTEGER, t={}, reason={"type": "string"})),
+    live={**INTEGER, "description": "how many went to the live class view"},
+)
 # Readings sent with a token of this name are marked as simulated in storage.
 SIMULATOR_DEVICE_NAME = "simulator"
 
@@ -59,5 +66,33 @@ async def post_readings(request: Request) -> Response:
 ROUTES = [
     # Public as far as sessions go: the handler demands a device token, and a cookie is useless
     # here (so no CSRF token either).
-    route("/api/v1/hr", post_readings, Access.PUBLIC, methods=["POST"], check_csrf=False),
+    route(
+        "/api/v1/hr",
+        post_readings,
+        Access.PUBLIC,
+        methods=["POST"],
+        check_csrf=False,
+        api=ApiOperation(
+            "heart-rate readings from a device (docs/heart-rate.md)",
+            {200: Reply("what was stored", _ANSWER)},
+            body=obj(
+                ("readings",),
+                readings=array(
+                    {
+                        "type": "object",
+                        "properties": {
+                            "t": {"type": ["string", "integer", "number"]},
+                            "bpm": {"type": "number"},
+                            "rr_ms": array({"type": "number"}),
+                        },
+                    },
+                    minItems=1,
+                    maxItems=MAX_READINGS,
+                ),
+                occurrence_id=nullable(ID),
+            ),
+            security=("deviceToken",),
+            errors=(429,),
+        ),
+    ),
 ]

@@ -13,6 +13,7 @@ from coach.access import Actor
 from coach.audit import record
 from coach.hr_models import DeviceToken
 from web.api.body import json_object
+from web.api_spec import ANY_OBJECT, NO_CONTENT, ApiOperation, Reply, array, obj, ref
 from web.auth.principal import Principal
 from web.context import ctx_of
 from web.errors import Invalid, NotFound
@@ -105,20 +106,62 @@ async def revoke_device_token(request: Request) -> Response:
     return Response(status_code=204)
 
 
+_SUMMARY = {
+    **obj(("occurrence", "patients", "alerts")),
+    "properties": {
+        "occurrence": ANY_OBJECT,
+        "patients": array(
+            obj(
+                ("patient_id", "name", "zone", "summary"),
+                patient_id={"type": "integer"},
+                name={"type": "string"},
+                zone=ANY_OBJECT,
+                summary=ANY_OBJECT,
+            )
+        ),
+        "alerts": array(ANY_OBJECT),
+    },
+}
 ROUTES = [
-    route("/api/v1/occurrences/{occurrence_id:int}/heart-rate", occurrence_summary, Access.STAFF),
-    route("/api/v1/patients/{patient_id:int}/device-tokens", list_device_tokens, Access.STAFF),
+    route(
+        "/api/v1/occurrences/{occurrence_id:int}/heart-rate",
+        occurrence_summary,
+        Access.STAFF,
+        api=ApiOperation(
+            "per enrolled patient the zone and summary, and the class's alerts",
+            {200: Reply("docs/heart-rate.md", _SUMMARY)},
+        ),
+    ),
+    route(
+        "/api/v1/patients/{patient_id:int}/device-tokens",
+        list_device_tokens,
+        Access.STAFF,
+        api=ApiOperation(
+            "the patient's device tokens",
+            {
+                200: Reply(
+                    "tokens", obj(("device_tokens",), device_tokens=array(ref("DeviceToken")))
+                )
+            },
+        ),
+    ),
     route(
         "/api/v1/patients/{patient_id:int}/device-tokens",
         create_device_token,
         Access.STAFF,
         methods=["POST"],
         name="create_device_token",
+        api=ApiOperation(
+            "issue a device token (its secret is shown once)",
+            {201: Reply("the token, with `token`", ref("DeviceToken"))},
+            body=obj(("name",), name={"type": "string", "minLength": 1, "maxLength": 100}),
+        ),
     ),
     route(
         "/api/v1/patients/{patient_id:int}/device-tokens/{device_token_id:int}",
         revoke_device_token,
         Access.STAFF,
         methods=["DELETE"],
+        api=ApiOperation("revoke a device token", {204: NO_CONTENT}),
     ),
 ]

@@ -14,6 +14,7 @@ from messaging.segments import count_segments
 from messaging.sender import MAX_BODY
 from messaging.state import is_opted_out
 from web.api.body import json_object
+from web.api_spec import BOOLEAN, ID, INTEGER, ApiOperation, Reply, array, obj, ref
 from web.auth.principal import Principal
 from web.context import ctx_of
 from web.errors import Invalid
@@ -50,7 +51,35 @@ async def segments(request: Request) -> Response:
     return JSONResponse(count_segments(text).to_json())
 
 
+_THREAD = obj(
+    ("patient_id", "opted_out", "messages"),
+    patient_id=ID,
+    opted_out=BOOLEAN,
+    messages=array(ref("Message")),
+)
+_SEGMENTS = obj(
+    ("encoding", "units", "segments", "per_segment"),
+    encoding={"enum": ["GSM-7", "UCS-2"]},
+    units=INTEGER,
+    segments=INTEGER,
+    per_segment=INTEGER,
+)
 ROUTES = [
-    route("/api/v1/patients/{patient_id:int}/messages", patient_messages, Access.STAFF),
-    route("/api/v1/sms/segments", segments, Access.STAFF, methods=["POST"]),
+    route(
+        "/api/v1/patients/{patient_id:int}/messages",
+        patient_messages,
+        Access.STAFF,
+        api=ApiOperation("the SMS thread, oldest first", {200: Reply("the thread", _THREAD)}),
+    ),
+    route(
+        "/api/v1/sms/segments",
+        segments,
+        Access.STAFF,
+        methods=["POST"],
+        api=ApiOperation(
+            "how many SMS segments a text takes",
+            {200: Reply("the count", _SEGMENTS)},
+            body=obj(("text",), text={"type": "string", "maxLength": MAX_BODY}),
+        ),
+    ),
 ]
