@@ -135,7 +135,8 @@ def test_program_csv_patients(client: TestClient, db: Database, demo: Demo, runn
     assert ada[0] == str(demo.patients[ADA])
     assert ada[2] == ada[3] == ada[4]  # referred, enrolled and active today
     assert ada[5:] == ["yes", "1", "3", "0", "no"]
-    assert rosa[5] == "yes" and rosa[6:] == ["0", "", "1", "yes"]  # a red flag: alert and hold
+    # She joined the class's room: a session done; a red flag: an alert and a hold.
+    assert rosa[5] == "yes" and rosa[6:] == ["1", "", "1", "yes"]
     assert lucia[3] == lucia[2] and lucia[4:] == ["", "no", "0", "3", "0", "no"]
     assert walt[3:] == ["", "", "no", "0", "", "0", "no"]  # referred, never enrolled
     exported = db.run_sync(
