@@ -46,6 +46,11 @@ def heart_rate_minutes_needed(scheduled_minutes: float) -> int:
     return max(1, min(LIVE_MINUTES_FOR_CREDIT, share))
 
 
+def live_credit() -> dict[str, int]:
+    """The heart-rate threshold as the report pages state it."""
+    return {"percent": round(100 * LIVE_SHARE_FOR_CREDIT), "minutes": LIVE_MINUTES_FOR_CREDIT}
+
+
 def done_days(
     session: Session,
     patients: Sequence[Patient],

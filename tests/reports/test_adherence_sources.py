@@ -17,6 +17,7 @@ from datetime import date, timedelta
 import pytest
 from starlette.testclient import TestClient
 
+from coach.clock import Clock
 from coach.database import Database
 from coach.sessions_done import LIVE_MINUTES_FOR_CREDIT, heart_rate_minutes_needed
 from coach.week_review import monday_of
@@ -24,6 +25,8 @@ from telecoach.app import create_app
 from telecoach.settings import Settings
 from tests.clocks import RunningClock
 from tests.conftest import TEST_NOW
+from tests.messaging.conftest import text_in
+from tests.messaging.fake_twilio import AUTH_TOKEN
 from tests.prescribing.workflow import text_of
 from tests.reports.conftest import (
     ADA,
@@ -34,6 +37,7 @@ from tests.reports.conftest import (
     text_as_patient,
 )
 
+ADA_PHONE = "+15555550101"
 TODAY = date(2026, 12, 1)  # TEST_NOW in New York
 MONDAY = monday_of(TODAY)
 
@@ -100,6 +104,9 @@ def test_streaming_heart_rate_through_enough_of_the_class_is_a_session_done(
     assert done_in_week(client, ada) == 0
     stream_heart_rate(client, csrf, demo, ada, needed + 1)
     assert done_in_week(client, ada) == 1
+    # The progress report states the threshold it counts by.
+    page = text_of(client.get(f"/patients/{ada}/progress").text)
+    assert "a live class with heart rate for 50% of its minutes or 10 minutes" in page
 
 
 def test_the_threshold_is_half_of_a_short_class() -> None:
@@ -108,11 +115,20 @@ def test_the_threshold_is_half_of_a_short_class() -> None:
     assert heart_rate_minutes_needed(1) == 1
 
 
-def test_an_sms_done_is_a_session_done(client: TestClient, demo: Demo) -> None:
-    csrf = sign_in_coach(client)
+def test_an_sms_done_through_the_twilio_webhook_is_a_session_done(
+    settings: Settings, clock: Clock, demo: Demo
+) -> None:
     ada = demo.patients[ADA]
-    text_as_patient(client, csrf, ada, "DONE 25 min")
-    assert done_in_week(client, ada) == 1
+    signed = settings.replace(twilio_auth_token=AUTH_TOKEN)
+    with TestClient(create_app(signed, clock=clock), follow_redirects=False) as sms:
+        text_in(sms, ADA_PHONE, "DONE 25 min")
+        sign_in_coach(sms)
+        assert done_in_week(sms, ada) == 1
+        text_in(sms, ADA_PHONE, "SKIP")  # her later word for the same day corrects the first
+        assert done_in_week(sms, ada) == 0
+        text_in(sms, ADA_PHONE, "DONE")
+        text_in(sms, ADA_PHONE, "DONE 30")
+        assert done_in_week(sms, ada) == 1
 
 
 def test_a_session_logged_by_the_coach_is_a_session_done(client: TestClient, demo: Demo) -> None:
