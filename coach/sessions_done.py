@@ -147,10 +147,14 @@ def _streamed(
         .group_by(col(HeartRateSample.patient_id), col(HeartRateSample.occurrence_id))
     )
     start, end = _utc_span(first, last)
+    # Readings belong to a class from 30 minutes before it to 30 after: bounding their times too
+    # lets the (patient, time) index pick out the span instead of every reading of the patient.
     if start is not None:
         query = query.where(col(ClassOccurrence.starts_at) >= start)
+        query = query.where(col(HeartRateSample.t) >= start - _ZONE_SLACK)
     if end is not None:
         query = query.where(col(ClassOccurrence.starts_at) < end)
+        query = query.where(col(HeartRateSample.t) < end + _ZONE_SLACK)
     return {
         (int(pid), int(occurrence)): int(covered)
         for pid, occurrence, covered in session.exec(query)
