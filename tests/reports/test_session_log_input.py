@@ -127,6 +127,9 @@ def test_another_coachs_patient_is_not_found(client: TestClient, db: Database, d
 
 def test_an_admin_may_not_log_a_session(client: TestClient, db: Database, demo: Demo) -> None:
     csrf = sign_in_admin(client)
+    page = client.get(f"/patients/{demo.patients[ADA]}")
+    assert page.status_code == 200 and "Sessions done in the last 14 days" in page.text
+    assert 'action="/patients/' + str(demo.patients[ADA]) + '/sessions"' not in page.text
     answer = client.post(
         f"/patients/{demo.patients[ADA]}/sessions", data={"csrf_token": csrf, **GOOD}
     )
