@@ -37,6 +37,14 @@ def dialect_insert(session: Session) -> Any:
     return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
+def minute_of(session: Session, column: Any) -> Any:
+    """The clock minute a stored time falls in, as each engine spells it (for counting the
+    minutes that hold at least one row)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return sa.func.date_trunc("minute", column)
+    return sa.func.strftime("%Y-%m-%d %H:%M", column)
+
+
 def create_db_engine(url: str) -> sa.Engine:
     """`hide_parameters`: a failed statement's error (and so any log line or traceback holding
     it) never carries the values bound to it, which are patients' names, phones and texts."""

@@ -47,8 +47,12 @@ def issue(
     )
     session.add(link)
     session.flush()
-    token = _serializer(secret_key).dumps([link.id, link.nonce])
-    return link, token
+    return link, token_for(secret_key, link)
+
+
+def token_for(secret_key: str, link: JoinLink) -> str:
+    """The link's token (the same every time): what a person opens to use it."""
+    return str(_serializer(secret_key).dumps([link.id, link.nonce]))
 
 
 def resolve(session: Session, secret_key: str, token: str, now: datetime | None = None) -> JoinLink:

@@ -1,8 +1,9 @@
 """One week of a patient's program, read from storage, as coach.progression's `WeekSummary`.
 
 Where each number comes from, and the readings chosen where RULES.md §6 leaves room:
-- sessions done: days in the week with a session log marked done (SMS, live or coach; several
-  logs on one day are one session), against the approved prescription's sessions a week;
+- sessions done: days in the week with a session done, as coach.sessions_done defines them (an
+  SMS DONE, a session the coach logged, a live class joined or streamed; one a day), against the
+  approved prescription's sessions a week;
 - mean RPE: the done sessions' RPE; without any, the week's RPE check-in scores;
 - time in zone: the week's heart-rate samples against the approved zone (coach.hr_summary's time
   accounting); none when the prescription has no heart-rate zone or there are no samples;
@@ -33,6 +34,7 @@ from coach.hr_zones import patient_zone
 from coach.models import HeartRateSample, Patient, Prescription
 from coach.progression import WeekSummary
 from coach.rules import RuleSet
+from coach.sessions_done import done_days
 
 BASELINE_DAYS = 28
 
@@ -65,7 +67,7 @@ def summarize_week(
     baseline = _resting_baseline(session, patient, prescription, start)
     return WeekSummary(
         sessions_prescribed=int(aerobic.get("sessions_per_week") or 0),
-        sessions_done=len({log.date for log in logs}),
+        sessions_done=len(done_days(session, [patient], week_start, last)[pid]),
         target_rpe_high=int(aerobic.get("rpe_high") or 0),
         mean_rpe=_mean(rpes),
         time_in_zone_fraction=_in_zone(session, rules, pid, prescription, start, end),

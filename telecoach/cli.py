@@ -17,6 +17,7 @@ from coach.audit import record_system
 from coach.database import Database
 from coach.models import StaffUser
 from coach.patient_import import ImportFailed, import_patients_csv
+from coach.rules import load_rules
 from telecoach.heart_rate_commands import create_device_token, simulate_hr
 from telecoach.settings import Settings
 from telecoach.startup import load_settings, open_database
@@ -63,8 +64,7 @@ def serve(host: str, port: int, demo: bool, simulate_hr: bool) -> None:
         raise click.UsageError("--demo is for dev mode only")
     if settings.is_sqlite or demo:
         upgrade(settings.database_url)  # the embedded default migrates on start
-    if demo:
-        _seed_demo(settings)
+    newcomer = _seed_demo(settings) if demo else []
     try:
         app = create_app(settings)
     except RulesError as exc:
@@ -91,7 +91,12 @@ def serve(host: str, port: int, demo: bool, simulate_hr: bool) -> None:
     # Uvicorn raises the SIGTERM again once it has stopped; by then the stop was complete, so it
     # ends the process with 0 instead of "killed by SIGTERM".
     signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
-    server = GracefulServer(config, app.state.ctx)
+
+    def welcome() -> None:  # once the server listens, after all start-up says: last on screen
+        for line in newcomer:
+            click.echo(line)
+
+    server = GracefulServer(config, app.state.ctx, on_started=welcome)
     # What start-up made (modules, the app, its routes) lives as long as the process: frozen, it
     # is out of the collector's reach, so a full collection, which stops the event loop and every
     # class's media with it, walks only what requests create.
@@ -271,30 +276,49 @@ def import_patients(csv_file: Path) -> None:
     click.echo(f"imported {count} patient(s)")
 
 
-def _seed_demo(settings: Settings) -> None:
+def _seed_demo(settings: Settings) -> list[str]:
+    """Make or top up the demo; returns what a newcomer needs, to print last: how to sign in as
+    the coach and each patient's join link."""
     from telecoach.demo import COACH_EMAIL, DEMO_PASSWORD, seed
+    from telecoach.wiring.scheduler import scheduler_config
 
     database = Database(settings.database_url)
     try:
-        result = database.run_sync(seed, Passwords(), settings.secret_key, settings.public_base_url)
+        rules = load_rules(Path(settings.rules_file) if settings.rules_file else None)
+        result = database.run_sync(
+            lambda session: seed(
+                session,
+                Passwords(),
+                settings.secret_key,
+                settings.public_base_url,
+                rules=rules,
+                schedule=scheduler_config(settings),
+            )
+        )
     finally:
         database.dispose()
     if not result.created:
         click.echo("demo data already present")
-        return
-    click.echo(f"demo coach: {COACH_EMAIL} / password {DEMO_PASSWORD}")
-    for name, url in result.join_urls.items():
-        click.echo(f"join link for {name}: {url}")
+    if result.class_added:
+        click.echo("demo class on now: added")
+    if result.approved:
+        click.echo(f"demo prescriptions approved: {result.approved}")
+    lines = [f"sign in at {settings.public_base_url}/login as the demo coach: "
+             f"{COACH_EMAIL} / password {DEMO_PASSWORD}"]  # fmt: skip
+    lines += [f"join link for {name}: {url}" for name, url in result.join_urls.items()]
+    return lines
 
 
 @main.command()
 def demo() -> None:
-    """Seed demo data: a coach, eight patients spanning the clinical rules, a weekly class."""
+    """Seed demo data: a coach, eight patients spanning the clinical rules (most with an approved
+    prescription), a class on now and one each day after; prints the sign-in and join links."""
     settings, database = open_database()
     database.dispose()
     if settings.production:
         raise click.UsageError("demo data is for dev mode only")
-    _seed_demo(settings)
+    for line in _seed_demo(settings):
+        click.echo(line)
 
 
 @main.command()

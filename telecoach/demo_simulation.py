@@ -64,6 +64,7 @@ def simulated_heart_rates(database_url: str, host: str, port: int) -> Iterator[N
             str(occurrence_id),
             "--url",
             _local_url(host, port),
+            "--quiet",  # the server's own log is the one to read; the sign-in stays last
         ]
     )
     try:

@@ -117,8 +117,11 @@ def _revoke(session: Session, tokens: list[tuple[int, int]]) -> None:
     help="Run the session plan this many times faster (still one reading a second).",
 )
 @click.option("--seed", type=int, default=1, show_default=True, help="Repeat a run exactly.")
+@click.option(
+    "--quiet", is_flag=True, help="Say only when it stops, not every ten seconds how it goes."
+)
 def simulate_hr(
-    occurrence_id: int, url: str | None, seconds: int | None, speed: float, seed: int
+    occurrence_id: int, url: str | None, seconds: int | None, speed: float, seed: int, quiet: bool
 ) -> None:
     """Stream simulated heart rates for every patient in a class occurrence, through the API."""
     settings, database = open_database()
@@ -143,14 +146,15 @@ def simulate_hr(
     duration = (info.ends_at - info.starts_at).total_seconds()
     base = (url or settings.public_base_url).rstrip("/")
     limit = seconds if seconds is not None else max(60.0, (info.ends_at - now).total_seconds())
-    click.echo(
-        f"simulating {len(senders)} patient(s) in occurrence {occurrence_id} for {limit:.0f} s "
-        f"at {speed:g}x to {base}"
-    )
+    if not quiet:
+        click.echo(
+            f"simulating {len(senders)} patient(s) in occurrence {occurrence_id} for {limit:.0f} s "
+            f"at {speed:g}x to {base}"
+        )
     # Stopped by Ctrl-C or SIGTERM alike: the tokens it issued are revoked on the way out.
     signal.signal(signal.SIGTERM, _interrupt)
     try:
-        _run(senders, base, occurrence_id, info.starts_at, duration, limit, speed)
+        _run(senders, base, occurrence_id, info.starts_at, duration, limit, speed, quiet)
     except KeyboardInterrupt:
         pass
     finally:
@@ -170,6 +174,7 @@ def _run(
     duration: float,
     limit: float,
     speed: float,
+    quiet: bool = False,
 ) -> None:
     started = time.monotonic()
     # The plan follows the real class once it has begun; before that, it starts at the warm-up.
@@ -184,7 +189,7 @@ def _run(
             if bpm is not None:
                 sender.backlog.append({"t": t_ms, "bpm": bpm})
             sender.post(base, occurrence_id)
-        if tick % 10 == 0:
+        if tick % 10 == 0 and not quiet:
             click.echo(
                 f"{time.monotonic() - started:.0f} s: {sum(s.stored for s in senders)} stored"
             )

@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import uvicorn
@@ -49,9 +50,20 @@ async def drain(ctx: AppContext) -> None:
 class GracefulServer(uvicorn.Server):
     """Uvicorn with `drain` between "stop accepting" and "close every connection"."""
 
-    def __init__(self, config: uvicorn.Config, ctx: AppContext) -> None:
+    def __init__(
+        self,
+        config: uvicorn.Config,
+        ctx: AppContext,
+        on_started: Callable[[], None] | None = None,
+    ) -> None:
         super().__init__(config)
         self._ctx = ctx
+        self._on_started = on_started
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started and self._on_started is not None:
+            self._on_started()
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         for server in self.servers:

@@ -30,6 +30,7 @@ from web.pages import alerts as alert_pages
 from web.pages import auth as auth_pages
 from web.pages import console as console_pages
 from web.pages import patient as patient_pages
+from web.pages import session_log as session_log_pages
 from web.pages import staff as staff_pages
 from web.prescribing import ROUTES as PRESCRIBING_ROUTES
 from web.reports import ROUTES as REPORT_ROUTES
@@ -62,6 +63,7 @@ def build_routes() -> list[BaseRoute]:
         *health.ROUTES,
         *auth_pages.ROUTES,
         *staff_pages.ROUTES,
+        *session_log_pages.ROUTES,
         *alert_pages.ROUTES,
         *patient_pages.ROUTES,
         *api_patients.ROUTES,

@@ -12,7 +12,8 @@ Definitions (shown on the page and in docs/reports.md):
 - Retained at a day: enrolled by then and active in the `RETAIN_DAYS` days ending that day.
   Retention is retained / enrolled.
 - Adherence: sessions done / sessions prescribed, summed over the patients who had an approved
-  prescription in force that week (coach.reports.progress).
+  prescription in force that week (coach.reports.progress); a session done is a day of the
+  patient's own calendar as coach.sessions_done defines it, as in the progress report.
 - Alerts: every alert raised in the week (a heart-rate episode in the week it began); open
   alerts per patient are the `urgent` ones (SMS red flags);
   holds: exercise holds placed in the week. Weeks run Monday to Sunday in the viewer's zone.
@@ -33,8 +34,10 @@ from coach import access
 from coach.alerts import URGENT, Alert
 from coach.holds import PatientHold
 from coach.models import Enrollment, Patient, Prescription
-from coach.reports.activity import class_presence, done_days, room_join_times
+from coach.reports.activity import class_presence, room_join_times
+from coach.reports.activity import done_days as logged_days
 from coach.reports.progress import in_force, week_starts
+from coach.sessions_done import done_days
 from coach.week_review import monday_of
 
 RETAIN_DAYS = 28
@@ -118,10 +121,12 @@ def _retained(facts: _Facts, day: date) -> bool:
     return any(since <= active <= day for active in facts.active)
 
 
-def _gather(session: Session, patients: Sequence[Patient], zone: str) -> dict[int, _Facts]:
+def _gather(
+    session: Session, patients: Sequence[Patient], zone: str, since: date, until: date
+) -> dict[int, _Facts]:
     """Every day on the viewer's calendar (`zone`), like the weeks, so that "enrolled by" and
-    "active on" compare like with like; a session log's date is the patient's own (it carries no
-    time), at most a day apart."""
+    "active on" compare like with like; a session's day is the patient's own (a log carries no
+    time), at most a day apart. Sessions done are read from `since` to `until` (the weeks shown)."""
     facts = {p.id: _Facts(p, _day(p.created_at, zone)) for p in patients if p.id is not None}
     ids = list(facts)
     if not ids:
@@ -143,8 +148,10 @@ def _gather(session: Session, patients: Sequence[Patient], zone: str) -> dict[in
         starts[row.patient_id].append(row.approved_at)
     for pid, whens in starts.items():
         facts[pid].enrolled_on = min(_day(_utc(w), zone) for w in whens)
-    for pid, day in done_days(session, ids):
-        facts[pid].done.add(day)
+    for pid, days in done_days(session, [f.patient for f in facts.values()], since, until).items():
+        facts[pid].done |= days
+        facts[pid].active |= days
+    for pid, day in logged_days(session, ids):  # older logs too, for the last day active
         facts[pid].active.add(day)
     for pid, _, first in class_presence(session, ids):
         facts[pid].active.add(_day(first, zone))
@@ -208,10 +215,12 @@ def program_report(
 ) -> ProgramReport:
     """Everything `actor` may see, as of `now`; weeks in the viewer's time zone `zone`."""
     patients = access.visible_patients(session, actor)
-    facts = _gather(session, patients, zone)
-    ids = list(facts)
     today = _day(now, zone)
     mondays = week_starts(today - timedelta(weeks=weeks - 1), today, weeks)
+    # A patient's day is at most one from the viewer's: a day's margin keeps the weeks' edges.
+    margin = timedelta(days=1)
+    facts = _gather(session, patients, zone, mondays[0] - margin, today + margin)
+    ids = list(facts)
     alert_weeks, hold_weeks = _event_weeks(session, ids, zone)
     figures = []
     for week in mondays:

@@ -2,8 +2,9 @@
 of each functional assessment with its change since baseline.
 
 - A week runs Monday to Sunday in the patient's time zone. Sessions done are the days with a
-  session logged as done (SMS DONE, the live class, or the coach; several logs on one day are one
-  session), as the weekly progression review counts them (coach.week_review).
+  session done as coach.sessions_done defines them (an SMS DONE, a session the coach logged, a
+  live class joined or streamed; one a day), as the weekly progression review and the program
+  report count them.
 - Sessions prescribed are `aerobic.sessions_per_week` of the prescription in force at the week's
   end: the latest version approved before then (superseded versions count for the weeks they
   governed). A week before any approval has nothing prescribed (None, not 0).
@@ -20,8 +21,8 @@ from datetime import date, timedelta
 from sqlmodel import Session, col, select
 
 from coach import assessments
-from coach.adherence import sessions_between
 from coach.models import Patient, Prescription
+from coach.sessions_done import done_days
 from coach.week_review import monday_of
 
 REPORT_KINDS = ("six_minute_walk_m", "grip_strength_kg", "sit_to_stand_30s", "facit_fatigue")
@@ -109,8 +110,7 @@ def weekly_adherence(
     versions = approved_versions(session, patient.id)
     created = assessments.local_today(patient.created_at, patient.time_zone)
     weeks = week_starts(min(created, today), today, limit)
-    logs = sessions_between(session, patient.id, weeks[0], weeks[-1] + timedelta(days=6))
-    days = {log.date for log in logs if log.status == "done"}
+    days = done_days(session, [patient], weeks[0], weeks[-1] + timedelta(days=6))[patient.id]
     return [
         WeekAdherence(
             week_start=week,

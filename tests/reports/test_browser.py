@@ -108,11 +108,12 @@ def test_each_report_shows_charts_and_prints(live_server: LiveServer, browser: B
     page.get_by_label("Password").fill("telecoach-demo")
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
-    # The coach approves Ada's prescription; Ada texts that she did her session.
+    # The coach approves a new version of Ada's prescription (the demo approved the first);
+    # Ada texts that she did her session.
     page.goto(f"{live_server.url}/patients/{ada}/prescriptions")
     page.get_by_role("button", name="Generate a draft").click()
-    page.get_by_role("button", name="Approve version 1").click()
-    expect(page.locator("section[aria-labelledby=approved]")).to_contain_text("Version 1")
+    page.get_by_role("button", name="Approve version 2").click()
+    expect(page.locator("section[aria-labelledby=approved]")).to_contain_text("Version 2")
     page.goto(f"{live_server.url}/dev/phone/{ada}")
     page.locator("textarea[name=body], input[name=body]").fill("DONE 30 min RPE 13")
     page.get_by_role("button", name="Send").click()

@@ -16,7 +16,7 @@ from starlette.testclient import TestClient
 from coach.access import Actor
 from coach.audit import record
 from coach.database import Database
-from coach.models import AuditEvent, Enrollment, Patient
+from coach.models import AuditEvent, Enrollment, Patient, Prescription
 from coach.reports import program
 from coach.reports.program import PATIENTS_CSV_HEADER, WEEKS, WEEKS_CSV_HEADER, ProgramReport
 from coach.week_review import monday_of
@@ -42,10 +42,15 @@ LUCIA = "Lucía Ferrer"  # SMS only: enrolled through her prescription, not a cl
 def running(client: TestClient, db: Database, demo: Demo) -> dict:
     csrf = sign_in_coach(client)
     ada, rosa = demo.patients[ADA], demo.patients[ROSA]
-    per_week = approve_prescription(client, csrf, db, ada)["aerobic"]["sessions_per_week"]
-    per_week += approve_prescription(client, csrf, db, demo.patients[LUCIA])["aerobic"][
-        "sessions_per_week"
-    ]
+    approve_prescription(client, csrf, db, ada)
+    approve_prescription(client, csrf, db, demo.patients[LUCIA])
+    # The demo approved most of its patients' prescriptions: all of those are in force this week.
+    per_week = sum(
+        rx.data["aerobic"]["sessions_per_week"]
+        for rx in db.run_sync(
+            lambda s: s.exec(select(Prescription).where(Prescription.status == "approved")).all()
+        )
+    )
     post_readings(client, csrf, demo, ada)
     join_room(client, db, demo, rosa)
     text_as_patient(client, csrf, ada, "DONE 30 min")
@@ -135,7 +140,8 @@ def test_program_csv_patients(client: TestClient, db: Database, demo: Demo, runn
     assert ada[0] == str(demo.patients[ADA])
     assert ada[2] == ada[3] == ada[4]  # referred, enrolled and active today
     assert ada[5:] == ["yes", "1", "3", "0", "no"]
-    assert rosa[5] == "yes" and rosa[6:] == ["0", "", "1", "yes"]  # a red flag: alert and hold
+    # She joined the class's room: a session done; a red flag: an alert and a hold.
+    assert rosa[5] == "yes" and rosa[6:] == ["1", "", "1", "yes"]
     assert lucia[3] == lucia[2] and lucia[4:] == ["", "no", "0", "3", "0", "no"]
     assert walt[3:] == ["", "", "no", "0", "", "0", "no"]  # referred, never enrolled
     exported = db.run_sync(

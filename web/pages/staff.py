@@ -20,6 +20,7 @@ from web.context import ctx_of
 from web.errors import Invalid, NotFound
 from web.pages.alerts import dashboard_alerts
 from web.pages.render import render
+from web.pages.session_log import session_log_form
 from web.prescribing.views import workflow_summary
 from web.routing import Access, int_param, route
 from web.views import occurrence_view, staff_zone
@@ -101,6 +102,7 @@ def _patient_page(
             for link in links
         ],
         "new_link": new_link,
+        "session_log": session_log_form(session, patient, now),
     }
 
 

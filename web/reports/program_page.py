@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from coach.reports import class_report, program
+from coach.sessions_done import live_credit
 from web.auth.principal import Principal
 from web.context import ctx_of
 from web.errors import Invalid
@@ -89,6 +90,7 @@ async def program_page(request: Request) -> Response:
             "charts": _charts(report),
             "classes": [occurrence_view(o, s, zone) for o, s in classes],
             "retain_days": program.RETAIN_DAYS,
+            "live_credit": live_credit(),
             "recent_weeks": program.RECENT_WEEKS,
             "zone_name": zone,
             "scope": "the clinic" if principal.role == "admin" else "your patients",

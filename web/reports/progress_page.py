@@ -13,6 +13,7 @@ from starlette.responses import Response
 from coach import access, assessments
 from coach.models import Patient
 from coach.reports import progress
+from coach.sessions_done import live_credit
 from web.auth.principal import Principal
 from web.context import ctx_of
 from web.pages.render import render
@@ -66,6 +67,7 @@ async def progress_page(request: Request) -> Response:
                 "Prescribed",
                 unit="sessions",
             ),
+            "live_credit": live_credit(),
             "trends": [
                 {
                     "kind": t.kind,
