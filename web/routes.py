@@ -29,6 +29,8 @@ from web.metrics import api as metrics_api
 from web.pages import alerts as alert_pages
 from web.pages import auth as auth_pages
 from web.pages import console as console_pages
+from web.pages import onboarding_classes as onboarding_class_pages
+from web.pages import onboarding_patients as onboarding_patient_pages
 from web.pages import patient as patient_pages
 from web.pages import staff as staff_pages
 from web.prescribing import ROUTES as PRESCRIBING_ROUTES
@@ -62,6 +64,8 @@ def build_routes() -> list[BaseRoute]:
         *health.ROUTES,
         *auth_pages.ROUTES,
         *staff_pages.ROUTES,
+        *onboarding_patient_pages.ROUTES,
+        *onboarding_class_pages.ROUTES,
         *alert_pages.ROUTES,
         *patient_pages.ROUTES,
         *api_patients.ROUTES,

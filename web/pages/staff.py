@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func
@@ -14,6 +14,8 @@ from coach import access, classes, join_links
 from coach.audit import record
 from coach.models import ClinicalProfile, Enrollment, JoinLink, StaffUser
 from coach.patients import has_control_characters
+from usecases.join_links import LinkSettings
+from usecases.join_links import issue as issue_link
 from web.auth import api_tokens
 from web.auth.principal import Principal
 from web.context import ctx_of
@@ -126,12 +128,8 @@ def issue_join_link(
     now: datetime,
 ) -> tuple[JoinLink, str]:
     """Shared by the page and the API: check access, issue, audit, and build the URL."""
-    access.get_patient(session, principal.actor, patient_id)
-    link, token = join_links.issue(
-        session, secret_key, patient_id, principal.actor.staff_id, timedelta(hours=hours), now
-    )
-    record(session, principal.actor, "join_link.issue", patient_id, detail=f"link {link.id}")
-    return link, f"{base_url}/join/{token}"
+    links = LinkSettings(secret_key, base_url, hours)
+    return issue_link(session, principal.actor, links, patient_id, now)
 
 
 def revoke_join_link(
