@@ -24,7 +24,7 @@ from web.pages.alerts import dashboard_alerts
 from web.pages.render import render
 from web.prescribing.views import workflow_summary
 from web.routing import Access, int_param, route
-from web.views import occurrence_view, staff_zone
+from web.views import local_text, occurrence_view, staff_zone
 
 
 async def dashboard(request: Request) -> Response:
@@ -88,6 +88,7 @@ def _patient_page(
         for s in access.visible_classes(session, access.Actor("patient", patient_id=patient_id))
         if s.id in visible_ids
     ]
+    zone = staff_zone(session, principal.actor)  # times on the page are the viewer's
     return {
         "patient": patient,
         "profile": profile.data if profile else None,
@@ -98,6 +99,8 @@ def _patient_page(
                 "id": link.id,
                 "created_at": link.created_at,
                 "expires_at": link.expires_at,
+                "created_local": local_text(link.created_at, zone),
+                "expires_local": local_text(link.expires_at, zone),
                 "state": _link_state(link, now),
             }
             for link in links
