@@ -31,6 +31,7 @@ from web.pages import auth as auth_pages
 from web.pages import console as console_pages
 from web.pages import onboarding_classes as onboarding_class_pages
 from web.pages import onboarding_patients as onboarding_patient_pages
+from web.pages import onboarding_reminders as onboarding_reminder_pages
 from web.pages import patient as patient_pages
 from web.pages import staff as staff_pages
 from web.prescribing import ROUTES as PRESCRIBING_ROUTES
@@ -66,6 +67,7 @@ def build_routes() -> list[BaseRoute]:
         *staff_pages.ROUTES,
         *onboarding_patient_pages.ROUTES,
         *onboarding_class_pages.ROUTES,
+        *onboarding_reminder_pages.ROUTES,
         *alert_pages.ROUTES,
         *patient_pages.ROUTES,
         *api_patients.ROUTES,

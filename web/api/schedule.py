@@ -15,10 +15,11 @@ from starlette.responses import JSONResponse, Response
 
 from coach import access
 from coach.audit import record
-from scheduler import coaching_plans, preferences, reminders
+from scheduler import coaching_plans, preferences
 from scheduler.config import SchedulerConfig
 from scheduler.models import CoachingPlan, ScheduledMessage
 from scheduler.offsets import format_offset, parse_offsets
+from usecases.reminders import set_class_reminders, set_patient_reminders
 from web.api.body import json_object
 from web.api.schedule_errors import as_invalid
 from web.auth.principal import Principal
@@ -59,11 +60,7 @@ async def class_reminders(request: Request) -> Response:
         if body is not None:
             offsets = _offsets_body(body)
             now = ctx_of(request).clock.now()
-            preferences.set_offsets(
-                session, offsets, principal.actor.staff_id, now, series_id=class_id
-            )
-            reminders.sync_series(session, schedule, now, class_id, "reminders_changed")
-            record(session, principal.actor, "class.reminders", None, detail=f"class {class_id}")
+            set_class_reminders(session, principal.actor, class_id, offsets, schedule, now)
         own = preferences.offsets_of(session, series_id=class_id)
         return _offsets_json(own, own if own is not None else schedule.reminder_offsets)
 
@@ -81,12 +78,9 @@ async def patient_reminders(request: Request) -> Response:
         if body is not None:
             offsets = _offsets_body(body)
             now = ctx_of(request).clock.now()
-            preferences.set_offsets(
-                session, offsets, principal.actor.staff_id, now, patient_id=patient_id
-            )
-            reminders.sync_patient(session, schedule, now, patient_id, "reminders_changed")
-        action = "reminders.update" if body is not None else "reminders.read"
-        record(session, principal.actor, action, patient_id)
+            set_patient_reminders(session, principal.actor, patient_id, offsets, schedule, now)
+        else:
+            record(session, principal.actor, "reminders.read", patient_id)
         own = preferences.offsets_of(session, patient_id=patient_id)
         result = _offsets_json(own, own if own is not None else schedule.reminder_offsets)
         if own is None:

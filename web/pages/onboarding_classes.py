@@ -19,11 +19,16 @@ from coach.audit import record
 from coach.classes import ClassInputError
 from coach.input_check import is_id
 from coach.models import Enrollment
+from scheduler import preferences
+from scheduler.config import SchedulerConfig
+from scheduler.errors import ScheduleInputError
 from usecases import classes as usecases
+from usecases.reminders import set_class_reminders
 from web.auth.principal import Principal
 from web.context import ctx_of, schedule_of
 from web.pages.form_fields import time_zone_choices, whole_number
 from web.pages.plain_words import class_error
+from web.pages.reminder_form import parse_reminder_form, reminder_view, typed_view
 from web.pages.render import render
 from web.prescribing.forms import Form, read_form, single
 from web.routing import Access, int_param, route
@@ -199,9 +204,14 @@ def _class_page(
     principal: Principal,
     class_id: int,
     now: datetime,
+    schedule: SchedulerConfig,
     problems: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     series = access.get_class(session, principal.actor, class_id)
+    problems = problems or {}
+    typed_reminders = problems.pop("reminders_form", None)
+    own = preferences.offsets_of(session, series_id=class_id)
+    reminders = typed_reminders or reminder_view(own, schedule.reminder_offsets)
     zone = staff_zone(session, principal.actor)
     class_zone = ZoneInfo(series.time_zone)
     upcoming = []
@@ -236,14 +246,17 @@ def _class_page(
         "upcoming": upcoming,
         "enrolled": enrolled,
         "candidates": candidates,
-        "problems": problems or {},
+        "reminders": reminders,
+        "problems": problems,
     }
 
 
 async def class_page(request: Request) -> Response:
     principal: Principal = request.state.principal
     ctx = ctx_of(request)
-    view = await ctx.db.run(_class_page, principal, int_param(request, "class_id"), ctx.clock.now())
+    view = await ctx.db.run(
+        _class_page, principal, int_param(request, "class_id"), ctx.clock.now(), ctx.schedule
+    )
     return render(request, CLASS_PAGE, view)
 
 
@@ -252,7 +265,9 @@ async def _refused(
 ) -> Response:
     ctx = ctx_of(request)
     principal: Principal = request.state.principal
-    view = await ctx.db.run(_class_page, principal, class_id, ctx.clock.now(), problems)
+    view = await ctx.db.run(
+        _class_page, principal, class_id, ctx.clock.now(), ctx.schedule, problems
+    )
     return render(request, CLASS_PAGE, view, status_code=status_code)
 
 
@@ -341,6 +356,24 @@ async def cancel_occurrence(request: Request) -> Response:
     return _back(occurrence.series_id, "cancelled", f"o-{occurrence_id}")
 
 
+async def save_reminders(request: Request) -> Response:
+    ctx = ctx_of(request)
+    principal: Principal = request.state.principal
+    class_id = int_param(request, "class_id")
+    form = await read_form(request)
+    try:
+        offsets = parse_reminder_form(form)
+    except ScheduleInputError:
+        await ctx.db.run(access.get_class, principal.actor, class_id)  # 404 first if not theirs
+        typed = typed_view(form, ctx.schedule.reminder_offsets)
+        problems = {"reminders": "reminders.error", "reminders_form": typed}
+        return await _refused(request, class_id, problems)
+    await ctx.db.run(
+        set_class_reminders, principal.actor, class_id, offsets, ctx.schedule, ctx.clock.now()
+    )
+    return _back(class_id, "reminders", "reminders-h")
+
+
 _C = "/classes/{class_id:int}"
 _O = "/classes/occurrences/{occurrence_id:int}"
 ROUTES = [
@@ -356,6 +389,7 @@ ROUTES = [
         methods=["POST"],
         name="page_unenrol",
     ),
+    route(_C + "/reminders", save_reminders, Access.COACH, methods=["POST"], name="page_reminders"),
     route(_O + "/move", move_occurrence, Access.COACH, methods=["POST"], name="page_move"),
     route(_O + "/cancel", cancel_occurrence, Access.COACH, methods=["POST"], name="page_cancel"),
 ]
