@@ -19,6 +19,7 @@ from scheduler import coaching_plans, preferences
 from scheduler.config import SchedulerConfig
 from scheduler.models import CoachingPlan, ScheduledMessage
 from scheduler.offsets import format_offset, parse_offsets
+from usecases.coaching_plans import save_coaching_plan
 from usecases.reminders import set_class_reminders, set_patient_reminders
 from web.api.body import json_object
 from web.api.schedule_errors import as_invalid
@@ -119,24 +120,16 @@ async def coaching_plan(request: Request) -> Response:
             values = coaching_plans.parse_plan_input(body, schedule)
 
     def work(session: Session) -> dict[str, Any]:
-        patient = access.get_patient(session, principal.actor, patient_id)
+        access.get_patient(session, principal.actor, patient_id)
         plan = coaching_plans.plan_of(session, patient_id)
         if values is not None:
-            if not patient.sms_only:
-                raise Invalid(
-                    "patient_id: coaching plans are for SMS-only patients", field="patient_id"
-                )
+            now = ctx_of(request).clock.now()
             with as_invalid():
-                plan = coaching_plans.save_plan(
-                    session,
-                    patient,
-                    values,
-                    principal.actor.staff_id,
-                    schedule,
-                    ctx_of(request).clock.now(),
+                plan = save_coaching_plan(
+                    session, principal.actor, patient_id, values, schedule, now
                 )
-        action = "coaching_plan.update" if values is not None else "coaching_plan.read"
-        record(session, principal.actor, action, patient_id)
+        else:
+            record(session, principal.actor, "coaching_plan.read", patient_id)
         return _plan_json(plan, patient_id)
 
     return JSONResponse(await ctx_of(request).db.run(work))
