@@ -129,6 +129,8 @@ def test_every_class_form_refuses_a_missing_or_wrong_csrf_token(
         (f"/classes/{world.class_a}/enrollments/{world.patient_a}/remove", {}),
         (f"/classes/occurrences/{world.occurrence_a}/move", {"date": "2027-01-05"}),
         (f"/classes/occurrences/{world.occurrence_a}/cancel", {}),
+        (f"/classes/{world.class_a}/details", {"title": "x", "capacity": "3"}),
+        (f"/classes/{world.class_a}/cancel", {}),
     ):
         for token in (None, "wrong"):
             sent = dict(data) if token is None else {**data, "csrf_token": token}
@@ -209,6 +211,9 @@ def test_another_coachs_class_occurrence_or_patient_is_not_found(
         (f"/classes/occurrences/{world.occurrence_b}/move", {"date": "2027-01-05", "time": "9:00"}),
         (f"/classes/occurrences/{world.occurrence_b}/cancel", {}),
         ("/classes/occurrences/2147483648/cancel", {}),
+        (f"/classes/{world.class_b}/details", {"title": "Mine now", "capacity": "50"}),
+        (f"/classes/{world.class_b}/details", {"title": "", "capacity": "abc"}),
+        (f"/classes/{world.class_b}/cancel", {}),
     ):
         response = client.post(path, data={**data, "csrf_token": csrf})
         assert response.status_code == 404, path
@@ -279,3 +284,74 @@ def test_coach_cancels_one_occurrence_but_not_one_that_has_started(
     rows = all_rows(db, ClassOccurrence, col(ClassOccurrence.id) == started)
     assert rows[0].status == "scheduled"
     assert started_class
+
+
+def test_coach_changes_the_name_and_places_and_a_refusal_keeps_the_typing(
+    coach: tuple[TestClient, str], db: Database, world: World
+) -> None:
+    client, csrf = coach
+    path = f"/classes/{world.class_a}/details"  # Ana is enrolled in it
+    before = _counts_but_audit(db)
+    for data, message in (
+        ({"title": "Renamed", "capacity": "0"}, "Enter the number of places, from 1 to 100."),
+        ({"title": "Renamed", "capacity": "abc"}, "Enter the number of places, from 1 to 100."),
+        ({"title": "Renamed", "capacity": "9" * 5000}, "Enter the number of places"),
+        ({"title": "", "capacity": "5"}, "Give the class a name"),
+        ({"title": "t" * 5000, "capacity": "5"}, "Give the class a name"),
+    ):
+        response = client.post(path, data={**data, "description": "", "csrf_token": csrf})
+        assert response.status_code == 422, data
+        assert message in response.text
+        if data["title"] == "Renamed":
+            assert 'value="Renamed"' in response.text
+    assert _counts_but_audit(db) == before
+    saved = client.post(
+        path,
+        data={"title": "Alpha Strength", "description": "", "capacity": "4", "csrf_token": csrf},
+    )
+    assert saved.status_code == 303
+    series = all_rows(db, ClassSeries, ClassSeries.id == world.class_a)[0]
+    assert (series.title, series.capacity) == ("Alpha Strength", 4)
+    assert "Class details saved." in client.get(saved.headers["location"]).text
+
+
+def test_places_cannot_drop_below_the_enrolled_and_a_class_is_cancelled_whole(
+    coach: tuple[TestClient, str], db: Database, world: World
+) -> None:
+    client, csrf = coach
+    class_id = _create(client, csrf, capacity="2")
+    carmen = _add_patient(client, csrf, "Carmen Ruiz", "+15555550171")
+    for patient in (world.patient_a, carmen):
+        enrolled = client.post(
+            f"/classes/{class_id}/enrollments",
+            data={"patient_id": str(patient), "csrf_token": csrf},
+        )
+        assert enrolled.status_code == 303
+    below = client.post(
+        f"/classes/{class_id}/details",
+        data={
+            "title": "Strength and balance",
+            "description": "",
+            "capacity": "1",
+            "csrf_token": csrf,
+        },
+    )
+    assert below.status_code == 422
+    assert "More patients are enrolled than that; remove some first." in below.text
+    cancelled = client.post(f"/classes/{class_id}/cancel", data={"csrf_token": csrf})
+    assert cancelled.status_code == 303
+    series = all_rows(db, ClassSeries, ClassSeries.id == class_id)[0]
+    assert series.cancelled_at is not None
+    assert {o.status for o in _occurrences(db, class_id)} == {"cancelled"}
+    page = client.get(cancelled.headers["location"]).text
+    assert "The class is cancelled from now on." in page
+    assert "Move this class" not in page and 'name="patient_id"' not in page
+    removed = client.post(
+        f"/classes/{class_id}/enrollments/{carmen}/remove", data={"csrf_token": csrf}
+    )
+    assert removed.status_code == 303
+    late = client.post(
+        f"/classes/{class_id}/enrollments", data={"patient_id": str(carmen), "csrf_token": csrf}
+    )
+    assert late.status_code == 422
+    assert "This class is cancelled; it cannot change." in late.text

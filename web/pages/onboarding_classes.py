@@ -356,6 +356,43 @@ async def cancel_occurrence(request: Request) -> Response:
     return _back(occurrence.series_id, "cancelled", f"o-{occurrence_id}")
 
 
+async def save_details(request: Request) -> Response:
+    """Name, description and places; the timing is changed one class at a time (move)."""
+    ctx = ctx_of(request)
+    principal: Principal = request.state.principal
+    class_id = int_param(request, "class_id")
+    form = await read_form(request)
+    typed = {name: single(form, name) or "" for name in ("title", "description", "capacity")}
+    changes = {**typed, "capacity": whole_number(typed["capacity"])}
+    try:
+        await ctx.db.run(
+            usecases.update_class,
+            principal.actor,
+            class_id,
+            changes,
+            schedule_of(request),
+            ctx.clock.now(),
+        )
+    except ClassInputError as exc:
+        field, key = class_error(exc)
+        problems = {"details": {"field": field, "key": key, **typed}}
+        return await _refused(request, class_id, problems)
+    return _back(class_id, "saved", "details-h")
+
+
+async def cancel_whole_class(request: Request) -> Response:
+    ctx = ctx_of(request)
+    class_id = int_param(request, "class_id")
+    await ctx.db.run(
+        usecases.cancel_class,
+        request.state.principal.actor,
+        class_id,
+        schedule_of(request),
+        ctx.clock.now(),
+    )
+    return _back(class_id, "class_cancelled", "upcoming-h")
+
+
 async def save_reminders(request: Request) -> Response:
     ctx = ctx_of(request)
     principal: Principal = request.state.principal
@@ -388,6 +425,10 @@ ROUTES = [
         Access.COACH,
         methods=["POST"],
         name="page_unenrol",
+    ),
+    route(_C + "/details", save_details, Access.COACH, methods=["POST"], name="page_class_details"),
+    route(
+        _C + "/cancel", cancel_whole_class, Access.COACH, methods=["POST"], name="page_cancel_class"
     ),
     route(_C + "/reminders", save_reminders, Access.COACH, methods=["POST"], name="page_reminders"),
     route(_O + "/move", move_occurrence, Access.COACH, methods=["POST"], name="page_move"),
