@@ -140,6 +140,58 @@ def test_coach_onboards_a_patient_texts_a_link_and_plans_a_weekly_class(
     moved = datetime.combine(new_day, datetime.min.time().replace(hour=11, minute=30), ZONE)
     expect(rows.nth(1).locator("td").nth(0)).to_have_text(moved.strftime("%a %d %b %Y, %H:%M %Z"))
     expect(rows.nth(1).locator("td").nth(1)).to_have_text("Planned · moved from its usual time")
-    page.locator("#page-notice").scroll_into_view_if_needed()
     _shot(page, "onboarding-class-moved.png")
+
+    # Reminders for this class: one hour before only.
+    page.get_by_label("These reminders:").check()
+    page.get_by_role("checkbox", name="1 day before").uncheck()
+    expect(page.get_by_role("checkbox", name="1 hour before")).to_be_checked()  # as it was
+    page.get_by_role("button", name="Save reminders").click()
+    expect(page.locator("#page-notice")).to_contain_text("Reminders saved.")
+    expect(page.get_by_role("checkbox", name="1 hour before")).to_be_checked()
+    expect(page.get_by_role("checkbox", name="1 day before")).not_to_be_checked()
+    expect(page.get_by_label("These reminders:")).to_be_checked()
+    _shot(page, "onboarding-class-reminders.png")
+    context.close()
+
+
+def test_coach_imports_a_spreadsheet_after_fixing_the_lines_it_names(
+    live_server: LiveServer, browser: Browser, tmp_path
+) -> None:
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    _sign_in(live_server, page)
+    page.locator("#main").get_by_role("link", name="Import patients").click()
+    bad = tmp_path / "patients.csv"
+    bad.write_text(
+        "name,phone,time_zone,language\n"
+        "Rosa Morales,+15555550111,America/Chicago,es\n"
+        "Tom Baker,555-0112,America/New_York,en\n"
+        "Lena Ortiz,+15555550111,Europe/Madrid,fr\n"
+    )
+    page.get_by_label("CSV file").set_input_files(str(bad))
+    page.get_by_role("button", name="Import").click()
+    problems = page.locator("ul.import-problems li")
+    expect(problems).to_have_count(2)
+    expect(problems.nth(0)).to_have_text(
+        "Line 3: phone: Enter a mobile number with its country code, for example +1 555 555 0101."
+    )
+    expect(problems.nth(1)).to_have_text("Line 4: language: Choose a language from the list.")
+    _shot(page, "onboarding-import-refused.png")
+    page.goto(f"{live_server.url}/dashboard")
+    expect(page.get_by_text("No patients yet.")).to_be_visible()  # nothing half-imported
+
+    bad.write_text(
+        "name,phone,time_zone,language\n"
+        "Rosa Morales,+15555550111,America/Chicago,es\n"
+        "Tom Baker,+1 555-555-0112,America/New_York,en\n"
+        "Lena Ortiz,+34612345678,Europe/Madrid,es\n"
+    )
+    page.goto(f"{live_server.url}/patients/import")
+    page.get_by_label("CSV file").set_input_files(str(bad))
+    page.get_by_role("button", name="Import").click()
+    expect(page.locator("#import-done")).to_contain_text("3 patients imported.")
+    page.goto(f"{live_server.url}/dashboard")
+    for name in ("Rosa Morales", "Tom Baker", "Lena Ortiz"):
+        expect(page.get_by_role("link", name=name)).to_be_visible()
     context.close()

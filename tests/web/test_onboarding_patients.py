@@ -317,3 +317,19 @@ def test_the_copy_button_sits_beside_a_new_link(
     assert 'data-copy aria-controls="new-link"' in page.text
     assert 'data-copied="Copied"' in page.text
     assert client.get("/static/js/copy-link.js").status_code == 200
+
+
+def test_the_onboarding_screens_speak_spanish_with_usted(
+    coach: tuple[TestClient, str], db: Database, world: World
+) -> None:
+    client, csrf = coach
+    form = client.get("/patients/new?lang=es").text
+    assert "Añadir un paciente" in form and "Teléfono móvil" in form
+    refused = client.post("/patients/new?lang=es", data={**GOOD, "phone": "12", "csrf_token": csrf})
+    assert refused.status_code == 422
+    assert "No se guardó nada. Corrija esto, por favor:" in refused.text
+    assert "Escriba un número móvil con su código de país" in refused.text
+    classes = client.get("/classes/new?lang=es").text
+    assert "Crear una clase" in classes and "Cada semana" in classes and "miércoles" in classes
+    page = client.get(f"/classes/{world.class_a}?lang=es").text
+    assert "Pacientes inscritos" in page and "Recordatorios" in page

@@ -26,12 +26,14 @@ def offset_words(minutes: int) -> tuple[str, int]:
 
 
 def reminder_view(own: tuple[int, ...] | None, fallback: tuple[int, ...]) -> dict[str, Any]:
-    """What the form shows: the own setting (None: the fallback applies) among the choices."""
-    offered = sorted(set(CHOICES) | set(own or ()), reverse=True)
+    """What the form shows: the own setting (None: the fallback applies) among the choices;
+    while the fallback applies its times are ticked, so choosing "these" starts from them."""
+    ticked = set(fallback if own is None else own)
+    offered = sorted(set(CHOICES) | ticked, reverse=True)
     return {
         "mode": "default" if own is None else ("none" if not own else "own"),
         "fallback": [offset_words(m) for m in fallback],
-        "choices": [(m, offset_words(m), m in (own or ())) for m in offered],
+        "choices": [(m, offset_words(m), m in ticked) for m in offered],
     }
 
 
