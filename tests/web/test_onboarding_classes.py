@@ -70,7 +70,8 @@ def test_coach_creates_a_weekly_class_shown_in_their_zone(
     assert "Times in Europe/Madrid." in page.text
     assert "Every week" in page.text
     listing = client.get("/classes")
-    assert "Strength and balance" in listing.text and "0 of 8" in listing.text
+    assert "Strength and balance" in listing.text and "0 of 8 taken" in listing.text
+    assert "Tue 08 Dec 2026, 10:00 CET" in listing.text  # the next class, in the coach's zone
     assert (None, f"class {class_id}") in [
         (pid, detail) for action, pid, _, detail in audit_actions(db) if action == "class.create"
     ]

@@ -18,7 +18,7 @@ from coach import access, class_changes, classes
 from coach.audit import record
 from coach.classes import ClassInputError
 from coach.input_check import is_id
-from coach.models import Enrollment
+from coach.models import ClassOccurrence, Enrollment
 from scheduler import preferences
 from scheduler.config import SchedulerConfig
 from scheduler.errors import ScheduleInputError
@@ -71,10 +71,16 @@ async def class_list(request: Request) -> Response:
                 .group_by(col(Enrollment.series_id))
             ).all()
         )
-        nexts: dict[int, str] = {}
-        for occurrence, series in classes.upcoming_for_series(session, ids, now, limit=500):
-            if series.id is not None and series.id not in nexts:
-                nexts[series.id] = local_text(occurrence.starts_at, zone)
+        # Each class's next start, however many classes (one row per class, not per start).
+        nexts = {
+            series_id: local_text(starts_at, zone)
+            for series_id, starts_at in session.exec(
+                select(ClassOccurrence.series_id, func.min(ClassOccurrence.starts_at))
+                .where(col(ClassOccurrence.series_id).in_(ids), ClassOccurrence.ends_at > now)
+                .where(ClassOccurrence.status == classes.SCHEDULED)
+                .group_by(col(ClassOccurrence.series_id))
+            ).all()
+        }
         rows = [
             {
                 "series": s,
