@@ -17,7 +17,9 @@ from coach.audit import record
 from coach.database import Database
 from coach.models import JoinLink
 from messaging import templates
-from messaging.sender import SendResult, SmsSender
+from messaging.sender import SendResult, SmsSender, count_outgoing
+
+PURPOSE = "join_link"  # the purpose of the text, as stored with it
 
 
 @dataclass(frozen=True)
@@ -43,8 +45,11 @@ def issue(
 
 @dataclass(frozen=True)
 class TextedLink:
-    link_id: int
-    result: SendResult  # `result.refused`: no_consent, opted_out; the link is revoked then
+    """`result.refused` (no_consent, opted_out): the link is revoked. Over the hourly limit
+    nothing is issued or sent: `link_id` and `result` are None."""
+
+    link_id: int | None
+    result: SendResult | None
 
 
 async def text_link(
@@ -55,12 +60,17 @@ async def text_link(
     clinic: str,
     patient_id: int,
     now: datetime,
+    per_hour: int,
 ) -> TextedLink:
     """Issue a link and text it in the patient's language. The text names the clinic and the
     link only, never why the patient exercises. A link the sender refused to text (no consent,
     opted out) is revoked at once: nobody holds it, and it should not sit there active."""
 
-    def prepare(session: Session) -> tuple[int, str]:
+    def prepare(session: Session) -> tuple[int, str] | None:
+        access.get_patient(session, actor, patient_id)
+        # A button pressed again and again must not flood the patient's phone.
+        if count_outgoing(session, patient_id, PURPOSE, now - timedelta(hours=1)) >= per_hour:
+            return None
         link, url = issue(session, actor, links, patient_id, now)
         patient = access.get_patient(session, actor, patient_id)
         assert link.id is not None
@@ -69,8 +79,11 @@ async def text_link(
             patient.language, "join_link.invite", clinic=clinic, link=url
         )
 
-    link_id, body = await db.run(prepare)
-    result = await sender.send(patient_id, "join_link", body, sent_by=actor.staff_id)
+    prepared = await db.run(prepare)
+    if prepared is None:
+        return TextedLink(None, None)
+    link_id, body = prepared
+    result = await sender.send(patient_id, PURPOSE, body, sent_by=actor.staff_id)
     if result.refused:
 
         def withdraw(session: Session) -> None:

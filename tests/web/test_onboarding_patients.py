@@ -333,3 +333,27 @@ def test_the_onboarding_screens_speak_spanish_with_usted(
     assert "Crear una clase" in classes and "Cada semana" in classes and "miércoles" in classes
     page = client.get(f"/classes/{world.class_a}?lang=es").text
     assert "Pacientes inscritos" in page and "Recordatorios" in page
+
+
+def test_texting_links_again_and_again_stops_at_the_hourly_limit(
+    coach: tuple[TestClient, str], db: Database, world: World
+) -> None:
+    client, csrf = coach
+    consent = {**GOOD, "name": "Ana Secretname", "phone": "+15555550101", "csrf_token": csrf}
+    assert client.post(f"/patients/{world.patient_a}/edit", data=consent).status_code == 303
+    path = f"/patients/{world.patient_a}/join-links/text"
+    for _ in range(5):  # SMS_MANUAL_PER_HOUR's default
+        sent = client.post(path, data={"csrf_token": csrf})
+        assert sent.headers["location"].endswith("?notice=link_sent#links-h")
+    before = table_counts(db)
+    refused = client.post(path, data={"csrf_token": csrf})
+    assert refused.headers["location"].endswith("?notice=link_too_many#links-h")
+    assert (
+        "several links were texted to this patient in the last hour"
+        in client.get(refused.headers["location"]).text
+    )
+    after = table_counts(db)
+    assert (after["join_link"], after["sms_message"]) == (
+        before["join_link"],
+        before["sms_message"],
+    )

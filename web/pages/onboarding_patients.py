@@ -206,9 +206,12 @@ async def text_join_link(request: Request) -> Response:
         ctx.schedule.clinic_name,
         patient_id,
         ctx.clock.now(),
+        ctx.settings.sms_manual_per_hour,
     )
     result = texted.result
-    if result.refused:
+    if result is None:
+        notice = "link_too_many"
+    elif result.refused:
         notice = _REFUSED.get(result.refused, "link_failed")
     else:
         notice = "link_failed" if result.error_code else "link_sent"
