@@ -4,9 +4,12 @@ refused form keeps what was typed and says what to fix; another coach's patient 
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from starlette.testclient import TestClient
 
 from coach.database import Database
+from scheduler.coaching_plans import COACHING
 from scheduler.models import PENDING
 from tests.conftest import World
 from tests.scheduler.conftest import new_patient
@@ -91,3 +94,33 @@ def test_no_plan_before_an_approved_prescription_or_for_another_coachs_patient(
     )
     assert bad_token.status_code == 403
     assert _counts_but_audit(db) == before
+
+
+def test_a_new_time_zone_moves_the_planned_coaching_texts_to_the_same_local_time(
+    coach_api: TestClient, db: Database
+) -> None:
+    patient = new_patient(coach_api, time_zone="Europe/Madrid", sms_only=True)
+    approved(coach_api, db, patient, sessions=3)
+    plan = coach_api.get(f"/api/v1/patients/{patient}/coaching-plan").json()["plan"]
+
+    def local_times(zone: str) -> set[str]:
+        return {
+            r.due_at.astimezone(ZoneInfo(zone)).strftime("%H:%M")
+            for r in coaching(db, patient)
+            if r.status == PENDING and r.purpose == COACHING
+        }
+
+    assert local_times("Europe/Madrid") == {plan["coaching_time"]}
+    moved = coach_api.post(
+        f"/patients/{patient}/edit",
+        data={
+            "name": "Pat Example",
+            "phone": coach_api.get(f"/api/v1/patients/{patient}").json()["phone"],
+            "time_zone": "America/New_York",
+            "language": "en",
+            "sms_only": "true",
+            "sms_consent": "true",
+        },
+    )
+    assert moved.status_code == 303, moved.text[:300]
+    assert local_times("America/New_York") == {plan["coaching_time"]}

@@ -18,6 +18,7 @@ from coach.models import Patient, StaffUser
 from coach.patient_import import ImportFailed, import_patients_csv
 from coach.patients import DuplicatePhone, PatientInputError
 from usecases.join_links import LinkSettings, text_link
+from usecases.patients import update_contact_details
 from web.auth.principal import Principal
 from web.context import ctx_of
 from web.pages.form_fields import time_zone_choices
@@ -128,11 +129,11 @@ async def save_patient(request: Request) -> Response:
         patient = access.get_patient(session, principal.actor, patient_id)
         try:
             parsed = patients.parse_patient_input(_as_input(values), ctx.catalogues.languages)
-            patients.update_patient(session, patient, parsed, ctx.clock.now())
+            update_contact_details(
+                session, principal.actor, patient_id, parsed, ctx.schedule, ctx.clock.now()
+            )
         except (PatientInputError, DuplicatePhone) as exc:
             return patient, patient_error(exc)
-        detail = "fields: " + ",".join(sorted(parsed))
-        record(session, principal.actor, "patient.update", patient_id, detail=detail)
         return patient, None
 
     patient, refused = await ctx.db.run(work)
