@@ -29,6 +29,10 @@ from web.metrics import api as metrics_api
 from web.pages import alerts as alert_pages
 from web.pages import auth as auth_pages
 from web.pages import console as console_pages
+from web.pages import onboarding_class_page
+from web.pages import onboarding_classes as onboarding_class_pages
+from web.pages import onboarding_patients as onboarding_patient_pages
+from web.pages import onboarding_reminders as onboarding_reminder_pages
 from web.pages import patient as patient_pages
 from web.pages import session_log as session_log_pages
 from web.pages import staff as staff_pages
@@ -64,6 +68,10 @@ def build_routes() -> list[BaseRoute]:
         *auth_pages.ROUTES,
         *staff_pages.ROUTES,
         *session_log_pages.ROUTES,
+        *onboarding_patient_pages.ROUTES,
+        *onboarding_class_pages.ROUTES,
+        *onboarding_class_page.ROUTES,
+        *onboarding_reminder_pages.ROUTES,
         *alert_pages.ROUTES,
         *patient_pages.ROUTES,
         *api_patients.ROUTES,

@@ -12,6 +12,7 @@ from coach import access, patients
 from coach.audit import record
 from coach.models import ClinicalProfile
 from coach.profile import parse_profile
+from usecases.patients import update_contact_details
 from web.api.body import json_object
 from web.api_spec import (
     ANY_OBJECT,
@@ -80,15 +81,10 @@ async def update_patient(request: Request) -> Response:
     body = await json_object(request)
 
     def work(session: Session) -> dict[str, Any]:
-        patient = access.get_patient(session, principal.actor, patient_id)
+        access.get_patient(session, principal.actor, patient_id)
         values = patients.parse_patient_input(body, ctx.catalogues.languages, partial=True)
-        patients.update_patient(session, patient, values, ctx.clock.now())
-        record(
-            session,
-            principal.actor,
-            "patient.update",
-            patient_id,
-            detail="fields: " + ",".join(sorted(values)),
+        patient = update_contact_details(
+            session, principal.actor, patient_id, values, ctx.schedule, ctx.clock.now()
         )
         return patient_json(patient)
 

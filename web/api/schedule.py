@@ -15,10 +15,12 @@ from starlette.responses import JSONResponse, Response
 
 from coach import access
 from coach.audit import record
-from scheduler import coaching_plans, preferences, reminders
+from scheduler import coaching_plans, preferences
 from scheduler.config import SchedulerConfig
 from scheduler.models import CoachingPlan, ScheduledMessage
 from scheduler.offsets import format_offset, parse_offsets
+from usecases.coaching_plans import save_coaching_plan
+from usecases.reminders import set_class_reminders, set_patient_reminders
 from web.api.body import json_object
 from web.api.schedule_errors import as_invalid
 from web.api_spec import (
@@ -72,11 +74,7 @@ async def class_reminders(request: Request) -> Response:
         if body is not None:
             offsets = _offsets_body(body)
             now = ctx_of(request).clock.now()
-            preferences.set_offsets(
-                session, offsets, principal.actor.staff_id, now, series_id=class_id
-            )
-            reminders.sync_series(session, schedule, now, class_id, "reminders_changed")
-            record(session, principal.actor, "class.reminders", None, detail=f"class {class_id}")
+            set_class_reminders(session, principal.actor, class_id, offsets, schedule, now)
         own = preferences.offsets_of(session, series_id=class_id)
         return _offsets_json(own, own if own is not None else schedule.reminder_offsets)
 
@@ -94,12 +92,9 @@ async def patient_reminders(request: Request) -> Response:
         if body is not None:
             offsets = _offsets_body(body)
             now = ctx_of(request).clock.now()
-            preferences.set_offsets(
-                session, offsets, principal.actor.staff_id, now, patient_id=patient_id
-            )
-            reminders.sync_patient(session, schedule, now, patient_id, "reminders_changed")
-        action = "reminders.update" if body is not None else "reminders.read"
-        record(session, principal.actor, action, patient_id)
+            set_patient_reminders(session, principal.actor, patient_id, offsets, schedule, now)
+        else:
+            record(session, principal.actor, "reminders.read", patient_id)
         own = preferences.offsets_of(session, patient_id=patient_id)
         result = _offsets_json(own, own if own is not None else schedule.reminder_offsets)
         if own is None:
@@ -138,24 +133,16 @@ async def coaching_plan(request: Request) -> Response:
             values = coaching_plans.parse_plan_input(body, schedule)
 
     def work(session: Session) -> dict[str, Any]:
-        patient = access.get_patient(session, principal.actor, patient_id)
+        access.get_patient(session, principal.actor, patient_id)
         plan = coaching_plans.plan_of(session, patient_id)
         if values is not None:
-            if not patient.sms_only:
-                raise Invalid(
-                    "patient_id: coaching plans are for SMS-only patients", field="patient_id"
-                )
+            now = ctx_of(request).clock.now()
             with as_invalid():
-                plan = coaching_plans.save_plan(
-                    session,
-                    patient,
-                    values,
-                    principal.actor.staff_id,
-                    schedule,
-                    ctx_of(request).clock.now(),
+                plan = save_coaching_plan(
+                    session, principal.actor, patient_id, values, schedule, now
                 )
-        action = "coaching_plan.update" if values is not None else "coaching_plan.read"
-        record(session, principal.actor, action, patient_id)
+        else:
+            record(session, principal.actor, "coaching_plan.read", patient_id)
         return _plan_json(plan, patient_id)
 
     return JSONResponse(await ctx_of(request).db.run(work))

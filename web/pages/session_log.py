@@ -19,6 +19,7 @@ from coach.session_entry import FIELDS, SessionEntryError
 from coach.sessions_done import done_days
 from usecases.sessions import SessionLogOutcome, log_coached_session
 from web.api.body import json_object
+from web.api_spec import ID, INTEGER, STRING, ApiOperation, Reply, nullable, obj
 from web.auth.principal import Principal
 from web.context import ctx_of
 from web.errors import Invalid
@@ -127,8 +128,39 @@ async def log_session_api(request: Request) -> Response:
     )
 
 
+# What coach/session_entry.py's parser takes (it judges ranges and days; see docs/api.md).
+_WHOLE = {"anyOf": [INTEGER, {"type": "string", "pattern": r"^\s*-?[0-9]{1,6}\s*$"}]}
+_SESSION_INPUT = obj(
+    ("date", "minutes"),
+    date={"type": "string", "description": "the patient's calendar day, YYYY-MM-DD"},
+    minutes=_WHOLE,
+    rpe={"anyOf": [_WHOLE, {"type": "string", "pattern": r"^\s*$"}, {"type": "null"}]},
+    note=nullable(STRING),
+)
+_SESSION_LOGGED = obj(
+    ("id", "patient_id", "date", "minutes", "rpe", "note", "source"),
+    id=ID,
+    patient_id=ID,
+    date={"type": "string", "format": "date"},
+    minutes=INTEGER,
+    rpe=nullable(INTEGER),
+    note=nullable(STRING),
+    source=STRING,
+)
+
 _P = "/patients/{patient_id:int}/sessions"
 ROUTES = [
     route(_P, log_session_page, Access.COACH, methods=["POST"], name="log_session"),
-    route("/api/v1" + _P, log_session_api, Access.COACH, methods=["POST"], name="api_log_session"),
+    route(
+        "/api/v1" + _P,
+        log_session_api,
+        Access.COACH,
+        methods=["POST"],
+        name="api_log_session",
+        api=ApiOperation(
+            "log a session the patient did (one per day: a second corrects the first)",
+            {201: Reply("the session as logged", _SESSION_LOGGED)},
+            body=_SESSION_INPUT,
+        ),
+    ),
 ]

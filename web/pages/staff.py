@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func
@@ -14,6 +14,8 @@ from coach import access, classes, join_links
 from coach.audit import record
 from coach.models import ClinicalProfile, Enrollment, JoinLink, StaffUser
 from coach.patients import has_control_characters
+from usecases.join_links import LinkSettings
+from usecases.join_links import issue as issue_link
 from web.auth import api_tokens
 from web.auth.principal import Principal
 from web.context import ctx_of
@@ -23,7 +25,7 @@ from web.pages.render import render
 from web.pages.session_log import session_log_form
 from web.prescribing.views import workflow_summary
 from web.routing import Access, int_param, route
-from web.views import occurrence_view, staff_zone
+from web.views import local_text, occurrence_view, staff_zone
 
 
 async def dashboard(request: Request) -> Response:
@@ -87,6 +89,7 @@ def _patient_page(
         for s in access.visible_classes(session, access.Actor("patient", patient_id=patient_id))
         if s.id in visible_ids
     ]
+    zone = staff_zone(session, principal.actor)  # times on the page are the viewer's
     return {
         "patient": patient,
         "profile": profile.data if profile else None,
@@ -97,6 +100,8 @@ def _patient_page(
                 "id": link.id,
                 "created_at": link.created_at,
                 "expires_at": link.expires_at,
+                "created_local": local_text(link.created_at, zone),
+                "expires_local": local_text(link.expires_at, zone),
                 "state": _link_state(link, now),
             }
             for link in links
@@ -128,12 +133,8 @@ def issue_join_link(
     now: datetime,
 ) -> tuple[JoinLink, str]:
     """Shared by the page and the API: check access, issue, audit, and build the URL."""
-    access.get_patient(session, principal.actor, patient_id)
-    link, token = join_links.issue(
-        session, secret_key, patient_id, principal.actor.staff_id, timedelta(hours=hours), now
-    )
-    record(session, principal.actor, "join_link.issue", patient_id, detail=f"link {link.id}")
-    return link, f"{base_url}/join/{token}"
+    links = LinkSettings(secret_key, base_url, hours)
+    return issue_link(session, principal.actor, links, patient_id, now)
 
 
 def revoke_join_link(

@@ -1,0 +1,201 @@
+"""Planning classes from the screens: the coach's classes, and creating one (once or weekly,
+on chosen days, a number of times) in the coach's zone. The domain parses the class as it parses
+the API's (coach/classes.py); a refused form comes back with what was typed and what to fix.
+One class's own page is web/pages/onboarding_class_page.py."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from coach import access, classes
+from coach.audit import record
+from coach.classes import ClassInputError
+from coach.models import ClassOccurrence, Enrollment
+from web.auth.principal import Principal
+from web.context import ctx_of
+from web.pages.form_fields import time_zone_choices, whole_number
+from web.pages.plain_words import class_error
+from web.pages.render import render
+from web.prescribing.forms import Form, read_form, single
+from web.routing import Access, route
+from web.views import local_text, staff_zone
+
+LIST_PAGE = "onboarding/classes.html"
+FORM_PAGE = "onboarding/class_form.html"
+WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+REPEATS = {"none": 0, "weekly": 1, "biweekly": 2}  # weeks between classes; 0: once
+TEXT_FIELDS = ("title", "description", "date", "time", "time_zone", "duration", "capacity")
+
+
+def repeat_words(rule: str | None) -> tuple[str, dict[str, Any]]:
+    """(catalogue key, values) saying how a class repeats; a rule made elsewhere is shown as is."""
+    if not rule:
+        return "classes.no_repeat", {}
+    parts = dict(p.partition("=")[::2] for p in rule.split(";"))
+    if parts.get("FREQ") == "WEEKLY" and set(parts) <= {"FREQ", "INTERVAL", "BYDAY", "COUNT"}:
+        weeks = int(parts.get("INTERVAL", "1"))
+        return ("classes.weekly", {}) if weeks == 1 else ("classes.every_n_weeks", {"n": weeks})
+    return "", {"rule": rule}
+
+
+# --- the list ---------------------------------------------------------------------------------
+
+
+async def class_list(request: Request) -> Response:
+    principal: Principal = request.state.principal
+    now = ctx_of(request).clock.now()
+
+    def load(session: Session) -> dict[str, Any]:
+        zone = staff_zone(session, principal.actor)
+        found = access.visible_classes(session, principal.actor)
+        ids = [s.id for s in found if s.id is not None]
+        counts: dict[int | None, int] = dict(
+            session.exec(
+                select(Enrollment.series_id, func.count())
+                .where(col(Enrollment.series_id).in_(ids))
+                .group_by(col(Enrollment.series_id))
+            ).all()
+        )
+        # Each class's next start, however many classes (one row per class, not per start).
+        nexts = {
+            series_id: local_text(starts_at, zone)
+            for series_id, starts_at in session.exec(
+                select(ClassOccurrence.series_id, func.min(ClassOccurrence.starts_at))
+                .where(col(ClassOccurrence.series_id).in_(ids), ClassOccurrence.ends_at > now)
+                .where(ClassOccurrence.status == classes.SCHEDULED)
+                .group_by(col(ClassOccurrence.series_id))
+            ).all()
+        }
+        rows = [
+            {
+                "series": s,
+                "next": nexts.get(s.id or 0),
+                "enrolled": counts.get(s.id, 0),
+                "repeats": repeat_words(s.rrule),
+            }
+            for s in found
+        ]
+        return {"rows": rows, "zone": zone}
+
+    return render(request, LIST_PAGE, await ctx_of(request).db.run(load))
+
+
+# --- creating a class -------------------------------------------------------------------------
+
+
+def _typed(form: Form) -> tuple[dict[str, str], list[str]]:
+    values = {name: single(form, name) or "" for name in TEXT_FIELDS}
+    values["repeat"] = single(form, "repeat") or "none"
+    values["count"] = single(form, "count") or ""
+    values["auto_admit"] = "true" if single(form, "auto_admit") else ""
+    return values, form.get("days", [])
+
+
+def _rule(values: dict[str, str], days: list[str]) -> str | None:
+    """The iCalendar rule the coach chose, or ClassInputError on the form's own fields (the
+    domain checks the whole rule again when it parses the class)."""
+    weeks = REPEATS.get(values["repeat"])
+    if weeks is None or any(day not in WEEKDAYS for day in days):
+        raise ClassInputError("rrule", "unknown choice")
+    if weeks == 0:
+        return None
+    rule = "FREQ=WEEKLY" + (f";INTERVAL={weeks}" if weeks > 1 else "")
+    if days:
+        rule += ";BYDAY=" + ",".join(d for d in WEEKDAYS if d in days)
+    if values["count"].strip():
+        count = whole_number(values["count"])
+        if not isinstance(count, int) or not 1 <= count <= classes.MAX_OCCURRENCES:
+            raise ClassInputError("count", "must be 1 to 200")
+        rule += f";COUNT={count}"
+    return rule
+
+
+def class_input(values: dict[str, str], days: list[str], now: datetime) -> dict[str, Any]:
+    """The form as the domain's class input, parsed by the same function the API uses."""
+    start = f"{values['date'].strip()}T{values['time'].strip()}"
+    parsed = classes.parse_class_input(
+        {
+            "title": values["title"],
+            "description": values["description"],
+            "time_zone": values["time_zone"],
+            "first_start_local": start if values["date"] and values["time"] else "",
+            "duration_minutes": whole_number(values["duration"]),
+            "capacity": whole_number(values["capacity"]),
+            "rrule": _rule(values, days),
+            "auto_admit": values["auto_admit"] == "true",
+        }
+    )
+    first = parsed["first_start_local"].replace(tzinfo=ZoneInfo(parsed["time_zone"]))
+    if first <= now:
+        raise ClassInputError("start_past", "must be in the future")
+    return parsed
+
+
+def _form_error(exc: ClassInputError) -> tuple[str, str]:
+    if exc.field == "count":
+        return "count", "class_error.count"
+    if exc.field == "start_past":
+        return "date", "class_error.start_past"
+    return class_error(exc)
+
+
+def _form_page(
+    request: Request,
+    values: dict[str, str],
+    days: list[str],
+    errors: dict[str, str],
+    status_code: int = 200,
+) -> Response:
+    context = {
+        "values": values,
+        "days": days,
+        "weekdays": WEEKDAYS,
+        "errors": errors,
+        "zones": time_zone_choices(values.get("time_zone", "")),
+    }
+    return render(request, FORM_PAGE, context, status_code=status_code)
+
+
+async def new_class(request: Request) -> Response:
+    principal: Principal = request.state.principal
+    zone = await ctx_of(request).db.run(staff_zone, principal.actor)
+    values = {name: "" for name in TEXT_FIELDS}
+    values.update(time_zone=zone, duration="45", capacity="12", repeat="weekly", count="")
+    values["auto_admit"] = ""
+    return _form_page(request, values, [], {})
+
+
+async def create_class(request: Request) -> Response:
+    ctx = ctx_of(request)
+    principal: Principal = request.state.principal
+    values, days = _typed(await read_form(request))
+    now = ctx.clock.now()
+    try:
+        parsed = class_input(values, days, now)
+    except ClassInputError as exc:
+        field, key = _form_error(exc)
+        return _form_page(request, values, days, {field: key}, status_code=422)
+
+    def work(session: Session) -> int:
+        assert principal.actor.staff_id is not None
+        series = classes.create_series(session, principal.actor.staff_id, parsed, now)
+        assert series.id is not None
+        record(session, principal.actor, "class.create", None, detail=f"class {series.id}")
+        return series.id
+
+    class_id = await ctx.db.run(work)
+    return RedirectResponse(f"/classes/{class_id}?notice=created", status_code=303)
+
+
+ROUTES = [
+    route("/classes", class_list, Access.COACH),
+    route("/classes/new", new_class, Access.COACH),
+    route("/classes/new", create_class, Access.COACH, methods=["POST"], name="page_create_class"),
+]
