@@ -40,7 +40,7 @@ def test_coach_signs_in_opens_a_patient_and_signs_out(
 
     page.get_by_role("link", name="Rosa Morales").click()
     expect(page.get_by_role("heading", name="Rosa Morales")).to_be_visible()
-    expect(page.get_by_text("+15555550111")).to_be_visible()
+    expect(page.get_by_text("+15555550111", exact=True)).to_be_visible()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "patient-detail.png"), full_page=True)
 

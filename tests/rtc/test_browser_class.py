@@ -105,23 +105,14 @@ def test_coach_and_patient_see_each_other_and_the_patient_comes_back(
     coach_context, patient_context = browser.new_context(), browser.new_context()
     coach, patient = coach_context.new_page(), patient_context.new_page()
     try:
-        coach.goto(f"{live_server.url}/classes/occurrences/{occurrence}/console")
-        coach.get_by_label("Email").fill("coach@example.org")
-        coach.get_by_label("Password").fill("a long demo password")
-        coach.get_by_role("button", name="Sign in").click()
-        coach.get_by_role("button", name="Start class").click()
+        _sign_in_and_start(coach, live_server, occurrence)
         expect(coach.locator("#lobby-empty")).to_be_visible()
 
         sockets: list[tuple[WebSocketRoute, WebSocketRoute]] = []
         patient.route_web_socket(
             "**/ws/rooms/**", lambda route: sockets.append((route, route.connect_to_server()))
         )
-        patient.goto(join_url)
-        patient.get_by_role("link", name="Entrar a la clase").click()
-        expect(patient.get_by_role("heading", name="Antes de entrar")).to_be_visible()
-        patient.get_by_role("button", name="Probar cámara y micrófono").click()
-        expect(patient.locator("#status")).to_have_text("Su cámara y su micrófono funcionan.")
-        patient.get_by_role("button", name="Entrar a la clase").click()
+        _patient_joins(patient, join_url)
         expect(patient.locator("#room")).to_have_attribute("data-status", "status_lobby")
 
         coach.get_by_role("button", name="Admit Rosa Morales").click()

@@ -60,16 +60,23 @@ def _connection_is(participant: str, *links: str) -> Any:
     return check
 
 
+async def _coach_and_ana(
+    server: RoomServer, world: World, **tracks: Any
+) -> tuple[RoomClient, RoomClient]:
+    """The coach live and Ana admitted, her media arriving at the coach when she publishes."""
+    coach = await live_coach(server, world.occurrence_a, world.coach_a)
+    patient = await admitted_patient(server, coach, world.occurrence_a, world.patient_a, **tracks)
+    await coach.wait_for(_connection_is(f"p{world.patient_a}", "connected"))
+    return coach, patient
+
+
 def test_media_cut_silently_both_sides_are_told_and_the_class_recovers(
     watched_server: RoomServer, world: World
 ) -> None:
     ana = f"p{world.patient_a}"
 
     async def scenario() -> None:
-        coach = await live_coach(watched_server, world.occurrence_a, world.coach_a)
-        patient = await admitted_patient(
-            watched_server, coach, world.occurrence_a, world.patient_a, **publishing()
-        )
+        coach, patient = await _coach_and_ana(watched_server, world, **publishing())
         await coach.wait_for(_connection_is(ana, "connected"))
         await coach.wait_frames(ana, "video", 5)
 
@@ -112,10 +119,7 @@ def test_reconnecting_for_long_becomes_lost_with_its_time(
     ana = f"p{world.patient_a}"
 
     async def scenario() -> None:
-        coach = await live_coach(watched_server, world.occurrence_a, world.coach_a)
-        patient = await admitted_patient(
-            watched_server, coach, world.occurrence_a, world.patient_a, **publishing()
-        )
+        coach, patient = await _coach_and_ana(watched_server, world, **publishing())
         await coach.wait_frames(ana, "video", 3)
         _cut_the_wire(patient)
         reconnecting = await coach.wait_for(_connection_is(ana, "reconnecting"), MEDIA_TIMEOUT)
@@ -267,10 +271,7 @@ def test_a_patient_whose_websocket_drops_stays_on_the_coach_screen_as_lost(
     ana = f"p{room_world.patient_a}"
 
     async def scenario() -> None:
-        coach = await live_coach(room_server, room_world.occurrence_a, room_world.coach_a)
-        patient = await admitted_patient(
-            room_server, coach, room_world.occurrence_a, room_world.patient_a
-        )
+        coach, patient = await _coach_and_ana(room_server, room_world)
         await coach.wait_for(_connection_is(ana, "connected"))
         await patient.close(abrupt=True)  # a laptop lid closing: no leave
         lost = await coach.wait_for(_connection_is(ana, "lost"))
@@ -301,10 +302,7 @@ def test_a_host_can_take_a_lost_patient_off_the_screen(
     ana = f"p{room_world.patient_a}"
 
     async def scenario() -> None:
-        coach = await live_coach(room_server, room_world.occurrence_a, room_world.coach_a)
-        patient = await admitted_patient(
-            room_server, coach, room_world.occurrence_a, room_world.patient_a
-        )
+        coach, patient = await _coach_and_ana(room_server, room_world)
         await patient.close(abrupt=True)
         await coach.wait_for(_connection_is(ana, "lost"))
         await coach.send({"type": "remove", "participant": ana})
