@@ -66,7 +66,8 @@ async def _coach_and_ana(
     """The coach live and Ana admitted, her media arriving at the coach when she publishes."""
     coach = await live_coach(server, world.occurrence_a, world.coach_a)
     patient = await admitted_patient(server, coach, world.occurrence_a, world.patient_a, **tracks)
-    await coach.wait_for(_connection_is(f"p{world.patient_a}", "connected"))
+    # Generous: on a loaded machine ICE, DTLS and the first packets can take several seconds.
+    await coach.wait_for(_connection_is(f"p{world.patient_a}", "connected"), 30)
     return coach, patient
 
 
