@@ -249,6 +249,15 @@ def test_a_class_of_twelve_fits_one_screen_with_video_and_heart_rate_on_every_ti
         assert _area(spotlit) > 2 * _area(other)
         _all_inside(console, ids)
         console.screenshot(path=str(ARTIFACTS / "console-twelve-spotlight.png"))
+
+        # "Patients see each other" still reaches the patients from its new place.
+        console.get_by_label("Patients see each other").check()
+        seen = patients.call(
+            patients.clients[0].wait_for(
+                lambda m: m["type"] == "state" and m["options"]["patients_see_each_other"]
+            )
+        )
+        assert len([p for p in seen["participants"] if p["role"] == "patient"]) == 12
     finally:
         context.close()
         simulator.terminate()

@@ -191,7 +191,8 @@ function showPlaceholder(tile) {
   const track = video.srcObject ? video.srcObject.getVideoTracks()[0] : null;
   const picture = Boolean(track) && !track.muted && video.videoWidth > 0;
   let why = null;
-  if (tile.dataset.cameraOff === "true") why = "Camera off";
+  if (tile.dataset.connection === "lost") why = "Connection lost";
+  else if (tile.dataset.cameraOff === "true") why = "Camera off";
   else if (tile.dataset.hasVideo !== "true" || !picture) why = "No video";
   const placeholder = tile.querySelector(".placeholder");
   placeholder.hidden = why == null;
