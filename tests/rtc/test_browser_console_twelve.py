@@ -258,6 +258,13 @@ def test_a_class_of_twelve_fits_one_screen_with_video_and_heart_rate_on_every_ti
             )
         )
         assert len([p for p in seen["participants"] if p["role"] == "patient"]) == 12
+
+        # On a small screen the class scrolls in two columns instead, every tile whole.
+        console.set_viewport_size({"width": 820, "height": 1000})
+        console.wait_for_timeout(300)
+        boxes = [tiles.nth(n).bounding_box() for n in range(12)]
+        assert all(b is not None and b["width"] > 300 and b["height"] > 150 for b in boxes), boxes
+        console.screenshot(path=str(ARTIFACTS / "console-twelve-narrow.png"), full_page=True)
     finally:
         context.close()
         simulator.terminate()

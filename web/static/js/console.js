@@ -213,8 +213,15 @@ setInterval(() => {
 
 // As many tiles as fit, as large as they can be, on the screen without scrolling; a spotlit tile
 // takes a 2×2 block.
+const NARROW = window.matchMedia("(max-width: 56rem)");
+
 function layoutTiles() {
   const box = $("tiles");
+  if (NARROW.matches) {
+    // A small screen scrolls instead: tiles in one or two columns, the side column below them.
+    box.style.setProperty("--cols", box.clientWidth < 480 ? "1" : "2");
+    return;
+  }
   const count = box.children.length;
   const spotlit = box.querySelector(".spotlit") ? 1 : 0;
   const { cols, rows } = fitGrid(count, spotlit, box.clientWidth, box.clientHeight);
@@ -230,6 +237,7 @@ function fitToWindow() {
 
 fitToWindow();
 window.addEventListener("resize", fitToWindow);
+NARROW.addEventListener("change", layoutTiles);
 new ResizeObserver(layoutTiles).observe($("tiles"));
 
 const LINK_WORDS = {
