@@ -276,6 +276,7 @@ function act(action, participant) {
 }
 
 $("start").addEventListener("click", start);
+$("start").disabled = false;
 $("reopen").addEventListener("click", () => {
   $("reopen").hidden = true;
   signaling.send({ type: "join", reopen: true });
