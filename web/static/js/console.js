@@ -1,4 +1,7 @@
-// The coach's console: admit from the lobby, a tile per patient, and the class controls.
+// The coach's console: admit from the lobby, a tile per patient (their video and their heart
+// rate together), alerts beside them, and the class controls.
+import { HeartRateTiles } from "./hr-tiles.js";
+import { fitGrid } from "./console-grid.js";
 import { MediaLink, show } from "./media-link.js";
 import { Signaling } from "./signaling.js";
 
@@ -10,6 +13,15 @@ function say(message, key) {
   $("status").textContent = message;
   root.dataset.status = key;
 }
+
+// The heart rates are live from the moment the page opens; a patient's readout moves into their
+// video tile (participant "p<patient id>") while they have one, and waits in the side list else.
+const hrRoot = $("hr-monitor");
+const hrTiles = new HeartRateTiles(hrRoot, hrRoot.dataset.socket, {
+  home: (patientId) => $("tiles").querySelector(`[data-participant="p${patientId}"] .hr-slot`),
+});
+window.hrTiles = hrTiles;
+hrTiles.connect();
 
 const signaling = new Signaling(root.dataset.socket, { onMessage, onStatus });
 const link = new MediaLink(signaling, {
@@ -31,7 +43,7 @@ async function start() {
   link.setLocal(page.local);
   $("self-video").srcObject = page.local;
   $("start").hidden = true;
-  $("live").hidden = false;
+  for (const part of root.querySelectorAll("[data-live]")) part.hidden = false;
   signaling.connect();
 }
 
@@ -143,9 +155,11 @@ function renderTiles(admitted, spotlight) {
       for (const button of tile.querySelectorAll("button")) {
         button.addEventListener("click", () => act(button.dataset.action, person.id));
       }
+      watchPicture(tile);
       box.append(tile);
     }
     tile.querySelector(".name").textContent = person.name;
+    tile.querySelector(".placeholder-name").textContent = person.name;
     const hold = tile.querySelector(".hold");
     hold.hidden = !person.on_hold;
     hold.title = (person.hold_reasons || []).join(", ");
@@ -153,12 +167,78 @@ function renderTiles(admitted, spotlight) {
     tile.querySelector(".muted").hidden = !person.audio_muted;
     tile.querySelector(".audio-only").hidden = !person.audio_only;
     tile.classList.toggle("spotlit", spotlight === person.id);
+    tile.querySelector(".tag.spotlight").hidden = spotlight !== person.id;
     tile.querySelector('[data-action="spotlight"]').textContent =
       spotlight === person.id ? "End spotlight" : "Spotlight";
+    // Twelve "Mute" buttons on one page: each says whose it is to a screen reader.
+    for (const button of tile.querySelectorAll(".tile-actions button")) {
+      button.setAttribute("aria-label", `${button.textContent} ${person.name}`);
+    }
     show(tile.querySelector("video"), link.tracks(person.mids));
+    tile.dataset.cameraOff = String(Boolean(person.video_muted));
+    tile.dataset.hasVideo = String(Boolean(person.mids && person.mids.video));
+    showPlaceholder(tile);
   }
   $("tiles-empty").hidden = admitted.length > 0;
+  hrTiles.rehome();
+  layoutTiles();
 }
+
+// No picture to watch (camera off, no camera, nothing arriving yet): a placeholder that names the
+// patient and says why, so a black box is never mistaken for a frozen one. The heart rate stays.
+function showPlaceholder(tile) {
+  const video = tile.querySelector("video");
+  const track = video.srcObject ? video.srcObject.getVideoTracks()[0] : null;
+  const picture = Boolean(track) && !track.muted && video.videoWidth > 0;
+  let why = null;
+  if (tile.dataset.connection === "lost") why = "Connection lost";
+  else if (tile.dataset.cameraOff === "true") why = "Camera off";
+  else if (tile.dataset.hasVideo !== "true" || !picture) why = "No video";
+  const placeholder = tile.querySelector(".placeholder");
+  placeholder.hidden = why == null;
+  placeholder.querySelector(".placeholder-why").textContent = why || "";
+  tile.dataset.picture = why == null ? "yes" : "no";
+}
+
+function watchPicture(tile) {
+  const video = tile.querySelector("video");
+  const again = () => showPlaceholder(tile);
+  for (const event of ["loadeddata", "resize", "emptied", "playing"]) video.addEventListener(event, again);
+}
+
+// A remote track goes "muted" when its packets stop and unmuted when they flow again: look again.
+setInterval(() => {
+  for (const tile of $("tiles").children) showPlaceholder(tile);
+}, 2000);
+
+// As many tiles as fit, as large as they can be, on the screen without scrolling; a spotlit tile
+// takes a 2×2 block.
+const NARROW = window.matchMedia("(max-width: 56rem)");
+
+function layoutTiles() {
+  const box = $("tiles");
+  if (NARROW.matches) {
+    // A small screen scrolls instead: tiles in one or two columns, the side column below them.
+    box.style.setProperty("--cols", box.clientWidth < 480 ? "1" : "2");
+    return;
+  }
+  const count = box.children.length;
+  const spotlit = box.querySelector(".spotlit") ? 1 : 0;
+  const { cols, rows } = fitGrid(count, spotlit, box.clientWidth, box.clientHeight);
+  box.style.setProperty("--cols", String(cols));
+  box.style.setProperty("--rows", String(rows));
+}
+
+// The console fills the window below the site's header, so nothing needs scrolling.
+function fitToWindow() {
+  const top = root.getBoundingClientRect().top + window.scrollY;
+  root.style.setProperty("--console-height", `${Math.max(480, window.innerHeight - top - 8)}px`);
+}
+
+fitToWindow();
+window.addEventListener("resize", fitToWindow);
+NARROW.addEventListener("change", layoutTiles);
+new ResizeObserver(layoutTiles).observe($("tiles"));
 
 const LINK_WORDS = {
   connecting: () => "Connecting…",
@@ -196,6 +276,7 @@ function act(action, participant) {
 }
 
 $("start").addEventListener("click", start);
+$("start").disabled = false;
 $("reopen").addEventListener("click", () => {
   $("reopen").hidden = true;
   signaling.send({ type: "join", reopen: true });

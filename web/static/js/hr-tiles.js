@@ -7,6 +7,8 @@
 //   tiles.connect();
 //
 // The element needs #hr-tiles, #hr-alert-list, #hr-no-alerts and #hr-status inside it (optional).
+// `home(patientId)` may name another element for a patient's tile (the console puts it inside
+// that patient's video tile); null keeps it in #hr-tiles. Call `rehome()` when homes change.
 // One list of alerts, by severity then newest: the class's own (snapshot and stream) and the
 // patients' others (roster, and as they come: a red-flag text, with a link to the messages).
 
@@ -49,8 +51,9 @@ function el(tag, className, text) {
 }
 
 export class HeartRateTiles {
-  constructor(root, socketUrl, { now = () => Date.now() } = {}) {
+  constructor(root, socketUrl, { now = () => Date.now(), home = () => null } = {}) {
     this.root = root;
+    this.home = home;
     this.socketUrl = socketUrl;
     this.now = now;
     this.tilesEl = root.querySelector("#hr-tiles");
@@ -200,8 +203,8 @@ export class HeartRateTiles {
       svg.setAttribute("viewBox", "0 0 300 48");
       svg.setAttribute("aria-hidden", "true");
       svg.append(document.createElementNS(SVG, "polyline"));
-      this.tilesEl.append(p.el);
     }
+    this.place(id, p.el);
     const { state } = p;
     const zone = tileZone(state);
     p.el.dataset.zone = zone;
@@ -210,13 +213,26 @@ export class HeartRateTiles {
     const bpm = state.lastBpm == null ? "--" : String(state.lastBpm);
     p.el.querySelector(".hr-bpm").textContent = `${bpm} bpm`;
     const hrr = state.lastBpm == null ? null : hrrPct(state.lastBpm, state.zone);
-    p.el.querySelector(".hr-meta").textContent =
-      `${hrr == null ? "" : `${hrr}% HRR · `}${BAND_TEXT[zone]}`;
+    // Parts, so that a small tile can keep the zone word and leave the % HRR out.
+    p.el.querySelector(".hr-meta").replaceChildren(
+      ...(hrr == null ? [] : [el("span", "hr-hrr", `${hrr}% HRR · `)]),
+      el("span", "hr-band", BAND_TEXT[zone]),
+    );
     const z = state.zone || {};
     const target = z.low != null ? `Zone ${z.low}–${z.high} bpm` : "No HR zone";
     p.el.querySelector(".hr-zone-note").textContent = `${target} (${BASIS_TEXT[z.basis] || z.basis})`;
     this.renderSpark(p);
     this.renderAge(p);
+  }
+
+  // Puts a patient's tile where it belongs now: their home if they have one, else the list.
+  place(id, node) {
+    const home = this.home(id) || this.tilesEl;
+    if (node.parentNode !== home) home.append(node);
+  }
+
+  rehome() {
+    for (const [id, p] of this.patients) if (p.el) this.place(id, p.el);
   }
 
   renderSpark(p) {
@@ -248,7 +264,11 @@ export class HeartRateTiles {
     }
     const age = Math.max(0, Math.round((this.now() - state.lastT) / 1000));
     p.el.classList.toggle("stale", age * 1000 > STALE_MS);
-    time.textContent = `In zone ${minutes(state.seconds.in)} · seen ${age} s ago`;
+    // Two parts, so that a small tile can show the time in zone and keep "seen" for when it is late.
+    time.replaceChildren(
+      el("span", "hr-in-zone", `In zone ${minutes(state.seconds.in)}`),
+      el("span", "hr-seen", ` · seen ${age} s ago`),
+    );
   }
 
   refreshAges() {
