@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 from starlette.requests import Request
@@ -10,8 +11,10 @@ from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from web.auth import csrf
+from web.auth.principal import Principal
 from web.context import ctx_of
 from web.i18n import Catalogues
+from web.views import local_text
 
 
 def page_language(request: Request) -> str:
@@ -40,8 +43,19 @@ def _context(request: Request) -> dict[str, Any]:
         "csrf_token": token,
         "lang": language,
         "t": ctx.catalogues.translator(language),
+        # `{{ local(moment) }}`: a stored UTC moment in the reader's own zone and language.
+        "local": _local_for(principal, language),
         "dev": not ctx.settings.production,
     }
+
+
+def _local_for(principal: Principal | None, language: str) -> Callable[[datetime], str]:
+    zone = principal.time_zone if principal is not None else "UTC"
+
+    def local(when: datetime) -> str:
+        return local_text(when, zone, language)
+
+    return local
 
 
 def make_templates(directory: str, catalogues: Catalogues) -> Jinja2Templates:

@@ -1,0 +1,45 @@
+"""Plain words and one clock: every time in the reader's own zone and language, with the zone
+named; the clinical profile as readable text; rule ids and keys only behind a "details" toggle."""
+
+from __future__ import annotations
+
+from starlette.testclient import TestClient
+
+from coach.database import Database
+from tests.conftest import World
+from tests.factories import join_token
+from tests.web.signin import join, login
+
+# TEST_NOW is Tuesday 1 December 2026, 15:00 UTC; the world's classes start two hours later,
+# 18:00 in Madrid, where the world's patients and coaches live.
+
+
+def test_a_spanish_patient_reads_class_times_in_spanish_in_her_zone(
+    client: TestClient, world: World, db: Database
+) -> None:
+    join(client, db.run_sync(join_token, world.patient_b))
+    home = client.get("/me")
+    assert "martes 1 de diciembre de 2026, 18:00 (CET)" in home.text
+    assert "Tue" not in home.text and "Dec" not in home.text
+    room = client.get(f"/me/classes/{world.occurrence_b}")
+    assert "martes 1 de diciembre de 2026, 18:00 (CET)" in room.text
+
+
+def test_an_english_patient_reads_class_times_in_english_in_her_zone(
+    client: TestClient, world: World, db: Database
+) -> None:
+    join(client, db.run_sync(join_token, world.patient_a))
+    assert "Tue 01 Dec 2026, 18:00 CET" in client.get("/me").text
+
+
+def test_a_coach_reads_join_link_and_sms_times_in_her_own_zone(
+    client: TestClient, world: World
+) -> None:
+    csrf = login(client, "coach.a@example.org")
+    issued = client.post(
+        f"/patients/{world.patient_a}/join-links", data={"csrf_token": csrf, "hours": "24"}
+    )
+    assert issued.status_code == 201, issued.text
+    page = client.get(f"/patients/{world.patient_a}").text
+    assert "Tue 01 Dec 2026, 16:00 CET" in page  # issued at TEST_NOW, 15:00 UTC
+    assert " UTC" not in page
