@@ -3,9 +3,12 @@ named; the clinical profile as readable text; rule ids and keys only behind a "d
 
 from __future__ import annotations
 
+import re
+
 from starlette.testclient import TestClient
 
 from coach.database import Database
+from tests.coach.test_engine_worked_example import PROFILE
 from tests.conftest import World
 from tests.factories import join_token
 from tests.web.signin import join, login
@@ -43,3 +46,33 @@ def test_a_coach_reads_join_link_and_sms_times_in_her_own_zone(
     page = client.get(f"/patients/{world.patient_a}").text
     assert "Tue 01 Dec 2026, 16:00 CET" in page  # issued at TEST_NOW, 15:00 UTC
     assert " UTC" not in page
+
+
+def _outside_details(html: str) -> str:
+    return re.sub(r"<details.*?</details>", "", html, flags=re.DOTALL)
+
+
+def test_the_clinical_profile_reads_as_words_with_the_data_behind_details(
+    client: TestClient, world: World
+) -> None:
+    csrf = login(client, "coach.a@example.org")
+    stored = client.put(
+        f"/api/v1/patients/{world.patient_a}/profile", json=PROFILE, headers={"X-CSRF-Token": csrf}
+    )
+    assert stored.status_code == 200, stored.text
+    page = client.get(f"/patients/{world.patient_a}").text
+    words = _outside_details(page)
+    for label, value in (
+        ("Sex", "female"),
+        ("Cancer type", "breast"),
+        ("Metastases", "bone (spine)"),
+        ("Treatment phase", "in active treatment"),
+        ("Drugs (agents)", "checkpoint inhibitor"),
+        ("Other conditions", "none"),
+        ("Resting heart rate", "72 beats a minute"),
+        ("Fatigue today", "4 out of 10"),
+    ):
+        assert f"<dt>{label}</dt><dd>{value}</dd>" in words, label
+    assert "&#34;agents&#34;" not in words and '"agents"' not in words  # no JSON outside
+    details = re.search(r'<details class="raw" id="profile-data">.*?</details>', page, re.DOTALL)
+    assert details is not None and "checkpoint_inhibitor" in details.group(0)

@@ -14,6 +14,7 @@ from web.auth import csrf
 from web.auth.principal import Principal
 from web.context import ctx_of
 from web.i18n import Catalogues
+from web.profile_words import profile_lines
 from web.views import local_text
 
 
@@ -60,7 +61,10 @@ def _local_for(principal: Principal | None, language: str) -> Callable[[datetime
 
 def make_templates(directory: str, catalogues: Catalogues) -> Jinja2Templates:
     del catalogues  # translators are per request, chosen by the reader's language
-    return Jinja2Templates(directory=directory, context_processors=[_context])
+    templates = Jinja2Templates(directory=directory, context_processors=[_context])
+    # `profile_lines(profile, t)`: a stored clinical profile as labelled words (web/profile_words)
+    templates.env.globals["profile_lines"] = profile_lines
+    return templates
 
 
 def render(
