@@ -11,6 +11,7 @@ from coach.database import Database
 from tests.coach.test_engine_worked_example import PROFILE
 from tests.conftest import World
 from tests.factories import join_token
+from tests.prescribing.workflow import generate, text_of
 from tests.web.signin import join, login
 
 # TEST_NOW is Tuesday 1 December 2026, 15:00 UTC; the world's classes start two hours later,
@@ -76,3 +77,21 @@ def test_the_clinical_profile_reads_as_words_with_the_data_behind_details(
     assert "&#34;agents&#34;" not in words and '"agents"' not in words  # no JSON outside
     details = re.search(r'<details class="raw" id="profile-data">.*?</details>', page, re.DOTALL)
     assert details is not None and "checkpoint_inhibitor" in details.group(0)
+
+
+def test_prescription_rules_read_as_plain_labels_with_named_sources(
+    client: TestClient, world: World
+) -> None:
+    csrf = login(client, "coach.a@example.org")
+    client.put(
+        f"/api/v1/patients/{world.patient_a}/profile", json=PROFILE, headers={"X-CSRF-Token": csrf}
+    )
+    assert generate(client, csrf, world.patient_a).status_code == 303
+    page = client.get(f"/patients/{world.patient_a}/prescriptions").text
+    words = text_of(_outside_details(page))  # what a coach reads without opening a toggle
+    assert "Base aerobic dose" in words and "Bone metastases" in words
+    assert "base.aerobic" not in words and "adj.bone_mets" not in words
+    assert "<code>base.aerobic</code>" in page  # still there, behind the toggle
+    assert "Personalized exercise review, §5.2" in words and "seed 000" not in page
+    assert "loading (spine)" in words and "loading:spine" not in words
+    assert "Tue 01 Dec 2026, 16:00 CET" in words and " UTC" not in words
