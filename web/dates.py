@@ -68,3 +68,8 @@ def moment_text(when: datetime, zone: str, language: str = "en") -> str:
         time=local.strftime("%H:%M"),
         zone=zone_label(local),
     )
+
+
+def clock_text(when: datetime, zone: str) -> str:
+    """'10:00': the time of day in a zone, as a phone shows a text's time."""
+    return when.astimezone(ZoneInfo(zone)).strftime("%H:%M")

@@ -9,10 +9,11 @@ from starlette.testclient import TestClient
 
 from coach.database import Database
 from tests.coach.test_engine_worked_example import PROFILE
-from tests.conftest import World
+from tests.conftest import TEST_NOW, World
 from tests.factories import join_token
 from tests.prescribing.workflow import generate, text_of
 from tests.web.signin import join, login
+from web.dates import moment_text
 
 # TEST_NOW is Tuesday 1 December 2026, 15:00 UTC; the world's classes start two hours later,
 # 18:00 in Madrid, where the world's patients and coaches live.
@@ -95,3 +96,14 @@ def test_prescription_rules_read_as_plain_labels_with_named_sources(
     assert "Personalized exercise review, §5.2" in words and "seed 000" not in page
     assert "loading (spine)" in words and "loading:spine" not in words
     assert "Tue 01 Dec 2026, 16:00 CET" in words and " UTC" not in words
+
+
+def test_a_moment_is_written_in_the_readers_zone_and_language() -> None:
+    assert moment_text(TEST_NOW, "America/Chicago") == "Tue 01 Dec 2026, 09:00 CST"
+    assert moment_text(TEST_NOW, "America/Chicago", "es") == (
+        "martes 1 de diciembre de 2026, 09:00 (CST)"
+    )
+    # A zone without a short name in the zone database is named by its offset.
+    assert moment_text(TEST_NOW, "America/Bogota", "es").endswith("10:00 (UTC-05)")
+    assert moment_text(TEST_NOW, "Asia/Kolkata").endswith("20:30 IST")
+    assert moment_text(TEST_NOW, "UTC", "xx") == "Tue 01 Dec 2026, 15:00 UTC"  # English fallback

@@ -13,6 +13,7 @@ from starlette.templating import Jinja2Templates
 from web.auth import csrf
 from web.auth.principal import Principal
 from web.context import ctx_of
+from web.dates import clock_text
 from web.i18n import Catalogues
 from web.plain_labels import (
     field_label,
@@ -77,6 +78,7 @@ def make_templates(directory: str, catalogues: Catalogues) -> Jinja2Templates:
     templates.env.globals["rule_label"] = rule_label
     templates.env.globals["with_rule_labels"] = with_rule_labels
     templates.env.filters["plain_word"] = plain_word
+    templates.env.globals["clock_text"] = clock_text
     templates.env.globals["field_label"] = field_label
     templates.env.globals["sms_purpose_label"] = sms_purpose_label
     return templates
