@@ -324,7 +324,10 @@ def record(
             "unsafe": change.unsafe is not None, "unsafe_why": change.unsafe,
         })  # fmt: skip
         past = f" (past a safety rule, confirmed: {change.unsafe})" if change.unsafe else ""
-        text = f"{change.field}: {_show(change.old)} → {_show(change.new)}{past}: {reason}"
+        # The coach reads this line: the field's label, not its key (the key is in `overrides`).
+        spec = BY_PATH.get(change.field)
+        name = spec.label if spec is not None else change.field
+        text = f"{name}: {_show(change.old)} → {_show(change.new)}{past}: {reason}"
         rules.append({"id": "override.coach", "text": text, "source": f"coach {coach_name}"})
         if change.unsafe:
             warnings.append(f"coach override past a safety rule, confirmed by {coach_name}: "

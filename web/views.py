@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
 from coach.access import Actor
 from coach.models import ClassOccurrence, ClassSeries, Patient, StaffUser
+from web.dates import moment_text
 
 
 def staff_zone(session: Session, actor: Actor) -> str:
@@ -18,19 +18,24 @@ def staff_zone(session: Session, actor: Actor) -> str:
     return staff.time_zone if staff else "UTC"
 
 
-def local_text(when: datetime, zone: str) -> str:
-    return when.astimezone(ZoneInfo(zone)).strftime("%a %d %b %Y, %H:%M %Z")
+def local_text(when: datetime, zone: str, language: str = "en") -> str:
+    """A moment in the reader's zone and language, the zone named (see web/dates.py)."""
+    return moment_text(when, zone, language)
 
 
 def occurrence_view(
-    occurrence: ClassOccurrence, series: ClassSeries, zone: str, enrolled: int | None = None
+    occurrence: ClassOccurrence,
+    series: ClassSeries,
+    zone: str,
+    enrolled: int | None = None,
+    language: str = "en",
 ) -> dict[str, Any]:
     return {
         "id": occurrence.id,
         "class_id": series.id,
         "title": series.title,
         "starts_at_iso": occurrence.starts_at.isoformat(),
-        "starts_local": local_text(occurrence.starts_at, zone),
+        "starts_local": local_text(occurrence.starts_at, zone, language),
         "minutes": series.duration_minutes,
         "status": occurrence.status,
         "enrolled": enrolled,

@@ -64,7 +64,8 @@ def test_the_inbox_puts_urgent_and_unread_first(sms, world: World, db: Database)
     assert "1 urgent" in page and "1 to read" in page
     thread_page = sms.get(f"/inbox/{world.patient_a}").text
     assert "red flag: chest pain" in thread_page and "On hold until" in thread_page
-    assert 'safety · <span class="sms-status">delivered' in thread_page
+    purpose = '>safety advice after a warning sign</span> · <span class="sms-status">delivered'
+    assert purpose in thread_page
 
 
 def test_a_manual_message_is_sent_and_marked_as_the_coachs(

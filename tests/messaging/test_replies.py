@@ -83,10 +83,10 @@ def test_scores_skips_and_the_scale_of_a_bad_score(sms, world: World, db: Databa
     replies = [m.body for m in outgoing(db, world.patient_b)]
     assert replies == [
         "Gracias: cansancio 7 anotado.",
-        "Responde con un número del 0 al 10, por favor.",
-        "Responde con un número del 6 al 20, por favor.",
-        "De acuerdo, hoy sin ejercicio. Descansa. Responde aquí cuando quieras para hablar con "
-        "tu entrenador.",
+        "Responda con un número del 0 al 10, por favor.",
+        "Responda con un número del 6 al 20, por favor.",
+        "De acuerdo, hoy sin ejercicio. Descanse. Responda aquí cuando quiera para hablar con "
+        "su entrenador.",
     ]
 
 
@@ -137,3 +137,5 @@ def test_every_reply_is_answered_in_the_patients_language(
     bodies = [m.body for m in outgoing(db, world.patient_b)]
     assert bodies[0].startswith("Sesión de hoy registrada")
     assert bodies[1].startswith("Telecoach, entrenamiento con ejercicio")
+    # One register: the texts say "usted", as the Spanish pages do.
+    assert "Responda con un número" in bodies[0] and "llame al" in bodies[1]

@@ -62,7 +62,7 @@ def test_compose_count_send_and_reply_from_the_simulated_phone(
         page.get_by_role("button", name="Send").click()
         bubbles = page.locator(".bubble")
         expect(bubbles).to_have_count(3)
-        expect(bubbles.nth(2)).to_contain_text("Deja de hacer ejercicio ahora")
+        expect(bubbles.nth(2)).to_contain_text("Deje de hacer ejercicio ahora")
         page.goto(f"{live_server.url}/dashboard")
         expect(page.get_by_role("alert")).to_contain_text("Reported by SMS: dizziness")
     finally:

@@ -162,8 +162,8 @@ def test_coaching_text_from_an_approved_prescription() -> None:
         "Reply DONE when finished."
     )
     assert coaching_text(EXAMPLE, "es", clinic_phone=phone) == (
-        "Hoy: una caminata de 25 minutos a un ritmo en el que puedas hablar pero no cantar. "
-        "Responde LISTO al terminar."
+        "Hoy: una caminata de 25 minutos a un ritmo en el que pueda hablar pero no cantar. "
+        "Responda LISTO al terminar."
     )
     light_ride = {"aerobic": {**EXAMPLE["aerobic"], "level": "light"}}  # type: ignore[dict-item]
     assert coaching_text(light_ride, "en", clinic_phone=phone, modality="cycling") == (
@@ -228,3 +228,24 @@ def test_segment_counting_gsm7_and_ucs2() -> None:
     assert count_segments("ñ é ü Ñ").encoding == "GSM-7"  # these are
     assert count_segments("😀" * 35).segments == 1 and count_segments("😀" * 36).segments == 2
     assert count_segments("").segments == 0
+
+
+# The informal forms a Spanish text would use to address the patient as "tú"; the pages say
+# "usted", and one register per language means the SMS texts do too.
+_TU_FORMS = re.compile(
+    r"\b(tu|tus|te|ti|responde|llama|entra|descansa|deja|puedes|quieras|sientes|tienes|"
+    r"recibirás|recuerda)\b",
+    re.IGNORECASE,
+)
+
+
+def test_spanish_texts_address_the_patient_as_usted() -> None:
+    spanish = catalogue()["es"]
+    informal = {
+        name: text
+        for name, text in spanish.items()
+        if not name.startswith(("on_day.", "weekday.")) and _TU_FORMS.search(text)
+    }
+    assert informal == {}
+    assert "Responda LISTO" in spanish["reminder.exercise_today"]
+    assert "llame a su equipo" in spanish["reply.done_on_hold"]

@@ -57,6 +57,9 @@ def test_history_table_and_chart(client: TestClient, world: World, db: Database)
     assert audit_actions(db, world.patient_a).count(("assessment.create", "ok")) == 4
 
 
+LABELS = {"kind": "Test", "value": "Result", "measured_on": "Date measured", "note": "Note"}
+
+
 def test_bad_assessments_are_refused_and_nothing_is_stored(
     client: TestClient, world: World, db: Database
 ) -> None:
@@ -85,7 +88,9 @@ def test_bad_assessments_are_refused_and_nothing_is_stored(
         response = _record(client, csrf, world.patient_a, **data)  # type: ignore[arg-type]
         assert response.status_code == 422, fields
         assert "Nothing was recorded" in response.text
-        assert f"{field.replace('_', ' ')}:" in text_of(response.text), (fields, field)
+        # Each error under the form's label for the field, not its key ("value: ...").
+        label = LABELS.get(field, field)
+        assert f"{label}:" in text_of(response.text), (fields, field)
     assert _rows(db, world.patient_a) == []
     failed = [a for a in audit_actions(db, world.patient_a) if a == ("assessment.create", "error")]
     assert len(failed) == len(cases)

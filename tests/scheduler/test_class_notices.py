@@ -123,7 +123,7 @@ def test_moving_one_occurrence_texts_each_consenting_patient_once(
             f"Telecoach: your exercise class on {en(day(1))} has moved to {en(day(2, 14))}."
         ],
         "+34600000222": [
-            "Telecoach: cambio de hora de tu clase de ejercicio: "
+            "Telecoach: cambio de hora de su clase de ejercicio: "
             f"era {es(day(1))}, ahora es {es(day(2, 14))}."
         ],
     }
@@ -175,7 +175,7 @@ def test_cancelling_one_occurrence_and_then_the_class(
         f"Telecoach: your exercise class on {en(day(0))} is cancelled."
     ]
     assert texts_to(twilio_api)["+34600000222"] == [
-        f"Telecoach: se cancela tu clase de ejercicio prevista para {es(day(0))}."
+        f"Telecoach: se cancela su clase de ejercicio prevista para {es(day(0))}."
     ]
     # A move of another occurrence, then the whole class cancelled before that went out.
     move(coach_api, daily["occurrences"][3]["id"], local(day(3, 15)))
@@ -220,7 +220,7 @@ def test_moving_the_whole_class_sends_one_notice_with_the_next_class(
             f"Telecoach: your exercise class has a new schedule. Next class: {en(day(0, 11, 30))}."
         ],
         "+34600000222": [
-            "Telecoach: tu clase de ejercicio tiene nuevo horario. "
+            "Telecoach: su clase de ejercicio tiene nuevo horario. "
             f"Próxima clase: {es(day(0, 11, 30))}."
         ],
     }

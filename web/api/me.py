@@ -38,7 +38,9 @@ async def me(request: Request) -> Response:
 async def my_classes(request: Request) -> Response:
     principal: Principal = request.state.principal
     ctx = ctx_of(request)
-    upcoming = await ctx.db.run(upcoming_for_patient, principal, ctx.clock.now())
+    upcoming = await ctx.db.run(
+        upcoming_for_patient, principal, ctx.clock.now(), principal.language
+    )
     return JSONResponse(
         {
             "occurrences": [

@@ -27,8 +27,13 @@ class Credential:
 
 
 def _staff_principal(staff: StaffUser, **extra: object) -> Principal:
-    role = "admin" if staff.role == "admin" else "coach"
-    return Principal(actor=Actor(role=role, staff_id=staff.id), name=staff.name, **extra)  # type: ignore[arg-type]
+    role: Literal["admin", "coach"] = "admin" if staff.role == "admin" else "coach"
+    return Principal(
+        actor=Actor(role=role, staff_id=staff.id),
+        name=staff.name,
+        time_zone=staff.time_zone,
+        **extra,  # type: ignore[arg-type]
+    )
 
 
 def _from_token(session: Session, raw: str) -> Principal | None:
@@ -82,6 +87,7 @@ def _from_session(
         actor=Actor(role="patient", patient_id=patient.id),
         name=patient.name,
         language=patient.language,
+        time_zone=patient.time_zone,
         session_row_id=row.id,
         csrf_token=row.csrf_token,
     )

@@ -13,6 +13,7 @@ class Principal:
     actor: Actor
     name: str
     language: str = "en"
+    time_zone: str = "UTC"  # the zone the pages write this reader's times in
     via: Literal["session", "token"] = "session"
     session_row_id: int | None = None
     csrf_token: str | None = None

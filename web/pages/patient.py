@@ -21,13 +21,13 @@ from web.views import local_text, occurrence_view
 
 
 def upcoming_for_patient(
-    session: Session, principal: Principal, now: datetime
+    session: Session, principal: Principal, now: datetime, language: str = "en"
 ) -> list[dict[str, Any]]:
     patient = session.get(Patient, principal.actor.patient_id)
     assert patient is not None and patient.id is not None
     series_ids = classes.patient_series_ids(session, patient.id)
     return [
-        occurrence_view(o, s, patient.time_zone)
+        occurrence_view(o, s, patient.time_zone, language=language)
         for o, s in classes.upcoming_for_series(session, series_ids, now)
     ]
 
@@ -37,7 +37,8 @@ async def me(request: Request) -> Response:
 
     def load(session: Session) -> dict[str, Any]:
         record(session, principal.actor, "patient.home", principal.actor.patient_id)
-        return {"upcoming": upcoming_for_patient(session, principal, ctx_of(request).clock.now())}
+        now = ctx_of(request).clock.now()
+        return {"upcoming": upcoming_for_patient(session, principal, now, page_language(request))}
 
     return render(request, "me.html", await ctx_of(request).db.run(load))
 
@@ -48,6 +49,7 @@ async def me_class(request: Request) -> Response:
     occurrence_id = request.path_params["occurrence_id"]
     ctx = ctx_of(request)
     opens_before = timedelta(minutes=ctx.settings.room_opens_minutes_before)
+    language = page_language(request)
 
     def load(session: Session) -> dict[str, Any]:
         occurrence = access.get_occurrence(session, principal.actor, occurrence_id)
@@ -59,13 +61,15 @@ async def me_class(request: Request) -> Response:
             "occurrence_id": occurrence_id,
             "title": series.title,
             "starts_at_iso": occurrence.starts_at.isoformat(),
-            "starts_local": local_text(occurrence.starts_at, patient.time_zone),
-            "opens_local": local_text(occurrence.starts_at - opens_before, patient.time_zone),
+            "starts_local": local_text(occurrence.starts_at, patient.time_zone, language),
+            "opens_local": local_text(
+                occurrence.starts_at - opens_before, patient.time_zone, language
+            ),
             "zone": zone_for(session, patient.id, ctx.rules),
         }
 
     values = await ctx.db.run(load)
-    t = ctx.catalogues.translator(page_language(request))
+    t = ctx.catalogues.translator(language)
     # The page script shows these itself (status changes), so they travel as JSON.
     values["strings"] = {
         key[5:]: t(key) for key in sorted(ctx.catalogues.keys("en")) if key.startswith("room.")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 from starlette.requests import Request
@@ -10,8 +11,19 @@ from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from web.auth import csrf
+from web.auth.principal import Principal
 from web.context import ctx_of
+from web.dates import clock_text
 from web.i18n import Catalogues
+from web.plain_labels import (
+    field_label,
+    plain_word,
+    rule_label,
+    sms_purpose_label,
+    with_rule_labels,
+)
+from web.profile_words import profile_lines
+from web.views import local_text
 
 
 def page_language(request: Request) -> str:
@@ -40,13 +52,36 @@ def _context(request: Request) -> dict[str, Any]:
         "csrf_token": token,
         "lang": language,
         "t": ctx.catalogues.translator(language),
+        # `{{ local(moment) }}`: a stored UTC moment in the reader's own zone and language.
+        "local": _local_for(principal, language),
         "dev": not ctx.settings.production,
     }
 
 
+def _local_for(principal: Principal | None, language: str) -> Callable[[datetime | str], str]:
+    zone = principal.time_zone if principal is not None else "UTC"
+
+    def local(when: datetime | str) -> str:
+        # Some moments reach templates from stored JSON, as ISO text (an override's time).
+        moment = datetime.fromisoformat(when) if isinstance(when, str) else when
+        return local_text(moment, zone, language)
+
+    return local
+
+
 def make_templates(directory: str, catalogues: Catalogues) -> Jinja2Templates:
     del catalogues  # translators are per request, chosen by the reader's language
-    return Jinja2Templates(directory=directory, context_processors=[_context])
+    templates = Jinja2Templates(directory=directory, context_processors=[_context])
+    # `profile_lines(profile, t)`: a stored clinical profile as labelled words (web/profile_words)
+    templates.env.globals["profile_lines"] = profile_lines
+    # Plain words first for internal names; pages keep the id itself behind <details>.
+    templates.env.globals["rule_label"] = rule_label
+    templates.env.globals["with_rule_labels"] = with_rule_labels
+    templates.env.filters["plain_word"] = plain_word
+    templates.env.globals["clock_text"] = clock_text
+    templates.env.globals["field_label"] = field_label
+    templates.env.globals["sms_purpose_label"] = sms_purpose_label
+    return templates
 
 
 def render(

@@ -11,6 +11,7 @@ from sqlmodel import Session
 from coach import holds, overrides, prescriptions, progression_store
 from coach.models import Prescription, StaffUser
 from coach.workflow_models import ProgressionProposal
+from web.plain_labels import plain_word
 from web.prescribing.forms import Form, show_number
 
 DASH = "\N{EN DASH}"
@@ -18,7 +19,7 @@ DASH = "\N{EN DASH}"
 
 def _words(value: Any) -> str:
     if isinstance(value, list | tuple):
-        return ", ".join(str(v).replace("_", " ") for v in value) or "none"
+        return ", ".join(plain_word(v) for v in value) or "none"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if value is None:
