@@ -15,7 +15,9 @@ from coach.hr_store import zone_for
 from coach.models import ClassSeries, Patient
 from web.auth.principal import Principal
 from web.context import ctx_of
+from web.pages.patient_schedule import plan
 from web.pages.render import page_language, render
+from web.room_socket import RoomWindow
 from web.routing import Access, route
 from web.views import local_text, occurrence_view
 
@@ -33,13 +35,28 @@ def upcoming_for_patient(
 
 
 async def me(request: Request) -> Response:
+    """The class live now first, then the next one and when its room opens, then the rest."""
     principal: Principal = request.state.principal
+    ctx = ctx_of(request)
+    now = ctx.clock.now()
+    window = RoomWindow(
+        timedelta(minutes=ctx.settings.room_opens_minutes_before),
+        timedelta(minutes=ctx.settings.room_closes_minutes_after),
+    )
 
     def load(session: Session) -> dict[str, Any]:
-        record(session, principal.actor, "patient.home", principal.actor.patient_id)
-        return {"upcoming": upcoming_for_patient(session, principal, ctx_of(request).clock.now())}
+        patient = session.get(Patient, principal.actor.patient_id)
+        assert patient is not None and patient.id is not None
+        record(session, principal.actor, "patient.home", patient.id)
+        rows = classes.upcoming_for_series(
+            session,
+            classes.patient_series_ids(session, patient.id),
+            now - window.closes_after,
+            with_cancelled=True,
+        )
+        return {"schedule": plan(rows, now, window, patient.time_zone, ctx.rooms.has_ended)}
 
-    return render(request, "me.html", await ctx_of(request).db.run(load))
+    return render(request, "me.html", await ctx.db.run(load))
 
 
 async def me_class(request: Request) -> Response:
