@@ -85,7 +85,9 @@ async def me_class(request: Request) -> Response:
     t = ctx.catalogues.translator(page_language(request))
     # The page script shows these itself (status changes), so they travel as JSON.
     values["strings"] = {
-        key[5:]: t(key) for key in sorted(ctx.catalogues.keys("en")) if key.startswith("room.")
+        key.split(".", 1)[1]: t(key)
+        for key in sorted(ctx.catalogues.keys("en"))
+        if key.startswith(("room.", "patient_room."))
     }
     return render(request, "me_class.html", values)
 
