@@ -150,8 +150,10 @@ def test_a_patient_on_a_phone_through_a_class(
         patient.goto(join_url)
         live = patient.locator(f"#live-{occurrence}")
         expect(live.locator(".live-tag")).to_have_text(words["live_now"])
+        _shot(patient, f"patient-phone-home-{lang}.png")
         live.get_by_role("link", name=words["join_link"]).click()
         patient.get_by_role("button", name=words["check"]).click()
+        expect(patient.locator("#room")).to_have_attribute("data-status", "check_ok")
         patient.get_by_role("button", name=words["join"], exact=True).click()
         _admit_when_waiting(coach, patient, PATIENTS[lang])
         _wait_playing(patient, "#coach-video")
@@ -184,6 +186,9 @@ def test_a_patient_on_a_phone_through_a_class(
         expect(patient.locator("#self-tile")).to_be_hidden()
         patient.get_by_role("button", name=words["show"]).click()
         expect(patient.locator("#self-tile")).to_be_visible()
+        patient.set_viewport_size({"width": 1280, "height": 800})  # a computer: rate beside
+        _shot(patient, f"patient-desktop-live-{lang}.png")
+        patient.set_viewport_size(PHONE)
 
         # She leaves: the page says so, offers to join again, and shows no dead controls.
         patient.get_by_role("button", name=words["leave"]).click()

@@ -59,6 +59,11 @@ async def me(request: Request) -> Response:
     return render(request, "me.html", await ctx.db.run(load))
 
 
+# The room's words the page script writes itself: statuses, errors, buttons that toggle.
+SCRIPT_WORDS = ("status_", "error_", "check_ok", "check_failed", "mute", "unmute", "camera_")
+SCRIPT_WORDS_TOO = ("audio_only_", "coach", "self_hide", "self_show")
+
+
 async def me_class(request: Request) -> Response:
     """The patient's class room: a device check, then the coach large and themself small."""
     principal: Principal = request.state.principal
@@ -83,11 +88,13 @@ async def me_class(request: Request) -> Response:
 
     values = await ctx.db.run(load)
     t = ctx.catalogues.translator(page_language(request))
-    # The page script shows these itself (status changes), so they travel as JSON.
+    # The page script shows these itself (status changes, toggled buttons), so they travel as
+    # JSON; the words the template writes once stay out of it (the page has a weight budget).
     values["strings"] = {
-        key.split(".", 1)[1]: t(key)
+        name: t(key)
         for key in sorted(ctx.catalogues.keys("en"))
         if key.startswith(("room.", "patient_room."))
+        and (name := key.split(".", 1)[1]).startswith(SCRIPT_WORDS + SCRIPT_WORDS_TOO)
     }
     return render(request, "me_class.html", values)
 

@@ -19,19 +19,25 @@ function setButton(id, pressed, key) {
   $(id).textContent = text[key];
 }
 
-async function checkDevices() {
+async function openDevices() {
   try {
     page.local = await navigator.mediaDevices.getUserMedia({
       audio: true,
       video: { width: 640, height: 360 },
     });
-    $("preview").srcObject = page.local;
-    listen(page.local);
-    say("check_ok");
   } catch {
-    page.local = null;
-    say("check_failed");
+    page.local = null; // the patient can still watch and listen
   }
+  return page.local;
+}
+
+async function checkDevices() {
+  const opened = await openDevices();
+  if ($("check").hidden) return; // joined meanwhile: the class's own status wins
+  if (!opened) return say("check_failed");
+  $("preview").srcObject = page.local;
+  listen(page.local);
+  say("check_ok");
 }
 
 // A microphone level meter, so the patient sees that they are heard before joining.
@@ -215,15 +221,8 @@ function finish(key, { rejoin = false } = {}) {
 
 async function rejoin() {
   say("status_connecting");
-  try {
-    page.local = await navigator.mediaDevices.getUserMedia({
-      audio: true,
-      video: { width: 640, height: 360 },
-    });
-    for (const track of page.local.getAudioTracks()) track.enabled = page.mic;
-    for (const track of page.local.getVideoTracks()) track.enabled = page.camera;
-  } catch {
-    page.local = null; // watch and listen without sending
+  for (const track of (await openDevices())?.getTracks() ?? []) {
+    track.enabled = track.kind === "audio" ? page.mic : page.camera;
   }
   start();
 }
