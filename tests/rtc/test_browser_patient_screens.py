@@ -222,6 +222,13 @@ def test_a_patient_on_a_phone_through_a_class(
         back.click()
         expect(patient.locator(".live-tag")).to_have_count(0)
         expect(patient.locator(f'a[href="/me/classes/{occurrence}"]')).to_have_count(0)
+
+        # Opened again from an old tab: the server's refusal is said in her language.
+        patient.goto(f"{live_server.url}/me/classes/{occurrence}")
+        patient.get_by_role("button", name=words["join"], exact=True).click()
+        expect(patient.locator("#status")).to_have_text(words["ended"], timeout=10_000)
+        expect(patient.locator("#room")).not_to_contain_text("this class has ended")
+        expect(patient.get_by_role("button", name=words["mute"])).to_be_hidden()
     finally:
         coach_context.close()
         patient_context.close()

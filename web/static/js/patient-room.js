@@ -69,6 +69,7 @@ function start() {
   link.setLocal(page.local);
   page.over = false;
   showPart("stage");
+  window.scrollTo(0, 0); // the device check may have been scrolled: the class shows from its top
   $("self-video").srcObject = page.local;
   setButton("audio-only", page.audioOnly, page.audioOnly ? "audio_only_off" : "audio_only_on");
   say("status_connecting");
@@ -240,6 +241,7 @@ function hideSelf(hidden) {
 }
 
 $("check-devices").addEventListener("click", checkDevices);
+$("check-devices").disabled = $("join").disabled = false;
 $("join").addEventListener("click", async () => {
   if (!page.local) await checkDevices();
   start();
