@@ -221,17 +221,24 @@ def occurrences(
 
 
 def upcoming_for_series(
-    session: Session, series_ids: list[int], after: datetime, limit: int = 20
+    session: Session,
+    series_ids: list[int],
+    after: datetime,
+    limit: int = 20,
+    with_cancelled: bool = False,
 ) -> list[tuple[ClassOccurrence, ClassSeries]]:
+    """Occurrences ending after `after`, soonest first; `with_cancelled` keeps the cancelled
+    ones too (a patient is told a class is off rather than finding it gone)."""
     if not series_ids:
         return []
+    statuses = [SCHEDULED, CANCELLED] if with_cancelled else [SCHEDULED]
     query = (
         select(ClassOccurrence, ClassSeries)
         .join(ClassSeries, ClassSeries.id == ClassOccurrence.series_id)  # type: ignore[arg-type]
         .where(
             col(ClassOccurrence.series_id).in_(series_ids),
             ClassOccurrence.ends_at > after,
-            ClassOccurrence.status == "scheduled",
+            col(ClassOccurrence.status).in_(statuses),
         )
         .order_by(col(ClassOccurrence.starts_at))
         .limit(limit)

@@ -120,6 +120,11 @@ class Rooms:
                 if closing is not None:
                     closing.cancel()
 
+    def has_ended(self, occurrence_id: int) -> bool:
+        """The coach ended this class's room (and has not started it again)."""
+        room = self._rooms.get(occurrence_id)
+        return room is not None and room.ended
+
     def stats(self) -> dict[str, Any]:
         """What this process holds right now; the resource tests and /metrics read it."""
         peers = [s.peer for s in self._connections if s.peer is not None]

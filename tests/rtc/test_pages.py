@@ -13,7 +13,9 @@ from tests.conftest import World
 from tests.factories import join_token
 from tests.web.signin import join, login
 
-PATIENT_PAGE_BUDGET = 40 * 1024  # bytes, uncompressed: HTML, CSS and every script module
+# Bytes, uncompressed: HTML, CSS and every script module. 42 KB since the page also holds the
+# screens after class (left, ended) and the phone layout (issue 17); it was 40 KB.
+PATIENT_PAGE_BUDGET = 42 * 1024
 
 
 def test_the_console_is_for_the_classs_coach_only(client: TestClient, world: World) -> None:

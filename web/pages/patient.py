@@ -15,7 +15,9 @@ from coach.hr_store import zone_for
 from coach.models import ClassSeries, Patient
 from web.auth.principal import Principal
 from web.context import ctx_of
+from web.pages.patient_schedule import plan
 from web.pages.render import page_language, render
+from web.room_socket import RoomWindow
 from web.routing import Access, route
 from web.views import local_text, occurrence_view
 
@@ -33,14 +35,35 @@ def upcoming_for_patient(
 
 
 async def me(request: Request) -> Response:
+    """The class live now first, then the next one and when its room opens, then the rest."""
     principal: Principal = request.state.principal
+    ctx = ctx_of(request)
+    now = ctx.clock.now()
+    language = page_language(request)
+    window = RoomWindow(
+        timedelta(minutes=ctx.settings.room_opens_minutes_before),
+        timedelta(minutes=ctx.settings.room_closes_minutes_after),
+    )
 
     def load(session: Session) -> dict[str, Any]:
-        record(session, principal.actor, "patient.home", principal.actor.patient_id)
-        now = ctx_of(request).clock.now()
-        return {"upcoming": upcoming_for_patient(session, principal, now, page_language(request))}
+        patient = session.get(Patient, principal.actor.patient_id)
+        assert patient is not None and patient.id is not None
+        record(session, principal.actor, "patient.home", patient.id)
+        rows = classes.upcoming_for_series(
+            session,
+            classes.patient_series_ids(session, patient.id),
+            now - window.closes_after,
+            with_cancelled=True,
+        )
+        schedule = plan(rows, now, window, patient.time_zone, ctx.rooms.has_ended, language)
+        return {"schedule": schedule}
 
-    return render(request, "me.html", await ctx_of(request).db.run(load))
+    return render(request, "me.html", await ctx.db.run(load))
+
+
+# The room's words the page script writes itself: statuses, errors, buttons that toggle.
+SCRIPT_WORDS = ("status_", "error_", "check_ok", "check_failed", "mute", "unmute", "camera_")
+SCRIPT_WORDS_TOO = ("audio_only_", "coach", "self_hide", "self_show")
 
 
 async def me_class(request: Request) -> Response:
@@ -70,9 +93,13 @@ async def me_class(request: Request) -> Response:
 
     values = await ctx.db.run(load)
     t = ctx.catalogues.translator(language)
-    # The page script shows these itself (status changes), so they travel as JSON.
+    # The page script shows these itself (status changes, toggled buttons), so they travel as
+    # JSON; the words the template writes once stay out of it (the page has a weight budget).
     values["strings"] = {
-        key[5:]: t(key) for key in sorted(ctx.catalogues.keys("en")) if key.startswith("room.")
+        name: t(key)
+        for key in sorted(ctx.catalogues.keys("en"))
+        if key.startswith(("room.", "patient_room."))
+        and (name := key.split(".", 1)[1]).startswith(SCRIPT_WORDS + SCRIPT_WORDS_TOO)
     }
     return render(request, "me_class.html", values)
 

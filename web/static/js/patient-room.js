@@ -6,6 +6,8 @@ const $ = (id) => document.getElementById(id);
 const room = $("room");
 const text = JSON.parse($("room-strings").textContent);
 const page = { local: null, state: null, audioOnly: false, mic: true, camera: true, over: false };
+// Codes after which the server closes the connection (docs/signaling.md).
+const FATAL = new Set(["forbidden_origin", "rate_limited"]);
 
 function say(key, values = {}) {
   $("status").textContent = text[key].replace(/{(\w+)}/g, (_, name) => values[name] ?? "");
@@ -17,19 +19,25 @@ function setButton(id, pressed, key) {
   $(id).textContent = text[key];
 }
 
-async function checkDevices() {
+async function openDevices() {
   try {
     page.local = await navigator.mediaDevices.getUserMedia({
       audio: true,
       video: { width: 640, height: 360 },
     });
-    $("preview").srcObject = page.local;
-    listen(page.local);
-    say("check_ok");
   } catch {
-    page.local = null;
-    say("check_failed");
+    page.local = null; // the patient can still watch and listen
   }
+  return page.local;
+}
+
+async function checkDevices() {
+  const opened = await openDevices();
+  if ($("check").hidden) return; // joined meanwhile: the class's own status wins
+  if (!opened) return say("check_failed");
+  $("preview").srcObject = page.local;
+  listen(page.local);
+  say("check_ok");
 }
 
 // A microphone level meter, so the patient sees that they are heard before joining.
@@ -59,8 +67,9 @@ function start() {
   page.audioOnly = $("start-audio-only").checked;
   link.audioOnly = page.audioOnly;
   link.setLocal(page.local);
-  $("check").hidden = true;
-  $("stage").hidden = false;
+  page.over = false;
+  showPart("stage");
+  window.scrollTo(0, 0); // the device check may have been scrolled: the class shows from its top
   $("self-video").srcObject = page.local;
   setButton("audio-only", page.audioOnly, page.audioOnly ? "audio_only_off" : "audio_only_on");
   say("status_connecting");
@@ -73,7 +82,9 @@ function onStatus(status, code) {
     say("status_reconnecting");
   } else if (status === "closed") {
     link.reset();
-    if (!page.over && !page.waiting) say(code === 4401 ? "status_signed_out" : "status_left");
+    if (page.over || page.waiting) return;
+    if (code === 4401) finish("status_signed_out");
+    else finish("status_left", { rejoin: true });
   }
 }
 
@@ -110,8 +121,13 @@ function onMessage(message) {
       else if (message.code === "class_ended") finish("status_ended");
       else if (message.code === "class_cancelled") finish("status_cancelled");
       else if (message.code === "room_full") say("status_full");
-      else if (["unauthenticated", "session_ended"].includes(message.code)) say("status_signed_out");
-      else say("status_error", { message: message.message });
+      else if (["unauthenticated", "session_ended"].includes(message.code)) finish("status_signed_out");
+      else if (message.code === "not_found") finish("error_not_found");
+      else if (message.code === "removed") finish("status_removed");
+      else if (message.code === "replaced") finish("error_replaced", { rejoin: true });
+      // Everything else is said in the page's language, never the server's English words.
+      else if (FATAL.has(message.code)) finish("error_generic", { rejoin: true });
+      else say("error_generic");
       break;
   }
 }
@@ -168,25 +184,64 @@ function toggleMic(on) {
 // of this device and the server disagree).
 function waitForOpening(opensAt) {
   page.waiting = true;
-  $("stage").hidden = true; // nothing to see or press before the class opens
+  showPart(null); // nothing to see or press before the class opens
   say("status_not_open", { when: room.dataset.opensLocal });
   const wait = Math.max(5000, Date.parse(opensAt) - Date.now() + 1000);
   setTimeout(() => {
     page.waiting = false;
-    $("stage").hidden = false;
+    showPart("stage");
     signaling.connect();
   }, wait);
 }
 
-function finish(key) {
+// One part of the page at a time: the device check, the class (stage), or what comes after.
+// The patient's own heart rate sits under the coach's video during class, so that both are in
+// view on a phone; before the class it stays with the device check.
+function showPart(part) {
+  for (const id of ["check", "stage", "after"]) $(id).hidden = id !== part;
+  const hr = $("hr-me");
+  if (hr) {
+    $(part === "stage" ? "hr-slot" : "hr-home").append(hr);
+    hr.hidden = part === "after";
+  }
+  $("back").hidden = part === "after";
+}
+
+// The class goes on without this patient (left, or a fault): "join again" is offered. When it is
+// over for them (ended, cancelled, removed, signed out) only the way back to their classes is.
+function finish(key, { rejoin = false } = {}) {
   page.over = true;
   signaling.close();
   link.reset();
   for (const track of page.local ? page.local.getTracks() : []) track.stop();
+  page.local = null;
+  showPart("after");
+  $("rejoin").hidden = !rejoin;
   say(key);
 }
 
+async function rejoin() {
+  say("status_connecting");
+  for (const track of (await openDevices())?.getTracks() ?? []) {
+    track.enabled = track.kind === "audio" ? page.mic : page.camera;
+  }
+  start();
+}
+
+const CORNERS = ["top-right", "bottom-right", "bottom-left", "top-left"];
+function moveSelf() {
+  const tile = $("self-tile");
+  tile.dataset.corner = CORNERS[(CORNERS.indexOf(tile.dataset.corner) + 1) % CORNERS.length];
+}
+
+function hideSelf(hidden) {
+  $("self-tile").hidden = hidden;
+  $("self-move").disabled = hidden;
+  setButton("self-hide", hidden, hidden ? "self_show" : "self_hide");
+}
+
 $("check-devices").addEventListener("click", checkDevices);
+$("check-devices").disabled = $("join").disabled = false;
 $("join").addEventListener("click", async () => {
   if (!page.local) await checkDevices();
   start();
@@ -206,5 +261,8 @@ $("audio-only").addEventListener("click", () => {
 });
 $("leave").addEventListener("click", () => {
   signaling.send({ type: "leave" });
-  finish("status_left");
+  finish("status_left", { rejoin: true });
 });
+$("rejoin").addEventListener("click", rejoin);
+$("self-move").addEventListener("click", moveSelf);
+$("self-hide").addEventListener("click", () => hideSelf(!$("self-tile").hidden));

@@ -1,0 +1,122 @@
+"""The patient's home page as a plan: the class whose room is open now first ("live now"), then
+the next one with when its room opens, then the rest in a short list; a class whose room has
+closed is gone, a cancelled one says so. All relative to the injected clock (TEST_NOW)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, select
+from starlette.testclient import TestClient
+
+from coach import class_changes
+from coach.database import Database
+from coach.models import ClassOccurrence
+from telecoach.settings import Settings
+from tests.conftest import TEST_NOW, World, make_settings
+from tests.factories import enroll, join_token, weekly_class
+from tests.web.signin import join
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    """The room window at its defaults: open 15 minutes before a class, closed 30 after."""
+    return make_settings(
+        database_url, tmp_path, room_opens_minutes_before=15, room_closes_minutes_after=30
+    )
+
+
+def _classes_for_ana(db: Database, world: World) -> dict[str, int]:
+    """Besides her Alpha Class (two hours from now): one opening now, one over, one cancelled."""
+
+    def work(session: Session) -> dict[str, int]:
+        made = {}
+        for title, start in (
+            ("Morning Stretch", TEST_NOW + timedelta(minutes=10)),  # room open 15 min before
+            ("Earlier Walk", TEST_NOW - timedelta(minutes=80)),  # ended 35 min ago: room closed
+            ("Evening Balance", TEST_NOW + timedelta(hours=5)),
+        ):
+            series, first = weekly_class(session, world.coach_a, title, start, TEST_NOW)
+            enroll(session, series, world.patient_a, TEST_NOW)
+            made[title] = first
+        occurrence = session.get(ClassOccurrence, made["Evening Balance"])
+        assert occurrence is not None
+        class_changes.cancel_occurrence(session, occurrence, TEST_NOW)
+        return made
+
+    return db.run_sync(work)
+
+
+def _section(html: str, element_id: str) -> str:
+    match = re.search(rf'id="{element_id}"(.*?)</(section|ul)>', html, re.S)
+    assert match, f"no #{element_id} in the page"
+    return match.group(1)
+
+
+def test_live_class_first_then_next_then_the_rest_and_ended_ones_gone(
+    client: TestClient, world: World, db: Database
+) -> None:
+    made = _classes_for_ana(db, world)
+    join(client, db.run_sync(join_token, world.patient_a, 24, TEST_NOW))
+    home = client.get("/me").text
+
+    live = _section(home, f"live-{made['Morning Stretch']}")
+    assert "Live now" in live and "Morning Stretch" in live
+    assert f'href="/me/classes/{made["Morning Stretch"]}"' in live
+    assert home.count('class="class-live"') == 1
+
+    upcoming = _section(home, "next-class")
+    assert "Alpha Class" in upcoming
+    # Madrid is an hour ahead of UTC in December: Alpha starts at 18:00 there, opens 17:45.
+    assert "Next: " in upcoming and "18:00" in upcoming
+    assert "The room opens" in upcoming and "17:45" in upcoming
+    assert f'href="/me/classes/{world.occurrence_a}"' in upcoming
+
+    later = _section(home, "later-classes")
+    items = re.findall(r"<li( class=\"cancelled\")?>(.*?)</li>", later, re.S)
+    assert items[0][1].count("Evening Balance") == 1 and items[0][0]  # today's, cancelled
+    assert "Cancelled" in items[0][1]
+    assert all("Cancelled" not in text for _, text in items[1:])
+    assert "<a " not in later  # a short list, not a wall of join buttons
+    # The order on the page is live, next, later.
+    assert home.index("Morning Stretch") < home.index("Alpha Class") < home.index("Evening Balance")
+    # Today's Earlier Walk is over and its room closed: it left the list (next week's stays).
+    earlier = (TEST_NOW - timedelta(minutes=80)).isoformat()
+    assert earlier not in home
+    assert f'/me/classes/{made["Earlier Walk"]}"' not in home
+
+
+def test_spanish_patient_sees_the_plan_in_spanish(
+    client: TestClient, world: World, db: Database
+) -> None:
+    def work(session: Session) -> None:
+        series, _ = weekly_class(
+            session, world.coach_b, "Fuerza suave", TEST_NOW - timedelta(minutes=5), TEST_NOW
+        )
+        enroll(session, series, world.patient_b, TEST_NOW)
+
+    db.run_sync(work)
+    join(client, db.run_sync(join_token, world.patient_b, 24, TEST_NOW))
+    home = client.get("/me").text
+    assert "En directo ahora" in home and "Entrar a la clase" in home
+    assert "Próxima: " in home and "La sala se abre: " in home  # Beta Class, two hours ahead
+    assert "Live now" not in home and "Next: " not in home and "The room opens" not in home
+
+
+def test_a_patient_with_no_classes_is_told_so(
+    client: TestClient, world: World, db: Database
+) -> None:
+    def drop(session: Session) -> None:
+        for occurrence in session.exec(
+            select(ClassOccurrence).where(ClassOccurrence.series_id == world.class_a)
+        ):
+            class_changes.cancel_occurrence(session, occurrence, TEST_NOW)
+
+    db.run_sync(drop)
+    join(client, db.run_sync(join_token, world.patient_a, 24, TEST_NOW))
+    home = client.get("/me").text
+    assert 'class="class-live"' not in home and 'id="next-class"' not in home
+    assert "Cancelled" in home  # her class is off, and the page says so

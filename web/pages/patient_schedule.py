@@ -1,0 +1,56 @@
+"""The patient's classes as a plan: the one live now, the next one and when its room opens, then
+the rest in short; a class that is over (its room closed, or the coach ended it) is left out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from coach.classes import CANCELLED
+from coach.models import ClassOccurrence, ClassSeries
+from web.room_socket import RoomWindow
+from web.views import local_text, occurrence_view
+
+
+@dataclass
+class Schedule:
+    live: list[dict[str, Any]] = field(default_factory=list)
+    next: dict[str, Any] | None = None
+    later: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not self.live and self.next is None and not self.later
+
+
+def plan(
+    rows: list[tuple[ClassOccurrence, ClassSeries]],
+    now: datetime,
+    window: RoomWindow,
+    time_zone: str,
+    ended_by_coach: Callable[[int], bool],
+    language: str = "en",
+) -> Schedule:
+    """`rows` soonest first, as `classes.upcoming_for_series` gives them (cancelled included)."""
+    schedule = Schedule()
+    for occurrence, series in rows:
+        assert occurrence.id is not None
+        opens_at = occurrence.starts_at - window.opens_before
+        closes_at = occurrence.ends_at + window.closes_after
+        if now >= closes_at or ended_by_coach(occurrence.id):
+            continue
+        view = occurrence_view(occurrence, series, time_zone, language=language)
+        view["cancelled"] = occurrence.status == CANCELLED or series.cancelled_at is not None
+        view["opens_local"] = local_text(opens_at, time_zone, language)
+        view["opens_at_iso"] = opens_at.isoformat()
+        if view["cancelled"]:
+            schedule.later.append(view)
+        elif opens_at <= now:
+            schedule.live.append(view)
+        elif schedule.next is None:
+            schedule.next = view
+        else:
+            schedule.later.append(view)
+    return schedule
