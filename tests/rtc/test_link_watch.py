@@ -78,7 +78,6 @@ def test_media_cut_silently_both_sides_are_told_and_the_class_recovers(
 
     async def scenario() -> None:
         coach, patient = await _coach_and_ana(watched_server, world, **publishing())
-        await coach.wait_for(_connection_is(ana, "connected"))
         await coach.wait_frames(ana, "video", 5)
 
         _cut_the_wire(patient)
@@ -273,7 +272,6 @@ def test_a_patient_whose_websocket_drops_stays_on_the_coach_screen_as_lost(
 
     async def scenario() -> None:
         coach, patient = await _coach_and_ana(room_server, room_world)
-        await coach.wait_for(_connection_is(ana, "connected"))
         await patient.close(abrupt=True)  # a laptop lid closing: no leave
         lost = await coach.wait_for(_connection_is(ana, "lost"))
         entry = _entry(lost, ana)
