@@ -359,3 +359,14 @@ def test_the_r4_check_refuses_what_r4_does_not_allow(client: TestClient, world: 
         broken = {**bundle, "entry": [{**bundle["entry"][0], "resource": resource}]}
         checked = r4_check(broken)
         assert checked.returncode == 1 and "invalid R4" in checked.stdout, resource
+
+
+def test_the_patient_page_links_to_the_export(client: TestClient, world: World) -> None:
+    login(client, "coach.a@example.org")
+    page = client.get(f"/patients/{world.patient_a}")
+    assert page.status_code == 200
+    href = f"/api/v1/patients/{world.patient_a}/fhir"
+    assert f'id="fhir-export-link" download="patient-{world.patient_a}-fhir-r4.json"' in page.text
+    assert f'href="{href}"' in page.text
+    bundle = client.get(href)  # the link works with the coach's own sign-in
+    assert bundle.status_code == 200 and bundle.json()["resourceType"] == "Bundle"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from sqlmodel import select
 
 from coach.database import Database
@@ -120,6 +122,10 @@ def test_bad_manual_messages_are_refused_and_nothing_is_stored(
     ):
         response = compose(sms, world.patient_a, body)
         assert response.status_code == status and words in response.text, body
+        # The thread again, with the text as typed, so a refused message is fixed, not retyped.
+        if body.strip() and len(body) <= 1600:
+            assert f">{html.escape(body, quote=False)}</textarea>" in response.text, body
+            assert 'role="alert"' in response.text
     no_body = sms.post(f"/inbox/{world.patient_a}/messages", data={"csrf_token": csrf})
     assert no_body.status_code == 422
     no_csrf = sms.post(f"/inbox/{world.patient_a}/messages", data={"body": "hello"})

@@ -22,7 +22,7 @@ from messaging.sender import SmsBodyError
 from usecases.texts import send_manual_text
 from web.auth.principal import Principal
 from web.context import ctx_of
-from web.errors import Conflict, Invalid, TooMany
+from web.errors import Invalid
 from web.pages.render import render
 from web.routing import Access, route
 from web.sms.thread import patient_id_param, thread_view
@@ -133,13 +133,28 @@ async def send_manual(request: Request) -> Response:
             ctx.db, ctx.sms.sender, principal.actor, patient_id, raw, limit, ctx.clock.now()
         )
     except (SmsBodyError, DiagnosisWordError) as exc:
-        raise Invalid(str(exc), field="body") from exc
+        return await _refused(request, raw, str(exc), 422)
     if sent.result is None:
         assert sent.retry_after is not None
-        raise TooMany(f"at most {limit} manual messages an hour to one patient", sent.retry_after)
+        refusal = await _refused(
+            request, raw, f"at most {limit} manual messages an hour to one patient", 429
+        )
+        refusal.headers["Retry-After"] = str(sent.retry_after)
+        return refusal
     if sent.result.refused:
-        raise Conflict(REFUSALS.get(sent.result.refused, sent.result.refused))
+        return await _refused(
+            request, raw, REFUSALS.get(sent.result.refused, sent.result.refused), 409
+        )
     return RedirectResponse(f"/inbox/{patient_id}", status_code=303)
+
+
+async def _refused(request: Request, typed: str, reason: str, status: int) -> Response:
+    """The thread again with the text as typed and why it did not go: nothing is lost."""
+    ctx = ctx_of(request)
+    principal: Principal = request.state.principal
+    view = await ctx.db.run(_thread, principal, patient_id_param(request), ctx.clock.now())
+    view.update(typed_body=typed, compose_error=reason)
+    return render(request, "sms_thread.html", view, status_code=status)
 
 
 async def mark_handled(request: Request) -> Response:
