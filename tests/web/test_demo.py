@@ -19,6 +19,7 @@ from starlette.testclient import TestClient
 
 from coach.database import Database
 from coach.demo_profiles import DEMO_PATIENTS
+from coach.hr_models import DeviceToken
 from coach.models import Patient, Prescription
 from telecoach.app import create_app
 from telecoach.demo import DemoResult, seed
@@ -116,7 +117,12 @@ def test_a_later_start_adds_only_what_is_missing(settings: Settings, db: Databas
         assert _parse(first_class["starts_at_iso"]) <= later
 
 
-def test_serve_demo_prints_the_sign_in_and_join_links_last(tmp_path: Path) -> None:
+def test_serve_demo_streams_heart_rates_prints_the_newcomers_lines_last_and_cleans_up(
+    tmp_path: Path,
+) -> None:
+    """`telecoach serve --demo` (what `make demo` runs): simulated heart rates stream into the demo
+    class, the coach's sign-in and the join links are the last lines printed, and the simulator's
+    device tokens are revoked when the server stops. One server for all three (slow to start)."""
     port = free_port()
     env = embedded_env(tmp_path / "var", port)
     log_path = tmp_path / "serve.log"
@@ -140,12 +146,18 @@ def test_serve_demo_prints_the_sign_in_and_join_links_last(tmp_path: Path) -> No
             except httpx.TransportError:
                 pass
         assert stored, log_path.read_text()
+        assert {s.source for s in stored} == {"simulator"}
+        assert all(25 <= s.bpm <= 250 for s in stored)
+        assert "simulated heart rates stream into class occurrence" in log_path.read_text()
         time.sleep(11)  # past the simulator's first ten seconds, when it used to report progress
         lines = log_path.read_text().splitlines()
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
-        database.dispose()
+    tokens = database.run_sync(lambda s: list(s.exec(select(DeviceToken))))
+    database.dispose()
+    assert tokens and all(t.revoked_at is not None for t in tokens)
+    assert server.returncode == 0, log_path.read_text()
     running = next(i for i, line in enumerate(lines) if "Uvicorn running" in line)
     stopping = next((i for i, x in enumerate(lines) if "stopping: telling" in x), len(lines))
     # Between the server's start and its stop: only what is printed for the newcomer (this test's
