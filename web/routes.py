@@ -24,7 +24,7 @@ from web.api import patients as api_patients
 from web.api import prescriptions as api_prescriptions
 from web.api import schedule as api_schedule
 from web.errors import HTTPError
-from web.heart_rate import ROUTES as HEART_RATE_ROUTES
+from web.heart_rate.routes import ROUTES as HEART_RATE_ROUTES
 from web.metrics import api as metrics_api
 from web.pages import alerts as alert_pages
 from web.pages import auth as auth_pages

@@ -1,23 +1,5 @@
-"""Live heart rate in the web layer: ingest routes, the live socket, pages, staff API."""
+"""Live heart rate in the web layer: ingest routes, the live socket, pages, staff API.
 
-from __future__ import annotations
-
-from starlette.routing import BaseRoute
-
-from web.heart_rate import (
-    device_pages,
-    fhir_api,
-    ingest_api,
-    live,
-    pages,
-    staff_api,
-)
-
-ROUTES: list[BaseRoute] = [
-    *ingest_api.ROUTES,
-    *fhir_api.ROUTES,
-    *staff_api.ROUTES,
-    *live.ROUTES,
-    *pages.ROUTES,
-    *device_pages.ROUTES,
-]
+The route table is in `web.heart_rate.routes`; this package module imports nothing, so that a
+module here (the rate limiter `web.context` needs) can be imported without its pages.
+"""
