@@ -274,22 +274,14 @@ class CueEngine:
         recent.append(bpm)
         rate = sorted(recent)[len(recent) // 2] if len(recent) > 1 else bpm
         # Where each run of rates started; None once a rate breaks it.
-        if rate > self._high:
-            self._in_zone_since = self._far_below_since = None
-            if self._above_since is None:
-                self._above_since = t_ms
-            return rate
-        self._above_since = None
-        if rate >= self._low:
-            self._far_below_since = None
-            if self._in_zone_since is None:
-                self._in_zone_since = t_ms
-            return rate
-        self._in_zone_since = None
-        if rate >= self._far_below:
-            self._far_below_since = None
-        elif self._far_below_since is None:
-            self._far_below_since = t_ms
+        above, far_below = rate > self._high, rate < self._far_below
+        in_zone = not above and rate >= self._low
+        start = self._above_since
+        self._above_since = (t_ms if start is None else start) if above else None
+        start = self._in_zone_since
+        self._in_zone_since = (t_ms if start is None else start) if in_zone else None
+        start = self._far_below_since
+        self._far_below_since = (t_ms if start is None else start) if far_below else None
         return rate
 
     def _due(self, t_ms: int, rate: int, bpm: int, phase: Phase) -> tuple[CueKind, str, str] | None:
