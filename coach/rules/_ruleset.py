@@ -36,6 +36,13 @@ from coach.rules._screening import (
     PostInfusion,
     RedFlagHold,
 )
+from coach.rules._warning import (
+    DisengagementWarning,
+    DropoutReference,
+    ReferenceRestingHr,
+    ReferenceSteps,
+    ToxicityWarning,
+)
 
 
 def rule_id(attribute: str) -> str:
@@ -79,6 +86,11 @@ class RuleSet:
     prog_hold: ProgHold
     prog_down: ProgDown
     prog_readiness: ProgReadiness
+    warning_reference_rhr: ReferenceRestingHr
+    warning_reference_steps: ReferenceSteps
+    warning_toxicity: ToxicityWarning
+    warning_disengagement: DisengagementWarning
+    warning_dropout_reference: DropoutReference
 
     def __post_init__(self) -> None:
         for f in fields(self):
