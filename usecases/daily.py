@@ -15,7 +15,7 @@ While an alert of a kind is open for the patient, a later day does not raise ano
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -25,8 +25,10 @@ from sqlmodel import Session, col, select
 
 from coach import adherence, alerts, daily, holds
 from coach.alerts import AlertAnnouncer, AlertNotice
+from coach.audit import record_system
 from coach.database import Database
 from coach.early_warning import (
+    FEVER,
     DailyPoint,
     DisengagementFlag,
     ToxicityDetector,
@@ -36,7 +38,7 @@ from coach.early_warning import (
 )
 from coach.models import Patient
 from coach.rules import RuleSet
-from messaging.inbound import RED_FLAG_RULE
+from messaging.inbound import RED_FLAG_RULE, DailyRecorded
 from messaging.models import SmsMessage
 from messaging.templates import render
 from scheduler import outbox
@@ -44,7 +46,7 @@ from scheduler.config import SchedulerConfig
 from scheduler.outbox import Planned
 from scheduler.quiet import place
 
-WARNING_HOLD_RULE = "hold.early_warning"
+WARNING_HOLD_RULE = holds.EARLY_WARNING_RULE
 CHECKIN_PURPOSE = (
     "text.checkin_warning"  # the scheduler sends its stored body (purpose checkin_warning)
 )
@@ -70,8 +72,15 @@ def _points(session: Session, patient: Patient, last: date) -> list[DailyPoint]:
     first = last - timedelta(days=HISTORY_DAYS - 1)
     readings = {r.day: r for r in daily.readings_between(session, patient.id, first, last)}
     done: dict[date, bool] = {}
+    minutes: dict[date, float] = {}
     for log in adherence.sessions_between(session, patient.id, first, last):
         done[log.date] = done.get(log.date, False) or log.status == "done"
+        if log.minutes:
+            minutes[log.date] = minutes.get(log.date, 0.0) + log.minutes
+    fatigue = {
+        score.date: float(score.value)
+        for score in adherence.scores_between(session, patient.id, "fatigue", first, last)
+    }
     asked: set[date] = set()
     answered: set[date] = set()
     zone = ZoneInfo(patient.time_zone)
@@ -87,7 +96,7 @@ def _points(session: Session, patient: Patient, last: date) -> list[DailyPoint]:
             asked.add(day)
         elif direction == "in":
             answered.add(day)
-    days = sorted(set(readings) | set(done) | asked)
+    days = sorted(set(readings) | set(done) | asked | set(fatigue))
     points = []
     for day in days:
         reading = readings.get(day)
@@ -99,6 +108,8 @@ def _points(session: Session, patient: Patient, last: date) -> list[DailyPoint]:
                 temp_c=reading.temp_c if reading else None,
                 session_done=done.get(day),
                 replied=(day in answered) if day in asked else None,
+                minutes=minutes.get(day),
+                fatigue_0_10=fatigue.get(day),
             )
         )
     return points
@@ -280,7 +291,8 @@ def record_in(
     points = _points(session, patient, last)
     policy = WarningPolicy.from_rules(rules)
     warning = ToxicityDetector(policy).evaluate(points)
-    if warning is not None and warning.day == last:
+    # A fever alone is the red flag it already is (urgent alert and hold, above or by SMS).
+    if warning is not None and warning.day == last and set(warning.reasons) != {FEVER}:
         _warn(session, patient, warning, points, now, cfg, out)
     flag = disengagement(points, policy)
     if flag is not None and flag.day == last:
@@ -308,6 +320,44 @@ async def record_daily_data(
     for notice in out.alerts:
         await hub.announce(notice)
     return out
+
+
+@dataclass(frozen=True)
+class SmsDailyRecorder:
+    """The `messaging.inbound.DailyRecorder` the SMS service is given: values a patient texted,
+    checked like any other route's and recorded in the webhook's transaction."""
+
+    rules: RuleSet
+    cfg: SchedulerConfig
+
+    def __call__(
+        self,
+        session: Session,
+        patient: Patient,
+        measures: Mapping[str, float],
+        day: date,
+        now: datetime,
+    ) -> DailyRecorded:
+        try:
+            values = daily.check_entry({"date": day.isoformat(), **measures}, day)
+        except daily.EntryInvalid:
+            return DailyRecorded((), "out_of_range")
+
+        def audit(session: Session, patient_id: int, detail: str) -> None:
+            record_system(session, "sms", "daily.ingest", patient_id, detail)
+
+        out = record_in(session, patient, [(0, values)], "sms", now, self.rules, self.cfg, audit)
+        stored = tuple(m for m in values.measures() if out.stored and m not in _refused(out))
+        return DailyRecorded(stored, None if stored else "duplicate", tuple(out.alerts))
+
+
+def _refused(out: DailyOutcome) -> set[str]:
+    refused: set[str] = set()
+    for rejection in out.rejected:
+        refused.update(
+            rejection.reason.removeprefix("duplicate: ").split(" already")[0].split(", ")
+        )
+    return refused
 
 
 def local_today(session: Session, patient_id: int, now: datetime) -> date:

@@ -167,9 +167,9 @@ def test_a_warning_is_one_alert_with_evidence_and_a_hold(
     token = db.run_sync(device_token, world.patient_a)
     today = db.run_sync(today_of, world.patient_a, clock.now())
     days = steady_then_sick(today)
-    answer = post(client, token, {"days": days[:-1]})
-    assert answer.json()["alerts"] == 0  # one elevated day is not yet a warning
-    answer = post(client, token, {"days": days[-1:]})
+    answer = post(client, token, {"days": days[:-2]})
+    assert answer.json()["alerts"] == 0  # three ordinary weeks: nothing to say
+    answer = post(client, token, {"days": days[-2:]})
     assert answer.json()["alerts"] == 1, answer.text
     (alert,) = db.run_sync(alerts_of, world.patient_a, "early_warning")
     assert alert.severity == "warning" and alert.acknowledged_at is None

@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from web.daily import api
+from web.daily import api, checkin, pages
 
-ROUTES: list[BaseRoute] = [*api.ROUTES]
+ROUTES: list[BaseRoute] = [*api.ROUTES, *pages.ROUTES, *checkin.ROUTES]
