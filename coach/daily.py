@@ -88,24 +88,22 @@ def _number(value: object, name: str) -> float:
     return float(value)
 
 
-def check_resting_hr(value: object) -> int:
-    number = _number(value, "resting_hr")
+def _whole_in(value: object, name: str, bounds: tuple[int, int], what: str) -> int:
+    number = _number(value, name)
     if not number.is_integer():
-        raise EntryInvalid("resting_hr: must be a whole number of beats a minute")
-    low, high = RESTING_HR
+        raise EntryInvalid(f"{name}: must be a whole number{what}")
+    low, high = bounds
     if not low <= number <= high:
-        raise EntryInvalid(f"resting_hr: {int(number)} is outside {low}-{high}")
+        raise EntryInvalid(f"{name}: {int(number)} is outside {low}-{high}")
     return int(number)
+
+
+def check_resting_hr(value: object) -> int:
+    return _whole_in(value, "resting_hr", RESTING_HR, " of beats a minute")
 
 
 def check_steps(value: object) -> int:
-    number = _number(value, "steps")
-    if not number.is_integer():
-        raise EntryInvalid("steps: must be a whole number")
-    low, high = STEPS
-    if not low <= number <= high:
-        raise EntryInvalid(f"steps: {int(number)} is outside {low}-{high}")
-    return int(number)
+    return _whole_in(value, "steps", STEPS, "")
 
 
 def check_temp_c(value: object) -> float:

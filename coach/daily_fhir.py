@@ -11,32 +11,28 @@ naming the entry (docs/daily.md).
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from coach.input_check import is_id
+from coach.fhir_input import (
+    LOINC,
+    UCUM,
+    FhirInvalid,
+    as_object,
+    check_observation,
+    observations_in,
+    subject_of,
+)
 
-LOINC = "http://loinc.org"
-UCUM = "http://unitsofmeasure.org"
 CODES = {"40443-4": "resting_hr", "41950-7": "steps", "8310-5": "temp_c"}
 UNITS = {
     "resting_hr": {"/min": 1.0},
     "steps": {"/(24.h)": 1.0, "/d": 1.0, "{steps}/d": 1.0, "{steps}": 1.0},
     "temp_c": {"Cel": 1.0, "[degF]": 0.0},  # 0.0: converted from Fahrenheit
 }
-STATUSES = frozenset({"final", "amended", "corrected", "preliminary"})
-MAX_ENTRIES = 1000
-_SUBJECT = re.compile(r"^Patient/(\d{1,12})$")
-
-
-class FhirInvalid(ValueError):
-    def __init__(self, message: str, expression: str) -> None:
-        super().__init__(message)
-        self.expression = expression
 
 
 @dataclass(frozen=True)
@@ -66,12 +62,6 @@ class DailyObservation:
             f"{self.expression}.effectiveDateTime must be a date or a time with an offset",
             f"{self.expression}.effective",
         )
-
-
-def _object(value: object, expression: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise FhirInvalid(f"{expression} must be an object", expression)
-    return value
 
 
 def _codes(data: Mapping[str, Any]) -> list[str]:
@@ -105,7 +95,7 @@ def is_daily(body: object) -> bool:
 
 
 def _value(data: Mapping[str, Any], measure: str, at: str) -> float:
-    quantity = _object(data.get("valueQuantity"), f"{at}.valueQuantity")
+    quantity = as_object(data.get("valueQuantity"), f"{at}.valueQuantity")
     units = UNITS[measure]
     unit = quantity.get("code")
     if unit not in units or quantity.get("system", UCUM) != UCUM:
@@ -122,14 +112,8 @@ def _value(data: Mapping[str, Any], measure: str, at: str) -> float:
 
 
 def observation(resource: object, at: str = "Observation") -> DailyObservation:
-    data = _object(resource, at)
-    if data.get("resourceType") != "Observation":
-        raise FhirInvalid(f"{at}.resourceType must be 'Observation'", f"{at}.resourceType")
-    status = data.get("status")
-    if not isinstance(status, str) or status not in STATUSES:
-        raise FhirInvalid(
-            f"{at}.status must be one of {', '.join(sorted(STATUSES))}", f"{at}.status"
-        )
+    data = as_object(resource, at)
+    check_observation(data, at)
     codes = _codes(data)
     if len(set(codes)) != 1:
         raise FhirInvalid(
@@ -147,43 +131,10 @@ def observation(resource: object, at: str = "Observation") -> DailyObservation:
         raise FhirInvalid(
             f"{at}.effectiveDateTime (or effectivePeriod.start) is required", f"{at}.effective"
         )
-    subject = None
-    if "subject" in data:
-        reference = _object(data["subject"], f"{at}.subject").get("reference")
-        match = _SUBJECT.match(reference) if isinstance(reference, str) else None
-        if match is None or not is_id(int(match.group(1))):
-            raise FhirInvalid(
-                f"{at}.subject.reference must be 'Patient/<id>'", f"{at}.subject.reference"
-            )
-        subject = int(match.group(1))
+    subject = subject_of(data, at)
     return DailyObservation(subject, measure, value, when, at)
 
 
 def observations(body: object) -> tuple[str, list[DailyObservation]]:
     """('Observation' | 'Bundle', the observations), or FhirInvalid for the whole payload."""
-    data = _object(body, "body")
-    kind = data.get("resourceType")
-    if kind == "Observation":
-        return "Observation", [observation(data)]
-    if kind != "Bundle":
-        raise FhirInvalid("resourceType must be 'Observation' or 'Bundle'", "resourceType")
-    if data.get("type") != "transaction":
-        raise FhirInvalid("Bundle.type must be 'transaction'", "Bundle.type")
-    entries = data.get("entry")
-    if not isinstance(entries, list) or not entries:
-        raise FhirInvalid("Bundle.entry must list at least one entry", "Bundle.entry")
-    if len(entries) > MAX_ENTRIES:
-        raise FhirInvalid(
-            f"Bundle.entry has {len(entries)} entries; send at most {MAX_ENTRIES}", "Bundle.entry"
-        )
-    found = []
-    for index, raw in enumerate(entries):
-        at = f"Bundle.entry[{index}]"
-        entry = _object(raw, at)
-        request = entry.get("request")
-        if request is not None:
-            request = _object(request, f"{at}.request")
-            if request.get("method") != "POST" or request.get("url") != "Observation":
-                raise FhirInvalid(f"{at}.request must be POST Observation", f"{at}.request")
-        found.append(observation(entry.get("resource"), f"{at}.resource"))
-    return "Bundle", found
+    return observations_in(body, observation)

@@ -137,6 +137,34 @@ def _summary(reasons: Sequence[str]) -> str:
     return "Early warning from daily data: " + ", ".join(words.get(r, r) for r in reasons)
 
 
+def _raise_once(
+    session: Session,
+    patient_id: int,
+    kind: str,
+    summary: str,
+    reasons: Sequence[str],
+    day: date,
+    now: datetime,
+    detail: str,
+    evidence: Mapping[str, Any],
+) -> alerts.Alert | None:
+    """The alert, or None while one of this kind is still open for the patient."""
+    if alerts.open_of_kind(session, patient_id, kind) is not None:
+        return None
+    return alerts.raise_alert(
+        session,
+        patient_id,
+        kind,
+        summary,
+        reasons,
+        "daily",
+        f"day:{day.isoformat()}",
+        now=now,
+        detail=detail,
+        evidence=evidence,
+    )
+
+
 def _warn(
     session: Session,
     patient: Patient,
@@ -147,20 +175,19 @@ def _warn(
     outcome: DailyOutcome,
 ) -> None:
     assert patient.id is not None
-    if alerts.open_of_kind(session, patient.id, "early_warning") is not None:
-        return
-    alert = alerts.raise_alert(
+    alert = _raise_once(
         session,
         patient.id,
         "early_warning",
         _summary(warning.reasons),
         warning.reasons,
-        "daily",
-        f"day:{warning.day.isoformat()}",
-        now=now,
-        detail="suggested: call the patient today; coaching texts wait until you clear this",
-        evidence=_evidence(points, warning),
+        warning.day,
+        now,
+        "suggested: call the patient today; coaching texts wait until you clear this",
+        _evidence(points, warning),
     )
+    if alert is None:
+        return
     holds.place_hold(
         session,
         patient.id,
@@ -202,25 +229,20 @@ def _flag(
     session: Session, patient: Patient, flag: DisengagementFlag, now: datetime, out: DailyOutcome
 ) -> None:
     assert patient.id is not None
-    if alerts.open_of_kind(session, patient.id, "disengagement") is not None:
-        return
-    alert = alerts.raise_alert(
+    alert = _raise_once(
         session,
         patient.id,
         "disengagement",
         "May be drifting away from the programme: "
         + ", ".join(r.replace("_", " ") for r in flag.reasons),
         flag.reasons,
-        "daily",
-        f"day:{flag.day.isoformat()}",
-        now=now,
-        detail="suggested: send a warm message",
-        evidence={
-            "day": flag.day.isoformat(),
-            "reasons": list(flag.reasons),
-            "rule_ids": list(flag.rule_ids),
-        },
+        flag.day,
+        now,
+        "suggested: send a warm message",
+        flag.to_json(),
     )
+    if alert is None:
+        return
     out.alerts.append(AlertNotice("raised", alerts.alert_json(alert)))
 
 

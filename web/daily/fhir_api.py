@@ -14,12 +14,13 @@ from starlette.responses import JSONResponse, Response
 
 from coach import daily
 from coach.audit import record, record_system
-from coach.daily_fhir import DailyObservation, FhirInvalid, observations
+from coach.daily_fhir import DailyObservation, observations
+from coach.fhir_input import FhirInvalid
 from coach.models import Patient
 from usecases.daily import record_daily_data
 from web.auth.principal import Principal
 from web.context import AppContext
-from web.heart_rate.fhir_errors import FHIR_JSON, FhirError
+from web.heart_rate.fhir_errors import FHIR_JSON, FhirError, patient_for
 
 
 def _zones(session: Session, patient_ids: list[int]) -> dict[int, str]:
@@ -36,18 +37,7 @@ def _grouped(
 ) -> dict[int, list[tuple[int, DailyObservation]]]:
     groups: dict[int, list[tuple[int, DailyObservation]]] = defaultdict(list)
     for index, item in enumerate(found):
-        if device_patient is not None:
-            if item.subject not in (None, device_patient):
-                raise FhirError(
-                    403,
-                    "subject is not the patient this device token is bound to",
-                    f"{item.expression}.subject",
-                )
-            groups[device_patient].append((index, item))
-        elif item.subject is None:
-            raise FhirError(400, "subject is required with a staff token", item.expression)
-        else:
-            groups[item.subject].append((index, item))
+        groups[patient_for(item.subject, item.expression, device_patient)].append((index, item))
     return groups
 
 

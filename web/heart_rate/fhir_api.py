@@ -27,7 +27,7 @@ from web.context import ctx_of
 from web.daily.fhir_api import post_daily_observations
 from web.errors import HTTPError, Unauthenticated
 from web.heart_rate.device_auth import authenticate_device, bearer, is_device_token
-from web.heart_rate.fhir_errors import FHIR_JSON, FhirError, outcome
+from web.heart_rate.fhir_errors import FHIR_JSON, FhirError, outcome, patient_for
 from web.routing import Access, route
 
 
@@ -58,18 +58,7 @@ def _checked(
     groups: dict[int, list[tuple[int, Reading]]] = defaultdict(list)
     seen: set[tuple[int, int]] = set()
     for index, item in enumerate(found):
-        if device_patient is not None:
-            if item.subject not in (None, device_patient):
-                raise FhirError(
-                    403,
-                    "subject is not the patient this device token is bound to",
-                    f"{item.expression}.subject",
-                )
-            patient_id = device_patient
-        elif item.subject is None:
-            raise FhirError(400, "subject is required with a staff token", item.expression)
-        else:
-            patient_id = item.subject
+        patient_id = patient_for(item.subject, item.expression, device_patient)
         try:
             reading = check_reading(item.raw, now)
         except ReadingInvalid as exc:
