@@ -41,7 +41,7 @@ BOTH_SHARE = 0.3  # each signal brings at least this share of the threshold: rea
 @dataclass(frozen=True)
 class _Signal:
     level: Level | None
-    scores: tuple[float, ...]  # one per judged day with a value
+    scores: dict[date, float]  # per judged day with a value
     last_off: bool  # the last day is off its usual by the rule's minimum
 
 
@@ -61,25 +61,16 @@ class ToxicityDetector:
         )
         skipped = self._infusion_days(by_day)
         usable = {day: point for day, point in by_day.items() if day not in skipped}
-        rise_floor = rule.rhr_min_rise_bpm
-        hr = self._signal(usable, last, _resting_hr, rule.rhr_min_spread_bpm,
-                          lambda value, level: value - level.expected(last) >= rise_floor,
-                          sign=1.0)  # fmt: skip
-        steps_floor = -math.log(1 - rule.steps_min_spread_pct / 100)
-        drop_floor = -math.log(1 - min(rule.steps_min_drop_pct, 99) / 100)
-        st = self._signal(usable, last, _log_steps, steps_floor,
-                          lambda value, level: level.expected(last) - value >= drop_floor,
-                          sign=-1.0)  # fmt: skip
-
+        hr, st = self._signals(usable, last, shift=False)
+        fires = last in usable and self._fires(hr, st)
+        if fires:  # a device's new level would explain it? (looked for only now: it is costly)
+            hr, st = self._signals(usable, last, shift=True)
+            fires = self._fires(hr, st)
         reasons: list[str] = []
         rule_ids: list[str] = []
-        hr_sum, st_sum = sum(hr.scores), sum(st.scores)
-        if (
-            last in usable
-            and hr_sum + st_sum >= rule.score_threshold
-            and (hr.last_off or st.last_off)
-        ):
+        if fires:
             share = BOTH_SHARE * rule.score_threshold
+            hr_sum, st_sum = sum(hr.scores.values()), sum(st.scores.values())
             if hr_sum >= share and st_sum >= share:
                 reasons.append(BOTH)
             else:
@@ -95,6 +86,29 @@ class ToxicityDetector:
         return Warning(
             last, TOXICITY, tuple(reasons), baseline_rhr, baseline_steps, tuple(rule_ids)
         )
+
+    def _fires(self, hr: _Signal, st: _Signal) -> bool:
+        """A cumulative sum over the judged days: each day adds its evidence less `allowance`."""
+        total = 0.0
+        for day in sorted(hr.scores.keys() | st.scores.keys()):
+            evidence = hr.scores.get(day, 0.0) + st.scores.get(day, 0.0)
+            total = max(0.0, total + evidence - self._rule.allowance)
+        return total >= self._rule.score_threshold and (hr.last_off or st.last_off)
+
+    def _signals(
+        self, usable: dict[date, DailyPoint], last: date, *, shift: bool
+    ) -> tuple[_Signal, _Signal]:
+        rule = self._rule
+        rise_floor = rule.rhr_min_rise_bpm
+        drop_floor = -math.log(1 - min(rule.steps_min_drop_pct, 99) / 100)
+        hr = self._signal(usable, last, _resting_hr, rule.rhr_min_spread_bpm,
+                          lambda value, level: value - level.expected(last) >= rise_floor,
+                          sign=1.0, shift=shift)  # fmt: skip
+        steps_floor = -math.log(1 - rule.steps_min_spread_pct / 100)
+        st = self._signal(usable, last, _log_steps, steps_floor,
+                          lambda value, level: level.expected(last) - value >= drop_floor,
+                          sign=-1.0, shift=shift)  # fmt: skip
+        return hr, st
 
     def _infusion_days(self, by_day: dict[date, DailyPoint]) -> set[date]:
         return {
@@ -113,19 +127,21 @@ class ToxicityDetector:
         last_is_off: Callable[[float, Level], bool],
         *,
         sign: float,
+        shift: bool,
     ) -> _Signal:
         rule = self._rule
         baseline = values(usable, span(last, rule.judged_days + rule.baseline_days - 1,
                                        rule.judged_days), read)  # fmt: skip
         judged = values(usable, span(last, rule.judged_days - 1, 0), read)
         level = usual_level(baseline, judged, last=last, min_days=rule.min_history_days,
-                            min_spread=min_spread, shift_min_days=rule.shift_min_days)  # fmt: skip
+                            min_spread=min_spread,
+                            shift_min_days=rule.shift_min_days if shift else None)  # fmt: skip
         if level is None:
-            return _Signal(None, (), False)
-        scores = tuple(
-            min(max(sign * level.deviation(day, value), -1.0), rule.single_day_cap)
+            return _Signal(None, {}, False)
+        scores = {
+            day: min(max(sign * level.deviation(day, value), -1.0), rule.single_day_cap)
             for day, value in judged
-        )
+        }
         last_value = next((value for day, value in judged if day == last), None)
         return _Signal(level, scores, last_value is not None and last_is_off(last_value, level))
 
