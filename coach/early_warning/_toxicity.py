@@ -38,10 +38,10 @@ from coach.early_warning._points import (
 from coach.early_warning._policy import WarningPolicy
 from coach.early_warning._series import fever_on, span, tail_by_day, values
 
-BOTH_SHARE = 0.3
+BOTH_SHARE = 0.3  # each signal brings at least this share of the threshold: reason "both"
 INFUSION_LOOKBACK_DAYS = 84  # earlier infusions this far back teach the patient's usual bump
 INFUSION_MIN_SEEN = 2  # infusions seen before a bump is learned; until then the days are skipped
-INFUSION_SPREAD_FACTOR = 1.5  # bumps vary from cycle to cycle: an infusion day is judged wider  # each signal brings at least this share of the threshold: reason "both"
+INFUSION_SPREAD_FACTOR = 1.5  # bumps vary from cycle to cycle: an infusion day is judged wider
 
 
 @dataclass(frozen=True)
