@@ -1,4 +1,5 @@
-"""The `telecoach` command: serve, migrate, users and tokens, patient import, demo data."""
+"""The `telecoach` command: serve, migrate, users and tokens, patient import, demo data, and the
+evaluation of the early warnings."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from coach.rules import load_rules
 from telecoach.heart_rate_commands import create_device_token, simulate_hr
 from telecoach.settings import Settings
 from telecoach.startup import load_settings, open_database
+from telecoach.warning_commands import evaluate_warnings
 from web.auth import api_tokens
 from web.auth.passwords import Passwords, WeakPassword
 from web.auth.secrets_util import new_token
@@ -372,6 +374,7 @@ def _without_password(url: str) -> str:
 
 main.add_command(create_device_token)
 main.add_command(simulate_hr)
+main.add_command(evaluate_warnings)
 
 
 if __name__ == "__main__":  # `python -m telecoach.cli`: how `serve --demo` starts its simulator

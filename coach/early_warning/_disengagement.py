@@ -40,13 +40,10 @@ def disengagement(history: Sequence[DailyPoint], policy: WarningPolicy) -> Disen
     if not before:  # nothing to compare with: a newcomer is not drifting away
         return None
     reasons: list[str] = []
-    missed = sum(1 for p in recent if p.session_done is False)
-    done = sum(1 for p in recent if p.session_done is True)
-    if missed >= rule.missed_sessions and missed >= done:
+    rise = rule.share_rise_pct / 100
+    if _more_often(recent, before, _session_missed, rule.missed_sessions, rise):
         reasons.append(MISSED_SESSIONS)
-    unanswered = sum(1 for p in recent if p.replied is False)
-    answered = sum(1 for p in recent if p.replied is True)
-    if unanswered >= rule.unanswered_texts and unanswered >= answered:
+    if _more_often(recent, before, _text_unanswered, rule.unanswered_texts, rise):
         reasons.append(UNANSWERED_TEXTS)
     if _fell(recent, before, _steps, MIN_STEPS_DAYS, rule.steps_drop_pct):
         reasons.append(STEPS_DOWN)
@@ -62,6 +59,31 @@ def disengagement(history: Sequence[DailyPoint], policy: WarningPolicy) -> Disen
     if len(reasons) < rule.min_reasons:
         return None
     return DisengagementFlag(last, tuple(reasons), (rule.id,))
+
+
+def _more_often(
+    recent: Sequence[DailyPoint],
+    before: Sequence[DailyPoint],
+    read: Callable[[DailyPoint], bool | None],
+    at_least: int,
+    rise: float,
+) -> bool:
+    """At least `at_least` misses lately, and a share of misses `rise` over the usual one."""
+    now = [value for value in map(read, recent) if value is not None]
+    usual = [value for value in map(read, before) if value is not None]
+    misses = sum(now)
+    if misses < at_least:
+        return False
+    usual_share = sum(usual) / len(usual) if usual else 0.0
+    return misses / len(now) >= usual_share + rise
+
+
+def _session_missed(point: DailyPoint) -> bool | None:
+    return None if point.session_done is None else not point.session_done
+
+
+def _text_unanswered(point: DailyPoint) -> bool | None:
+    return None if point.replied is None else not point.replied
 
 
 def _fell(

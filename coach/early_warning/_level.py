@@ -11,11 +11,14 @@ Steps are read on a log scale, so a deviation is a proportion of the patient's o
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from statistics import median
 
+PRIOR_DAYS = 7  # the weight of the floor in a spread estimate, as days
+MEDIAN_VARIANCE = 1.57  # a median of n normal values has variance ~ 1.57 sigma^2 / n
 MAD_TO_SD = 1.4826  # a normal distribution's SD is 1.4826 median absolute deviations
 MIN_WEEKEND, MIN_WEEKDAY = 3, 5  # values of each kind needed to tell weekends apart
 MIN_BEFORE_SHIFT, MIN_AFTER_SHIFT = 3, 4
@@ -44,15 +47,21 @@ def usual_level(
     last: date,
     min_days: int,
     min_spread: float,
-    shift_min_days: int,
+    shift_min_days: int | None,
 ) -> Level | None:
-    """The level the `judged` values are compared with; None under `min_days` baseline values."""
+    """The level the `judged` values are compared with; None under `min_days` baseline values.
+
+    With `shift_min_days` None, no shift is looked for (the plain median, which is cheaper: the
+    detector looks for a shift only when the plain level would warn).
+    """
     if len(baseline) < min_days:
         return None
     offset = _weekend_offset(baseline)
     adjusted = [(day, value - offset if _weekend(day) else value) for day, value in baseline]
     later = [(day, value - offset if _weekend(day) else value) for day, value in judged]
-    start = _shift_start(adjusted, later, last, min_spread, shift_min_days)
+    start = None
+    if shift_min_days is not None:
+        start = _shift_start(adjusted, later, last, min_spread, shift_min_days)
     if start is not None:
         before = [value for day, value in adjusted if day < start]
         after = [value for day, value in adjusted if day >= start]
@@ -76,7 +85,16 @@ def _weekend_offset(baseline: Sequence[tuple[date, float]]) -> float:
 
 
 def _spread(residuals: Sequence[float], floor: float) -> float:
-    return max(MAD_TO_SD * median(abs(r) for r in residuals), floor)
+    """The spread of a judged day around a median of `n` days, never under `floor`.
+
+    A few days tell little about a patient's spread: the estimate is drawn toward `floor` as if
+    PRIOR_DAYS days had shown it, and widened for the median's own error (its variance is about
+    1.57 sigma^2 / n), so a new patient's first weeks do not warn on ordinary noise.
+    """
+    n = len(residuals)
+    observed = MAD_TO_SD * median(abs(r) for r in residuals)
+    pooled = math.sqrt((n * observed**2 + PRIOR_DAYS * floor**2) / (n + PRIOR_DAYS))
+    return max(pooled, floor) * math.sqrt(1 + MEDIAN_VARIANCE / n)
 
 
 def _shift_start(

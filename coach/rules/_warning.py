@@ -44,7 +44,8 @@ class ToxicityWarning(BaselineWindow):
 
     TEXT_VARS: ClassVar[tuple[str, ...]] = ("reasons",)
     judged_days: int = param(lo=1, hi=7)  # the recent days scored together, kept out of baseline
-    score_threshold: float = param(lo=0.5, hi=50)  # summed evidence over the judged days
+    score_threshold: float = param(lo=0.5, hi=50)  # the cumulative sum of evidence that warns
+    allowance: float = param(lo=0, hi=10)  # taken off each day's evidence (normal days sum to 0)
     single_day_cap: float = param(lo=0.5, hi=20)  # one day's evidence per signal at most
     rhr_min_spread_bpm: float = param(lo=0.1, hi=20)  # floor of the RHR spread (day-to-day)
     steps_min_spread_pct: float = param(lo=1, hi=100)  # floor of the steps spread, % of baseline
@@ -63,6 +64,7 @@ class DisengagementWarning(Rule):
     compare_days: int = param(lo=7, hi=90)  # the days before them, the patient's usual
     missed_sessions: int = param(lo=1, hi=30)  # missed scheduled sessions in the window
     unanswered_texts: int = param(lo=1, hi=30)  # texts without a reply in the window
+    share_rise_pct: float = param(lo=0, hi=100)  # and their share up this much over the usual
     steps_drop_pct: float = param(lo=1, hi=100)
     minutes_drop_pct: float = param(lo=1, hi=100)
     fatigue_rise: float = param(lo=0.5, hi=10)  # points on the 0-10 scale

@@ -143,7 +143,9 @@ def test_detector_missing_days_neither_fire_nor_hide(policy: WarningPolicy) -> N
     detector = ToxicityDetector(policy)
     gaps = then(usual_days(28), None, None, day())
     assert detector.evaluate(gaps) is None
-    assert detector.evaluate(then(usual_days(28), day(68), None)) is None  # the last day missing
+    nothing_today = then(usual_days(28), day(68), day(None, None))
+    assert detector.evaluate(nothing_today) is None  # the last day with nothing measured
+    assert detector.evaluate(then(usual_days(28), day(70))) is None  # one odd day
     between = then(usual_days(28), day(68), None, day(68))
     assert reasons(detector.evaluate(between)) == ("resting_hr_up",)
     # ... where the reference rule waits for two consecutive days
