@@ -21,7 +21,7 @@ from coach.audit import record, record_system
 from coach.models import Patient
 from messaging import state
 from messaging.models import SmsMessage
-from messaging.parse import SCALES, Meaning, parse_reply
+from messaging.parse import SCALES, Meaning, bare_number, parse_reply
 from messaging.segments import count_segments
 from messaging.sender import count_outgoing
 from messaging.templates import render
@@ -209,8 +209,17 @@ class _Handler:
         self.outcome.alerts.append(AlertNotice("raised", alerts.alert_json(alert)))
         self.message.needs_reply = True
         self.reply("safety", "reply.safety", urgent=True, emergency=self.clinic.emergency)
-        if meaning.measures:  # "temp 38.4": the value is kept too, the hold is already placed
-            self._record(dict(meaning.measures))
+        measures = dict(meaning.measures)  # "temp 38.4": the value is kept too
+        if (
+            not measures
+            and state.pending_question(self.session, self.patient_id, self.now) == "temp"
+        ):
+            answer = bare_number(self.message.body)  # "38.6" answering the warning's check-in
+            if answer is not None:
+                state.clear_question(self.session, self.patient_id)
+                measures = {"temp_c": answer}
+        if measures:
+            self._record(measures)
 
     def on_daily(self, meaning: Meaning) -> None:
         done = self._record(dict(meaning.measures))

@@ -232,6 +232,16 @@ def _daily(words: list[str]) -> tuple[tuple[str, float], ...]:
     return tuple(found.items()) if label is None else ()
 
 
+def bare_number(text: str) -> float | None:
+    """The number a reply is made of ("38,6", "37.2 C"), or None."""
+    _, tokens = tokens_of(text)
+    words = [t for t in tokens if t != BREAK]
+    numbers = [w for w in words if _is_number(w)]
+    if len(numbers) != 1 or not all(_is_number(w) or w in DAILY_UNITS for w in words):
+        return None
+    return _num(numbers[0])
+
+
 def parse_reply(text: str) -> Meaning:
     folded, tokens = tokens_of(text)
     token_text = " ".join(tokens)

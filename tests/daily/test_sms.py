@@ -71,3 +71,20 @@ def test_unusual_numbers_are_refused_and_left_for_the_coach(
 def test_session_reports_with_steps_stay_sessions(sms, world: World, db: Database) -> None:  # type: ignore[no-untyped-def]
     text_in(sms, ANA, "done 30 min, 3400 steps")
     assert db.run_sync(readings, world.patient_a) == []
+
+
+def test_a_bare_fever_answering_the_checkin_is_kept_as_the_temperature(
+    sms,
+    world: World,
+    db: Database,  # type: ignore[no-untyped-def]
+) -> None:
+    from messaging import state
+    from tests.conftest import TEST_NOW
+
+    db.run_sync(lambda s: state.ask(s, world.patient_a, "temp", TEST_NOW))
+    text_in(sms, ANA, "38,6")
+    assert db.run_sync(readings, world.patient_a)[0].temp_c == 38.6
+    assert [a.kind for a in db.run_sync(alerts_of, world.patient_a)] == ["red_flag"]
+    db.run_sync(lambda s: state.ask(s, world.patient_b, "temp", TEST_NOW))
+    text_in(sms, BRUNO, "36.9")  # no fever: stored and thanked
+    assert db.run_sync(readings, world.patient_b)[0].temp_c == 36.9
