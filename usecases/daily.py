@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from coach import adherence, alerts, daily, holds
+from coach import adherence, alerts, classes, daily, holds
 from coach.alerts import AlertAnnouncer, AlertNotice
 from coach.audit import record_system
 from coach.database import Database
@@ -36,7 +36,8 @@ from coach.early_warning import (
     WarningPolicy,
     disengagement,
 )
-from coach.models import Patient
+from coach.models import ClassOccurrence, Patient
+from coach.reports.activity import class_presence, room_join_times
 from coach.rules import RuleSet
 from messaging.inbound import RED_FLAG_RULE, DailyRecorded
 from messaging.models import SmsMessage
@@ -65,13 +66,39 @@ class DailyOutcome:
     checkin_planned: bool = False
 
 
-def _points(session: Session, patient: Patient, last: date) -> list[DailyPoint]:
+def _classes_missed_or_joined(
+    session: Session, patient: Patient, first: date, now: datetime
+) -> dict[date, bool]:
+    """Each local day since `first` with one of the patient's classes, already over: True when
+    they joined its room or sent heart rate in it, False when they missed it."""
+    assert patient.id is not None
+    zone = ZoneInfo(patient.time_zone)
+    series = classes.patient_series_ids(session, patient.id)
+    if not series:
+        return {}
+    since = datetime.combine(first, datetime.min.time(), zone)
+    occurrences = session.exec(
+        select(ClassOccurrence)
+        .where(col(ClassOccurrence.series_id).in_(series), ClassOccurrence.status == "scheduled")
+        .where(col(ClassOccurrence.starts_at) >= since, col(ClassOccurrence.ends_at) <= now)
+    ).all()
+    present = {occurrence for _, occurrence, _ in class_presence(session, [patient.id])}
+    joined = {when.astimezone(zone).date() for _, when in room_join_times(session, [patient.id])}
+    days: dict[date, bool] = {}
+    for occurrence in occurrences:
+        day = occurrence.starts_at.astimezone(zone).date()
+        came = occurrence.id in present or day in joined
+        days[day] = days.get(day, False) or came
+    return days
+
+
+def _points(session: Session, patient: Patient, last: date, now: datetime) -> list[DailyPoint]:
     """The patient's days up to `last`, oldest first: daily values, session logs and whether a
     text that asked something was answered that day."""
     assert patient.id is not None
     first = last - timedelta(days=HISTORY_DAYS - 1)
     readings = {r.day: r for r in daily.readings_between(session, patient.id, first, last)}
-    done: dict[date, bool] = {}
+    done: dict[date, bool] = _classes_missed_or_joined(session, patient, first, now)
     minutes: dict[date, float] = {}
     for log in adherence.sessions_between(session, patient.id, first, last):
         done[log.date] = done.get(log.date, False) or log.status == "done"
@@ -310,7 +337,7 @@ def record_in(
     if source != "sms":  # an SMS fever is the inbound red flag already
         _fever(session, patient, stored_values, now, out)
     last = max(v.day for v in stored_values)
-    points = _points(session, patient, last)
+    points = _points(session, patient, last, now)
     policy = WarningPolicy.from_rules(rules)
     warning = ToxicityDetector(policy).evaluate(points)
     # A fever alone is the red flag it already is (urgent alert and hold, above or by SMS).

@@ -166,3 +166,56 @@ def test_an_early_warning_hold_makes_exercise_texts_wait_not_drop(
     )
     known = db.run_sync(known_for, [world.patient_a], now)
     assert known.on_hold == {world.patient_a} and known.waiting == frozenset()  # a fever stops
+
+
+def test_missed_classes_and_fewer_steps_flag_disengagement_with_its_reasons(
+    client: TestClient, db: Database, world: World, clock: Clock
+) -> None:
+    from coach import classes
+    from coach.models import Patient
+    from tests.daily.helpers import today_of
+
+    now = clock.now()
+
+    def daily_class(session):  # type: ignore[no-untyped-def]
+        series = classes.create_series(
+            session,
+            world.coach_a,
+            {
+                "title": "Morning class",
+                "description": "",
+                "time_zone": "UTC",
+                "first_start_local": (now - timedelta(days=40)).replace(tzinfo=None, microsecond=0),
+                "duration_minutes": 45,
+                "rrule": "FREQ=DAILY",
+                "capacity": 10,
+                "auto_admit": False,
+            },
+            now - timedelta(days=41),
+        )
+        classes.enroll(session, series, session.get(Patient, world.patient_a), now)
+
+    db.run_sync(daily_class)
+    today = db.run_sync(today_of, world.patient_a, now)
+    from coach import adherence
+
+    db.run_sync(  # she came to every class until ten days ago (logged by the coach)
+        lambda s: [
+            adherence.log_session(s, world.patient_a, today - timedelta(days=back), "coach")
+            for back in range(10, 38)
+        ]
+    )
+    days = [
+        {"date": (today - timedelta(days=back)).isoformat(), "steps": 6000 if back >= 10 else 3000}
+        for back in range(37, -1, -1)
+    ]
+    token = db.run_sync(device_token, world.patient_a)
+    answer = client.post("/api/v1/daily", json={"days": days}, headers=bearer(token))
+    assert answer.status_code == 200, answer.text
+    (flag,) = db.run_sync(alerts_of, world.patient_a, "disengagement")
+    assert "missed_sessions" in flag.flags and "steps_down" in flag.flags
+    assert flag.severity == "info"
+    csrf = login(client, "coach.a@example.org")
+    board = client.get("/dashboard").text
+    assert "missed sessions" in board and "Hi Ana, we have missed you at your sessions." in board
+    assert csrf
