@@ -175,7 +175,7 @@ def test_figures_on_a_known_cohort(rules: RuleSet) -> None:
     toxicity = evaluation.toxicity
     assert (toxicity.events, toxicity.caught) == (1, 1)
     assert toxicity.median_lead_days in (3.0, 4.0)
-    assert toxicity.false_warnings == 0 and toxicity.specificity == 1.0
+    assert toxicity.false_alarms == 0 and toxicity.specificity == 1.0
     assert toxicity.away_days == 61 + 44 - 7  # the 7 days before the event are near it
     assert evaluation.toxicity_reference.caught == 1
     assert evaluation.dropout.events == 0 and evaluation.dropout.sensitivity is None
