@@ -4,9 +4,7 @@ dropout flags over a cohort file, or `--make-cohort` to write a synthetic one (d
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
-from typing import NoReturn
 
 import click
 
@@ -16,6 +14,7 @@ from coach.early_warning.evaluation import evaluate_cohort, summary_lines
 from coach.early_warning.synthetic import VARIANTS, make_cohort
 from coach.errors import CohortError, RulesError
 from coach.rules import load_rules
+from telecoach.command_options import fail, rules_option
 
 MAX_COHORT_BYTES = 200 * 1024 * 1024  # ~ 2,000 patient-years of days; more is a mistake
 
@@ -50,14 +49,7 @@ MAX_COHORT_BYTES = 200 * 1024 * 1024  # ~ 2,000 patient-years of days; more is a
     type=click.Choice(sorted(VARIANTS)),
     help="With --make-cohort: the ranges the detector was designed on, or shifted ones.",
 )
-@click.option(
-    "--rules",
-    "rules_file",
-    envvar="RULES_FILE",
-    default=None,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="An institution's rules file (default: the shipped rules; env RULES_FILE).",
-)
+@rules_option
 def evaluate_warnings(
     cohort_file: Path,
     json_only: bool,
@@ -77,32 +69,27 @@ def evaluate_warnings(
         try:
             cohort_file.write_text(json.dumps(cohort_json(cohort)), encoding="utf-8")
         except OSError as exc:
-            _fail(f"{cohort_file}: cannot write: {exc}")
+            fail(f"{cohort_file}: cannot write: {exc}")
         click.echo(f"wrote {len(cohort)} patients ({variant}, seed {seed}) to {cohort_file}")
         return
     try:
         policy = WarningPolicy.from_rules(load_rules(rules_file))
         if cohort_file.stat().st_size > MAX_COHORT_BYTES:
-            _fail(f"{cohort_file}: larger than {MAX_COHORT_BYTES // (1024 * 1024)} MB")
+            fail(f"{cohort_file}: larger than {MAX_COHORT_BYTES // (1024 * 1024)} MB")
         data = json.loads(cohort_file.read_text(encoding="utf-8"))
         parsed = parse_cohort(data)
     except (OSError, UnicodeDecodeError) as exc:
-        _fail(f"{cohort_file}: cannot read: {exc}")
+        fail(f"{cohort_file}: cannot read: {exc}")
     except json.JSONDecodeError as exc:
-        _fail(f"{cohort_file}: not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")
+        fail(f"{cohort_file}: not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")
     except RecursionError:
-        _fail(f"{cohort_file}: nested too deeply")
+        fail(f"{cohort_file}: nested too deeply")
     except CohortError as exc:
-        _fail(f"{cohort_file}: {exc}")
+        fail(f"{cohort_file}: {exc}")
     except RulesError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     evaluation = evaluate_cohort(parsed, policy)
     if not json_only:
         for line in summary_lines(evaluation):
             click.echo(line)
     click.echo(json.dumps(evaluation.to_json()))
-
-
-def _fail(line: str) -> NoReturn:
-    click.echo(line.replace("\n", " "), err=True)
-    sys.exit(2)

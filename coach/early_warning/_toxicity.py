@@ -103,7 +103,7 @@ class ToxicityDetector:
     def _signals(self, context: _Context, *, shift: bool) -> tuple[_Signal, _Signal]:
         rule = self._rule
         rise_floor = rule.rhr_min_rise_bpm
-        drop_floor = -math.log(1 - min(rule.steps_min_drop_pct, 99) / 100)
+        drop_floor = -math.log(1 - rule.steps_min_drop_pct / 100)
         hr = self._signal(context, _resting_hr, rule.rhr_min_spread_bpm,
                           lambda off: off >= rise_floor, sign=1.0, shift=shift)  # fmt: skip
         steps_floor = -math.log(1 - rule.steps_min_spread_pct / 100)

@@ -38,13 +38,12 @@ Judge = Callable[[Sequence[DailyPoint]], object | None]
 
 
 @dataclass(frozen=True)
-class ToxicityFigures:
+class DropoutFigures:
+    """Events caught and false alarms (flag or warning episodes away from events) over follow-up."""
+
     events: int
     caught: int
-    median_lead_days: float | None
-    away_days: int
-    away_days_quiet: int
-    false_warnings: int
+    false_alarms: int
     patient_months: float
 
     @property
@@ -52,40 +51,33 @@ class ToxicityFigures:
         return self.caught / self.events if self.events else None
 
     @property
-    def specificity(self) -> float | None:
-        return self.away_days_quiet / self.away_days if self.away_days else None
+    def false_per_patient_month(self) -> float | None:
+        return self.false_alarms / self.patient_months if self.patient_months else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "sensitivity": _round(self.sensitivity),
+            "false_per_patient_month": _round(self.false_per_patient_month),
+        }
+
+
+@dataclass(frozen=True)
+class ToxicityFigures(DropoutFigures):
+    """The same, with how early the events were caught and the quiet days away from them."""
+
+    median_lead_days: float | None
+    away_days: int
+    away_days_quiet: int
 
     @property
-    def false_per_patient_month(self) -> float | None:
-        return self.false_warnings / self.patient_months if self.patient_months else None
+    def specificity(self) -> float | None:
+        return self.away_days_quiet / self.away_days if self.away_days else None
 
     def to_json(self) -> dict[str, Any]:
         return {
             "sensitivity": _round(self.sensitivity),
             "median_lead_days": self.median_lead_days,
             "specificity": _round(self.specificity),
-            "false_per_patient_month": _round(self.false_per_patient_month),
-        }
-
-
-@dataclass(frozen=True)
-class DropoutFigures:
-    events: int
-    caught: int
-    false_flags: int
-    patient_months: float
-
-    @property
-    def sensitivity(self) -> float | None:
-        return self.caught / self.events if self.events else None
-
-    @property
-    def false_per_patient_month(self) -> float | None:
-        return self.false_flags / self.patient_months if self.patient_months else None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "sensitivity": _round(self.sensitivity),
             "false_per_patient_month": _round(self.false_per_patient_month),
         }
 
@@ -153,7 +145,7 @@ def toxicity_figures(patients: Iterable[CohortPatient], judge: Judge) -> Toxicit
         false += sum(1 for day in onsets if day not in near)
         follow_up += (patient.days[-1].day - patient.days[0].day).days + 1
     lead = float(median(leads)) if leads else None
-    return ToxicityFigures(events, caught, lead, away, quiet, false, follow_up / DAYS_PER_MONTH)
+    return ToxicityFigures(events, caught, false, follow_up / DAYS_PER_MONTH, lead, away, quiet)
 
 
 def dropout_figures(patients: Iterable[CohortPatient], judge: Judge) -> DropoutFigures:
@@ -206,7 +198,7 @@ def summary_lines(evaluation: Evaluation) -> list[str]:
             f"(sensitivity {_percent(figures.sensitivity)}), median lead "
             f"{_shown(figures.median_lead_days)} days, specificity {_percent(figures.specificity)} "
             f"of {figures.away_days} patient-days away from events, "
-            f"{figures.false_warnings} false warnings = {_shown(figures.false_per_patient_month)} "
+            f"{figures.false_alarms} false warnings = {_shown(figures.false_per_patient_month)} "
             f"per patient-month"
         )
     for name, dropout in (
@@ -215,7 +207,7 @@ def summary_lines(evaluation: Evaluation) -> list[str]:
     ):
         lines.append(
             f"{name}: flagged {dropout.caught}/{dropout.events} dropouts 7-42 days ahead "
-            f"(sensitivity {_percent(dropout.sensitivity)}), {dropout.false_flags} false flags = "
+            f"(sensitivity {_percent(dropout.sensitivity)}), {dropout.false_alarms} false flags = "
             f"{_shown(dropout.false_per_patient_month)} per patient-month"
         )
     return lines

@@ -48,9 +48,9 @@ class ToxicityWarning(BaselineWindow):
     allowance: float = param(lo=0, hi=10)  # taken off each day's evidence (normal days sum to 0)
     single_day_cap: float = param(lo=0.5, hi=20)  # one day's evidence per signal at most
     rhr_min_spread_bpm: float = param(lo=0.1, hi=20)  # floor of the RHR spread (day-to-day)
-    steps_min_spread_pct: float = param(lo=1, hi=100)  # floor of the steps spread, % of baseline
+    steps_min_spread_pct: float = param(lo=1, hi=90)  # floor of the steps spread, % of baseline
     rhr_min_rise_bpm: float = param(lo=0, hi=40)  # the last day's RHR rise a warning needs at least
-    steps_min_drop_pct: float = param(lo=0, hi=100)  # or the last day's steps drop at least
+    steps_min_drop_pct: float = param(lo=0, hi=90)  # or the last day's steps drop at least
     infusion_skip_days: int = param(
         lo=0, hi=7
     )  # the infusion day and the days after it: not judged

@@ -175,7 +175,7 @@ def test_figures_on_a_known_cohort(rules: RuleSet) -> None:
     toxicity = evaluation.toxicity
     assert (toxicity.events, toxicity.caught) == (1, 1)
     assert toxicity.median_lead_days in (3.0, 4.0)
-    assert toxicity.false_warnings == 0 and toxicity.specificity == 1.0
+    assert toxicity.false_alarms == 0 and toxicity.specificity == 1.0
     assert toxicity.away_days == 61 + 44 - 7  # the 7 days before the event are near it
     assert evaluation.toxicity_reference.caught == 1
     assert evaluation.dropout.events == 0 and evaluation.dropout.sensitivity is None
@@ -186,3 +186,47 @@ def test_figures_on_a_known_cohort(rules: RuleSet) -> None:
 def test_design_and_shifted_differ() -> None:
     assert DESIGN != SHIFTED
     assert SHIFTED.rhr_spikes_per_month > 0 == DESIGN.rhr_spikes_per_month
+
+
+def test_a_bad_rules_file_and_an_unwritable_cohort(tmp_path: Path) -> None:
+    cohort = write(tmp_path / "c.json", {"patients": []})
+    rules = tmp_path / "clinic.toml"
+    rules.write_text("[warning.toxicity]\nscore_threshold = 'high'\n", encoding="utf-8")
+    result = run("--cohort", str(cohort), "--rules", str(rules))
+    assert result.exit_code == 2 and len(result.stderr.splitlines()) == 1
+    assert result.stderr.startswith("rule warning.toxicity: ")
+    blocked = run("--make-cohort", "--cohort", str(tmp_path / "no-such-dir" / "c.json"))
+    assert blocked.exit_code == 2 and "cannot write" in blocked.stderr
+
+
+def test_the_shifted_variant(tmp_path: Path) -> None:
+    path = tmp_path / "shifted.json"
+    made = run("--make-cohort", "--cohort", str(path), "--patients", "2", "--variant", "shifted")
+    assert made.exit_code == 0, made.output
+    assert json.loads(path.read_text(encoding="utf-8")) == cohort_json(make_cohort(1, 2, SHIFTED))
+    assert run("--make-cohort", "--cohort", str(path), "--variant", "other").exit_code == 2
+
+
+def test_an_empty_cohort_has_no_figures(tmp_path: Path) -> None:
+    result = run("--cohort", str(write(tmp_path / "c.json", {"patients": []})), "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == {
+        "patients": 0,
+        "toxicity": {
+            "sensitivity": None,
+            "median_lead_days": None,
+            "specificity": None,
+            "false_per_patient_month": None,
+            "reference": {
+                "sensitivity": None,
+                "median_lead_days": None,
+                "specificity": None,
+                "false_per_patient_month": None,
+            },
+        },
+        "dropout": {
+            "sensitivity": None,
+            "false_per_patient_month": None,
+            "reference": {"sensitivity": None, "false_per_patient_month": None},
+        },
+    }
