@@ -43,8 +43,13 @@ SEVERITY = {
     "over_ceiling": WARNING,
     "sudden_drop": WARNING,
     "no_signal": INFO,
+    "early_warning": WARNING,  # daily data: resting heart rate up or steps down (usecases/daily.py)
+    "disengagement": INFO,  # signs a patient may drop out: a warm message, not a danger
 }
 HEART_RATE_KINDS = frozenset({"over_ceiling", "sudden_drop", "no_signal"})
+DAILY_KINDS = frozenset({"early_warning", "disengagement"})
+# What the coach found a warning to be, afterwards: the detector's real-world precision.
+OUTCOMES = ("confirmed", "false_alarm")
 EPISODE_KEY = ("patient_id", "kind", "occurrence_id", "started_at")
 
 
@@ -77,6 +82,13 @@ class Alert(SQLModel, table=True):
     last_started_at: datetime | None = Field(
         default=None, sa_column=Column(UTCDateTime(), nullable=True)
     )  # the latest episode folded into this one
+    # A daily-data warning's evidence as it stood when raised: the series, the baseline, reasons.
+    evidence: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    outcome: str | None = Field(default=None, max_length=16)  # one of OUTCOMES
+    outcome_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )
+    outcome_by: int | None = Field(default=None, foreign_key="staff_user.id")
 
 
 def severity_of(kind: str) -> str:
@@ -100,16 +112,20 @@ def raise_alert(
     source: str,
     source_ref: str | None = None,
     now: datetime | None = None,
+    detail: str = "",
+    evidence: Mapping[str, Any] | None = None,
 ) -> Alert:
     alert = Alert(
         patient_id=patient_id,
         kind=kind,
         severity=severity_of(kind),
         summary=summary[:500],
+        detail=detail[:500],
         flags=list(flags),
         source=source,
         source_ref=source_ref,
         raised_at=now or utcnow(),
+        evidence=dict(evidence) if evidence is not None else None,
     )
     session.add(alert)
     session.flush()
@@ -254,6 +270,32 @@ def acknowledge(
     return alert
 
 
+def open_of_kind(session: Session, patient_id: int, kind: str) -> Alert | None:
+    """The patient's open alert of this kind: a daily warning already raised and not yet read
+    is not raised again each day the signal persists."""
+    query = (
+        select(Alert)
+        .where(Alert.patient_id == patient_id, Alert.kind == kind)
+        .where(col(Alert.acknowledged_at).is_(None))
+        .order_by(col(Alert.id).desc())
+    )
+    return session.exec(query).first()
+
+
+def record_outcome(
+    session: Session, alert: Alert, outcome: str, staff_id: int | None, now: datetime
+) -> Alert:
+    """What the warning turned out to be; it also acknowledges the alert. A later answer
+    replaces an earlier one (a false alarm that turned into an event days later)."""
+    if outcome not in OUTCOMES:
+        raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}")
+    alert.outcome, alert.outcome_at, alert.outcome_by = outcome, now, staff_id
+    acknowledge(session, alert, staff_id, now)
+    session.add(alert)
+    session.flush()
+    return alert
+
+
 def alert_json(alert: Alert) -> dict[str, Any]:
     """An alert as live views, the hub and the API carry it: ids, what and when, never a name or
     a phone number (the hub's channel and the bus are not places for those)."""
@@ -272,6 +314,7 @@ def alert_json(alert: Alert) -> dict[str, Any]:
         "raised_at": alert.raised_at.isoformat(),
         "acknowledged_at": alert.acknowledged_at.isoformat() if alert.acknowledged_at else None,
         "repeats": alert.repeats,
+        "outcome": alert.outcome,
     }
 
 

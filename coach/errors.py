@@ -2,10 +2,11 @@
 
     ValueError
      ├── ProfileError   a patient profile breaks PRESCRIPTION.md "Profile (input)"
-     └── RulesError     a rules file (coach/rules/*.toml or an institution's own) is malformed
+     ├── RulesError     a rules file (coach/rules/*.toml or an institution's own) is malformed
+     └── CohortError    a cohort file for `telecoach evaluate-warnings` is malformed
 
-Both render as ONE line that names where the problem is, so a CLI can print `str(err)` to stderr and
-an HTTP handler can put it in a JSON body as it is.
+Each renders as ONE line that names where the problem is, so a CLI can print `str(err)` to stderr
+and an HTTP handler can put it in a JSON body as it is.
 """
 
 from __future__ import annotations
@@ -38,3 +39,15 @@ class RulesError(ValueError):
 
     def __repr__(self) -> str:
         return f"RulesError({str(self)!r})"
+
+
+class CohortError(ValueError):
+    """`field` is a path into the cohort file (`patients[3].days[5].resting_hr`); `message`: why."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+    def __repr__(self) -> str:
+        return f"CohortError(field={self.field!r}, message={self.message!r})"

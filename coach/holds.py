@@ -16,6 +16,11 @@ from sqlmodel.sql.sqltypes import UTCDateTime
 from coach.models import utcnow
 from coach.prescriptions import current_approved
 
+# A warning from daily data pauses exercise texts until the coach has looked (usecases/daily.py):
+# those texts wait rather than drop, and go out the same day if the coach clears it in time.
+EARLY_WARNING_RULE = "hold.early_warning"
+CLEARED_BY_COACH = frozenset({EARLY_WARNING_RULE})
+
 
 class PatientHold(SQLModel, table=True):
     __tablename__ = "patient_hold"
@@ -58,6 +63,17 @@ def place_hold(
     session.add(hold)
     session.flush()
     return hold
+
+
+def release(session: Session, patient_id: int, rule_id: str, now: datetime) -> int:
+    """End the patient's active holds of this rule now (the coach cleared them); how many."""
+    ended = 0
+    for hold in active_holds(session, patient_id, now):
+        if hold.rule_id == rule_id:
+            hold.until = now
+            session.add(hold)
+            ended += 1
+    return ended
 
 
 def active_holds(session: Session, patient_id: int, now: datetime) -> list[PatientHold]:

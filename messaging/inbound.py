@@ -6,8 +6,10 @@ after the transaction has committed, so a reply never goes out for a message tha
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
@@ -19,7 +21,7 @@ from coach.audit import record, record_system
 from coach.models import Patient
 from messaging import state
 from messaging.models import SmsMessage
-from messaging.parse import SCALES, Meaning, parse_reply
+from messaging.parse import SCALES, Meaning, bare_number, parse_reply
 from messaging.segments import count_segments
 from messaging.sender import count_outgoing
 from messaging.templates import render
@@ -52,6 +54,29 @@ class Reply:
     question: str | None = None
 
 
+@dataclass(frozen=True)
+class DailyRecorded:
+    """What the daily-data use case did with values a patient texted in."""
+
+    stored: tuple[str, ...]  # measures stored
+    refused: str | None  # why nothing was stored (out of range, already stored today), or None
+    alerts: tuple[AlertNotice, ...] = ()
+
+
+class DailyRecorder(Protocol):
+    """Stores a patient's daily values and acts on them (warnings, alerts) in the caller's
+    transaction: the daily-data use case, wired in by the composition root."""
+
+    def __call__(
+        self,
+        session: Session,
+        patient: Patient,
+        measures: Mapping[str, float],
+        day: date,
+        now: datetime,
+    ) -> DailyRecorded: ...
+
+
 @dataclass
 class InboundOutcome:
     message_id: int | None
@@ -69,7 +94,9 @@ def is_duplicate(session: Session, message_sid: str) -> bool:
     )
 
 
-def receive(session: Session, sms: InboundSms, clinic: ClinicInfo) -> InboundOutcome:
+def receive(
+    session: Session, sms: InboundSms, clinic: ClinicInfo, daily: DailyRecorder | None = None
+) -> InboundOutcome:
     existing = session.exec(
         select(SmsMessage).where(SmsMessage.provider_sid == sms.message_sid)
     ).first()
@@ -98,7 +125,9 @@ def receive(session: Session, sms: InboundSms, clinic: ClinicInfo) -> InboundOut
         _store_meaning(message, meaning)
         record_system(session, "sms", "sms.receive_unknown", None, detail=f"message {message.id}")
         return outcome
-    handler = _Handler(session, patient, patient.id, message, clinic, sms.received_at, outcome)
+    handler = _Handler(
+        session, patient, patient.id, message, clinic, sms.received_at, outcome, daily
+    )
     handler.handle(meaning)
     record(
         session,
@@ -125,6 +154,7 @@ class _Handler:
     clinic: ClinicInfo
     now: datetime
     outcome: InboundOutcome
+    daily: DailyRecorder | None = None
 
     @property
     def today(self) -> date:
@@ -179,6 +209,41 @@ class _Handler:
         self.outcome.alerts.append(AlertNotice("raised", alerts.alert_json(alert)))
         self.message.needs_reply = True
         self.reply("safety", "reply.safety", urgent=True, emergency=self.clinic.emergency)
+        measures = dict(meaning.measures)  # "temp 38.4": the value is kept too
+        if (
+            not measures
+            and state.pending_question(self.session, self.patient_id, self.now) == "temp"
+        ):
+            answer = bare_number(self.message.body)  # "38.6" answering the warning's check-in
+            if answer is not None:
+                state.clear_question(self.session, self.patient_id)
+                measures = {"temp_c": answer}
+        if measures:
+            self._record(measures)
+
+    def on_daily(self, meaning: Meaning) -> None:
+        done = self._record(dict(meaning.measures))
+        if done is None:
+            self.on_free_text(meaning)
+        elif done.stored:
+            given = dict(meaning.measures)
+            values = ", ".join(
+                render(self.patient.language, f"daily_label.{m}", value=f"{given[m]:g}")
+                for m in done.stored
+            )
+            self.reply("ack", "reply.daily", values=values)
+        elif done.refused == "duplicate":
+            self.reply("ack", "reply.daily_duplicate")
+        else:
+            self.message.needs_reply = True
+            self.reply("ack", "reply.daily_out_of_range")
+
+    def _record(self, measures: dict[str, float]) -> DailyRecorded | None:
+        if self.daily is None:
+            return None
+        done = self.daily(self.session, self.patient, measures, self.today, self.now)
+        self.outcome.alerts.extend(done.alerts)
+        return done
 
     def on_opt_out(self, meaning: Meaning) -> None:
         if state.set_opted_out(self.session, self.patient_id, True, "keyword", self.now):
@@ -224,6 +289,10 @@ class _Handler:
 
     def on_answer(self, meaning: Meaning) -> None:
         question = state.pending_question(self.session, self.patient_id, self.now)
+        if question == "temp" and meaning.value is not None:  # the warning's check-in
+            state.clear_question(self.session, self.patient_id)
+            self.on_daily(Meaning("daily", measures=(("temp_c", meaning.value),)))
+            return
         if question is None:
             _store_meaning(self.message, meaning, intent="free_text")
             self.on_free_text(meaning)

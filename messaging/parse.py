@@ -24,6 +24,7 @@ INTENTS = (
     "skip",
     "answer",
     "red_flag",
+    "daily",
     "free_text",
 )
 SCALES = {"rpe": (6, 20), "fatigue": (0, 10)}
@@ -57,6 +58,15 @@ OTHER_UNITS = frozenset(
      "steps", "pasos", "laps", "vueltas", "reps", "times", "veces", "x"}
 )  # fmt: skip
 
+# Daily values a patient with a basic phone texts in: "pulse 72", "pasos 3400", "temp 37,8".
+DAILY_LABELS = {
+    "pulse": "resting_hr", "pulso": "resting_hr", "rhr": "resting_hr", "hr": "resting_hr",
+    "pulsaciones": "resting_hr", "steps": "steps", "pasos": "steps", "temp": "temp_c",
+    "temperature": "temp_c", "temperatura": "temp_c",
+}  # fmt: skip
+DAILY_UNITS = frozenset({"bpm", "lpm", "ppm", "c", "grados", "degrees", "celsius"})
+DAILY_FILLERS = frozenset({"my", "mi", "mis", "today", "hoy", "de", "was", "were", "fue", "son"})
+
 _NUMBER_WORDS = {
     word: str(n)
     for n, words in enumerate(
@@ -87,6 +97,9 @@ class Meaning:
     rpe: int | None = None  # an effort score given with DONE ("done 25 min rpe 12")
     note: str | None = None  # a SKIP's reason, as written
     scale: tuple[int, int] | None = None  # set when a score fell outside its scale
+    # Daily values given ("pulse 72 steps 3400"), as (measure, value), also on a red flag
+    # ("temp 38.4" is a fever and a temperature to store).
+    measures: tuple[tuple[str, float], ...] = ()
 
     @property
     def out_of_range(self) -> bool:
@@ -203,13 +216,42 @@ def _skip(words: list[str], original: str) -> Meaning | None:
     return Meaning("skip", note=reason[:500] or None)
 
 
+def _daily(words: list[str]) -> tuple[tuple[str, float], ...]:
+    """Daily values when the message is only labels with their numbers (and fillers or units):
+    "pulse 72, steps 3400"; () otherwise, so that "done 30 min, 3400 steps" stays a session."""
+    found: dict[str, float] = {}
+    label: str | None = None
+    for word in words:
+        if word in DAILY_LABELS:
+            label = DAILY_LABELS[word]
+        elif _is_number(word) and label is not None and label not in found:
+            found[label] = _num(word)
+            label = None
+        elif word not in DAILY_UNITS and word not in FILLERS and word not in DAILY_FILLERS:
+            return ()
+    return tuple(found.items()) if label is None else ()
+
+
+def bare_number(text: str) -> float | None:
+    """The number a reply is made of ("38,6", "37.2 C"), or None."""
+    _, tokens = tokens_of(text)
+    words = [t for t in tokens if t != BREAK]
+    numbers = [w for w in words if _is_number(w)]
+    if len(numbers) != 1 or not all(_is_number(w) or w in DAILY_UNITS for w in words):
+        return None
+    return _num(numbers[0])
+
+
 def parse_reply(text: str) -> Meaning:
     folded, tokens = tokens_of(text)
     token_text = " ".join(tokens)
     flags = find_red_flags(folded, token_text)
-    if flags:
-        return Meaning("red_flag", red_flags=flags)
     words = [t for t in tokens if t != "|"]
+    measures = _daily(words)
+    if flags:
+        return Meaning("red_flag", red_flags=flags, measures=measures)
+    if measures:
+        return Meaning("daily", measures=measures)
     if not words:
         return Meaning("free_text")
     if _only_keyword(words, OPT_OUT) or words in (["stop", "all"], ["stop", "todo"]):

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from coach.alerts import AlertAnnouncer
 from coach.database import Database
-from messaging.inbound import ClinicInfo, InboundOutcome, InboundSms, is_duplicate
+from messaging.inbound import ClinicInfo, DailyRecorder, InboundOutcome, InboundSms, is_duplicate
 from messaging.inbound import receive as receive_in_session
 from messaging.models import SmsMessage
 from messaging.sender import SendResult, SmsSender
@@ -25,17 +25,23 @@ log = logging.getLogger("telecoach.sms")
 
 class SmsService:
     def __init__(
-        self, db: Database, sender: SmsSender, clinic: ClinicInfo, alerts: AlertAnnouncer
+        self,
+        db: Database,
+        sender: SmsSender,
+        clinic: ClinicInfo,
+        alerts: AlertAnnouncer,
+        daily: DailyRecorder | None = None,
     ) -> None:
         self.db = db
         self.sender = sender
         self.clinic = clinic
         self.alerts = alerts
+        self.daily = daily  # values texted in ("pulse 72"): stored and acted on
 
     async def receive(self, sms: InboundSms) -> InboundOutcome:
         """Store and act on one inbound text; a MessageSid seen before changes nothing."""
         try:
-            outcome = await self.db.run(receive_in_session, sms, self.clinic)
+            outcome = await self.db.run(receive_in_session, sms, self.clinic, self.daily)
         except IntegrityError:
             # The same MessageSid arrived twice at once and the other copy committed first.
             if not await self.db.run(is_duplicate, sms.message_sid):

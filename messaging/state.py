@@ -9,7 +9,7 @@ from sqlmodel import Session
 from messaging.models import SmsPatientState
 
 QUESTION_TTL = timedelta(hours=24)  # an older question no longer gives a bare number its meaning
-QUESTIONS = ("rpe", "fatigue")
+QUESTIONS = ("rpe", "fatigue", "temp")  # temp: a warning's check-in (usecases/daily.py)
 
 
 def state_of(session: Session, patient_id: int) -> SmsPatientState:

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
 from coach import join_links
 from coach.adherence import sessions_between
-from coach.holds import PatientHold, active_holds
+from coach.holds import CLEARED_BY_COACH, PatientHold
 from coach.models import ClassOccurrence, ClassSeries, Patient
 from coach.prescriptions import current_approved
 from messaging import state
@@ -29,6 +29,9 @@ from scheduler.quiet import QUIET_HOURS_REASON
 from scheduler.reminders import PREFIX, occurrence_ref
 
 EXERCISE_PROMPTS = (coaching_plans.COACHING, coaching_plans.EFFORT)  # and every reminder
+WAIT_FOR_COACH = timedelta(minutes=5)  # how often a paused exercise text looks again
+# A planned text's body that asks something: the question a bare number then answers.
+QUESTION_OF = {"text.checkin_warning": "temp"}
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,7 @@ class Known:
 
     opted_out: frozenset[int]
     on_hold: frozenset[int]
+    waiting: frozenset[int] = frozenset()  # held only until the coach clears a warning
 
 
 def known_for(session: Session, patient_ids: Iterable[int], now: datetime) -> Known:
@@ -64,13 +68,17 @@ def known_for(session: Session, patient_ids: Iterable[int], now: datetime) -> Kn
         )
     )
     held = session.exec(
-        select(PatientHold.patient_id).where(
+        select(PatientHold.patient_id, PatientHold.rule_id).where(
             col(PatientHold.patient_id).in_(ids),
             col(PatientHold.until) > now,
             col(PatientHold.created_at) <= now,
         )
     )
-    return Known(frozenset(opted), frozenset(held))
+    stopped: set[int] = set()
+    waiting: set[int] = set()
+    for patient_id, rule_id in held:
+        (waiting if rule_id in CLEARED_BY_COACH else stopped).add(patient_id)
+    return Known(frozenset(opted), frozenset(stopped), frozenset(waiting - stopped))
 
 
 def examine(
@@ -95,13 +103,13 @@ def examine(
     if not patient.sms_consent and not row.urgent:  # a safety text needs no standing consent
         return Settle(DROPPED, "no_consent")
     exercise = row.purpose.startswith(PREFIX) or row.purpose in EXERCISE_PROMPTS
-    on_hold = (
-        row.patient_id in known.on_hold
-        if known is not None
-        else bool(active_holds(session, row.patient_id, now))
-    )
-    if exercise and on_hold:
+    if known is None:
+        known = known_for(session, [row.patient_id], now)
+    if exercise and row.patient_id in known.on_hold:
         return Settle(DROPPED, "on_hold")
+    if exercise and row.patient_id in known.waiting:
+        # Goes out once the coach has cleared the warning; dropped at deliver_by if never.
+        return Settle(PENDING, "waiting_for_coach", now + WAIT_FOR_COACH, not_an_attempt=True)
     if not row.urgent and cfg.quiet_hours and cfg.quiet_hours.contains(now, patient.time_zone):
         later = cfg.quiet_hours.end_after(now, patient.time_zone)
         if row.deliver_by is not None and later >= row.deliver_by:
@@ -122,7 +130,7 @@ def _compose(
     session: Session, row: ScheduledMessage, patient: Patient, cfg: SchedulerConfig, now: datetime
 ) -> Send | Settle:
     if row.body is not None:
-        return Send(row.purpose.removeprefix("text."), row.body)
+        return Send(row.purpose.removeprefix("text."), row.body, QUESTION_OF.get(row.purpose))
     if row.purpose.startswith(PREFIX):
         return _reminder(session, row, patient, cfg, now)
     if row.purpose in coaching_plans.PURPOSES:

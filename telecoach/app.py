@@ -21,6 +21,7 @@ from telecoach.wiring.heart_rate import build_heart_rate, heart_rate_running
 from telecoach.wiring.room_audit import RoomAudit
 from telecoach.wiring.rooms import build_rooms
 from telecoach.wiring.sms import build_sms_service
+from usecases.daily import SmsDailyRecorder
 from web.auth.recheck import SignInRecheck
 from web.auth.sessions import SessionLimits
 from web.context import AppContext
@@ -49,6 +50,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         idle=timedelta(minutes=settings.session_idle_minutes),
         lifetime=timedelta(hours=settings.session_max_hours),
     )
+    schedule = scheduling.scheduler_config(settings)
     heart_rate, device_rate = build_heart_rate(settings, db, rules, clock, redis, alerts)
     ctx = AppContext(
         settings=settings,
@@ -62,10 +64,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         alerts=alerts,
         recheck=SignInRecheck(db, settings.session_recheck_seconds, session_limits, clock),
         session_limits=session_limits,
-        sms=build_sms_service(settings, db, alerts, clock),
+        sms=build_sms_service(settings, db, alerts, clock, SmsDailyRecorder(rules, schedule)),
         heart_rate=heart_rate,
         device_rate=device_rate,
-        schedule=scheduling.scheduler_config(settings),
+        schedule=schedule,
     )
     routes = build_routes()
     undecided = undecided_routes(routes)

@@ -1,4 +1,5 @@
-"""The `telecoach` command: serve, migrate, users and tokens, patient import, demo data."""
+"""The `telecoach` command: serve, migrate, users and tokens, patient import, demo data, and the
+evaluation of the early warnings."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import json
 import signal
 import sys
 from pathlib import Path
-from typing import NoReturn
 
 import click
 from sqlmodel import select
@@ -18,9 +18,12 @@ from coach.database import Database
 from coach.models import StaffUser
 from coach.patient_import import ImportFailed, import_patients_csv
 from coach.rules import load_rules
+from telecoach.command_options import fail as _fail
+from telecoach.command_options import rules_option
 from telecoach.heart_rate_commands import create_device_token, simulate_hr
 from telecoach.settings import Settings
 from telecoach.startup import load_settings, open_database
+from telecoach.warning_commands import evaluate_warnings
 from web.auth import api_tokens
 from web.auth.passwords import Passwords, WeakPassword
 from web.auth.secrets_util import new_token
@@ -126,14 +129,7 @@ def serve(host: str, port: int, demo: bool, simulate_hr: bool) -> None:
 
 @main.command()
 @click.argument("profile_file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--rules",
-    "rules_file",
-    envvar="RULES_FILE",
-    default=None,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="An institution's rules file (default: the shipped rules; env RULES_FILE).",
-)
+@rules_option
 def prescribe(profile_file: Path, rules_file: Path | None) -> None:
     """Print the prescription for PROFILE_FILE (JSON); a bad profile exits 2 naming the field."""
     from coach.engine import prescribe as make_prescription
@@ -153,11 +149,6 @@ def prescribe(profile_file: Path, rules_file: Path | None) -> None:
     except (ProfileError, RulesError) as exc:
         _fail(str(exc))
     click.echo(json.dumps(make_prescription(profile, rules).to_json(), indent=2))
-
-
-def _fail(line: str) -> NoReturn:
-    click.echo(line.replace("\n", " "), err=True)
-    sys.exit(2)
 
 
 @main.group()
@@ -372,6 +363,7 @@ def _without_password(url: str) -> str:
 
 main.add_command(create_device_token)
 main.add_command(simulate_hr)
+main.add_command(evaluate_warnings)
 
 
 if __name__ == "__main__":  # `python -m telecoach.cli`: how `serve --demo` starts its simulator

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from coach import access, alerts
+from coach import access, alerts, holds
 from coach.access import Actor, NotVisible
 from coach.alerts import AlertAnnouncer, AlertNotice
 from coach.audit import record
@@ -40,6 +40,8 @@ def _acknowledge(
         raise NotVisible("alert", alert_id)
     access.get_patient(session, actor, alert.patient_id)
     alerts.acknowledge(session, alert, actor.staff_id, now)
+    if alert.kind == "early_warning":  # the coach has looked: coaching texts may go again
+        holds.release(session, alert.patient_id, holds.EARLY_WARNING_RULE, now)
     record(
         session,
         actor,
@@ -96,4 +98,30 @@ async def acknowledge_minor_in_class(
             done.append(await acknowledge_alert(db, hub, heart_rate, actor, alert_id, now, among))
         except NotVisible:
             continue  # the patient left the coach's care meanwhile
+    return done
+
+
+def _record_outcome(
+    session: Session, actor: Actor, alert_id: int, outcome: str, now: datetime
+) -> Acknowledgement:
+    alert = session.get(alerts.Alert, alert_id)
+    if alert is None or alert.kind not in alerts.DAILY_KINDS:
+        raise NotVisible("alert", alert_id)
+    access.get_patient(session, actor, alert.patient_id)
+    alerts.record_outcome(session, alert, outcome, actor.staff_id, now)
+    holds.release(session, alert.patient_id, holds.EARLY_WARNING_RULE, now)
+    record(session, actor, "alert.outcome", alert.patient_id, detail=f"alert {alert_id}: {outcome}")
+    return Acknowledgement(alerts.alert_json(alert))
+
+
+async def record_warning_outcome(
+    db: Database, hub: AlertAnnouncer, actor: Actor, alert_id: int, outcome: str, now: datetime
+) -> Acknowledgement:
+    """What a daily-data warning turned out to be (confirmed event, false alarm): stored on the
+    alert, which it acknowledges, and the pause on coaching texts lifted; counted in the program
+    report. Raises ValueError for an unknown outcome, NotVisible for an alert not the actor's."""
+    if outcome not in alerts.OUTCOMES:
+        raise ValueError(outcome)
+    done = await db.run(_record_outcome, actor, alert_id, outcome, now)
+    await hub.announce(AlertNotice("acknowledged", done.alert))
     return done

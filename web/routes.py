@@ -23,6 +23,7 @@ from web.api import me as api_me
 from web.api import patients as api_patients
 from web.api import prescriptions as api_prescriptions
 from web.api import schedule as api_schedule
+from web.daily.routes import ROUTES as DAILY_ROUTES
 from web.errors import HTTPError
 from web.heart_rate.routes import ROUTES as HEART_RATE_ROUTES
 from web.metrics import api as metrics_api
@@ -88,6 +89,7 @@ def build_routes() -> list[BaseRoute]:
         *sms_phone.ROUTES,
         *PRESCRIBING_ROUTES,
         *HEART_RATE_ROUTES,
+        *DAILY_ROUTES,
         *fhir_export_api.ROUTES,
         *openapi.ROUTES,
         *metrics_api.ROUTES,

@@ -17,6 +17,8 @@ Definitions (shown on the page and in docs/reports.md):
 - Alerts: every alert raised in the week (a heart-rate episode in the week it began); open
   alerts per patient are the `urgent` ones (SMS red flags);
   holds: exercise holds placed in the week. Weeks run Monday to Sunday in the viewer's zone.
+- Warnings from daily data: per patient-month and the share the coach confirmed, over the
+  report's weeks (coach/reports/warnings.py).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from coach.models import Enrollment, Patient, Prescription
 from coach.reports.activity import class_presence, room_join_times
 from coach.reports.activity import done_days as logged_days
 from coach.reports.progress import in_force, week_starts
+from coach.reports.warnings import WarningFigures, warning_figures
 from coach.sessions_done import done_days
 from coach.week_review import monday_of
 
@@ -86,6 +89,7 @@ class ProgramReport:
     today: date
     weeks: list[WeekFigures]
     patients: list[PatientStatus]
+    warnings: list[WarningFigures] = field(default_factory=list)  # over the report's weeks
 
     @property
     def referred(self) -> int:
@@ -269,7 +273,9 @@ def program_report(
                 on_hold=pid in held,
             )
         )
-    return ProgramReport(today, figures, statuses)
+    referred = [(pid, f.referred_on) for pid, f in facts.items()]
+    warnings = warning_figures(session, referred, mondays[0], today, zone)
+    return ProgramReport(today, figures, statuses, warnings)
 
 
 WEEKS_CSV_HEADER = (

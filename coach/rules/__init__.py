@@ -11,16 +11,28 @@ from coach.errors import RulesError
 from coach.rules._loader import load_rules, parse_rules
 from coach.rules._ruleset import RuleSet
 from coach.rules._schema import AVOID, LEVELS, PRECAUTIONS, TIERS, Rule, RuleRef
+from coach.rules._warning import (
+    DisengagementWarning,
+    DropoutReference,
+    ReferenceRestingHr,
+    ReferenceSteps,
+    ToxicityWarning,
+)
 
 __all__ = [
     "AVOID",
     "LEVELS",
     "PRECAUTIONS",
     "TIERS",
+    "DisengagementWarning",
+    "DropoutReference",
+    "ReferenceRestingHr",
+    "ReferenceSteps",
     "Rule",
     "RuleRef",
     "RuleSet",
     "RulesError",
+    "ToxicityWarning",
     "load_rules",
     "parse_rules",
 ]

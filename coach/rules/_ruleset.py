@@ -46,6 +46,13 @@ from coach.rules._screening import (
     PostInfusion,
     RedFlagHold,
 )
+from coach.rules._warning import (
+    DisengagementWarning,
+    DropoutReference,
+    ReferenceRestingHr,
+    ReferenceSteps,
+    ToxicityWarning,
+)
 
 
 def rule_id(attribute: str) -> str:
@@ -100,6 +107,11 @@ class RuleSet:
     next_shorter: NextShorter
     next_brisker: NextBrisker
     next_beyond_approval: NextBeyondApproval
+    warning_reference_rhr: ReferenceRestingHr
+    warning_reference_steps: ReferenceSteps
+    warning_toxicity: ToxicityWarning
+    warning_disengagement: DisengagementWarning
+    warning_dropout_reference: DropoutReference
 
     def __post_init__(self) -> None:
         for f in fields(self):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from coach.alerts import AlertAnnouncer
 from coach.clock import Clock
 from coach.database import Database
-from messaging.inbound import ClinicInfo
+from messaging.inbound import ClinicInfo, DailyRecorder
 from messaging.sender import SmsSender
 from messaging.service import SmsService
 from messaging.transport import OutboxTransport, SmsTransport
@@ -34,10 +34,14 @@ def build_transport(settings: Settings) -> SmsTransport:
 
 
 def build_sms_service(
-    settings: Settings, db: Database, alerts: AlertAnnouncer, clock: Clock
+    settings: Settings,
+    db: Database,
+    alerts: AlertAnnouncer,
+    clock: Clock,
+    daily: DailyRecorder | None = None,
 ) -> SmsService:
     transport = build_transport(settings)
     # Only Twilio reports delivery back; the outbox delivers at once.
     callback = f"{settings.public_base_url}/sms/status" if uses_twilio(settings) else None
     clinic = ClinicInfo(settings.clinic_name, settings.clinic_phone, settings.emergency_number)
-    return SmsService(db, SmsSender(db, transport, callback, clock), clinic, alerts)
+    return SmsService(db, SmsSender(db, transport, callback, clock), clinic, alerts, daily)

@@ -20,6 +20,8 @@ RULES_MD_IDS = [
     "adj.lymphedema", "adj.neuropathy", "adj.immunotherapy", "adj.ostomy", "adj.cardiac",
     "adj.fatigue", "adj.advanced",
     "prog.up", "prog.hold", "prog.down", "prog.readiness",
+    "warning.reference_rhr", "warning.reference_steps", "warning.toxicity",
+    "warning.disengagement", "warning.dropout_reference",
 ]  # fmt: skip
 TIER_IDS = ["tier.self_directed", "tier.supervised", "tier.clinically_supervised"]
 CUE_IDS = [

@@ -68,6 +68,13 @@ CORPUS: list[tuple[str, str, float | None, tuple[str, ...]]] = [
     ("skip", "skip", None, ()),
     ("SKIP too tired today", "skip", None, ()),
     ("saltar hoy no puedo", "skip", None, ()),
+    # daily values from a band or pedometer (issue 21), stored as the day's
+    ("pulse 72", "daily", None, ()),
+    ("Steps 3400", "daily", None, ()),
+    ("pulso 64, pasos 5200", "daily", None, ()),
+    ("temperatura 37,4", "daily", None, ()),
+    ("my pulse is 70 bpm", "daily", None, ()),
+    ("done 30 min, 3400 steps", "done", 30, ()),  # a session with its steps stays a session
     # bare numbers answer the last question
     ("7", "answer", 7, ()),
     ("13!", "answer", 13, ()),
@@ -110,7 +117,7 @@ CORPUS: list[tuple[str, str, float | None, tuple[str, ...]]] = [
     # near misses that are not red flags
     ("no fever, no chest pain, done 20", "done", 20, ()),
     ("no tengo fiebre", "free_text", None, ()),
-    ("temp 37.2", "free_text", None, ()),
+    ("temp 37.2", "daily", None, ()),  # a temperature under the fever line: a daily value
     ("I don't feel dizzy today", "free_text", None, ()),
     ("fell asleep early lol", "free_text", None, ()),
     ("blood pressure was fine", "free_text", None, ()),

@@ -144,6 +144,9 @@ def test_fixed_texts_fit_one_or_two_segments() -> None:
         "weekday": "miércoles",
         "month": "septiembre",
         "day": 30,
+        # Daily data (issue 21): a long first name, the longest list of values texted in.
+        "first_name": "Maximiliana",
+        "values": "pulso 100, pasos 100000, temperatura 37.8",
     }
     for language in languages():
         for name in names():

@@ -17,37 +17,18 @@ from starlette.responses import JSONResponse, Response
 
 from coach import access
 from coach.audit import record, record_system
+from coach.daily_fhir import is_daily
 from coach.input_check import InputRejected, checked_json
 from rtc.heart_rate.fhir import FhirInvalid, FhirReading, readings
 from rtc.heart_rate.ingest import IngestResult
 from rtc.heart_rate.validation import Reading, ReadingInvalid, check_reading
 from web.auth.principal import Principal
 from web.context import ctx_of
+from web.daily.fhir_api import post_daily_observations
 from web.errors import HTTPError, Unauthenticated
 from web.heart_rate.device_auth import authenticate_device, bearer, is_device_token
+from web.heart_rate.fhir_errors import FHIR_JSON, FhirError, outcome, patient_for
 from web.routing import Access, route
-
-FHIR_JSON = "application/fhir+json"
-_ISSUE_CODES = {400: "invalid", 401: "login", 403: "forbidden", 404: "not-found", 429: "throttled"}
-
-
-class FhirError(HTTPError):
-    def __init__(self, status: int, message: str, expression: str | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.expression = expression
-
-
-def outcome(status: int, message: str, expression: str | None = None) -> Response:
-    issue: dict[str, Any] = {
-        "severity": "error",
-        "code": _ISSUE_CODES.get(status, "processing"),
-        "diagnostics": message,
-    }
-    if expression:
-        issue["expression"] = [expression]
-    body = {"resourceType": "OperationOutcome", "issue": [issue]}
-    return JSONResponse(body, status_code=status, media_type=FHIR_JSON)
 
 
 async def _body(request: Request) -> object:
@@ -77,18 +58,7 @@ def _checked(
     groups: dict[int, list[tuple[int, Reading]]] = defaultdict(list)
     seen: set[tuple[int, int]] = set()
     for index, item in enumerate(found):
-        if device_patient is not None:
-            if item.subject not in (None, device_patient):
-                raise FhirError(
-                    403,
-                    "subject is not the patient this device token is bound to",
-                    f"{item.expression}.subject",
-                )
-            patient_id = device_patient
-        elif item.subject is None:
-            raise FhirError(400, "subject is required with a staff token", item.expression)
-        else:
-            patient_id = item.subject
+        patient_id = patient_for(item.subject, item.expression, device_patient)
         try:
             reading = check_reading(item.raw, now)
         except ReadingInvalid as exc:
@@ -104,7 +74,12 @@ async def post_observation(request: Request) -> Response:
     ctx = ctx_of(request)
     try:
         device_patient, principal, device_id = await _who(request)
-        kind, found = readings(await _body(request))
+        body = await _body(request)
+        if is_daily(body):
+            return await post_daily_observations(
+                ctx, body, device_patient, principal, device_id, _first_invisible
+            )
+        kind, found = readings(body)
         groups = _checked(found, device_patient, ctx.clock.now())
         if principal is not None:
             invisible = await ctx.db.run(_first_invisible, principal, list(groups))

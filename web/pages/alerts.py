@@ -11,9 +11,13 @@ from starlette.responses import RedirectResponse, Response
 
 from coach import alerts
 from coach.audit import record
-from usecases.alerts import acknowledge_alert
+from messaging.motivation import proposed_message
+from messaging.privacy import DiagnosisWordError
+from messaging.templates import TemplateError
+from usecases.alerts import acknowledge_alert, record_warning_outcome
 from web.auth.principal import Principal
 from web.context import ctx_of
+from web.errors import Invalid
 from web.routing import Access, route
 from web.views import local_text
 
@@ -53,9 +57,23 @@ def dashboard_alerts(session: Session, principal: Principal, zone: str) -> list[
                 "on_hold": alert.kind == "red_flag",
                 "when_iso": began.isoformat(),
                 "when_local": local_text(began, zone),
+                "evidence": alert.evidence if alert.kind == "early_warning" else None,
+                "reasons": list(alert.flags),
+                "proposed": _proposed(alert, patient.language, patient.name),
             }
         )
     return rows
+
+
+def _proposed(alert: alerts.Alert, language: str, name: str) -> str | None:
+    """The warm message proposed for a disengagement flag, or None (another kind, or no
+    template would pass the privacy check: the coach writes one in the inbox instead)."""
+    if alert.kind != "disengagement":
+        return None
+    try:
+        return proposed_message(language, name, alert.flags)
+    except (TemplateError, DiagnosisWordError):
+        return None
 
 
 async def acknowledge(request: Request) -> Response:
@@ -72,6 +90,24 @@ async def acknowledge(request: Request) -> Response:
     return RedirectResponse("/dashboard", status_code=303)
 
 
+async def outcome(request: Request) -> Response:
+    principal: Principal = request.state.principal
+    ctx = ctx_of(request)
+    chosen = (await request.form()).get("outcome")
+    if chosen not in alerts.OUTCOMES:
+        raise Invalid("outcome: confirmed or false_alarm", field="outcome")
+    await record_warning_outcome(
+        ctx.db,
+        ctx.alerts,
+        principal.actor,
+        request.path_params["alert_id"],
+        str(chosen),
+        ctx.clock.now(),
+    )
+    return RedirectResponse("/dashboard", status_code=303)
+
+
 ROUTES = [
     route("/alerts/{alert_id:int}/acknowledge", acknowledge, Access.STAFF, methods=["POST"]),
+    route("/alerts/{alert_id:int}/outcome", outcome, Access.STAFF, methods=["POST"]),
 ]

@@ -15,6 +15,7 @@ from coach.hr_store import zone_for
 from coach.models import ClassSeries, Patient
 from web.auth.principal import Principal
 from web.context import ctx_of
+from web.daily.checkin import checkin_due
 from web.pages.patient_schedule import plan
 from web.pages.render import page_language, render
 from web.room_socket import RoomWindow
@@ -56,7 +57,11 @@ async def me(request: Request) -> Response:
             with_cancelled=True,
         )
         schedule = plan(rows, now, window, patient.time_zone, ctx.rooms.has_ended, language)
-        return {"schedule": schedule}
+        return {
+            "schedule": schedule,
+            "checkin": checkin_due(session, patient.id, now),
+            "checkin_state": request.query_params.get("checkin", ""),
+        }
 
     return render(request, "me.html", await ctx.db.run(load))
 

@@ -13,6 +13,7 @@ from starlette.templating import Jinja2Templates
 from web.auth import csrf
 from web.auth.principal import Principal
 from web.context import ctx_of
+from web.daily.chart import evidence_chart
 from web.dates import clock_text
 from web.i18n import Catalogues
 from web.plain_labels import (
@@ -81,6 +82,8 @@ def make_templates(directory: str, catalogues: Catalogues) -> Jinja2Templates:
     templates.env.globals["clock_text"] = clock_text
     templates.env.globals["field_label"] = field_label
     templates.env.globals["sms_purpose_label"] = sms_purpose_label
+    # `evidence_chart(id, alert.evidence, labels)`: a daily-data warning's series as inline SVG
+    templates.env.globals["evidence_chart"] = evidence_chart
     return templates
 
 

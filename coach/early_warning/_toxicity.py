@@ -1,0 +1,194 @@
+"""The toxicity detector Telecoach uses (rule `warning.toxicity`; measured in docs/warnings.md).
+
+Each judged day (the last `judged_days`) scores how far resting heart rate is above, and steps are
+below, the patient's usual level, in the patient's own day-to-day spread (`_level.py`), each capped
+at `single_day_cap` (one odd day cannot warn alone) and at -1 below (a good day counts against a
+bad one only a little). Both signals' scores add up day by day into a cumulative sum (less
+`allowance` a day), so two signals together, or one that lasts, warn; a warning needs the sum at
+`score_threshold` and the last day itself off its usual (a rise of `rhr_min_rise_bpm` or a drop of
+`steps_min_drop_pct`), so a warning is about today.
+
+What must not fire it: a missing day adds nothing (and takes nothing away); an infusion day and the
+`infusion_skip_days - 1` days after it are never part of the baseline, and are judged only against
+the patient's own bump on earlier infusion days (learned from two or more of them, with a wider
+spread), else not judged at all, so an illness on an infusion day can still show; a device's new
+level is re-baselined once it has lasted (`_level.py`); a step count of 0 is a band not worn, not a
+patient in bed. A temperature at or over hold.fever's threshold is a warning of its own, with or
+without a baseline.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from statistics import median
+
+from coach.early_warning._level import Level, usual_level
+from coach.early_warning._points import (
+    BOTH,
+    FEVER,
+    RESTING_HR_UP,
+    STEPS_DOWN,
+    TOXICITY,
+    DailyPoint,
+    Warning,
+)
+from coach.early_warning._policy import WarningPolicy
+from coach.early_warning._series import fever_on, span, tail_by_day, values
+
+BOTH_SHARE = 0.3  # each signal brings at least this share of the threshold: reason "both"
+INFUSION_LOOKBACK_DAYS = 84  # earlier infusions this far back teach the patient's usual bump
+INFUSION_MIN_SEEN = 2  # infusions seen before a bump is learned; until then the days are skipped
+INFUSION_SPREAD_FACTOR = 1.5  # bumps vary from cycle to cycle: an infusion day is judged wider
+
+
+@dataclass(frozen=True)
+class _Signal:
+    level: Level | None
+    scores: dict[date, float]  # per judged day with a value
+    last_off: bool  # the last day is off its usual by the rule's minimum
+
+
+class ToxicityDetector:
+    def __init__(self, policy: WarningPolicy) -> None:
+        self._policy = policy
+        self._rule = policy.toxicity
+
+    def evaluate(self, history: Sequence[DailyPoint]) -> Warning | None:
+        """A warning for the last day of `history` (sorted by day), or None."""
+        if not history:
+            return None
+        rule = self._rule
+        last = history[-1].day
+        reach = max(rule.baseline_days + rule.judged_days, INFUSION_LOOKBACK_DAYS)
+        by_day = tail_by_day(history, reach + rule.infusion_skip_days)
+        after_infusion = self._after_infusion(by_day)
+        context = _Context(by_day, after_infusion, last)
+        hr, st = self._signals(context, shift=False)
+        fires = self._fires(hr, st)
+        if fires:  # a device's new level would explain it? (looked for only now: it is costly)
+            hr, st = self._signals(context, shift=True)
+            fires = self._fires(hr, st)
+        reasons: list[str] = []
+        rule_ids: list[str] = []
+        if fires:
+            share = BOTH_SHARE * rule.score_threshold
+            hr_sum, st_sum = sum(hr.scores.values()), sum(st.scores.values())
+            if hr_sum >= share and st_sum >= share:
+                reasons.append(BOTH)
+            else:
+                reasons.append(RESTING_HR_UP if hr_sum >= st_sum else STEPS_DOWN)
+            rule_ids.append(rule.id)
+        if fever_on(by_day.get(last), self._policy.fever_c):
+            reasons.append(FEVER)
+            rule_ids.append(self._policy.fever_rule_id)
+        if not reasons:
+            return None
+        baseline_steps = None if st.level is None else math.exp(st.level.expected(last))
+        baseline_rhr = None if hr.level is None else hr.level.expected(last)
+        return Warning(
+            last, TOXICITY, tuple(reasons), baseline_rhr, baseline_steps, tuple(rule_ids)
+        )
+
+    def _fires(self, hr: _Signal, st: _Signal) -> bool:
+        """A cumulative sum over the judged days: each day adds its evidence less `allowance`."""
+        total = 0.0
+        for day in sorted(hr.scores.keys() | st.scores.keys()):
+            evidence = hr.scores.get(day, 0.0) + st.scores.get(day, 0.0)
+            total = max(0.0, total + evidence - self._rule.allowance)
+        return total >= self._rule.score_threshold and (hr.last_off or st.last_off)
+
+    def _signals(self, context: _Context, *, shift: bool) -> tuple[_Signal, _Signal]:
+        rule = self._rule
+        rise_floor = rule.rhr_min_rise_bpm
+        drop_floor = -math.log(1 - rule.steps_min_drop_pct / 100)
+        hr = self._signal(context, _resting_hr, rule.rhr_min_spread_bpm,
+                          lambda off: off >= rise_floor, sign=1.0, shift=shift)  # fmt: skip
+        steps_floor = -math.log(1 - rule.steps_min_spread_pct / 100)
+        st = self._signal(context, _log_steps, steps_floor,
+                          lambda off: -off >= drop_floor, sign=-1.0, shift=shift)  # fmt: skip
+        return hr, st
+
+    def _after_infusion(self, by_day: dict[date, DailyPoint]) -> dict[date, int]:
+        """Each day within `infusion_skip_days` of an infusion -> how many days after it."""
+        found: dict[date, int] = {}
+        for day, point in sorted(by_day.items()):
+            if point.infusion:
+                for after in range(self._rule.infusion_skip_days):
+                    found[day + timedelta(days=after)] = after
+        return found
+
+    def _signal(
+        self,
+        context: _Context,
+        read: Callable[[DailyPoint], float | None],
+        min_spread: float,
+        last_is_off: Callable[[float], bool],
+        *,
+        sign: float,
+        shift: bool,
+    ) -> _Signal:
+        rule, last = self._rule, context.last
+        usable = context.usable()
+        baseline = values(usable, span(last, rule.judged_days + rule.baseline_days - 1,
+                                       rule.judged_days), read)  # fmt: skip
+        judged_days = span(last, rule.judged_days - 1, 0)
+        judged = values(usable, judged_days, read)
+        level = usual_level(baseline, judged, last=last, min_days=rule.min_history_days,
+                            min_spread=min_spread,
+                            shift_min_days=rule.shift_min_days if shift else None)  # fmt: skip
+        if level is None:
+            return _Signal(None, {}, False)
+        offs = {day: value - level.expected(day) for day, value in judged}
+        spreads = dict.fromkeys(offs, level.spread)
+        bumps = _infusion_bumps(context, read, level, judged_days[0])
+        for day, value in values(context.by_day, judged_days, read):
+            after = context.after_infusion.get(day)
+            if after is not None and after in bumps:  # an infusion day: judged against its bump
+                offs[day] = value - level.expected(day) - bumps[after]
+                spreads[day] = level.spread * INFUSION_SPREAD_FACTOR
+        scores = {
+            day: min(max(sign * off / spreads[day], -1.0), rule.single_day_cap)
+            for day, off in offs.items()
+        }
+        return _Signal(level, scores, last in offs and last_is_off(offs[last]))
+
+
+@dataclass(frozen=True)
+class _Context:
+    by_day: dict[date, DailyPoint]
+    after_infusion: dict[date, int]
+    last: date
+
+    def usable(self) -> dict[date, DailyPoint]:
+        """The days an infusion does not move: the baseline and the plainly judged days."""
+        return {day: p for day, p in self.by_day.items() if day not in self.after_infusion}
+
+
+def _infusion_bumps(
+    context: _Context,
+    read: Callable[[DailyPoint], float | None],
+    level: Level,
+    judged_from: date,
+) -> dict[int, float]:
+    """This patient's own usual bump on the day of an infusion and the days after, learned from
+    the earlier infusions (at least INFUSION_MIN_SEEN of them): days after -> median offset."""
+    seen: dict[int, list[float]] = {}
+    for day, after in context.after_infusion.items():
+        point = context.by_day.get(day)
+        value = None if point is None or day >= judged_from else read(point)
+        if value is not None:
+            seen.setdefault(after, []).append(value - level.expected(day))
+    return {after: median(offs) for after, offs in seen.items() if len(offs) >= INFUSION_MIN_SEEN}
+
+
+def _resting_hr(point: DailyPoint) -> float | None:
+    return point.resting_hr
+
+
+def _log_steps(point: DailyPoint) -> float | None:
+    if point.steps is None or point.steps <= 0:  # 0: the band was not worn
+        return None
+    return math.log(point.steps)

@@ -1,0 +1,227 @@
+"""Toxicity warnings (issue 21): the reference rule and the detector, at their boundaries."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from coach.early_warning import (
+    DailyPoint,
+    ReferenceToxicityRule,
+    ToxicityDetector,
+    Warning,
+    WarningPolicy,
+)
+from coach.rules import RuleSet, load_rules
+from tests.coach.test_rules_loading import edited
+
+MONDAY = date(2026, 3, 2)
+USUAL_HR, USUAL_STEPS = 60.0, 6000
+
+
+@pytest.fixture
+def policy(rules: RuleSet) -> WarningPolicy:
+    return WarningPolicy.from_rules(rules)
+
+
+def usual_days(count: int, start: date = MONDAY) -> list[DailyPoint]:
+    return [DailyPoint(start + timedelta(days=i), USUAL_HR, USUAL_STEPS) for i in range(count)]
+
+
+def then(history: list[DailyPoint], *days: DailyPoint | None) -> list[DailyPoint]:
+    """`history` followed by one point per day; None leaves that day missing."""
+    last = history[-1].day
+    added = [
+        DailyPoint(**{**point.__dict__, "day": last + timedelta(days=i + 1)})
+        for i, point in enumerate(days)
+        if point is not None
+    ]
+    return [*history, *added]
+
+
+def day(hr: float | None = USUAL_HR, steps: int | None = USUAL_STEPS, **more: object) -> DailyPoint:
+    return DailyPoint(MONDAY, hr, steps, **more)  # type: ignore[arg-type]
+
+
+def reasons(warning: Warning | None) -> tuple[str, ...] | None:
+    return None if warning is None else warning.reasons
+
+
+# --- the reference rule --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("history_days", "rise", "expected"),
+    [
+        (6, 10.0, None),  # 6 days of history: no baseline yet
+        (7, 10.0, ("resting_hr_up",)),  # the 7th day makes one
+        (28, 4.0, ("resting_hr_up",)),  # exactly +4 bpm
+        (28, 3.9, None),
+    ],
+)
+def test_reference_resting_hr(
+    policy: WarningPolicy, history_days: int, rise: float, expected: tuple[str, ...] | None
+) -> None:
+    history = then(usual_days(history_days), day(USUAL_HR + rise), day(USUAL_HR + rise))
+    warning = ReferenceToxicityRule(policy).evaluate(history)
+    assert reasons(warning) == expected
+    if warning is not None:
+        assert warning.baseline_rhr == USUAL_HR
+        assert warning.rule_ids == ("warning.reference_rhr",)
+        assert warning.day == history[-1].day
+
+
+def test_reference_needs_two_consecutive_days(policy: WarningPolicy) -> None:
+    rule = ReferenceToxicityRule(policy)
+    one = then(usual_days(28), day(USUAL_HR + 4))
+    assert rule.evaluate(one) is None
+    gap = then(usual_days(28), day(USUAL_HR + 8), None, day(USUAL_HR + 8))
+    assert rule.evaluate(gap) is None  # a missing day between two elevated ones
+
+
+@pytest.mark.parametrize(
+    ("steps", "expected"),
+    [(4800, ("steps_down",)), (4860, None), (None, None)],  # 20% down; 19%; one day not known
+)
+def test_reference_steps(policy: WarningPolicy, steps: int | None, expected: object) -> None:
+    history = then(usual_days(28), day(steps=4800), day(steps=4800), day(steps=steps))
+    assert reasons(ReferenceToxicityRule(policy).evaluate(history)) == expected
+
+
+def test_reference_both_signals(policy: WarningPolicy) -> None:
+    history = then(usual_days(28), day(70, 3000), day(70, 3000), day(70, 3000))
+    warning = ReferenceToxicityRule(policy).evaluate(history)
+    assert warning is not None and warning.reasons == ("both",)
+    assert warning.rule_ids == ("warning.reference_rhr", "warning.reference_steps")
+
+
+# --- the detector --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("history_days", "expected"),
+    [(4, None), (5, None), (7, ("both",)), (20, ("both",))],
+)
+def test_detector_needs_seven_baseline_days(
+    policy: WarningPolicy, history_days: int, expected: object
+) -> None:
+    # The detector judges the last 3 days; the baseline is the days before them.
+    history = then(usual_days(history_days), day(), day(68, 4000), day(68, 4000))
+    baseline_days = history_days + 1
+    assert reasons(ToxicityDetector(policy).evaluate(history)) == (
+        expected if baseline_days >= 7 else None
+    )
+
+
+def test_detector_six_vs_seven_baseline_days(policy: WarningPolicy) -> None:
+    detector = ToxicityDetector(policy)
+    six = then(usual_days(6), day(68, 4000), day(68, 4000), day(68, 4000))
+    seven = then(usual_days(7), day(68, 4000), day(68, 4000), day(68, 4000))
+    assert detector.evaluate(six) is None
+    assert reasons(detector.evaluate(seven)) == ("both",)
+
+
+@pytest.mark.parametrize(
+    ("rises", "expected"),
+    [
+        ((0.0, 4.0, 4.0), ("resting_hr_up",)),  # +4 bpm on 2 days, in a steady patient
+        ((0.0, 0.0, 4.0), None),  # one day is not enough
+        ((0.0, 4.0, 1.0), None),  # the last day is back near usual
+        ((0.0, 1.5, 1.5), None),  # small rises stay under the threshold
+    ],
+)
+def test_detector_resting_hr(
+    policy: WarningPolicy, rises: tuple[float, ...], expected: object
+) -> None:
+    history = then(usual_days(28), *(day(USUAL_HR + rise) for rise in rises))
+    assert reasons(ToxicityDetector(policy).evaluate(history)) == expected
+
+
+def test_detector_missing_days_neither_fire_nor_hide(policy: WarningPolicy) -> None:
+    detector = ToxicityDetector(policy)
+    gaps = then(usual_days(28), None, None, day())
+    assert detector.evaluate(gaps) is None
+    nothing_today = then(usual_days(28), day(68), day(None, None))
+    assert detector.evaluate(nothing_today) is None  # the last day with nothing measured
+    assert detector.evaluate(then(usual_days(28), day(70))) is None  # one odd day
+    between = then(usual_days(28), day(68), None, day(68))
+    assert reasons(detector.evaluate(between)) == ("resting_hr_up",)
+    # ... where the reference rule waits for two consecutive days
+    assert ReferenceToxicityRule(policy).evaluate(between) is None
+
+
+def test_infusion_bumps_do_not_fire_the_detector(policy: WarningPolicy) -> None:
+    detector, reference = ToxicityDetector(policy), ReferenceToxicityRule(policy)
+    infusion = then(usual_days(28), day(), day(67, 2500, infusion=True), day(67, 2500))
+    assert detector.evaluate(infusion) is None
+    assert detector.evaluate(infusion[:-1]) is None  # the infusion day itself
+    assert reference.evaluate(infusion) is not None  # the reference rule knows nothing of it
+    after = then(infusion, day(), day())
+    assert detector.evaluate(after) is None
+    # and the infusion days do not lower the baseline either: a real rise later still warns
+    later = then(after, day(), day(67, 4000), day(67, 4000))
+    assert reasons(detector.evaluate(later)) == ("both",)
+
+
+def test_a_new_device_is_a_new_level(policy: WarningPolicy) -> None:
+    detector = ToxicityDetector(policy)
+    new_band = then(usual_days(28), *[day(USUAL_HR, 4200) for _ in range(10)])  # counts 30% fewer
+    assert detector.evaluate(new_band) is None
+    assert ReferenceToxicityRule(policy).evaluate(new_band) is not None
+    # a real fall from the new level still warns
+    ill = then(new_band, day(66, 3000), day(67, 2800), day(68, 2500))
+    assert reasons(detector.evaluate(ill)) == ("both",)
+
+
+def test_weekends_are_compared_with_weekends(policy: WarningPolicy) -> None:
+    days = [MONDAY + timedelta(days=i) for i in range(35)]  # ends on a Sunday
+    history = [DailyPoint(d, USUAL_HR, 3000 if d.weekday() >= 5 else 7000) for d in days]
+    assert history[-1].day.weekday() == 6
+    assert ToxicityDetector(policy).evaluate(history) is None  # a quiet weekend like every other
+    assert ReferenceToxicityRule(policy).evaluate(history) is not None
+
+
+@pytest.mark.parametrize(("temp", "expected"), [(38.0, ("fever",)), (37.9, None), (None, None)])
+def test_fever_is_its_own_reason(
+    policy: WarningPolicy, temp: float | None, expected: object
+) -> None:
+    history = then(usual_days(2), day(temp_c=temp))  # no baseline needed
+    for detector in (ToxicityDetector(policy), ReferenceToxicityRule(policy)):
+        warning = detector.evaluate(history)
+        assert reasons(warning) == expected
+        if warning is not None:
+            assert warning.rule_ids == ("hold.fever",)
+
+
+def test_fever_with_a_rise(policy: WarningPolicy) -> None:
+    history = then(usual_days(28), day(66, 3500), day(68, 3000), day(70, 2500, temp_c=38.4))
+    warning = ToxicityDetector(policy).evaluate(history)
+    assert warning is not None
+    assert warning.reasons == ("both", "fever")
+    assert warning.rule_ids == ("warning.toxicity", "hold.fever")
+    assert warning.to_json() == {
+        "day": history[-1].day.isoformat(),
+        "kind": "toxicity",
+        "reasons": ["both", "fever"],
+        "baseline_rhr": 60.0,
+        "baseline_steps": 6000.0,
+        "rule_ids": ["warning.toxicity", "hold.fever"],
+    }
+
+
+def test_empty_history(policy: WarningPolicy) -> None:
+    assert ToxicityDetector(policy).evaluate([]) is None
+    assert ReferenceToxicityRule(policy).evaluate([]) is None
+
+
+def test_thresholds_come_from_the_rules_file(tmp_path: Path) -> None:
+    path = tmp_path / "clinic.toml"
+    text = edited("rise_bpm = 4.0", "rise_bpm = 5.0")
+    path.write_text(text.replace("threshold_c = 38.0", "threshold_c = 37.5"), encoding="utf-8")
+    policy = WarningPolicy.from_rules(load_rules(path))
+    rule = ReferenceToxicityRule(policy)
+    assert rule.evaluate(then(usual_days(28), day(64), day(64))) is None
+    assert reasons(rule.evaluate(then(usual_days(28), day(65), day(65)))) == ("resting_hr_up",)
+    assert reasons(rule.evaluate(then(usual_days(2), day(temp_c=37.6)))) == ("fever",)

@@ -1,0 +1,221 @@
+"""What follows a warning, through the pages: the browser patient's check-in card whose fever
+answer raises the hold; the coach's outcome (and bad outcomes refused); the proposed warm message
+for a disengagement flag, sent in one click through the manual-text path; exercise texts waiting
+for the coach; the program report's figures."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import select
+from starlette.testclient import TestClient
+
+from coach import alerts, holds, join_links
+from coach.clock import Clock
+from coach.database import Database
+from coach.holds import PatientHold
+from messaging.models import SmsMessage
+from tests.conftest import TEST_SECRET, World
+from tests.daily.helpers import alerts_of, readings, steady_then_sick
+from tests.heart_rate.helpers import bearer, device_token
+from tests.web.signin import csrf_from, join, login
+
+
+def _warned(client: TestClient, db: Database, world: World, clock: Clock) -> alerts.Alert:
+    token = db.run_sync(device_token, world.patient_a)
+    from tests.daily.helpers import today_of
+
+    today = db.run_sync(today_of, world.patient_a, clock.now())
+    days = steady_then_sick(today)
+    for part in (days[:-2], days[-2:]):
+        answer = client.post("/api/v1/daily", json={"days": part}, headers=bearer(token))
+        assert answer.status_code == 200, answer.text
+    (alert,) = db.run_sync(alerts_of, world.patient_a, "early_warning")
+    return alert
+
+
+def _holds(db: Database, now: object) -> list[str]:
+    return db.run_sync(lambda s: [h.rule_id for h in s.exec(select(PatientHold)) if h.until > now])
+
+
+def test_the_browser_patients_checkin_card_and_a_fever_answer(
+    client: TestClient, db: Database, world: World, clock: Clock
+) -> None:
+    _warned(client, db, world, clock)
+    _, token = db.run_sync(
+        lambda s: join_links.issue(s, TEST_SECRET, world.patient_a, None, timedelta(days=1))
+    )
+    csrf = join(client, token)
+    page = client.get("/me").text
+    assert "How are you feeling today?" in page and 'action="/me/checkin"' in page
+    bad = client.post("/me/checkin", data={"csrf_token": csrf, "temp_c": "hot"})
+    assert bad.headers["location"] == "/me?checkin=bad#checkin"
+    assert "Please enter a temperature between 34 and 43" in client.get("/me?checkin=bad").text
+    assert (
+        client.post("/me/checkin", data={"csrf_token": csrf, "temp_c": "99"})
+        .headers["location"]
+        .endswith("bad#checkin")
+    )
+    done = client.post("/me/checkin", data={"csrf_token": csrf, "temp_c": "38,4"})
+    assert done.headers["location"] == "/me?checkin=done#checkin"
+    assert db.run_sync(readings, world.patient_a)[-1].temp_c == 38.4
+    assert "hold.red_flag" in _holds(db, clock.now())
+    (flag,) = db.run_sync(alerts_of, world.patient_a, "red_flag")
+    assert flag.flags == ["fever"] and flag.severity == "urgent"
+    assert 'action="/me/checkin"' not in client.get("/me").text  # answered today: no card
+    # Without CSRF nothing is taken.
+    assert client.post("/me/checkin", data={"temp_c": "37"}).status_code == 403
+
+
+def test_the_coach_records_the_outcome_and_the_report_counts_it(
+    client: TestClient, db: Database, world: World, clock: Clock
+) -> None:
+    alert = _warned(client, db, world, clock)
+    csrf = login(client, "coach.a@example.org")
+    board = client.get("/dashboard").text
+    assert f'data-alert="{alert.id}"' in board and "<svg" in board and "ew-baseline" in board
+    assert "hold.early_warning" in _holds(db, clock.now())
+    url = f"/alerts/{alert.id}/outcome"
+    assert client.post(url, data={"csrf_token": csrf, "outcome": "maybe"}).status_code == 422
+    assert client.post(url, data={"outcome": "confirmed"}).status_code == 403  # no CSRF
+    assert (
+        client.post(
+            "/alerts/99999/outcome", data={"csrf_token": csrf, "outcome": "confirmed"}
+        ).status_code
+        == 404
+    )
+    done = client.post(url, data={"csrf_token": csrf, "outcome": "false_alarm"})
+    assert done.status_code == 303
+    (stored,) = db.run_sync(alerts_of, world.patient_a, "early_warning")
+    assert stored.outcome == "false_alarm" and stored.acknowledged_at is not None
+    assert "hold.early_warning" not in _holds(db, clock.now())  # coaching texts may go again
+    report = client.get("/reports/program").text
+    row = report.split('data-kind="early_warning"')[1].split("</tr>")[0]
+    assert '<td class="raised">1</td>' in row and '<td class="confirmed">0 %</td>' in row
+    # Another coach cannot record an outcome on it.
+    other = TestClient(client.app, follow_redirects=False)
+    csrf_b = login(other, "coach.b@example.org")
+    assert other.post(url, data={"csrf_token": csrf_b, "outcome": "confirmed"}).status_code == 404
+    assert db.run_sync(alerts_of, world.patient_a, "early_warning")[0].outcome == "false_alarm"
+
+
+def test_a_disengagement_flag_proposes_a_warm_message_sent_in_one_click(
+    client: TestClient, db: Database, world: World, clock: Clock
+) -> None:
+    db.run_sync(
+        lambda s: alerts.raise_alert(
+            s,
+            world.patient_b,
+            "disengagement",
+            "drifting",
+            ["missed_sessions"],
+            "daily",
+            now=clock.now(),
+        )
+    )
+    csrf = login(client, "coach.b@example.org")
+    board = client.get("/dashboard").text
+    assert "Hola Bruno, le hemos echado de menos en sus sesiones." in board  # his language
+    assert "sesiones perdidas" in client.get("/dashboard?lang=es").text
+    form = board.split('class="motivate"')[1].split("</form>")[0]
+    proposed = form.split(">", 1)[1].split("<textarea")[1].split(">", 1)[1].split("</textarea")[0]
+    db.run_sync(lambda s: _consent(s, world.patient_b))
+    sent = client.post(
+        f"/inbox/{world.patient_b}/messages",
+        data={"csrf_token": csrf_from(board), "body": proposed.replace("&#39;", "'")},
+    )
+    assert sent.status_code == 303, sent.text
+    out = db.run_sync(
+        lambda s: s.exec(select(SmsMessage).where(SmsMessage.patient_id == world.patient_b)).all()
+    )
+    assert [m.purpose for m in out] == ["manual"] and out[0].body.startswith("Hola Bruno")
+    assert csrf  # the same session
+
+
+def _consent(session, patient_id: int) -> None:  # type: ignore[no-untyped-def]
+    from coach.models import Patient
+
+    patient = session.get(Patient, patient_id)
+    patient.sms_consent = True
+    session.add(patient)
+
+
+def test_an_early_warning_hold_makes_exercise_texts_wait_not_drop(
+    db: Database, world: World, clock: Clock
+) -> None:
+    from scheduler.checks import known_for
+
+    now = clock.now()
+    db.run_sync(
+        lambda s: holds.place_hold(
+            s,
+            world.patient_a,
+            holds.EARLY_WARNING_RULE,
+            "warning",
+            "daily",
+            now + timedelta(days=1),
+            now=now,
+        )
+    )
+    known = db.run_sync(known_for, [world.patient_a, world.patient_b], now)
+    assert known.waiting == {world.patient_a} and known.on_hold == frozenset()
+    db.run_sync(
+        lambda s: holds.place_hold(
+            s, world.patient_a, "hold.red_flag", "fever", "sms", now + timedelta(days=1), now=now
+        )
+    )
+    known = db.run_sync(known_for, [world.patient_a], now)
+    assert known.on_hold == {world.patient_a} and known.waiting == frozenset()  # a fever stops
+
+
+def test_missed_classes_and_fewer_steps_flag_disengagement_with_its_reasons(
+    client: TestClient, db: Database, world: World, clock: Clock
+) -> None:
+    from coach import classes
+    from coach.models import Patient
+    from tests.daily.helpers import today_of
+
+    now = clock.now()
+
+    def daily_class(session):  # type: ignore[no-untyped-def]
+        series = classes.create_series(
+            session,
+            world.coach_a,
+            {
+                "title": "Morning class",
+                "description": "",
+                "time_zone": "UTC",
+                "first_start_local": (now - timedelta(days=40)).replace(tzinfo=None, microsecond=0),
+                "duration_minutes": 45,
+                "rrule": "FREQ=DAILY",
+                "capacity": 10,
+                "auto_admit": False,
+            },
+            now - timedelta(days=41),
+        )
+        classes.enroll(session, series, session.get(Patient, world.patient_a), now)
+
+    db.run_sync(daily_class)
+    today = db.run_sync(today_of, world.patient_a, now)
+    from coach import adherence
+
+    db.run_sync(  # she came to every class until ten days ago (logged by the coach)
+        lambda s: [
+            adherence.log_session(s, world.patient_a, today - timedelta(days=back), "coach")
+            for back in range(10, 38)
+        ]
+    )
+    days = [
+        {"date": (today - timedelta(days=back)).isoformat(), "steps": 6000 if back >= 10 else 3000}
+        for back in range(37, -1, -1)
+    ]
+    token = db.run_sync(device_token, world.patient_a)
+    answer = client.post("/api/v1/daily", json={"days": days}, headers=bearer(token))
+    assert answer.status_code == 200, answer.text
+    (flag,) = db.run_sync(alerts_of, world.patient_a, "disengagement")
+    assert "missed_sessions" in flag.flags and "steps_down" in flag.flags
+    assert flag.severity == "info"
+    csrf = login(client, "coach.a@example.org")
+    board = client.get("/dashboard").text
+    assert "missed sessions" in board and "Hi Ana, we have missed you at your sessions." in board
+    assert csrf
