@@ -7,8 +7,8 @@ same figures every run. docs/warnings.md quotes them.
     .venv/bin/python tests/bench/evaluate_warnings.py                  # 300 patients each
     .venv/bin/python tests/bench/evaluate_warnings.py --patients 1000
 
-The last line is one JSON object: {"design": {...}, "shifted": {...}, "unseen": {...}}, each in the shape
-`telecoach evaluate-warnings` prints, plus the seed.
+The last line is one JSON object: {"design": {...}, "shifted": {...}, "unseen": {...}}, each in
+the shape `telecoach evaluate-warnings` prints, plus the seed.
 """
 
 from __future__ import annotations
