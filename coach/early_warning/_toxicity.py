@@ -1,6 +1,7 @@
 """The toxicity detector Telecoach uses (rule `warning.toxicity`; measured in docs/warnings.md).
 
-Each judged day (the last `judged_days`) scores how far resting heart rate is above, and steps are
+Each judged day (the last `judged_days` with data, reaching over up to `gap_carry_days` missing
+ones) scores how far resting heart rate is above, and steps are
 below, the patient's usual level, in the patient's own day-to-day spread (`_level.py`), each capped
 at `single_day_cap` (one odd day cannot warn alone) and at -1 below (a good day counts against a
 bad one only a little). Both signals' scores add up day by day into a cumulative sum (less
@@ -62,10 +63,12 @@ class ToxicityDetector:
             return None
         rule = self._rule
         last = history[-1].day
-        reach = max(rule.baseline_days + rule.judged_days, INFUSION_LOOKBACK_DAYS)
+        reach = max(
+            rule.baseline_days + rule.judged_days + rule.gap_carry_days, INFUSION_LOOKBACK_DAYS
+        )
         by_day = tail_by_day(history, reach + rule.infusion_skip_days)
         after_infusion = self._after_infusion(by_day)
-        context = _Context(by_day, after_infusion, last)
+        context = _Context(by_day, after_infusion, last, self._judged_span(by_day, last))
         hr, st = self._signals(context, shift=False)
         fires = self._fires(hr, st)
         if fires:  # a device's new level would explain it? (looked for only now: it is costly)
@@ -111,6 +114,20 @@ class ToxicityDetector:
                           lambda off: -off >= drop_floor, sign=-1.0, shift=shift)  # fmt: skip
         return hr, st
 
+    def _judged_span(self, by_day: dict[date, DailyPoint], last: date) -> int:
+        """How many calendar days back the judged days reach: `judged_days` days with data,
+        reaching over up to `gap_carry_days` missing ones, so a prodrome split by a day or two
+        without the band still adds up (and those days stay out of the baseline)."""
+        wanted, most = self._rule.judged_days, self._rule.judged_days + self._rule.gap_carry_days
+        seen = 0
+        for back in range(most):
+            point = by_day.get(last - timedelta(days=back))
+            if point is not None and (point.resting_hr is not None or bool(point.steps)):
+                seen += 1
+                if seen == wanted:
+                    return back + 1
+        return most
+
     def _after_infusion(self, by_day: dict[date, DailyPoint]) -> dict[date, int]:
         """Each day within `infusion_skip_days` of an infusion -> how many days after it."""
         found: dict[date, int] = {}
@@ -132,9 +149,10 @@ class ToxicityDetector:
     ) -> _Signal:
         rule, last = self._rule, context.last
         usable = context.usable()
-        baseline = values(usable, span(last, rule.judged_days + rule.baseline_days - 1,
-                                       rule.judged_days), read)  # fmt: skip
-        judged_days = span(last, rule.judged_days - 1, 0)
+        judged_span = context.judged_span
+        baseline = values(usable, span(last, judged_span + rule.baseline_days - 1,
+                                       judged_span), read)  # fmt: skip
+        judged_days = span(last, judged_span - 1, 0)
         judged = values(usable, judged_days, read)
         level = usual_level(baseline, judged, last=last, min_days=rule.min_history_days,
                             min_spread=min_spread,
@@ -161,6 +179,7 @@ class _Context:
     by_day: dict[date, DailyPoint]
     after_infusion: dict[date, int]
     last: date
+    judged_span: int  # calendar days judged: `judged_days` with data, missing days between
 
     def usable(self) -> dict[date, DailyPoint]:
         """The days an infusion does not move: the baseline and the plainly judged days."""

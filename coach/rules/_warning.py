@@ -44,6 +44,7 @@ class ToxicityWarning(BaselineWindow):
 
     TEXT_VARS: ClassVar[tuple[str, ...]] = ("reasons",)
     judged_days: int = param(lo=1, hi=7)  # the recent days scored together, kept out of baseline
+    gap_carry_days: int = param(lo=0, hi=7)  # missing days the judged days reach over
     score_threshold: float = param(lo=0.5, hi=50)  # the cumulative sum of evidence that warns
     allowance: float = param(lo=0, hi=10)  # taken off each day's evidence (normal days sum to 0)
     single_day_cap: float = param(lo=0.5, hi=20)  # one day's evidence per signal at most

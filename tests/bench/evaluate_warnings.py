@@ -1,13 +1,14 @@
 """The early-warning figures at full size (issue 21): both toxicity detectors and both dropout
-flags over two synthetic cohorts, the one the detector was designed on and one with other seeds
-and shifted ranges it never saw (coach/early_warning/synthetic.py). Pure computation, no clock: the
+flags over three synthetic cohorts (coach/early_warning/synthetic.py): the one the detector was
+designed on, one with another seed and shifted ranges, and a third shifted one (seed 7) first
+looked at after the detector's last change, as an unseen check. Pure computation, no clock: the
 same figures every run. docs/warnings.md quotes them.
 
     .venv/bin/python tests/bench/evaluate_warnings.py                  # 300 patients each
     .venv/bin/python tests/bench/evaluate_warnings.py --patients 1000
 
-The last line is one JSON object: {"design": {...}, "shifted": {...}}, each in the shape
-`telecoach evaluate-warnings` prints, plus the seed.
+The last line is one JSON object: {"design": {...}, "shifted": {...}, "unseen": {...}}, each in
+the shape `telecoach evaluate-warnings` prints, plus the seed.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from coach.early_warning.evaluation import evaluate_cohort, summary_lines  # noq
 from coach.early_warning.synthetic import DESIGN, SHIFTED, make_cohort  # noqa: E402
 from coach.rules import load_rules  # noqa: E402
 
-COHORTS = (("design", DESIGN, 1), ("shifted", SHIFTED, 1001))  # name, ranges, seed
+# name, ranges, seed
+COHORTS = (("design", DESIGN, 1), ("shifted", SHIFTED, 1001), ("unseen", SHIFTED, 7))
 
 
 def main() -> None:

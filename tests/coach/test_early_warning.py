@@ -152,6 +152,29 @@ def test_detector_missing_days_neither_fire_nor_hide(policy: WarningPolicy) -> N
     assert ReferenceToxicityRule(policy).evaluate(between) is None
 
 
+@pytest.mark.parametrize(
+    ("missing", "expected"),
+    [
+        (1, ("resting_hr_up",)),
+        (3, ("resting_hr_up",)),  # 3 judged days with data reach back over 2 missing ones: 5 days
+        (4, None),  # the first rise is 5 days back, out of reach
+    ],
+)
+def test_detector_evidence_reaches_over_missing_days(
+    policy: WarningPolicy, missing: int, expected: object
+) -> None:
+    # +4 bpm is one day's evidence short of the threshold in a steady patient (see above); a band
+    # left off between two such days does not lose the first one, up to 5 calendar days back.
+    history = then(usual_days(28), day(USUAL_HR + 4), *[None] * missing, day(USUAL_HR + 4))
+    assert reasons(ToxicityDetector(policy).evaluate(history)) == expected
+
+
+def test_detector_judged_days_without_gaps_stay_three(policy: WarningPolicy) -> None:
+    # With every day measured, a rise 3 days back is out of the judged days (no gap to carry).
+    history = then(usual_days(28), day(USUAL_HR + 4), day(), day(), day(USUAL_HR + 4))
+    assert ToxicityDetector(policy).evaluate(history) is None
+
+
 def test_infusion_bumps_do_not_fire_the_detector(policy: WarningPolicy) -> None:
     detector, reference = ToxicityDetector(policy), ReferenceToxicityRule(policy)
     infusion = then(usual_days(28), day(), day(67, 2500, infusion=True), day(67, 2500))
