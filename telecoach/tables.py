@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 import coach.adherence
 import coach.alerts
 import coach.holds
+import coach.home_sessions
 import coach.hr_models
 import coach.models
 import coach.workflow_models
@@ -20,6 +21,7 @@ TABLE_MODULES = (
     coach.hr_models,
     coach.alerts,
     coach.adherence,
+    coach.home_sessions,
     messaging.models,
     coach.workflow_models,
     scheduler.models,
