@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlmodel import Session
@@ -149,7 +149,10 @@ def record_readings(
     row = _running(session, actor, home_session_id)
     assert row.id is not None
     zone = zone_for(session, row.patient_id, rules)
-    engine = engines.engine_for(row.id, zone, CuePolicy.from_rules(rules))
+    # Without a strap the session goes by feel: the engine on the RPE basis asks "how hard does
+    # this feel?" now and then, and gives no heart-rate cue.
+    engine_zone = zone if row.with_strap else replace(zone, basis="rpe", low=None, high=None)
+    engine = engines.engine_for(row.id, engine_zone, CuePolicy.from_rules(rules))
     on_hold = bool(holds.active_holds(session, row.patient_id, now))
     tally = home_sessions.tally_of(row)
     given: list[Cue] = []

@@ -45,6 +45,22 @@ def test_a_home_session_is_stored_and_counts_once_a_day(
     assert done_in_week(client, ada) == 1
 
 
+def test_without_a_strap_the_session_goes_by_feel(
+    client: TestClient, db: Database, demo: Demo
+) -> None:
+    ada = demo.patients[ADA]
+    guest = patient_client(client, db, ada)
+    done = run_session(guest, 20, bpm=None, rpe=12)
+    kinds = {cue["kind"] for cue in done["cues"]}
+    assert kinds == {"rpe_prompt"}  # "how hard does this feel?", never a heart-rate cue
+    assert len(done["cues"]) >= 5  # a minute in, then every three minutes of 20
+    stored = done["end"]["session"]
+    assert stored["main_minutes"] == 20.0 and stored["time_in_zone_s"] == 0.0
+    assert stored["cues"] == len(done["cues"])
+    sign_in_coach(client)
+    assert done_in_week(client, ada) == 1
+
+
 def test_a_session_stopped_after_a_few_minutes_does_not_count(
     client: TestClient, db: Database, demo: Demo
 ) -> None:
