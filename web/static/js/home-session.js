@@ -92,6 +92,7 @@ if (root) {
     const batch = state.queue.slice(0, MAX_BATCH);
     state.inFlight = true;
     state.lastSent = now;
+    let more = false;
     try {
       const answer = await post(`/api/v1/me/home-sessions/${state.id}/readings`, { samples: batch });
       if (answer.ok) {
@@ -100,15 +101,19 @@ if (root) {
         for (const cue of reply.cues) showCue(cue);
         showBand(reply.band);
         $("#home-sensor-status").textContent = "";
+        more = state.queue.length > 0;
       } else if (answer.status === 409) {
         state.queue = []; // the session ended elsewhere: nothing more to send
+      } else if (answer.status === 422) {
+        state.queue.splice(0, batch.length); // never acceptable: sending it again would not help
       }
     } catch (error) {
       $("#home-sensor-status").textContent = words.offline;
     } finally {
       state.inFlight = false;
     }
-    if (state.queue.length >= MAX_BATCH) flush(true);
+    // A backlog (a slow network, a phone that slept) drains at once, one request at a time.
+    if (more) await flush(true);
   }
 
   function tick() {
@@ -167,9 +172,13 @@ if (root) {
     state.ended = true;
     state.status = status;
     clearInterval(state.timer);
-    while (state.inFlight) await new Promise((resolve) => setTimeout(resolve, 100));
-    await flush(true);
+    // What is still to send goes before the end check (a few tries: offline, it is left).
+    for (let tries = 0; tries < 20 && (state.inFlight || state.queue.length); tries += 1) {
+      if (state.inFlight) await new Promise((resolve) => setTimeout(resolve, 100));
+      else await flush(true);
+    }
     $("#home-running").hidden = true;
+    for (const item of document.querySelectorAll("#home-phases li")) item.classList.remove("current");
     $("#home-end").hidden = false;
     root.dataset.state = "ending";
     $("#home-end").querySelector("input").focus();
