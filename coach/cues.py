@@ -149,20 +149,29 @@ class _Slope:
         self._n = self._st = self._sb = self._stt = self._stb = 0
 
     def add(self, t_ms: int, bpm: int) -> None:
-        if not self._points:
+        points = self._points
+        if not points:
             self._origin = t_ms  # small offsets keep the sums exact and small
-        self._push(t_ms - self._origin, bpm, +1)
-        self._points.append((t_ms - self._origin, bpm))
-        oldest = t_ms - self._origin - self._window_ms
-        while self._points[0][0] < oldest:
-            self._push(*self._points.popleft(), -1)
-
-    def _push(self, t: int, bpm: int, sign: int) -> None:
-        self._n += sign
-        self._st += sign * t
-        self._sb += sign * bpm
-        self._stt += sign * t * t
-        self._stb += sign * t * bpm
+        t = t_ms - self._origin
+        points.append((t, bpm))
+        n, st, sb, stt, stb = (
+            self._n + 1,
+            self._st + t,
+            self._sb + bpm,
+            self._stt + t * t,
+            self._stb + t * bpm,
+        )
+        oldest = t - self._window_ms
+        while points[0][0] < oldest:  # written out: this runs once per reading of every session
+            old_t, old_bpm = points.popleft()
+            n, st, sb, stt, stb = (
+                n - 1,
+                st - old_t,
+                sb - old_bpm,
+                stt - old_t * old_t,
+                stb - old_t * old_bpm,
+            )
+        self._n, self._st, self._sb, self._stt, self._stb = n, st, sb, stt, stb
 
     def mean_bpm(self) -> float:
         return self._sb / self._n
@@ -182,6 +191,9 @@ class CueEngine:
         self._zone = zone
         self._policy = policy
         self._heart_rate_guides = zone.basis in ("prescription", "age_predicted") and zone.has_zone
+        self._low, self._high = zone.low or 0, zone.high or 0
+        self._far_below = self._low - policy.pick_up_margin_bpm  # below this counts for pick_up
+        self._over_ceiling_ms = zone.seconds_above * 1000
         self._slope = _Slope(policy.slope_window_ms, policy.min_slope_span_ms)
         self._last_t: int | None = None
         self._last_reading_t: int | None = None
@@ -223,14 +235,17 @@ class CueEngine:
             self._main_since = t_ms
         if not self._heart_rate_guides:
             return self._rpe_prompt(t_ms, phase)
-        reading = _readable(bpm)
-        if reading is None:
-            return None
-        bpm = reading
+        if type(bpm) is not int or not _READABLE_BPM[0] <= bpm <= _READABLE_BPM[1]:
+            bpm = _readable(bpm)  # the common case (a whole, plausible bpm) skips the call
+            if bpm is None:
+                return None
         self._record(t_ms, bpm)
         above_since = self._above_since
-        if above_since is not None and t_ms - above_since >= self._zone.seconds_above * 1000:
+        if above_since is not None and t_ms - above_since >= self._over_ceiling_ms:
             return self._stop(t_ms, "over_ceiling")
+        last_cue_at = self._last_cue_at
+        if last_cue_at is not None and t_ms - last_cue_at < self._policy.min_interval_ms:
+            return None  # nothing may be said yet, whatever is due
         due = self._due(t_ms, bpm, phase)
         if due is None or not self._spaced(due[0], t_ms):
             return None
@@ -239,7 +254,6 @@ class CueEngine:
     # --- readings ---------------------------------------------------------------------------------
 
     def _record(self, t_ms: int, bpm: int) -> None:
-        assert self._zone.low is not None and self._zone.high is not None
         last = self._last_reading_t
         if last is not None and t_ms - last > self._policy.stale_after_ms:
             # A gap: "for N seconds" and the slope start again from this reading.
@@ -247,15 +261,26 @@ class CueEngine:
             self._slope.clear()
         self._last_reading_t = t_ms
         self._slope.add(t_ms, bpm)
-        low, high = self._zone.low, self._zone.high
-        self._above_since = _since(self._above_since, bpm > high, t_ms)
-        far_below = bpm < low - self._policy.pick_up_margin_bpm
-        self._far_below_since = _since(self._far_below_since, far_below, t_ms)
-        self._in_zone_since = _since(self._in_zone_since, low <= bpm <= high, t_ms)
+        # Where each run of readings started; None once a reading breaks it.
+        if bpm > self._high:
+            self._in_zone_since = self._far_below_since = None
+            if self._above_since is None:
+                self._above_since = t_ms
+            return
+        self._above_since = None
+        if bpm >= self._low:
+            self._far_below_since = None
+            if self._in_zone_since is None:
+                self._in_zone_since = t_ms
+            return
+        self._in_zone_since = None
+        if bpm >= self._far_below:
+            self._far_below_since = None
+        elif self._far_below_since is None:
+            self._far_below_since = t_ms
 
     def _due(self, t_ms: int, bpm: int, phase: Phase) -> tuple[CueKind, str, str] | None:
-        assert self._zone.low is not None and self._zone.high is not None
-        low, high, p = self._zone.low, self._zone.high, self._policy
+        low, high, p = self._low, self._high, self._policy
         slope = self._slope.per_second()
         # Where a first-order answer settles: y + y' * tau, taken at the fit's middle (its mean),
         # where the fitted slope is the curve's; the newest reading's slope is flatter than the fit.
@@ -335,10 +360,3 @@ def _readable(bpm: object) -> int | None:
         return None
     value = round(bpm)
     return value if _READABLE_BPM[0] <= value <= _READABLE_BPM[1] else None
-
-
-def _since(start: int | None, holds: bool, t_ms: int) -> int | None:
-    """The start of a run of readings for which a condition holds, or None once it breaks."""
-    if not holds:
-        return None
-    return t_ms if start is None else start
