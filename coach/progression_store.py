@@ -22,9 +22,10 @@ from coach import prescriptions
 from coach.assessments import local_today
 from coach.engine.zones import karvonen, zone_inputs
 from coach.models import Patient, Prescription
-from coach.progression import AerobicDose, propose_next_week
+from coach.next_session import NextSession
+from coach.progression import AerobicDose, propose_from_sessions, propose_next_week
 from coach.rules import RuleSet
-from coach.week_review import summarize_week, summary_json
+from coach.week_review import monday_of, summarize_week, summary_json
 from coach.workflow_models import ProgressionProposal
 
 DOSE_KEYS = (
@@ -112,6 +113,50 @@ def propose_for_week(
         .on_conflict_do_nothing(index_elements=["patient_id", "week_start"])
     )
     return for_week(session, patient_id, week_start)
+
+
+def propose_from_plan(
+    session: Session,
+    rules: RuleSet,
+    patient: Patient,
+    current: Prescription,
+    plan: NextSession,
+    now: datetime,
+) -> ProgressionProposal | None:
+    """A between-session plan (a home session's start) that found the patient ready for more
+    than approved, stored as the proposal of the patient's current week for the coach to decide,
+    with the week so far in numbers. A week has one proposal: when one is stored already (this
+    week's, or one made earlier from sessions) it is kept, and the weekly review of this week
+    later finds it (`propose_for_week`). None when the plan stayed inside the approval."""
+    assert patient.id is not None
+    if not plan.beyond_approval or current.data.get("hold") or not _has_sessions(current.data):
+        return None
+    week_start = monday_of(local_today(now, patient.time_zone))
+    existing = for_week(session, patient.id, week_start)
+    if existing is not None:
+        return existing
+    dose = AerobicDose(**{key: current.data["aerobic"][key] for key in DOSE_KEYS})
+    proposal = propose_from_sessions(dose, plan, rules)
+    if proposal is None:
+        return None
+    week = summarize_week(session, rules, patient, current, week_start)
+    values = {
+        "patient_id": patient.id,
+        "week_start": week_start,
+        "based_on_id": current.id,
+        "change": proposal.change,
+        "proposal": {**proposal.to_json(), "week": summary_json(week)},
+        "status": "pending",
+        "created_at": now,
+    }
+    table: Any = ProgressionProposal.__table__  # type: ignore[attr-defined]
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    session.execute(
+        insert(table)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["patient_id", "week_start"])
+    )
+    return for_week(session, patient.id, week_start)
 
 
 def _has_sessions(data: dict[str, Any]) -> bool:

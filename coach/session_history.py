@@ -44,18 +44,18 @@ def _rpe_in_band(rpe: int | None, band: tuple[int, int] | None) -> bool | None:
 
 def _from_home(row: HomeSession, band: tuple[int, int] | None) -> SessionOutcome:
     main_s = row.main_minutes * 60
+    # The stored minutes are capped (coach.home_plan.MAIN_CREDIT_FACTOR); the zone time with them.
+    in_zone_s = min(row.time_in_zone_s, main_s)
     with_hr = row.with_strap and row.readings > 0 and main_s > 0
     return SessionOutcome(
         day=row.day,
         main_minutes=round(row.main_minutes, 2),
-        time_in_zone_pct=round(100 * row.time_in_zone_s / main_s, 1) if with_hr else None,
-        over_ceiling_s=row.over_ceiling_s,
+        time_in_zone_pct=round(100 * in_zone_s / main_s, 1) if with_hr else None,
+        over_ceiling_s=max(0.0, row.over_ceiling_s),
         rpe=row.rpe,
         fatigue=row.fatigue,
         effort_level=None,
-        in_zone=session_in_zone(row.time_in_zone_s, main_s)
-        if with_hr
-        else _rpe_in_band(row.rpe, band),
+        in_zone=session_in_zone(in_zone_s, main_s) if with_hr else _rpe_in_band(row.rpe, band),
     )
 
 

@@ -32,6 +32,7 @@ from coach.models import Patient
 from coach.next_session import plan_next
 from coach.prescriptions import current_approved
 from coach.profile import RED_FLAGS
+from coach.progression_store import propose_from_plan
 from coach.rules import RuleSet
 from coach.session_history import outcomes
 
@@ -125,13 +126,17 @@ def start_home_session(
     today = local_today(now, patient.time_zone)
     history = outcomes(session, patient.id, prescription.data, today)
     shortest = min(approved, rules.base_aerobic.min_minutes_per_session)
-    plan = home_plan(approved, plan_next(approved, shortest, history, rules))
+    next_session = plan_next(approved, shortest, history, rules)
+    plan = home_plan(approved, next_session)
     row = home_sessions.start(session, patient.id, today, plan, with_strap, now)
     detail = f"home_session {row.id}: {plan.main_minutes} min, {plan.start_effort} start"
-    if plan.beyond_approval:
-        # Never applied here: the weekly review proposes a change of dose to the coach.
-        detail += "; more than approved would suit: left to the weekly review"
     record(session, actor, "home_session.start", patient.id, detail=detail, at=now)
+    if plan.beyond_approval:
+        # Never applied here: more than approved goes to the coach as a progression proposal.
+        proposal = propose_from_plan(session, rules, patient, prescription, next_session, now)
+        if proposal is not None:
+            ref = f"proposal {proposal.id}, week {proposal.week_start}"
+            record_system(session, "home", "progression.propose", patient.id, detail=ref)
     return HomeStart(row, plan, zone_for(session, patient.id, rules))
 
 

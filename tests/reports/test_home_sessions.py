@@ -6,9 +6,15 @@ approved zone is 107-127 bpm and her main part 30 minutes."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from starlette.testclient import TestClient
 
 from coach.database import Database
+from telecoach.app import create_app
+from telecoach.settings import Settings
+from tests.clocks import RunningClock
+from tests.conftest import TEST_NOW
 from tests.prescribing.workflow import text_of
 from tests.reports.conftest import ADA, ROSA, Demo, sign_in_coach, text_as_patient
 from tests.reports.home_session_client import (
@@ -206,3 +212,53 @@ def test_bad_input_other_patients_and_replays_are_refused(
     assert replay.status_code == 409 and replay.json()["error"]["code"] == "session_ended"
     assert status(readings, good) == 409
     assert status(end, {"status": "stopped", "rpe": 20, "symptoms": ["chest_pain"]}) == 409
+
+
+def _earlier(settings: Settings, days: int) -> TestClient:
+    """The same clinic `days` days before TEST_NOW (a session on an earlier day)."""
+    return TestClient(
+        create_app(settings, clock=RunningClock(TEST_NOW - timedelta(days=days))),
+        follow_redirects=False,
+    )
+
+
+def test_the_next_start_answers_to_the_last_session_inside_the_approval(
+    client: TestClient, db: Database, demo: Demo, settings: Settings
+) -> None:
+    ada = demo.patients[ADA]
+    with _earlier(settings, 2) as sunday:
+        run_session(patient_client(sunday, db, ada), 30, bpm=140, rpe=16)  # over the ceiling
+    with _earlier(settings, 1) as monday:
+        guest = patient_client(monday, db, ada)
+        plan = guest.post(API, json={"with_strap": True}).json()["plan"]
+        assert plan["start_effort"] == "gentler" and plan["main_minutes"] == 24  # 30 less 20%
+        assert "next.gentler" in plan["rules"] and "next.shorter" in plan["rules"]
+        words = text_of(guest.get("/me/session").text)
+        assert "Begin at a gentler pace today: your last sessions felt hard." in words
+        assert "A little shorter today." in words
+        assert "Main part · 24 minutes" in words
+    guest = patient_client(client, db, ada)
+    run_session(guest, 24, bpm=115, rpe=12)  # today: in zone, comfortable
+    words = text_of(guest.get("/me/session").text)
+    assert "gentler" not in words and "Main part · 30 minutes" in words
+
+
+def test_ready_for_more_goes_to_the_coach_as_a_proposal_not_to_the_patient(
+    client: TestClient, db: Database, demo: Demo, settings: Settings
+) -> None:
+    ada = demo.patients[ADA]
+    for days in (3, 2, 1):  # three sessions in zone, the full approved time, comfortable
+        with _earlier(settings, days) as earlier:
+            run_session(patient_client(earlier, db, ada), 30, bpm=115, rpe=11)
+    guest = patient_client(client, db, ada)
+    plan = guest.post(API, json={"with_strap": True}).json()["plan"]
+    assert plan["beyond_approval"] and plan["main_minutes"] == plan["approved_minutes"] == 30
+    sign_in_coach(client)
+    page = text_of(client.get(f"/patients/{ada}/prescriptions").text)
+    # Ada is at the base dose already: the proposal keeps it, and says why, for the coach.
+    assert "Week of 2026-11-30: keep the dose pending" in page
+    assert "ready for more: 3 sessions in zone with the full approved time at RPE 12" in page
+    # Starting again the same week proposes nothing more: one proposal a week.
+    guest.post(API, json={"with_strap": True})
+    page = text_of(client.get(f"/patients/{ada}/prescriptions").text)
+    assert page.count("Week of 2026-11-30") == 1
