@@ -105,14 +105,7 @@ def propose_for_week(
         "status": "pending",
         "created_at": now,
     }
-    table: Any = ProgressionProposal.__table__  # type: ignore[attr-defined]
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    session.execute(
-        insert(table)
-        .values(values)
-        .on_conflict_do_nothing(index_elements=["patient_id", "week_start"])
-    )
-    return for_week(session, patient_id, week_start)
+    return _store_once(session, values)
 
 
 def propose_from_plan(
@@ -149,6 +142,12 @@ def propose_from_plan(
         "status": "pending",
         "created_at": now,
     }
+    return _store_once(session, values)
+
+
+def _store_once(session: Session, values: dict[str, Any]) -> ProgressionProposal | None:
+    """Insert the week's proposal unless one is stored (across processes: the unique key), and
+    return the one stored."""
     table: Any = ProgressionProposal.__table__  # type: ignore[attr-defined]
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     session.execute(
@@ -156,7 +155,7 @@ def propose_from_plan(
         .values(values)
         .on_conflict_do_nothing(index_elements=["patient_id", "week_start"])
     )
-    return for_week(session, patient.id, week_start)
+    return for_week(session, values["patient_id"], values["week_start"])
 
 
 def _has_sessions(data: dict[str, Any]) -> bool:

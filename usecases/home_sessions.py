@@ -193,6 +193,8 @@ def finish_home_session(
     patient = _patient(session, actor)
     assert patient.id is not None
     home_sessions.finish(session, row, status, rpe, symptoms, now)
+    tired = adherence.scores_between(session, patient.id, "fatigue", row.day, row.day)
+    row.fatigue = tired[-1].value if tired else None  # the day's tiredness, as SMS gives it
     engines.drop(row.id)
     if rpe is not None:  # the weekly review reads effort from these scores
         adherence.record_score(session, patient.id, "rpe", rpe, row.day, "home")

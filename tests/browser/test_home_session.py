@@ -27,7 +27,13 @@ from coach.home_sessions import HomeSession
 from coach.profile import parse_profile
 from coach.rules import load_rules
 from coach.week_review import monday_of
-from tests.browser.conftest import ARTIFACTS, LiveServer, browser, live_server
+from tests.browser.conftest import (
+    ARTIFACTS,
+    LiveServer,
+    browser,
+    coach_and_patient,
+    live_server,
+)
 
 pytestmark = pytest.mark.browser
 __all__ = ["browser", "live_server"]
@@ -80,18 +86,7 @@ def _words(lang: str) -> dict[str, str]:
 def _patient_with_plan(server: LiveServer, tmp_path: Path, lang: str) -> tuple[int, str, str]:
     """A coach, a patient speaking `lang` with an approved prescription (a 30-minute walk in a
     107-127 zone), her join link, and the coach's API token."""
-    server.cli(
-        "create-user",
-        *("--email", "coach@example.org", "--role", "coach", "--name", "Dana Rivera"),
-        "--password-stdin",
-        stdin="a long demo password\n",
-    )
-    (tmp_path / "p.csv").write_text(
-        "name,phone,time_zone,coach_email,language\n"
-        f"{PATIENTS[lang]},+15555550111,America/Chicago,coach@example.org,{lang}\n"
-    )
-    server.cli("import-patients", str(tmp_path / "p.csv"))
-    token = server.cli("create-token", "--email", "coach@example.org").stdout.strip()
+    token = coach_and_patient(server, tmp_path, PATIENTS[lang], lang)
     with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {token}"}) as api:
         patient_id = api.get("/api/v1/patients").json()["patients"][0]["id"]
         link = api.post(f"/api/v1/patients/{patient_id}/join-links").json()["url"]
