@@ -93,6 +93,7 @@ class CuePolicy:
     slope_window_ms: int
     min_slope_span_ms: int
     stale_after_ms: int
+    smooth_readings: int
     min_interval_ms: int
     same_direction_wait_ms: int
     ease_off_margin_bpm: int
@@ -116,6 +117,7 @@ class CuePolicy:
             slope_window_ms=kinetics.slope_window_s * 1000,
             min_slope_span_ms=kinetics.min_slope_span_s * 1000,
             stale_after_ms=kinetics.stale_after_s * 1000,
+            smooth_readings=kinetics.smooth_readings,
             min_interval_ms=spacing.min_interval_s * 1000,
             same_direction_wait_ms=spacing.same_direction_wait_s * 1000,
             ease_off_margin_bpm=ease.margin_bpm,
@@ -173,6 +175,10 @@ class _Slope:
             )
         self._n, self._st, self._sb, self._stt, self._stb = n, st, sb, stt, stb
 
+    def full(self) -> bool:
+        """Readings span (nearly: 90% of) the whole window."""
+        return self._points[-1][0] - self._points[0][0] >= self._window_ms * 9 // 10
+
     def mean_bpm(self) -> float:
         return self._sb / self._n
 
@@ -195,6 +201,7 @@ class CueEngine:
         self._far_below = self._low - policy.pick_up_margin_bpm  # below this counts for pick_up
         self._over_ceiling_ms = zone.seconds_above * 1000
         self._slope = _Slope(policy.slope_window_ms, policy.min_slope_span_ms)
+        self._recent: deque[int] = deque(maxlen=policy.smooth_readings)
         self._last_t: int | None = None
         self._last_reading_t: int | None = None
         self._above_since: int | None = None  # readings above the top (the ceiling) since
@@ -239,60 +246,59 @@ class CueEngine:
             bpm = _readable(bpm)  # the common case (a whole, plausible bpm) skips the call
             if bpm is None:
                 return None
-        self._record(t_ms, bpm)
+        rate = self._record(t_ms, bpm)
         above_since = self._above_since
-        if above_since is not None and t_ms - above_since >= self._over_ceiling_ms:
+        if above_since is not None and t_ms - above_since > self._over_ceiling_ms:
             return self._stop(t_ms, "over_ceiling")
         last_cue_at = self._last_cue_at
         if last_cue_at is not None and t_ms - last_cue_at < self._policy.min_interval_ms:
             return None  # nothing may be said yet, whatever is due
-        due = self._due(t_ms, bpm, phase)
+        due = self._due(t_ms, rate, bpm, phase)
         if due is None or not self._spaced(due[0], t_ms):
             return None
         return self._give(*due, t_ms)
 
     # --- readings ---------------------------------------------------------------------------------
 
-    def _record(self, t_ms: int, bpm: int) -> None:
+    def _record(self, t_ms: int, bpm: int) -> int:
+        """Take a reading; the rate the zone is judged on (the median of the last few)."""
         last = self._last_reading_t
+        recent = self._recent
         if last is not None and t_ms - last > self._policy.stale_after_ms:
             # A gap: "for N seconds" and the slope start again from this reading.
             self._above_since = self._far_below_since = self._in_zone_since = None
             self._slope.clear()
+            recent.clear()
         self._last_reading_t = t_ms
         self._slope.add(t_ms, bpm)
-        # Where each run of readings started; None once a reading breaks it.
-        if bpm > self._high:
-            self._in_zone_since = self._far_below_since = None
-            if self._above_since is None:
-                self._above_since = t_ms
-            return
-        self._above_since = None
-        if bpm >= self._low:
-            self._far_below_since = None
-            if self._in_zone_since is None:
-                self._in_zone_since = t_ms
-            return
-        self._in_zone_since = None
-        if bpm >= self._far_below:
-            self._far_below_since = None
-        elif self._far_below_since is None:
-            self._far_below_since = t_ms
+        recent.append(bpm)
+        rate = sorted(recent)[len(recent) // 2] if len(recent) > 1 else bpm
+        # Where each run of rates started; None once a rate breaks it.
+        above, far_below = rate > self._high, rate < self._far_below
+        in_zone = not above and rate >= self._low
+        start = self._above_since
+        self._above_since = (t_ms if start is None else start) if above else None
+        start = self._in_zone_since
+        self._in_zone_since = (t_ms if start is None else start) if in_zone else None
+        start = self._far_below_since
+        self._far_below_since = (t_ms if start is None else start) if far_below else None
+        return rate
 
-    def _due(self, t_ms: int, bpm: int, phase: Phase) -> tuple[CueKind, str, str] | None:
+    def _due(self, t_ms: int, rate: int, bpm: int, phase: Phase) -> tuple[CueKind, str, str] | None:
+        """What is due from the judged `rate`; `bpm`, the reading itself, must agree to pick up."""
         low, high, p = self._low, self._high, self._policy
         slope = self._slope.per_second()
         # Where a first-order answer settles: y + y' * tau, taken at the fit's middle (its mean),
         # where the fitted slope is the curve's; the newest reading's slope is flatter than the fit.
         heading_to = None if slope is None else self._slope.mean_bpm() + slope * p.tau_ms / 1000
-        if bpm - high >= p.ease_off_margin_bpm or (
+        if rate - high >= p.ease_off_margin_bpm or (
             self._above_since is not None and t_ms - self._above_since >= p.ease_off_sustain_ms
         ):
             return CueKind.EASE_OFF, "above_zone", "cue.ease_off"
         if phase != "main":
             return None  # warm-up is meant to be below the zone; cool-down comes down
         if (
-            bpm >= low
+            rate >= low
             and slope is not None
             and slope > 0
             and heading_to is not None
@@ -300,12 +306,21 @@ class CueEngine:
         ):
             return CueKind.EASE_OFF, "climbing", "cue.ease_off"
         if (
-            self._far_below_since is not None
-            and t_ms - self._far_below_since >= p.pick_up_sustain_ms
+            bpm < low
+            and rate < low
             and slope is not None
             and heading_to is not None
             and slope * 60 < p.climbing_bpm_per_min
             and heading_to < low
+            and (
+                # well below for a while, or just below on average over the slope's window
+                # (a rate that sits a beat or two under the zone would otherwise stay there)
+                (
+                    self._far_below_since is not None
+                    and t_ms - self._far_below_since >= p.pick_up_sustain_ms
+                )
+                or (self._slope.full() and self._slope.mean_bpm() < low)
+            )
         ):
             return CueKind.PICK_UP, "below_zone", "cue.pick_up"
         current = self._current.kind if self._current else None
