@@ -23,7 +23,13 @@ from coach.assessments import local_today
 from coach.engine.zones import karvonen, zone_inputs
 from coach.models import Patient, Prescription
 from coach.next_session import NextSession
-from coach.progression import AerobicDose, propose_from_sessions, propose_next_week
+from coach.progression import (
+    AerobicDose,
+    Proposal,
+    WeekSummary,
+    propose_from_sessions,
+    propose_next_week,
+)
 from coach.rules import RuleSet
 from coach.week_review import monday_of, summarize_week, summary_json
 from coach.workflow_models import ProgressionProposal
@@ -96,16 +102,7 @@ def propose_for_week(
     week = summarize_week(session, rules, patient, current, week_start)
     dose = AerobicDose(**{key: current.data["aerobic"][key] for key in DOSE_KEYS})
     proposal = propose_next_week(dose, week, rules)
-    values = {
-        "patient_id": patient_id,
-        "week_start": week_start,
-        "based_on_id": current.id,
-        "change": proposal.change,
-        "proposal": {**proposal.to_json(), "week": summary_json(week)},
-        "status": "pending",
-        "created_at": now,
-    }
-    return _store_once(session, values)
+    return _store_once(session, patient_id, week_start, current, proposal, week, now)
 
 
 def propose_from_plan(
@@ -133,8 +130,22 @@ def propose_from_plan(
     if proposal is None:
         return None
     week = summarize_week(session, rules, patient, current, week_start)
+    return _store_once(session, patient.id, week_start, current, proposal, week, now)
+
+
+def _store_once(
+    session: Session,
+    patient_id: int,
+    week_start: date,
+    current: Prescription,
+    proposal: Proposal,
+    week: WeekSummary,
+    now: datetime,
+) -> ProgressionProposal | None:
+    """Insert the week's proposal unless one is stored (across processes: the unique key), and
+    return the one stored."""
     values = {
-        "patient_id": patient.id,
+        "patient_id": patient_id,
         "week_start": week_start,
         "based_on_id": current.id,
         "change": proposal.change,
@@ -142,12 +153,6 @@ def propose_from_plan(
         "status": "pending",
         "created_at": now,
     }
-    return _store_once(session, values)
-
-
-def _store_once(session: Session, values: dict[str, Any]) -> ProgressionProposal | None:
-    """Insert the week's proposal unless one is stored (across processes: the unique key), and
-    return the one stored."""
     table: Any = ProgressionProposal.__table__  # type: ignore[attr-defined]
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     session.execute(
@@ -155,7 +160,7 @@ def _store_once(session: Session, values: dict[str, Any]) -> ProgressionProposal
         .values(values)
         .on_conflict_do_nothing(index_elements=["patient_id", "week_start"])
     )
-    return for_week(session, values["patient_id"], values["week_start"])
+    return for_week(session, patient_id, week_start)
 
 
 def _has_sessions(data: dict[str, Any]) -> bool:
