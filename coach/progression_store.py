@@ -22,9 +22,16 @@ from coach import prescriptions
 from coach.assessments import local_today
 from coach.engine.zones import karvonen, zone_inputs
 from coach.models import Patient, Prescription
-from coach.progression import AerobicDose, propose_next_week
+from coach.next_session import NextSession
+from coach.progression import (
+    AerobicDose,
+    Proposal,
+    WeekSummary,
+    propose_from_sessions,
+    propose_next_week,
+)
 from coach.rules import RuleSet
-from coach.week_review import summarize_week, summary_json
+from coach.week_review import monday_of, summarize_week, summary_json
 from coach.workflow_models import ProgressionProposal
 
 DOSE_KEYS = (
@@ -95,6 +102,48 @@ def propose_for_week(
     week = summarize_week(session, rules, patient, current, week_start)
     dose = AerobicDose(**{key: current.data["aerobic"][key] for key in DOSE_KEYS})
     proposal = propose_next_week(dose, week, rules)
+    return _store_once(session, patient_id, week_start, current, proposal, week, now)
+
+
+def propose_from_plan(
+    session: Session,
+    rules: RuleSet,
+    patient: Patient,
+    current: Prescription,
+    plan: NextSession,
+    now: datetime,
+) -> ProgressionProposal | None:
+    """A between-session plan (a home session's start) that found the patient ready for more
+    than approved, stored as the proposal of the patient's current week for the coach to decide,
+    with the week so far in numbers. A week has one proposal: when one is stored already (this
+    week's, or one made earlier from sessions) it is kept, and the weekly review of this week
+    later finds it (`propose_for_week`). None when the plan stayed inside the approval."""
+    assert patient.id is not None
+    if not plan.beyond_approval or current.data.get("hold") or not _has_sessions(current.data):
+        return None
+    week_start = monday_of(local_today(now, patient.time_zone))
+    existing = for_week(session, patient.id, week_start)
+    if existing is not None:
+        return existing
+    dose = AerobicDose(**{key: current.data["aerobic"][key] for key in DOSE_KEYS})
+    proposal = propose_from_sessions(dose, plan, rules)
+    if proposal is None:
+        return None
+    week = summarize_week(session, rules, patient, current, week_start)
+    return _store_once(session, patient.id, week_start, current, proposal, week, now)
+
+
+def _store_once(
+    session: Session,
+    patient_id: int,
+    week_start: date,
+    current: Prescription,
+    proposal: Proposal,
+    week: WeekSummary,
+    now: datetime,
+) -> ProgressionProposal | None:
+    """Insert the week's proposal unless one is stored (across processes: the unique key), and
+    return the one stored."""
     values = {
         "patient_id": patient_id,
         "week_start": week_start,

@@ -3,8 +3,9 @@ report, the program report and the weekly progression review all count from.
 
 A patient did a session on a day of their own calendar (their time zone) when any of these shows
 it, and a day counts once however many do:
-- a session log marked done (`coach.adherence`): an SMS DONE, or a session the coach logged (a
-  home session will be one more source of these logs: issue 20);
+- a session log marked done (`coach.adherence`): an SMS DONE, or a session the coach logged;
+- a home session (`coach.home_sessions`, "Today's session" on the patient's page) finished with
+  its main phase lasting as long as a live class needs for credit by heart rate (below);
 - a live class whose video room they joined (the room's `class.join` event), on the day the
   class started where the patient lives;
 - a live class they streamed heart rate in for a meaningful share of it: readings stored against
@@ -27,6 +28,7 @@ from sqlmodel import Session, col, select
 
 from coach.adherence import SessionLog
 from coach.database import minute_of
+from coach.home_sessions import HomeSession, finished_between
 from coach.models import AuditEvent, ClassOccurrence, HeartRateSample, Patient
 
 # A live class counts by heart rate alone when readings cover half its scheduled minutes, or this
@@ -44,6 +46,12 @@ def heart_rate_minutes_needed(scheduled_minutes: float) -> int:
     """Minutes with a reading that make a class of `scheduled_minutes` count as done."""
     share = math.ceil(LIVE_SHARE_FOR_CREDIT * max(scheduled_minutes, 1))
     return max(1, min(LIVE_MINUTES_FOR_CREDIT, share))
+
+
+def home_session_counts(row: HomeSession) -> bool:
+    """A finished home session counts when its main phase lasted as long as a live class of its
+    planned minutes needs: a few minutes before stopping is a try, not a session."""
+    return row.main_minutes >= heart_rate_minutes_needed(row.planned_main_minutes)
 
 
 def live_credit() -> dict[str, int]:
@@ -66,6 +74,9 @@ def done_days(
     ids = list(zones)
     for pid, day in _logged(session, ids, first, last):
         days[pid].add(day)
+    for row in finished_between(session, ids, first, last):
+        if home_session_counts(row):
+            days[row.patient_id].add(row.day)
     joined = _room_joins(session, ids, first, last)
     streamed = _streamed(session, ids, first, last)
     classes = _classes(session, {occurrence for _, occurrence in joined | set(streamed)})

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from coach.next_session import NextSession
 from messaging.templates import catalogue, render
 
 
@@ -28,10 +29,13 @@ def coaching_text(
     *,
     clinic_phone: str,
     modality: str | None = None,
+    adapted: NextSession | None = None,
 ) -> str:
     """Today's aerobic session in `language`; a hold or a week without sessions says so instead.
 
     `modality` picks one of the prescribed modalities (say, the day's); by default the first.
+    `adapted`: how today's session should start after the last ones (coach.next_session): "the
+    same walk, a little slower", "a little shorter today". Never more minutes than approved.
     """
     if prescription.get("hold"):
         return render(language, "coaching.hold", clinic_phone=clinic_phone)
@@ -47,9 +51,21 @@ def coaching_text(
     chosen = modality if modality in modalities else (modalities[0] if modalities else "walking")
     level = aerobic.get("level")
     effort_key = f"effort.{level}" if f"effort.{level}" in catalogue()["en"] else "effort.light"
+    today = minutes if adapted is None else max(1, min(minutes, adapted.main_minutes))
     return render(
         language,
-        "coaching.aerobic",
-        activity=_activity(language, chosen, minutes),
+        _coaching_key(adapted, today < minutes),
+        activity=_activity(language, chosen, today),
         effort=render(language, effort_key),
     )
+
+
+def _coaching_key(adapted: NextSession | None, shorter: bool) -> str:
+    effort = adapted.start_effort if adapted is not None else "same"
+    if effort == "brisker" and adapted is not None and adapted.beyond_approval:
+        effort = "same"  # more than approved is the coach's to decide, not a text's
+    if effort == "gentler":
+        return "coaching.aerobic_shorter_slower" if shorter else "coaching.aerobic_slower"
+    if shorter:
+        return "coaching.aerobic_shorter"
+    return "coaching.aerobic_brisker" if effort == "brisker" else "coaching.aerobic"

@@ -7,16 +7,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
 from coach import join_links
 from coach.adherence import sessions_between
-from coach.holds import CLEARED_BY_COACH, PatientHold
+from coach.holds import CLEARED_BY_COACH, PatientHold, active_holds
+from coach.home_plan import approved_minutes
 from coach.models import ClassOccurrence, ClassSeries, Patient
+from coach.next_session import NextSession, plan_next
 from coach.prescriptions import current_approved
+from coach.rules import RuleSet
+from coach.session_history import outcomes
 from messaging import state
 from messaging.coaching import CoachingError, coaching_text
 from messaging.models import SmsPatientState
@@ -87,7 +92,10 @@ def examine(
     cfg: SchedulerConfig,
     now: datetime,
     known: Known | None = None,
+    rules: RuleSet | None = None,
 ) -> Send | Settle:
+    """`rules`: the clinical rules, for a coaching text that adapts to the last sessions
+    (without them the text is the prescription's as it stands)."""
     patient = session.get(Patient, row.patient_id)
     if patient is None:
         return Settle(DROPPED, "no_patient")
@@ -116,7 +124,7 @@ def examine(
             return Settle(DROPPED, QUIET_HOURS_REASON)
         return Settle(PENDING, "waiting_for_quiet_hours_end", later, not_an_attempt=True)
     try:
-        return _compose(session, row, patient, cfg, now)
+        return _compose(session, row, patient, cfg, now, rules)
     except (TemplateError, DiagnosisWordError, CoachingError) as exc:
         # A text that cannot be written safely (a class title naming a diagnosis, say) never will.
         return Settle(FAILED, f"text_refused_{type(exc).__name__}"[:64])
@@ -127,14 +135,19 @@ def _validity(until: datetime | None, now: datetime) -> int | None:
 
 
 def _compose(
-    session: Session, row: ScheduledMessage, patient: Patient, cfg: SchedulerConfig, now: datetime
+    session: Session,
+    row: ScheduledMessage,
+    patient: Patient,
+    cfg: SchedulerConfig,
+    now: datetime,
+    rules: RuleSet | None = None,
 ) -> Send | Settle:
     if row.body is not None:
         return Send(row.purpose.removeprefix("text."), row.body, QUESTION_OF.get(row.purpose))
     if row.purpose.startswith(PREFIX):
         return _reminder(session, row, patient, cfg, now)
     if row.purpose in coaching_plans.PURPOSES:
-        return _coaching(session, row, patient, cfg, now)
+        return _coaching(session, row, patient, cfg, now, rules)
     return Settle(FAILED, "unknown_purpose")
 
 
@@ -176,7 +189,12 @@ def _same_day(when: datetime, now: datetime, zone: str) -> bool:
 
 
 def _coaching(
-    session: Session, row: ScheduledMessage, patient: Patient, cfg: SchedulerConfig, now: datetime
+    session: Session,
+    row: ScheduledMessage,
+    patient: Patient,
+    cfg: SchedulerConfig,
+    now: datetime,
+    rules: RuleSet | None = None,
 ) -> Send | Settle:
     assert patient.id is not None
     plan = coaching_plans.plan_of(session, patient.id)
@@ -194,5 +212,26 @@ def _coaching(
     prescription = current_approved(session, patient.id)
     if prescription is None:
         return Settle(DROPPED, "no_approved_prescription")
-    body = coaching_text(prescription.data, patient.language, clinic_phone=cfg.clinic_phone)
+    adapted = _next_session(session, patient.id, prescription.data, day, rules)
+    body = coaching_text(
+        prescription.data, patient.language, clinic_phone=cfg.clinic_phone, adapted=adapted
+    )
     return Send("coaching", body, validity_seconds=validity)
+
+
+def _next_session(
+    session: Session,
+    patient_id: int,
+    prescription: dict[str, Any],
+    day: date,
+    rules: RuleSet | None,
+) -> NextSession | None:
+    """How the day's session should start after the last ones (their DONE, RPE and tiredness
+    replies, home sessions): always inside the approved minutes (coach.next_session)."""
+    approved = approved_minutes(prescription)
+    if rules is None or approved is None:
+        return None
+    # Up to the text's own day: this morning's tiredness answer is part of it.
+    history = outcomes(session, patient_id, prescription, day)
+    shortest = min(approved, rules.base_aerobic.min_minutes_per_session)
+    return plan_next(approved, shortest, history, rules)

@@ -70,7 +70,7 @@ class Dispatcher:
         bounds the texts in flight across batches (else `concurrency` for this batch)."""
         try:
             examined = await self.db.run(
-                prepare_batch, row_ids, self.worker, self.cfg, self.clock.now()
+                prepare_batch, row_ids, self.worker, self.cfg, self.clock.now(), self.rules
             )
         except Exception:
             log.exception("examining a batch of %s rows failed; one at a time", len(row_ids))

@@ -69,7 +69,7 @@ def prepare(
         reason = reviews.run(session, rules, row.patient_id, row.ref, now)
         outbox.finish(session, row_id, worker, SENT, now, reason=reason)
         return SENT
-    step = examine(session, row, cfg, now)
+    step = examine(session, row, cfg, now, rules=rules)
     if isinstance(step, Settle):
         _settle(session, row_id, worker, step, now)
         return step.status
@@ -87,7 +87,12 @@ class Examined:
 
 
 def prepare_batch(
-    session: Session, row_ids: Sequence[int], worker: str, cfg: SchedulerConfig, now: datetime
+    session: Session,
+    row_ids: Sequence[int],
+    worker: str,
+    cfg: SchedulerConfig,
+    now: datetime,
+    rules: RuleSet | None = None,
 ) -> Examined:
     ids = list(row_ids)
     claimed = {
@@ -121,7 +126,7 @@ def prepare_batch(
         if row.kind == "task":
             done.tasks.append(row.id)
             continue
-        step = examine(session, row, cfg, now, known)
+        step = examine(session, row, cfg, now, known, rules)
         if isinstance(step, Settle):
             _settle(session, row.id, worker, step, now)
             done.settled[row.id] = step.status

@@ -6,6 +6,7 @@ import coach.adherence
 import coach.alerts
 import coach.daily
 import coach.holds
+import coach.home_sessions
 import coach.hr_models
 import coach.models
 import coach.workflow_models
@@ -22,6 +23,7 @@ TABLE_MODULES = (
     coach.alerts,
     coach.daily,
     coach.adherence,
+    coach.home_sessions,
     messaging.models,
     coach.workflow_models,
     scheduler.models,

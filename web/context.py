@@ -16,6 +16,7 @@ from rtc.alert_hub import AlertHub
 from rtc.heart_rate.service import HeartRateService
 from rtc.rooms import Rooms
 from scheduler.config import SchedulerConfig
+from usecases.home_sessions import HomeCueEngines
 from web.auth.passwords import Passwords
 from web.auth.recheck import SignInRecheck
 from web.auth.sessions import SessionLimits
@@ -48,6 +49,8 @@ class AppContext:
     passwords: Passwords = field(default_factory=Passwords)
     # Every open websocket, told to reconnect when `serve` stops (telecoach/server.py).
     open_sockets: OpenSockets = field(default_factory=OpenSockets)
+    # The cue engine of each home session running in this process (usecases/home_sessions.py).
+    home_cues: HomeCueEngines = field(default_factory=HomeCueEngines)
 
 
 def ctx_of(conn: HTTPConnection) -> AppContext:

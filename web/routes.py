@@ -19,6 +19,7 @@ from web import health, openapi, room_socket
 from web.api import class_changes as api_class_changes
 from web.api import classes as api_classes
 from web.api import fhir_export as fhir_export_api
+from web.api import home_sessions as api_home_sessions
 from web.api import me as api_me
 from web.api import patients as api_patients
 from web.api import prescriptions as api_prescriptions
@@ -30,6 +31,7 @@ from web.metrics import api as metrics_api
 from web.pages import alerts as alert_pages
 from web.pages import auth as auth_pages
 from web.pages import console as console_pages
+from web.pages import home_session as home_session_pages
 from web.pages import onboarding_class_page
 from web.pages import onboarding_classes as onboarding_class_pages
 from web.pages import onboarding_patients as onboarding_patient_pages
@@ -75,11 +77,13 @@ def build_routes() -> list[BaseRoute]:
         *onboarding_reminder_pages.ROUTES,
         *alert_pages.ROUTES,
         *patient_pages.ROUTES,
+        *home_session_pages.ROUTES,
         *api_patients.ROUTES,
         *api_classes.ROUTES,
         *api_class_changes.ROUTES,
         *api_schedule.ROUTES,
         *api_me.ROUTES,
+        *api_home_sessions.ROUTES,
         *api_prescriptions.ROUTES,
         *console_pages.ROUTES,
         *room_socket.ROUTES,

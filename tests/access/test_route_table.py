@@ -91,6 +91,7 @@ def victim_objects(db: Database, world: World) -> dict[str, object]:
             "alert_id": alert.id,
             "device_token_id": device.id,
             "hr_alert_id": hr_alert.id,
+            "home_session_id": _home_session(session, world.patient_a),
             **victim_prescriptions(session, world.patient_a),
         }
 
@@ -102,6 +103,16 @@ def victim_objects(db: Database, world: World) -> dict[str, object]:
         "token": "not-a-real-join-token",
         **made,
     }
+
+
+def _home_session(session, patient_id: int) -> int:  # type: ignore[no-untyped-def]
+    """Ana's session at home, running: nobody else may feed it readings or end it."""
+    from coach import home_sessions
+    from coach.home_plan import HomePlan
+
+    plan = HomePlan(30, 30, "same", (), (), False)
+    row = home_sessions.start(session, patient_id, TEST_NOW.date(), plan, True, TEST_NOW)
+    return int(row.id)
 
 
 def _walk(client: TestClient, ids: dict[str, object], csrf: str | None) -> list[str]:
@@ -137,6 +148,10 @@ def _victim_unchanged(db: Database, world: World, ids: dict[str, object]) -> Non
         assert session.get(DeviceToken, ids["device_token_id"]).revoked_at is None
         assert session.get(Alert, ids["hr_alert_id"]).acknowledged_at is None
         assert_prescriptions_unchanged(session, ids)
+        from coach.home_sessions import RUNNING, HomeSession
+
+        home = session.get(HomeSession, ids["home_session_id"])
+        assert (home.status, home.readings, home.last_t_ms, home.rpe) == (RUNNING, 0, None, None)
 
     db.run_sync(check)
 

@@ -126,3 +126,20 @@ def browser() -> Iterator[Browser]:
         )
         yield launched
         launched.close()
+
+
+def coach_and_patient(server: LiveServer, tmp_path: Path, name: str, lang: str) -> str:
+    """A coach (coach@example.org) and one patient of theirs, `name`, speaking `lang`, in
+    Chicago, imported from a CSV as a clinic would; the coach's API token."""
+    server.cli(
+        "create-user",
+        *("--email", "coach@example.org", "--role", "coach", "--name", "Dana Rivera"),
+        "--password-stdin",
+        stdin="a long demo password\n",
+    )
+    (tmp_path / "p.csv").write_text(
+        "name,phone,time_zone,coach_email,language\n"
+        f"{name},+15555550111,America/Chicago,coach@example.org,{lang}\n"
+    )
+    server.cli("import-patients", str(tmp_path / "p.csv"))
+    return server.cli("create-token", "--email", "coach@example.org").stdout.strip()

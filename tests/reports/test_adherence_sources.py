@@ -1,10 +1,11 @@
-"""Adherence from every source: a live class joined, a live class streamed, an SMS DONE and a
-session the coach logged each count as a session done, once per patient and local day; and the
-progress report, the program report and the weekly review count the same days.
+"""Adherence from every source: a live class joined, a live class streamed, an SMS DONE, a home
+session (more in test_home_sessions.py) and a session the coach logged each count as a session
+done, once per patient and local day; and the progress report, the program report and the weekly
+review count the same days.
 
 Everything is made through the public paths (the class websocket, the heart-rate API with a
-device token, the dev phone's SMS webhook, the coach's form) on the demo clinic at TEST_NOW,
-a Tuesday (10:00 in New York, Ada's zone)."""
+device token, the dev phone's SMS webhook, the patient's home-session API, the coach's form) on
+the demo clinic at TEST_NOW, a Tuesday (10:00 in New York, Ada's zone)."""
 
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ from tests.reports.conftest import (
     sign_in_coach,
     text_as_patient,
 )
+from tests.reports.home_session_client import patient_client, run_session
 
 ADA_PHONE = "+15555550101"
 TODAY = date(2026, 12, 1)  # TEST_NOW in New York
@@ -170,16 +172,19 @@ def next_week(settings: Settings) -> Iterator[TestClient]:
 
 
 def test_the_three_reports_count_the_same_sessions(
-    client: TestClient, db: Database, demo: Demo, next_week: TestClient
+    client: TestClient, db: Database, demo: Demo, next_week: TestClient, settings: Settings
 ) -> None:
     csrf = sign_in_coach(client)
     ada = demo.patients[ADA]
     per_week = approve_prescription(client, csrf, db, ada)["aerobic"]["sessions_per_week"]
     log_by_coach(client, csrf, ada, MONDAY)  # Monday: the coach's log
-    join_room(client, db, demo, ada)  # Tuesday: the class, and a DONE the same day
+    join_room(client, db, demo, ada)  # Tuesday: the class, a DONE and a home session that day
     text_as_patient(client, csrf, ada, "DONE 30 min RPE 13")
+    run_session(patient_client(client, db, ada), 20)
     log_by_coach(client, csrf, ada, MONDAY - timedelta(days=1))  # the Sunday before: not this week
-    expected = 2
+    with TestClient(create_app(settings, clock=RunningClock(TEST_NOW + timedelta(days=1)))) as wed:
+        run_session(patient_client(wed, db, ada), 25)  # Wednesday: a home session alone
+    expected = 3
 
     csrf = sign_in_coach(next_week)
     # The progress report.

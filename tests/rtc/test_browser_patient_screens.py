@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from coach.database import Database
-from tests.browser.conftest import ARTIFACTS, LiveServer
+from tests.browser.conftest import ARTIFACTS, LiveServer, coach_and_patient
 from tests.heart_rate.helpers import give_profile
 
 pytestmark = pytest.mark.browser
@@ -73,18 +73,7 @@ def _wait_playing(page: Page, selector: str, timeout: float = 20.0) -> None:
 def _class_with_patient(server: LiveServer, tmp_path, lang: str) -> tuple[int, str]:  # type: ignore[no-untyped-def]
     """A coach, a patient speaking `lang` with a profile (so she has a target), enrolled in a
     class starting in ten minutes (its room is open), and her join link."""
-    server.cli(
-        "create-user",
-        *("--email", "coach@example.org", "--role", "coach", "--name", "Dana Rivera"),
-        "--password-stdin",
-        stdin="a long demo password\n",
-    )
-    (tmp_path / "p.csv").write_text(
-        "name,phone,time_zone,coach_email,language\n"
-        f"{PATIENTS[lang]},+15555550111,America/Chicago,coach@example.org,{lang}\n"
-    )
-    server.cli("import-patients", str(tmp_path / "p.csv"))
-    token = server.cli("create-token", "--email", "coach@example.org").stdout.strip()
+    token = coach_and_patient(server, tmp_path, PATIENTS[lang], lang)
     start = (datetime.now(UTC) + timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M")
     with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {token}"}) as api:
         series = api.post(

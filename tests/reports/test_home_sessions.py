@@ -1,0 +1,264 @@
+"""Today's session at home through its JSON API and page (issue 20): a session is stored as the
+day's and counts once a day with the other sources; a hold stops a start; a red-flag symptom at
+the end holds and alerts as the same word by SMS does; bad input, other patients' sessions and
+replays are refused. The demo clinic at TEST_NOW (a Tuesday, 10:00 for Ada in New York); Ada's
+approved zone is 107-127 bpm and her main part 30 minutes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from starlette.testclient import TestClient
+
+from coach.database import Database
+from telecoach.app import create_app
+from telecoach.settings import Settings
+from tests.clocks import RunningClock
+from tests.conftest import TEST_NOW
+from tests.prescribing.workflow import text_of
+from tests.reports.conftest import ADA, ROSA, Demo, sign_in_coach, text_as_patient
+from tests.reports.home_session_client import (
+    API,
+    T0,
+    patient_client,
+    run_session,
+    samples,
+    send,
+)
+from tests.reports.test_adherence_sources import done_in_week
+
+
+def test_a_home_session_is_stored_and_counts_once_a_day(
+    client: TestClient, db: Database, demo: Demo
+) -> None:
+    ada = demo.patients[ADA]
+    guest = patient_client(client, db, ada)
+    first = run_session(guest, 20, rpe=13, symptoms=["sore_muscles"])
+    plan = first["start"]["plan"]
+    assert [p["phase"] for p in plan["phases"]] == ["warm_up", "main", "cool_down"]
+    assert plan["main_minutes"] <= plan["approved_minutes"] == 30
+    assert first["start"]["zone"]["low"] == 107 and first["start"]["zone"]["high"] == 127
+    stored = first["end"]["session"]
+    assert stored["status"] == "done" and stored["rpe"] == 13
+    assert stored["main_minutes"] == 20.0  # one reading a second for 20 minutes
+    assert stored["time_in_zone_s"] == 1200.0  # 115 bpm: all of it in her zone
+    assert stored["symptoms"] == ["sore_muscles"] and not first["end"]["held"]
+    csrf = sign_in_coach(client)
+    assert done_in_week(client, ada) == 1
+    # A second session and an SMS DONE the same day: still one session done that day.
+    run_session(guest, 15)
+    text_as_patient(client, csrf, ada, "DONE 30 min")
+    assert done_in_week(client, ada) == 1
+
+
+def test_without_a_strap_the_session_goes_by_feel(
+    client: TestClient, db: Database, demo: Demo
+) -> None:
+    ada = demo.patients[ADA]
+    guest = patient_client(client, db, ada)
+    done = run_session(guest, 20, bpm=None, rpe=12)
+    kinds = {cue["kind"] for cue in done["cues"]}
+    assert kinds == {"rpe_prompt"}  # "how hard does this feel?", never a heart-rate cue
+    assert len(done["cues"]) >= 5  # a minute in, then every three minutes of 20
+    stored = done["end"]["session"]
+    assert stored["main_minutes"] == 20.0 and stored["time_in_zone_s"] == 0.0
+    assert stored["cues"] == len(done["cues"])
+    sign_in_coach(client)
+    assert done_in_week(client, ada) == 1
+
+
+def test_a_session_stopped_after_a_few_minutes_does_not_count(
+    client: TestClient, db: Database, demo: Demo
+) -> None:
+    ada = demo.patients[ADA]
+    guest = patient_client(client, db, ada)
+    tried = run_session(guest, 3, status="stopped")
+    assert tried["end"]["session"]["status"] == "stopped"
+    sign_in_coach(client)
+    assert done_in_week(client, ada) == 0  # 3 of 30 minutes: a try, not a session
+
+
+def test_a_rate_over_the_ceiling_past_the_alert_time_is_told_to_stop(
+    client: TestClient, db: Database, demo: Demo
+) -> None:
+    guest = patient_client(client, db, demo.patients[ADA])
+    sid = guest.post(API, json={"with_strap": True}).json()["id"]
+    warm = samples("warm_up", 300, 100, T0)
+    cues = send(guest, sid, warm + samples("main", 90, 140, warm[-1]["t"]))
+    assert cues and cues[-1]["kind"] == "stop"
+    assert {"kind", "at_ms", "reason", "rule", "source"} <= set(cues[-1])
+    answer = guest.post(f"{API}/{sid}/readings", json={"samples": []})
+    assert answer.json()["current"]["kind"] == "stop"  # the cue in force, after a reconnect
+    assert answer.json()["session"]["over_ceiling_s"] >= 30
+
+
+def test_a_patient_on_hold_cannot_start_and_is_told_why(
+    client: TestClient, db: Database, demo: Demo
+) -> None:
+    ada = demo.patients[ADA]
+    csrf = sign_in_coach(client)
+    text_as_patient(client, csrf, ada, "I have chest pain")  # an SMS red flag: held for today
+    guest = patient_client(client, db, ada)
+    refused = guest.post(API, json={"with_strap": True})
+    assert refused.status_code == 409
+    assert refused.json()["error"]["code"] == "on_hold"
+    page = guest.get("/me/session")
+    words = text_of(page.text)
+    assert "No exercise today, please. This is why:" in words
+    assert "Warning sign reported today" in words
+    assert 'id="home-start"' not in page.text and "home-session.js" not in page.text
+
+
+def test_a_red_flag_at_the_end_alerts_the_coach_and_holds_the_rest_of_the_day(
+    client: TestClient, db: Database, demo: Demo
+) -> None:
+    ada = demo.patients[ADA]
+    guest = patient_client(client, db, ada)
+    ended = run_session(guest, 12, symptoms=["dizziness", "chest_pain", "nausea"])["end"]
+    assert ended["held"] and ended["red_flags"] == ["dizziness", "chest_pain"]
+    sign_in_coach(client)
+    assert "Reported after a home session: dizziness, chest pain" in text_of(
+        client.get("/dashboard").text
+    )
+    again = guest.post(API, json={"with_strap": False})
+    assert again.status_code == 409 and again.json()["error"]["code"] == "on_hold"
+
+
+def test_no_approved_prescription_no_session(client: TestClient, db: Database, demo: Demo) -> None:
+    guest = patient_client(client, db, demo.patients[ROSA])  # her draft waits for the coach
+    refused = guest.post(API, json={})
+    assert refused.status_code == 409
+    assert refused.json()["error"]["code"] == "no_prescription"
+    page = guest.get("/me/session").text  # in her language, usted
+    assert '<html lang="es">' in page
+    assert "Su entrenador aún no ha preparado su plan de ejercicio." in text_of(page)
+
+
+def test_bad_input_other_patients_and_replays_are_refused(
+    client: TestClient, db: Database, demo: Demo
+) -> None:
+    ada = demo.patients[ADA]
+    guest = patient_client(client, db, ada)
+    sid = guest.post(API, json={"with_strap": True}).json()["id"]
+    readings, end = f"{API}/{sid}/readings", f"{API}/{sid}/end"
+    good = {"samples": [{"t": T0, "bpm": 110, "phase": "warm_up"}]}
+
+    def status(path: str, body: object, **headers: str) -> int:
+        return guest.post(path, json=body, headers=headers).status_code
+
+    # Wrong CSRF token, and no sign-in at all.
+    assert status(readings, good, **{"x-csrf-token": "forged"}) == 403
+    anonymous = TestClient(client.app, follow_redirects=False)
+    assert (
+        anonymous.post(readings, json=good, headers={"accept": "application/json"}).status_code
+        == 401
+    )
+    # A coach is not a patient.
+    sign_in_coach(client)
+    assert (
+        client.post(readings, json=good, headers={"accept": "application/json"}).status_code == 403
+    )
+    # Another patient's session is not found, and changes nothing.
+    other = patient_client(client, db, demo.patients["Henry Lindqvist"])
+    assert other.post(readings, json=good).status_code == 404
+    assert other.post(end, json={"status": "done", "rpe": 12}).status_code == 404
+    assert other.post(f"{API}/999999/readings", json=good).status_code == 404
+    # Samples that are not samples.
+    for body in (
+        {},
+        {"samples": "many"},
+        {"samples": [{"t": T0, "bpm": 110}]},  # no phase
+        {"samples": [{"t": T0, "bpm": 110, "phase": "sprint"}]},
+        {"samples": [{"t": T0, "bpm": 400, "phase": "main"}]},
+        {"samples": [{"t": T0, "bpm": True, "phase": "main"}]},
+        {"samples": [{"t": "now", "bpm": 110, "phase": "main"}]},
+        {"samples": [{"t": -5, "bpm": 110, "phase": "main"}]},
+        {"samples": [{"t": 2**60, "bpm": 110, "phase": "main"}]},
+        {"samples": [{"t": T0, "bpm": 110, "phase": "main", "extra": 1}]},
+        {"samples": [], "session": 3},
+        {"samples": [{"t": T0 + i, "bpm": 110, "phase": "main"} for i in range(601)]},
+        [1, 2],
+    ):
+        assert status(readings, body) == 422, body
+    huge = '{"samples": [' + ",".join(['{"t": 1, "bpm": 100, "phase": "main"}'] * 40_000) + "]}"
+    assert (
+        guest.post(readings, content=huge, headers={"content-type": "application/json"}).status_code
+        == 413
+    )
+    # A resent batch is not counted twice.
+    batch = samples("main", 60, 115, T0)
+    send(guest, sid, batch)
+    once = guest.post(readings, json={"samples": batch}).json()["session"]
+    # The first sample only starts the count: 59 seconds from 60 samples a second apart.
+    assert once["main_minutes"] == round(59 / 60, 2) and once["time_in_zone_s"] == 59.0
+    # The end check: RPE on Borg's 6-20, known symptoms only.
+    for body in (
+        {"status": "done", "rpe": 5},
+        {"status": "done", "rpe": 21},
+        {"status": "done", "rpe": "13"},
+        {"status": "done", "rpe": 12.5},
+        {"status": "done", "rpe": True},
+        {"status": "finished", "rpe": 12},
+        {"rpe": 12},
+        {"status": "done", "rpe": 12, "symptoms": ["headache"]},
+        {"status": "done", "rpe": 12, "symptoms": "chest_pain"},
+        {"status": "done", "rpe": 12, "symptoms": [{"x": 1}]},
+        {"status": "done", "rpe": 12, "note": "fine"},
+    ):
+        assert status(end, body) == 422, body
+    assert status(end, {"status": "done", "rpe": 12}) == 200
+    # A finished session takes nothing more: a replay of the end or of readings is a conflict.
+    replay = guest.post(end, json={"status": "done", "rpe": 12})
+    assert replay.status_code == 409 and replay.json()["error"]["code"] == "session_ended"
+    assert status(readings, good) == 409
+    assert status(end, {"status": "stopped", "rpe": 20, "symptoms": ["chest_pain"]}) == 409
+
+
+def _earlier(settings: Settings, days: int) -> TestClient:
+    """The same clinic `days` days before TEST_NOW (a session on an earlier day)."""
+    return TestClient(
+        create_app(settings, clock=RunningClock(TEST_NOW - timedelta(days=days))),
+        follow_redirects=False,
+    )
+
+
+def test_the_next_start_answers_to_the_last_session_inside_the_approval(
+    client: TestClient, db: Database, demo: Demo, settings: Settings
+) -> None:
+    ada = demo.patients[ADA]
+    with _earlier(settings, 2) as sunday:
+        run_session(patient_client(sunday, db, ada), 30, bpm=140, rpe=16)  # over the ceiling
+    with _earlier(settings, 1) as monday:
+        guest = patient_client(monday, db, ada)
+        plan = guest.post(API, json={"with_strap": True}).json()["plan"]
+        assert plan["start_effort"] == "gentler" and plan["main_minutes"] == 24  # 30 less 20%
+        assert "next.gentler" in plan["rules"] and "next.shorter" in plan["rules"]
+        words = text_of(guest.get("/me/session").text)
+        assert "Begin at a gentler pace today: your last sessions felt hard." in words
+        assert "A little shorter today." in words
+        assert "Main part · 24 minutes" in words
+    guest = patient_client(client, db, ada)
+    run_session(guest, 24, bpm=115, rpe=12)  # today: in zone, comfortable
+    words = text_of(guest.get("/me/session").text)
+    assert "gentler" not in words and "Main part · 30 minutes" in words
+
+
+def test_ready_for_more_goes_to_the_coach_as_a_proposal_not_to_the_patient(
+    client: TestClient, db: Database, demo: Demo, settings: Settings
+) -> None:
+    ada = demo.patients[ADA]
+    for days in (3, 2, 1):  # three sessions in zone, the full approved time, comfortable
+        with _earlier(settings, days) as earlier:
+            run_session(patient_client(earlier, db, ada), 30, bpm=115, rpe=11)
+    guest = patient_client(client, db, ada)
+    plan = guest.post(API, json={"with_strap": True}).json()["plan"]
+    assert plan["beyond_approval"] and plan["main_minutes"] == plan["approved_minutes"] == 30
+    sign_in_coach(client)
+    page = text_of(client.get(f"/patients/{ada}/prescriptions").text)
+    # Ada is at the base dose already: the proposal keeps it, and says why, for the coach.
+    assert "Week of 2026-11-30: keep the dose pending" in page
+    assert "ready for more: 3 sessions in zone with the full approved time at RPE 12" in page
+    # Starting again the same week proposes nothing more: one proposal a week.
+    guest.post(API, json={"with_strap": True})
+    page = text_of(client.get(f"/patients/{ada}/prescriptions").text)
+    assert page.count("Week of 2026-11-30") == 1
