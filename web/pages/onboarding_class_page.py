@@ -58,7 +58,7 @@ def _class_page(
         upcoming.append(
             {
                 "id": o.id,
-                "when": local_text(o.starts_at, zone),
+                "when": local_text(o.starts_at, zone, principal.language),
                 "when_iso": o.starts_at.isoformat(),
                 "status": o.status,
                 "moved": o.starts_at != o.original_start,

@@ -88,7 +88,9 @@ async def program_page(request: Request) -> Response:
         return {
             "report": report,
             "charts": _charts(report),
-            "classes": [occurrence_view(o, s, zone) for o, s in classes],
+            "classes": [
+                occurrence_view(o, s, zone, language=principal.language) for o, s in classes
+            ],
             "retain_days": program.RETAIN_DAYS,
             "live_credit": live_credit(),
             "recent_weeks": program.RECENT_WEEKS,
