@@ -51,5 +51,6 @@ ENGLISH_WORDS = (
 
 
 def english_words(text: str) -> list[str]:
-    found = {w.lower() for w in re.findall(r"[A-Za-z]+", text)}
+    # A word in capitals is a keyword a patient texts (DONE, STOP), the same in every language.
+    found = {w.lower() for w in re.findall(r"[A-Za-z]+", text) if not w.isupper()}
     return sorted(found & set(ENGLISH_WORDS))
