@@ -1,0 +1,77 @@
+"""A class with one enrolled patient on a live server, and waiting for a video to play: shared by
+the browser tests of a class (tests/rtc/test_browser_*.py)."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx2 as httpx
+from playwright.sync_api import Page
+
+from coach.database import Database
+from tests.browser.conftest import LiveServer
+from tests.browser.staff import COACH_EMAIL, create_coach
+from tests.heart_rate.helpers import give_profile
+
+# Whether a <video> shows frames: its size, and whether its clock moves in 0.7 s.
+PLAYING = """async (video) => {
+  const first = video.currentTime;
+  await new Promise((resolve) => setTimeout(resolve, 700));
+  return {width: video.videoWidth, advanced: video.currentTime > first, id: video.srcObject &&
+          video.srcObject.getVideoTracks().map((t) => t.id).join()};
+}"""
+
+
+def wait_playing(page: Page, selector: str, timeout: float = 20.0) -> dict[str, object]:
+    """The video's state once it plays; an AssertionError saying what it did if it does not."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result: dict[str, object] = page.locator(selector).evaluate(PLAYING)
+        if result["width"] and result["advanced"]:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{selector} is not playing: {json.dumps(result)}")
+
+
+def class_with_patient(
+    server: LiveServer,
+    tmp_path: Path,
+    *,
+    patient: str = "Rosa Morales",
+    language: str = "es",
+    minutes_ahead: int = 10,
+    with_profile: bool = False,
+) -> tuple[int, str]:
+    """A coach and a patient speaking `language` enrolled in a class starting `minutes_ahead`
+    from now (ten: its room is open); with a profile, she has a target zone (age 60, resting
+    70: 109-126). The class's first occurrence and her join link."""
+    create_coach(server)
+    (tmp_path / "p.csv").write_text(
+        "name,phone,time_zone,coach_email,language\n"
+        f"{patient},+15555550111,America/Chicago,{COACH_EMAIL},{language}\n"
+    )
+    server.cli("import-patients", str(tmp_path / "p.csv"))
+    token = server.cli("create-token", "--email", COACH_EMAIL).stdout.strip()
+    start = (datetime.now(UTC) + timedelta(minutes=minutes_ahead)).strftime("%Y-%m-%dT%H:%M")
+    with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {token}"}) as api:
+        series = api.post(
+            "/api/v1/classes",
+            json={"title": "Gentle Strength", "time_zone": "UTC", "first_start_local": start},
+        ).json()
+        patient_id = api.get("/api/v1/patients").json()["patients"][0]["id"]
+        enrolled = api.post(
+            f"/api/v1/classes/{series['id']}/enrollments", json={"patient_id": patient_id}
+        )
+        assert enrolled.status_code == 201
+        occurrence = api.get(f"/api/v1/classes/{series['id']}").json()["occurrences"][0]["id"]
+        link = api.post(f"/api/v1/patients/{patient_id}/join-links").json()["url"]
+    if with_profile:
+        database = Database(f"sqlite:///{server.env['TELECOACH_VAR_DIR']}/telecoach.db")
+        try:
+            database.run_sync(give_profile, patient_id)
+        finally:
+            database.dispose()
+    return int(occurrence), str(link)
