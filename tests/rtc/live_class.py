@@ -44,11 +44,14 @@ def class_with_patient(
     language: str = "es",
     minutes_ahead: int = 10,
     with_profile: bool = False,
+    coach_language: str | None = None,
+    coach_zone: str | None = None,
 ) -> tuple[int, str]:
     """A coach and a patient speaking `language` enrolled in a class starting `minutes_ahead`
     from now (ten: its room is open); with a profile, she has a target zone (age 60, resting
-    70: 109-126). The class's first occurrence and her join link."""
-    create_coach(server)
+    70: 109-126). The coach's language and zone are create-user's defaults unless given. The
+    class's first occurrence and her join link."""
+    create_coach(server, language=coach_language, time_zone=coach_zone)
     (tmp_path / "p.csv").write_text(
         "name,phone,time_zone,coach_email,language\n"
         f"{patient},+15555550111,America/Chicago,{COACH_EMAIL},{language}\n"
