@@ -4,15 +4,16 @@ the browser tests of a class (tests/rtc/test_browser_*.py)."""
 from __future__ import annotations
 
 import json
+import subprocess
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx2 as httpx
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from coach.database import Database
-from tests.browser.conftest import LiveServer
+from tests.browser.conftest import TELECOACH, LiveServer
 from tests.browser.staff import COACH_EMAIL, create_coach
 from tests.heart_rate.helpers import give_profile
 
@@ -23,6 +24,30 @@ PLAYING = """async (video) => {
   return {width: video.videoWidth, advanced: video.currentTime > first, id: video.srcObject &&
           video.srcObject.getVideoTracks().map((t) => t.id).join()};
 }"""
+
+
+# Simulated heart rates for a class, fast, for two minutes at the most (stop it when done).
+SIMULATE = ["--seconds", "120", "--speed", "30", "--quiet"]
+
+
+def simulated_heart_rates(server: LiveServer, occurrence: int) -> subprocess.Popen[bytes]:
+    """`telecoach simulate-hr` streaming every enrolled patient's heart rate through the API."""
+    return subprocess.Popen(
+        [TELECOACH, "simulate-hr", "--occurrence", str(occurrence), *SIMULATE],
+        env=server.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def spanish_patient_joins(patient: Page, join_url: str) -> None:
+    """Through her join link, her check of camera and microphone, into the class (or its lobby)."""
+    patient.goto(join_url)
+    patient.get_by_role("link", name="Entrar a la clase").click()
+    expect(patient.get_by_role("heading", name="Antes de entrar")).to_be_visible()
+    patient.get_by_role("button", name="Probar cámara y micrófono").click()
+    expect(patient.locator("#status")).to_have_text("Su cámara y su micrófono funcionan.")
+    patient.get_by_role("button", name="Entrar a la clase").click()
 
 
 def wait_playing(page: Page, selector: str, timeout: float = 20.0) -> dict[str, object]:

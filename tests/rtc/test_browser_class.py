@@ -15,7 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.browser.conftest import ARTIFACTS, LiveServer
 from tests.browser.staff import sign_in
-from tests.rtc.live_class import class_with_patient, wait_playing
+from tests.rtc.live_class import class_with_patient, spanish_patient_joins, wait_playing
 
 pytestmark = pytest.mark.browser
 METRICS_TOKEN = "metrics-token-for-the-class-test"
@@ -53,7 +53,7 @@ def test_coach_and_patient_see_each_other_and_the_patient_comes_back(
         patient.route_web_socket(
             "**/ws/rooms/**", lambda route: sockets.append((route, route.connect_to_server()))
         )
-        _patient_joins(patient, join_url)
+        spanish_patient_joins(patient, join_url)
         expect(patient.locator("#room")).to_have_attribute("data-status", "status_lobby")
 
         coach.get_by_role("button", name="Admit Rosa Morales").click()
@@ -100,15 +100,6 @@ def _sign_in_and_start(coach: Page, server: LiveServer, occurrence: int) -> None
     coach.get_by_role("button", name="Start class").click()
 
 
-def _patient_joins(patient: Page, join_url: str) -> None:
-    patient.goto(join_url)
-    patient.get_by_role("link", name="Entrar a la clase").click()
-    expect(patient.get_by_role("heading", name="Antes de entrar")).to_be_visible()
-    patient.get_by_role("button", name="Probar cámara y micrófono").click()
-    expect(patient.locator("#status")).to_have_text("Su cámara y su micrófono funcionan.")
-    patient.get_by_role("button", name="Entrar a la clase").click()
-
-
 def test_a_patient_who_vanishes_stays_on_the_coachs_screen_as_lost(
     live_server: LiveServer, browser: Browser, tmp_path
 ) -> None:
@@ -119,7 +110,7 @@ def test_a_patient_who_vanishes_stays_on_the_coachs_screen_as_lost(
     try:
         _sign_in_and_start(coach, live_server, occurrence)
         patient = patient_context.new_page()
-        _patient_joins(patient, join_url)
+        spanish_patient_joins(patient, join_url)
         expect(patient.locator("#room")).to_have_attribute("data-status", "status_lobby")
         coach.get_by_role("button", name="Admit Rosa Morales").click()
         wait_playing(coach, "#tiles [data-participant] video")
@@ -150,7 +141,7 @@ def test_a_patient_early_for_class_is_told_when_it_opens(
     patient = context.new_page()
     patient.set_viewport_size({"width": 390, "height": 844})
     try:
-        _patient_joins(patient, join_url)
+        spanish_patient_joins(patient, join_url)
         room = patient.locator("#room")
         expect(room).to_have_attribute("data-status", "status_not_open")
         opens = room.get_attribute("data-opens-local")

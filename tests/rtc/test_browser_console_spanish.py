@@ -7,20 +7,23 @@ console-es-live.png, dashboard-es.png."""
 from __future__ import annotations
 
 import re
-import subprocess
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import ARTIFACTS, TELECOACH, LiveServer
+from tests.browser.conftest import ARTIFACTS, LiveServer
 from tests.browser.staff import sign_in
-from tests.rtc.live_class import class_with_patient, wait_playing
+from tests.rtc.live_class import (
+    class_with_patient,
+    simulated_heart_rates,
+    spanish_patient_joins,
+    wait_playing,
+)
 from tests.web.staff_pages_text import english_words
 
 pytestmark = pytest.mark.browser
 VIEWPORT = {"width": 1366, "height": 768}
 PATIENT = "Rosa Morales"
-SIMULATE = ["--seconds", "120", "--speed", "30", "--quiet"]  # stopped when the test ends
 SPANISH_DATE = re.compile(r"(lunes|martes|miércoles|jueves|viernes|sábado|domingo) \d+ de \w+")
 
 
@@ -36,26 +39,13 @@ def _shot(page: Page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / name))
 
 
-def _patient_waits(patient: Page, join_url: str) -> None:
-    patient.goto(join_url)
-    patient.get_by_role("link", name="Entrar a la clase").click()
-    patient.get_by_role("button", name="Probar cámara y micrófono").click()
-    expect(patient.locator("#status")).to_have_text("Su cámara y su micrófono funcionan.")
-    patient.get_by_role("button", name="Entrar a la clase").click()
-
-
 def test_a_spanish_speaking_coach_runs_her_console_in_spanish(
     live_server: LiveServer, browser: Browser, tmp_path
 ) -> None:
     occurrence, join_url = class_with_patient(
         live_server, tmp_path, with_profile=True, coach_language="es", coach_zone="Europe/Madrid"
     )
-    simulator = subprocess.Popen(
-        [TELECOACH, "simulate-hr", "--occurrence", str(occurrence), *SIMULATE],
-        env=live_server.env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    simulator = simulated_heart_rates(live_server, occurrence)
     coach_context = browser.new_context(viewport=VIEWPORT)
     patient_context = browser.new_context(viewport={"width": 390, "height": 844})
     console, patient = coach_context.new_page(), patient_context.new_page()
@@ -69,7 +59,7 @@ def test_a_spanish_speaking_coach_runs_her_console_in_spanish(
         expect(console.locator("#console")).to_have_attribute("data-status", "live", timeout=15_000)
 
         # She waits in the lobby, streaming: her heart rate and its zone word show beside her name.
-        _patient_waits(patient, join_url)
+        spanish_patient_joins(patient, join_url)
         waiting = console.locator("#lobby li").filter(has_text=PATIENT)
         expect(waiting).to_be_visible(timeout=15_000)
         rate = waiting.locator(".lobby-hr")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import subprocess
 import threading
 from collections.abc import Coroutine, Iterator
 from datetime import UTC, datetime, timedelta
@@ -18,9 +17,10 @@ import httpx2 as httpx
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from tests.browser.conftest import ARTIFACTS, TELECOACH, LiveServer
+from tests.browser.conftest import ARTIFACTS, LiveServer
 from tests.browser.staff import create_coach, sign_in
 from tests.rtc.client import RoomClient
+from tests.rtc.live_class import simulated_heart_rates
 from tests.rtc.media import EncodedAudioTrack, EncodedVideoTrack, opus_frames, vp8_frames
 
 pytestmark = pytest.mark.browser
@@ -42,7 +42,6 @@ NAMES = [
 ]
 CAMERA_OFF, NO_CAMERA = NAMES[10], NAMES[11]
 PROFILE = {"age": 58, "sex": "female"}
-SIMULATE = ["--seconds", "120", "--speed", "30", "--quiet"]  # stopped when the test ends
 
 
 @pytest.fixture
@@ -162,12 +161,7 @@ def test_a_class_of_twelve_fits_one_screen_with_video_and_heart_rate_on_every_ti
 ) -> None:
     occurrence, sessions = _class_of_twelve(live_server, tmp_path)
     ids = {name: patient_id for name, (patient_id, _) in sessions.items()}
-    simulator = subprocess.Popen(
-        [TELECOACH, "simulate-hr", "--occurrence", str(occurrence), *SIMULATE],
-        env=live_server.env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    simulator = simulated_heart_rates(live_server, occurrence)
     context = browser.new_context(viewport=VIEWPORT)
     console = context.new_page()
     try:
