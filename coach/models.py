@@ -43,6 +43,7 @@ class StaffUser(SQLModel, table=True):
     role: str = Field(max_length=16)
     password_hash: str | None = Field(default=None, max_length=255)
     time_zone: str = Field(default="UTC", max_length=64)
+    language: str = Field(default="en", max_length=8)  # the language of their own pages
     active: bool = True
     created_at: datetime = _created()
 

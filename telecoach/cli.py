@@ -182,12 +182,18 @@ def db_upgrade(revision: str) -> None:
     help="The user's IANA time zone, for times shown to them.",
 )
 @click.option(
+    "--language",
+    default="en",
+    show_default=True,
+    help="The language of the user's pages: a catalogue in web/locales (en, es).",
+)
+@click.option(
     "--password-stdin",
     is_flag=True,
     help="Read the password from standard input; otherwise one is generated and printed once.",
 )
 def create_user(
-    email: str, role: str, name: str | None, time_zone: str, password_stdin: bool
+    email: str, role: str, name: str | None, time_zone: str, language: str, password_stdin: bool
 ) -> None:
     """Create a staff user (coach or admin)."""
     from coach.patients import valid_time_zone
@@ -197,6 +203,11 @@ def create_user(
         raise click.BadParameter("not an email address", param_hint="--email")
     if not valid_time_zone(time_zone):
         raise click.BadParameter(f"unknown IANA time zone {time_zone!r}", param_hint="--time-zone")
+    languages = Catalogues().languages
+    if language not in languages:
+        raise click.BadParameter(
+            f"no catalogue for {language!r}; one of {', '.join(languages)}", param_hint="--language"
+        )
     password = sys.stdin.readline().rstrip("\n") if password_stdin else new_token(12)
     passwords = Passwords()
     try:
@@ -215,6 +226,7 @@ def create_user(
                 role=role,
                 password_hash=password_hash,
                 time_zone=time_zone,
+                language=language,
             )
         )
 

@@ -8,6 +8,7 @@ and render what it returns; none of them repeats a consequence.
     assessments.py    record an assessment
     texts.py          send a manual text
     alerts.py         acknowledge an alert (announced to every view)
+    staff_settings.py a staff member's own language and time zone
 
 Object-level access is checked here (`coach.access`, NotVisible: "not found" to the caller), so
 no caller can forget it. The model is `messaging/inbound.py` (`InboundOutcome`), the use case of

@@ -18,6 +18,16 @@ from scheduler import class_notices, reminders
 from scheduler.config import SchedulerConfig
 
 
+def create_class(
+    session: Session, actor: Actor, values: Mapping[str, Any], now: datetime
+) -> ClassSeries:
+    """A new class series with its first occurrences, owned by the coach who creates it."""
+    assert actor.staff_id is not None
+    series = classes.create_series(session, actor.staff_id, values, now)
+    record(session, actor, "class.create", None, detail=f"class {series.id}")
+    return series
+
+
 def enroll(
     session: Session,
     actor: Actor,

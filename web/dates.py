@@ -8,7 +8,7 @@ reads English, as the catalogues fall back to English.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 
@@ -68,6 +68,12 @@ def moment_text(when: datetime, zone: str, language: str = "en") -> str:
         time=local.strftime("%H:%M"),
         zone=zone_label(local),
     )
+
+
+def day_month(day: date, language: str = "en") -> str:
+    """'30 Nov' or '30 nov': a chart's axis label for a week."""
+    words = _BY_LANGUAGE.get(language, _ENGLISH)
+    return f"{day.day:02d} {words.months[day.month - 1][:3]}"
 
 
 def clock_text(when: datetime, zone: str) -> str:

@@ -22,6 +22,17 @@ class Translator:
         text = self._messages.get(key) or self._fallback.get(key) or key
         return text.format(**values) if values else text
 
+    def section(self, prefix: str) -> dict[str, str]:
+        """Every word of one catalogue section, unformatted, keyed by its last part: what a
+        page hands its script (`{{ t.section("staff.console_js") | tojson }}`), which fills in
+        the `{name}` placeholders itself."""
+        start = prefix + "."
+        return {
+            key[len(start) :]: self._messages.get(key) or text
+            for key, text in self._fallback.items()
+            if key.startswith(start)
+        }
+
 
 class Catalogues:
     def __init__(self, directory: Path = LOCALES_DIR) -> None:

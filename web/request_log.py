@@ -20,7 +20,8 @@ access_log = logging.getLogger("telecoach.access")
 
 # A sensor posting a reading a second would fill the log with lines that say nothing: their
 # successful requests are logged at debug level, their failures at info like every other.
-QUIET_ROUTES = frozenset({"/api/v1/hr", "/fhir/Observation"})
+# A load balancer's liveness probe every few seconds is as noisy, and says as little.
+QUIET_ROUTES = frozenset({"/api/v1/hr", "/fhir/Observation", "/healthz"})
 
 
 def _route_template(scope: Scope) -> str:

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import ARTIFACTS, LiveServer
+from tests.browser.staff import create_coach, sign_in
 
 ZONE = ZoneInfo("America/Chicago")
 VIEWPORT = {"width": 1366, "height": 768}
@@ -26,23 +27,9 @@ def _shot(page: Page, name: str) -> None:
 
 
 def _sign_in(live_server: LiveServer, page: Page) -> None:
-    live_server.cli(
-        "create-user",
-        "--email",
-        "coach@example.org",
-        "--role",
-        "coach",
-        "--name",
-        "Dana Rivera",
-        "--time-zone",
-        "America/Chicago",
-        "--password-stdin",
-        stdin="a long demo password\n",
-    )
+    create_coach(live_server, time_zone="America/Chicago")
     page.goto(f"{live_server.url}/login")
-    page.get_by_label("Email").fill("coach@example.org")
-    page.get_by_label("Password").fill("a long demo password")
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page)
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
 
 

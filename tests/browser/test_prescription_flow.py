@@ -6,6 +6,7 @@ from __future__ import annotations
 from playwright.sync_api import Browser, expect
 
 from tests.browser.conftest import ARTIFACTS, LiveServer
+from tests.browser.staff import create_coach, sign_in
 
 CSV = """name,phone,time_zone,coach_email,language,sms_only
 Rosa Morales,+15555550111,America/Chicago,coach@example.org,es,false
@@ -15,19 +16,14 @@ Rosa Morales,+15555550111,America/Chicago,coach@example.org,es,false
 def test_coach_edits_profile_overrides_and_approves(
     live_server: LiveServer, browser: Browser, tmp_path
 ) -> None:
-    live_server.cli(
-        "create-user", "--email", "coach@example.org", "--role", "coach", "--name", "Dana Rivera",
-        "--password-stdin", stdin="a long demo password\n",
-    )  # fmt: skip
+    create_coach(live_server)
     csv_file = tmp_path / "patients.csv"
     csv_file.write_text(CSV)
     live_server.cli("import-patients", str(csv_file))
 
     page = browser.new_page(viewport={"width": 390, "height": 844})  # a phone
     page.goto(f"{live_server.url}/login")
-    page.get_by_label("Email").fill("coach@example.org")
-    page.get_by_label("Password").fill("a long demo password")
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page)
     page.get_by_role("link", name="Rosa Morales").click()
     page.get_by_role("link", name="Edit clinical profile").click()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from playwright.sync_api import Browser, expect
 
 from tests.browser.conftest import ARTIFACTS, LiveServer
+from tests.browser.staff import create_coach, sign_in
 
 CSV = """name,phone,time_zone,coach_email,language,sms_only
 Rosa Morales,+15555550111,America/Chicago,coach@example.org,es,false
@@ -15,17 +16,7 @@ Tom Baker,+15555550112,America/New_York,coach@example.org,en,true
 def test_coach_signs_in_opens_a_patient_and_signs_out(
     live_server: LiveServer, browser: Browser, tmp_path
 ) -> None:
-    live_server.cli(
-        "create-user",
-        "--email",
-        "coach@example.org",
-        "--role",
-        "coach",
-        "--name",
-        "Dana Rivera",
-        "--password-stdin",
-        stdin="a long demo password\n",
-    )
+    create_coach(live_server)
     csv_file = tmp_path / "patients.csv"
     csv_file.write_text(CSV)
     assert "imported 2" in live_server.cli("import-patients", str(csv_file)).stdout
@@ -33,9 +24,7 @@ def test_coach_signs_in_opens_a_patient_and_signs_out(
     page = browser.new_page()
     page.goto(f"{live_server.url}/dashboard")
     expect(page).to_have_url(f"{live_server.url}/login?next=/dashboard")
-    page.get_by_label("Email").fill("coach@example.org")
-    page.get_by_label("Password").fill("a long demo password")
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page)
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
 
     page.get_by_role("link", name="Rosa Morales").click()

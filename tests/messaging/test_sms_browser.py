@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import LiveServer, browser, live_server  # noqa: F401 (fixtures)
+from tests.browser.staff import create_coach, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -20,9 +21,7 @@ PASSWORD = "a long demo password"
 
 def _sign_in(server: LiveServer, page: Page) -> None:
     page.goto(f"{server.url}/login")
-    page.get_by_label("Email").fill("coach@example.org")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, PASSWORD)
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
 
 
@@ -31,15 +30,7 @@ def test_compose_count_send_and_reply_from_the_simulated_phone(
     browser: Browser,  # noqa: F811
     tmp_path: Path,
 ) -> None:
-    live_server.cli(
-        "create-user",
-        "--email",
-        "coach@example.org",
-        "--role",
-        "coach",
-        "--password-stdin",
-        stdin=PASSWORD + "\n",
-    )
+    create_coach(live_server, name=None, password=PASSWORD)
     (tmp_path / "p.csv").write_text(CSV)
     live_server.cli("import-patients", str(tmp_path / "p.csv"))
     page = browser.new_page()

@@ -159,6 +159,7 @@ BAD_FIELDS: list[tuple[dict[str, str], str]] = [
     ({"MessageSid": "SM" + "c" * 32, "From": "+1" + "5" * 40, "Body": "hi"}, "From"),
     ({"MessageSid": "SM/../../etc", "From": ANA, "Body": "hi"}, "MessageSid"),
     ({"MessageSid": "SM" + "c" * 100, "From": ANA, "Body": "hi"}, "MessageSid"),
+    ({"MessageSid": "SM" + "c" * 32 + "\n", "From": ANA, "Body": "hi"}, "MessageSid"),
     ({"MessageSid": "SM" + "c" * 32, "From": ANA, "Body": "x" * 1601}, "Body"),
 ]
 

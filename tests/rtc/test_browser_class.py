@@ -5,10 +5,8 @@ page comes back by itself after its connection drops."""
 
 from __future__ import annotations
 
-import json
 import re
 import time
-from datetime import UTC, datetime, timedelta
 
 import httpx2 as httpx
 import pytest
@@ -16,6 +14,8 @@ from playwright.sync_api import Browser, Page, WebSocketRoute, expect
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.browser.conftest import ARTIFACTS, LiveServer
+from tests.browser.staff import sign_in
+from tests.rtc.live_class import class_with_patient, spanish_patient_joins, wait_playing
 
 pytestmark = pytest.mark.browser
 METRICS_TOKEN = "metrics-token-for-the-class-test"
@@ -39,69 +39,10 @@ def _gauges(server: LiveServer) -> dict[str, float]:
     }
 
 
-CSV = (
-    "name,phone,time_zone,coach_email,language\n"
-    "Rosa Morales,+15555550111,America/Chicago,coach@example.org,es\n"
-)
-PLAYING = """async (video) => {
-  const first = video.currentTime;
-  await new Promise((resolve) => setTimeout(resolve, 700));
-  return {width: video.videoWidth, advanced: video.currentTime > first, id: video.srcObject &&
-          video.srcObject.getVideoTracks().map((t) => t.id).join()};
-}"""
-
-
-def _class_with_patient(server: LiveServer, tmp_path, minutes_ahead: int = 10) -> tuple[int, str]:  # type: ignore[no-untyped-def]
-    """A coach, a Spanish-speaking patient enrolled in a class, and her join link."""
-    server.cli(
-        "create-user",
-        "--email",
-        "coach@example.org",
-        "--role",
-        "coach",
-        "--name",
-        "Dana Rivera",
-        "--password-stdin",
-        stdin="a long demo password\n",
-    )
-    (tmp_path / "p.csv").write_text(CSV)
-    server.cli("import-patients", str(tmp_path / "p.csv"))
-    token = server.cli("create-token", "--email", "coach@example.org").stdout.strip()
-    start = (datetime.now(UTC) + timedelta(minutes=minutes_ahead)).strftime("%Y-%m-%dT%H:%M")
-    with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {token}"}) as api:
-        series = api.post(
-            "/api/v1/classes",
-            json={"title": "Gentle Strength", "time_zone": "UTC", "first_start_local": start},
-        ).json()
-        patient_id = api.get("/api/v1/patients").json()["patients"][0]["id"]
-        enrolled = api.post(
-            f"/api/v1/classes/{series['id']}/enrollments", json={"patient_id": patient_id}
-        )
-        assert enrolled.status_code == 201
-        occurrence = api.get(f"/api/v1/classes/{series['id']}").json()["occurrences"][0]["id"]
-        link = api.post(f"/api/v1/patients/{patient_id}/join-links").json()["url"]
-    return occurrence, link
-
-
-def _playing(video_page: Page, selector: str) -> dict[str, object]:
-    result: dict[str, object] = video_page.locator(selector).evaluate(PLAYING)
-    return result
-
-
-def _wait_playing(video_page: Page, selector: str, timeout: float = 15.0) -> dict[str, object]:
-    deadline = datetime.now(UTC) + timedelta(seconds=timeout)
-    while True:
-        result = _playing(video_page, selector)
-        if result["width"] and result["advanced"]:
-            return result
-        if datetime.now(UTC) > deadline:
-            raise AssertionError(f"{selector} is not playing: {json.dumps(result)}")
-
-
 def test_coach_and_patient_see_each_other_and_the_patient_comes_back(
     live_server: LiveServer, browser: Browser, tmp_path
 ) -> None:
-    occurrence, join_url = _class_with_patient(live_server, tmp_path)
+    occurrence, join_url = class_with_patient(live_server, tmp_path)
     coach_context, patient_context = browser.new_context(), browser.new_context()
     coach, patient = coach_context.new_page(), patient_context.new_page()
     try:
@@ -112,13 +53,13 @@ def test_coach_and_patient_see_each_other_and_the_patient_comes_back(
         patient.route_web_socket(
             "**/ws/rooms/**", lambda route: sockets.append((route, route.connect_to_server()))
         )
-        _patient_joins(patient, join_url)
+        spanish_patient_joins(patient, join_url)
         expect(patient.locator("#room")).to_have_attribute("data-status", "status_lobby")
 
         coach.get_by_role("button", name="Admit Rosa Morales").click()
         tile = coach.locator("#tiles [data-participant] video")
-        seen_by_coach = _wait_playing(coach, "#tiles [data-participant] video")
-        seen_by_patient = _wait_playing(patient, "#coach-video")
+        seen_by_coach = wait_playing(coach, "#tiles [data-participant] video")
+        seen_by_patient = wait_playing(patient, "#coach-video")
         expect(patient.locator("#room")).to_have_attribute("data-status", "status_live")
         assert tile.count() == 1
         gauges = _gauges(live_server)
@@ -144,9 +85,9 @@ def test_coach_and_patient_see_each_other_and_the_patient_comes_back(
         expect(patient.locator("#room")).to_have_attribute(
             "data-status", "status_live", timeout=20_000
         )
-        again = _wait_playing(patient, "#coach-video")
+        again = wait_playing(patient, "#coach-video")
         assert again["id"] != seen_by_patient["id"], "the page should run a new connection"
-        back = _wait_playing(coach, "#tiles [data-participant] video")
+        back = wait_playing(coach, "#tiles [data-participant] video")
         assert back["width"] and seen_by_coach["width"]
     finally:
         coach_context.close()
@@ -155,35 +96,24 @@ def test_coach_and_patient_see_each_other_and_the_patient_comes_back(
 
 def _sign_in_and_start(coach: Page, server: LiveServer, occurrence: int) -> None:
     coach.goto(f"{server.url}/classes/occurrences/{occurrence}/console")
-    coach.get_by_label("Email").fill("coach@example.org")
-    coach.get_by_label("Password").fill("a long demo password")
-    coach.get_by_role("button", name="Sign in").click()
+    sign_in(coach)
     coach.get_by_role("button", name="Start class").click()
-
-
-def _patient_joins(patient: Page, join_url: str) -> None:
-    patient.goto(join_url)
-    patient.get_by_role("link", name="Entrar a la clase").click()
-    expect(patient.get_by_role("heading", name="Antes de entrar")).to_be_visible()
-    patient.get_by_role("button", name="Probar cámara y micrófono").click()
-    expect(patient.locator("#status")).to_have_text("Su cámara y su micrófono funcionan.")
-    patient.get_by_role("button", name="Entrar a la clase").click()
 
 
 def test_a_patient_who_vanishes_stays_on_the_coachs_screen_as_lost(
     live_server: LiveServer, browser: Browser, tmp_path
 ) -> None:
-    occurrence, join_url = _class_with_patient(live_server, tmp_path)
+    occurrence, join_url = class_with_patient(live_server, tmp_path)
     coach_context, patient_context = browser.new_context(), browser.new_context()
     coach = coach_context.new_page()
     coach.set_viewport_size({"width": 1366, "height": 768})
     try:
         _sign_in_and_start(coach, live_server, occurrence)
         patient = patient_context.new_page()
-        _patient_joins(patient, join_url)
+        spanish_patient_joins(patient, join_url)
         expect(patient.locator("#room")).to_have_attribute("data-status", "status_lobby")
         coach.get_by_role("button", name="Admit Rosa Morales").click()
-        _wait_playing(coach, "#tiles [data-participant] video")
+        wait_playing(coach, "#tiles [data-participant] video")
         tile = coach.locator("#tiles [data-participant]")
         expect(tile.locator(".link")).to_be_hidden()
 
@@ -206,12 +136,12 @@ def test_a_patient_who_vanishes_stays_on_the_coachs_screen_as_lost(
 def test_a_patient_early_for_class_is_told_when_it_opens(
     live_server: LiveServer, browser: Browser, tmp_path
 ) -> None:
-    _, join_url = _class_with_patient(live_server, tmp_path, minutes_ahead=40)
+    _, join_url = class_with_patient(live_server, tmp_path, minutes_ahead=40)
     context = browser.new_context()
     patient = context.new_page()
     patient.set_viewport_size({"width": 390, "height": 844})
     try:
-        _patient_joins(patient, join_url)
+        spanish_patient_joins(patient, join_url)
         room = patient.locator("#room")
         expect(room).to_have_attribute("data-status", "status_not_open")
         opens = room.get_attribute("data-opens-local")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import subprocess
 import threading
 from collections.abc import Coroutine, Iterator
 from datetime import UTC, datetime, timedelta
@@ -18,8 +17,10 @@ import httpx2 as httpx
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from tests.browser.conftest import ARTIFACTS, TELECOACH, LiveServer
+from tests.browser.conftest import ARTIFACTS, LiveServer
+from tests.browser.staff import create_coach, sign_in
 from tests.rtc.client import RoomClient
+from tests.rtc.live_class import simulated_heart_rates
 from tests.rtc.media import EncodedAudioTrack, EncodedVideoTrack, opus_frames, vp8_frames
 
 pytestmark = pytest.mark.browser
@@ -41,7 +42,6 @@ NAMES = [
 ]
 CAMERA_OFF, NO_CAMERA = NAMES[10], NAMES[11]
 PROFILE = {"age": 58, "sex": "female"}
-SIMULATE = ["--seconds", "120", "--speed", "30", "--quiet"]  # stopped when the test ends
 
 
 @pytest.fixture
@@ -99,17 +99,7 @@ def patients() -> Iterator[Patients]:
 def _class_of_twelve(server: LiveServer, tmp_path) -> tuple[int, dict[str, tuple[int, str]]]:  # type: ignore[no-untyped-def]
     """A coach, twelve patients enrolled in a class that admits them straight in, and for each
     patient a signed-in session (from their join link)."""
-    server.cli(
-        "create-user",
-        "--email",
-        "coach@example.org",
-        "--role",
-        "coach",
-        "--name",
-        "Dana Rivera",
-        "--password-stdin",
-        stdin="a long demo password\n",
-    )
+    create_coach(server)
     rows = [f"{name},+1555555{n:04d},UTC,coach@example.org,en" for n, name in enumerate(NAMES)]
     csv = "name,phone,time_zone,coach_email,language\n" + "\n".join(rows) + "\n"
     (tmp_path / "p.csv").write_text(csv)
@@ -171,19 +161,12 @@ def test_a_class_of_twelve_fits_one_screen_with_video_and_heart_rate_on_every_ti
 ) -> None:
     occurrence, sessions = _class_of_twelve(live_server, tmp_path)
     ids = {name: patient_id for name, (patient_id, _) in sessions.items()}
-    simulator = subprocess.Popen(
-        [TELECOACH, "simulate-hr", "--occurrence", str(occurrence), *SIMULATE],
-        env=live_server.env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    simulator = simulated_heart_rates(live_server, occurrence)
     context = browser.new_context(viewport=VIEWPORT)
     console = context.new_page()
     try:
         console.goto(f"{live_server.url}/classes/occurrences/{occurrence}/console")
-        console.get_by_label("Email").fill("coach@example.org")
-        console.get_by_label("Password").fill("a long demo password")
-        console.get_by_role("button", name="Sign in").click()
+        sign_in(console)
         expect(console.locator("#hr-status")).to_have_text("Live.")
         console.get_by_role("button", name="Start class").click()
         expect(console.locator("#console")).to_have_attribute("data-status", "live", timeout=15_000)

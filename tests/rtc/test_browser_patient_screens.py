@@ -6,19 +6,16 @@ no controls left, and the class leaves her list."""
 
 from __future__ import annotations
 
-import json
 import time
 import tomllib
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx2 as httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from coach.database import Database
-from tests.browser.conftest import ARTIFACTS, LiveServer, coach_and_patient
-from tests.heart_rate.helpers import give_profile
+from tests.browser.conftest import ARTIFACTS, LiveServer
+from tests.browser.staff import sign_in
+from tests.rtc.live_class import class_with_patient, wait_playing
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
@@ -53,46 +50,11 @@ def _words(lang: str) -> dict[str, str]:
     return words
 
 
-PLAYING = """async (video) => {
-  const first = video.currentTime;
-  await new Promise((resolve) => setTimeout(resolve, 700));
-  return {width: video.videoWidth, advanced: video.currentTime > first};
-}"""
-
-
-def _wait_playing(page: Page, selector: str, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = page.locator(selector).evaluate(PLAYING)
-        if result["width"] and result["advanced"]:
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{selector} is not playing: {json.dumps(result)}")
-
-
-def _class_with_patient(server: LiveServer, tmp_path, lang: str) -> tuple[int, str]:  # type: ignore[no-untyped-def]
-    """A coach, a patient speaking `lang` with a profile (so she has a target), enrolled in a
-    class starting in ten minutes (its room is open), and her join link."""
-    token = coach_and_patient(server, tmp_path, PATIENTS[lang], lang)
-    start = (datetime.now(UTC) + timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M")
-    with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {token}"}) as api:
-        series = api.post(
-            "/api/v1/classes",
-            json={"title": "Gentle Strength", "time_zone": "UTC", "first_start_local": start},
-        ).json()
-        patient_id = api.get("/api/v1/patients").json()["patients"][0]["id"]
-        enrolled = api.post(
-            f"/api/v1/classes/{series['id']}/enrollments", json={"patient_id": patient_id}
-        )
-        assert enrolled.status_code == 201
-        occurrence = api.get(f"/api/v1/classes/{series['id']}").json()["occurrences"][0]["id"]
-        link = api.post(f"/api/v1/patients/{patient_id}/join-links").json()["url"]
-    database = Database(f"sqlite:///{server.env['TELECOACH_VAR_DIR']}/telecoach.db")
-    try:
-        database.run_sync(give_profile, patient_id)  # age 60, resting 70: a 109-126 target
-    finally:
-        database.dispose()
-    return occurrence, link
+def _class(server: LiveServer, tmp_path, lang: str) -> tuple[int, str]:  # type: ignore[no-untyped-def]
+    """Her class, with a profile so that she has a target zone."""
+    return class_with_patient(
+        server, tmp_path, patient=PATIENTS[lang], language=lang, with_profile=True
+    )
 
 
 def _inside_viewport(page: Page, selector: str) -> dict[str, float]:
@@ -124,15 +86,13 @@ def test_a_patient_on_a_phone_through_a_class(
     live_server: LiveServer, browser: Browser, tmp_path, lang: str
 ) -> None:
     words = _words(lang)
-    occurrence, join_url = _class_with_patient(live_server, tmp_path, lang)
+    occurrence, join_url = _class(live_server, tmp_path, lang)
     coach_context = browser.new_context()
     patient_context = browser.new_context(viewport=PHONE)
     coach, patient = coach_context.new_page(), patient_context.new_page()
     try:
         coach.goto(f"{live_server.url}/classes/occurrences/{occurrence}/console")
-        coach.get_by_label("Email").fill("coach@example.org")
-        coach.get_by_label("Password").fill("a long demo password")
-        coach.get_by_role("button", name="Sign in").click()
+        sign_in(coach)
         coach.get_by_role("button", name="Start class").click()
 
         # Her home page puts the class that is on now first.
@@ -145,7 +105,7 @@ def test_a_patient_on_a_phone_through_a_class(
         expect(patient.locator("#room")).to_have_attribute("data-status", "check_ok")
         patient.get_by_role("button", name=words["join"], exact=True).click()
         _admit_when_waiting(coach, patient, PATIENTS[lang])
-        _wait_playing(patient, "#coach-video")
+        wait_playing(patient, "#coach-video")
         expect(patient.locator("#room")).to_have_attribute("data-status", "status_live")
 
         # A reading from her sensor (the page's own sender, as the sensor would): in view, with
@@ -162,7 +122,7 @@ def test_a_patient_on_a_phone_through_a_class(
         expect(target).to_contain_text("109\u2013126")
         _inside_viewport(patient, ".hr-target")
         _inside_viewport(patient, "#leave")
-        _wait_playing(patient, "#coach-video")  # still playing with all of that in view
+        wait_playing(patient, "#coach-video")  # still playing with all of that in view
 
         # Her own picture is small, in a corner of the coach's, and she can move it or hide it.
         own = _inside_viewport(patient, "#self-tile")
@@ -190,7 +150,7 @@ def test_a_patient_on_a_phone_through_a_class(
         expect(patient.locator("#room")).to_have_attribute(
             "data-status", "status_live", timeout=15_000
         )
-        _wait_playing(patient, "#coach-video")
+        wait_playing(patient, "#coach-video")
         expect(patient.get_by_role("button", name=words["mute"])).to_be_visible()
         _inside_viewport(patient, "#hr-own-bpm")
 

@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 from coach.database import Database
 from coach.models import ClassOccurrence, ClassSeries, Enrollment
 from tests.conftest import TEST_NOW, World
-from tests.web.rows import all_rows, table_counts
+from tests.web.rows import all_rows, audit_actions, table_counts
 from tests.web.signin import login
 
 # Three days after the app's TEST_NOW at 09:30 in New York: occurrences are planned for the
@@ -55,6 +55,7 @@ def test_create_and_read_a_class(api: TestClient, world: World, db: Database) ->
     body = response.json()
     assert body["coach_id"] == world.coach_a and body["capacity"] == 8
     assert body["first_start_local"] == _START.isoformat()
+    assert ("class.create", None, "ok", f"class {body['id']}") in audit_actions(db)
     detail = api.get(f"/api/v1/classes/{body['id']}").json()
     assert detail["enrolled"] == []
     starts = [datetime.fromisoformat(o["starts_at"]) for o in detail["occurrences"]]

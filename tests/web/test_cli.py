@@ -108,6 +108,8 @@ def test_create_user_with_password_from_stdin_can_sign_in(
             "New Coach",
             "--time-zone",
             "America/Denver",
+            "--language",
+            "es",
             "--password-stdin",
         ],
         env,
@@ -121,11 +123,12 @@ def test_create_user_with_password_from_stdin_can_sign_in(
         (user,) = all_rows(database, StaffUser)
     finally:
         database.dispose()
-    assert (user.email, user.name, user.role, user.time_zone) == (
+    assert (user.email, user.name, user.role, user.time_zone, user.language) == (
         "new.coach@example.org",
         "New Coach",
         "coach",
         "America/Denver",
+        "es",
     )
     assert user.password_hash and "a long enough password" not in user.password_hash
     with TestClient(
@@ -141,6 +144,7 @@ def test_create_user_with_password_from_stdin_can_sign_in(
             },
         )
         assert response.status_code == 303
+        assert '<html lang="es">' in client.get("/dashboard").text  # her pages, in her language
 
 
 def test_create_user_prints_a_generated_password_once(sqlite_url: str, tmp_path: Path) -> None:
@@ -175,6 +179,11 @@ def test_create_user_prints_a_generated_password_once(sqlite_url: str, tmp_path:
             "unknown IANA time zone",
         ),
         (["--email", "role@example.org", "--role", "patient"], None, "'patient' is not one of"),
+        (
+            ["--email", "lang@example.org", "--role", "coach", "--language", "xx"],
+            None,
+            "no catalogue for 'xx'",
+        ),
         (["--role", "coach"], None, "Missing option '--email'"),
     ],
 )

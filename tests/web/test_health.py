@@ -34,6 +34,17 @@ def test_healthz(client: TestClient) -> None:
     assert response.headers["cache-control"] == "no-store"
 
 
+def test_healthz_is_logged_at_debug_and_a_page_at_info(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A probe every few seconds must not fill the access log; other requests still show there.
+    with caplog.at_level("DEBUG", logger="telecoach.access"):
+        client.get("/healthz")
+        client.get("/readyz")
+    levels = {r.route: r.levelname for r in caplog.records if r.name == "telecoach.access"}  # type: ignore[attr-defined]
+    assert levels == {"/healthz": "DEBUG", "/readyz": "INFO"}
+
+
 def test_readyz_with_the_database(client: TestClient) -> None:
     response = client.get("/readyz")
     assert response.status_code == 200

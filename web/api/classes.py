@@ -30,15 +30,15 @@ async def list_classes(request: Request) -> Response:
 
 
 async def create_class(request: Request) -> Response:
+    ctx = ctx_of(request)
     principal: Principal = request.state.principal
     values = classes.parse_class_input(await json_object(request))
 
     def work(session: Session) -> dict[str, Any]:
-        assert principal.actor.staff_id is not None
-        series = classes.create_series(session, principal.actor.staff_id, values)
+        series = usecases.create_class(session, principal.actor, values, ctx.clock.now())
         return series_json(series)
 
-    return JSONResponse(await ctx_of(request).db.run(work), status_code=201)
+    return JSONResponse(await ctx.db.run(work), status_code=201)
 
 
 async def get_class(request: Request) -> Response:

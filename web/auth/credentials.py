@@ -31,6 +31,7 @@ def _staff_principal(staff: StaffUser, **extra: object) -> Principal:
     return Principal(
         actor=Actor(role=role, staff_id=staff.id),
         name=staff.name,
+        language=staff.language,
         time_zone=staff.time_zone,
         **extra,  # type: ignore[arg-type]
     )

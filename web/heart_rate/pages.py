@@ -33,7 +33,9 @@ async def monitor(request: Request) -> Response:
         return {
             "occurrence_id": occurrence_id,
             "title": series.title,
-            "starts_local": local_text(occurrence.starts_at, staff_zone(session, principal.actor)),
+            "starts_local": local_text(
+                occurrence.starts_at, staff_zone(session, principal.actor), principal.language
+            ),
         }
 
     return render(request, "hr_monitor.html", await ctx_of(request).db.run(load))

@@ -21,12 +21,8 @@ from web.errors import Invalid
 from web.routing import Access, route
 from web.views import local_text
 
-# What a heart-rate alert means, for a person; a red flag carries its own summary.
-KIND_TEXT = {
-    "over_ceiling": "over the heart-rate ceiling",
-    "no_signal": "no heart-rate signal",
-    "sudden_drop": "a sudden drop in heart rate",
-}
+# What a heart-rate alert means, for a person, in the reader's language (the catalogues'
+# [staff.alert_kind]); a red flag carries its own summary.
 
 
 def dashboard_alerts(session: Session, principal: Principal, zone: str) -> list[dict[str, Any]]:
@@ -51,12 +47,13 @@ def dashboard_alerts(session: Session, principal: Principal, zone: str) -> list[
                 "patient_id": patient.id,
                 "patient_name": patient.name,
                 "occurrence_id": alert.occurrence_id,
-                "summary": alert.summary or KIND_TEXT.get(alert.kind, alert.kind),
+                "summary": alert.summary,
+                "kind_key": f"staff.alert_kind.{alert.kind}",
                 "detail": alert.detail,
                 "repeats": alert.repeats,
                 "on_hold": alert.kind == "red_flag",
                 "when_iso": began.isoformat(),
-                "when_local": local_text(began, zone),
+                "when_local": local_text(began, zone, principal.language),
                 "evidence": alert.evidence if alert.kind == "early_warning" else None,
                 "reasons": list(alert.flags),
                 "proposed": _proposed(alert, patient.language, patient.name),

@@ -33,8 +33,10 @@ async def console(request: Request) -> Response:
         return {
             "occurrence_id": occurrence_id,
             "title": series.title,
-            "starts_local": local_text(occurrence.starts_at, zone),
-            "opens_local": local_text(occurrence.starts_at - opens_before, zone),
+            "starts_local": local_text(occurrence.starts_at, zone, principal.language),
+            "opens_local": local_text(
+                occurrence.starts_at - opens_before, zone, principal.language
+            ),
             "zone": zone,
             "capacity": series.capacity,
             "auto_admit": series.auto_admit,

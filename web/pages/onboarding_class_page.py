@@ -6,6 +6,7 @@ what was typed and what to fix."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -58,7 +59,7 @@ def _class_page(
         upcoming.append(
             {
                 "id": o.id,
-                "when": local_text(o.starts_at, zone),
+                "when": local_text(o.starts_at, zone, principal.language),
                 "when_iso": o.starts_at.isoformat(),
                 "status": o.status,
                 "moved": o.starts_at != o.original_start,
@@ -109,6 +110,14 @@ async def _refused(
     return render(request, CLASS_PAGE, view, status_code=status_code)
 
 
+async def _change(request: Request, use_case: Callable[..., object], *args: object) -> None:
+    """One change of a class (usecases/classes.py, usecases/reminders.py), as the signed-in
+    coach, with the schedule's settings and the clock: every form on the page ends in one."""
+    ctx = ctx_of(request)
+    actor = request.state.principal.actor
+    await ctx.db.run(use_case, actor, *args, schedule_of(request), ctx.clock.now())
+
+
 def _back(class_id: int, notice: str, anchor: str) -> Response:
     return RedirectResponse(f"/classes/{class_id}?notice={notice}#{anchor}", status_code=303)
 
@@ -123,30 +132,15 @@ async def enrol(request: Request) -> Response:
         await ctx.db.run(access.get_class, principal.actor, class_id)  # 404 first if not theirs
         return await _refused(request, class_id, {"enrol": "class_error.patient"})
     try:
-        await ctx.db.run(
-            usecases.enroll,
-            principal.actor,
-            class_id,
-            patient_id,
-            schedule_of(request),
-            ctx.clock.now(),
-        )
+        await _change(request, usecases.enroll, class_id, patient_id)
     except ClassInputError as exc:
         return await _refused(request, class_id, {"enrol": class_error(exc)[1]})
     return _back(class_id, "enrolled", "enrolled-h")
 
 
 async def unenrol(request: Request) -> Response:
-    ctx = ctx_of(request)
     class_id = int_param(request, "class_id")
-    await ctx.db.run(
-        usecases.unenroll,
-        request.state.principal.actor,
-        class_id,
-        int_param(request, "patient_id"),
-        schedule_of(request),
-        ctx.clock.now(),
-    )
+    await _change(request, usecases.unenroll, class_id, int_param(request, "patient_id"))
     return _back(class_id, "removed", "enrolled-h")
 
 
@@ -161,14 +155,7 @@ async def move_occurrence(request: Request) -> Response:
         starts_local = class_changes.parse_move(
             {"starts_local": f"{typed['date'].strip()}T{typed['time'].strip()}"}
         )
-        await ctx.db.run(
-            usecases.move_occurrence,
-            principal.actor,
-            occurrence_id,
-            starts_local,
-            schedule_of(request),
-            ctx.clock.now(),
-        )
+        await _change(request, usecases.move_occurrence, occurrence_id, starts_local)
     except ClassInputError as exc:
         problem = {"occurrence": occurrence_id, "key": class_error(exc)[1], **typed}
         return await _refused(request, occurrence.series_id, {"move": problem})
@@ -181,13 +168,7 @@ async def cancel_occurrence(request: Request) -> Response:
     occurrence_id = int_param(request, "occurrence_id")
     occurrence = await ctx.db.run(access.get_occurrence, principal.actor, occurrence_id)
     try:
-        await ctx.db.run(
-            usecases.cancel_occurrence,
-            principal.actor,
-            occurrence_id,
-            schedule_of(request),
-            ctx.clock.now(),
-        )
+        await _change(request, usecases.cancel_occurrence, occurrence_id)
     except ClassInputError as exc:
         problem = {"occurrence": occurrence_id, "key": class_error(exc)[1]}
         return await _refused(request, occurrence.series_id, {"move": problem})
@@ -196,21 +177,12 @@ async def cancel_occurrence(request: Request) -> Response:
 
 async def save_details(request: Request) -> Response:
     """Name, description and places; the timing is changed one class at a time (move)."""
-    ctx = ctx_of(request)
-    principal: Principal = request.state.principal
     class_id = int_param(request, "class_id")
     form = await read_form(request)
     typed = {name: single(form, name) or "" for name in ("title", "description", "capacity")}
     changes = {**typed, "capacity": whole_number(typed["capacity"])}
     try:
-        await ctx.db.run(
-            usecases.update_class,
-            principal.actor,
-            class_id,
-            changes,
-            schedule_of(request),
-            ctx.clock.now(),
-        )
+        await _change(request, usecases.update_class, class_id, changes)
     except ClassInputError as exc:
         field, key = class_error(exc)
         problems = {"details": {"field": field, "key": key, **typed}}
@@ -219,15 +191,8 @@ async def save_details(request: Request) -> Response:
 
 
 async def cancel_whole_class(request: Request) -> Response:
-    ctx = ctx_of(request)
     class_id = int_param(request, "class_id")
-    await ctx.db.run(
-        usecases.cancel_class,
-        request.state.principal.actor,
-        class_id,
-        schedule_of(request),
-        ctx.clock.now(),
-    )
+    await _change(request, usecases.cancel_class, class_id)
     return _back(class_id, "class_cancelled", "upcoming-h")
 
 
@@ -243,9 +208,7 @@ async def save_reminders(request: Request) -> Response:
         typed = typed_view(form, ctx.schedule.reminder_offsets)
         problems = {"reminders": "reminders.error", "reminders_form": typed}
         return await _refused(request, class_id, problems)
-    await ctx.db.run(
-        set_class_reminders, principal.actor, class_id, offsets, ctx.schedule, ctx.clock.now()
-    )
+    await _change(request, set_class_reminders, class_id, offsets)
     return _back(class_id, "reminders", "reminders-h")
 
 

@@ -15,9 +15,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from coach import access, classes
-from coach.audit import record
 from coach.classes import ClassInputError
 from coach.models import ClassOccurrence, Enrollment
+from usecases import classes as class_usecases
 from web.auth.principal import Principal
 from web.context import ctx_of
 from web.pages.form_fields import time_zone_choices, whole_number
@@ -65,7 +65,7 @@ async def class_list(request: Request) -> Response:
         )
         # Each class's next start, however many classes (one row per class, not per start).
         nexts = {
-            series_id: local_text(starts_at, zone)
+            series_id: local_text(starts_at, zone, principal.language)
             for series_id, starts_at in session.exec(
                 select(ClassOccurrence.series_id, func.min(ClassOccurrence.starts_at))
                 .where(col(ClassOccurrence.series_id).in_(ids), ClassOccurrence.ends_at > now)
@@ -184,10 +184,8 @@ async def create_class(request: Request) -> Response:
         return _form_page(request, values, days, {field: key}, status_code=422)
 
     def work(session: Session) -> int:
-        assert principal.actor.staff_id is not None
-        series = classes.create_series(session, principal.actor.staff_id, parsed, now)
+        series = class_usecases.create_class(session, principal.actor, parsed, now)
         assert series.id is not None
-        record(session, principal.actor, "class.create", None, detail=f"class {series.id}")
         return series.id
 
     class_id = await ctx.db.run(work)

@@ -33,10 +33,8 @@ def page_language(request: Request) -> str:
     requested = request.query_params.get("lang", "")
     if requested in ctx.catalogues.languages:
         return requested
-    if principal is not None and principal.role == "patient":
+    if principal is not None:  # a patient's own, or the one a staff member chose in settings
         return str(principal.language)
-    if principal is not None:
-        return "en"
     return ctx.catalogues.negotiate(request.headers.get("accept-language", ""))
 
 

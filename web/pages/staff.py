@@ -45,7 +45,7 @@ async def dashboard(request: Request) -> Response:
             ).all()
         )
         upcoming = [
-            occurrence_view(o, s, zone, counts.get(s.id, 0))
+            occurrence_view(o, s, zone, counts.get(s.id, 0), principal.language)
             for o, s in classes.upcoming_for_series(
                 session, series_ids, ctx_of(request).clock.now()
             )
@@ -100,8 +100,8 @@ def _patient_page(
                 "id": link.id,
                 "created_at": link.created_at,
                 "expires_at": link.expires_at,
-                "created_local": local_text(link.created_at, zone),
-                "expires_local": local_text(link.expires_at, zone),
+                "created_local": local_text(link.created_at, zone, principal.language),
+                "expires_local": local_text(link.expires_at, zone, principal.language),
                 "state": _link_state(link, now),
             }
             for link in links

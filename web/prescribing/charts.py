@@ -9,6 +9,7 @@ from html import escape
 
 from markupsafe import Markup
 
+from web.i18n import Translator
 from web.prescribing.forms import show_number
 
 WIDTH, HEIGHT = 320, 150
@@ -21,8 +22,15 @@ def _scale(value: float, low: float, high: float, out_low: float, out_high: floa
     return out_low + (value - low) * (out_high - out_low) / (high - low)
 
 
-def trend_svg(chart_id: str, label: str, unit: str, points: list[tuple[date, float]]) -> Markup:
-    """A line over time with a dot per measurement; an empty string when there is nothing."""
+def trend_svg(
+    chart_id: str,
+    label: str,
+    unit: str,
+    points: list[tuple[date, float]],
+    t: Translator | None = None,
+) -> Markup:
+    """A line over time with a dot per measurement; an empty string when there is nothing. With
+    `t`, its title and description are in the reader's language (English without)."""
     if not points:
         return Markup("")
     days = [d.toordinal() for d, _ in points]
@@ -43,10 +51,17 @@ def trend_svg(chart_id: str, label: str, unit: str, points: list[tuple[date, flo
         f" {show_number(first[1])} {unit} on {first[0]} to {show_number(last[1])} {unit}"
         f" on {last[0]}; lowest {show_number(lowest)}, highest {show_number(highest)}."
     )
+    title = f"{label} trend"
+    if t is not None:
+        described = {"n": len(points), "unit": unit, "low": show_number(lowest)}
+        described.update(first=show_number(first[1]), first_day=first[0], last_day=last[0])
+        described.update(last=show_number(last[1]), high=show_number(highest))
+        description = t("staff.chart.trend_desc", **described)
+        title = t("staff.chart.trend_title", label=label)
     parts = [
         f'<svg class="trend" id="{chart_id}" viewBox="0 0 {WIDTH} {HEIGHT}" role="img"'
         f' aria-labelledby="{chart_id}-t {chart_id}-d" xmlns="http://www.w3.org/2000/svg">',
-        f'<title id="{chart_id}-t">{escape(label)} trend</title>',
+        f'<title id="{chart_id}-t">{escape(title)}</title>',
         f'<desc id="{chart_id}-d">{escape(description)}</desc>',
         f'<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{HEIGHT - BOTTOM}" class="axis"'
         ' stroke="#8a96a3"/>',

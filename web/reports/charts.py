@@ -11,6 +11,9 @@ from html import escape
 
 from markupsafe import Markup
 
+from web.dates import day_month
+from web.i18n import Translator
+
 WIDTH, HEIGHT = 640, 180
 LEFT, RIGHT, TOP, BOTTOM = 40, 10, 12, 34
 MAX_BAR = 48  # a lone week's bar stays a bar, not a slab
@@ -39,8 +42,11 @@ def weekly_chart(
     line_label: str = "",
     top: float | None = None,
     unit: str = "",
+    *,
+    t: Translator,
 ) -> Markup:
-    """One bar per week (None draws nothing); `top` fixes the axis (100 for percentages)."""
+    """One bar per week (None draws nothing); `top` fixes the axis (100 for percentages). The
+    labels come translated; `t` says the chart's own words and dates in the reader's language."""
     values = [v for v in [*bars, *(line or [])] if v is not None]
     high = top if top is not None else _nice_top(max(values, default=0.0))
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
@@ -54,14 +60,15 @@ def weekly_chart(
 
     suffix = f" {unit}" if unit else ""
     said = ", ".join(
-        f"{w.isoformat()}: {'none' if b is None else _num(b)}{suffix}"
+        f"{w.isoformat()}: {t('staff.chart.none') if b is None else _num(b)}{suffix}"
         for w, b in zip(weeks, bars, strict=True)
     )
     parts = [
         f'<svg class="report-chart" id="{chart_id}" viewBox="0 0 {WIDTH} {HEIGHT}" role="img"'
         f' aria-labelledby="{chart_id}-t {chart_id}-d" xmlns="http://www.w3.org/2000/svg">',
         f'<title id="{chart_id}-t">{escape(title)}</title>',
-        f'<desc id="{chart_id}-d">{escape(bar_label)} by week from Monday {escape(said)}.</desc>',
+        f'<desc id="{chart_id}-d">'
+        f"{escape(t('staff.chart.by_week', label=bar_label, said=said))}</desc>",
     ]
     for tick in (0.0, high / 2, high):
         parts.append(
@@ -97,7 +104,9 @@ def weekly_chart(
     every = max(1, len(weeks) // 6)
     for i, week in enumerate(weeks):
         if i % every == 0 or i == len(weeks) - 1:
-            parts.append(_text(centre(i), HEIGHT - BOTTOM + 14, week.strftime("%d %b"), "middle"))
+            parts.append(
+                _text(centre(i), HEIGHT - BOTTOM + 14, day_month(week, t.language), "middle")
+            )
     legend_y = HEIGHT - 6
     parts.append(
         f'<rect x="{LEFT}" y="{legend_y - 9}" width="10" height="10" fill="#9ec3e6"'

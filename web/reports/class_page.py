@@ -80,7 +80,7 @@ async def class_report_page(request: Request) -> Response:
         )
         return {
             "occurrence": report.heart_rate.occurrence,
-            "starts_local": local_text(occurrence.starts_at, zone),
+            "starts_local": local_text(occurrence.starts_at, zone, principal.language),
             "attended": sum(1 for a in report.attendance.values() if a.attended),
             "patients": [
                 {
@@ -93,7 +93,11 @@ async def class_report_page(request: Request) -> Response:
                 for p in patients
             ],
             "alerts": [
-                {**a, "name": names.get(a["patient_id"], ""), "began": _local(a, zone)}
+                {
+                    **a,
+                    "name": names.get(a["patient_id"], ""),
+                    "began": _local(a, zone, principal.language),
+                }
                 for a in report.heart_rate.alerts
             ],
             "urgent": [
@@ -102,7 +106,7 @@ async def class_report_page(request: Request) -> Response:
                     "summary": a.summary,
                     "source": a.source,
                     "created_iso": a.raised_at.isoformat(),
-                    "created_local": local_text(a.raised_at, zone),
+                    "created_local": local_text(a.raised_at, zone, principal.language),
                     "acknowledged": a.acknowledged_at is not None,
                 }
                 for a in report.urgent
@@ -113,8 +117,8 @@ async def class_report_page(request: Request) -> Response:
     return render(request, "reports_class.html", await ctx.db.run(load))
 
 
-def _local(alert: dict[str, Any], zone: str) -> str:
-    return local_text(datetime.fromisoformat(alert["started_at"]), zone)
+def _local(alert: dict[str, Any], zone: str, language: str) -> str:
+    return local_text(datetime.fromisoformat(alert["started_at"]), zone, language)
 
 
 async def class_report_csv(request: Request) -> Response:

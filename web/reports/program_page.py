@@ -15,6 +15,7 @@ from coach.sessions_done import live_credit
 from web.auth.principal import Principal
 from web.context import ctx_of
 from web.errors import Invalid
+from web.i18n import Translator
 from web.pages.render import render
 from web.reports.charts import weekly_chart
 from web.reports.common import audit_report
@@ -24,47 +25,51 @@ from web.views import occurrence_view, staff_zone
 TABLES = ("weeks", "patients")
 
 
-def _charts(report: program.ProgramReport) -> dict[str, Any]:
+def _charts(report: program.ProgramReport, t: Translator) -> dict[str, Any]:
     weeks = [w.week_start for w in report.weeks]
+    patients, sessions = t("staff.chart.patients"), t("staff.chart.sessions")
     return {
         "reach": weekly_chart(
             "chart-reach",
-            "Reach: patients enrolled and referred, by the end of each week",
+            t("staff.chart.reach"),
             weeks,
             [w.enrolled for w in report.weeks],
-            "Enrolled",
+            t("staff.chart.enrolled"),
             [w.referred for w in report.weeks],
-            "Referred",
-            unit="patients",
+            t("staff.chart.referred"),
+            unit=patients,
+            t=t,
         ),
         "adherence": weekly_chart(
             "chart-adherence",
-            "Adherence: sessions done and prescribed each week",
+            t("staff.chart.adherence"),
             weeks,
             [w.sessions_done for w in report.weeks],
-            "Sessions done",
+            t("staff.chart.sessions_done"),
             [w.sessions_prescribed for w in report.weeks],
-            "Prescribed",
-            unit="sessions",
+            t("staff.chart.prescribed"),
+            unit=sessions,
+            t=t,
         ),
         "retention": weekly_chart(
             "chart-retention",
-            f"Retention: enrolled patients active in the {program.RETAIN_DAYS} days"
-            " to each week's end",
+            t("staff.chart.retention", days=program.RETAIN_DAYS),
             weeks,
             [w.retention_percent for w in report.weeks],
-            "Retained (% of enrolled)",
+            t("staff.chart.retained"),
             top=100,
             unit="%",
+            t=t,
         ),
         "alerts": weekly_chart(
             "chart-alerts",
-            "Alerts raised and holds placed each week",
+            t("staff.chart.alerts"),
             weeks,
             [w.alerts for w in report.weeks],
-            "Alerts",
+            t("staff.chart.alerts_label"),
             [w.holds for w in report.weeks],
-            "Holds",
+            t("staff.chart.holds"),
+            t=t,
         ),
     }
 
@@ -87,13 +92,17 @@ async def program_page(request: Request) -> Response:
         )
         return {
             "report": report,
-            "charts": _charts(report),
-            "classes": [occurrence_view(o, s, zone) for o, s in classes],
+            "charts": _charts(report, ctx_of(request).catalogues.translator(principal.language)),
+            "classes": [
+                occurrence_view(o, s, zone, language=principal.language) for o, s in classes
+            ],
             "retain_days": program.RETAIN_DAYS,
             "live_credit": live_credit(),
             "recent_weeks": program.RECENT_WEEKS,
             "zone_name": zone,
-            "scope": "the clinic" if principal.role == "admin" else "your patients",
+            "scope_key": "staff.reports.scope_clinic"
+            if principal.role == "admin"
+            else "staff.reports.scope_mine",
         }
 
     return render(request, "reports_program.html", await ctx_of(request).db.run(load))

@@ -45,6 +45,8 @@ async def progress_page(request: Request) -> Response:
     principal: Principal = request.state.principal
     patient_id = int_param(request, "patient_id")
 
+    t = ctx_of(request).catalogues.translator(principal.language)
+
     def load(session: Session) -> dict[str, Any]:
         patient = access.get_patient(session, principal.actor, patient_id)
         weeks, trends = _data(session, patient, ctx_of(request).clock.now())
@@ -59,27 +61,38 @@ async def progress_page(request: Request) -> Response:
             "prescribed": prescribed,
             "adherence_chart": weekly_chart(
                 "chart-adherence",
-                f"Sessions done and prescribed each week: {patient.name}",
+                t("staff.chart.adherence_of", name=patient.name),
                 [w.week_start for w in weeks],
                 [w.done for w in weeks],
-                "Sessions done",
+                t("staff.chart.sessions_done"),
                 [w.prescribed for w in weeks],
-                "Prescribed",
-                unit="sessions",
+                t("staff.chart.prescribed"),
+                unit=t("staff.chart.sessions"),
+                t=t,
             ),
             "live_credit": live_credit(),
             "trends": [
                 {
-                    "kind": t.kind,
-                    "chart": trend_svg(f"chart-{t.kind.kind}", t.kind.label, t.kind.unit, t.points),
-                    "baseline": t.baseline,
-                    "latest": t.latest,
-                    "change": _signed(t.change, f" {t.kind.unit}"),
-                    "change_percent": _signed(t.change_percent, "%"),
-                    "count": len(t.points),
+                    "kind": trend.kind,
+                    "label": t(f"staff.assessment_kind.{trend.kind.kind}"),
+                    "unit": t(f"staff.assessment_unit.{trend.kind.kind}"),
+                    "chart": trend_svg(
+                        f"chart-{trend.kind.kind}",
+                        t(f"staff.assessment_kind.{trend.kind.kind}"),
+                        t(f"staff.assessment_unit.{trend.kind.kind}"),
+                        trend.points,
+                        t,
+                    ),
+                    "baseline": trend.baseline,
+                    "latest": trend.latest,
+                    "change": _signed(
+                        trend.change, " " + t(f"staff.assessment_unit.{trend.kind.kind}")
+                    ),
+                    "change_percent": _signed(trend.change_percent, "%"),
+                    "count": len(trend.points),
                     "show": show_number,
                 }
-                for t in trends
+                for trend in trends
             ],
         }
 

@@ -26,7 +26,7 @@ from web.errors import Conflict, Forbidden, Invalid, NotFound
 from web.routing import Access, route
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
-_SID = re.compile(r"^[A-Za-z0-9]{2,64}$")
+_SID = re.compile(r"[A-Za-z0-9]{2,64}")
 _ERROR_CODE = re.compile(r"^\d{1,10}$")
 
 
@@ -75,7 +75,7 @@ def _text(
 
 def _sid(form: FormData) -> str:
     sid = _text(form, "MessageSid", "SmsSid")
-    if not _SID.match(sid):
+    if not _SID.fullmatch(sid):
         raise Invalid("MessageSid must be letters and digits", field="MessageSid")
     return sid
 

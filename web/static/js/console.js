@@ -2,12 +2,14 @@
 // rate together), alerts beside them, and the class controls.
 import { HeartRateTiles } from "./hr-tiles.js";
 import { fitGrid } from "./console-grid.js";
+import { fill, pageWords } from "./page-words.js";
 import { MediaLink, show } from "./media-link.js";
 import { Signaling } from "./signaling.js";
 
 const $ = (id) => document.getElementById(id);
 const root = $("console");
 const page = { local: null, state: null, mic: true, camera: true, over: false };
+const words = pageWords("console-words"); // the coach's language (console.html)
 
 function say(message, key) {
   $("status").textContent = message;
@@ -19,6 +21,7 @@ function say(message, key) {
 const hrRoot = $("hr-monitor");
 const hrTiles = new HeartRateTiles(hrRoot, hrRoot.dataset.socket, {
   home: (patientId) => $("tiles").querySelector(`[data-participant="p${patientId}"] .hr-slot`),
+  onRender: (patientId, rate) => showLobbyRate($("lobby").querySelector(`[data-participant="p${patientId}"]`), rate),
 });
 window.hrTiles = hrTiles;
 hrTiles.connect();
@@ -27,7 +30,7 @@ const signaling = new Signaling(root.dataset.socket, { onMessage, onStatus });
 const link = new MediaLink(signaling, {
   onTracks: render,
   onConnection: (state) =>
-    state === "connected" ? say("Live.", "live") : say("Connection lost. Reconnecting…", "reconnecting"),
+    state === "connected" ? say(words.live, "live") : say(words.connection_lost, "reconnecting"),
 });
 
 async function start() {
@@ -38,7 +41,7 @@ async function start() {
     });
   } catch {
     page.local = null;
-    say("No camera or microphone: patients will not see or hear you.", "no-devices");
+    say(words.no_devices, "no-devices");
   }
   link.setLocal(page.local);
   $("self-video").srcObject = page.local;
@@ -50,10 +53,10 @@ async function start() {
 function onStatus(status, code) {
   if (status === "reconnecting") {
     link.reset();
-    say("Connection lost. Reconnecting… The class goes on without you meanwhile.", "reconnecting");
+    say(words.reconnecting_class, "reconnecting");
   } else if (status === "closed" && !page.over) {
     link.reset();
-    if (!page.waiting) say(code === 4401 ? "Your sign-in ended. Sign in again." : "Disconnected.", "closed");
+    if (!page.waiting) say(code === 4401 ? words.signed_out : words.disconnected, "closed");
   }
 }
 
@@ -62,7 +65,7 @@ function onMessage(message) {
     case "welcome":
       link.iceServers = message.ice_servers;
       if (message.room.ended) {
-        say("This class was ended. Start it again only if you mean to: patients wait in the lobby again.", "ended");
+        say(words.was_ended, "ended");
         $("reopen").hidden = false;
         break;
       }
@@ -83,21 +86,21 @@ function onMessage(message) {
     case "ended":
       page.over = true;
       link.reset();
-      say("The class has ended.", "ended");
+      say(words.ended, "ended");
       break;
     case "error":
       if (message.code === "not_open") waitForOpening(message.opens_at);
       else if (message.code === "class_ended") {
         page.over = true;
-        say("The class has ended.", "ended");
-      } else say(`The server said: ${message.message}`, "error");
+        say(words.ended, "ended");
+      } else say(fill(words.server_said, { message: message.message }), "error");
       break;
   }
 }
 
 function waitForOpening(opensAt) {
   page.waiting = true;
-  say(`The class room opens ${root.dataset.opensLocal}. This page connects then.`, "not-open");
+  say(fill(words.opens, { when: root.dataset.opensLocal }), "not-open");
   setTimeout(() => {
     page.waiting = false;
     signaling.connect();
@@ -121,11 +124,12 @@ function renderLobby(waiting) {
     ...waiting.map((person) => {
       const item = document.createElement("li");
       item.dataset.participant = person.id;
-      item.append(`${person.name} `);
+      item.append(`${person.name} `, lobbyRate());
       if (person.on_hold) item.append(holdTag(person));
+      showLobbyRate(item, hrTiles.latest(Number(person.id.slice(1)))); // participant "p<patient id>"
       const admit = document.createElement("button");
       admit.type = "button";
-      admit.textContent = `Admit ${person.name}`;
+      admit.textContent = fill(words.admit, { name: person.name });
       admit.addEventListener("click", () => signaling.send({ type: "admit", participant: person.id }));
       item.append(" ", admit);
       return item;
@@ -134,10 +138,27 @@ function renderLobby(waiting) {
   $("lobby-empty").hidden = waiting.length > 0;
 }
 
+// A waiting patient who already streams a heart rate shows it beside their name, in the zone's
+// colour, so the coach sees who is warm before admitting them.
+function lobbyRate() {
+  const rate = document.createElement("span");
+  rate.className = "lobby-hr";
+  rate.hidden = true;
+  return rate;
+}
+
+function showLobbyRate(item, rate) {
+  const box = item && item.querySelector(".lobby-hr");
+  if (!box) return;
+  box.hidden = rate == null;
+  box.dataset.zone = rate ? rate.zone : "";
+  box.textContent = rate ? fill(words.lobby_hr, { bpm: rate.bpm, band: rate.band }) : "";
+}
+
 function holdTag(person) {
   const tag = document.createElement("span");
   tag.className = "tag hold";
-  tag.textContent = "On hold today";
+  tag.textContent = words.on_hold;
   tag.title = person.hold_reasons.join(", ");
   return tag;
 }
@@ -169,7 +190,7 @@ function renderTiles(admitted, spotlight) {
     tile.classList.toggle("spotlit", spotlight === person.id);
     tile.querySelector(".tag.spotlight").hidden = spotlight !== person.id;
     tile.querySelector('[data-action="spotlight"]').textContent =
-      spotlight === person.id ? "End spotlight" : "Spotlight";
+      spotlight === person.id ? words.end_spotlight : words.spotlight;
     // Twelve "Mute" buttons on one page: each says whose it is to a screen reader.
     for (const button of tile.querySelectorAll(".tile-actions button")) {
       button.setAttribute("aria-label", `${button.textContent} ${person.name}`);
@@ -191,9 +212,9 @@ function showPlaceholder(tile) {
   const track = video.srcObject ? video.srcObject.getVideoTracks()[0] : null;
   const picture = Boolean(track) && !track.muted && video.videoWidth > 0;
   let why = null;
-  if (tile.dataset.connection === "lost") why = "Connection lost";
-  else if (tile.dataset.cameraOff === "true") why = "Camera off";
-  else if (tile.dataset.hasVideo !== "true" || !picture) why = "No video";
+  if (tile.dataset.connection === "lost") why = words.why_lost;
+  else if (tile.dataset.cameraOff === "true") why = words.why_camera_off;
+  else if (tile.dataset.hasVideo !== "true" || !picture) why = words.why_no_video;
   const placeholder = tile.querySelector(".placeholder");
   placeholder.hidden = why == null;
   placeholder.querySelector(".placeholder-why").textContent = why || "";
@@ -241,9 +262,9 @@ NARROW.addEventListener("change", layoutTiles);
 new ResizeObserver(layoutTiles).observe($("tiles"));
 
 const LINK_WORDS = {
-  connecting: () => "Connecting…",
-  reconnecting: () => "Reconnecting…",
-  lost: (since) => `Lost${since ? ` at ${since}` : ""}: not back yet`,
+  connecting: () => words.connecting,
+  reconnecting: () => words.reconnecting,
+  lost: (since) => (since ? fill(words.lost_at, { time: since }) : words.lost),
 };
 
 function showLink(tile, person) {
@@ -270,7 +291,7 @@ function act(action, participant) {
     const off = page.state && page.state.spotlight === participant;
     signaling.send({ type: "spotlight", participant: off ? null : participant });
   }
-  if (action === "remove" && confirm("Remove this patient from the class?")) {
+  if (action === "remove" && confirm(words.confirm_remove)) {
     signaling.send({ type: "remove", participant });
   }
 }
@@ -285,19 +306,19 @@ $("mute").addEventListener("click", () => {
   page.mic = !page.mic;
   for (const track of page.local ? page.local.getAudioTracks() : []) track.enabled = page.mic;
   $("mute").setAttribute("aria-pressed", String(!page.mic));
-  $("mute").textContent = page.mic ? "Mute" : "Unmute";
+  $("mute").textContent = page.mic ? words.mute : words.unmute;
   signaling.send({ type: "mute", kind: "audio", muted: !page.mic });
 });
 $("camera").addEventListener("click", () => {
   page.camera = !page.camera;
   for (const track of page.local ? page.local.getVideoTracks() : []) track.enabled = page.camera;
   $("camera").setAttribute("aria-pressed", String(!page.camera));
-  $("camera").textContent = page.camera ? "Turn camera off" : "Turn camera on";
+  $("camera").textContent = page.camera ? words.camera_off : words.camera_on;
   signaling.send({ type: "mute", kind: "video", muted: !page.camera });
 });
 $("see-each-other").addEventListener("change", (event) =>
   signaling.send({ type: "options", patients_see_each_other: event.target.checked }),
 );
 $("end").addEventListener("click", () => {
-  if (confirm("End the class for everyone?")) signaling.send({ type: "end" });
+  if (confirm(words.confirm_end)) signaling.send({ type: "end" });
 });

@@ -9,34 +9,20 @@
 // The element needs #hr-tiles, #hr-alert-list, #hr-no-alerts and #hr-status inside it (optional).
 // `home(patientId)` may name another element for a patient's tile (the console puts it inside
 // that patient's video tile); null keeps it in #hr-tiles. Call `rehome()` when homes change.
+// `onRender(patientId, {bpm, band})` hears each patient's newest reading and zone word (the
+// console shows them beside a waiting patient's name); `latest(patientId)` asks for them.
 // One list of alerts, by severity then newest: the class's own (snapshot and stream) and the
 // patients' others (roster, and as they come: a red-flag text, with a link to the messages).
 
 import { addReading, hrrPct, newTileState, tileFromSnapshot, tileZone } from "./hr-zone.js";
+import { fill, pageWords } from "./page-words.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const STALE_MS = 20000;
-const BAND_TEXT = {
-  below: "below zone",
-  in: "in zone",
-  above: "above zone",
-  over: "over ceiling",
-  none: "no zone",
-  waiting: "waiting",
-};
-const ALERT_TEXT = {
-  over_ceiling: "over ceiling",
-  no_signal: "no signal",
-  sudden_drop: "sudden drop",
-};
 const SEVERITY_RANK = { urgent: 0, warning: 1, info: 2 };
-const BASIS_TEXT = {
-  prescription: "prescription",
-  age_predicted: "age-predicted, no approved prescription",
-  rpe: "by RPE, no HR zone",
-  hold: "on hold today",
-  none: "no zone",
-};
+// The words, in the reader's language: the page writes them as JSON (_hr_words.html). A zone
+// band is "band_<zone>", an alert kind "alert_<kind>", a zone's basis "basis_<basis>".
+const words = pageWords("hr-words");
 
 function minutes(seconds) {
   const s = Math.round(seconds);
@@ -51,9 +37,10 @@ function el(tag, className, text) {
 }
 
 export class HeartRateTiles {
-  constructor(root, socketUrl, { now = () => Date.now(), home = () => null } = {}) {
+  constructor(root, socketUrl, { now = () => Date.now(), home = () => null, onRender = () => {} } = {}) {
     this.root = root;
     this.home = home;
+    this.onRender = onRender;
     this.socketUrl = socketUrl;
     this.now = now;
     this.tilesEl = root.querySelector("#hr-tiles");
@@ -86,10 +73,10 @@ export class HeartRateTiles {
     socket.addEventListener("message", (event) => this.handle(JSON.parse(event.data)));
     socket.addEventListener("close", (event) => {
       if (event.code === 4401 || event.code === 4403 || event.code === 4404) {
-        this.status("The live view closed: sign in again.");
+        this.status(words.closed);
         return;
       }
-      this.status("Connection lost. Reconnecting…");
+      this.status(words.lost);
       setTimeout(() => this.connect(), this.wait);
       this.wait = Math.min(this.wait * 2, 15000);
     });
@@ -114,10 +101,10 @@ export class HeartRateTiles {
         break;
       case "snapshot":
         this.snapshot(message);
-        this.status("Live.");
+        this.status(words.live);
         break;
       case "resumed":
-        this.status("Live (resumed).");
+        this.status(words.resumed);
         break;
       case "reading":
         this.reading(message);
@@ -133,7 +120,7 @@ export class HeartRateTiles {
         break;
       }
       case "error":
-        this.status(`Error: ${message.message}`);
+        this.status(fill(words.error, { message: message.message }));
         break;
       default:
         break;
@@ -211,18 +198,28 @@ export class HeartRateTiles {
     p.el.className = `hr-tile zone-${zone}`;
     p.el.querySelector(".hr-name").textContent = p.name;
     const bpm = state.lastBpm == null ? "--" : String(state.lastBpm);
-    p.el.querySelector(".hr-bpm").textContent = `${bpm} bpm`;
+    p.el.querySelector(".hr-bpm").textContent = `${bpm} ${words.bpm}`;
     const hrr = state.lastBpm == null ? null : hrrPct(state.lastBpm, state.zone);
     // Parts, so that a small tile can keep the zone word and leave the % HRR out.
     p.el.querySelector(".hr-meta").replaceChildren(
-      ...(hrr == null ? [] : [el("span", "hr-hrr", `${hrr}% HRR · `)]),
-      el("span", "hr-band", BAND_TEXT[zone]),
+      ...(hrr == null ? [] : [el("span", "hr-hrr", fill(words.hrr, { pct: hrr }))]),
+      el("span", "hr-band", words[`band_${zone}`] || zone),
     );
     const z = state.zone || {};
-    const target = z.low != null ? `Zone ${z.low}–${z.high} bpm` : "No HR zone";
-    p.el.querySelector(".hr-zone-note").textContent = `${target} (${BASIS_TEXT[z.basis] || z.basis})`;
+    const target = z.low != null ? fill(words.zone, { low: z.low, high: z.high }) : words.no_zone;
+    const basis = words[`basis_${z.basis}`] || z.basis;
+    p.el.querySelector(".hr-zone-note").textContent = fill(words.zone_note, { target, basis });
     this.renderSpark(p);
     this.renderAge(p);
+    this.onRender(id, this.latest(id));
+  }
+
+  // A patient's newest heart rate and its zone word; null before their first reading.
+  latest(id) {
+    const p = this.patients.get(id);
+    if (!p || p.state.lastBpm == null) return null;
+    const zone = tileZone(p.state);
+    return { bpm: p.state.lastBpm, zone, band: words[`band_${zone}`] || zone };
   }
 
   // Puts a patient's tile where it belongs now: their home if they have one, else the list.
@@ -259,15 +256,15 @@ export class HeartRateTiles {
     const { state } = p;
     const time = p.el.querySelector(".hr-time");
     if (state.lastT == null) {
-      time.textContent = "No reading yet";
+      time.textContent = words.no_reading;
       return;
     }
     const age = Math.max(0, Math.round((this.now() - state.lastT) / 1000));
     p.el.classList.toggle("stale", age * 1000 > STALE_MS);
     // Two parts, so that a small tile can show the time in zone and keep "seen" for when it is late.
     time.replaceChildren(
-      el("span", "hr-in-zone", `In zone ${minutes(state.seconds.in)}`),
-      el("span", "hr-seen", ` · seen ${age} s ago`),
+      el("span", "hr-in-zone", fill(words.in_zone, { time: minutes(state.seconds.in) })),
+      el("span", "hr-seen", fill(words.seen, { age })),
     );
   }
 
@@ -294,25 +291,25 @@ export class HeartRateTiles {
   }
 
   alertItem(alert) {
-    const name = this.patients.get(alert.patient_id)?.name ?? `Patient ${alert.patient_id}`;
+    const name = this.patients.get(alert.patient_id)?.name ?? fill(words.patient, { id: alert.patient_id });
     const item = el("li", `hr-alert ${alert.severity} ${alert.acknowledged_at ? "acknowledged" : "open"}`);
     item.dataset.alert = String(alert.id);
     item.dataset.kind = alert.kind;
-    const prefix = alert.severity === "urgent" ? "Urgent · " : "";
-    const what = alert.summary || ALERT_TEXT[alert.kind] || alert.kind;
+    const prefix = alert.severity === "urgent" ? words.urgent : "";
+    const what = alert.summary || words[`alert_${alert.kind}`] || alert.kind;
     item.append(el("strong", null, `${prefix}${name}: `), `${what} `);
     if (alert.detail) item.append(`${alert.detail} `);
     // Repeats of one kind for one patient in one class fold into one alert (coach/alerts.py).
-    if (alert.repeats > 1) item.append(el("span", "repeats", `${alert.repeats} times `));
+    if (alert.repeats > 1) item.append(el("span", "repeats", fill(words.repeats, { n: alert.repeats })));
     if (alert.source === "sms") {
-      const thread = el("a", null, "Messages");
+      const thread = el("a", null, words.messages);
       thread.href = `/inbox/${alert.patient_id}`;
       item.append(thread, " ");
     }
     if (alert.acknowledged_at) {
-      item.append(el("span", "hint", "acknowledged"));
+      item.append(el("span", "hint", words.acknowledged));
     } else {
-      const button = el("button", null, "Acknowledge");
+      const button = el("button", null, words.acknowledge);
       button.type = "button";
       button.addEventListener("click", () => this.acknowledge(alert.id));
       item.append(button);

@@ -1,0 +1,99 @@
+"""A Spanish-speaking coach's console and dashboard, in headless Chromium at 1366x768 against a
+real `telecoach serve`: every word the page and its scripts write is Spanish, times are in her
+zone with Spanish day names, and a patient waiting in the lobby shows her live heart rate
+beside her name before the coach lets her in. Screenshots: console-es-lobby.png,
+console-es-live.png, dashboard-es.png."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.browser.conftest import ARTIFACTS, LiveServer
+from tests.browser.staff import sign_in
+from tests.rtc.live_class import (
+    class_with_patient,
+    simulated_heart_rates,
+    spanish_patient_joins,
+    wait_playing,
+)
+from tests.web.staff_pages_text import english_words
+
+pytestmark = pytest.mark.browser
+VIEWPORT = {"width": 1366, "height": 768}
+PATIENT = "Rosa Morales"
+SPANISH_DATE = re.compile(r"(lunes|martes|miércoles|jueves|viernes|sábado|domingo) \d+ de \w+")
+
+
+def _no_english(page: Page, where: str) -> None:
+    seen = page.locator("body").inner_text()
+    for name in (PATIENT, "Dana Rivera", "Gentle Strength", "Europe/Madrid"):
+        seen = seen.replace(name, " ")
+    assert english_words(seen) == [], (where, english_words(seen), seen[:2000])
+
+
+def _shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name))
+
+
+def test_a_spanish_speaking_coach_runs_her_console_in_spanish(
+    live_server: LiveServer, browser: Browser, tmp_path
+) -> None:
+    occurrence, join_url = class_with_patient(
+        live_server, tmp_path, with_profile=True, coach_language="es", coach_zone="Europe/Madrid"
+    )
+    simulator = simulated_heart_rates(live_server, occurrence)
+    coach_context = browser.new_context(viewport=VIEWPORT)
+    patient_context = browser.new_context(viewport={"width": 390, "height": 844})
+    console, patient = coach_context.new_page(), patient_context.new_page()
+    try:
+        console.goto(f"{live_server.url}/classes/occurrences/{occurrence}/console")
+        sign_in(console)
+        expect(console.locator("html")).to_have_attribute("lang", "es")
+        expect(console.locator("#hr-status")).to_have_text("En directo.", timeout=15_000)
+        expect(console.locator(".console-title .hint")).to_contain_text(SPANISH_DATE)
+        console.get_by_role("button", name="Empezar la clase").click()
+        expect(console.locator("#console")).to_have_attribute("data-status", "live", timeout=15_000)
+
+        # She waits in the lobby, streaming: her heart rate and its zone word show beside her name.
+        spanish_patient_joins(patient, join_url)
+        waiting = console.locator("#lobby li").filter(has_text=PATIENT)
+        expect(waiting).to_be_visible(timeout=15_000)
+        rate = waiting.locator(".lobby-hr")
+        expect(rate).to_have_text(
+            re.compile(r"^\d+ lpm, (en la zona|por \w+ de\w* \w+ zona)$"), timeout=20_000
+        )
+        expect(rate).to_have_attribute("data-zone", re.compile(r"^(below|in|above|over)$"))
+        admit = console.get_by_role("button", name=f"Dejar entrar a {PATIENT}")
+        expect(admit).to_be_visible()
+        _no_english(console, "console, lobby")
+        _shot(console, "console-es-lobby.png")
+
+        # In the class: her tile holds her video and her heart rate, in Spanish words.
+        admit.click()
+        tile = console.locator("#tiles [data-participant]").filter(has_text=PATIENT)
+        expect(tile).to_have_count(1, timeout=15_000)
+        wait_playing(console, "#tiles [data-participant] video")
+        expect(tile.locator(".hr-bpm")).to_have_text(re.compile(r"^\d+ lpm$"), timeout=20_000)
+        expect(tile.locator(".hr-time")).to_have_text(re.compile(r"^En la zona \d+:\d\d"))
+        expect(console.locator("#lobby-empty")).to_have_text("No hay nadie esperando.")
+        controls = console.locator("#controls")
+        for control in ("Silenciar", "Apagar la cámara", "Terminar la clase"):
+            expect(controls.get_by_role("button", name=control)).to_be_visible()
+        _no_english(console, "console, live")
+        _shot(console, "console-es-live.png")
+
+        console.goto(f"{live_server.url}/dashboard")
+        expect(console.get_by_role("heading", name="Panel")).to_be_visible()
+        expect(console.get_by_role("heading", name="Próximas clases")).to_be_visible()
+        expect(console.locator("#main table")).to_contain_text(SPANISH_DATE)
+        _no_english(console, "dashboard")
+        _shot(console, "dashboard-es.png")
+    finally:
+        simulator.terminate()
+        simulator.wait(10)
+        coach_context.close()
+        patient_context.close()

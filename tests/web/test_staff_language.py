@@ -1,0 +1,197 @@
+"""A staff member's pages in their own language: chosen on the "My settings" page (or by
+`telecoach create-user --language`), used by every staff page and the console's scripts, with
+dates in that language and the staff member's zone. The settings form refuses an unknown
+language or zone and keeps what was typed, changes only the signed-in user, and needs the
+session's CSRF token like every other form."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+
+import pytest
+from starlette.testclient import TestClient
+
+from coach.database import Database
+from coach.models import StaffUser
+from tests.conftest import World
+from tests.web.rows import all_rows, audit_actions, table_counts
+from tests.web.signin import login
+from tests.web.staff_pages_text import english_words, visible_text
+
+SPANISH_WEEKDAY = re.compile(r"\b(lunes|martes|miércoles|jueves|viernes|sábado|domingo) \d+ de ")
+ENGLISH_DATE = re.compile(
+    r"\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b"
+)
+DATA = ("Ana Secretname", "Coach Alpha", "Alpha Class", "Europe/Madrid", "America/Chicago")
+
+
+@pytest.fixture
+def coach(client: TestClient, world: World) -> Iterator[tuple[TestClient, str]]:
+    yield client, login(client, "coach.a@example.org")
+
+
+def _staff(db: Database, email: str) -> StaffUser:
+    return all_rows(db, StaffUser, StaffUser.email == email)[0]
+
+
+def _save(client: TestClient, csrf: str, **values: str) -> object:
+    return client.post("/account/settings", data={**values, "csrf_token": csrf})
+
+
+def test_a_coach_chooses_spanish_and_her_pages_follow(
+    coach: tuple[TestClient, str], db: Database, world: World
+) -> None:
+    client, csrf = coach
+    page = client.get("/account/settings")
+    assert page.status_code == 200 and '<option value="en" selected>' in page.text
+    assert "<option selected>Europe/Madrid</option>" in page.text
+    response = _save(client, csrf, language="es", time_zone="America/Chicago")
+    assert response.status_code == 303  # type: ignore[attr-defined]
+    assert response.headers["location"] == "/account/settings?notice=saved"  # type: ignore[attr-defined]
+    me = _staff(db, "coach.a@example.org")
+    assert (me.language, me.time_zone) == ("es", "America/Chicago")
+    assert ("staff.settings", None, "ok", "language es, zone America/Chicago") in audit_actions(db)
+    saved = client.get("/account/settings?notice=saved").text
+    assert "Ajustes guardados." in saved and '<html lang="es">' in saved
+    dashboard = client.get("/dashboard").text
+    assert "Próximas clases" in dashboard and "Upcoming classes" not in dashboard
+    # Dates in Spanish, in her new zone (CST/CDT), never the English short names.
+    assert SPANISH_WEEKDAY.search(dashboard), dashboard
+    assert "(CST)" in dashboard or "(CDT)" in dashboard
+    assert not ENGLISH_DATE.search(dashboard)
+
+
+def test_another_coach_keeps_english(coach: tuple[TestClient, str], db: Database) -> None:
+    client, csrf = coach
+    _save(client, csrf, language="es", time_zone="Europe/Madrid")
+    client.cookies.clear()  # now coach B signs in, in the same browser
+    login(client, "coach.b@example.org")
+    assert "Upcoming classes" in client.get("/dashboard").text
+    assert _staff(db, "coach.b@example.org").language == "en"
+
+
+@pytest.mark.parametrize(
+    ("values", "field", "says"),
+    [
+        (
+            {"language": "xx", "time_zone": "Europe/Madrid"},
+            "language",
+            "Choose one of the languages",
+        ),
+        ({"language": "", "time_zone": "Europe/Madrid"}, "language", "Choose one of the languages"),
+        ({"language": "es", "time_zone": "Moon/Base"}, "time_zone", "Choose a time zone"),
+        ({"language": "es" * 500, "time_zone": "Europe/Madrid"}, "language", "Choose one of"),
+    ],
+)
+def test_a_refused_setting_keeps_what_was_typed_and_changes_nothing(
+    coach: tuple[TestClient, str],
+    db: Database,
+    values: dict[str, str],
+    field: str,
+    says: str,
+) -> None:
+    client, csrf = coach
+    before = table_counts(db)
+    response = _save(client, csrf, **values)
+    assert response.status_code == 422  # type: ignore[attr-defined]
+    text = response.text  # type: ignore[attr-defined]
+    assert says in text and f'id="f-{field}-error"' in text
+    typed = values[field][:64]
+    if typed:
+        assert f'value="{typed}" selected' in text or f"<option selected>{typed}</option>" in text
+    me = _staff(db, "coach.a@example.org")
+    assert (me.language, me.time_zone) == ("en", "Europe/Madrid")
+    assert table_counts(db) == before
+
+
+def test_a_form_cannot_change_another_staff_member(
+    coach: tuple[TestClient, str], db: Database, world: World
+) -> None:
+    client, csrf = coach
+    response = client.post(
+        "/account/settings",
+        data={
+            "language": "es",
+            "time_zone": "Europe/Madrid",
+            "staff_id": str(world.coach_b),
+            "email": "coach.b@example.org",
+            "csrf_token": csrf,
+        },
+    )
+    assert response.status_code == 303
+    assert _staff(db, "coach.a@example.org").language == "es"
+    assert _staff(db, "coach.b@example.org").language == "en"
+
+
+def test_settings_need_the_sessions_csrf_token_and_a_staff_sign_in(
+    coach: tuple[TestClient, str], db: Database
+) -> None:
+    client, _ = coach
+    for token in (None, "forged", "x" * 5000):
+        data = {"language": "es", "time_zone": "Europe/Madrid"}
+        if token is not None:
+            data["csrf_token"] = token
+        assert client.post("/account/settings", data=data).status_code == 403
+    assert _staff(db, "coach.a@example.org").language == "en"
+    client.cookies.clear()
+    assert client.get("/account/settings").status_code in (303, 401)
+
+
+# Every staff page, rendered for a Spanish-speaking coach: none shows an English word that
+# should have come from the catalogues (the developer's phone simulator stays English). Not yet
+# here: the clinical profile form, whose labels, choices and notes are written in Python
+# (web/prescribing/profile_form.py), and the prescription lines and rule texts the engine writes.
+def _staff_pages(world: World) -> list[str]:
+    return [
+        "/dashboard",
+        "/account/settings",
+        "/account/tokens",
+        f"/classes/occurrences/{world.occurrence_a}/console",
+        f"/classes/occurrences/{world.occurrence_a}/monitor",
+        f"/classes/occurrences/{world.occurrence_a}/report",
+        "/reports/program",
+        f"/patients/{world.patient_a}",
+        f"/patients/{world.patient_a}/devices",
+        f"/patients/{world.patient_a}/progress",
+        f"/patients/{world.patient_a}/prescriptions",
+        f"/patients/{world.patient_a}/assessments",
+        "/inbox",
+        f"/inbox/{world.patient_a}",
+    ]
+
+
+def test_every_staff_page_in_spanish_has_no_english_words(
+    coach: tuple[TestClient, str], world: World
+) -> None:
+    client, csrf = coach
+    _save(client, csrf, language="es", time_zone="Europe/Madrid")
+    leftovers = {}
+    for path in _staff_pages(world):
+        page = client.get(path)
+        assert page.status_code == 200, (path, page.text[:300])
+        assert '<html lang="es">' in page.text, path
+        found = english_words(visible_text(page.text, DATA))
+        if found:
+            leftovers[path] = found
+    assert leftovers == {}, leftovers
+
+
+def test_the_consoles_scripts_get_their_words_in_spanish(
+    coach: tuple[TestClient, str], world: World
+) -> None:
+    client, csrf = coach
+    _save(client, csrf, language="es", time_zone="Europe/Madrid")
+    page = client.get(f"/classes/occurrences/{world.occurrence_a}/console").text
+    blocks = dict(re.findall(r'<script type="application/json" id="([\w-]+)">(.*?)</script>', page))
+    console = json.loads(blocks["console-words"])
+    hr = json.loads(blocks["hr-words"])
+    assert (
+        console["admit"] == "Dejar entrar a {name}" and console["ended"] == "La clase ha terminado."
+    )
+    assert hr["band_in"] == "en la zona" and hr["bpm"] == "lpm"
+    client.cookies.clear()
+    login(client, "coach.b@example.org")
+    page_b = client.get(f"/classes/occurrences/{world.occurrence_b}/console").text
+    assert '"admit": "Admit {name}"' in page_b
