@@ -4,6 +4,7 @@ from sqlmodel import SQLModel
 
 import coach.adherence
 import coach.alerts
+import coach.dial_in
 import coach.holds
 import coach.hr_models
 import coach.models
@@ -19,6 +20,7 @@ TABLE_MODULES = (
     coach.holds,
     coach.hr_models,
     coach.alerts,
+    coach.dial_in,
     coach.adherence,
     messaging.models,
     coach.workflow_models,

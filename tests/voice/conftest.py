@@ -1,0 +1,46 @@
+"""Dial-in fixtures: apps with a voice number and a Twilio auth token, signed voice webhooks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+from twilio.request_validator import RequestValidator
+
+from coach.clock import Clock
+from telecoach.app import create_app
+from tests.conftest import make_settings
+from tests.rtc.conftest import RoomServer, serve
+
+AUTH_TOKEN = "voice-test-auth-token"
+VOICE_NUMBER = "+15555550188"
+VOICE_SETTINGS: dict[str, Any] = {"twilio_auth_token": AUTH_TOKEN, "voice_number": VOICE_NUMBER}
+
+
+def signature(url: str, params: dict[str, str], token: str = AUTH_TOKEN) -> str:
+    return str(RequestValidator(token).compute_signature(url, params))
+
+
+def post_signed(
+    client: TestClient, path: str, params: dict[str, str], url: str | None = None
+) -> Any:
+    """POST as Twilio does: form-encoded, signed over the public URL and every parameter."""
+    signed_url = url or f"http://testserver{path}"
+    return client.post(
+        path, data=params, headers={"X-Twilio-Signature": signature(signed_url, params)}
+    )
+
+
+@pytest.fixture
+def voice(database_url: str, tmp_path: Path, clock: Clock) -> Iterator[TestClient]:
+    settings = make_settings(database_url, tmp_path, **VOICE_SETTINGS)
+    with TestClient(create_app(settings, clock=clock), follow_redirects=False) as client:
+        yield client
+
+
+@pytest.fixture
+def voice_server(tmp_path: Path, sqlite_url: str) -> Iterator[RoomServer]:
+    yield from serve(tmp_path, sqlite_url, **VOICE_SETTINGS)
