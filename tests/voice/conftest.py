@@ -12,7 +12,8 @@ from twilio.request_validator import RequestValidator
 
 from coach.clock import Clock
 from telecoach.app import create_app
-from tests.conftest import make_settings
+from tests.conftest import World, make_settings
+from tests.factories import build_world
 from tests.rtc.conftest import RoomServer, serve
 
 AUTH_TOKEN = "voice-test-auth-token"
@@ -44,3 +45,8 @@ def voice(database_url: str, tmp_path: Path, clock: Clock) -> Iterator[TestClien
 @pytest.fixture
 def voice_server(tmp_path: Path, sqlite_url: str) -> Iterator[RoomServer]:
     yield from serve(tmp_path, sqlite_url, **VOICE_SETTINGS)
+
+
+@pytest.fixture
+def voice_world(voice_server: RoomServer) -> World:
+    return voice_server.db.run_sync(build_world)

@@ -1,0 +1,128 @@
+"""`/voice/stream`: a caller's tone reaches the coach's aiortc client, the coach's tone reaches the
+caller in μ-law, and the caller never hears themself; the room's commands reach the call."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from tests.conftest import World
+from tests.rtc.conftest import RoomServer
+from tests.rtc.scenes import eventually, run
+from tests.voice.calls import admit_caller, call_in, coach_with_tone
+from tests.voice.tones import PHONE_RATE, ROOM_RATE, opus_decode, tone_power
+
+ANA = "+15555550101"
+
+
+def test_the_caller_and_the_coach_hear_each_other_and_the_caller_never_hears_themself(
+    voice_server: RoomServer, voice_world: World
+) -> None:
+    ana = f"p{voice_world.patient_a}"
+
+    async def scenario() -> None:
+        coach = await coach_with_tone(voice_server, voice_world.occurrence_a, voice_world.coach_a)
+        caller = await call_in(voice_server, ANA)
+        caller.play_tone(440)
+        state = await admit_caller(coach, ana)
+        entry = next(p for p in state["participants"] if p["id"] == ana)
+        assert entry["kind"] == "phone" and entry["name"] == "Ana Secretname"
+        admitted_at = time.monotonic()
+        frames = await coach.wait_frames(ana, "audio", 75, timeout=15)
+        # The coach's client decodes what arrived: the caller's 440 Hz, resampled to 48 kHz.
+        pcm = opus_decode([f.data for f, _ in frames[25:]])
+        assert tone_power(pcm, 440, ROOM_RATE) > 0.5
+        assert tone_power(pcm, 880, ROOM_RATE) < 0.05
+        # The caller hears the coach's 880 Hz, and not their own 440 Hz.
+        await asyncio.sleep(0.5)
+        heard = caller.heard_since(admitted_at + 0.5)
+        assert len(heard) >= PHONE_RATE * 2 * 1.0  # a second of audio at least
+        assert tone_power(heard, 880, PHONE_RATE) > 0.5
+        assert tone_power(heard, 440, PHONE_RATE) < 0.05
+        # Steady 20 ms frames, every one of them 160 samples.
+        assert {len(pcm) for pcm, _ in caller.heard} == {320}
+        await caller.hang_up()
+        await coach.close()
+
+    run(scenario)
+    eventually(lambda: voice_server.stats()["phone_calls"] == 0)
+
+
+def test_the_caller_waits_in_the_lobby_hearing_silence_until_admitted(
+    voice_server: RoomServer, voice_world: World
+) -> None:
+    async def scenario() -> None:
+        coach = await coach_with_tone(voice_server, voice_world.occurrence_a, voice_world.coach_a)
+        caller = await call_in(voice_server, ANA)
+        await coach.wait_for(lambda m: m["type"] == "state" and len(m["participants"]) == 2)
+        await asyncio.sleep(0.6)
+        waiting = caller.heard_since(0)
+        assert len(waiting) >= 320 * 20  # frames keep coming while waiting...
+        assert set(waiting) == {0}  # ...and they are silence
+        await caller.hang_up()
+        await coach.close()
+
+    run(scenario)
+
+
+def test_muted_by_the_coach_and_by_star_six_then_removed_with_the_call_ended(
+    voice_server: RoomServer, voice_world: World
+) -> None:
+    ana = f"p{voice_world.patient_a}"
+
+    async def scenario() -> None:
+        coach = await coach_with_tone(voice_server, voice_world.occurrence_a, voice_world.coach_a)
+        caller = await call_in(voice_server, ANA)
+        caller.play_tone(440)
+        await admit_caller(coach, ana)
+        await coach.wait_frames(ana, "audio", 10)
+        await coach.send({"type": "mute", "participant": ana})
+        await coach.wait_for(
+            lambda m: (
+                m["type"] == "state"
+                and any(p["id"] == ana and p["muted_by_host"] for p in m["participants"])
+            )
+        )
+        await asyncio.sleep(0.3)
+        count = len(coach.frames_of(ana, "audio"))
+        await asyncio.sleep(0.5)
+        assert len(coach.frames_of(ana, "audio")) == count  # muted: nothing forwarded
+        await caller.press("*6")  # the caller unmutes themself from the keypad
+        await coach.wait_for(
+            lambda m: (
+                m["type"] == "state"
+                and any(p["id"] == ana and not p["audio_muted"] for p in m["participants"])
+            )
+        )
+        await coach.wait_frames(ana, "audio", count + 10)
+        await caller.press("*6")  # ...and mutes again
+        await coach.wait_for(
+            lambda m: (
+                m["type"] == "state"
+                and any(p["id"] == ana and p["audio_muted"] for p in m["participants"])
+            )
+        )
+        await coach.send({"type": "remove", "participant": ana})
+        assert await caller.wait_closed() == 1000  # Twilio then says goodbye and hangs up
+        await coach.wait_for(
+            lambda m: m["type"] == "state" and all(p["id"] != ana for p in m["participants"])
+        )
+        await coach.close()
+
+    run(scenario)
+    eventually(lambda: voice_server.stats()["phone_calls"] == 0)
+
+
+def test_the_call_ends_when_the_coach_ends_the_class(
+    voice_server: RoomServer, voice_world: World
+) -> None:
+    async def scenario() -> None:
+        coach = await coach_with_tone(voice_server, voice_world.occurrence_a, voice_world.coach_a)
+        caller = await call_in(voice_server, ANA)
+        await admit_caller(coach, f"p{voice_world.patient_a}")
+        await coach.send({"type": "end"})
+        assert await caller.wait_closed() == 1000
+        await coach.close()
+
+    run(scenario)
+    eventually(lambda: voice_server.stats()["phone_calls"] == 0)

@@ -1,0 +1,85 @@
+"""Test tones: sine waves as μ-law (what a phone sends) and Opus (what a browser sends), and
+Goertzel's algorithm to tell which tone a stretch of audio holds."""
+
+from __future__ import annotations
+
+import array
+import fractions
+import math
+
+import av
+
+PHONE_RATE = 8000
+ROOM_RATE = 48000
+
+
+def sine(freq: float, rate: int, samples: int, start: int = 0, amplitude: int = 8000) -> bytes:
+    return array.array(
+        "h",
+        (
+            int(amplitude * math.sin(2 * math.pi * freq * (start + i) / rate))
+            for i in range(samples)
+        ),
+    ).tobytes()
+
+
+def mulaw_encode(pcm: bytes) -> bytes:
+    codec = av.CodecContext.create("pcm_mulaw", "w")
+    codec.format, codec.layout, codec.sample_rate = "s16", "mono", PHONE_RATE
+    frame = av.AudioFrame(format="s16", layout="mono", samples=len(pcm) // 2)
+    frame.planes[0].update(pcm)
+    frame.sample_rate = PHONE_RATE
+    return b"".join(bytes(p) for p in codec.encode(frame))
+
+
+def mulaw_decode(mulaw: bytes) -> bytes:
+    codec = av.CodecContext.create("pcm_mulaw", "r")
+    codec.format, codec.layout, codec.sample_rate = "s16", "mono", PHONE_RATE
+    return b"".join(bytes(f.planes[0])[: f.samples * 2] for f in codec.decode(av.Packet(mulaw)))
+
+
+def opus_tone(freq: float, count: int) -> tuple[bytes, ...]:
+    """`count` 20 ms Opus frames (48 kHz stereo) of a tone; 50 frames loop without a click at
+    any whole-number frequency."""
+    codec = av.CodecContext.create("libopus", "w")
+    codec.sample_rate, codec.format, codec.layout = ROOM_RATE, "s16", "stereo"
+    codec.bit_rate = 64_000
+    frames: list[bytes] = []
+    index = 0
+    while len(frames) < count:
+        mono = array.array("h", sine(freq, ROOM_RATE, 960, index * 960))
+        stereo = array.array("h", (s for s in mono for _ in (0, 1)))
+        audio = av.AudioFrame(format="s16", layout="stereo", samples=960)
+        audio.planes[0].update(stereo.tobytes())
+        audio.pts, audio.sample_rate = index * 960, ROOM_RATE
+        audio.time_base = fractions.Fraction(1, ROOM_RATE)
+        frames.extend(bytes(p) for p in codec.encode(audio))
+        index += 1
+    return tuple(frames[:count])
+
+
+def opus_decode(frames: list[bytes]) -> bytes:
+    """Opus frames to 48 kHz mono PCM (the left channel)."""
+    codec = av.CodecContext.create("libopus", "r")
+    codec.sample_rate, codec.format, codec.layout = ROOM_RATE, "s16", "stereo"
+    out = array.array("h")
+    for data in frames:
+        for frame in codec.decode(av.Packet(data)):
+            samples = array.array("h", bytes(frame.planes[0])[: frame.samples * 4])
+            out.extend(samples[0::2])
+    return out.tobytes()
+
+
+def tone_power(pcm: bytes, freq: float, rate: int) -> float:
+    """Goertzel: the share of the signal's energy at `freq` (0 for silence)."""
+    samples = array.array("h", pcm)
+    if not samples:
+        return 0.0
+    coeff = 2 * math.cos(2 * math.pi * freq / rate)
+    s_prev = s_prev2 = 0.0
+    for x in samples:
+        s = x + coeff * s_prev - s_prev2
+        s_prev2, s_prev = s_prev, s
+    power = s_prev2**2 + s_prev**2 - coeff * s_prev * s_prev2
+    energy = sum(float(x) * x for x in samples)
+    return 0.0 if energy == 0 else power / (energy * len(samples) / 2)
