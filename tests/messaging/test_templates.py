@@ -144,6 +144,8 @@ def test_fixed_texts_fit_one_or_two_segments() -> None:
         "weekday": "miércoles",
         "month": "septiembre",
         "day": 30,
+        "number": "+15555550188",
+        "pin": "123456",
     }
     for language in languages():
         for name in names():

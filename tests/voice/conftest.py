@@ -50,3 +50,13 @@ def voice_server(tmp_path: Path, sqlite_url: str) -> Iterator[RoomServer]:
 @pytest.fixture
 def voice_world(voice_server: RoomServer) -> World:
     return voice_server.db.run_sync(build_world)
+
+
+# The reminder test plans texts as the scheduler tests do, with their fixtures.
+from tests.messaging.conftest import twilio_api  # noqa: E402, F401
+from tests.scheduler.conftest import (  # noqa: E402, F401
+    app,
+    coach_api,
+    runner_for,
+    sched_settings,
+)

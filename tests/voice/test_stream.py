@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+from coach.reports.activity import room_joins
 from tests.conftest import World
 from tests.rtc.conftest import RoomServer
 from tests.rtc.scenes import eventually, run
@@ -46,6 +47,10 @@ def test_the_caller_and_the_coach_hear_each_other_and_the_caller_never_hears_the
 
     run(scenario)
     eventually(lambda: voice_server.stats()["phone_calls"] == 0)
+    # The call counts as attendance in the class report, as a browser join does.
+    occurrence = voice_world.occurrence_a
+    joins = voice_server.db.run_sync(lambda s: room_joins(s, occurrence))
+    assert voice_world.patient_a in joins
 
 
 def test_the_caller_waits_in_the_lobby_hearing_silence_until_admitted(

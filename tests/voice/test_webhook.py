@@ -170,3 +170,19 @@ def test_without_a_voice_number_the_webhook_is_not_there(
         sig = signature("http://testserver/voice/inbound", params, "x" * 20)
         response = client.post("/voice/inbound", data=params, headers={"X-Twilio-Signature": sig})
         assert response.status_code == 404
+
+
+def test_the_patients_page_shows_the_number_and_pin_of_the_class_on_now(
+    voice: TestClient, world: World, db: Database
+) -> None:
+    from tests.factories import join_token
+    from tests.web.signin import join
+
+    join(voice, db.run_sync(join_token, world.patient_a))
+    page = voice.get("/me").text
+    pin = _pin(db, world.occurrence_a)
+    assert "Join by phone" in page
+    assert f"Call {VOICE_SETTINGS['voice_number']} and enter PIN {pin} when asked" in page
+    # The PIN the page shows is the one the voice webhook takes.
+    twiml = post_signed(voice, "/voice/pin?try=1&lang=en", {**_call(STRANGER), "Digits": pin}).text
+    assert "<Connect>" in twiml

@@ -121,6 +121,7 @@ function renderLobby(waiting) {
     ...waiting.map((person) => {
       const item = document.createElement("li");
       item.dataset.participant = person.id;
+      if (person.kind === "phone") item.append(phoneTag(), " ");
       item.append(`${person.name} `);
       if (person.on_hold) item.append(holdTag(person));
       const admit = document.createElement("button");
@@ -132,6 +133,14 @@ function renderLobby(waiting) {
     }),
   );
   $("lobby-empty").hidden = waiting.length > 0;
+}
+
+function phoneTag() {
+  const tag = document.createElement("span");
+  tag.className = "tag phone";
+  tag.textContent = "Phone";
+  tag.title = "Joined by phone: voice only";
+  return tag;
 }
 
 function holdTag(person) {
@@ -160,6 +169,12 @@ function renderTiles(admitted, spotlight) {
     }
     tile.querySelector(".name").textContent = person.name;
     tile.querySelector(".placeholder-name").textContent = person.name;
+    // A caller has no camera and no heart-rate sensor: the tile says so rather than wait.
+    const phone = person.kind === "phone";
+    tile.dataset.kind = phone ? "phone" : "browser";
+    tile.querySelector(".tag.phone").hidden = !phone;
+    tile.querySelector(".hr-none:not(.hr-phone)").hidden = phone;
+    tile.querySelector(".hr-phone").hidden = !phone;
     const hold = tile.querySelector(".hold");
     hold.hidden = !person.on_hold;
     hold.title = (person.hold_reasons || []).join(", ");
@@ -192,6 +207,7 @@ function showPlaceholder(tile) {
   const picture = Boolean(track) && !track.muted && video.videoWidth > 0;
   let why = null;
   if (tile.dataset.connection === "lost") why = "Connection lost";
+  else if (tile.dataset.kind === "phone") why = "On the phone";
   else if (tile.dataset.cameraOff === "true") why = "Camera off";
   else if (tile.dataset.hasVideo !== "true" || !picture) why = "No video";
   const placeholder = tile.querySelector(".placeholder");
