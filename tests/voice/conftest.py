@@ -53,6 +53,8 @@ def voice_world(voice_server: RoomServer) -> World:
 
 
 # The reminder test plans texts as the scheduler tests do, with their fixtures.
+# The browser test here uses the Chromium fixture of tests/browser.
+from tests.browser.conftest import browser  # noqa: E402, F401
 from tests.messaging.conftest import twilio_api  # noqa: E402, F401
 from tests.scheduler.conftest import (  # noqa: E402, F401
     app,

@@ -18,7 +18,9 @@ function say(message, key) {
 // video tile (participant "p<patient id>") while they have one, and waits in the side list else.
 const hrRoot = $("hr-monitor");
 const hrTiles = new HeartRateTiles(hrRoot, hrRoot.dataset.socket, {
-  home: (patientId) => $("tiles").querySelector(`[data-participant="p${patientId}"] .hr-slot`),
+  // A caller's tile says "no heart rate (phone)" instead: their readout, if any, stays aside.
+  home: (patientId) =>
+    $("tiles").querySelector(`[data-participant="p${patientId}"]:not([data-kind="phone"]) .hr-slot`),
 });
 window.hrTiles = hrTiles;
 hrTiles.connect();
@@ -180,7 +182,7 @@ function renderTiles(admitted, spotlight) {
     hold.title = (person.hold_reasons || []).join(", ");
     showLink(tile, person);
     tile.querySelector(".muted").hidden = !person.audio_muted;
-    tile.querySelector(".audio-only").hidden = !person.audio_only;
+    tile.querySelector(".audio-only").hidden = !person.audio_only || phone;
     tile.classList.toggle("spotlit", spotlight === person.id);
     tile.querySelector(".tag.spotlight").hidden = spotlight !== person.id;
     tile.querySelector('[data-action="spotlight"]').textContent =
