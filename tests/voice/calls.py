@@ -12,7 +12,7 @@ from tests.rtc.client import RoomClient
 from tests.rtc.conftest import RoomServer
 from tests.rtc.media import EncodedAudioTrack
 from tests.rtc.scenes import live_coach
-from tests.voice.conftest import VOICE_NUMBER, signature
+from tests.voice.signing import VOICE_NUMBER, signature
 from tests.voice.tones import opus_tone
 from tests.voice.twilio_caller import TwilioCaller
 

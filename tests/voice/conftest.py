@@ -8,21 +8,15 @@ from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
-from twilio.request_validator import RequestValidator
 
 from coach.clock import Clock
 from telecoach.app import create_app
 from tests.conftest import World, make_settings
 from tests.factories import build_world
 from tests.rtc.conftest import RoomServer, serve
+from tests.voice.signing import AUTH_TOKEN, VOICE_NUMBER, signature
 
-AUTH_TOKEN = "voice-test-auth-token"
-VOICE_NUMBER = "+15555550188"
 VOICE_SETTINGS: dict[str, Any] = {"twilio_auth_token": AUTH_TOKEN, "voice_number": VOICE_NUMBER}
-
-
-def signature(url: str, params: dict[str, str], token: str = AUTH_TOKEN) -> str:
-    return str(RequestValidator(token).compute_signature(url, params))
 
 
 def post_signed(

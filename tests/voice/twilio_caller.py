@@ -14,7 +14,7 @@ from typing import Any
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidStatus
 
-from tests.voice.conftest import signature
+from tests.voice.signing import signature
 from tests.voice.tones import PHONE_RATE, mulaw_decode, mulaw_encode, sine
 
 
