@@ -12,9 +12,10 @@ import array
 import fractions
 import sys
 from collections.abc import Iterable
+from typing import Literal
 
 import av
-from av import AudioFrame, AudioResampler, CodecContext
+from av import AudioCodecContext, AudioFrame, AudioResampler, CodecContext
 
 PHONE_RATE = 8000
 ROOM_RATE = 48000
@@ -24,6 +25,16 @@ ROOM_SAMPLES = ROOM_RATE * FRAME_MS // 1000  # 960: one Opus frame
 _PHONE_TIME_BASE = fractions.Fraction(1, PHONE_RATE)
 _ROOM_TIME_BASE = fractions.Fraction(1, ROOM_RATE)
 SILENCE = bytes(PHONE_SAMPLES * 2)
+
+
+def _codec(
+    name: Literal["pcm_mulaw", "libopus"], mode: Literal["r", "w"], rate: int, layout: str = "mono"
+) -> AudioCodecContext:
+    codec = CodecContext.create(name, mode)
+    codec.format = "s16"
+    codec.layout = layout
+    codec.sample_rate = rate
+    return codec
 
 
 def _pcm_frame(pcm: bytes, rate: int, layout: str = "mono") -> AudioFrame:
@@ -43,17 +54,11 @@ class CallerToRoom:
     """The caller's μ-law frames in, Opus frames for the room out (48 kHz, 20 ms each)."""
 
     def __init__(self) -> None:
-        self._mulaw = CodecContext.create("pcm_mulaw", "r")
-        self._mulaw.format = "s16"
-        self._mulaw.layout = "mono"
-        self._mulaw.sample_rate = PHONE_RATE
+        self._mulaw = _codec("pcm_mulaw", "r", PHONE_RATE)
         self._resampler = AudioResampler(
             format="s16", layout="mono", rate=ROOM_RATE, frame_size=ROOM_SAMPLES
         )
-        self._opus = CodecContext.create("libopus", "w")
-        self._opus.format = "s16"
-        self._opus.layout = "mono"
-        self._opus.sample_rate = ROOM_RATE
+        self._opus = _codec("libopus", "w", ROOM_RATE)
         self._opus.time_base = _ROOM_TIME_BASE
         self._opus.bit_rate = 32000
         self._opus.options = {"application": "voip"}
@@ -73,10 +78,7 @@ class RoomToCaller:
     """One room participant's Opus frames in, 8 kHz mono PCM out (for the caller's mix)."""
 
     def __init__(self) -> None:
-        self._opus = CodecContext.create("libopus", "r")
-        self._opus.format = "s16"
-        self._opus.layout = "stereo"
-        self._opus.sample_rate = ROOM_RATE
+        self._opus = _codec("libopus", "r", ROOM_RATE, "stereo")
         self._resampler = AudioResampler(format="s16", layout="mono", rate=PHONE_RATE)
 
     def decode(self, opus: bytes) -> bytes:
@@ -94,10 +96,7 @@ class MulawEncoder:
     """8 kHz PCM (one 20 ms frame at a time) to μ-law bytes for Twilio."""
 
     def __init__(self) -> None:
-        self._codec = CodecContext.create("pcm_mulaw", "w")
-        self._codec.format = "s16"
-        self._codec.layout = "mono"
-        self._codec.sample_rate = PHONE_RATE
+        self._codec = _codec("pcm_mulaw", "w", PHONE_RATE)
         self._codec.time_base = _PHONE_TIME_BASE
 
     def encode(self, pcm: bytes) -> bytes:

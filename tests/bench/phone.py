@@ -32,15 +32,11 @@ from __future__ import annotations
 import argparse
 import array
 import asyncio
-import fractions
 import json
 import os
-import re
 import sys
 import tempfile
 import time
-import urllib.parse
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -182,52 +178,28 @@ def start_server(tmp: Path, database_url: str, rooms: int) -> tuple[Any, str]:
 
 def beep_frames(freq: float) -> list[bytes]:
     """One cycle of Opus frames: BEEP frames of tone, then silence."""
-    import av
+    from tests.voice.tones import opus_tone
 
-    from tests.voice.tones import ROOM_RATE, sine
-
-    codec = av.CodecContext.create("libopus", "w")
-    codec.sample_rate, codec.format, codec.layout = ROOM_RATE, "s16", "stereo"
-    codec.bit_rate = 32_000
-    frames: list[bytes] = []
-    index = 0
-    while len(frames) < CYCLE * 3:
-        loud = index % CYCLE < BEEP
-        mono = array.array("h", sine(freq, ROOM_RATE, 960, index * 960) if loud else bytes(1920))
-        stereo = array.array("h", (s for s in mono for _ in (0, 1)))
-        frame = av.AudioFrame(format="s16", layout="stereo", samples=960)
-        frame.planes[0].update(stereo.tobytes())
-        frame.pts, frame.sample_rate = index * 960, ROOM_RATE
-        frame.time_base = fractions.Fraction(1, ROOM_RATE)
-        frames.extend(bytes(p) for p in codec.encode(frame))
-        index += 1
-    # The encoder's delay shifts the tone within the frames: start the cycle on its first loud one.
-    return frames[CYCLE : 2 * CYCLE]
+    # The encoder's delay shifts the tone within the frames: the second cycle starts on a loud one.
+    return list(opus_tone(freq, 2 * CYCLE, (BEEP, CYCLE))[CYCLE:])
 
 
 def beeping_track(frames: list[bytes]) -> Any:
     import av
-    from aiortc.mediastreams import MediaStreamTrack
 
-    class BeepTrack(MediaStreamTrack):
-        kind = "audio"
+    from tests.rtc.media import EncodedAudioTrack
+
+    class BeepTrack(EncodedAudioTrack):
+        """Notes when each beep's first frame goes to the sender."""
 
         def __init__(self) -> None:
-            super().__init__()
+            super().__init__(tuple(frames))
             self.onsets: list[float] = []
-            self._count = 0
-            self._start: float | None = None
 
         async def recv(self) -> av.Packet:
-            if self._start is None:
-                self._start = time.monotonic()
-            await asyncio.sleep(max(0.0, self._start + self._count * 0.02 - time.monotonic()))
-            if self._count % CYCLE == 0:
+            packet = await super().recv()
+            if (len(self.sent) - 1) % CYCLE == 0:
                 self.onsets.append(time.monotonic())
-            packet = av.Packet(frames[self._count % CYCLE])
-            packet.pts = self._count * 960
-            packet.time_base = fractions.Fraction(1, 48000)
-            self._count += 1
             return packet
 
     return BeepTrack()
@@ -247,26 +219,6 @@ def opus_listener(onsets: Onsets) -> Any:
             onsets.frame(samples[0::2].tobytes(), arrival)
 
     return heard
-
-
-async def dial(url: str, phone: str, call_sid: str) -> str:
-    from tests.voice.signing import VOICE_NUMBER, signature
-
-    params = {"CallSid": call_sid, "From": phone, "To": VOICE_NUMBER, "AccountSid": "AC1"}
-    target = f"{url}/voice/inbound"
-    request = urllib.request.Request(  # noqa: S310 - the local server
-        target,
-        data=urllib.parse.urlencode(params).encode(),
-        headers={"X-Twilio-Signature": signature(target, params)},
-    )
-
-    def post() -> str:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-            return str(response.read().decode())
-
-    found = re.search(r'<Parameter name="token" value="([^"]+)"', await asyncio.to_thread(post))
-    assert found
-    return found.group(1)
 
 
 async def browser_phase(url: str, rooms: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
@@ -297,7 +249,7 @@ async def browser_phase(url: str, rooms: list[dict[str, Any]], seconds: float) -
 async def phone_phase(url: str, rooms: list[dict[str, Any]]) -> dict[str, Any]:
     from tests.rtc.client import RoomClient
     from tests.voice.tones import PHONE_RATE, mulaw_encode, sine
-    from tests.voice.twilio_caller import TwilioCaller
+    from tests.voice.twilio_caller import TwilioCaller, dial
 
     loud = beep_frames(880)
     tone = [mulaw_encode(sine(440, PHONE_RATE, 160, i * 160)) for i in range(BEEP)]

@@ -2,39 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
-import re
-import urllib.parse
-import urllib.request
 from typing import Any
 
 from tests.rtc.client import RoomClient
 from tests.rtc.conftest import RoomServer
 from tests.rtc.media import EncodedAudioTrack
 from tests.rtc.scenes import live_coach
-from tests.voice.signing import VOICE_NUMBER, signature
 from tests.voice.tones import opus_tone
 from tests.voice.twilio_caller import TwilioCaller
+from tests.voice.twilio_caller import dial as dial_at
 
 
 async def dial(server: RoomServer, caller: str, call_sid: str) -> str:
-    """Call the voice webhook as Twilio would; the stream token from its TwiML."""
-    params = {"CallSid": call_sid, "From": caller, "To": VOICE_NUMBER, "AccountSid": "AC1"}
-    url = f"{server.url}/voice/inbound"
-    request = urllib.request.Request(  # noqa: S310 - the test server's http URL
-        url,
-        data=urllib.parse.urlencode(params).encode(),
-        headers={"X-Twilio-Signature": signature(url, params)},
-    )
-
-    def post() -> str:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-            return str(response.read().decode())
-
-    twiml = await asyncio.to_thread(post)
-    found = re.search(r'<Parameter name="token" value="([^"]+)"', twiml)
-    assert found, twiml
-    return found.group(1)
+    return await dial_at(server.url, caller, call_sid)
 
 
 async def call_in(

@@ -5,15 +5,29 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
 
 from coach.reports.activity import room_joins
 from tests.conftest import World
+from tests.rtc.client import RoomClient
 from tests.rtc.conftest import RoomServer
 from tests.rtc.scenes import eventually, run
 from tests.voice.calls import admit_caller, call_in, coach_with_tone
 from tests.voice.tones import PHONE_RATE, ROOM_RATE, opus_decode, tone_power
+from tests.voice.twilio_caller import TwilioCaller
 
 ANA = "+15555550101"
+
+
+async def _call_in_with_tones(
+    server: RoomServer, world: World
+) -> tuple[RoomClient, TwilioCaller, dict[str, Any]]:
+    """The coach sends 880 Hz; Ana calls in, sends 440 Hz, and is admitted."""
+    coach = await coach_with_tone(server, world.occurrence_a, world.coach_a)
+    caller = await call_in(server, ANA)
+    caller.play_tone(440)
+    state = await admit_caller(coach, f"p{world.patient_a}")
+    return coach, caller, state
 
 
 def test_the_caller_and_the_coach_hear_each_other_and_the_caller_never_hears_themself(
@@ -22,10 +36,7 @@ def test_the_caller_and_the_coach_hear_each_other_and_the_caller_never_hears_the
     ana = f"p{voice_world.patient_a}"
 
     async def scenario() -> None:
-        coach = await coach_with_tone(voice_server, voice_world.occurrence_a, voice_world.coach_a)
-        caller = await call_in(voice_server, ANA)
-        caller.play_tone(440)
-        state = await admit_caller(coach, ana)
+        coach, caller, state = await _call_in_with_tones(voice_server, voice_world)
         entry = next(p for p in state["participants"] if p["id"] == ana)
         assert entry["kind"] == "phone" and entry["name"] == "Ana Secretname"
         admitted_at = time.monotonic()
@@ -76,10 +87,7 @@ def test_muted_by_the_coach_and_by_star_six_then_removed_with_the_call_ended(
     ana = f"p{voice_world.patient_a}"
 
     async def scenario() -> None:
-        coach = await coach_with_tone(voice_server, voice_world.occurrence_a, voice_world.coach_a)
-        caller = await call_in(voice_server, ANA)
-        caller.play_tone(440)
-        await admit_caller(coach, ana)
+        coach, caller, _ = await _call_in_with_tones(voice_server, voice_world)
         await coach.wait_frames(ana, "audio", 10)
         await coach.send({"type": "mute", "participant": ana})
         await coach.wait_for(

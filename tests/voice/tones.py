@@ -38,16 +38,18 @@ def mulaw_decode(mulaw: bytes) -> bytes:
     return b"".join(bytes(f.planes[0])[: f.samples * 2] for f in codec.decode(av.Packet(mulaw)))
 
 
-def opus_tone(freq: float, count: int) -> tuple[bytes, ...]:
+def opus_tone(freq: float, count: int, beep: tuple[int, int] | None = None) -> tuple[bytes, ...]:
     """`count` 20 ms Opus frames (48 kHz stereo) of a tone; 50 frames loop without a click at
-    any whole-number frequency."""
+    any whole-number frequency. `beep` (on, cycle): the tone for the first `on` frames of every
+    `cycle`, silence between."""
     codec = av.CodecContext.create("libopus", "w")
     codec.sample_rate, codec.format, codec.layout = ROOM_RATE, "s16", "stereo"
     codec.bit_rate = 64_000
     frames: list[bytes] = []
     index = 0
     while len(frames) < count:
-        mono = array.array("h", sine(freq, ROOM_RATE, 960, index * 960))
+        loud = beep is None or index % beep[1] < beep[0]
+        mono = array.array("h", sine(freq, ROOM_RATE, 960, index * 960) if loud else bytes(1920))
         stereo = array.array("h", (s for s in mono for _ in (0, 1)))
         audio = av.AudioFrame(format="s16", layout="stereo", samples=960)
         audio.planes[0].update(stereo.tobytes())

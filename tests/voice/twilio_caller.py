@@ -8,14 +8,37 @@ import asyncio
 import base64
 import contextlib
 import json
+import re
 import time
+import urllib.parse
+import urllib.request
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidStatus
 
-from tests.voice.signing import signature
+from tests.voice.signing import VOICE_NUMBER, signature
 from tests.voice.tones import PHONE_RATE, mulaw_decode, mulaw_encode, sine
+
+
+async def dial(http_url: str, caller: str, call_sid: str) -> str:
+    """Call the voice webhook as Twilio would; the stream token from its TwiML."""
+    params = {"CallSid": call_sid, "From": caller, "To": VOICE_NUMBER, "AccountSid": "AC1"}
+    url = f"{http_url}/voice/inbound"
+    request = urllib.request.Request(  # noqa: S310 - the test server's http URL
+        url,
+        data=urllib.parse.urlencode(params).encode(),
+        headers={"X-Twilio-Signature": signature(url, params)},
+    )
+
+    def post() -> str:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            return str(response.read().decode())
+
+    twiml = await asyncio.to_thread(post)
+    found = re.search(r'<Parameter name="token" value="([^"]+)"', twiml)
+    assert found, twiml
+    return found.group(1)
 
 
 class TwilioCaller:
