@@ -85,3 +85,12 @@ def tone_power(pcm: bytes, freq: float, rate: int) -> float:
     power = s_prev2**2 + s_prev**2 - coeff * s_prev * s_prev2
     energy = sum(float(x) * x for x in samples)
     return 0.0 if energy == 0 else power / (energy * len(samples) / 2)
+
+
+def median_tone_power(pcm: bytes, freq: float, rate: int, block_ms: int = 100) -> float:
+    """`tone_power` per block of `block_ms`, the median over blocks that hold sound: a dropped or
+    inserted frame (a busy machine) breaks the phase of a long window, not of most blocks."""
+    size = rate * block_ms // 1000 * 2
+    blocks = [pcm[i : i + size] for i in range(0, len(pcm) - size + 1, size)]
+    powers = sorted(tone_power(b, freq, rate) for b in blocks if any(b))
+    return powers[len(powers) // 2] if powers else 0.0
