@@ -141,3 +141,51 @@ def test_the_call_ends_when_the_coach_ends_the_class(
 
     run(scenario)
     eventually(lambda: voice_server.stats()["phone_calls"] == 0)
+
+
+def test_a_caller_with_the_pin_from_an_unknown_number_waits_as_a_guest_the_coach_can_admit(
+    voice_server: RoomServer, voice_world: World
+) -> None:
+    from coach import dial_in
+    from tests.voice.signing import VOICE_NUMBER, signature
+    from tests.voice.twilio_caller import TwilioCaller
+
+    pin = voice_server.db.run_sync(dial_in.pin_for, voice_world.occurrence_a)
+    sid = "CA" + "5" * 32
+
+    async def scenario() -> None:
+        import re
+        import urllib.parse
+        import urllib.request
+
+        params = {"CallSid": sid, "From": "+15555550177", "To": VOICE_NUMBER, "Digits": pin}
+        url = f"{voice_server.url}/voice/pin?try=1&lang=en"
+        request = urllib.request.Request(  # noqa: S310 - the test server
+            url,
+            data=urllib.parse.urlencode(params).encode(),
+            headers={"X-Twilio-Signature": signature(url, params)},
+        )
+        twiml = await asyncio.to_thread(
+            lambda: urllib.request.urlopen(request, timeout=10).read().decode()  # noqa: S310
+        )
+        token = re.search(r'<Parameter name="token" value="([^"]+)"', twiml)
+        assert token, twiml
+        coach = await coach_with_tone(voice_server, voice_world.occurrence_a, voice_world.coach_a)
+        caller = TwilioCaller(voice_server.url, token.group(1), sid)
+        assert await caller.connect()
+        await caller.start()
+        guest = f"c{sid[-12:]}"
+        state = await admit_caller(coach, guest)
+        entry = next(p for p in state["participants"] if p["id"] == guest)
+        assert entry["name"] == "Phone …0177" and entry["kind"] == "phone"
+        await coach.wait_for(
+            lambda m: (
+                m["type"] == "state"
+                and any(p["id"] == guest and p["admitted"] for p in m["participants"])
+            )
+        )
+        await caller.hang_up()
+        await coach.close()
+
+    run(scenario)
+    eventually(lambda: voice_server.stats()["phone_calls"] == 0)
