@@ -125,3 +125,35 @@ def test_the_coachs_console_shows_the_caller_and_hears_their_tone(
         assert line.call(line.caller.wait_closed()) == 1000
     finally:
         context.close()
+
+
+@pytest.mark.parametrize(("who", "words"), [("a", "Join by phone"), ("b", "Únase por teléfono")])
+def test_the_patients_page_shows_how_to_call_in_on_a_phone_screen(
+    voice_server: RoomServer, voice_world: World, browser: Browser, who: str, words: str
+) -> None:
+    from coach import dial_in
+
+    patient = getattr(voice_world, f"patient_{who}")
+    occurrence = getattr(voice_world, f"occurrence_{who}")
+    pin = voice_server.db.run_sync(dial_in.pin_for, occurrence)
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    context.add_cookies(
+        [
+            {
+                "name": "tc_session",
+                "value": voice_server.patient_cookie(patient),
+                "url": voice_server.url,
+            }
+        ]
+    )
+    page = context.new_page()
+    try:
+        page.goto(f"{voice_server.url}/me")
+        dial = page.locator(".class-live .dial-in")
+        expect(dial).to_be_visible()
+        expect(dial).to_contain_text(words)
+        expect(dial).to_contain_text(pin)
+        expect(dial).to_contain_text("+15555550188")
+        page.screenshot(path=str(ARTIFACTS / f"me-dial-in-{who}.png"), full_page=True)
+    finally:
+        context.close()
