@@ -7,13 +7,17 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from tests.conftest import World
-from tests.rtc.conftest import RoomServer
-from tests.rtc.scenes import eventually, run
+from tests.factories import build_world
+from tests.rtc.conftest import RoomServer, add_patient, serve
+from tests.rtc.scenes import arrive, eventually, run
 from tests.voice.calls import admit_caller, call_in, coach_with_tone, dial
+from tests.voice.conftest import VOICE_SETTINGS
 from tests.voice.twilio_caller import TwilioCaller
 
 ANA = "+15555550101"
@@ -123,5 +127,29 @@ def test_media_before_start_is_refused(voice_server: RoomServer, voice_world: Wo
         assert await caller.connect()
         await caller.send_raw(_media(1, SILENT))
         assert await caller.wait_closed() == 1008
+
+    run(scenario)
+
+
+@pytest.fixture
+def full_server(tmp_path: Path, sqlite_url: str) -> Iterator[RoomServer]:
+    """A server whose rooms hold one patient at a time."""
+    yield from serve(tmp_path, sqlite_url, room_capacity=1, **VOICE_SETTINGS)
+
+
+def test_a_caller_to_a_full_class_is_told_to_try_later_and_the_class_goes_on(
+    full_server: RoomServer,
+) -> None:
+    world = full_server.db.run_sync(build_world)
+    add_patient(full_server, world, "Carla Caller", "+15555550133")
+
+    async def scenario() -> None:
+        ana = await arrive(full_server, world.occurrence_a, world.patient_a)
+        await ana.expect("lobby")  # the one place in the class
+        caller = await call_in(full_server, "+15555550133", SID)
+        assert await caller.wait_closed() == 1013
+        await ana.send({"type": "ping"})
+        await ana.expect("pong")
+        await ana.close()
 
     run(scenario)

@@ -22,7 +22,7 @@ from coach import dial_in, holds
 from coach.access import Actor
 from coach.models import ClassOccurrence, ClassSeries, Patient
 from messaging.signature import valid_signature
-from rtc.errors import Fatal
+from rtc.errors import Fatal, SignalingError
 from rtc.participants import Identity, RoomPolicy
 from rtc.phone.call import PhoneCall
 from rtc.phone.media_stream import Dtmf, Media, Start, Stop, StreamError, StreamReader
@@ -112,6 +112,11 @@ async def voice_stream(websocket: WebSocket) -> None:
         log.info("voice stream refused: %r", exc)
         with contextlib.suppress(Exception):
             await websocket.close(getattr(exc, "close_code", 1008))
+        return
+    except SignalingError as exc:  # not Fatal: the room is full
+        log.info("voice stream refused: %r", exc)
+        with contextlib.suppress(Exception):
+            await websocket.close(1013)  # "try again later"; Twilio says goodbye
         return
     try:
         await _relay(websocket, reader, call)
