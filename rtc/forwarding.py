@@ -15,7 +15,7 @@ import asyncio
 import fractions
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 import av
 from aiortc.mediastreams import MediaStreamTrack
@@ -37,12 +37,21 @@ PLI_INTERVAL = 0.5
 RequestKeyframe = Callable[[int], Awaitable[None]]
 
 
+class Subscriber(Protocol):
+    """What a source hands its frames to: a subscriber's forwarded track, or a phone caller's
+    mix (rtc/phone/listening.py), which decodes them."""
+
+    def push(self, source: Source, frame: EncodedFrame) -> None: ...
+
+    def detach(self) -> None: ...
+
+
 class Source:
     """One published track (audio or video) of one participant's connection."""
 
     def __init__(self, kind: str, request_keyframe: RequestKeyframe) -> None:
         self.kind = kind
-        self.subscribers: set[ForwardedTrack] = set()
+        self.subscribers: set[Subscriber] = set()
         self.frames_in = 0
         self.last_packet: float | None = None  # monotonic; the peer's watch tells silence by it
         self.keyframe_requests = 0  # PLIs actually sent to the publisher
@@ -80,6 +89,11 @@ class Source:
             self._deliver(frame)
         if self._need_keyframe and self.subscribers:
             self.request_keyframe()
+
+    def publish(self, frame: EncodedFrame) -> None:
+        """A frame made on the server (a phone caller's voice, encoded once), not received."""
+        self.last_packet = time.monotonic()
+        self._deliver(frame)
 
     def _deliver(self, frame: EncodedFrame) -> None:
         self.frames_in += 1

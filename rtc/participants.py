@@ -7,9 +7,13 @@ from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from coach.access import Actor
-from rtc.peer import ServerPeer
+from rtc.forwarding import Source
+from rtc.peer import SlotKey
 
 Role = Literal["host", "patient"]
+# How they are in the class: a browser (camera, microphone, WebRTC) or a phone call (voice only,
+# bridged by rtc/phone/).
+Kind = Literal["browser", "phone"]
 
 
 @dataclass(frozen=True)
@@ -22,6 +26,7 @@ class Identity:
     actor: Actor
     on_hold: bool = False
     hold_reasons: tuple[str, ...] = ()
+    kind: Kind = "browser"
 
 
 @dataclass(frozen=True)
@@ -32,13 +37,24 @@ class RoomPolicy:
     closes_at: datetime | None = None  # the room ends itself then (app clock)
 
 
+class MediaPeer(Protocol):
+    """A member's media on the server: what they publish (`sources`, by kind; a phone caller has
+    no video) and what they receive (`assign`). rtc/peer.py's ServerPeer is a browser's;
+    rtc/phone/listening.py's PhonePeer is a caller's."""
+
+    sources: dict[str, Source]
+
+    def assign(self, wanted: dict[SlotKey, Source]) -> None: ...
+    def track_mids(self) -> dict[SlotKey, str]: ...
+
+
 class MemberConnection(Protocol):
     """What a room needs of a member's signaling connection (rtc/connection.py is the one)."""
 
     @property
     def identity(self) -> Identity: ...
     @property
-    def peer(self) -> ServerPeer | None: ...
+    def peer(self) -> MediaPeer | None: ...
     @property
     def link(self) -> str: ...
     @property
@@ -68,6 +84,10 @@ class Member:
     @property
     def is_host(self) -> bool:
         return self.identity.role == "host"
+
+    @property
+    def is_phone(self) -> bool:
+        return self.identity.kind == "phone"
 
 
 @dataclass(frozen=True)

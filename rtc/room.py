@@ -217,8 +217,11 @@ class Room:
             peer = member.connection.peer
             if peer is None:
                 continue
-            peer.sources["audio"].set_enabled(not (member.audio_muted or member.muted_by_host))
-            peer.sources["video"].set_enabled(not member.video_muted)
+            for kind, source in peer.sources.items():
+                muted = member.video_muted
+                if kind == "audio":
+                    muted = member.audio_muted or member.muted_by_host
+                source.set_enabled(not muted)
         for member in self.members.values():
             peer = member.connection.peer
             if peer is not None and member.admitted:
@@ -230,18 +233,29 @@ class Room:
             peer = publisher.connection.peer
             if publisher is subscriber or peer is None or not publisher.admitted:
                 continue
-            if not self._sees(subscriber, publisher):
+            if not self._hears(subscriber, publisher):
                 continue
             for kind in KINDS:
-                if kind == "video" and subscriber.audio_only:
+                source = peer.sources.get(kind)  # a phone caller publishes no video
+                if source is None or (kind == "video" and subscriber.audio_only):
                     continue
-                wanted[(publisher.id, kind)] = peer.sources[kind]
+                wanted[(publisher.id, kind)] = source
             watching = subscriber.is_host and not publisher.is_host
             if watching and subscriber.id not in publisher.viewed_by:
                 publisher.viewed_by.add(subscriber.id)  # audited once per coach and patient
                 patient_id = publisher.identity.actor.patient_id
                 self._event("class.live_view", subscriber.identity, patient_id)
         return wanted
+
+    def _hears(self, subscriber: Member, publisher: Member) -> bool:
+        """Whose media goes to whom. A phone caller hears the coach and whoever is spotlighted
+        (decoding and mixing cost the server, and a call has one ear); the class hears a caller
+        when the coach spotlights them."""
+        if subscriber.is_phone:
+            return publisher.is_host or publisher.id == self.spotlight
+        if publisher.is_phone and not subscriber.is_host and publisher.id == self.spotlight:
+            return True
+        return self._sees(subscriber, publisher)
 
     def _sees(self, viewer: Member, other: Member) -> bool:
         if viewer.is_host or other.is_host:
@@ -273,6 +287,7 @@ class Room:
             "id": member.id,
             "name": member.identity.name,
             "role": member.identity.role,
+            "kind": member.identity.kind,
             "admitted": member.admitted,
             "audio_muted": member.audio_muted or member.muted_by_host,
             "muted_by_host": member.muted_by_host,
@@ -295,6 +310,7 @@ class Room:
             "id": identity.id,
             "name": identity.name,
             "role": identity.role,
+            "kind": identity.kind,
             "admitted": False,
             "audio_muted": False,
             "muted_by_host": False,

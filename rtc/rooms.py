@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,7 @@ from rtc.errors import Fatal
 from rtc.ice import client_ice_servers, server_configuration
 from rtc.participants import Identity, RoomObserver, RoomPolicy
 from rtc.peer import PeerTimings
+from rtc.phone.call import PhoneCall
 from rtc.room import Room
 from rtc.seam import check_seam
 
@@ -44,6 +46,7 @@ class Rooms:
         self._empty_since: dict[int, float] = {}
         self._closings: dict[int, asyncio.TimerHandle] = {}
         self._connections: set[Connection] = set()
+        self._calls: set[PhoneCall] = set()
         configuration = server_configuration(settings.stun_urls)
         self._peer_settings = PeerSettings(
             lambda: configuration,
@@ -56,6 +59,41 @@ class Rooms:
         self, identity: Identity, occurrence_id: int, policy: RoomPolicy, channel: Channel
     ) -> Connection:
         """A new connection for `identity`, who the web layer has checked may enter the room."""
+        room = self._room_for(identity, occurrence_id, policy)
+        ice = client_ice_servers(
+            self.settings.stun_urls,
+            self.settings.turn_urls,
+            self.settings.turn_secret,
+            self.settings.turn_ttl_seconds,
+            identity.id,
+        )
+        connection = Connection(identity, room, channel, ice, self._peer_settings)
+        self._connections.add(connection)
+        return connection
+
+    def open_call(
+        self,
+        identity: Identity,
+        occurrence_id: int,
+        policy: RoomPolicy,
+        stream_sid: str,
+        send: Callable[[str], Awaitable[None]],
+        close: Callable[[int], Awaitable[None]],
+    ) -> PhoneCall:
+        """A phone caller (the web layer checked the call's token) joins at once: the lobby,
+        or straight in if the room admits them."""
+        room = self._room_for(identity, occurrence_id, policy)
+        call = PhoneCall(identity, room, stream_sid, send, close)
+        call.start()
+        self._calls.add(call)
+        return call
+
+    async def close_call(self, call: PhoneCall) -> None:
+        await call.close()
+        self._calls.discard(call)
+        self._forget_if_empty(call.room)
+
+    def _room_for(self, identity: Identity, occurrence_id: int, policy: RoomPolicy) -> Room:
         self._sweep()
         room = self._rooms.get(occurrence_id)
         if room is not None and room.ended and identity.role != "host":
@@ -70,21 +108,14 @@ class Rooms:
             room.policy = policy  # capacity or auto-admit may have changed since it opened
         self._close_on_time(room)
         self._empty_since.pop(occurrence_id, None)
-        ice = client_ice_servers(
-            self.settings.stun_urls,
-            self.settings.turn_urls,
-            self.settings.turn_secret,
-            self.settings.turn_ttl_seconds,
-            identity.id,
-        )
-        connection = Connection(identity, room, channel, ice, self._peer_settings)
-        self._connections.add(connection)
-        return connection
+        return room
 
     async def close_connection(self, connection: Connection) -> None:
         await connection.close()
         self._connections.discard(connection)
-        room = connection.room
+        self._forget_if_empty(connection.room)
+
+    def _forget_if_empty(self, room: Room) -> None:
         if not room.members and self._rooms.get(room.occurrence_id) is room:
             self._empty_since[room.occurrence_id] = time.monotonic()
 
@@ -141,6 +172,7 @@ class Rooms:
             "keyframe_requests": sum(
                 s.keyframe_requests for p in peers for s in p.sources.values()
             ),
+            "phone_calls": len(self._calls),
         }
 
     async def shutdown(self) -> None:
@@ -151,6 +183,10 @@ class Rooms:
         connections = list(self._connections)
         for connection in connections:
             connection.terminate("reconnect", 1012, reason="server_restarting")
+        calls = list(self._calls)
+        for call in calls:
+            call.terminate("server_restarting", 1012)
+        await asyncio.gather(*(self.close_call(c) for c in calls), return_exceptions=True)
         # Each message goes out before its connection is freed: freeing stops its writer.
         await asyncio.gather(*(s.terminated() for s in connections), return_exceptions=True)
         await asyncio.gather(

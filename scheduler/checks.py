@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from coach import join_links
+from coach import dial_in, join_links
 from coach.adherence import sessions_between
 from coach.holds import CLEARED_BY_COACH, PatientHold, active_holds
 from coach.home_plan import approved_minutes
@@ -172,6 +172,14 @@ def _reminder(
             session, cfg.links.secret_key, patient.id, None, cfg.links.valid_for, now
         )
         link = f"{cfg.links.public_base_url}/join/{token}"
+    phone = None
+    if (
+        patient.sms_only
+        and cfg.voice_number
+        and _same_day(occurrence.starts_at, now, patient.time_zone)
+    ):
+        # No browser: the number to call and the class's PIN instead of a link.
+        phone = (cfg.voice_number, dial_in.pin_for(session, occurrence.id))
     body = texts.class_reminder(
         clinic=cfg.clinic_name,
         language=patient.language,
@@ -179,6 +187,7 @@ def _reminder(
         starts_at=occurrence.starts_at,
         now=now,
         link=link,
+        dial_in=phone,
     )
     return Send("reminder", body, validity_seconds=_validity(occurrence.starts_at, now))
 

@@ -23,6 +23,7 @@ class SchedulerConfig:
     links: Links
     clinic_name: str = "Telecoach"
     clinic_phone: str = ""
+    voice_number: str | None = None  # patients without a browser are told to call it
     quiet_hours: QuietHours | None = field(default_factory=lambda: QuietHours(time(21), time(8)))
     reminder_offsets: tuple[int, ...] = (1440, 60)  # minutes before the class
     reminder_horizon: timedelta = timedelta(days=8)  # reminders planned this far ahead

@@ -26,15 +26,27 @@ def class_reminder(
     starts_at: datetime,
     now: datetime,
     link: str | None,
+    dial_in: tuple[str, str] | None = None,
 ) -> str:
-    """Same day: "starts at 10:00" (with the join link for browser patients); the day before:
-    "tomorrow at"; further ahead: "on Monday at"."""
+    """Same day: "starts at 10:00" (with the join link for browser patients, or the number to
+    call and the class PIN, `dial_in`, for patients without one); the day before: "tomorrow
+    at"; further ahead: "on Monday at"."""
     tz = ZoneInfo(zone)
     days_ahead = (starts_at.astimezone(tz).date() - now.astimezone(tz).date()).days
     time = clock_text(starts_at, zone, language)
     if days_ahead <= 0:
         if link:
             return render(language, "reminder.class_soon_link", clinic=clinic, time=time, link=link)
+        if dial_in:
+            number, pin = dial_in
+            return render(
+                language,
+                "reminder.class_soon_phone",
+                clinic=clinic,
+                time=time,
+                number=number,
+                pin=pin,
+            )
         return render(language, "reminder.class_soon", clinic=clinic, time=time)
     if days_ahead == 1:
         return render(language, "reminder.class_day_before", clinic=clinic, time=time)

@@ -147,6 +147,23 @@ SMS_SETTINGS: tuple[SettingSpec, ...] = (
         _dial_string,
     ),
     SettingSpec(
+        "voice_number",
+        "VOICE_NUMBER",
+        None,
+        "The Twilio number patients call to join a live class by phone (E.164); its voice "
+        "webhook is `POST /voice/inbound` (docs/voice.md). Unset: no dial-in (the voice "
+        "webhook and stream refuse every call, reminders give no number).",
+        _e164,
+    ),
+    SettingSpec(
+        "voice_pin_tries",
+        "VOICE_PIN_TRIES",
+        "3",
+        "How many times a caller may enter a class PIN before they are told to call the clinic "
+        "and the call ends.",
+        _positive_int,
+    ),
+    SettingSpec(
         "sms_manual_per_hour",
         "SMS_MANUAL_PER_HOUR",
         "5",
@@ -540,6 +557,8 @@ class Settings:
     clinic_phone: str = DEV_CLINIC_PHONE
     emergency_number: str = _default("emergency_number")
     sms_manual_per_hour: int = _default("sms_manual_per_hour")
+    voice_number: str | None = _default("voice_number")
+    voice_pin_tries: int = _default("voice_pin_tries")
     stun_urls: tuple[str, ...] = ()
     turn_urls: tuple[str, ...] = ()
     turn_secret: str | None = _default("turn_secret")
@@ -626,6 +645,7 @@ def production_problems(settings: Settings) -> list[str]:
         problems.append("PUBLIC_BASE_URL must be an https:// URL in production")
     problems.extend(_sms_problems(settings))
     problems.extend(rtc_problems(settings))
+    problems.extend(voice_problems(settings))
     if not settings.scheduler_in_serve and not settings.redis_url:
         problems.append(
             "SCHEDULER_IN_SERVE=false needs REDIS_URL and `telecoach worker`: nothing would "
@@ -645,6 +665,20 @@ def rtc_problems(settings: Settings) -> list[str]:
         problems.append("TURN_URLS is set but TURN_SECRET is not: TURN credentials need it")
     if settings.turn_secret and len(settings.turn_secret) < 16:
         problems.append("TURN_SECRET must be at least 16 characters")
+    return problems
+
+
+def voice_problems(settings: Settings) -> list[str]:
+    if settings.voice_number is None:
+        return []
+    problems = []
+    if not settings.twilio_auth_token:
+        problems.append("VOICE_NUMBER needs TWILIO_AUTH_TOKEN: calls cannot be verified without it")
+    if settings.voice_number == settings.clinic_phone:
+        problems.append(
+            "VOICE_NUMBER must not be CLINIC_PHONE: callers who cannot join are told to call "
+            "the clinic"
+        )
     return problems
 
 

@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 import coach.adherence
 import coach.alerts
 import coach.daily
+import coach.dial_in
 import coach.holds
 import coach.home_sessions
 import coach.hr_models
@@ -22,6 +23,7 @@ TABLE_MODULES = (
     coach.hr_models,
     coach.alerts,
     coach.daily,
+    coach.dial_in,
     coach.adherence,
     coach.home_sessions,
     messaging.models,

@@ -46,6 +46,8 @@ from web.sms import api as sms_api
 from web.sms import inbox as sms_inbox
 from web.sms import phone as sms_phone
 from web.sms import webhooks as sms_webhooks
+from web.voice import inbound as voice_inbound
+from web.voice import stream as voice_stream
 
 HERE = Path(__file__).parent
 TEMPLATES_DIR = HERE / "templates"
@@ -89,6 +91,8 @@ def build_routes() -> list[BaseRoute]:
         *console_pages.ROUTES,
         *room_socket.ROUTES,
         *sms_webhooks.ROUTES,
+        *voice_inbound.ROUTES,
+        *voice_stream.ROUTES,
         *sms_inbox.ROUTES,
         *sms_api.ROUTES,
         *sms_phone.ROUTES,

@@ -42,6 +42,7 @@ def scheduler_config(settings: Settings) -> SchedulerConfig:
         ),
         clinic_name=settings.clinic_name,
         clinic_phone=settings.clinic_phone,
+        voice_number=settings.voice_number,
         quiet_hours=QuietHours(*window) if window else None,
         reminder_offsets=settings.reminder_offsets,
         max_attempts=settings.sms_max_attempts,

@@ -147,6 +147,8 @@ def test_fixed_texts_fit_one_or_two_segments() -> None:
         # Daily data (issue 21): a long first name, the longest list of values texted in.
         "first_name": "Maximiliana",
         "values": "pulso 100, pasos 100000, temperatura 37.8",
+        "number": "+15555550188",
+        "pin": "123456",
     }
     for language in languages():
         for name in names():

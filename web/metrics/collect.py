@@ -35,6 +35,8 @@ def _rooms(ctx: AppContext) -> list[Family]:
                "process.").add(stats.get("connections", 0)),
         Family("telecoach_forwarded_streams", "gauge", "Media streams this process forwards to "
                "subscribers (one per subscriber and track).").add(stats.get("forwarded_tracks", 0)),
+        Family("telecoach_phone_calls", "gauge", "Phone callers on a media stream in this "
+               "process's rooms, waiting or admitted.").add(stats.get("phone_calls", 0)),
     ]  # fmt: skip
 
 

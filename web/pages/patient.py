@@ -9,7 +9,7 @@ from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
-from coach import access, classes
+from coach import access, classes, dial_in
 from coach.audit import record
 from coach.hr_store import zone_for
 from coach.models import ClassSeries, Patient
@@ -57,6 +57,14 @@ async def me(request: Request) -> Response:
             with_cancelled=True,
         )
         schedule = plan(rows, now, window, patient.time_zone, ctx.rooms.has_ended, language)
+        # The way in by phone, for the class on now and the next one (docs/voice.md).
+        voice_number = ctx.settings.voice_number
+        if voice_number:
+            for view in [*schedule.live, *([schedule.next] if schedule.next else [])]:
+                view["dial_in"] = {
+                    "number": voice_number,
+                    "pin": dial_in.pin_for(session, view["id"]),
+                }
         return {
             "schedule": schedule,
             "checkin": checkin_due(session, patient.id, now),

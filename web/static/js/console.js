@@ -20,7 +20,9 @@ function say(message, key) {
 // video tile (participant "p<patient id>") while they have one, and waits in the side list else.
 const hrRoot = $("hr-monitor");
 const hrTiles = new HeartRateTiles(hrRoot, hrRoot.dataset.socket, {
-  home: (patientId) => $("tiles").querySelector(`[data-participant="p${patientId}"] .hr-slot`),
+  // A caller's tile says "no heart rate (phone)" instead: their readout, if any, stays aside.
+  home: (patientId) =>
+    $("tiles").querySelector(`[data-participant="p${patientId}"]:not([data-kind="phone"]) .hr-slot`),
   onRender: (patientId, rate) => showLobbyRate($("lobby").querySelector(`[data-participant="p${patientId}"]`), rate),
 });
 window.hrTiles = hrTiles;
@@ -124,6 +126,7 @@ function renderLobby(waiting) {
     ...waiting.map((person) => {
       const item = document.createElement("li");
       item.dataset.participant = person.id;
+      if (person.kind === "phone") item.append(phoneTag(), " ");
       item.append(`${person.name} `, lobbyRate());
       if (person.on_hold) item.append(holdTag(person));
       showLobbyRate(item, hrTiles.latest(Number(person.id.slice(1)))); // participant "p<patient id>"
@@ -155,6 +158,14 @@ function showLobbyRate(item, rate) {
   box.textContent = rate ? fill(words.lobby_hr, { bpm: rate.bpm, band: rate.band }) : "";
 }
 
+function phoneTag() {
+  const tag = document.createElement("span");
+  tag.className = "tag phone";
+  tag.textContent = words.phone;
+  tag.title = words.phone_title;
+  return tag;
+}
+
 function holdTag(person) {
   const tag = document.createElement("span");
   tag.className = "tag hold";
@@ -181,12 +192,18 @@ function renderTiles(admitted, spotlight) {
     }
     tile.querySelector(".name").textContent = person.name;
     tile.querySelector(".placeholder-name").textContent = person.name;
+    // A caller has no camera and no heart-rate sensor: the tile says so rather than wait.
+    const phone = person.kind === "phone";
+    tile.dataset.kind = phone ? "phone" : "browser";
+    tile.querySelector(".tag.phone").hidden = !phone;
+    tile.querySelector(".hr-none:not(.hr-phone)").hidden = phone;
+    tile.querySelector(".hr-phone").hidden = !phone;
     const hold = tile.querySelector(".hold");
     hold.hidden = !person.on_hold;
     hold.title = (person.hold_reasons || []).join(", ");
     showLink(tile, person);
     tile.querySelector(".muted").hidden = !person.audio_muted;
-    tile.querySelector(".audio-only").hidden = !person.audio_only;
+    tile.querySelector(".audio-only").hidden = !person.audio_only || phone;
     tile.classList.toggle("spotlit", spotlight === person.id);
     tile.querySelector(".tag.spotlight").hidden = spotlight !== person.id;
     tile.querySelector('[data-action="spotlight"]').textContent =
@@ -213,6 +230,7 @@ function showPlaceholder(tile) {
   const picture = Boolean(track) && !track.muted && video.videoWidth > 0;
   let why = null;
   if (tile.dataset.connection === "lost") why = words.why_lost;
+  else if (tile.dataset.kind === "phone") why = words.why_phone;
   else if (tile.dataset.cameraOff === "true") why = words.why_camera_off;
   else if (tile.dataset.hasVideo !== "true" || !picture) why = words.why_no_video;
   const placeholder = tile.querySelector(".placeholder");

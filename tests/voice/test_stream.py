@@ -1,0 +1,191 @@
+"""`/voice/stream`: a caller's tone reaches the coach's aiortc client, the coach's tone reaches the
+caller in μ-law, and the caller never hears themself; the room's commands reach the call."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from coach.reports.activity import room_joins
+from tests.conftest import World
+from tests.rtc.client import RoomClient
+from tests.rtc.conftest import RoomServer
+from tests.rtc.scenes import eventually, run
+from tests.voice.calls import admit_caller, call_in, coach_with_tone
+from tests.voice.tones import PHONE_RATE, ROOM_RATE, median_tone_power, opus_decode
+from tests.voice.twilio_caller import TwilioCaller
+
+ANA = "+15555550101"
+
+
+async def _call_in_with_tones(
+    server: RoomServer, world: World
+) -> tuple[RoomClient, TwilioCaller, dict[str, Any]]:
+    """The coach sends 880 Hz; Ana calls in, sends 440 Hz, and is admitted."""
+    coach = await coach_with_tone(server, world.occurrence_a, world.coach_a)
+    caller = await call_in(server, ANA)
+    caller.play_tone(440)
+    state = await admit_caller(coach, f"p{world.patient_a}")
+    return coach, caller, state
+
+
+def test_the_caller_and_the_coach_hear_each_other_and_the_caller_never_hears_themself(
+    voice_server: RoomServer, voice_world: World
+) -> None:
+    ana = f"p{voice_world.patient_a}"
+
+    async def scenario() -> None:
+        coach, caller, state = await _call_in_with_tones(voice_server, voice_world)
+        entry = next(p for p in state["participants"] if p["id"] == ana)
+        assert entry["kind"] == "phone" and entry["name"] == "Ana Secretname"
+        admitted_at = time.monotonic()
+        frames = await coach.wait_frames(ana, "audio", 75, timeout=15)
+        # The coach's client decodes what arrived: the caller's 440 Hz, resampled to 48 kHz.
+        pcm = opus_decode([f.data for f, _ in frames[25:]])
+        assert median_tone_power(pcm, 440, ROOM_RATE) > 0.5
+        assert median_tone_power(pcm, 880, ROOM_RATE) < 0.05
+        # The caller hears the coach's 880 Hz, and not their own 440 Hz.
+        await asyncio.sleep(0.5)
+        heard = caller.heard_since(admitted_at + 0.5)
+        assert len(heard) >= PHONE_RATE * 2 * 1.0  # a second of audio at least
+        assert median_tone_power(heard, 880, PHONE_RATE) > 0.5
+        assert median_tone_power(heard, 440, PHONE_RATE) < 0.05
+        # Steady 20 ms frames, every one of them 160 samples.
+        assert {len(pcm) for pcm, _ in caller.heard} == {320}
+        await caller.hang_up()
+        await coach.close()
+
+    run(scenario)
+    eventually(lambda: voice_server.stats()["phone_calls"] == 0)
+    # The call counts as attendance in the class report, as a browser join does.
+    occurrence = voice_world.occurrence_a
+    joins = voice_server.db.run_sync(lambda s: room_joins(s, occurrence))
+    assert voice_world.patient_a in joins
+
+
+def test_the_caller_waits_in_the_lobby_hearing_silence_until_admitted(
+    voice_server: RoomServer, voice_world: World
+) -> None:
+    async def scenario() -> None:
+        coach = await coach_with_tone(voice_server, voice_world.occurrence_a, voice_world.coach_a)
+        caller = await call_in(voice_server, ANA)
+        await coach.wait_for(lambda m: m["type"] == "state" and len(m["participants"]) == 2)
+        deadline = time.monotonic() + 10
+        while len(caller.heard) < 20 and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        waiting = caller.heard_since(0)
+        assert len(waiting) >= 320 * 20  # frames keep coming while waiting...
+        assert set(waiting) == {0}  # ...and they are silence
+        await caller.hang_up()
+        await coach.close()
+
+    run(scenario)
+
+
+def test_muted_by_the_coach_and_by_star_six_then_removed_with_the_call_ended(
+    voice_server: RoomServer, voice_world: World
+) -> None:
+    ana = f"p{voice_world.patient_a}"
+
+    async def scenario() -> None:
+        coach, caller, _ = await _call_in_with_tones(voice_server, voice_world)
+        await coach.wait_frames(ana, "audio", 10)
+        await coach.send({"type": "mute", "participant": ana})
+        await coach.wait_for(
+            lambda m: (
+                m["type"] == "state"
+                and any(p["id"] == ana and p["muted_by_host"] for p in m["participants"])
+            )
+        )
+        await asyncio.sleep(0.3)
+        count = len(coach.frames_of(ana, "audio"))
+        await asyncio.sleep(0.5)
+        assert len(coach.frames_of(ana, "audio")) == count  # muted: nothing forwarded
+        await caller.press("*6")  # the caller unmutes themself from the keypad
+        await coach.wait_for(
+            lambda m: (
+                m["type"] == "state"
+                and any(p["id"] == ana and not p["audio_muted"] for p in m["participants"])
+            )
+        )
+        await coach.wait_frames(ana, "audio", count + 10)
+        await caller.press("*6")  # ...and mutes again
+        await coach.wait_for(
+            lambda m: (
+                m["type"] == "state"
+                and any(p["id"] == ana and p["audio_muted"] for p in m["participants"])
+            )
+        )
+        await coach.send({"type": "remove", "participant": ana})
+        assert await caller.wait_closed() == 1000  # Twilio then says goodbye and hangs up
+        await coach.wait_for(
+            lambda m: m["type"] == "state" and all(p["id"] != ana for p in m["participants"])
+        )
+        await coach.close()
+
+    run(scenario)
+    eventually(lambda: voice_server.stats()["phone_calls"] == 0)
+
+
+def test_the_call_ends_when_the_coach_ends_the_class(
+    voice_server: RoomServer, voice_world: World
+) -> None:
+    async def scenario() -> None:
+        coach = await coach_with_tone(voice_server, voice_world.occurrence_a, voice_world.coach_a)
+        caller = await call_in(voice_server, ANA)
+        await admit_caller(coach, f"p{voice_world.patient_a}")
+        await coach.send({"type": "end"})
+        assert await caller.wait_closed() == 1000
+        await coach.close()
+
+    run(scenario)
+    eventually(lambda: voice_server.stats()["phone_calls"] == 0)
+
+
+def test_a_caller_with_the_pin_from_an_unknown_number_waits_as_a_guest_the_coach_can_admit(
+    voice_server: RoomServer, voice_world: World
+) -> None:
+    from coach import dial_in
+    from tests.voice.signing import VOICE_NUMBER, signature
+    from tests.voice.twilio_caller import TwilioCaller
+
+    pin = voice_server.db.run_sync(dial_in.pin_for, voice_world.occurrence_a)
+    sid = "CA" + "5" * 32
+
+    async def scenario() -> None:
+        import re
+        import urllib.parse
+        import urllib.request
+
+        params = {"CallSid": sid, "From": "+15555550177", "To": VOICE_NUMBER, "Digits": pin}
+        url = f"{voice_server.url}/voice/pin?try=1&lang=en"
+        request = urllib.request.Request(  # noqa: S310 - the test server
+            url,
+            data=urllib.parse.urlencode(params).encode(),
+            headers={"X-Twilio-Signature": signature(url, params)},
+        )
+        twiml = await asyncio.to_thread(
+            lambda: urllib.request.urlopen(request, timeout=10).read().decode()  # noqa: S310
+        )
+        token = re.search(r'<Parameter name="token" value="([^"]+)"', twiml)
+        assert token, twiml
+        coach = await coach_with_tone(voice_server, voice_world.occurrence_a, voice_world.coach_a)
+        caller = TwilioCaller(voice_server.url, token.group(1), sid)
+        assert await caller.connect()
+        await caller.start()
+        guest = f"c{sid[-12:]}"
+        state = await admit_caller(coach, guest)
+        entry = next(p for p in state["participants"] if p["id"] == guest)
+        assert entry["name"] == "Phone …0177" and entry["kind"] == "phone"
+        await coach.wait_for(
+            lambda m: (
+                m["type"] == "state"
+                and any(p["id"] == guest and p["admitted"] for p in m["participants"])
+            )
+        )
+        await caller.hang_up()
+        await coach.close()
+
+    run(scenario)
+    eventually(lambda: voice_server.stats()["phone_calls"] == 0)
