@@ -2,7 +2,7 @@
 own pages in it, as a patient reads theirs)
 
 Revision ID: 0850
-Revises: 0710
+Revises: 0800
 Create Date: 2026-12-04
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0850"
-down_revision: str | None = "0710"
+down_revision: str | None = "0800"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

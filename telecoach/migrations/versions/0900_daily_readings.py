@@ -2,7 +2,7 @@
 the evidence of a daily-data warning and the outcome the coach recorded for it
 
 Revision ID: 0900
-Revises: 0710
+Revises: 0850
 Create Date: 2026-12-04
 """
 
@@ -13,7 +13,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0900"
-down_revision: str | None = "0710"
+down_revision: str | None = "0850"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

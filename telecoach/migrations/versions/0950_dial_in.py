@@ -2,7 +2,7 @@
 one-time token binding a call's media stream to the caller the voice webhook recognised)
 
 Revision ID: 0950
-Revises: 0710
+Revises: 0900
 Create Date: 2026-12-04
 """
 
@@ -13,7 +13,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0950"
-down_revision: str | None = "0710"
+down_revision: str | None = "0900"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
