@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from coach import dial_in, join_links
 from coach.adherence import sessions_between
-from coach.holds import CLEARED_BY_COACH, PatientHold, active_holds
+from coach.holds import CLEARED_BY_COACH, PatientHold
 from coach.home_plan import approved_minutes
 from coach.models import ClassOccurrence, ClassSeries, Patient
 from coach.next_session import NextSession, plan_next
