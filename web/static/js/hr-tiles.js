@@ -29,6 +29,16 @@ const ALERT_TEXT = {
   no_signal: "no signal",
   sudden_drop: "sudden drop",
 };
+// Each cue a word and an icon, never colour alone (the patient sees and hears the full sentence).
+const CUE_TEXT = {
+  ease_off: "↓ Ease off",
+  hold: "→ Hold",
+  pick_up: "↑ Pick up",
+  stop: "■ Stop",
+  rpe_prompt: "? Asked RPE",
+  coach: "✎ You said:",
+};
+const MAX_COACH_CUE = 80;
 const SEVERITY_RANK = { urgent: 0, warning: 1, info: 2 };
 const BASIS_TEXT = {
   prescription: "prescription",
@@ -122,6 +132,11 @@ export class HeartRateTiles {
       case "reading":
         this.reading(message);
         break;
+      case "cue":
+      case "cue_mute":
+      case "rpe":
+        this.cue(message);
+        break;
       case "alert":
         this.alerts.set(message.alert.id, message.alert);
         this.renderAlerts();
@@ -165,7 +180,9 @@ export class HeartRateTiles {
     this.epoch = message.epoch;
     this.seq = message.seq;
     for (const [id, p] of this.patients) {
-      p.state = tileFromSnapshot(p.state.zone, message.tiles[String(id)]);
+      const tile = message.tiles[String(id)] || {};
+      p.state = tileFromSnapshot(p.state.zone, tile);
+      Object.assign(p, { cue: tile.cue || null, muted: !!tile.cues_muted, rpe: null });
       this.render(id);
     }
     this.replaceAlerts((a) => a.occurrence_id === this.occurrenceId, message.alerts);
@@ -185,6 +202,45 @@ export class HeartRateTiles {
     if (addReading(p.state, message.t, message.bpm)) this.render(message.patient_id);
   }
 
+  // A cue, a mute or an RPE answer for one patient (docs/heart-rate.md, "Cues").
+  cue(message) {
+    const p = this.patients.get(message.patient_id);
+    if (!p) return;
+    if (message.type === "cue") p.cue = message.cue;
+    else if (message.type === "rpe") p.rpe = message.value;
+    else {
+      p.muted = message.muted;
+      if (p.muted) p.cue = null;
+    }
+    this.render(message.patient_id);
+  }
+
+  cueTools(id) {
+    const tools = el("div", "hr-cue-tools");
+    const mute = el("button", "hr-cue-mute");
+    mute.type = "button";
+    mute.addEventListener("click", () => {
+      const p = this.patients.get(id);
+      this.send({ type: "cue_mute", patient_id: id, muted: !p.muted });
+    });
+    const form = el("form", "hr-cue-say");
+    const input = el("input");
+    input.maxLength = MAX_COACH_CUE;
+    input.required = true;
+    input.setAttribute("aria-label", `Your own cue for ${this.patients.get(id).name}`);
+    const say = el("button", null, "Send cue");
+    form.append(input, say);
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const text = input.value.trim();
+      if (!text) return;
+      this.send({ type: "cue_say", patient_id: id, text });
+      input.value = "";
+    });
+    tools.append(mute, form);
+    return tools;
+  }
+
   render(id) {
     const p = this.patients.get(id);
     if (!p.el) {
@@ -197,6 +253,8 @@ export class HeartRateTiles {
         document.createElementNS(SVG, "svg"),
         el("p", "hr-time"),
         el("p", "hr-zone-note hint"),
+        el("p", "hr-cue-word"),
+        this.cueTools(id),
       );
       const svg = p.el.querySelector("svg");
       svg.setAttribute("class", "hr-spark");
@@ -221,8 +279,22 @@ export class HeartRateTiles {
     const z = state.zone || {};
     const target = z.low != null ? `Zone ${z.low}–${z.high} bpm` : "No HR zone";
     p.el.querySelector(".hr-zone-note").textContent = `${target} (${BASIS_TEXT[z.basis] || z.basis})`;
+    this.renderCue(p);
     this.renderSpark(p);
     this.renderAge(p);
+  }
+
+  renderCue(p) {
+    const word = p.el.querySelector(".hr-cue-word");
+    const cue = p.cue;
+    let text = p.muted ? "Cues muted" : "No cue yet";
+    if (cue && !p.muted) text = cue.kind === "coach" ? `${CUE_TEXT.coach} “${cue.text}”` : CUE_TEXT[cue.kind] || cue.kind;
+    if (p.rpe != null) text += ` · RPE ${p.rpe}`;
+    word.textContent = text;
+    word.dataset.cue = p.muted ? "muted" : cue?.kind || "none";
+    const mute = p.el.querySelector(".hr-cue-mute");
+    mute.textContent = p.muted ? "Unmute cues" : "Mute cues";
+    mute.setAttribute("aria-pressed", String(!!p.muted));
   }
 
   // Puts a patient's tile where it belongs now: their home if they have one, else the list.
