@@ -205,11 +205,15 @@ class OccurrenceMonitor:
             await asyncio.sleep(1.0)
             self.tick()
 
-    def tick(self) -> None:
-        if self._subscription is not None:  # a reading gathering in the queue is no silence
+    def catch_up(self) -> None:
+        """Take in what is queued now, without waiting for the next gathering."""
+        if self._subscription is not None:
             queued = self._subscription.drain()
             if queued:
                 self._take_in(queued)
+
+    def tick(self) -> None:
+        self.catch_up()  # a reading gathering in the queue is no silence
         now_ms = self.now_ms()
         for raised in self.evaluator.tick(now_ms):
             self._raise(raised)

@@ -300,6 +300,7 @@ class HeartRateService:
         back shows it again)."""
         monitor = await self.attach(occurrence_id)
         try:
+            monitor.catch_up()  # a cue said a moment ago may still be gathering
             return monitor.cues.state(patient_id)
         finally:
             self.detach(monitor)

@@ -22,7 +22,7 @@ from rtc.heart_rate.ingest import occurrence_info, window_ms
 from rtc.heart_rate.monitor import OccurrenceInfo
 from rtc.heart_rate.service import HeartRateService
 from rtc.heart_rate.validation import MAX_READINGS, ReadingInvalid, check_reading
-from usecases.class_cues import answer_rpe
+from usecases.class_cues import answer_rpe, check_borg
 from web.auth.principal import Principal
 from web.context import AppContext
 from web.heart_rate.socket_common import (
@@ -188,22 +188,23 @@ class PatientFeed:
                 await self._reading(raw)
 
     async def _rpe(self, value: Any) -> None:
-        if not self._rpe_allowance.take(time.monotonic(), 1):
-            await send(self.ws, error("rate_limited", "one answer every ten seconds"))
-            return
         try:
-            borg = await answer_rpe(
-                self.ctx.db,
-                self.service,
-                self.principal.actor,
-                self.occurrence_id,
-                self.patient_id,
-                value,
-                self.ctx.clock.now(),
-            )
+            borg = check_borg(value)
         except ValueError as exc:
             await send(self.ws, error("bad_message", str(exc)))
             return
+        if not self._rpe_allowance.take(time.monotonic(), 1):
+            await send(self.ws, error("rate_limited", "one answer every ten seconds"))
+            return
+        await answer_rpe(
+            self.ctx.db,
+            self.service,
+            self.principal.actor,
+            self.occurrence_id,
+            self.patient_id,
+            borg,
+            self.ctx.clock.now(),
+        )
         await send(self.ws, {"type": "rpe_stored", "value": borg})
 
     async def _reading(self, raw: Any) -> None:

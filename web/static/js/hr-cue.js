@@ -33,7 +33,7 @@ export class CueView {
   // A `cue` entry's cue, a `cue_state` (after connecting), or a `cue_mute`.
   handle(message) {
     if (message.type === "cue_state") {
-      if (message.cue && !message.cues_muted) this.show(message.cue, false);
+      if (message.cue && (!message.cues_muted || message.cue.kind === "coach")) this.show(message.cue, false);
     } else if (message.type === "cue") this.show(message.cue, true);
     else if (message.type === "cue_mute" && message.muted) this.clear();
     else if (message.type === "rpe_stored") {
