@@ -215,8 +215,10 @@ export class HeartRateTiles {
     this.render(message.patient_id);
   }
 
+  // Behind a "Cues" disclosure: a tile inside a video tile has room for one line of it.
   cueTools(id) {
-    const tools = el("div", "hr-cue-tools");
+    const tools = el("details", "hr-cue-tools");
+    const body = el("div");
     const mute = el("button", "hr-cue-mute");
     mute.type = "button";
     mute.addEventListener("click", () => {
@@ -237,7 +239,8 @@ export class HeartRateTiles {
       this.send({ type: "cue_say", patient_id: id, text });
       input.value = "";
     });
-    tools.append(mute, form);
+    body.append(mute, form);
+    tools.append(el("summary", null, "Cues"), body);
     return tools;
   }
 
@@ -287,11 +290,14 @@ export class HeartRateTiles {
   renderCue(p) {
     const word = p.el.querySelector(".hr-cue-word");
     const cue = p.cue;
-    let text = p.muted ? "Cues muted" : "No cue yet";
-    if (cue && !p.muted) text = cue.kind === "coach" ? `${CUE_TEXT.coach} “${cue.text}”` : CUE_TEXT[cue.kind] || cue.kind;
+    // The coach's own words reach a muted patient too: only the engine's are silenced.
+    const own = cue?.kind === "coach";
+    let text = "No cue yet";
+    if (cue) text = own ? `${CUE_TEXT.coach} “${cue.text}”` : CUE_TEXT[cue.kind] || cue.kind;
+    if (p.muted) text = own ? `${text} · cues muted` : "Cues muted";
     if (p.rpe != null) text += ` · RPE ${p.rpe}`;
     word.textContent = text;
-    word.dataset.cue = p.muted ? "muted" : cue?.kind || "none";
+    word.dataset.cue = p.muted && !own ? "muted" : cue?.kind || "none";
     const mute = p.el.querySelector(".hr-cue-mute");
     mute.textContent = p.muted ? "Unmute cues" : "Mute cues";
     mute.setAttribute("aria-pressed", String(!!p.muted));
