@@ -27,7 +27,7 @@ export class CueView {
 
   showToggle() {
     this.toggle.setAttribute("aria-pressed", String(this.speak));
-    this.toggle.textContent = this.root.dataset[this.speak ? "speechOn" : "speechOff"];
+    this.toggle.querySelector(".label").textContent = this.root.dataset[this.speak ? "speechOn" : "speechOff"];
   }
 
   // A `cue` entry's cue, a `cue_state` (after connecting), or a `cue_mute`.
