@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import Browser, expect
-from sqlmodel import col, select
 
-from coach.database import Database
-from coach.models import ClassOccurrence, Enrollment, Patient
 from tests.browser.conftest import ARTIFACTS, LiveServer, browser, live_server  # noqa: F401
+from tests.heart_rate.demo_pages import demo_class, open_console, seed_demo
 
 pytestmark = pytest.mark.browser
 
@@ -46,52 +44,19 @@ WORDS = {
 }
 
 
-def _demo_class(server: LiveServer) -> tuple[int, list[tuple[str, int, str]]]:
-    """The first demo occurrence and its enrolled patients: (name, id, language)."""
-    database = Database(f"sqlite:///{server.env['TELECOACH_VAR_DIR']}/telecoach.db")
-
-    def load(session):  # type: ignore[no-untyped-def]
-        occurrence = session.exec(
-            select(ClassOccurrence).order_by(col(ClassOccurrence.starts_at))
-        ).first()
-        enrolled = session.exec(
-            select(Patient.name, Patient.id, Patient.language)
-            .join(Enrollment, col(Enrollment.patient_id) == col(Patient.id))
-            .where(Enrollment.series_id == occurrence.series_id)
-            .order_by(col(Patient.id))
-        ).all()
-        return occurrence.id, [tuple(row) for row in enrolled]
-
-    try:
-        return database.run_sync(load)
-    finally:
-        database.dispose()
-
-
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_a_cue_is_shown_spoken_and_steered_by_the_coach(
     live_server: LiveServer,  # noqa: F811
     browser: Browser,  # noqa: F811
     language: str,
 ) -> None:
-    seeded = live_server.cli("demo").stdout
-    links = dict(
-        line.removeprefix("join link for ").split(": ", 1)
-        for line in seeded.splitlines()
-        if line.startswith("join link for ")
-    )
-    occurrence, enrolled = _demo_class(live_server)
+    links = seed_demo(live_server)
+    occurrence, enrolled = demo_class(live_server)
     words = WORDS[language]
 
     coach = browser.new_context(viewport={"width": 1366, "height": 768})
     console = coach.new_page()
-    console.goto(f"{live_server.url}/login")
-    console.get_by_label("Email").fill("coach@example.org")
-    console.get_by_label("Password").fill("telecoach-demo")
-    console.get_by_role("button", name="Sign in").click()
-    expect(console.get_by_role("heading", name="Dashboard")).to_be_visible()
-    console.goto(f"{live_server.url}/classes/occurrences/{occurrence}/console")
-    expect(console.locator("#hr-status")).to_have_text("Live.")
+    open_console(console, live_server, occurrence)
 
     patient_context = browser.new_context(viewport={"width": 390, "height": 844})
     patient_context.add_init_script(SPEECH_STUB)
@@ -158,7 +123,7 @@ def test_a_cue_is_shown_spoken_and_steered_by_the_coach(
 
         # Speech off, remembered across a reload.
         room.locator("#hr-cue-speech").click()
-        expect(room.locator("#hr-cue-speech")).to_have_text(words["speech_off"])
+        expect(room.locator("#hr-cue-speech .label")).to_have_text(words["speech_off"])
         expect(room.locator("#hr-cue-speech")).to_have_attribute("aria-pressed", "false")
         room.reload()
         expect(room.locator("#hr-cue-speech")).to_have_attribute("aria-pressed", "false")
