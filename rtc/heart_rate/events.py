@@ -44,5 +44,34 @@ def alert_ack(alert_id: int, acknowledged_at: str) -> str:
     )
 
 
+def cue(patient_id: int, cue_json: dict[str, Any]) -> str:
+    """What the patient is asked now: the cue engine's cue, or the coach's own words."""
+    return json.dumps(
+        {"type": "cue", "patient_id": patient_id, "cue": cue_json}, separators=(",", ":")
+    )
+
+
+def cue_mute(patient_id: int, muted: bool) -> str:
+    return json.dumps(
+        {"type": "cue_mute", "patient_id": patient_id, "muted": muted}, separators=(",", ":")
+    )
+
+
+def rpe(patient_id: int, value: int, t_ms: int) -> str:
+    """A patient's answer to "how hard does this feel?" (Borg 6-20), for the coach's tile."""
+    return f'{{"type":"rpe","patient_id":{patient_id},"value":{value},"t":{t_ms}}}'
+
+
+def parse_cue_entry(data: str) -> dict[str, Any] | None:
+    """A `cue` or `cue_mute` entry, decoded; None for anything else (readings cost nothing)."""
+    if not data.startswith('{"type":"cue'):
+        return None
+    try:
+        entry = json.loads(data)
+    except ValueError:
+        return None
+    return entry if isinstance(entry, dict) else None
+
+
 def stream_name(occurrence_id: int) -> str:
     return f"occ:{occurrence_id}"

@@ -1,9 +1,10 @@
-"""One class occurrence, watched in this process: tiles and alert evaluation over its stream.
+"""One class occurrence, watched in this process: tiles, alert and cue evaluation over its stream.
 
 A monitor starts from the occurrence's stored readings, then follows the bus from the oldest
 retained entry (readings not newer than what a tile has are skipped, so the overlap counts once).
 Every process with an interest in the class (a coach watching, a patient sending) runs one; they
-all evaluate the same stream the same way, and storage keeps each alert once.
+all evaluate the same stream the same way, and storage keeps each alert once (the bus each cue:
+rtc/heart_rate/class_cues.py).
 """
 
 from __future__ import annotations
@@ -17,12 +18,14 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from coach.clock import Clock
+from coach.cues import Cue, CuePolicy
 from coach.epoch_ms import to_ms
 from coach.hr_store import RosterEntry
 from coach.hr_summary import Point
 from rtc.heart_rate import events
 from rtc.heart_rate.alerts import AlertEvaluator, AlertPolicy, RaisedAlert
 from rtc.heart_rate.bus import BusClosed, Entry, Gap, LiveBus, Position, Subscription
+from rtc.heart_rate.class_cues import ClassCues
 from rtc.heart_rate.events import stream_name
 from rtc.heart_rate.tiles import PatientTile
 
@@ -34,6 +37,8 @@ FOLLOW_GATHER_S = 0.5
 
 class AlertSink(Protocol):
     async def alert(self, occurrence_id: int, raised: RaisedAlert) -> None: ...
+
+    async def cue(self, occurrence_id: int, patient_id: int, cue: Cue) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,7 @@ class OccurrenceMonitor:
         clock: Clock,
         policy: AlertPolicy,
         sink: AlertSink,
+        cue_policy: CuePolicy,
     ) -> None:
         self.info = info
         self.stream = stream_name(info.id)
@@ -75,6 +81,12 @@ class OccurrenceMonitor:
             to_ms(info.starts_at),
             to_ms(info.ends_at),
             policy,
+        )
+        self.cues = ClassCues(
+            {e.patient_id: e.zone for e in roster},
+            to_ms(info.starts_at),
+            to_ms(info.ends_at),
+            cue_policy,
         )
         self._subscription: Subscription | None = None
         self._backlog_until = 0
@@ -96,6 +108,7 @@ class OccurrenceMonitor:
             else:
                 tile.zone = entry.zone
             self.evaluator.zones[entry.patient_id] = entry.zone
+            self.cues.set_zone(entry.patient_id, entry.zone)
 
     async def start(self, history: Mapping[int, Sequence[Point]]) -> None:
         now = self.now_ms()
@@ -128,11 +141,20 @@ class OccurrenceMonitor:
         tile = self.tiles.get(patient_id)
         if tile is None or not tile.add(t_ms, bpm):
             return
-        for raised in self.evaluator.reading(patient_id, t_ms, bpm, rx_ms, replay=replay):
-            self._raise(raised)
+        raised = self.evaluator.reading(patient_id, t_ms, bpm, rx_ms, replay=replay)
+        for alert in raised:
+            self._raise(alert)
+        cue = self.cues.reading(patient_id, t_ms, bpm, [alert.kind.value for alert in raised])
+        if cue is not None and not replay:  # history steps the engines, and says nothing
+            self._say(patient_id, cue)
 
     def _raise(self, raised: RaisedAlert) -> None:
         task = asyncio.create_task(self._sink.alert(self.info.id, raised))
+        self._pending_alerts.add(task)
+        task.add_done_callback(self._pending_alerts.discard)
+
+    def _say(self, patient_id: int, cue: Cue) -> None:
+        task = asyncio.create_task(self._sink.cue(self.info.id, patient_id, cue))
         self._pending_alerts.add(task)
         task.add_done_callback(self._pending_alerts.discard)
 
@@ -173,19 +195,30 @@ class OccurrenceMonitor:
             if reading is not None:
                 patient_id, t_ms, bpm = reading
                 self._apply(patient_id, t_ms, bpm, now_ms, replay=entry.seq <= self._backlog_until)
+                continue
+            cue_entry = events.parse_cue_entry(entry.data)
+            if cue_entry is not None:
+                self.cues.seen(cue_entry)
 
     async def _tick(self) -> None:
         while True:
             await asyncio.sleep(1.0)
             self.tick()
 
-    def tick(self) -> None:
-        if self._subscription is not None:  # a reading gathering in the queue is no silence
+    def catch_up(self) -> None:
+        """Take in what is queued now, without waiting for the next gathering."""
+        if self._subscription is not None:
             queued = self._subscription.drain()
             if queued:
                 self._take_in(queued)
-        for raised in self.evaluator.tick(self.now_ms()):
+
+    def tick(self) -> None:
+        self.catch_up()  # a reading gathering in the queue is no silence
+        now_ms = self.now_ms()
+        for raised in self.evaluator.tick(now_ms):
             self._raise(raised)
+        for patient_id, cue in self.cues.tick(now_ms):
+            self._say(patient_id, cue)
 
     def snapshot(self) -> dict[str, Any]:
         """Every tile as of `position`: a coach view starts here and follows the bus after it."""
@@ -193,5 +226,8 @@ class OccurrenceMonitor:
         return {
             "epoch": position.epoch,
             "seq": position.seq,
-            "tiles": {str(pid): tile.to_json() for pid, tile in self.tiles.items()},
+            "tiles": {
+                str(pid): {**tile.to_json(), **self.cues.state(pid)}
+                for pid, tile in self.tiles.items()
+            },
         }

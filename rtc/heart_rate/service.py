@@ -23,13 +23,15 @@ from coach import alerts as alert_store
 from coach.alerts import AlertAnnouncer, AlertNotice, alert_json
 from coach.audit import record_system
 from coach.clock import Clock, SystemClock
+from coach.cues import Cue, CuePolicy
 from coach.database import Database
-from coach.epoch_ms import from_ms
+from coach.epoch_ms import from_ms, to_ms
 from coach.hr_store import RosterEntry, SampleRow, points_for_occurrence
 from coach.rules import RuleSet
 from rtc.heart_rate import events
 from rtc.heart_rate.alerts import AlertPolicy, RaisedAlert
 from rtc.heart_rate.bus import LiveBus
+from rtc.heart_rate.class_cues import cue_key
 from rtc.heart_rate.follow import ClassFollow, OwnReadings, Resume
 from rtc.heart_rate.ingest import (
     Audit,
@@ -63,6 +65,7 @@ class HeartRateService:
         self.rules = rules
         self.clock: Clock = clock or SystemClock()
         self.policy = AlertPolicy.from_rules(rules)
+        self.cue_policy = CuePolicy.from_rules(rules)
         self.announcer = announcer  # the alert hub: dashboards and views in every process
         self.writer = SampleWriter(db, flush_interval=flush_interval)
         self.meter = ReadingMeter()  # readings taken in by this process, for /metrics
@@ -199,7 +202,9 @@ class HeartRateService:
             return info, entries, points_for_occurrence(session, occurrence_id)
 
         info, entries, history = await self.db.run(load)
-        monitor = OccurrenceMonitor(info, entries, self.bus, self.clock, self.policy, self)
+        monitor = OccurrenceMonitor(
+            info, entries, self.bus, self.clock, self.policy, self, self.cue_policy
+        )
         await monitor.start(history)
         return monitor
 
@@ -252,6 +257,53 @@ class HeartRateService:
                 log.info("alert %s %s in occurrence %s", stored["id"], raised.kind, occurrence_id)
         except Exception:
             log.exception("storing a heart-rate alert failed (occurrence %s)", occurrence_id)
+
+    # --- cues -----------------------------------------------------------------------------
+
+    async def cue(self, occurrence_id: int, patient_id: int, cue: Cue) -> None:
+        """AlertSink: a cue decided by a monitor. Every process evaluating the class decides it
+        at the same reading: ordered by that reading's time, the bus takes the first only."""
+        try:
+            await self.bus.publish(
+                events.stream_name(occurrence_id),
+                events.cue(patient_id, cue.to_json()),
+                key=cue_key(patient_id),
+                order=cue.at_ms,
+            )
+        except Exception:
+            log.exception("publishing a cue failed (occurrence %s)", occurrence_id)
+
+    async def coach_cue(self, occurrence_id: int, patient_id: int, text: str) -> None:
+        """The coach's own words, shown and spoken to the patient in place of the engine's."""
+        at_ms = to_ms(self.clock.now())
+        cue = {"kind": "coach", "at_ms": at_ms, "text": text}
+        await self.bus.publish(
+            events.stream_name(occurrence_id), events.cue(patient_id, cue), key=cue_key(patient_id)
+        )
+
+    async def mute_cues(self, occurrence_id: int, patient_id: int, muted: bool) -> None:
+        await self.bus.publish(
+            events.stream_name(occurrence_id),
+            events.cue_mute(patient_id, muted),
+            key=cue_key(patient_id),
+        )
+
+    async def rpe_answered(self, occurrence_id: int, patient_id: int, value: int) -> None:
+        await self.bus.publish(
+            events.stream_name(occurrence_id),
+            events.rpe(patient_id, value, to_ms(self.clock.now())),
+            key=cue_key(patient_id),
+        )
+
+    async def cue_state(self, occurrence_id: int, patient_id: int) -> dict[str, Any]:
+        """The cue a patient was last shown and whether the coach muted them (a page coming
+        back shows it again)."""
+        monitor = await self.attach(occurrence_id)
+        try:
+            monitor.catch_up()  # a cue said a moment ago may still be gathering
+            return monitor.cues.state(patient_id)
+        finally:
+            self.detach(monitor)
 
     async def alerts(self, occurrence_id: int) -> list[dict[str, Any]]:
         def load(session: Session) -> list[dict[str, Any]]:

@@ -54,3 +54,14 @@ def alerts(session: Session) -> list[Alert]:
 
 def bearer(raw: str) -> dict[str, Any]:
     return {"Authorization": f"Bearer {raw}"}
+
+
+def stream_entries(ws: Any, count: int) -> list[dict[str, Any]]:
+    """The next `count` entries of a live view that are not cues (rtc/heart_rate/class_cues.py:
+    a class's stream carries the cues its readings call for, between them)."""
+    got: list[dict[str, Any]] = []
+    while len(got) < count:
+        entry = ws.receive_json()
+        if not str(entry.get("type")).startswith("cue"):
+            got.append(entry)
+    return got

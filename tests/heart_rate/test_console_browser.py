@@ -10,35 +10,14 @@ from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Browser, expect
-from sqlmodel import col, select
 
 from coach import alerts
 from coach.database import Database
-from coach.models import ClassOccurrence, Enrollment, Patient, utcnow
+from coach.models import utcnow
 from tests.browser.conftest import ARTIFACTS, LiveServer, browser, live_server  # noqa: F401
+from tests.heart_rate.demo_pages import demo_class, open_console, seed_demo
 
 pytestmark = pytest.mark.browser
-
-
-def _demo_class(server: LiveServer) -> tuple[int, dict[str, int]]:
-    """The first demo occurrence and its enrolled patients by name."""
-    database = Database(f"sqlite:///{server.env['TELECOACH_VAR_DIR']}/telecoach.db")
-
-    def load(session):  # type: ignore[no-untyped-def]
-        occurrence = session.exec(
-            select(ClassOccurrence).order_by(col(ClassOccurrence.starts_at))
-        ).first()
-        enrolled = session.exec(
-            select(Patient.name, Patient.id)
-            .join(Enrollment, col(Enrollment.patient_id) == col(Patient.id))
-            .where(Enrollment.series_id == occurrence.series_id)
-        ).all()
-        return occurrence.id, dict(enrolled)
-
-    try:
-        return database.run_sync(load)
-    finally:
-        database.dispose()
 
 
 def _raise_in_server(
@@ -63,25 +42,15 @@ def test_console_shows_heart_rate_and_an_urgent_text_the_coach_acknowledges(
     live_server: LiveServer,  # noqa: F811
     browser: Browser,  # noqa: F811
 ) -> None:
-    seeded = live_server.cli("demo").stdout
-    links = dict(
-        line.removeprefix("join link for ").split(": ", 1)
-        for line in seeded.splitlines()
-        if line.startswith("join link for ")
-    )
-    occurrence, enrolled = _demo_class(live_server)
+    links = seed_demo(live_server)
+    occurrence, roster = demo_class(live_server)
+    enrolled = {name: patient_id for name, patient_id, _ in roster}
     name, join_url = next((n, url) for n, url in links.items() if n in enrolled)
     patient_id = enrolled[name]
 
     coach = browser.new_context()
     console = coach.new_page()
-    console.goto(f"{live_server.url}/login")
-    console.get_by_label("Email").fill("coach@example.org")
-    console.get_by_label("Password").fill("telecoach-demo")
-    console.get_by_role("button", name="Sign in").click()
-    expect(console.get_by_role("heading", name="Dashboard")).to_be_visible()
-    console.goto(f"{live_server.url}/classes/occurrences/{occurrence}/console")
-    expect(console.locator("#hr-status")).to_have_text("Live.")
+    open_console(console, live_server, occurrence)
     expect(console.locator(".hr-tile")).to_have_count(len(enrolled))
     tile = console.locator(f'.hr-tile[data-patient="{patient_id}"]')
     expect(tile.locator(".hr-name")).to_have_text(name)

@@ -27,6 +27,7 @@ from tests.heart_rate.helpers import (
     live_class,
     now_ms,
     samples,
+    stream_entries,
 )
 from tests.web.signin import join, login
 from web.auth import api_tokens
@@ -52,6 +53,14 @@ def coach(client: TestClient, world: World) -> TestClient:
 
 def entries(ws, count: int) -> list[dict]:  # type: ignore[no-untyped-def]
     return [ws.receive_json() for _ in range(count)]
+
+
+def readings_and_cues(ws, readings: int) -> list[dict]:  # type: ignore[no-untyped-def]
+    """Entries up to the `readings`th reading, the cues among them included."""
+    got: list[dict] = []
+    while sum(e["type"] == "reading" for e in got) < readings:
+        got.append(ws.receive_json())
+    return got
 
 
 def send(client: TestClient, token: str, readings: list[dict]) -> dict:
@@ -100,18 +109,19 @@ def test_reconnect_resumes_with_no_gap_and_no_duplicate(
         ws.send_json({"type": "hello"})
         epoch = entries(ws, 2)[1]["epoch"]
         send(coach, live["ana"], [{"t": t + i * 1000, "bpm": 100 + i} for i in range(5)])
-        first = entries(ws, 5)
+        first = readings_and_cues(ws, 5)
     # while the coach is away, readings keep coming
     send(coach, live["ana"], [{"t": t + i * 1000, "bpm": 100 + i} for i in range(5, 12)])
     with coach.websocket_connect(url) as ws:
         ws.send_json({"type": "hello", "epoch": epoch, "after": first[-1]["seq"]})
         assert ws.receive_json()["type"] == "roster"
-        assert ws.receive_json() == {"type": "resumed", "epoch": epoch, "after": 5}
+        assert ws.receive_json() == {"type": "resumed", "epoch": epoch, "after": first[-1]["seq"]}
         send(coach, live["ana"], [{"t": t + 12_000, "bpm": 112}])
-        rest = entries(ws, 8)
+        rest = readings_and_cues(ws, 8)
+    # The cues those readings called for are entries too, numbered with them.
     seqs = [e["seq"] for e in first + rest]
-    assert seqs == list(range(1, 14))
-    assert [e["bpm"] for e in first + rest] == list(range(100, 113))
+    assert seqs == list(range(1, len(seqs) + 1))
+    assert [e["bpm"] for e in first + rest if e["type"] == "reading"] == list(range(100, 113))
 
 
 def test_a_streaming_sender_hears_stored_on_its_own_traffic_once_five_are_stored(
@@ -219,7 +229,7 @@ def test_over_ceiling_alert_is_stored_once_announced_and_acknowledged(
         t = now_ms() - 60_000
         above = ANA_ZONE[1] + 10
         send(coach, live["ana"], [{"t": t + i * 1000, "bpm": above} for i in range(35)])
-        got = entries(ws, 36)
+        got = stream_entries(ws, 36)
         alert = next(e for e in got if e["type"] == "alert")["alert"]
         assert (alert["kind"], alert["patient_id"], alert["bpm"]) == (
             "over_ceiling",
@@ -227,12 +237,12 @@ def test_over_ceiling_alert_is_stored_once_announced_and_acknowledged(
             above,
         )
         ws.send_json({"type": "ack_alert", "alert_id": alert["id"]})
-        ack = ws.receive_json()
+        [ack] = stream_entries(ws, 1)
         assert (ack["type"], ack["alert_id"]) == ("alert_ack", alert["id"])
         ws.send_json({"type": "ack_alert", "alert_id": 999_999})
-        assert ws.receive_json()["code"] == "not_found"
+        assert stream_entries(ws, 1)[0]["code"] == "not_found"
         ws.send_json({"type": "ack_alert", "alert_id": 2**40})  # past any id: no database error
-        assert ws.receive_json()["code"] == "not_found"
+        assert stream_entries(ws, 1)[0]["code"] == "not_found"
     [stored] = db.run_sync(alerts)
     assert stored.acknowledged_by == world.coach_a and stored.acknowledged_at is not None
     actions = db.run_sync(

@@ -23,6 +23,7 @@ from rtc.heart_rate.ingest import load_occurrence
 from rtc.heart_rate.monitor import OccurrenceInfo
 from rtc.heart_rate.service import HeartRateService
 from usecases.alerts import acknowledge_alert, acknowledge_minor_in_class
+from usecases.class_cues import BadCue, mute_cues, say_cue
 from web.auth.principal import Principal
 from web.context import AppContext
 from web.heart_rate.socket_common import (
@@ -189,8 +190,38 @@ class CoachView:
                     self.patient_ids,
                     self.ctx.clock.now(),
                 )
+            elif kind in ("cue_mute", "cue_say"):
+                await self._cue_command(kind, message)
             else:
                 await send(self.ws, error("unknown_type", f"unknown message type {kind!r}"))
+
+    async def _cue_command(self, kind: str, message: dict[str, Any]) -> None:
+        """Mute a patient's cues, or send them the coach's own; what changed comes back on the
+        stream (`cue_mute`, `cue`) like any other entry."""
+        patient_id = message.get("patient_id")
+        if isinstance(patient_id, bool) or not isinstance(patient_id, int):
+            await send(self.ws, error("bad_message", "patient_id: a number"))
+            return
+        actor, occurrence = self.principal.actor, self.occurrence_id
+        try:
+            if kind == "cue_mute":
+                muted = message.get("muted")
+                if not isinstance(muted, bool):
+                    await send(self.ws, error("bad_message", "muted: true or false"))
+                    return
+                await mute_cues(
+                    self.ctx.db, self.service, actor, occurrence, patient_id, muted,
+                    self.patient_ids,
+                )  # fmt: skip
+            else:
+                await say_cue(
+                    self.ctx.db, self.service, actor, occurrence, patient_id, message.get("text"),
+                    self.patient_ids,
+                )  # fmt: skip
+        except BadCue as exc:
+            await send(self.ws, error("bad_message", str(exc)))
+        except NotVisible:
+            await send(self.ws, error("not_found", f"patient {patient_id} not in this class"))
 
 
 def roster_message(info: OccurrenceInfo, entries: list[RosterEntry]) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from rtc.heart_rate.ingest import occurrence_info, window_ms
 from rtc.heart_rate.monitor import OccurrenceInfo
 from rtc.heart_rate.service import HeartRateService
 from rtc.heart_rate.validation import MAX_READINGS, ReadingInvalid, check_reading
+from usecases.class_cues import answer_rpe, check_borg
 from web.auth.principal import Principal
 from web.context import AppContext
 from web.heart_rate.socket_common import (
@@ -42,6 +43,9 @@ READINGS_BURST = 1200.0
 # never waits for the timer). One ack for five readings: a frame each way saved on most readings.
 ACK_AFTER_READINGS = 5
 ACK_WHEN_QUIET_S = 1.5
+# Answers to "how hard does this feel?": one every ten seconds, a few at once (a second thought).
+RPE_PER_SECOND = 0.1
+RPE_BURST = 3.0
 
 
 class PatientFeed:
@@ -64,6 +68,7 @@ class PatientFeed:
         # waits a second in the storage batch for the garbage collector to walk.
         self._on_stored = self._done
         self._allowance = TokenBucket(READINGS_PER_SECOND, READINGS_BURST, time.monotonic())
+        self._rpe_allowance = TokenBucket(RPE_PER_SECOND, RPE_BURST, time.monotonic())
 
     async def run(self) -> None:
         entered = await self.ctx.db.run(self._enter)
@@ -77,6 +82,10 @@ class PatientFeed:
         await send(self.ws, {"type": "band", "occurrence": info.to_json(), "zone": zone.to_json()})
         if hello.get("watch") is True:  # the patient's own screen shows what went live
             async with self.service.own_readings(self.occurrence_id, self.patient_id) as own:
+                # After subscribing: a cue decided in between comes twice (the page keeps the
+                # newest), never not at all.
+                state = await self.service.cue_state(self.occurrence_id, self.patient_id)
+                await send(self.ws, {"type": "cue_state", **state})
                 await self._listen_until_gone([asyncio.ensure_future(self._echo(own))])
         else:  # a sensor bridge: sends only
             await self._listen_until_gone([])
@@ -166,6 +175,9 @@ class PatientFeed:
             elif kind == "ping":
                 await send(self.ws, {"type": "pong"})
                 continue
+            elif kind == "rpe":
+                await self._rpe(message.get("value"))
+                continue
             else:
                 await send(self.ws, error("unknown_type", f"unknown message type {kind!r}"))
                 continue
@@ -174,6 +186,26 @@ class PatientFeed:
                 continue
             for raw in raws:
                 await self._reading(raw)
+
+    async def _rpe(self, value: Any) -> None:
+        try:
+            borg = check_borg(value)
+        except ValueError as exc:
+            await send(self.ws, error("bad_message", str(exc)))
+            return
+        if not self._rpe_allowance.take(time.monotonic(), 1):
+            await send(self.ws, error("rate_limited", "one answer every ten seconds"))
+            return
+        await answer_rpe(
+            self.ctx.db,
+            self.service,
+            self.principal.actor,
+            self.occurrence_id,
+            self.patient_id,
+            borg,
+            self.ctx.clock.now(),
+        )
+        await send(self.ws, {"type": "rpe_stored", "value": borg})
 
     async def _reading(self, raw: Any) -> None:
         sent = raw.get("t") if isinstance(raw, dict) else None

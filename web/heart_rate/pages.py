@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from coach import access
 from coach.audit import record
+from coach.cues import BORG_WORDS
 from coach.hr_store import zone_for
 from coach.models import ClassSeries
 from web.auth.principal import Principal
@@ -58,6 +59,7 @@ async def my_heart_rate(request: Request) -> Response:
             "occurrence_id": occurrence_id,
             "title": series.title,
             "zone": zone_for(session, patient_id, ctx.rules),
+            "borg_scale": sorted(BORG_WORDS.items()),
         }
 
     return render(request, "hr_me.html", await ctx.db.run(load))

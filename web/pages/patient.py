@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from coach import access, classes, dial_in
 from coach.audit import record
+from coach.cues import BORG_WORDS
 from coach.hr_store import zone_for
 from coach.models import ClassSeries, Patient
 from web.auth.principal import Principal
@@ -102,6 +103,7 @@ async def me_class(request: Request) -> Response:
                 occurrence.starts_at - opens_before, patient.time_zone, language
             ),
             "zone": zone_for(session, patient.id, ctx.rules),
+            "borg_scale": sorted(BORG_WORDS.items()),
         }
 
     values = await ctx.db.run(load)

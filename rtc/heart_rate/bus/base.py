@@ -10,8 +10,10 @@ entry, or gets `Gap` (the entries are older than the retention window, the strea
 or the subscriber fell too far behind): the caller then starts again from a fresh snapshot.
 
 `key` routes an entry (a patient id): a subscription with a key receives only entries with that
-key. With `order`, an entry is published only if `order` is greater than the last one published
-for its key (readings are live once, in time order; a replayed or late reading returns None).
+key or a sub-key of it ("7/cue" for key "7": a patient's cues, ordered apart from their
+readings). With `order`, an entry is published only if `order` is greater than the last one
+published for its key (readings are live once, in time order; a replayed or late reading
+returns None).
 """
 
 from __future__ import annotations
@@ -72,6 +74,7 @@ class Subscription:
         self.stream = stream
         self.epoch = epoch
         self.key = key
+        self._sub_keys = None if key is None else f"{key}/"
         self._offered = live_after  # highest seq queued or skipped
         self._delivered = after
         self._queue: deque[Entry] = deque()
@@ -94,7 +97,7 @@ class Subscription:
         if entry.seq <= self._offered or self._closed:
             return
         self._offered = entry.seq
-        if self.key is not None and entry.key != self.key:
+        if not self.wants(entry.key):
             return
         if len(self._queue) >= self._max_queue:
             self._overflowed = True
@@ -103,9 +106,14 @@ class Subscription:
             self._queue.append(entry)
         self._wake()
 
+    def wants(self, key: str | None) -> bool:
+        if self._sub_keys is None or key == self.key:
+            return True
+        return key is not None and key.startswith(self._sub_keys)
+
     def prepend(self, backlog: Iterable[Entry]) -> None:
         """Entries older than anything offered live so far (the catch-up read)."""
-        wanted = [e for e in backlog if self.key is None or e.key == self.key]
+        wanted = [e for e in backlog if self.wants(e.key)]
         self._queue.extendleft(reversed(wanted))
         if wanted:
             self._wake()

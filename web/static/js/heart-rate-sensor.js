@@ -95,8 +95,9 @@ export async function connectSensor(onMeasurement, onStatus = () => {}) {
 // Streams readings to the class's live socket. Every reading stays in `unacked` until the server
 // says it is stored, and is sent again after a reconnect: none is lost, none is counted twice.
 export class LiveSender {
-  constructor(url, { watch = true, onBand = () => {}, onReading = () => {}, onStatus = () => {} } = {}) {
+  constructor(url, { watch = true, onBand = () => {}, onReading = () => {}, onStatus = () => {}, onOther = () => {} } = {}) {
     this.url = url;
+    this.onOther = onOther; // cues and the like (hr-cue.js)
     this.watch = watch;
     this.onBand = onBand;
     this.onReading = onReading;
@@ -138,6 +139,12 @@ export class LiveSender {
     else if (message.type === "stored") for (const t of message.t) this.unacked.delete(t);
     else if (message.type === "rejected") this.unacked.delete(message.t);
     else if (message.type === "error") this.onStatus("error", message);
+    else this.onOther(message);
+  }
+
+  // A message other than a reading (an RPE answer); dropped while offline.
+  sendMessage(message) {
+    if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(message));
   }
 
   send(bpm, rrMs = [], t = Date.now()) {

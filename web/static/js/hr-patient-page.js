@@ -1,5 +1,6 @@
 // The patient's own heart rate: pair a sensor, stream it, see the rate against the target band.
 import { band } from "./hr-zone.js";
+import { CueView } from "./hr-cue.js";
 import { LiveSender, bluetoothAvailable, connectSensor } from "./heart-rate-sensor.js";
 
 const root = document.querySelector("#hr-me");
@@ -23,15 +24,18 @@ if (root) {
 
   const url = new URL(root.dataset.socket, window.location.href);
   url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+  let cues = null;
   const sender = new LiveSender(url.toString(), {
     onBand: (z) => {
       zone = z;
     },
     onReading: (message) => show(message.bpm, message.t),
+    onOther: (message) => cues?.handle(message),
     onStatus: (state) => {
       if (state === "offline") statusEl.textContent = text.textOffline;
     },
   });
+  cues = new CueView(root.querySelector("#hr-cue"), (message) => sender.sendMessage(message));
   sender.start();
   window.hrSender = sender;
 

@@ -19,6 +19,7 @@ import { fill, pageWords } from "./page-words.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const STALE_MS = 20000;
+const MAX_COACH_CUE = 80;
 const SEVERITY_RANK = { urgent: 0, warning: 1, info: 2 };
 // The words, in the reader's language: the page writes them as JSON (_hr_words.html). A zone
 // band is "band_<zone>", an alert kind "alert_<kind>", a zone's basis "basis_<basis>".
@@ -109,6 +110,11 @@ export class HeartRateTiles {
       case "reading":
         this.reading(message);
         break;
+      case "cue":
+      case "cue_mute":
+      case "rpe":
+        this.cue(message);
+        break;
       case "alert":
         this.alerts.set(message.alert.id, message.alert);
         this.renderAlerts();
@@ -152,7 +158,9 @@ export class HeartRateTiles {
     this.epoch = message.epoch;
     this.seq = message.seq;
     for (const [id, p] of this.patients) {
-      p.state = tileFromSnapshot(p.state.zone, message.tiles[String(id)]);
+      const tile = message.tiles[String(id)] || {};
+      p.state = tileFromSnapshot(p.state.zone, tile);
+      Object.assign(p, { cue: tile.cue || null, muted: !!tile.cues_muted, rpe: null });
       this.render(id);
     }
     this.replaceAlerts((a) => a.occurrence_id === this.occurrenceId, message.alerts);
@@ -172,6 +180,48 @@ export class HeartRateTiles {
     if (addReading(p.state, message.t, message.bpm)) this.render(message.patient_id);
   }
 
+  // A cue, a mute or an RPE answer for one patient (docs/heart-rate.md, "Cues").
+  cue(message) {
+    const p = this.patients.get(message.patient_id);
+    if (!p) return;
+    if (message.type === "cue") p.cue = message.cue;
+    else if (message.type === "rpe") p.rpe = message.value;
+    else {
+      p.muted = message.muted;
+      if (p.muted) p.cue = null;
+    }
+    this.render(message.patient_id);
+  }
+
+  // Behind a "Cues" disclosure: a tile inside a video tile has room for one line of it.
+  cueTools(id) {
+    const tools = el("details", "hr-cue-tools");
+    const body = el("div");
+    const mute = el("button", "hr-cue-mute");
+    mute.type = "button";
+    mute.addEventListener("click", () => {
+      const p = this.patients.get(id);
+      this.send({ type: "cue_mute", patient_id: id, muted: !p.muted });
+    });
+    const form = el("form", "hr-cue-say");
+    const input = el("input");
+    input.maxLength = MAX_COACH_CUE;
+    input.required = true;
+    input.setAttribute("aria-label", fill(words.cue_own_label, { name: this.patients.get(id).name }));
+    const say = el("button", null, words.cue_send);
+    form.append(input, say);
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const text = input.value.trim();
+      if (!text) return;
+      this.send({ type: "cue_say", patient_id: id, text });
+      input.value = "";
+    });
+    body.append(mute, form);
+    tools.append(el("summary", null, words.cues), body);
+    return tools;
+  }
+
   render(id) {
     const p = this.patients.get(id);
     if (!p.el) {
@@ -184,6 +234,8 @@ export class HeartRateTiles {
         document.createElementNS(SVG, "svg"),
         el("p", "hr-time"),
         el("p", "hr-zone-note hint"),
+        el("p", "hr-cue-word"),
+        this.cueTools(id),
       );
       const svg = p.el.querySelector("svg");
       svg.setAttribute("class", "hr-spark");
@@ -209,6 +261,7 @@ export class HeartRateTiles {
     const target = z.low != null ? fill(words.zone, { low: z.low, high: z.high }) : words.no_zone;
     const basis = words[`basis_${z.basis}`] || z.basis;
     p.el.querySelector(".hr-zone-note").textContent = fill(words.zone_note, { target, basis });
+    this.renderCue(p);
     this.renderSpark(p);
     this.renderAge(p);
     this.onRender(id, this.latest(id));
@@ -220,6 +273,22 @@ export class HeartRateTiles {
     if (!p || p.state.lastBpm == null) return null;
     const zone = tileZone(p.state);
     return { bpm: p.state.lastBpm, zone, band: words[`band_${zone}`] || zone };
+  }
+
+  renderCue(p) {
+    const word = p.el.querySelector(".hr-cue-word");
+    const cue = p.cue;
+    // The coach's own words reach a muted patient too: only the engine's are silenced.
+    const own = cue?.kind === "coach";
+    let text = words.cue_none;
+    if (cue) text = own ? fill(words.cue_coach, { text: cue.text }) : words[`cue_${cue.kind}`] || cue.kind;
+    if (p.muted) text = own ? fill(words.cue_own_muted, { text }) : words.cues_muted;
+    if (p.rpe != null) text += fill(words.cue_rpe, { rpe: p.rpe });
+    word.textContent = text;
+    word.dataset.cue = p.muted && !own ? "muted" : cue?.kind || "none";
+    const mute = p.el.querySelector(".hr-cue-mute");
+    mute.textContent = p.muted ? words.cue_unmute : words.cue_mute;
+    mute.setAttribute("aria-pressed", String(!!p.muted));
   }
 
   // Puts a patient's tile where it belongs now: their home if they have one, else the list.

@@ -1,0 +1,190 @@
+"""Cues in a live class: the phase from the class's timing, the wiring of the cue engine beside the
+alert evaluation (alerts and holds end in stop, a mute silences, RPE prompts on the class's grid),
+and two processes evaluating one class put each cue on the stream once."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+
+from coach.cues import CueKind, CuePolicy
+from coach.epoch_ms import to_ms
+from coach.hr_zones import PatientZone
+from coach.models import utcnow
+from coach.rules import load_rules
+from rtc.heart_rate.bus import LiveBus
+from rtc.heart_rate.class_cues import TICK_MS, ClassCues, class_phase, cue_key
+from rtc.heart_rate.events import stream_name
+from rtc.heart_rate.service import HeartRateService
+from rtc.heart_rate.validation import Reading
+from tests.clocks import ManualClock
+from tests.heart_rate.test_service_alerts import buses, class_db, until  # noqa: F401
+
+RULES = load_rules()
+POLICY = CuePolicy.from_rules(RULES)
+MIN = 60_000
+START, END = 1_000 * MIN, 1_045 * MIN  # a 45-minute class
+ZONE = PatientZone("prescription", 100, 120, 65, 170)
+
+
+@pytest.mark.parametrize(
+    ("t_ms", "phase"),
+    [
+        (START - MIN, "warm_up"),  # early: warming up
+        (START, "warm_up"),
+        (START + 5 * MIN - 1, "warm_up"),
+        (START + 5 * MIN, "main"),
+        (END - 5 * MIN - 1, "main"),
+        (END - 5 * MIN, "cool_down"),
+        (END + MIN, "cool_down"),  # late: cooling down
+    ],
+)
+def test_the_phase_comes_from_the_class_timing(t_ms: int, phase: str) -> None:
+    assert class_phase(t_ms, START, END) == phase
+
+
+def test_a_short_class_keeps_most_of_it_for_the_main_phase() -> None:
+    start, end = 0, 12 * MIN  # a quarter each at most: 3 minutes, not 5
+    assert [class_phase(t, start, end) for t in (3 * MIN - 1, 3 * MIN, 9 * MIN - 1, 9 * MIN)] == [
+        "warm_up",
+        "main",
+        "main",
+        "cool_down",
+    ]
+
+
+def cues(**zones: PatientZone) -> ClassCues:
+    return ClassCues({int(k[1:]): z for k, z in zones.items()}, START, END, POLICY)
+
+
+def test_well_above_the_zone_asks_to_ease_off_and_names_the_rule() -> None:
+    engines = cues(p1=ZONE)
+    t = START + 10 * MIN
+    cue = engines.reading(1, t, 130, [])
+    assert cue is not None and cue.kind is CueKind.EASE_OFF and cue.at_ms == t
+    assert cue.rule_id.startswith("cue.") and cue.source
+    assert engines.reading(1, t + 1000, 131, []) is None  # not again at once
+
+
+@pytest.mark.parametrize("alert", ["over_ceiling", "sudden_drop"])
+def test_an_alert_at_a_reading_ends_in_stop(alert: str) -> None:
+    engines = cues(p1=ZONE)
+    cue = engines.reading(1, START + 10 * MIN, 110, [alert])
+    assert cue is not None and cue.kind is CueKind.STOP and cue.reason == alert
+
+
+def test_no_signal_is_not_a_reason_to_stop() -> None:
+    engines = cues(p1=ZONE)
+    cue = engines.reading(1, START + 10 * MIN, 110, ["no_signal"])
+    assert cue is None or cue.kind is not CueKind.STOP
+
+
+def test_a_patient_on_hold_is_told_to_stop() -> None:
+    engines = cues(p1=PatientZone("hold"))
+    cue = engines.reading(1, START + MIN, 90, [])
+    assert cue is not None and cue.kind is CueKind.STOP
+
+
+def test_a_muted_patient_hears_nothing_until_unmuted() -> None:
+    engines = cues(p1=ZONE, p2=ZONE)
+    engines.seen({"type": "cue_mute", "patient_id": 1, "muted": True})
+    t = START + 10 * MIN
+    assert engines.reading(1, t, 140, []) is None
+    assert engines.reading(2, t, 140, []) is not None  # only the one muted
+    assert engines.state(1) == {"cue": None, "cues_muted": True}
+    engines.seen({"type": "cue_mute", "patient_id": 1, "muted": False})
+    stop = engines.reading(1, t + 1000, 140, ["over_ceiling"])
+    assert stop is not None and stop.kind is CueKind.STOP
+
+
+def test_the_last_cue_on_the_stream_is_what_a_page_gets_back() -> None:
+    engines = cues(p1=ZONE)
+    shown = {"kind": "coach", "at_ms": 5, "text": "slow down, Ana"}
+    engines.seen({"type": "cue", "patient_id": 1, "cue": shown})
+    engines.seen({"type": "cue", "patient_id": "1", "cue": {}})  # not a patient id: ignored
+    assert engines.state(1) == {"cue": shown, "cues_muted": False}
+
+
+def test_rpe_basis_patients_get_prompts_on_the_class_grid_and_no_heart_rate_cue() -> None:
+    engines = cues(p1=PatientZone("rpe"), p2=ZONE)
+    assert engines.reading(1, START + 10 * MIN, 150, []) is None or (engines.state(1) is not None)
+    prompts = []
+    for now in range(START + 6 * MIN, START + 20 * MIN, 1000):
+        prompts += engines.tick(now + 321)  # off the grid: the grid's time is used
+    assert prompts, "an RPE prompt in the main phase"
+    assert {pid for pid, _ in prompts} == {1}
+    assert all(
+        c.kind is CueKind.RPE_PROMPT and (c.at_ms - START) % TICK_MS == 0 for _, c in prompts
+    )
+    assert engines.tick(END + TICK_MS) == []  # not after the class
+
+
+def test_a_new_zone_starts_the_engine_afresh() -> None:
+    engines = cues(p1=ZONE)
+    t = START + 10 * MIN
+    assert engines.reading(1, t, 130, []) is not None
+    engines.set_zone(1, ZONE)  # the same zone: the engine keeps its state (no second cue)
+    assert engines.reading(1, t + 1000, 131, []) is None
+    engines.set_zone(1, PatientZone("hold"))
+    stop = engines.reading(1, t + 2000, 110, [])
+    assert stop is not None and stop.kind is CueKind.STOP
+
+
+def test_a_patients_own_subscription_gets_their_cues() -> None:
+    assert cue_key(7) == "7/cue"
+
+
+@pytest.mark.anyio
+async def test_two_processes_put_each_cue_on_the_stream_once(
+    class_db,  # noqa: F811
+    buses: Callable[[], LiveBus],  # noqa: F811
+) -> None:  # type: ignore[no-untyped-def]
+    db, world, occurrence = class_db
+    clock = ManualClock(utcnow())
+    one = HeartRateService(db, buses(), RULES, clock, flush_interval=0.05)
+    two = HeartRateService(db, buses(), RULES, clock, flush_interval=0.05)
+    await one.start()
+    await two.start()
+    try:
+        monitors = [await one.attach(occurrence), await two.attach(occurrence)]
+        watcher = await two.bus.subscribe(stream_name(occurrence))
+        own = await one.bus.subscribe(stream_name(occurrence), key=str(world.patient_a))
+        t0 = to_ms(clock.now() - timedelta(seconds=10))
+        for i in range(5):  # well above Ana's zone (109-126)
+            await one.ingest_live(world.patient_a, occurrence, Reading(t0 + i * 1000, 140), "ble")
+        await until(lambda: all(m.tiles[world.patient_a].last_t == t0 + 4000 for m in monitors))
+        await asyncio.sleep(0.8)  # both monitors have taken them in and said what they decided
+        entries = [json.loads(e.data) for e in watcher.drain()]
+        cue_entries = [e for e in entries if e["type"] == "cue"]
+        assert [e["cue"]["kind"] for e in cue_entries] == ["ease_off"]
+        assert cue_entries[0]["patient_id"] == world.patient_a
+        mine = [json.loads(e.data)["type"] for e in own.drain()]
+        assert mine.count("cue") == 1 and mine.count("reading") == 5
+        assert monitors[0].snapshot()["tiles"][str(world.patient_a)]["cue"]["kind"] == "ease_off"
+
+        await two.mute_cues(occurrence, world.patient_a, True)
+        await until(lambda: all(world.patient_a in m.cues.muted for m in monitors))
+        await one.ingest_live(
+            world.patient_a, occurrence, Reading(t0 + 5000, 140), "ble"
+        )  # fmt: skip
+        t_sudden = t0 + 6000
+        for i in range(40):  # over the ceiling past the alert time: a stop, unheard
+            await one.ingest_live(
+                world.patient_a, occurrence, Reading(t_sudden + i * 1000, 140), "ble"
+            )
+        await until(lambda: monitors[1].tiles[world.patient_a].last_t == t_sudden + 39_000)
+        await asyncio.sleep(0.8)
+        later = [json.loads(e.data) for e in watcher.drain()]
+        assert [e["type"] for e in later if e["type"].startswith("cue")] == ["cue_mute"]
+        assert (await one.cue_state(occurrence, world.patient_a)) == {
+            "cue": None,
+            "cues_muted": True,
+        }
+    finally:
+        await one.stop()
+        await two.stop()
+        db.dispose()
