@@ -15,7 +15,7 @@ from tests.conftest import World
 from tests.rtc.client import RoomClient
 from tests.rtc.conftest import RoomServer
 from tests.rtc.scenes import publishing
-from tests.rtc.test_browser_class import _wait_playing
+from tests.rtc.live_class import wait_playing
 from tests.rtc.test_room_flow import _set_class
 
 pytestmark = pytest.mark.browser
@@ -76,7 +76,7 @@ def test_a_failed_media_connection_is_rebuilt_by_the_page(
         page.goto(f"{room_server.url}/me/classes/{room_world.occurrence_a}")
         page.get_by_role("button", name="Check camera and microphone").click()
         page.get_by_role("button", name="Join the class").click()
-        first = _wait_playing(page, "#coach-video")
+        first = wait_playing(page, "#coach-video")
         expect(page.locator("#room")).to_have_attribute("data-status", "status_live")
 
         async def kill_server_peer() -> int:
@@ -99,7 +99,7 @@ def test_a_failed_media_connection_is_rebuilt_by_the_page(
         expect(page.locator("#room")).to_have_attribute(
             "data-status", "status_live", timeout=15_000
         )
-        again = _wait_playing(page, "#coach-video")
+        again = wait_playing(page, "#coach-video")
         assert again["id"] != first["id"]
 
         async def generation_now() -> int:
