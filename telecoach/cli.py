@@ -1,4 +1,5 @@
-"""The `telecoach` command: serve, migrate, users and tokens, patient import, demo data."""
+"""The `telecoach` command: serve, migrate, users and tokens, patient import, demo data, the
+simulated cohort."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from coach.patient_import import ImportFailed, import_patients_csv
 from coach.rules import load_rules
 from telecoach.heart_rate_commands import create_device_token, simulate_hr
 from telecoach.settings import Settings
+from telecoach.simulate_command import simulate_cohort_command
 from telecoach.startup import load_settings, open_database
 from web.auth import api_tokens
 from web.auth.passwords import Passwords, WeakPassword
@@ -372,6 +374,7 @@ def _without_password(url: str) -> str:
 
 main.add_command(create_device_token)
 main.add_command(simulate_hr)
+main.add_command(simulate_cohort_command)
 
 
 if __name__ == "__main__":  # `python -m telecoach.cli`: how `serve --demo` starts its simulator

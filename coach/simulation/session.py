@@ -1,0 +1,237 @@
+"""One virtual session, warm-up -> main -> cool-down, in either arm; pure.
+
+Static arm: the patient holds the level they chose, hears nothing, changes nothing (an unmonitored
+home session). Adaptive arm: every reading goes through the product's own `coach.cues.CueEngine`;
+the patient follows a cue (one level) with their `compliance`, `reaction_s` later; an RPE check
+(RPE basis) is answered with how hard it feels, and a patient outside the band corrects one level
+the same way; a `stop` that is followed ends the main phase.
+
+What is measured is what the product would see: readings (with noise and drop-outs) in the zone
+for heart-rate patients; for RPE-basis patients the RPE they report at the end against the band.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Literal
+
+from coach.cues import CueEngine, CueKind, CuePolicy, Phase
+from coach.hr_summary import MAX_GAP_S
+from coach.simulation.cohort import VirtualPatient
+from coach.simulation.physiology import Heart
+
+Arm = Literal["static", "adaptive"]
+READING_S = 5  # a strap sends a reading a second; every 5 s keeps 200 patients x 8 weeks short
+WARM_UP_MIN = 5  # base.flexibility: a warm-up and a cool-down in every session
+COOL_DOWN_MIN = 5
+WARM_UP_LEVELS_BELOW = 2  # warm up two levels under the main effort
+COOL_DOWN_LEVELS_BELOW = 3
+RPE_SD = 1.0  # spread of a reported Borg rating around how hard it really felt (our assumption)
+MAX_LEVEL = 10
+RPE_SAMPLE_S = 30  # how often a heart-rate patient's felt effort is sampled for the end RPE
+
+
+@dataclass(frozen=True)
+class SessionPlan:
+    day: int
+    start_level: int
+    main_minutes: int
+    day_offset_bpm: float  # today's day-to-day and treatment-cycle offset
+    fatigue: int  # 0-10, as the patient would text it today
+
+
+@dataclass(frozen=True)
+class SessionResult:
+    day: int
+    main_minutes: float  # done
+    planned_main_s: float
+    measured_main_s: float  # main-phase seconds covered by readings (+ seconds not done)
+    in_zone_s: float
+    over_ceiling_s: float
+    rpe: int  # reported at the end, Borg 6-20
+    fatigue: int
+    end_level: int  # the main-phase level held at the end
+    cues: int
+    unsafe_cues: int
+    stopped: bool
+    in_zone: bool
+
+
+@dataclass
+class _Patient:
+    """The patient's side of a session: the level they mean to hold and changes on their way."""
+
+    level: int
+    pending: list[tuple[float, int]]
+    stopped: bool = False
+
+    def follow(self, rng: random.Random, compliance: float, at_s: float, delta: int) -> None:
+        if rng.random() < compliance:
+            self.pending.append((at_s, delta))
+
+    def apply_due(self, now_s: float) -> None:
+        if not self.pending:
+            return
+        keep = []
+        for at_s, delta in self.pending:
+            if at_s <= now_s:
+                self.level = min(MAX_LEVEL, max(0, self.level + delta))
+            else:
+                keep.append((at_s, delta))
+        self.pending = keep
+
+
+def run_session(
+    patient: VirtualPatient,
+    plan: SessionPlan,
+    arm: Arm,
+    policy: CuePolicy,
+    rng: random.Random,
+) -> SessionResult:
+    physiology, zone = patient.physiology, patient.zone
+    heart = Heart(physiology, plan.day_offset_bpm, READING_S)
+    engine = CueEngine(zone, policy) if arm == "adaptive" else None
+    person = _Patient(plan.start_level, [])
+    rpe_low, rpe_high = patient.prescription.aerobic.rpe_low, patient.prescription.aerobic.rpe_high
+    low, high = zone.low, zone.high
+    warm_end = WARM_UP_MIN * 60
+    main_end = warm_end + plan.main_minutes * 60
+    total = main_end + COOL_DOWN_MIN * 60
+    over = _OverCeiling(high, zone.seconds_above)
+    in_zone_s = measured_s = over_s = done_main_s = rpe_sum = 0.0
+    rpe_n = cues = unsafe = 0
+    last_bpm: int | None = None
+    t = 0
+    while t < total:
+        phase: Phase = "warm_up" if t < warm_end else "main" if t < main_end else "cool_down"
+        if phase == "main" and person.stopped:
+            measured_s += main_end - t  # the minutes not done count as not in zone
+            t = main_end
+            continue
+        person.apply_due(t)
+        level = _phase_level(person, phase)
+        heart.advance(level)
+        bpm = heart.reading(rng)
+        if bpm is not None:
+            last_bpm = bpm
+            if high is not None and bpm > high:
+                over_s += READING_S
+        if phase == "main":
+            done_main_s += READING_S
+            if patient.rpe_basis or t % RPE_SAMPLE_S == 0:
+                rpe = heart.true_rpe()
+                rpe_sum, rpe_n = rpe_sum + rpe, rpe_n + 1
+            if patient.rpe_basis:
+                measured_s += READING_S
+                in_zone_s += READING_S if rpe_low - 0.5 <= rpe < rpe_high + 0.5 else 0
+            elif bpm is not None and low is not None and high is not None:
+                measured_s += READING_S
+                in_zone_s += READING_S if low <= bpm <= high else 0
+        if engine is not None:
+            alert = over.reading(t, bpm)
+            cue = engine.step(t * 1000, bpm, phase, alert=alert)
+            if cue is not None:
+                cues += 1
+                unsafe += _unsafe(cue.kind, last_bpm, low, patient, alert)
+                _react(cue.kind, person, heart, patient, rng, t, rpe_low, rpe_high, phase)
+        t += READING_S
+    mean_rpe = rpe_sum / rpe_n if rpe_n else 6.0
+    reported = min(20, max(6, round(mean_rpe + rng.gauss(0.0, RPE_SD))))
+    if patient.rpe_basis:
+        in_zone = rpe_low <= reported <= rpe_high
+    else:
+        in_zone = measured_s > 0 and in_zone_s * 3 >= measured_s * 2
+    return SessionResult(
+        day=plan.day,
+        main_minutes=done_main_s / 60,
+        planned_main_s=plan.main_minutes * 60.0,
+        measured_main_s=measured_s,
+        in_zone_s=in_zone_s,
+        over_ceiling_s=over_s,
+        rpe=reported,
+        fatigue=plan.fatigue,
+        end_level=person.level,
+        cues=cues,
+        unsafe_cues=unsafe,
+        stopped=person.stopped,
+        in_zone=in_zone,
+    )
+
+
+def _phase_level(person: _Patient, phase: Phase) -> int:
+    if person.stopped:
+        return 0
+    if phase == "warm_up":
+        return max(1, person.level - WARM_UP_LEVELS_BELOW)
+    if phase == "cool_down":
+        return max(1, person.level - COOL_DOWN_LEVELS_BELOW)
+    return person.level
+
+
+def _react(
+    kind: CueKind,
+    person: _Patient,
+    heart: Heart,
+    patient: VirtualPatient,
+    rng: random.Random,
+    t: float,
+    rpe_low: int,
+    rpe_high: int,
+    phase: Phase,
+) -> None:
+    physiology = patient.physiology
+    at = t + physiology.reaction_s
+    if kind is CueKind.EASE_OFF:
+        person.follow(rng, physiology.compliance, at, -1)
+    elif kind is CueKind.PICK_UP:
+        person.follow(rng, physiology.compliance, at, +1)
+    elif kind is CueKind.STOP:
+        if rng.random() < physiology.compliance:
+            person.stopped = True
+    elif kind is CueKind.RPE_PROMPT and phase == "main":
+        felt = round(heart.true_rpe() + rng.gauss(0.0, RPE_SD))
+        if felt > rpe_high:
+            person.follow(rng, physiology.compliance, at, -1)
+        elif felt < rpe_low:
+            person.follow(rng, physiology.compliance, at, +1)
+
+
+def _unsafe(
+    kind: CueKind, last_bpm: int | None, low: int | None, patient: VirtualPatient, alert: str | None
+) -> int:
+    """A `pick_up` at or above the zone's bottom, on a hold, or where heart rate cannot judge."""
+    if kind is not CueKind.PICK_UP:
+        return 0
+    if patient.held or alert is not None or patient.rpe_basis or low is None:
+        return 1
+    return int(last_bpm is not None and last_bpm >= low)
+
+
+class _OverCeiling:
+    """The live alert's rule (rtc/heart_rate/alerts.py): readings above the ceiling for more than
+    `seconds_above`, bridging drop-outs up to MAX_GAP_S; raised once an episode."""
+
+    def __init__(self, ceiling: int | None, seconds_above: int) -> None:
+        self.ceiling, self.seconds_above = ceiling, seconds_above
+        self.since: float | None = None
+        self.last_seen: float | None = None
+        self.raised = False
+
+    def reading(self, t: float, bpm: int | None) -> str | None:
+        if self.ceiling is None:
+            return None
+        if bpm is None:
+            if self.last_seen is not None and t - self.last_seen > MAX_GAP_S:
+                self.since, self.raised = None, False
+            return None
+        if bpm <= self.ceiling:
+            self.since, self.last_seen, self.raised = None, t, False
+            return None
+        if self.since is None:
+            self.since = t
+        self.last_seen = t
+        if self.raised or t - self.since <= self.seconds_above:
+            return None
+        self.raised = True
+        return "over_ceiling"
