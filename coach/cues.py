@@ -1,16 +1,35 @@
-"""THROWAWAY STUB (sim branch, not committed): the names of /tmp/cue_interface.md."""
+"""Live effort cues: from one patient's readings, the zone and the session phase, what to tell them.
+
+A heart rate answers a change of effort after about a minute (first-order kinetics, time constant
+~58 s: rule cue.kinetics), so the engine never reacts to one reading: it asks to ease off when the
+rate is clearly above the zone (by a margin, for a while, or climbing to end above it), to pick up
+only when the rate has been well below the zone for a while and is not climbing toward it, and
+between two cues it waits (cue.spacing), longer before repeating the same request, so the body has
+time to answer the first. A stop (over the ceiling past the alert time, a sudden drop, a hold) never
+waits and ends the session's cues: what follows is the coach's call, not the engine's.
+
+Pure and deterministic: the caller passes each reading's time; nothing here reads a clock. One
+`step()` per reading (or per tick without one) costs O(1) amortised: the slope is a least-squares
+fit over a sliding window kept as running integer sums.
+"""
 
 from __future__ import annotations
 
+import math
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Literal
+from types import MappingProxyType
+from typing import Any, Literal, get_args
 
 from coach.hr_zones import PatientZone
 from coach.rules import RuleSet
 
 Phase = Literal["warm_up", "main", "cool_down"]
+PHASES: tuple[Phase, ...] = get_args(Phase)
+STOP_ALERTS = frozenset({"over_ceiling", "sudden_drop", "hold"})  # live alerts that mean stop
+_READABLE_BPM = (20, 260)  # outside: a sensor fault, treated as no reading
 
 
 class CueKind(StrEnum):
@@ -21,17 +40,44 @@ class CueKind(StrEnum):
     RPE_PROMPT = "rpe_prompt"
 
 
+HEART_RATE_CUES = frozenset({CueKind.EASE_OFF, CueKind.HOLD, CueKind.PICK_UP})
+
+# Borg's 6-20 scale names the odd steps; an even step reads as the word below it (the cautious
+# reading: 14 is "somewhat hard", not yet "hard"). Values are locale keys.
+BORG_WORDS: Mapping[int, str] = MappingProxyType(
+    {
+        6: "borg.no_exertion",
+        7: "borg.extremely_light",
+        8: "borg.extremely_light",
+        9: "borg.very_light",
+        10: "borg.very_light",
+        11: "borg.light",
+        12: "borg.light",
+        13: "borg.somewhat_hard",
+        14: "borg.somewhat_hard",
+        15: "borg.hard",
+        16: "borg.hard",
+        17: "borg.very_hard",
+        18: "borg.very_hard",
+        19: "borg.extremely_hard",
+        20: "borg.maximal",
+    }
+)
+
+
 @dataclass(frozen=True)
 class Cue:
     kind: CueKind
-    at_ms: int
-    reason: str
+    at_ms: int  # reading time (ms) the cue was decided at
+    reason: (
+        str  # above_zone, climbing, below_zone, in_zone, over_ceiling, sudden_drop, hold, rpe_check
+    )
     rule_id: str
     source: str
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "kind": str(self.kind),
+            "kind": self.kind.value,
             "at_ms": self.at_ms,
             "reason": self.reason,
             "rule": self.rule_id,
@@ -41,54 +87,258 @@ class Cue:
 
 @dataclass(frozen=True)
 class CuePolicy:
-    min_interval_s: int = 60
-    margin_bpm: int = 2
+    """The cue rules' numbers in milliseconds and bpm, and each rule's source (rules cue.*)."""
+
+    tau_ms: int
+    slope_window_ms: int
+    min_slope_span_ms: int
+    stale_after_ms: int
+    min_interval_ms: int
+    same_direction_wait_ms: int
+    ease_off_margin_bpm: int
+    ease_off_sustain_ms: int
+    ease_off_overshoot_bpm: int
+    pick_up_margin_bpm: int
+    pick_up_sustain_ms: int
+    climbing_bpm_per_min: float
+    hold_settle_ms: int
+    rpe_first_after_ms: int
+    rpe_every_ms: int
+    sources: tuple[tuple[str, str], ...]  # (rule id, source)
 
     @classmethod
     def from_rules(cls, rules: RuleSet) -> CuePolicy:
-        return cls()
+        kinetics, spacing = rules.cue_kinetics, rules.cue_spacing
+        ease, pick, rpe = rules.cue_ease_off, rules.cue_pick_up, rules.cue_rpe_prompt
+        cue_rules = (kinetics, spacing, ease, pick, rules.cue_hold, rules.cue_stop, rpe)
+        return cls(
+            tau_ms=round(kinetics.tau_s * 1000),
+            slope_window_ms=kinetics.slope_window_s * 1000,
+            min_slope_span_ms=kinetics.min_slope_span_s * 1000,
+            stale_after_ms=kinetics.stale_after_s * 1000,
+            min_interval_ms=spacing.min_interval_s * 1000,
+            same_direction_wait_ms=spacing.same_direction_wait_s * 1000,
+            ease_off_margin_bpm=ease.margin_bpm,
+            ease_off_sustain_ms=ease.sustain_s * 1000,
+            ease_off_overshoot_bpm=ease.overshoot_bpm,
+            pick_up_margin_bpm=pick.margin_bpm,
+            pick_up_sustain_ms=pick.sustain_s * 1000,
+            climbing_bpm_per_min=pick.climbing_bpm_per_min,
+            hold_settle_ms=rules.cue_hold.settle_s * 1000,
+            rpe_first_after_ms=rpe.first_after_s * 1000,
+            rpe_every_ms=rpe.every_s * 1000,
+            sources=tuple((rule.id, rule.source) for rule in cue_rules),
+        )
+
+    def source(self, rule_id: str) -> str:
+        return dict(self.sources).get(rule_id, "")
 
 
-BORG_WORDS: Mapping[int, str] = {i: f"borg.{i}" for i in range(6, 21)}
+class _Slope:
+    """Least-squares slope of bpm over time in a sliding window, from running integer sums."""
+
+    def __init__(self, window_ms: int, min_span_ms: int) -> None:
+        self._window_ms = window_ms
+        self._min_span_ms = min_span_ms
+        self._points: deque[tuple[int, int]] = deque()
+        self._origin = 0
+        self._n = self._st = self._sb = self._stt = self._stb = 0
+
+    def clear(self) -> None:
+        self._points.clear()
+        self._n = self._st = self._sb = self._stt = self._stb = 0
+
+    def add(self, t_ms: int, bpm: int) -> None:
+        if not self._points:
+            self._origin = t_ms  # small offsets keep the sums exact and small
+        self._push(t_ms - self._origin, bpm, +1)
+        self._points.append((t_ms - self._origin, bpm))
+        oldest = t_ms - self._origin - self._window_ms
+        while self._points[0][0] < oldest:
+            self._push(*self._points.popleft(), -1)
+
+    def _push(self, t: int, bpm: int, sign: int) -> None:
+        self._n += sign
+        self._st += sign * t
+        self._sb += sign * bpm
+        self._stt += sign * t * t
+        self._stb += sign * t * bpm
+
+    def mean_bpm(self) -> float:
+        return self._sb / self._n
+
+    def per_second(self) -> float | None:
+        """bpm per second, or None while the window is too short to tell."""
+        if self._n < 3 or self._points[-1][0] - self._points[0][0] < self._min_span_ms:
+            return None
+        spread = self._n * self._stt - self._st * self._st
+        return 1000 * (self._n * self._stb - self._st * self._sb) / spread
 
 
 class CueEngine:
+    """One per patient per session: feed every reading to `step`, show what it returns."""
+
     def __init__(self, zone: PatientZone, policy: CuePolicy) -> None:
-        self.zone, self.policy = zone, policy
-        self._last: Cue | None = None
-        self._prev: list[int] = []
+        self._zone = zone
+        self._policy = policy
+        self._heart_rate_guides = zone.basis in ("prescription", "age_predicted") and zone.has_zone
+        self._slope = _Slope(policy.slope_window_ms, policy.min_slope_span_ms)
+        self._last_t: int | None = None
+        self._last_reading_t: int | None = None
+        self._above_since: int | None = None  # readings above the top (the ceiling) since
+        self._far_below_since: int | None = None  # readings below low - pick_up margin since
+        self._in_zone_since: int | None = None
+        self._main_since: int | None = None
+        self._last_cue_at: int | None = None  # the last cue that is not a stop
+        self._last_at: dict[CueKind, int] = {}
+        self._current: Cue | None = None
+        self._stopped = False
 
     @property
     def current(self) -> Cue | None:
-        return self._last
+        """The cue in force, to show again after a reconnect."""
+        return self._current
 
-    def _cue(self, kind: CueKind, t_ms: int, reason: str) -> Cue:
-        self._last = Cue(kind, t_ms, reason, "cue.stub", "stub")
-        return self._last
+    @property
+    def stopped(self) -> bool:
+        return self._stopped
 
     def step(
         self, t_ms: int, bpm: int | None, phase: Phase, *, alert: str | None = None
     ) -> Cue | None:
-        if alert or self.zone.basis == "hold":
-            if self._last and self._last.kind is CueKind.STOP:
-                return None
-            return self._cue(CueKind.STOP, t_ms, alert or "hold")
-        due = self._last is None or t_ms - self._last.at_ms >= self.policy.min_interval_s * 1000
-        if self.zone.basis == "rpe":
-            return (
-                self._cue(CueKind.RPE_PROMPT, t_ms, "rpe_check")
-                if due and phase == "main"
-                else None
-            )
-        if bpm is None or phase != "main" or not self.zone.has_zone:
+        """A new cue if one is due at this reading, else None."""
+        if phase not in PHASES:
+            raise ValueError(f"phase must be one of {', '.join(PHASES)}, got {phase!r}")
+        if self._stopped:
             return None
-        self._prev = ([*self._prev, bpm])[-6:]
-        climbing = len(self._prev) >= 6 and self._prev[-1] - self._prev[0] >= 3
-        assert self.zone.low is not None and self.zone.high is not None
-        if not due:
+        if self._last_t is not None and t_ms <= self._last_t:
+            # Out of order or repeated: the reading is ignored, a stop is not.
+            return self._stop(self._last_t, alert) if alert in STOP_ALERTS else None
+        self._last_t = t_ms
+        if self._zone.basis == "hold":
+            return self._stop(t_ms, "hold")
+        if alert in STOP_ALERTS:
+            return self._stop(t_ms, alert)
+        if phase == "main" and self._main_since is None:
+            self._main_since = t_ms
+        if not self._heart_rate_guides:
+            return self._rpe_prompt(t_ms, phase)
+        reading = _readable(bpm)
+        if reading is None:
             return None
-        if bpm > self.zone.high - self.policy.margin_bpm:
-            return self._cue(CueKind.EASE_OFF, t_ms, "above_zone")
-        if bpm < self.zone.low and not climbing:
-            return self._cue(CueKind.PICK_UP, t_ms, "below_zone")
+        bpm = reading
+        self._record(t_ms, bpm)
+        above_since = self._above_since
+        if above_since is not None and t_ms - above_since >= self._zone.seconds_above * 1000:
+            return self._stop(t_ms, "over_ceiling")
+        due = self._due(t_ms, bpm, phase)
+        if due is None or not self._spaced(due[0], t_ms):
+            return None
+        return self._give(*due, t_ms)
+
+    # --- readings ---------------------------------------------------------------------------------
+
+    def _record(self, t_ms: int, bpm: int) -> None:
+        assert self._zone.low is not None and self._zone.high is not None
+        last = self._last_reading_t
+        if last is not None and t_ms - last > self._policy.stale_after_ms:
+            # A gap: "for N seconds" and the slope start again from this reading.
+            self._above_since = self._far_below_since = self._in_zone_since = None
+            self._slope.clear()
+        self._last_reading_t = t_ms
+        self._slope.add(t_ms, bpm)
+        low, high = self._zone.low, self._zone.high
+        self._above_since = _since(self._above_since, bpm > high, t_ms)
+        far_below = bpm < low - self._policy.pick_up_margin_bpm
+        self._far_below_since = _since(self._far_below_since, far_below, t_ms)
+        self._in_zone_since = _since(self._in_zone_since, low <= bpm <= high, t_ms)
+
+    def _due(self, t_ms: int, bpm: int, phase: Phase) -> tuple[CueKind, str, str] | None:
+        assert self._zone.low is not None and self._zone.high is not None
+        low, high, p = self._zone.low, self._zone.high, self._policy
+        slope = self._slope.per_second()
+        # Where a first-order answer settles: y + y' * tau, taken at the fit's middle (its mean),
+        # where the fitted slope is the curve's; the newest reading's slope is flatter than the fit.
+        heading_to = None if slope is None else self._slope.mean_bpm() + slope * p.tau_ms / 1000
+        if bpm - high >= p.ease_off_margin_bpm or (
+            self._above_since is not None and t_ms - self._above_since >= p.ease_off_sustain_ms
+        ):
+            return CueKind.EASE_OFF, "above_zone", "cue.ease_off"
+        if phase != "main":
+            return None  # warm-up is meant to be below the zone; cool-down comes down
+        if (
+            bpm >= low
+            and slope is not None
+            and slope > 0
+            and heading_to is not None
+            and heading_to - high >= p.ease_off_overshoot_bpm
+        ):
+            return CueKind.EASE_OFF, "climbing", "cue.ease_off"
+        if (
+            self._far_below_since is not None
+            and t_ms - self._far_below_since >= p.pick_up_sustain_ms
+            and slope is not None
+            and heading_to is not None
+            and slope * 60 < p.climbing_bpm_per_min
+            and heading_to < low
+        ):
+            return CueKind.PICK_UP, "below_zone", "cue.pick_up"
+        current = self._current.kind if self._current else None
+        if (
+            current in (CueKind.EASE_OFF, CueKind.PICK_UP)
+            and self._in_zone_since is not None
+            and t_ms - self._in_zone_since >= p.hold_settle_ms
+            and heading_to is not None
+            and low - p.pick_up_margin_bpm <= heading_to < high + p.ease_off_overshoot_bpm
+        ):
+            return CueKind.HOLD, "in_zone", "cue.hold"
         return None
+
+    # --- giving cues ------------------------------------------------------------------------------
+
+    def _spaced(self, kind: CueKind, t_ms: int) -> bool:
+        p = self._policy
+        if self._last_cue_at is not None and t_ms - self._last_cue_at < p.min_interval_ms:
+            return False
+        same = self._last_at.get(kind)
+        return same is None or kind == CueKind.HOLD or t_ms - same >= p.same_direction_wait_ms
+
+    def _rpe_prompt(self, t_ms: int, phase: Phase) -> Cue | None:
+        p = self._policy
+        if phase != "main" or self._main_since is None:
+            return None
+        if t_ms - self._main_since < p.rpe_first_after_ms:
+            return None
+        last = self._last_at.get(CueKind.RPE_PROMPT)
+        if last is not None and t_ms - last < p.rpe_every_ms:
+            return None
+        if not self._spaced(CueKind.RPE_PROMPT, t_ms):
+            return None
+        return self._give(CueKind.RPE_PROMPT, "rpe_check", "cue.rpe_prompt", t_ms)
+
+    def _give(self, kind: CueKind, reason: str, rule_id: str, t_ms: int) -> Cue:
+        cue = Cue(kind, t_ms, reason, rule_id, self._policy.source(rule_id))
+        self._current = cue
+        self._last_at[kind] = t_ms
+        if kind != CueKind.STOP:
+            self._last_cue_at = t_ms
+        return cue
+
+    def _stop(self, t_ms: int, reason: str | None) -> Cue:
+        self._stopped = True
+        return self._give(CueKind.STOP, reason or "hold", "cue.stop", t_ms)
+
+
+def _readable(bpm: object) -> int | None:
+    """A reading as whole bpm (a simulator may pass floats), or None if there is none to use."""
+    if isinstance(bpm, bool) or not isinstance(bpm, int | float) or not math.isfinite(bpm):
+        return None
+    value = round(bpm)
+    return value if _READABLE_BPM[0] <= value <= _READABLE_BPM[1] else None
+
+
+def _since(start: int | None, holds: bool, t_ms: int) -> int | None:
+    """The start of a run of readings for which a condition holds, or None once it breaks."""
+    if not holds:
+        return None
+    return t_ms if start is None else start

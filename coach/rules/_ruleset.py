@@ -5,6 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 from coach.errors import RulesError
+from coach.rules._cues import (
+    CueEaseOff,
+    CueHold,
+    CueKinetics,
+    CuePickUp,
+    CueRpePrompt,
+    CueSpacing,
+    CueStop,
+)
 from coach.rules._dose import (
     BaseAerobic,
     BaseFlexibility,
@@ -79,6 +88,13 @@ class RuleSet:
     prog_hold: ProgHold
     prog_down: ProgDown
     prog_readiness: ProgReadiness
+    cue_kinetics: CueKinetics
+    cue_spacing: CueSpacing
+    cue_ease_off: CueEaseOff
+    cue_pick_up: CuePickUp
+    cue_hold: CueHold
+    cue_stop: CueStop
+    cue_rpe_prompt: CueRpePrompt
 
     def __post_init__(self) -> None:
         for f in fields(self):

@@ -22,6 +22,10 @@ RULES_MD_IDS = [
     "prog.up", "prog.hold", "prog.down", "prog.readiness",
 ]  # fmt: skip
 TIER_IDS = ["tier.self_directed", "tier.supervised", "tier.clinically_supervised"]
+CUE_IDS = [
+    "cue.kinetics", "cue.spacing", "cue.ease_off", "cue.pick_up", "cue.hold", "cue.stop",
+    "cue.rpe_prompt",
+]  # fmt: skip
 
 
 def default_text() -> str:
@@ -36,7 +40,7 @@ def edited(old: str, new: str) -> str:
 
 def test_default_rules_cover_rules_md_in_order(rules: RuleSet) -> None:
     ids = [rule.id for rule in rules.all()]
-    assert sorted(ids) == sorted(RULES_MD_IDS + TIER_IDS)
+    assert sorted(ids) == sorted(RULES_MD_IDS + TIER_IDS + CUE_IDS)
     assert [i for i in ids if i in RULES_MD_IDS] == RULES_MD_IDS
 
 

@@ -1,0 +1,270 @@
+"""The cue engine, rule by rule (cue.* in coach/rules/default.toml), with the boundaries of each.
+
+Zone 110-130 bpm (130 is also the ceiling, 30 s above it alerts); one reading a second unless said.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from itertools import pairwise
+
+import pytest
+
+from coach.cues import BORG_WORDS, Cue, CueEngine, CueKind, CuePolicy
+from coach.hr_zones import PatientZone
+from coach.rules import load_rules, parse_rules
+from tests.coach.cue_traces import POLICY, ZONE, first_order, kinds, ramp, run, steady
+from tests.coach.test_rules_loading import edited
+
+# --- cue.ease_off ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("bpm", "expected"),
+    [
+        (133, [("ease_off", 0, "above_zone")]),  # the margin (3 bpm above the top): at once
+        (132, [("ease_off", 10, "above_zone")]),  # inside the margin: after 10 s above
+        (131, [("ease_off", 10, "above_zone")]),
+        (130, []),  # the top itself is in the zone
+    ],
+)
+def test_ease_off_by_margin_or_after_sustain(bpm: int, expected: list[object]) -> None:
+    assert kinds(run(steady(bpm, 0, 25))) == expected
+
+
+def test_ease_off_not_before_the_sustain_time() -> None:
+    assert run(steady(131, 0, 10)) == []  # readings at 0..9 s: 9 s above
+    assert kinds(run(steady(131, 0, 11))) == [("ease_off", 10, "above_zone")]
+
+
+@pytest.mark.parametrize("phase", ["warm_up", "cool_down"])
+def test_ease_off_also_in_warm_up_and_cool_down(phase: str) -> None:
+    assert kinds(run(steady(135, 0, 5, phase))) == [("ease_off", 0, "above_zone")]  # type: ignore[arg-type]
+
+
+def test_ease_off_when_climbing_to_end_above_the_zone() -> None:
+    # 0.5 bpm/s from 100: at 20 s the slope is known (20 s of readings) and the rate is 110, in the
+    # zone; a first-order answer still has 0.5 x 58 = 29 bpm to come: it will end far above 130.
+    assert kinds(run(ramp(100, 0.5, 0, 21))) == [("ease_off", 20, "climbing")]
+
+
+def test_no_climbing_ease_off_below_the_zone_or_outside_the_main_phase() -> None:
+    assert run(ramp(90, 0.5, 0, 40)) == []  # 109.5 at 39 s: still below the zone
+    # In warm-up the same climb is expected: only the margin (133 at 66 s) asks to ease off.
+    assert kinds(run(ramp(100, 0.5, 0, 70, "warm_up"))) == [("ease_off", 66, "above_zone")]
+
+
+@pytest.mark.parametrize(("settles_at", "cued"), [(128, False), (131, False), (134, True)])
+def test_climbing_ease_off_only_when_the_rate_will_settle_past_the_margin(
+    settles_at: int, cued: bool
+) -> None:
+    # Effort raised at 0 s from a steady 115: the rate answers with the 58 s time constant.
+    trace = first_order(115, settles_at, 0, 90)
+    assert (("ease_off", "climbing") in [(k, r) for k, _, r in kinds(run(trace))]) is cued
+
+
+# --- cue.pick_up ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("bpm", "expected"),
+    [
+        (100, [45, 105, 165]),  # after 45 s; again only after 60 s (the heart rate's answer)
+        (106, [45, 105, 165]),  # 4 below the low end: past the 3 bpm margin
+        (107, []),  # exactly the margin: not below it
+        (110, []),  # the low end is in the zone
+    ],
+)
+def test_pick_up_below_the_zone_by_a_margin_for_a_while(bpm: int, expected: list[int]) -> None:
+    cues = run(steady(bpm, 0, 200))
+    assert kinds(cues) == [("pick_up", t, "below_zone") for t in expected]
+
+
+def test_pick_up_not_before_the_sustain_time() -> None:
+    assert run(steady(100, 0, 45)) == []
+
+
+def test_no_pick_up_while_climbing_toward_the_zone() -> None:
+    assert run(ramp(90, 0.1, 0, 200)) == []  # 6 bpm/min: climbing, even while far below
+    assert run(first_order(90, 120, 0, 300)) == []  # answering an effort already raised
+
+
+def test_pick_up_when_the_rate_settles_below_the_zone() -> None:
+    trace = steady(120, 0, 60) + first_order(120, 100, 60, 240)
+    assert [k for k, _, _ in kinds(run(trace))] == ["pick_up", "pick_up"]
+
+
+@pytest.mark.parametrize("phase", ["warm_up", "cool_down"])
+def test_never_pick_up_in_warm_up_or_cool_down(phase: str) -> None:
+    assert run(steady(90, 0, 600, phase)) == []  # type: ignore[arg-type]
+
+
+# --- cue.hold -------------------------------------------------------------------------------------
+
+
+def test_hold_once_back_in_the_zone_after_a_pick_up() -> None:
+    trace = steady(100, 0, 46) + first_order(100, 120, 46, 400)
+    assert kinds(run(trace)) == [("pick_up", 45, "below_zone"), ("hold", 104, "in_zone")]
+
+
+def test_hold_once_back_in_the_zone_after_an_ease_off() -> None:
+    trace = steady(133, 0, 1) + first_order(129, 118, 1, 200)
+    assert kinds(run(trace)) == [("ease_off", 0, "above_zone"), ("hold", 30, "in_zone")]
+
+
+def test_no_hold_without_an_earlier_cue() -> None:
+    assert run(steady(120, 0, 600)) == []
+
+
+# --- cue.spacing ----------------------------------------------------------------------------------
+
+
+def test_min_interval_between_different_cues() -> None:
+    eager = replace(POLICY, pick_up_sustain_ms=0)
+    # ease_off at 0 s; the rate drops far below at once, but the next cue waits 30 s.
+    trace = steady(133, 0, 1) + steady(100, 1, 60)
+    assert kinds(run(trace, policy=eager)) == [
+        ("ease_off", 0, "above_zone"),
+        ("pick_up", 30, "below_zone"),
+    ]
+
+
+def test_same_cue_again_only_after_the_heart_rate_could_answer() -> None:
+    cues = run(steady(100, 0, 400))
+    gaps = [(b.at_ms - a.at_ms) / 1000 for a, b in pairwise(cues)]
+    assert gaps and all(gap == 60 for gap in gaps)
+    assert POLICY.same_direction_wait_ms >= POLICY.tau_ms
+
+
+# --- cue.stop -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("alert", ["over_ceiling", "sudden_drop", "hold"])
+def test_an_alert_stops_at_once_and_ends_the_cues(alert: str) -> None:
+    engine = CueEngine(ZONE, POLICY)
+    assert engine.step(0, 133, "main") is not None  # an ease_off: the stop must not wait 30 s
+    stop = engine.step(1000, 120, "main", alert=alert)
+    assert stop == Cue(CueKind.STOP, 1000, alert, "cue.stop", POLICY.source("cue.stop"))
+    assert stop.source and engine.current == stop and engine.stopped
+    assert all(engine.step(t * 1000, 100, "main") is None for t in range(2, 300))
+    assert engine.current == stop
+
+
+def test_over_the_ceiling_past_the_alert_time_stops() -> None:
+    assert kinds(run(steady(131, 0, 30))) == [("ease_off", 10, "above_zone")]  # 29 s above
+    assert kinds(run(steady(131, 0, 31))) == [
+        ("ease_off", 10, "above_zone"),
+        ("stop", 30, "over_ceiling"),
+    ]
+
+
+def test_the_ceiling_follows_the_zones_alert_time() -> None:
+    zone = replace(ZONE, seconds_above=60)
+    assert [k for k, _, _ in kinds(run(steady(131, 0, 61), zone=zone))][-1:] == ["stop"]
+    assert kinds(run(steady(131, 0, 61), zone=zone))[-1][1] == 60
+
+
+def test_a_hold_stops_at_the_first_tick_with_or_without_a_reading() -> None:
+    hold = PatientZone("hold", rule_ids=("hold.fever",))
+    assert kinds(run([(0, None, "warm_up"), (1, 100, "main")], zone=hold)) == [("stop", 0, "hold")]
+
+
+def test_an_alert_that_is_not_a_stop_is_not_one() -> None:
+    assert run(steady(120, 0, 5), alerts={2: "no_signal"}) == []
+
+
+def test_a_late_alert_still_stops_at_the_latest_time() -> None:
+    engine = CueEngine(ZONE, POLICY)
+    engine.step(5000, 120, "main")
+    stop = engine.step(3000, 120, "main", alert="sudden_drop")
+    assert stop is not None and stop.kind == CueKind.STOP and stop.at_ms == 5000
+
+
+# --- cue.rpe_prompt -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("basis", ["rpe", "none"])
+def test_rpe_prompts_every_few_minutes_in_the_main_phase(basis: str) -> None:
+    zone = PatientZone(basis)  # type: ignore[arg-type]
+    trace = (
+        steady(None, 0, 120, "warm_up")
+        + steady(None, 120, 721)
+        + steady(None, 721, 1000, "cool_down")
+    )
+    assert kinds(run(trace, zone=zone)) == [
+        ("rpe_prompt", t, "rpe_check") for t in (180, 360, 540, 720)
+    ]
+
+
+def test_rpe_basis_gets_no_heart_rate_cues_even_far_out_of_zone() -> None:
+    rpe = PatientZone("rpe", low=110, high=130)  # a zone the prescription no longer uses
+    for bpm in (60, 180):
+        cues = run(steady(bpm, 0, 400), zone=rpe)
+        assert {cue.kind for cue in cues} == {CueKind.RPE_PROMPT}
+
+
+# --- readings -------------------------------------------------------------------------------------
+
+
+def test_ticks_without_a_reading_give_no_heart_rate_cue() -> None:
+    assert run(steady(None, 0, 600)) == []
+
+
+def test_a_gap_in_the_readings_restarts_the_counts() -> None:
+    trace = steady(131, 0, 8) + steady(131, 30, 45)  # 22 s without a reading
+    assert kinds(run(trace)) == [("ease_off", 40, "above_zone")]
+
+
+def test_readings_out_of_order_or_repeated_are_ignored() -> None:
+    engine = CueEngine(ZONE, POLICY)
+    assert engine.step(10_000, 120, "main") is None
+    assert engine.step(5_000, 140, "main") is None
+    assert engine.step(10_000, 140, "main") is None
+    assert all(engine.step(t * 1000, 120, "main") is None for t in range(11, 100))
+
+
+@pytest.mark.parametrize("bpm", [0, 19, 261, 1000, -5, float("nan"), float("inf"), True])
+def test_impossible_readings_are_no_reading(bpm: object) -> None:
+    assert run([(t, bpm, "main") for t in range(0, 100)]) == []  # type: ignore[misc]
+
+
+def test_float_readings_are_rounded() -> None:
+    assert kinds(run([(0, 132.6, "main")])) == [("ease_off", 0, "above_zone")]  # type: ignore[list-item]
+
+
+def test_an_unknown_phase_is_refused() -> None:
+    with pytest.raises(ValueError, match="phase must be one of warm_up, main, cool_down"):
+        CueEngine(ZONE, POLICY).step(0, 120, "sprint")  # type: ignore[arg-type]
+
+
+# --- the cue, the policy, the words ---------------------------------------------------------------
+
+
+def test_cue_json() -> None:
+    cue = run(steady(133, 0, 1))[0]
+    assert cue.to_json() == {
+        "kind": "ease_off",
+        "at_ms": 0,
+        "reason": "above_zone",
+        "rule": "cue.ease_off",
+        "source": load_rules().cue_ease_off.source,
+    }
+    assert "BioMedical Engineering OnLine 2015" in cue.source
+
+
+def test_policy_follows_the_rules_file() -> None:
+    clinic = parse_rules(edited("margin_bpm = 3\nsustain_s = 10", "margin_bpm = 5\nsustain_s = 10"))
+    policy = CuePolicy.from_rules(clinic)
+    assert policy.ease_off_margin_bpm == 5
+    assert kinds(run(steady(133, 0, 5), policy=policy)) == []
+    assert kinds(run(steady(135, 0, 5), policy=policy)) == [("ease_off", 0, "above_zone")]
+
+
+def test_every_cue_rule_has_a_source(rules: object) -> None:
+    for rule_id, source in POLICY.sources:
+        assert rule_id.startswith("cue.") and source.strip()
+
+
+def test_borg_words_cover_six_to_twenty() -> None:
+    assert sorted(BORG_WORDS) == list(range(6, 21))
+    assert BORG_WORDS[13] == "borg.somewhat_hard" and BORG_WORDS[14] == "borg.somewhat_hard"
