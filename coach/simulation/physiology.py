@@ -23,6 +23,7 @@ import math
 import random
 from dataclasses import dataclass
 
+NOISE_MEMORY_S = 3.0  # how long a reading's error lasts (a strap averages the last few beats)
 DRIFT_ONSET_S = 600  # cardiac drift begins after about ten minutes of steady exercise
 
 # A beta-blocker lowers the rise of heart rate with effort by roughly a quarter to a third
@@ -119,6 +120,11 @@ class Heart:
         self._max = physiology.effective_max_hr
         self._drift_per_s = physiology.drift_bpm_per_min / 60.0
         self._decay = math.exp(-dt_s / physiology.tau_s)
+        # A strap's rate is averaged over the last few beats, so its error lasts a few seconds:
+        # AR(1) noise, correlated over NOISE_MEMORY_S, with the field's SD at any one reading.
+        self._noise = 0.0
+        self._noise_keep = math.exp(-dt_s / NOISE_MEMORY_S)
+        self._noise_new = physiology.noise_sd_bpm * math.sqrt(1 - self._noise_keep**2)
 
     def steady_state(self, level: int) -> float:
         drifting = self.exercise_s - DRIFT_ONSET_S
@@ -137,11 +143,11 @@ class Heart:
     def reading(self, rng: random.Random) -> int | None:
         """What a strap reports now: the rate with noise, or None for a drop-out."""
         p = self.physiology
+        if p.noise_sd_bpm:
+            self._noise = self._noise * self._noise_keep + rng.gauss(0.0, self._noise_new)
         if p.dropout_rate and rng.random() < p.dropout_rate:
             return None
-        noisy = (
-            round(self.bpm + rng.gauss(0.0, p.noise_sd_bpm)) if p.noise_sd_bpm else round(self.bpm)
-        )
+        noisy = round(self.bpm + self._noise)
         return noisy if noisy > 25 else 25
 
     def reserve_pct(self) -> float:

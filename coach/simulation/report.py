@@ -14,6 +14,8 @@ from coach.simulation.session import Arm, SessionResult
 SUBGROUPS: tuple[tuple[str, Callable[[VirtualPatient], bool]], ...] = (
     ("all", lambda p: True),
     ("heart-rate basis", lambda p: not p.rpe_basis),
+    ("  light zone", lambda p: not p.rpe_basis and p.prescription.aerobic.level == "light"),
+    ("  moderate zone", lambda p: not p.rpe_basis and p.prescription.aerobic.level == "moderate"),
     ("RPE basis", lambda p: p.rpe_basis),
     ("low compliance", lambda p: p.low_compliance),
     ("deconditioned", lambda p: p.deconditioned),
@@ -29,6 +31,7 @@ class ArmFigures:
     time_in_zone_pct: float
     over_ceiling_min_per_session: float
     cues_per_session: float
+    stopped_pct: float  # sessions ended by a stop the patient followed
 
     def to_json(self) -> dict[str, float]:
         return {
@@ -52,6 +55,7 @@ def arm_figures(run: CohortRun, arm: Arm, keep: Callable[[VirtualPatient], bool]
         if count
         else 0.0,
         cues_per_session=sum(s.cues for s in sessions) / count if count else 0.0,
+        stopped_pct=_pct(sum(s.stopped for s in sessions), count),
     )
 
 
@@ -82,7 +86,7 @@ def report_lines(run: CohortRun) -> Iterable[str]:
     )
     header = (
         f"{'subgroup':<18}{'arm':<10}{'patients':>9}{'sessions':>9}{'in zone %':>11}"
-        f"{'time in zone %':>16}{'over ceiling min':>18}{'cues/session':>14}"
+        f"{'time in zone %':>16}{'over ceiling min':>18}{'cues/session':>14}{'stopped %':>11}"
     )
     yield header
     for name, keep in SUBGROUPS:
@@ -93,7 +97,7 @@ def report_lines(run: CohortRun) -> Iterable[str]:
             yield (
                 f"{name:<18}{arm:<10}{f.patients:>9}{f.sessions:>9}{f.sessions_in_zone_pct:>11.1f}"
                 f"{f.time_in_zone_pct:>16.1f}{f.over_ceiling_min_per_session:>18.2f}"
-                f"{f.cues_per_session:>14.1f}"
+                f"{f.cues_per_session:>14.1f}{f.stopped_pct:>11.1f}"
             )
     yield f"unsafe cues (pick_up at or above the zone, on a hold, on RPE basis): {run.unsafe_cues}"
     yield json.dumps(summary(run))

@@ -5,8 +5,8 @@ once from the patient's own stream, so the arms differ only by what the product 
 noise and the patient's reactions come from a stream per arm.
 
 Adaptive arm, between sessions: the product's own `coach.next_session.plan_next` reads the history
-of outcomes and sets the next session's start (`effort_delta` levels from the level that held at the
-end of the last session) and main minutes (always within the approved prescription's).
+of outcomes and sets the next session's start (`effort_delta` levels from the level that kept the
+zone longest in the last session) and main minutes (always within the approved prescription's).
 """
 
 from __future__ import annotations
@@ -118,7 +118,7 @@ def _adaptive(
         results.append(result)
         history.append(_outcome(patient, result))
         advice = plan_next(approved, min_minutes, history, rules)
-        level = min(MAX_LEVEL, max(0, result.end_level + advice.effort_delta))
+        level = min(MAX_LEVEL, max(0, result.held_level + advice.effort_delta))
         minutes = advice.main_minutes
     return tuple(results)
 
@@ -137,7 +137,7 @@ def _outcome(patient: VirtualPatient, result: SessionResult) -> SessionOutcome:
         over_ceiling_s=result.over_ceiling_s,
         rpe=result.rpe,
         fatigue=result.fatigue,
-        effort_level=result.end_level,
+        effort_level=result.held_level,
         in_zone=result.in_zone,
     )
 

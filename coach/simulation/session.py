@@ -22,14 +22,14 @@ from coach.simulation.cohort import VirtualPatient
 from coach.simulation.physiology import Heart
 
 Arm = Literal["static", "adaptive"]
-READING_S = 5  # a strap sends a reading a second; every 5 s keeps 200 patients x 8 weeks short
+READING_S = 1  # a strap sends a reading a second, as the pages get them
 WARM_UP_MIN = 5  # base.flexibility: a warm-up and a cool-down in every session
 COOL_DOWN_MIN = 5
 WARM_UP_LEVELS_BELOW = 2  # warm up two levels under the main effort
 COOL_DOWN_LEVELS_BELOW = 3
 RPE_SD = 1.0  # spread of a reported Borg rating around how hard it really felt (our assumption)
 MAX_LEVEL = 10
-RPE_SAMPLE_S = 30  # how often a heart-rate patient's felt effort is sampled for the end RPE
+RPE_SAMPLE_S = 5  # how often the felt effort is sampled (for the end RPE, and the RPE basis' zone)
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,7 @@ class SessionResult:
     rpe: int  # reported at the end, Borg 6-20
     fatigue: int
     end_level: int  # the main-phase level held at the end
+    held_level: int  # the level that kept the zone longest (else the end level)
     cues: int
     unsafe_cues: int
     stopped: bool
@@ -99,9 +100,11 @@ def run_session(
     main_end = warm_end + plan.main_minutes * 60
     total = main_end + COOL_DOWN_MIN * 60
     over = _OverCeiling(high, zone.seconds_above)
+    by_rpe = patient.rpe_basis
     in_zone_s = measured_s = over_s = done_main_s = rpe_sum = 0.0
     rpe_n = cues = unsafe = 0
     last_bpm: int | None = None
+    in_zone_at: dict[int, float] = {}  # main-phase seconds in zone at each level
     t = 0
     while t < total:
         phase: Phase = "warm_up" if t < warm_end else "main" if t < main_end else "cool_down"
@@ -119,15 +122,19 @@ def run_session(
                 over_s += READING_S
         if phase == "main":
             done_main_s += READING_S
-            if patient.rpe_basis or t % RPE_SAMPLE_S == 0:
+            inside = 0.0
+            if t % RPE_SAMPLE_S == 0:
                 rpe = heart.true_rpe()
                 rpe_sum, rpe_n = rpe_sum + rpe, rpe_n + 1
-            if patient.rpe_basis:
+                if by_rpe:
+                    measured_s += RPE_SAMPLE_S
+                    inside = RPE_SAMPLE_S if rpe_low - 0.5 <= rpe < rpe_high + 0.5 else 0.0
+            if not by_rpe and bpm is not None and low is not None and high is not None:
                 measured_s += READING_S
-                in_zone_s += READING_S if rpe_low - 0.5 <= rpe < rpe_high + 0.5 else 0
-            elif bpm is not None and low is not None and high is not None:
-                measured_s += READING_S
-                in_zone_s += READING_S if low <= bpm <= high else 0
+                inside = READING_S if low <= bpm <= high else 0.0
+            if inside:
+                in_zone_s += inside
+                in_zone_at[level] = in_zone_at.get(level, 0.0) + inside
         if engine is not None:
             alert = over.reading(t, bpm)
             cue = engine.step(t * 1000, bpm, phase, alert=alert)
@@ -152,6 +159,7 @@ def run_session(
         rpe=reported,
         fatigue=plan.fatigue,
         end_level=person.level,
+        held_level=max(in_zone_at, key=lambda lv: (in_zone_at[lv], -lv), default=person.level),
         cues=cues,
         unsafe_cues=unsafe,
         stopped=person.stopped,
