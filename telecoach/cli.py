@@ -19,6 +19,7 @@ from coach.database import Database
 from coach.models import StaffUser
 from coach.patient_import import ImportFailed, import_patients_csv
 from coach.rules import load_rules
+from telecoach.cli_options import rules_option
 from telecoach.heart_rate_commands import create_device_token, simulate_hr
 from telecoach.settings import Settings
 from telecoach.simulate_command import simulate_cohort_command
@@ -128,14 +129,7 @@ def serve(host: str, port: int, demo: bool, simulate_hr: bool) -> None:
 
 @main.command()
 @click.argument("profile_file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--rules",
-    "rules_file",
-    envvar="RULES_FILE",
-    default=None,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="An institution's rules file (default: the shipped rules; env RULES_FILE).",
-)
+@rules_option
 def prescribe(profile_file: Path, rules_file: Path | None) -> None:
     """Print the prescription for PROFILE_FILE (JSON); a bad profile exits 2 naming the field."""
     from coach.engine import prescribe as make_prescription

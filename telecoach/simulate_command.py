@@ -20,6 +20,7 @@ from coach.simulation import (
     simulate_cohort,
 )
 from coach.simulation.cohort import MAX_PATIENTS
+from telecoach.cli_options import rules_option
 
 DEFAULT_PATIENTS = 200
 MAX_WEEKS = 52
@@ -47,14 +48,7 @@ MAX_WEEKS = 52
     "--seed", default=1, show_default=True, type=int,
     help="Seeds the generated cohort and every random draw: the same seed, the same figures.",
 )  # fmt: skip
-@click.option(
-    "--rules",
-    "rules_file",
-    envvar="RULES_FILE",
-    default=None,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="An institution's rules file (default: the shipped rules; env RULES_FILE).",
-)
+@rules_option
 def simulate_cohort_command(
     cohort_file: Path | None, patients: int | None, weeks: int, seed: int, rules_file: Path | None
 ) -> None:

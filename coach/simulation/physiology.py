@@ -86,20 +86,20 @@ def cycle_fatigue(physiology: Physiology, day: int, first_cycle_day: int) -> flo
 
 def rpe_for_reserve_pct(pct: float) -> float:
     """Borg RPE (6-20, not rounded) for a share of heart-rate reserve in percent."""
-    pct = min(max(pct, 0.0), 100.0)
-    index = max(1, bisect.bisect_left(_RPE_HRR_PCT, pct))
-    x0, x1 = _RPE_HRR_PCT[index - 1], _RPE_HRR_PCT[index]
-    y0, y1 = _RPE_VALUES[index - 1], _RPE_VALUES[index]
-    return y0 + (y1 - y0) * (pct - x0) / (x1 - x0)
+    return _interpolate(pct, _RPE_HRR_PCT, _RPE_VALUES)
 
 
 def reserve_pct_for_rpe(rpe: float) -> float:
     """The inverse of `rpe_for_reserve_pct`."""
-    rpe = min(max(rpe, 6.0), 20.0)
-    index = max(1, bisect.bisect_left(_RPE_VALUES, rpe))
-    y0, y1 = _RPE_VALUES[index - 1], _RPE_VALUES[index]
-    x0, x1 = _RPE_HRR_PCT[index - 1], _RPE_HRR_PCT[index]
-    return x0 + (x1 - x0) * (rpe - y0) / (y1 - y0)
+    return _interpolate(rpe, _RPE_VALUES, _RPE_HRR_PCT)
+
+
+def _interpolate(x: float, xs: tuple[float, ...], ys: tuple[float, ...]) -> float:
+    """Piecewise-linear through the points (xs increasing), held at the ends."""
+    x = min(max(x, xs[0]), xs[-1])
+    index = max(1, bisect.bisect_left(xs, x))
+    x0, x1, y0, y1 = xs[index - 1], xs[index], ys[index - 1], ys[index]
+    return y0 + (y1 - y0) * (x - x0) / (x1 - x0)
 
 
 class Heart:
