@@ -81,6 +81,8 @@ def test_a_small_cohort_file_runs_with_physiology_left_to_defaults(tmp_path: Pat
     lines = result.output.splitlines()
     assert any(line.startswith("RPE basis") for line in lines)  # the beta-blocker patient
     assert any(line.startswith("low compliance") for line in lines)
+    cues = {line.split()[1]: float(line.split()[-2]) for line in lines if line.startswith("all ")}
+    assert cues["static"] == 0 and cues["adaptive"] > 0  # the engine speaks in one arm only
 
 
 def test_a_patient_on_a_hold_does_not_exercise_and_is_counted_apart(tmp_path: Path) -> None:
