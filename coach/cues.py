@@ -93,6 +93,7 @@ class CuePolicy:
     slope_window_ms: int
     min_slope_span_ms: int
     stale_after_ms: int
+    smooth_readings: int
     min_interval_ms: int
     same_direction_wait_ms: int
     ease_off_margin_bpm: int
@@ -116,6 +117,7 @@ class CuePolicy:
             slope_window_ms=kinetics.slope_window_s * 1000,
             min_slope_span_ms=kinetics.min_slope_span_s * 1000,
             stale_after_ms=kinetics.stale_after_s * 1000,
+            smooth_readings=kinetics.smooth_readings,
             min_interval_ms=spacing.min_interval_s * 1000,
             same_direction_wait_ms=spacing.same_direction_wait_s * 1000,
             ease_off_margin_bpm=ease.margin_bpm,
@@ -149,20 +151,29 @@ class _Slope:
         self._n = self._st = self._sb = self._stt = self._stb = 0
 
     def add(self, t_ms: int, bpm: int) -> None:
-        if not self._points:
+        points = self._points
+        if not points:
             self._origin = t_ms  # small offsets keep the sums exact and small
-        self._push(t_ms - self._origin, bpm, +1)
-        self._points.append((t_ms - self._origin, bpm))
-        oldest = t_ms - self._origin - self._window_ms
-        while self._points[0][0] < oldest:
-            self._push(*self._points.popleft(), -1)
-
-    def _push(self, t: int, bpm: int, sign: int) -> None:
-        self._n += sign
-        self._st += sign * t
-        self._sb += sign * bpm
-        self._stt += sign * t * t
-        self._stb += sign * t * bpm
+        t = t_ms - self._origin
+        points.append((t, bpm))
+        n, st, sb, stt, stb = (
+            self._n + 1,
+            self._st + t,
+            self._sb + bpm,
+            self._stt + t * t,
+            self._stb + t * bpm,
+        )
+        oldest = t - self._window_ms
+        while points[0][0] < oldest:  # written out: this runs once per reading of every session
+            old_t, old_bpm = points.popleft()
+            n, st, sb, stt, stb = (
+                n - 1,
+                st - old_t,
+                sb - old_bpm,
+                stt - old_t * old_t,
+                stb - old_t * old_bpm,
+            )
+        self._n, self._st, self._sb, self._stt, self._stb = n, st, sb, stt, stb
 
     def mean_bpm(self) -> float:
         return self._sb / self._n
@@ -182,7 +193,11 @@ class CueEngine:
         self._zone = zone
         self._policy = policy
         self._heart_rate_guides = zone.basis in ("prescription", "age_predicted") and zone.has_zone
+        self._low, self._high = zone.low or 0, zone.high or 0
+        self._far_below = self._low - policy.pick_up_margin_bpm  # below this counts for pick_up
+        self._over_ceiling_ms = zone.seconds_above * 1000
         self._slope = _Slope(policy.slope_window_ms, policy.min_slope_span_ms)
+        self._recent: deque[int] = deque(maxlen=policy.smooth_readings)
         self._last_t: int | None = None
         self._last_reading_t: int | None = None
         self._above_since: int | None = None  # readings above the top (the ceiling) since
@@ -223,51 +238,71 @@ class CueEngine:
             self._main_since = t_ms
         if not self._heart_rate_guides:
             return self._rpe_prompt(t_ms, phase)
-        reading = _readable(bpm)
-        if reading is None:
-            return None
-        bpm = reading
-        self._record(t_ms, bpm)
+        if type(bpm) is not int or not _READABLE_BPM[0] <= bpm <= _READABLE_BPM[1]:
+            bpm = _readable(bpm)  # the common case (a whole, plausible bpm) skips the call
+            if bpm is None:
+                return None
+        rate = self._record(t_ms, bpm)
         above_since = self._above_since
-        if above_since is not None and t_ms - above_since >= self._zone.seconds_above * 1000:
+        if above_since is not None and t_ms - above_since > self._over_ceiling_ms:
             return self._stop(t_ms, "over_ceiling")
-        due = self._due(t_ms, bpm, phase)
+        last_cue_at = self._last_cue_at
+        if last_cue_at is not None and t_ms - last_cue_at < self._policy.min_interval_ms:
+            return None  # nothing may be said yet, whatever is due
+        due = self._due(t_ms, rate, bpm, phase)
         if due is None or not self._spaced(due[0], t_ms):
             return None
         return self._give(*due, t_ms)
 
     # --- readings ---------------------------------------------------------------------------------
 
-    def _record(self, t_ms: int, bpm: int) -> None:
-        assert self._zone.low is not None and self._zone.high is not None
+    def _record(self, t_ms: int, bpm: int) -> int:
+        """Take a reading; the rate the zone is judged on (the median of the last few)."""
         last = self._last_reading_t
+        recent = self._recent
         if last is not None and t_ms - last > self._policy.stale_after_ms:
             # A gap: "for N seconds" and the slope start again from this reading.
             self._above_since = self._far_below_since = self._in_zone_since = None
             self._slope.clear()
+            recent.clear()
         self._last_reading_t = t_ms
         self._slope.add(t_ms, bpm)
-        low, high = self._zone.low, self._zone.high
-        self._above_since = _since(self._above_since, bpm > high, t_ms)
-        far_below = bpm < low - self._policy.pick_up_margin_bpm
-        self._far_below_since = _since(self._far_below_since, far_below, t_ms)
-        self._in_zone_since = _since(self._in_zone_since, low <= bpm <= high, t_ms)
+        recent.append(bpm)
+        rate = sorted(recent)[len(recent) // 2] if len(recent) > 1 else bpm
+        # Where each run of rates started; None once a rate breaks it.
+        if rate > self._high:
+            self._in_zone_since = self._far_below_since = None
+            if self._above_since is None:
+                self._above_since = t_ms
+            return rate
+        self._above_since = None
+        if rate >= self._low:
+            self._far_below_since = None
+            if self._in_zone_since is None:
+                self._in_zone_since = t_ms
+            return rate
+        self._in_zone_since = None
+        if rate >= self._far_below:
+            self._far_below_since = None
+        elif self._far_below_since is None:
+            self._far_below_since = t_ms
+        return rate
 
-    def _due(self, t_ms: int, bpm: int, phase: Phase) -> tuple[CueKind, str, str] | None:
-        assert self._zone.low is not None and self._zone.high is not None
-        low, high, p = self._zone.low, self._zone.high, self._policy
+    def _due(self, t_ms: int, rate: int, bpm: int, phase: Phase) -> tuple[CueKind, str, str] | None:
+        """What is due from the judged `rate`; `bpm`, the reading itself, must agree to pick up."""
+        low, high, p = self._low, self._high, self._policy
         slope = self._slope.per_second()
         # Where a first-order answer settles: y + y' * tau, taken at the fit's middle (its mean),
         # where the fitted slope is the curve's; the newest reading's slope is flatter than the fit.
         heading_to = None if slope is None else self._slope.mean_bpm() + slope * p.tau_ms / 1000
-        if bpm - high >= p.ease_off_margin_bpm or (
+        if rate - high >= p.ease_off_margin_bpm or (
             self._above_since is not None and t_ms - self._above_since >= p.ease_off_sustain_ms
         ):
             return CueKind.EASE_OFF, "above_zone", "cue.ease_off"
         if phase != "main":
             return None  # warm-up is meant to be below the zone; cool-down comes down
         if (
-            bpm >= low
+            rate >= low
             and slope is not None
             and slope > 0
             and heading_to is not None
@@ -276,6 +311,7 @@ class CueEngine:
             return CueKind.EASE_OFF, "climbing", "cue.ease_off"
         if (
             self._far_below_since is not None
+            and bpm < low
             and t_ms - self._far_below_since >= p.pick_up_sustain_ms
             and slope is not None
             and heading_to is not None
@@ -335,10 +371,3 @@ def _readable(bpm: object) -> int | None:
         return None
     value = round(bpm)
     return value if _READABLE_BPM[0] <= value <= _READABLE_BPM[1] else None
-
-
-def _since(start: int | None, holds: bool, t_ms: int) -> int | None:
-    """The start of a run of readings for which a condition holds, or None once it breaks."""
-    if not holds:
-        return None
-    return t_ms if start is None else start

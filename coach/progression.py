@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal, Protocol
 
 from coach.engine._words import number
+from coach.next_session import NextSession
 from coach.rules import LEVELS, RuleRef, RuleSet
 
 
@@ -132,6 +133,28 @@ def propose_next_week(current: AerobicDoseLike, week: WeekSummary, rules: RuleSe
         held = rules.prog_hold.ref(detail=f"{detail}, but readiness alerts this week")
         return Proposal("hold", dose, (held,), alerts)
     return Proposal("up", raised, (up.ref(detail=detail),), alerts)
+
+
+def propose_from_sessions(
+    current: AerobicDoseLike, plan: NextSession, rules: RuleSet
+) -> Proposal | None:
+    """A between-session plan that found the patient ready for more than the approved dose, as the
+    weekly review's "up" proposal for the coach (None when the plan stayed inside the approval)."""
+    if not plan.beyond_approval:
+        return None
+    if current.level not in LEVELS or current.sessions_per_week == 0:
+        raise ValueError("the current dose is a hold: progress from the last dose with sessions")
+    dose = _clamp_to_base(current, rules)
+    ready = rules.next_beyond_approval
+    detail = (
+        f"{ready.sessions_in_zone} sessions in zone with the full approved time"
+        f" at RPE ≤ {ready.rpe_at_most}"
+    )
+    raised = _step_up(dose, rules)
+    if raised == dose:
+        at_base = rules.prog_up.ref(detail=f"{detail}; at the base dose already")
+        return Proposal("hold", dose, (ready.ref(), at_base), ())
+    return Proposal("up", raised, (ready.ref(), rules.prog_up.ref(detail=detail)), ())
 
 
 def _adherence_pct(week: WeekSummary) -> int:

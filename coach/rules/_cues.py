@@ -19,9 +19,8 @@ class CueKinetics(Rule):
     gain_bpm_per_mps: float = param(lo=1, hi=100)  # steady-state rise per m/s of speed (shown only)
     slope_window_s: int = param(lo=10, hi=180)  # readings the slope is fitted over
     min_slope_span_s: int = param(lo=5, hi=180)  # a slope needs readings spanning at least this
-    stale_after_s: int = param(
-        lo=2, hi=120
-    )  # a gap longer than this restarts every "for N s" count
+    stale_after_s: int = param(lo=2, hi=120)  # a longer gap restarts every "for N s" count
+    smooth_readings: int = param(lo=1, hi=15)  # the zone is judged on the median of this many
 
     def check(self) -> None:
         if self.min_slope_span_s > self.slope_window_s:

@@ -24,6 +24,7 @@ from coach.rules._dose import (
     ZoneLevels,
     ZoneRpeBasis,
 )
+from coach.rules._next import NextBeyondApproval, NextBrisker, NextGentler, NextShorter
 from coach.rules._oversight import (
     ProgDown,
     ProgHold,
@@ -95,6 +96,10 @@ class RuleSet:
     cue_hold: CueHold
     cue_stop: CueStop
     cue_rpe_prompt: CueRpePrompt
+    next_gentler: NextGentler
+    next_shorter: NextShorter
+    next_brisker: NextBrisker
+    next_beyond_approval: NextBeyondApproval
 
     def __post_init__(self) -> None:
         for f in fields(self):

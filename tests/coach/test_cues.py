@@ -43,15 +43,16 @@ def test_ease_off_also_in_warm_up_and_cool_down(phase: str) -> None:
 
 
 def test_ease_off_when_climbing_to_end_above_the_zone() -> None:
-    # 0.5 bpm/s from 100: at 20 s the slope is known (20 s of readings) and the rate is 110, in the
+    # 0.5 bpm/s from 100: at 30 s the slope is known (30 s of readings) and the rate is 115, in the
     # zone; a first-order answer still has 0.5 x 58 = 29 bpm to come: it will end far above 130.
-    assert kinds(run(ramp(100, 0.5, 0, 21))) == [("ease_off", 20, "climbing")]
+    assert kinds(run(ramp(100, 0.5, 0, 31))) == [("ease_off", 30, "climbing")]
 
 
 def test_no_climbing_ease_off_below_the_zone_or_outside_the_main_phase() -> None:
     assert run(ramp(90, 0.5, 0, 40)) == []  # 109.5 at 39 s: still below the zone
-    # In warm-up the same climb is expected: only the margin (133 at 66 s) asks to ease off.
-    assert kinds(run(ramp(100, 0.5, 0, 70, "warm_up"))) == [("ease_off", 66, "above_zone")]
+    # In warm-up the same climb is expected: only the margin asks to ease off, when the median of
+    # the last 9 readings reaches 133 (the reading did at 66 s).
+    assert kinds(run(ramp(100, 0.5, 0, 80, "warm_up"))) == [("ease_off", 70, "above_zone")]
 
 
 @pytest.mark.parametrize(("settles_at", "cued"), [(128, False), (131, False), (134, True)])
@@ -104,7 +105,7 @@ def test_never_pick_up_in_warm_up_or_cool_down(phase: str) -> None:
 
 def test_hold_once_back_in_the_zone_after_a_pick_up() -> None:
     trace = steady(100, 0, 46) + first_order(100, 120, 46, 400)
-    assert kinds(run(trace)) == [("pick_up", 45, "below_zone"), ("hold", 104, "in_zone")]
+    assert kinds(run(trace)) == [("pick_up", 45, "below_zone"), ("hold", 108, "in_zone")]
 
 
 def test_hold_once_back_in_the_zone_after_an_ease_off() -> None:
@@ -151,17 +152,30 @@ def test_an_alert_stops_at_once_and_ends_the_cues(alert: str) -> None:
 
 
 def test_over_the_ceiling_past_the_alert_time_stops() -> None:
-    assert kinds(run(steady(131, 0, 30))) == [("ease_off", 10, "above_zone")]  # 29 s above
-    assert kinds(run(steady(131, 0, 31))) == [
+    # More than 30 s above, like the live alert (rtc/heart_rate/alerts.py).
+    assert kinds(run(steady(131, 0, 31))) == [("ease_off", 10, "above_zone")]  # 30 s above
+    assert kinds(run(steady(131, 0, 32))) == [
         ("ease_off", 10, "above_zone"),
-        ("stop", 30, "over_ceiling"),
+        ("stop", 31, "over_ceiling"),
     ]
 
 
 def test_the_ceiling_follows_the_zones_alert_time() -> None:
     zone = replace(ZONE, seconds_above=60)
-    assert [k for k, _, _ in kinds(run(steady(131, 0, 61), zone=zone))][-1:] == ["stop"]
-    assert kinds(run(steady(131, 0, 61), zone=zone))[-1][1] == 60
+    assert "stop" not in [k for k, _, _ in kinds(run(steady(131, 0, 61), zone=zone))]
+    assert kinds(run(steady(131, 0, 62), zone=zone))[-1] == ("stop", 61, "over_ceiling")
+
+
+def test_a_stray_reading_under_the_ceiling_does_not_restart_the_count() -> None:
+    # A strap reads one in five under the ceiling: the median of the last 9 stays above.
+    trace = [(t, 129 if t % 5 == 4 else 133, "main") for t in range(0, 40)]
+    assert kinds(run(trace))[-1] == ("stop", 31, "over_ceiling")  # type: ignore[arg-type]
+
+
+def test_one_spike_or_one_dip_is_not_a_heart() -> None:
+    spike = [*steady(120, 0, 100), (100, 160, "main"), *steady(120, 101, 200)]
+    dip = steady(120, 0, 100) + steady(80, 100, 102) + steady(120, 102, 300)
+    assert run(spike) == [] and run(dip) == []
 
 
 def test_a_hold_stops_at_the_first_tick_with_or_without_a_reading() -> None:

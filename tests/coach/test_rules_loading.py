@@ -25,6 +25,7 @@ TIER_IDS = ["tier.self_directed", "tier.supervised", "tier.clinically_supervised
 CUE_IDS = [
     "cue.kinetics", "cue.spacing", "cue.ease_off", "cue.pick_up", "cue.hold", "cue.stop",
     "cue.rpe_prompt",
+    "next.gentler", "next.shorter", "next.brisker", "next.beyond_approval",
 ]  # fmt: skip
 
 
