@@ -134,7 +134,7 @@ def _outcome(patient: VirtualPatient, result: SessionResult) -> SessionOutcome:
         day=FIRST_DAY + timedelta(days=result.day),
         main_minutes=result.main_minutes,
         time_in_zone_pct=tiz,
-        over_ceiling_s=result.over_ceiling_s,
+        over_ceiling_s=result.alerted_over_s,
         rpe=result.rpe,
         fatigue=result.fatigue,
         effort_level=result.held_level,

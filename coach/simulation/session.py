@@ -48,7 +48,8 @@ class SessionResult:
     planned_main_s: float
     measured_main_s: float  # main-phase seconds covered by readings (+ seconds not done)
     in_zone_s: float
-    over_ceiling_s: float
+    over_ceiling_s: float  # every reading above the ceiling, all phases
+    alerted_over_s: float  # in episodes long enough to alert: what a stored summary counts
     rpe: int  # reported at the end, Borg 6-20
     fatigue: int
     end_level: int  # the main-phase level held at the end
@@ -135,8 +136,8 @@ def run_session(
             if inside:
                 in_zone_s += inside
                 in_zone_at[level] = in_zone_at.get(level, 0.0) + inside
+        alert = over.reading(t, bpm)
         if engine is not None:
-            alert = over.reading(t, bpm)
             cue = engine.step(t * 1000, bpm, phase, alert=alert)
             if cue is not None:
                 cues += 1
@@ -156,6 +157,7 @@ def run_session(
         measured_main_s=measured_s,
         in_zone_s=in_zone_s,
         over_ceiling_s=over_s,
+        alerted_over_s=over.finish(),
         rpe=reported,
         fatigue=plan.fatigue,
         end_level=person.level,
@@ -218,28 +220,44 @@ def _unsafe(
 
 class _OverCeiling:
     """The live alert's rule (rtc/heart_rate/alerts.py): readings above the ceiling for more than
-    `seconds_above`, bridging drop-outs up to MAX_GAP_S; raised once an episode."""
+    `seconds_above`, bridging drop-outs up to MAX_GAP_S; raised once an episode. Also sums the
+    time of such episodes, as a stored session summary counts it (coach/hr_summary.py)."""
 
     def __init__(self, ceiling: int | None, seconds_above: int) -> None:
         self.ceiling, self.seconds_above = ceiling, seconds_above
         self.since: float | None = None
         self.last_seen: float | None = None
         self.raised = False
+        self.run_s = 0.0
+        self.alerted_s = 0.0
 
     def reading(self, t: float, bpm: int | None) -> str | None:
         if self.ceiling is None:
             return None
         if bpm is None:
             if self.last_seen is not None and t - self.last_seen > MAX_GAP_S:
-                self.since, self.raised = None, False
+                self._end_run()
             return None
         if bpm <= self.ceiling:
-            self.since, self.last_seen, self.raised = None, t, False
+            self._end_run()
+            self.last_seen = t
             return None
         if self.since is None:
             self.since = t
         self.last_seen = t
+        self.run_s += READING_S
         if self.raised or t - self.since <= self.seconds_above:
             return None
         self.raised = True
         return "over_ceiling"
+
+    def finish(self) -> float:
+        """The seconds over the ceiling in episodes long enough to alert, the session over."""
+        self._end_run()
+        return self.alerted_s
+
+    def _end_run(self) -> None:
+        since, last = self.since, self.last_seen
+        if since is not None and last is not None and last - since > self.seconds_above:
+            self.alerted_s += self.run_s
+        self.since, self.raised, self.run_s = None, False, 0.0
