@@ -175,6 +175,10 @@ class _Slope:
             )
         self._n, self._st, self._sb, self._stt, self._stb = n, st, sb, stt, stb
 
+    def full(self) -> bool:
+        """Readings span (nearly: 90% of) the whole window."""
+        return self._points[-1][0] - self._points[0][0] >= self._window_ms * 9 // 10
+
     def mean_bpm(self) -> float:
         return self._sb / self._n
 
@@ -310,13 +314,21 @@ class CueEngine:
         ):
             return CueKind.EASE_OFF, "climbing", "cue.ease_off"
         if (
-            self._far_below_since is not None
-            and bpm < low
-            and t_ms - self._far_below_since >= p.pick_up_sustain_ms
+            bpm < low
+            and rate < low
             and slope is not None
             and heading_to is not None
             and slope * 60 < p.climbing_bpm_per_min
             and heading_to < low
+            and (
+                # well below for a while, or just below on average over the slope's window
+                # (a rate that sits a beat or two under the zone would otherwise stay there)
+                (
+                    self._far_below_since is not None
+                    and t_ms - self._far_below_since >= p.pick_up_sustain_ms
+                )
+                or (self._slope.full() and self._slope.mean_bpm() < low)
+            )
         ):
             return CueKind.PICK_UP, "below_zone", "cue.pick_up"
         current = self._current.kind if self._current else None

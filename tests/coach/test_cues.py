@@ -72,7 +72,8 @@ def test_climbing_ease_off_only_when_the_rate_will_settle_past_the_margin(
     [
         (100, [45, 105, 165]),  # after 45 s; again only after 60 s (the heart rate's answer)
         (106, [45, 105, 165]),  # 4 below the low end: past the 3 bpm margin
-        (107, []),  # exactly the margin: not below it
+        (107, [54, 114, 174]),  # inside the margin: once the last minute's average is below
+        (109, [54, 114, 174]),
         (110, []),  # the low end is in the zone
     ],
 )
@@ -88,6 +89,12 @@ def test_pick_up_not_before_the_sustain_time() -> None:
 def test_no_pick_up_while_climbing_toward_the_zone() -> None:
     assert run(ramp(90, 0.1, 0, 200)) == []  # 6 bpm/min: climbing, even while far below
     assert run(first_order(90, 120, 0, 300)) == []  # answering an effort already raised
+
+
+@pytest.mark.parametrize(("per_min", "cued"), [(1, True), (3, False)])
+def test_climbing_is_two_bpm_a_minute_or_more(per_min: int, cued: bool) -> None:
+    # Far below (95-100): only the slope decides; a slow creep is not climbing.
+    assert bool(run(ramp(95, per_min / 60, 0, 120))) is cued
 
 
 def test_pick_up_when_the_rate_settles_below_the_zone() -> None:
