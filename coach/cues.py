@@ -41,6 +41,7 @@ class CueKind(StrEnum):
 
 
 HEART_RATE_CUES = frozenset({CueKind.EASE_OFF, CueKind.HOLD, CueKind.PICK_UP})
+_MAIN_PHASE_ONLY = frozenset({CueKind.PICK_UP, CueKind.HOLD, CueKind.RPE_PROMPT})
 
 # Borg's 6-20 scale names the odd steps; an even step reads as the word below it (the cautious
 # reading: 14 is "somewhat hard", not yet "hard"). Values are locale keys.
@@ -215,7 +216,8 @@ class CueEngine:
 
     @property
     def current(self) -> Cue | None:
-        """The cue in force, to show again after a reconnect."""
+        """The cue in force, to show again after a reconnect: the last one given, except that a
+        pick-up, a hold or an RPE prompt ends with the main phase."""
         return self._current
 
     @property
@@ -240,6 +242,9 @@ class CueEngine:
             return self._stop(t_ms, alert)
         if phase == "main" and self._main_since is None:
             self._main_since = t_ms
+        current = self._current
+        if phase != "main" and current is not None and current.kind in _MAIN_PHASE_ONLY:
+            self._current = None  # "pick up" or "hold this pace" is over with the main phase
         if not self._heart_rate_guides:
             return self._rpe_prompt(t_ms, phase)
         if type(bpm) is not int or not _READABLE_BPM[0] <= bpm <= _READABLE_BPM[1]:
@@ -274,22 +279,14 @@ class CueEngine:
         recent.append(bpm)
         rate = sorted(recent)[len(recent) // 2] if len(recent) > 1 else bpm
         # Where each run of rates started; None once a rate breaks it.
-        if rate > self._high:
-            self._in_zone_since = self._far_below_since = None
-            if self._above_since is None:
-                self._above_since = t_ms
-            return rate
-        self._above_since = None
-        if rate >= self._low:
-            self._far_below_since = None
-            if self._in_zone_since is None:
-                self._in_zone_since = t_ms
-            return rate
-        self._in_zone_since = None
-        if rate >= self._far_below:
-            self._far_below_since = None
-        elif self._far_below_since is None:
-            self._far_below_since = t_ms
+        above, far_below = rate > self._high, rate < self._far_below
+        in_zone = not above and rate >= self._low
+        start = self._above_since
+        self._above_since = (t_ms if start is None else start) if above else None
+        start = self._in_zone_since
+        self._in_zone_since = (t_ms if start is None else start) if in_zone else None
+        start = self._far_below_since
+        self._far_below_since = (t_ms if start is None else start) if far_below else None
         return rate
 
     def _due(self, t_ms: int, rate: int, bpm: int, phase: Phase) -> tuple[CueKind, str, str] | None:

@@ -109,8 +109,7 @@ class Proposal:
 
 
 def propose_next_week(current: AerobicDoseLike, week: WeekSummary, rules: RuleSet) -> Proposal:
-    if current.level not in LEVELS or current.sessions_per_week == 0:
-        raise ValueError("the current dose is a hold: progress from the last dose with sessions")
+    _refuse_a_hold(current)
     dose = _clamp_to_base(current, rules)
     alerts = _readiness(week, rules)
     down = _down_reasons(week, rules)
@@ -120,19 +119,11 @@ def propose_next_week(current: AerobicDoseLike, week: WeekSummary, rules: RuleSe
     keep = _hold_reasons(week, rules)
     if keep:
         return Proposal("hold", dose, (rules.prog_hold.ref(detail="; ".join(keep)),), alerts)
-    up = rules.prog_up
     detail = (
         f"adherence {_adherence_pct(week)}%, RPE {number(week.mean_rpe or 0)}"
         f" ≤ {week.target_rpe_high}, {round((week.time_in_zone_fraction or 0) * 100)}% in zone"
     )
-    raised = _step_up(dose, rules)
-    if raised == dose:
-        at_base = up.ref(detail=f"{detail}; at the base dose already")
-        return Proposal("hold", dose, (at_base,), alerts)
-    if alerts:
-        held = rules.prog_hold.ref(detail=f"{detail}, but readiness alerts this week")
-        return Proposal("hold", dose, (held,), alerts)
-    return Proposal("up", raised, (up.ref(detail=detail),), alerts)
+    return _up(dose, detail, rules, alerts)
 
 
 def propose_from_sessions(
@@ -142,19 +133,38 @@ def propose_from_sessions(
     weekly review's "up" proposal for the coach (None when the plan stayed inside the approval)."""
     if not plan.beyond_approval:
         return None
-    if current.level not in LEVELS or current.sessions_per_week == 0:
-        raise ValueError("the current dose is a hold: progress from the last dose with sessions")
-    dose = _clamp_to_base(current, rules)
+    _refuse_a_hold(current)
     ready = rules.next_beyond_approval
     detail = (
         f"{ready.sessions_in_zone} sessions in zone with the full approved time"
         f" at RPE ≤ {ready.rpe_at_most}"
     )
+    return _up(_clamp_to_base(current, rules), detail, rules, (), lead=(ready.ref(),))
+
+
+def _refuse_a_hold(current: AerobicDoseLike) -> None:
+    if current.level not in LEVELS or current.sessions_per_week == 0:
+        raise ValueError("the current dose is a hold: progress from the last dose with sessions")
+
+
+def _up(
+    dose: AerobicDose,
+    detail: str,
+    rules: RuleSet,
+    alerts: tuple[RuleRef, ...],
+    lead: tuple[RuleRef, ...] = (),
+) -> Proposal:
+    """prog.up's step from `dose`; a hold at the base dose already, or with readiness alerts.
+    `lead`: the lines that come before prog.up's (what found the patient ready)."""
+    up = rules.prog_up
     raised = _step_up(dose, rules)
     if raised == dose:
-        at_base = rules.prog_up.ref(detail=f"{detail}; at the base dose already")
-        return Proposal("hold", dose, (ready.ref(), at_base), ())
-    return Proposal("up", raised, (ready.ref(), rules.prog_up.ref(detail=detail)), ())
+        at_base = up.ref(detail=f"{detail}; at the base dose already")
+        return Proposal("hold", dose, (*lead, at_base), alerts)
+    if alerts:
+        held = rules.prog_hold.ref(detail=f"{detail}, but readiness alerts this week")
+        return Proposal("hold", dose, (*lead, held), alerts)
+    return Proposal("up", raised, (*lead, up.ref(detail=detail)), alerts)
 
 
 def _adherence_pct(week: WeekSummary) -> int:

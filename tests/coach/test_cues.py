@@ -107,6 +107,22 @@ def test_never_pick_up_in_warm_up_or_cool_down(phase: str) -> None:
     assert run(steady(90, 0, 600, phase)) == []  # type: ignore[arg-type]
 
 
+def test_a_pick_up_is_no_longer_in_force_in_the_cool_down() -> None:
+    engine = CueEngine(ZONE, POLICY)
+    for t, bpm, phase in steady(100, 0, 46):
+        engine.step(t * 1000, bpm, phase)
+    assert engine.current is not None and engine.current.kind == CueKind.PICK_UP
+    engine.step(46_000, 100, "cool_down")
+    assert engine.current is None
+
+
+def test_an_ease_off_stays_in_force_into_the_main_phase() -> None:
+    engine = CueEngine(ZONE, POLICY)
+    eased = engine.step(0, 135, "warm_up")
+    engine.step(1000, 120, "main")
+    assert eased is not None and engine.current == eased
+
+
 # --- cue.hold -------------------------------------------------------------------------------------
 
 
