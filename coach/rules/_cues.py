@@ -69,3 +69,8 @@ class CueStop(Rule):
 class CueRpePrompt(Rule):
     first_after_s: int = param(lo=0, hi=1800)  # into the main phase
     every_s: int = param(lo=30, hi=1800)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CueRpeAnswer(Rule):
+    """An answer to the RPE prompt outside the band: ease off above it, pick up below it (main)."""

@@ -110,6 +110,8 @@ def _adaptive(
     approved = patient.prescription.aerobic.minutes_per_session
     min_minutes = min(approved, rules.base_aerobic.min_minutes_per_session)
     level, minutes = patient.physiology.start_level, approved
+    aerobic = patient.prescription.aerobic
+    band = (aerobic.rpe_low, aerobic.rpe_high)
     history: list[SessionOutcome] = []
     results: list[SessionResult] = []
     for day, offset, tired in zip(days, offsets, fatigues, strict=True):
@@ -117,7 +119,7 @@ def _adaptive(
                              policy, rng)  # fmt: skip
         results.append(result)
         history.append(_outcome(patient, result))
-        advice = plan_next(approved, min_minutes, history, rules)
+        advice = plan_next(approved, min_minutes, history, rules, rpe_band=band)
         level = min(MAX_LEVEL, max(0, result.held_level + advice.effort_delta))
         minutes = advice.main_minutes
     return tuple(results)
@@ -139,6 +141,11 @@ def _outcome(patient: VirtualPatient, result: SessionResult) -> SessionOutcome:
         fatigue=result.fatigue,
         effort_level=result.held_level,
         in_zone=result.in_zone,
+        below_top_bpm=(
+            None
+            if patient.rpe_basis or result.mean_main_bpm is None or patient.zone.high is None
+            else patient.zone.high - result.mean_main_bpm
+        ),
     )
 
 

@@ -3,11 +3,16 @@
 Static arm: the patient holds the level they chose, hears nothing, changes nothing (an unmonitored
 home session). Adaptive arm: every reading goes through the product's own `coach.cues.CueEngine`;
 the patient follows a cue (one level) with their `compliance`, `reaction_s` later; an RPE check
-(RPE basis) is answered with how hard it feels, and a patient outside the band corrects one level
-the same way; a `stop` that is followed ends the main phase.
+(RPE basis) is answered with how hard it feels (with rating noise), the answer goes to the engine
+(`CueEngine.rpe_answer`), and its ease-off or pick-up is followed the same way; a `stop` that is
+followed ends the main phase.
 
 What is measured is what the product would see: readings (with noise and drop-outs) in the zone
-for heart-rate patients; for RPE-basis patients the RPE they report at the end against the band.
+for heart-rate patients; for RPE-basis patients the answers to the main phase's RPE checks, in
+zone when at least two thirds are inside the band (the 2/3 time rule's twin). The static arm hears
+no prompt, so its felt RPE is sampled at the moments the prompts would come (rule cue.rpe_prompt)
+with the same rating noise: both arms are judged alike. A session with no answer (stopped before
+the first check) falls back to the RPE reported at the end.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import random
 from dataclasses import dataclass
 from typing import Literal
 
-from coach.cues import CueEngine, CueKind, CuePolicy, Phase
+from coach.cues import Cue, CueEngine, CueKind, CuePolicy, Phase
 from coach.hr_summary import MAX_GAP_S
 from coach.simulation.cohort import VirtualPatient
 from coach.simulation.physiology import Heart
@@ -52,6 +57,7 @@ class SessionResult:
     alerted_over_s: float  # in episodes long enough to alert: what a stored summary counts
     rpe: int  # reported at the end, Borg 6-20
     fatigue: int
+    mean_main_bpm: float | None  # the main phase's mean reading; None without readings
     end_level: int  # the main-phase level held at the end
     held_level: int  # the level that kept the zone longest (else the end level)
     cues: int
@@ -93,17 +99,21 @@ def run_session(
 ) -> SessionResult:
     physiology, zone = patient.physiology, patient.zone
     heart = Heart(physiology, plan.day_offset_bpm, READING_S)
-    engine = CueEngine(zone, policy) if arm == "adaptive" else None
-    person = _Patient(plan.start_level, [])
     rpe_low, rpe_high = patient.prescription.aerobic.rpe_low, patient.prescription.aerobic.rpe_high
+    by_rpe = patient.rpe_basis
+    band = (rpe_low, rpe_high) if by_rpe else None
+    engine = CueEngine(zone, policy, rpe_band=band) if arm == "adaptive" else None
+    person = _Patient(plan.start_level, [])
     low, high = zone.low, zone.high
     warm_end = WARM_UP_MIN * 60
     main_end = warm_end + plan.main_minutes * 60
     total = main_end + COOL_DOWN_MIN * 60
     over = _OverCeiling(high, zone.seconds_above)
-    by_rpe = patient.rpe_basis
+    answers: list[int] = []  # RPE basis: the main phase's answers to "how hard does this feel?"
+    static_checks = _static_rpe_checks(warm_end, main_end, policy) if by_rpe else frozenset()
     in_zone_s = measured_s = over_s = done_main_s = rpe_sum = 0.0
-    rpe_n = cues = unsafe = 0
+    rpe_n = cues = unsafe = main_readings = 0
+    main_bpm_sum = 0.0
     last_bpm: int | None = None
     in_zone_at: dict[int, float] = {}  # main-phase seconds in zone at each level
     t = 0
@@ -123,6 +133,8 @@ def run_session(
                 over_s += READING_S
         if phase == "main":
             done_main_s += READING_S
+            if bpm is not None:
+                main_bpm_sum, main_readings = main_bpm_sum + bpm, main_readings + 1
             inside = 0.0
             if t % RPE_SAMPLE_S == 0:
                 rpe = heart.true_rpe()
@@ -139,14 +151,23 @@ def run_session(
         alert = over.reading(t, bpm)
         if engine is not None:
             cue = engine.step(t * 1000, bpm, phase, alert=alert)
+            if cue is not None and cue.kind is CueKind.RPE_PROMPT and phase == "main":
+                cues += 1
+                answers.append(_felt_rpe(heart, rng))
+                cue = engine.rpe_answer(t * 1000, answers[-1])
             if cue is not None:
                 cues += 1
-                unsafe += _unsafe(cue.kind, last_bpm, low, patient, alert)
-                _react(cue.kind, person, heart, patient, rng, t, rpe_low, rpe_high, phase)
+                unsafe += _unsafe(cue, last_bpm, low, patient, alert)
+                _react(cue.kind, person, patient, rng, t)
+        elif t in static_checks and not person.stopped:
+            answers.append(_felt_rpe(heart, rng))
         t += READING_S
     mean_rpe = rpe_sum / rpe_n if rpe_n else 6.0
     reported = min(20, max(6, round(mean_rpe + rng.gauss(0.0, RPE_SD))))
-    if patient.rpe_basis:
+    if by_rpe and answers:
+        inside_band = sum(1 for rpe in answers if rpe_low <= rpe <= rpe_high)
+        in_zone = inside_band * 3 >= len(answers) * 2
+    elif by_rpe:
         in_zone = rpe_low <= reported <= rpe_high
     else:
         in_zone = measured_s > 0 and in_zone_s * 3 >= measured_s * 2
@@ -160,6 +181,7 @@ def run_session(
         alerted_over_s=over.finish(),
         rpe=reported,
         fatigue=plan.fatigue,
+        mean_main_bpm=main_bpm_sum / main_readings if main_readings else None,
         end_level=person.level,
         held_level=max(in_zone_at, key=lambda lv: (in_zone_at[lv], -lv), default=person.level),
         cues=cues,
@@ -179,16 +201,19 @@ def _phase_level(person: _Patient, phase: Phase) -> int:
     return person.level
 
 
+def _static_rpe_checks(warm_end: int, main_end: int, policy: CuePolicy) -> frozenset[int]:
+    """The seconds the engine's RPE checks would come in a main phase, for the static arm."""
+    first = warm_end + policy.rpe_first_after_ms // 1000
+    return frozenset(range(first, main_end, max(1, policy.rpe_every_ms // 1000)))
+
+
+def _felt_rpe(heart: Heart, rng: random.Random) -> int:
+    """The Borg rating a patient gives: how hard it feels, with rating noise."""
+    return min(20, max(6, round(heart.true_rpe() + rng.gauss(0.0, RPE_SD))))
+
+
 def _react(
-    kind: CueKind,
-    person: _Patient,
-    heart: Heart,
-    patient: VirtualPatient,
-    rng: random.Random,
-    t: float,
-    rpe_low: int,
-    rpe_high: int,
-    phase: Phase,
+    kind: CueKind, person: _Patient, patient: VirtualPatient, rng: random.Random, t: float
 ) -> None:
     physiology = patient.physiology
     at = t + physiology.reaction_s
@@ -196,24 +221,23 @@ def _react(
         person.follow(rng, physiology.compliance, at, -1)
     elif kind is CueKind.PICK_UP:
         person.follow(rng, physiology.compliance, at, +1)
-    elif kind is CueKind.STOP:
-        if rng.random() < physiology.compliance:
-            person.stopped = True
-    elif kind is CueKind.RPE_PROMPT and phase == "main":
-        felt = round(heart.true_rpe() + rng.gauss(0.0, RPE_SD))
-        if felt > rpe_high:
-            person.follow(rng, physiology.compliance, at, -1)
-        elif felt < rpe_low:
-            person.follow(rng, physiology.compliance, at, +1)
+    elif kind is CueKind.STOP and rng.random() < physiology.compliance:
+        person.stopped = True
 
 
 def _unsafe(
-    kind: CueKind, last_bpm: int | None, low: int | None, patient: VirtualPatient, alert: str | None
+    cue: Cue, last_bpm: int | None, low: int | None, patient: VirtualPatient, alert: str | None
 ) -> int:
-    """A `pick_up` at or above the zone's bottom, on a hold, or where heart rate cannot judge."""
-    if kind is not CueKind.PICK_UP:
+    """A `pick_up` at or above the zone's bottom, on a hold, or where heart rate cannot judge.
+    On the RPE basis a pick-up answering a rating below the band (cue.rpe_answer) is the RPE
+    zone's own judgement, not a heart-rate guess, so it is not counted as unsafe."""
+    if cue.kind is not CueKind.PICK_UP:
         return 0
-    if patient.held or alert is not None or patient.rpe_basis or low is None:
+    if patient.held or alert is not None:
+        return 1
+    if patient.rpe_basis:
+        return int(cue.reason != "rpe_below")
+    if low is None:
         return 1
     return int(last_bpm is not None and last_bpm >= low)
 
