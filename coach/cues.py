@@ -100,6 +100,7 @@ class CuePolicy:
     ease_off_margin_bpm: int
     ease_off_sustain_ms: int
     ease_off_overshoot_bpm: int
+    full_overshoot_width_bpm: int
     pick_up_margin_bpm: int
     pick_up_sustain_ms: int
     climbing_bpm_per_min: float
@@ -133,6 +134,7 @@ class CuePolicy:
             ease_off_margin_bpm=ease.margin_bpm,
             ease_off_sustain_ms=ease.sustain_s * 1000,
             ease_off_overshoot_bpm=ease.overshoot_bpm,
+            full_overshoot_width_bpm=ease.full_overshoot_width_bpm,
             pick_up_margin_bpm=pick.margin_bpm,
             pick_up_sustain_ms=pick.sustain_s * 1000,
             climbing_bpm_per_min=pick.climbing_bpm_per_min,
@@ -212,6 +214,12 @@ class CueEngine:
         self._heart_rate_guides = zone.basis in ("prescription", "age_predicted") and zone.has_zone
         self._low, self._high = zone.low or 0, zone.high or 0
         self._far_below = self._low - policy.pick_up_margin_bpm  # below this counts for pick_up
+        # A narrow zone (a light one) leaves no room to settle past its top before the ceiling's
+        # stop: the projected overshoot that asks to ease off shrinks with the zone's width.
+        width = max(0, self._high - self._low)
+        self._overshoot = policy.ease_off_overshoot_bpm * min(
+            1.0, width / policy.full_overshoot_width_bpm
+        )
         self._over_ceiling_ms = zone.seconds_above * 1000
         self._slope = _Slope(policy.slope_window_ms, policy.min_slope_span_ms)
         self._recent: deque[int] = deque(maxlen=policy.smooth_readings)
@@ -350,7 +358,7 @@ class CueEngine:
             and slope is not None
             and slope > 0
             and heading_to is not None
-            and heading_to - high >= p.ease_off_overshoot_bpm
+            and heading_to - high >= self._overshoot
         ):
             return CueKind.EASE_OFF, "climbing", "cue.ease_off"
         if (
@@ -377,7 +385,7 @@ class CueEngine:
             and self._in_zone_since is not None
             and t_ms - self._in_zone_since >= p.hold_settle_ms
             and heading_to is not None
-            and low - p.pick_up_margin_bpm <= heading_to < high + p.ease_off_overshoot_bpm
+            and low - p.pick_up_margin_bpm <= heading_to < high + self._overshoot
         ):
             return CueKind.HOLD, "in_zone", "cue.hold"
         return None

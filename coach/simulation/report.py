@@ -99,5 +99,8 @@ def report_lines(run: CohortRun) -> Iterable[str]:
                 f"{f.time_in_zone_pct:>16.1f}{f.over_ceiling_min_per_session:>18.2f}"
                 f"{f.cues_per_session:>14.1f}{f.stopped_pct:>11.1f}"
             )
-    yield f"unsafe cues (pick_up at or above the zone, on a hold, on RPE basis but for an answer under the band): {run.unsafe_cues}"
+    yield (
+        "unsafe cues (pick_up at or above the zone, on a hold, on RPE basis unless answered"
+        f" under the band): {run.unsafe_cues}"
+    )
     yield json.dumps(summary(run))
