@@ -160,3 +160,22 @@ def test_the_installed_command_prints_the_json_last(tmp_path: Path) -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1])["sessions"] == 3
+
+
+def test_an_rpe_basis_patient_above_the_band_is_brought_into_it_by_the_answers(
+    tmp_path: Path,
+) -> None:
+    # On a beta-blocker (RPE basis), starting far above the band: the static arm stays above it;
+    # in the adaptive arm each answer above the band brings an ease-off (cue.rpe_answer), followed.
+    beta = _profile(medications=["beta_blocker"])
+    physiology = {"start_level": 9, "compliance": 0.95, "reaction_s": 5}
+    cohort = _cohort_file(tmp_path, [{"profile": beta, "physiology": physiology}])
+    result = _run("--cohort", cohort, "--weeks", "2", "--seed", "1")
+    assert _last(result)["unsafe_cues"] == 0
+    rows = {
+        line.split()[2]: line.split()
+        for line in result.output.splitlines()
+        if line.startswith("RPE basis")
+    }
+    static_time, adaptive_time = float(rows["static"][-4]), float(rows["adaptive"][-4])
+    assert static_time < 50 < 80 < adaptive_time  # the felt effort inside the band, % of the time
