@@ -100,6 +100,7 @@ class CuePolicy:
     ease_off_margin_bpm: int
     ease_off_sustain_ms: int
     ease_off_overshoot_bpm: int
+    full_overshoot_width_bpm: int
     pick_up_margin_bpm: int
     pick_up_sustain_ms: int
     climbing_bpm_per_min: float
@@ -112,7 +113,16 @@ class CuePolicy:
     def from_rules(cls, rules: RuleSet) -> CuePolicy:
         kinetics, spacing = rules.cue_kinetics, rules.cue_spacing
         ease, pick, rpe = rules.cue_ease_off, rules.cue_pick_up, rules.cue_rpe_prompt
-        cue_rules = (kinetics, spacing, ease, pick, rules.cue_hold, rules.cue_stop, rpe)
+        cue_rules = (
+            kinetics,
+            spacing,
+            ease,
+            pick,
+            rules.cue_hold,
+            rules.cue_stop,
+            rpe,
+            rules.cue_rpe_answer,
+        )
         return cls(
             tau_ms=round(kinetics.tau_s * 1000),
             slope_window_ms=kinetics.slope_window_s * 1000,
@@ -124,6 +134,7 @@ class CuePolicy:
             ease_off_margin_bpm=ease.margin_bpm,
             ease_off_sustain_ms=ease.sustain_s * 1000,
             ease_off_overshoot_bpm=ease.overshoot_bpm,
+            full_overshoot_width_bpm=ease.full_overshoot_width_bpm,
             pick_up_margin_bpm=pick.margin_bpm,
             pick_up_sustain_ms=pick.sustain_s * 1000,
             climbing_bpm_per_min=pick.climbing_bpm_per_min,
@@ -194,12 +205,21 @@ class _Slope:
 class CueEngine:
     """One per patient per session: feed every reading to `step`, show what it returns."""
 
-    def __init__(self, zone: PatientZone, policy: CuePolicy) -> None:
+    def __init__(
+        self, zone: PatientZone, policy: CuePolicy, *, rpe_band: tuple[int, int] | None = None
+    ) -> None:
         self._zone = zone
         self._policy = policy
+        self._rpe_band = rpe_band  # the prescription's Borg band, for `rpe_answer`
         self._heart_rate_guides = zone.basis in ("prescription", "age_predicted") and zone.has_zone
         self._low, self._high = zone.low or 0, zone.high or 0
         self._far_below = self._low - policy.pick_up_margin_bpm  # below this counts for pick_up
+        # A narrow zone (a light one) leaves no room to settle past its top before the ceiling's
+        # stop: the projected overshoot that asks to ease off shrinks with the zone's width.
+        width = max(0, self._high - self._low)
+        self._overshoot = policy.ease_off_overshoot_bpm * min(
+            1.0, width / policy.full_overshoot_width_bpm
+        )
         self._over_ceiling_ms = zone.seconds_above * 1000
         self._slope = _Slope(policy.slope_window_ms, policy.min_slope_span_ms)
         self._recent: deque[int] = deque(maxlen=policy.smooth_readings)
@@ -213,6 +233,7 @@ class CueEngine:
         self._last_at: dict[CueKind, int] = {}
         self._current: Cue | None = None
         self._stopped = False
+        self._phase: Phase | None = None  # the phase of the latest step
 
     @property
     def current(self) -> Cue | None:
@@ -236,6 +257,7 @@ class CueEngine:
             # Out of order or repeated: the reading is ignored, a stop is not.
             return self._stop(self._last_t, alert) if alert in STOP_ALERTS else None
         self._last_t = t_ms
+        self._phase = phase
         if self._zone.basis == "hold":
             return self._stop(t_ms, "hold")
         if alert in STOP_ALERTS:
@@ -262,6 +284,35 @@ class CueEngine:
         if due is None or not self._spaced(due[0], t_ms):
             return None
         return self._give(*due, t_ms)
+
+    def rpe_answer(self, t_ms: int, rpe: int) -> Cue | None:
+        """The patient's answer to an RPE prompt (Borg 6-20) against the band (rule cue.rpe_answer):
+        above it, ease off; below it, pick up, in the main phase only; inside it, nothing. Spaced
+        as the heart-rate cues. How hard it feels is not a heart rate: a heart-rate zone's patient
+        is guided by the readings, so this answers only when the engine was given a band."""
+        if isinstance(rpe, bool) or not isinstance(rpe, int) or not 6 <= rpe <= 20:
+            raise ValueError(f"rpe must be a whole Borg rating 6-20, got {rpe!r}")
+        band = self._rpe_band
+        if band is None or self._stopped or self._zone.basis == "hold":
+            return None
+        if self._last_t is not None and t_ms < self._last_t:
+            return None  # an answer older than what the engine has seen
+        low, high = band
+        if rpe > high:
+            kind, reason = CueKind.EASE_OFF, "rpe_above"
+        elif rpe < low and self._phase == "main":
+            kind, reason = CueKind.PICK_UP, "rpe_below"
+        else:
+            return None
+        # Spaced from the last ease-off / pick-up / hold, not from the prompt it answers.
+        p, given = self._policy, self._last_at
+        last = max((given[k] for k in HEART_RATE_CUES if k in given), default=None)
+        if last is not None and t_ms - last < p.min_interval_ms:
+            return None
+        same = given.get(kind)
+        if same is not None and t_ms - same < p.same_direction_wait_ms:
+            return None
+        return self._give(kind, reason, "cue.rpe_answer", t_ms)
 
     # --- readings ---------------------------------------------------------------------------------
 
@@ -307,7 +358,7 @@ class CueEngine:
             and slope is not None
             and slope > 0
             and heading_to is not None
-            and heading_to - high >= p.ease_off_overshoot_bpm
+            and heading_to - high >= self._overshoot
         ):
             return CueKind.EASE_OFF, "climbing", "cue.ease_off"
         if (
@@ -334,7 +385,7 @@ class CueEngine:
             and self._in_zone_since is not None
             and t_ms - self._in_zone_since >= p.hold_settle_ms
             and heading_to is not None
-            and low - p.pick_up_margin_bpm <= heading_to < high + p.ease_off_overshoot_bpm
+            and low - p.pick_up_margin_bpm <= heading_to < high + self._overshoot
         ):
             return CueKind.HOLD, "in_zone", "cue.hold"
         return None

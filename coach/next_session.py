@@ -36,7 +36,10 @@ class SessionOutcome:
     rpe: int | None  # Borg 6-20
     fatigue: int | None  # 0-10 as SMS replies give it
     effort_level: int | None  # the effort level held (0-10) when known
-    in_zone: bool | None  # session_in_zone() (RPE basis: the reported RPE inside the band)
+    in_zone: bool | None  # session_in_zone() (RPE basis: 2/3 of the RPE answers inside the band)
+    # The zone's top minus the main phase's mean heart rate (bpm); None without heart rate. A
+    # session that sat just under the top is not one to start brisker from (next.brisker).
+    below_top_bpm: float | None = None
 
     def __post_init__(self) -> None:
         checks = {
@@ -82,9 +85,18 @@ def session_in_zone(main_phase_seconds_in_zone: float, main_phase_seconds: float
 
 
 def plan_next(
-    approved_minutes: int, min_minutes: int, history: Sequence[SessionOutcome], rules: RuleSet
+    approved_minutes: int,
+    min_minutes: int,
+    history: Sequence[SessionOutcome],
+    rules: RuleSet,
+    *,
+    rpe_band: tuple[int, int] | None = None,
 ) -> NextSession:
-    """The next session's start from the sessions so far (any order; the latest day counts last)."""
+    """The next session's start from the sessions so far (any order; the latest day counts last).
+
+    `rpe_band` is the prescription's Borg band: "easy enough to start brisker" means at or below
+    its low end (a light zone's 9-11 is not a moderate zone's 11-13); without it, next.brisker's
+    `rpe_at_most`."""
     if approved_minutes < 0 or min_minutes < 0:
         raise ValueError("approved_minutes and min_minutes must be >= 0")
     if not history:
@@ -106,7 +118,7 @@ def plan_next(
         minutes = min(approved_minutes, max(min_minutes, cut))
     beyond = False
     if not reasons:  # brisker or more only when nothing asked for caution
-        delta = _brisker(sessions, rules, because)
+        delta = _brisker(sessions, rules, because, rpe_band)
         beyond = _ready_for_more(sessions, approved_minutes, rules, because)
     if not reasons:
         reasons.append("as_last_time")
@@ -147,17 +159,27 @@ def _shorter(sessions: list[SessionOutcome], rules: RuleSet, because: _Because) 
     return False
 
 
-def _brisker(sessions: list[SessionOutcome], rules: RuleSet, because: _Because) -> int:
+def _brisker(
+    sessions: list[SessionOutcome],
+    rules: RuleSet,
+    because: _Because,
+    rpe_band: tuple[int, int] | None,
+) -> int:
     rule = rules.next_brisker
     recent = sessions[-rule.sessions_in_zone :]
+    margins = [s.below_top_bpm for s in recent if s.below_top_bpm is not None]
+    if margins and sum(margins) / len(margins) <= rule.near_top_bpm:
+        return 0  # just under the top on average: one level more would cross it
+    easy = rule.rpe_at_most if rpe_band is None else rpe_band[0]
     if len(recent) == rule.sessions_in_zone and all(
-        s.in_zone is True and s.rpe is not None and s.rpe <= rule.rpe_at_most for s in recent
+        s.in_zone is True and s.rpe is not None and s.rpe <= easy for s in recent
     ):
         because("in_zone_easy", rule.id)
         return rule.effort_delta
     last = sessions[-1]
     # Out of zone without (much) time over the ceiling, and easy: the time out was below.
-    if last.in_zone is False and last.rpe is not None and last.rpe <= rule.below_rpe_at_most:
+    below_easy = rule.below_rpe_at_most if rpe_band is None else rpe_band[0]
+    if last.in_zone is False and last.rpe is not None and last.rpe <= below_easy:
         because("below_zone_easy", rule.id)
         return rule.effort_delta
     return 0

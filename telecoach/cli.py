@@ -1,5 +1,5 @@
-"""The `telecoach` command: serve, migrate, users and tokens, patient import, demo data, and the
-evaluation of the early warnings."""
+"""The `telecoach` command: serve, migrate, users and tokens, patient import, demo data, the
+simulated cohort and the evaluation of the early warnings."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from telecoach.command_options import fail as _fail
 from telecoach.command_options import rules_option
 from telecoach.heart_rate_commands import create_device_token, simulate_hr
 from telecoach.settings import Settings
+from telecoach.simulate_command import simulate_cohort_command
 from telecoach.startup import load_settings, open_database
 from telecoach.warning_commands import evaluate_warnings
 from web.auth import api_tokens
@@ -376,6 +377,7 @@ def _without_password(url: str) -> str:
 main.add_command(create_device_token)
 main.add_command(simulate_hr)
 main.add_command(evaluate_warnings)
+main.add_command(simulate_cohort_command)
 
 
 if __name__ == "__main__":  # `python -m telecoach.cli`: how `serve --demo` starts its simulator

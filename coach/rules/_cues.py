@@ -46,6 +46,7 @@ class CueEaseOff(Rule):
     margin_bpm: int = param(lo=0, hi=40)  # this far above the top: at once
     sustain_s: int = param(lo=0, hi=600)  # above the top at all: after this long
     overshoot_bpm: int = param(lo=0, hi=40)  # in the zone, climbing to end this far above the top
+    full_overshoot_width_bpm: int = param(lo=1, hi=100)  # narrower zones: overshoot scaled down
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -69,3 +70,8 @@ class CueStop(Rule):
 class CueRpePrompt(Rule):
     first_after_s: int = param(lo=0, hi=1800)  # into the main phase
     every_s: int = param(lo=30, hi=1800)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CueRpeAnswer(Rule):
+    """An answer to the RPE prompt outside the band: ease off above it, pick up below it (main)."""

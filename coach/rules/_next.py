@@ -45,6 +45,7 @@ class NextBrisker(Rule):
     below_rpe_at_most: int = param(
         lo=6, hi=20
     )  # or the last one out of zone, never over, this easy
+    near_top_bpm: float = param(lo=0, hi=20)  # never brisker this close under the top on average
     effort_delta: int = param(lo=1, hi=1)
 
 

@@ -10,6 +10,7 @@ from coach.rules._cues import (
     CueHold,
     CueKinetics,
     CuePickUp,
+    CueRpeAnswer,
     CueRpePrompt,
     CueSpacing,
     CueStop,
@@ -103,6 +104,7 @@ class RuleSet:
     cue_hold: CueHold
     cue_stop: CueStop
     cue_rpe_prompt: CueRpePrompt
+    cue_rpe_answer: CueRpeAnswer
     next_gentler: NextGentler
     next_shorter: NextShorter
     next_brisker: NextBrisker

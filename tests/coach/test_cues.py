@@ -64,6 +64,29 @@ def test_climbing_ease_off_only_when_the_rate_will_settle_past_the_margin(
     assert (("ease_off", "climbing") in [(k, r) for k, _, r in kinds(run(trace))]) is cued
 
 
+@pytest.mark.parametrize(
+    ("low", "settles_at", "cued"),
+    [
+        (110, 131, False),  # 20 bpm wide: overshoot 3 x 20/30 = 2 bpm
+        (110, 133, True),
+        (
+            122,
+            131,
+            True,
+        ),  # 8 bpm wide (a light zone): 3 x 8/30 = 0.8 bpm: settling 1 over is enough
+        (122, 130, False),  # settling at the top itself is in the zone
+        (100, 131, False),  # 30 bpm or wider: the full 3 bpm
+        (100, 133, True),
+    ],
+)
+def test_climbing_overshoot_shrinks_with_a_narrow_zone(
+    low: int, settles_at: int, cued: bool
+) -> None:
+    zone = PatientZone("prescription", low=low, high=130, seconds_above=30)
+    trace = first_order(124, settles_at, 0, 90)
+    assert (("ease_off", "climbing") in [(k, r) for k, _, r in kinds(run(trace, zone))]) is cued
+
+
 # --- cue.pick_up ----------------------------------------------------------------------------------
 
 

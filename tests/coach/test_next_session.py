@@ -140,6 +140,51 @@ def test_brisker_after_an_easy_session_below_the_zone(rpe: int | None, start: st
     assert plan(outcome(in_zone=False, time_in_zone_pct=30, rpe=rpe)).start_effort == start
 
 
+@pytest.mark.parametrize(
+    ("band", "rpe", "start"),
+    [
+        ((9, 11), 9, "brisker"),  # light zone: at its low end is easy
+        ((9, 11), 10, "same"),  # in a light zone 10 is the dose, not "easy" (12 was the old cut)
+        ((9, 11), 11, "same"),
+        ((11, 13), 11, "brisker"),  # moderate zone: its low end
+        ((11, 13), 12, "same"),
+        ((12, 14), 12, "brisker"),
+    ],
+)
+def test_brisker_easy_means_at_or_below_the_band_low_end(
+    band: tuple[int, int], rpe: int, start: str
+) -> None:
+    history = (outcome(0, rpe=rpe), outcome(2, rpe=rpe))
+    assert plan_next(30, 10, history, RULES, rpe_band=band).start_effort == start
+
+
+@pytest.mark.parametrize(("band", "rpe", "start"), [((9, 11), 9, "brisker"), ((9, 11), 10, "same")])
+def test_brisker_below_the_zone_against_the_band(
+    band: tuple[int, int], rpe: int, start: str
+) -> None:
+    last = outcome(in_zone=False, time_in_zone_pct=30, rpe=rpe)
+    assert plan_next(30, 10, [last], RULES, rpe_band=band).start_effort == start
+
+
+@pytest.mark.parametrize(
+    ("margins", "start"),
+    [
+        ((2.0, 2.0), "same"),  # on average 2 bpm under the top: one level more would cross it
+        ((0.5, 3.5), "same"),  # the average counts
+        ((2.5, 2.0), "brisker"),
+        ((10.0, 8.0), "brisker"),
+        ((None, None), "brisker"),  # without heart rate, the RPE alone decides
+    ],
+)
+def test_never_brisker_just_under_the_zone_top(
+    margins: tuple[float | None, float | None], start: str
+) -> None:
+    history = [outcome(2 * i, rpe=11, below_top_bpm=m) for i, m in enumerate(margins)]
+    assert plan(*history).start_effort == start
+    below = outcome(in_zone=False, time_in_zone_pct=30, rpe=10, below_top_bpm=1.0)
+    assert plan(below).start_effort == "same"  # nor from "below the zone" that sat at the top
+
+
 def test_caution_wins_over_brisker() -> None:
     easy = outcome(0, rpe=11)
     next_session = plan(easy, outcome(2, rpe=11, over_ceiling_s=60))

@@ -14,8 +14,8 @@ from playwright.sync_api import Browser, expect
 from tests.conftest import World
 from tests.rtc.client import RoomClient
 from tests.rtc.conftest import RoomServer
-from tests.rtc.scenes import publishing
 from tests.rtc.live_class import wait_playing
+from tests.rtc.scenes import publishing
 from tests.rtc.test_room_flow import _set_class
 
 pytestmark = pytest.mark.browser
