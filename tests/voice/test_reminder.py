@@ -10,6 +10,7 @@ from starlette.testclient import TestClient
 from coach import dial_in
 from coach.database import Database
 from coach.models import ClassOccurrence
+from messaging.segments import count_segments
 from tests.clocks import ManualClock, utc
 from tests.messaging.fake_twilio import FakeTwilio
 from tests.scheduler.conftest import RunnerFor, asyncio_run, enroll, new_class, new_patient
@@ -74,3 +75,89 @@ def test_without_a_voice_number_no_pin_is_given(
     asyncio_run(runner.drain(60))
     (body,) = [r.form["Body"] for r in twilio_api.creates()]
     assert body == "Telecoach: your exercise class starts at 5:00 PM."
+
+
+def test_a_patient_who_chose_phone_gets_the_number_and_pin_the_day_before_and_on_the_day(
+    coach_api: TestClient,
+    db: Database,
+    runner_for: RunnerFor,
+    twilio_api: FakeTwilio,
+) -> None:
+    created = new_class(coach_api, "2027-01-06T17:00", rrule=None)
+    by_phone = new_patient(coach_api, time_zone="America/New_York", join_by="phone")
+    spanish = new_patient(coach_api, time_zone="America/New_York", join_by="phone", language="es")
+    browser = new_patient(coach_api, time_zone="America/New_York", join_by="browser")
+    for patient in (by_phone, spanish, browser):
+        enroll(coach_api, created["id"], patient)
+    clock = ManualClock(utc(2027, 1, 5, 12, 0))
+    runner = runner_for(clock, voice_number=VOICE_NUMBER)
+    asyncio_run(runner.plan())
+    clock.at(utc(2027, 1, 5, 22, 0))  # the day-before reminder
+    asyncio_run(runner.drain(60))
+    pin = db.run_sync(
+        lambda s: dial_in.pin_for(
+            s,
+            s.exec(
+                select(ClassOccurrence.id).where(ClassOccurrence.series_id == created["id"])
+            ).one(),
+        )
+    )
+    day_before = sorted(r.form["Body"] for r in twilio_api.creates())
+    assert len(day_before) == 3
+    assert (
+        "Telecoach: reminder, your exercise class is tomorrow at 5:00 PM. To join by phone, "
+        f"call {VOICE_NUMBER} and enter PIN {pin}, then #."
+    ) in day_before
+    assert any("mañana" in t and f"marque el PIN {pin}" in t for t in day_before)
+    assert "Telecoach: reminder, your exercise class is tomorrow at 5:00 PM." in day_before
+    for body in day_before:
+        assert count_segments(body).segments <= 3
+    clock.at(utc(2027, 1, 6, 21, 0))  # the 1 h reminder
+    asyncio_run(runner.drain(60))
+    on_the_day = [r.form["Body"] for r in twilio_api.creates()][3:]
+    assert len(on_the_day) == 3
+    with_pin = [t for t in on_the_day if f"PIN {pin}" in t]
+    assert len(with_pin) == 2 and all("Join here" not in t for t in with_pin)
+    assert sum("Join here" in t for t in on_the_day) == 1  # the browser patient keeps the link
+
+
+def test_the_way_a_patient_joins_is_set_and_checked_through_the_api(
+    coach_api: TestClient,
+) -> None:
+    patient = new_patient(coach_api)
+    url = f"/api/v1/patients/{patient}"
+    assert coach_api.get(url).json()["join_by"] == "browser"  # the default
+    changed = coach_api.patch(url, json={"join_by": "phone"})
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["join_by"] == "phone"
+    assert coach_api.get(url).json()["join_by"] == "phone"
+    for bad in ("landline", 1, True, ["phone"], "p" * 5000):
+        refused = coach_api.patch(url, json={"join_by": bad})
+        assert refused.status_code in (400, 422), (bad, refused.text)
+    assert coach_api.get(url).json()["join_by"] == "phone"  # nothing stored
+    assert coach_api.patch(url, json={"join_by": None}).json()["join_by"] == "browser"
+
+
+def test_the_coach_chooses_phone_on_the_patients_form(coach_api: TestClient) -> None:
+    patient = new_patient(coach_api, name="Rosa Morales", phone="+15555550150")
+    form = coach_api.get(f"/patients/{patient}/edit")
+    assert form.status_code == 200
+    assert '<select id="f-join_by" name="join_by">' in form.text
+    fields = {
+        "name": "Rosa Morales",
+        "phone": "+15555550150",
+        "email": "",
+        "time_zone": "UTC",
+        "language": "en",
+        "sms_consent": "true",
+        "csrf_token": coach_api.headers["x-csrf-token"],
+    }
+    saved = coach_api.post(
+        f"/patients/{patient}/edit", data={**fields, "join_by": "phone"}, follow_redirects=False
+    )
+    assert saved.status_code == 303
+    assert coach_api.get(f"/api/v1/patients/{patient}").json()["join_by"] == "phone"
+    refused = coach_api.post(f"/patients/{patient}/edit", data={**fields, "join_by": "fax"})
+    assert refused.status_code == 422
+    assert "Choose browser or phone call." in refused.text
+    assert coach_api.get(f"/api/v1/patients/{patient}").json()["join_by"] == "phone"
