@@ -1,10 +1,13 @@
-"""A patient without a browser learns how to call in: the same-day reminder gives the dial-in
-number and the class PIN (in their language), which the voice webhook then accepts."""
+"""A patient without a browser, or who chose phone (`join_by`), learns how to call in: the
+reminders the day before and on the day give the dial-in number and the class PIN (in their
+language), which the voice webhook then accepts. `join_by` is set on the form and the API."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
-from sqlmodel import select
+from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
 from coach import dial_in
@@ -22,18 +25,36 @@ def database_url(sqlite_url: str) -> str:
     return sqlite_url
 
 
+def _class_for_three(coach_api: TestClient, **how: bool | str) -> tuple[dict[str, Any], list[int]]:
+    """A class at 5 PM New York on 6 January 2027, with an English and a Spanish patient who
+    join `how` (sms_only=True or join_by="phone") and one who joins in a browser."""
+    created = new_class(coach_api, "2027-01-06T17:00", rrule=None)
+    ny = "America/New_York"
+    patients = [
+        new_patient(coach_api, time_zone=ny, **how),
+        new_patient(coach_api, time_zone=ny, language="es", **how),
+        new_patient(coach_api, time_zone=ny, join_by="browser"),
+    ]
+    for patient in patients:
+        enroll(coach_api, created["id"], patient)
+    return created, patients
+
+
+def _pin(db: Database, series_id: int) -> str:
+    def find(session: Session) -> str:
+        query = select(ClassOccurrence.id).where(ClassOccurrence.series_id == series_id)
+        return dial_in.pin_for(session, session.exec(query).one())
+
+    return db.run_sync(find)
+
+
 def test_the_reminder_of_a_patient_without_a_browser_gives_the_number_and_the_pin(
     coach_api: TestClient,
     db: Database,
     runner_for: RunnerFor,
     twilio_api: FakeTwilio,
 ) -> None:
-    created = new_class(coach_api, "2027-01-06T17:00", rrule=None)
-    english = new_patient(coach_api, time_zone="America/New_York", sms_only=True)
-    spanish = new_patient(coach_api, time_zone="America/New_York", sms_only=True, language="es")
-    browser = new_patient(coach_api, time_zone="America/New_York")
-    for patient in (english, spanish, browser):
-        enroll(coach_api, created["id"], patient)
+    created, _ = _class_for_three(coach_api, sms_only=True)
     clock = ManualClock(utc(2027, 1, 6, 12, 0))
     runner = runner_for(clock, voice_number=VOICE_NUMBER)
     asyncio_run(runner.plan())
@@ -41,12 +62,7 @@ def test_the_reminder_of_a_patient_without_a_browser_gives_the_number_and_the_pi
     asyncio_run(runner.drain(60))
     bodies = {r.form["To"]: r.form["Body"] for r in twilio_api.creates()}
     assert len(bodies) == 3
-    occurrence = db.run_sync(
-        lambda s: s.exec(
-            select(ClassOccurrence.id).where(ClassOccurrence.series_id == created["id"])
-        ).one()
-    )
-    pin = db.run_sync(dial_in.pin_for, occurrence)
+    pin = _pin(db, created["id"])
     texts = sorted(bodies.values())
     assert (
         "Telecoach: your exercise class starts at 5:00 PM. To join by phone, call "
@@ -83,25 +99,13 @@ def test_a_patient_who_chose_phone_gets_the_number_and_pin_the_day_before_and_on
     runner_for: RunnerFor,
     twilio_api: FakeTwilio,
 ) -> None:
-    created = new_class(coach_api, "2027-01-06T17:00", rrule=None)
-    by_phone = new_patient(coach_api, time_zone="America/New_York", join_by="phone")
-    spanish = new_patient(coach_api, time_zone="America/New_York", join_by="phone", language="es")
-    browser = new_patient(coach_api, time_zone="America/New_York", join_by="browser")
-    for patient in (by_phone, spanish, browser):
-        enroll(coach_api, created["id"], patient)
+    created, _ = _class_for_three(coach_api, join_by="phone")
     clock = ManualClock(utc(2027, 1, 5, 12, 0))
     runner = runner_for(clock, voice_number=VOICE_NUMBER)
     asyncio_run(runner.plan())
     clock.at(utc(2027, 1, 5, 22, 0))  # the day-before reminder
     asyncio_run(runner.drain(60))
-    pin = db.run_sync(
-        lambda s: dial_in.pin_for(
-            s,
-            s.exec(
-                select(ClassOccurrence.id).where(ClassOccurrence.series_id == created["id"])
-            ).one(),
-        )
-    )
+    pin = _pin(db, created["id"])
     day_before = sorted(r.form["Body"] for r in twilio_api.creates())
     assert len(day_before) == 3
     assert (
