@@ -48,6 +48,8 @@ class VoiceToken(SQLModel, table=True):
     call_sid: str = Field(max_length=64)
     expires_at: datetime = _when()
     used_at: datetime | None = _when(nullable=True)
+    # Why the room ended the call ("ended", "removed", ...): which goodbye the caller hears.
+    ended_by: str | None = Field(default=None, max_length=32)
 
 
 @dataclass(frozen=True)
@@ -184,3 +186,21 @@ def spend_token(session: Session, token: str, call_sid: str, now: datetime) -> C
         return None
     row = session.exec(select(VoiceToken).where(VoiceToken.token_hash == _hash(token))).one()
     return Caller(row.occurrence_id, row.patient_id, row.caller_label, row.language, row.call_sid)
+
+
+def record_ending(session: Session, call_sid: str, ended_by: str) -> None:
+    """Note why the room ended a call, before its stream closes (Twilio then asks which goodbye)."""
+    table = VoiceToken.__table__  # type: ignore[attr-defined]
+    session.execute(
+        sa.update(table)
+        .where(table.c.call_sid == call_sid, table.c.used_at.is_not(None))
+        .values(ended_by=ended_by[:32])
+    )
+
+
+def ending_of(session: Session, call_sid: str) -> str | None:
+    """Why the room ended this call, if it did (None: the line dropped or nobody said)."""
+    query = select(VoiceToken.ended_by).where(
+        VoiceToken.call_sid == call_sid, col(VoiceToken.used_at).is_not(None)
+    )
+    return session.exec(query).first()

@@ -59,6 +59,9 @@ class Patient(SQLModel, table=True):
     time_zone: str = Field(max_length=64)
     language: str = Field(default="en", max_length=8)
     sms_only: bool = False
+    # How the patient joins a live class: "browser" (a join link) or "phone" (dial in; their
+    # reminders give the number and the class PIN, as they do for an SMS-only patient).
+    join_by: str = Field(default="browser", max_length=8)
     sms_consent: bool = False
     sms_consent_at: datetime | None = _when(nullable=True)
     created_at: datetime = _created()

@@ -42,9 +42,11 @@ class PatientInput:
     sms_only: bool = False
     sms_consent: bool = False
     email: str | None = None
+    join_by: str = "browser"
 
 
 PATIENT_FIELDS = tuple(f.name for f in fields(PatientInput))
+JOIN_BY = ("browser", "phone")
 
 
 @cache
@@ -132,7 +134,17 @@ def parse_patient_input(
     for key in ("sms_only", "sms_consent"):
         if not partial or key in data:
             out[key] = _flag(data, key)
+    if not partial or "join_by" in data:
+        join_by = _text(data, "join_by", required=False, max_len=8) or "browser"
+        if join_by not in JOIN_BY:
+            raise PatientInputError("join_by", f"must be one of {', '.join(JOIN_BY)}")
+        out["join_by"] = join_by
     return out
+
+
+def dials_in(patient: Patient) -> bool:
+    """Whether the patient joins a class by phone: they chose to, or have no browser."""
+    return patient.sms_only or patient.join_by == "phone"
 
 
 def phone_taken(session: Session, phone: str, except_id: int | None = None) -> bool:

@@ -78,7 +78,7 @@ class Rooms:
         policy: RoomPolicy,
         stream_sid: str,
         send: Callable[[str], Awaitable[None]],
-        close: Callable[[int], Awaitable[None]],
+        close: Callable[[int, str], Awaitable[None]],
     ) -> PhoneCall:
         """A phone caller (the web layer checked the call's token) joins at once: the lobby,
         or straight in if the room admits them."""

@@ -19,6 +19,7 @@ from coach.holds import CLEARED_BY_COACH, PatientHold
 from coach.home_plan import approved_minutes
 from coach.models import ClassOccurrence, ClassSeries, Patient
 from coach.next_session import NextSession, plan_next
+from coach.patients import dials_in
 from coach.prescriptions import current_approved
 from coach.rules import RuleSet
 from coach.session_history import outcomes
@@ -166,19 +167,18 @@ def _reminder(
     if occurrence.starts_at <= now:
         return Settle(DROPPED, "class_started")
     link = None
-    if not patient.sms_only and _same_day(occurrence.starts_at, now, patient.time_zone):
+    by_phone = dials_in(patient)
+    if not by_phone and _same_day(occurrence.starts_at, now, patient.time_zone):
         # A fresh link per reminder: the one sent last week may have expired or been revoked.
         _, token = join_links.issue(
             session, cfg.links.secret_key, patient.id, None, cfg.links.valid_for, now
         )
         link = f"{cfg.links.public_base_url}/join/{token}"
     phone = None
-    if (
-        patient.sms_only
-        and cfg.voice_number
-        and _same_day(occurrence.starts_at, now, patient.time_zone)
-    ):
-        # No browser: the number to call and the class's PIN instead of a link.
+    soon = _days_ahead(occurrence.starts_at, now, patient.time_zone) <= 1
+    if by_phone and cfg.voice_number and soon:
+        # No browser, or they chose phone: the number to call and the class's PIN (the day
+        # before and on the day) instead of a link.
         phone = (cfg.voice_number, dial_in.pin_for(session, occurrence.id))
     body = texts.class_reminder(
         clinic=cfg.clinic_name,
@@ -193,8 +193,12 @@ def _reminder(
 
 
 def _same_day(when: datetime, now: datetime, zone: str) -> bool:
+    return _days_ahead(when, now, zone) == 0
+
+
+def _days_ahead(when: datetime, now: datetime, zone: str) -> int:
     tz = ZoneInfo(zone)
-    return when.astimezone(tz).date() == now.astimezone(tz).date()
+    return (when.astimezone(tz).date() - now.astimezone(tz).date()).days
 
 
 def _coaching(

@@ -29,8 +29,8 @@ def class_reminder(
     dial_in: tuple[str, str] | None = None,
 ) -> str:
     """Same day: "starts at 10:00" (with the join link for browser patients, or the number to
-    call and the class PIN, `dial_in`, for patients without one); the day before: "tomorrow
-    at"; further ahead: "on Monday at"."""
+    call and the class PIN, `dial_in`, for patients who join by phone); the day before:
+    "tomorrow at" (with the number and PIN too); further ahead: "on Monday at"."""
     tz = ZoneInfo(zone)
     days_ahead = (starts_at.astimezone(tz).date() - now.astimezone(tz).date()).days
     time = clock_text(starts_at, zone, language)
@@ -49,6 +49,16 @@ def class_reminder(
             )
         return render(language, "reminder.class_soon", clinic=clinic, time=time)
     if days_ahead == 1:
+        if dial_in:
+            number, pin = dial_in
+            return render(
+                language,
+                "reminder.class_day_before_phone",
+                clinic=clinic,
+                time=time,
+                number=number,
+                pin=pin,
+            )
         return render(language, "reminder.class_day_before", clinic=clinic, time=time)
     day = DAY_KEYS[starts_at.astimezone(tz).weekday()]
     when = render(language, f"on_day.{day}", time=time)

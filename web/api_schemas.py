@@ -80,6 +80,12 @@ _PATIENT_INPUT = {
     "email": {"type": ["string", "null"], "description": "at most 254 characters once trimmed"},
     "sms_only": _FLAG,
     "sms_consent": _FLAG,
+    "join_by": {
+        "type": ["string", "null"],
+        "enum": ["browser", "phone", None],
+        "description": "how the patient joins a live class; null for browser. phone: reminders "
+        "give the dial-in number and the class PIN",
+    },
 }
 _CLASS_INPUT = {
     "title": _TEXT_200,
@@ -117,6 +123,7 @@ COMPONENTS: dict[str, JsonSchema] = {
             "language": STRING,
             "sms_only": BOOLEAN,
             "sms_consent": BOOLEAN,
+            "join_by": {"type": "string", "enum": ["browser", "phone"]},
             "id": ID,
             "coach_id": ID,
             "created_at": DATE_TIME,

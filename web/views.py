@@ -53,6 +53,7 @@ def patient_json(patient: Patient) -> dict[str, Any]:
         "language": patient.language,
         "sms_only": patient.sms_only,
         "sms_consent": patient.sms_consent,
+        "join_by": patient.join_by,
         "created_at": patient.created_at.isoformat(),
     }
 

@@ -4,7 +4,8 @@ Twilio media stream instead of a signaling websocket and an aiortc peer.
 The room admits, mutes, spotlights and removes a caller as it does anyone else. What the caller
 hears goes out in steady 20 ms μ-law frames (silence while they wait in the lobby); a gap or a
 burst would stutter on the phone. When the room ends the call (class over, removed, replaced),
-the stream is closed and Twilio goes on to the goodbye our TwiML holds after `<Connect>`.
+the stream is closed with the reason (`ended`, `removed`, ...), and Twilio asks our `<Connect>`
+action for the goodbye that fits it.
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ from rtc.room import Room
 
 log = logging.getLogger("telecoach.phone")
 FRAME_SECONDS = FRAME_MS / 1000
-# Behind by more than this (a busy loop, a slow socket): start the clock again rather than
-# send a burst Twilio would queue as delay.
-MAX_LAG_SECONDS = 0.1
+# Behind by more than this (a busy loop, a slow socket): skip the missed ticks rather than send
+# a burst Twilio would queue as delay.
+MAX_LAG_SECONDS = 0.06
 MUTE_KEYS = "*6"
 
 
@@ -37,7 +38,7 @@ class PhoneCall:
         room: Room,
         stream_sid: str,
         send: Callable[[str], Awaitable[None]],
-        close: Callable[[int], Awaitable[None]],
+        close: Callable[[int, str], Awaitable[None]],
     ) -> None:
         self.identity = identity
         self.room = room
@@ -99,22 +100,31 @@ class PhoneCall:
             self.room.set_mute(self, "audio", not muted)
 
     async def _send_frames(self) -> None:
+        # Frame n goes out at start + n * 20 ms: deadlines on one grid, so a late wake-up never
+        # shifts the ones after it (sleeping 20 ms after each send would drift by the work).
         loop = asyncio.get_running_loop()
-        due = loop.time()
+        start = loop.time()
+        tick = 0
         with contextlib.suppress(Exception):  # a vanished stream: the handler cleans up
             while self.ended_by is None:
                 pcm = self.peer.next_frame() if self.peer is not None else None
                 mulaw = self._encoder.encode(pcm) if pcm is not None else _SILENT_MULAW
                 await self._send(media_message(self._stream_sid, mulaw))
-                due += FRAME_SECONDS
-                lag = loop.time() - due
-                if lag > MAX_LAG_SECONDS:
-                    due = loop.time()
-                await asyncio.sleep(max(0.0, due - loop.time()))
+                tick += 1
+                behind = loop.time() - (start + tick * FRAME_SECONDS)
+                if behind > MAX_LAG_SECONDS:
+                    tick += int(behind / FRAME_SECONDS)  # stay on the grid, drop what's missed
+                await asyncio.sleep(max(0.0, start + tick * FRAME_SECONDS - loop.time()))
 
     async def _hang_up(self) -> None:
         with contextlib.suppress(Exception):
-            await self._close(1000)
+            await self._close(1000, self.ended_by or "hung_up")
+
+    async def hung_up(self) -> None:
+        """Wait for the hang-up the room asked for (its reason is recorded before the close)."""
+        if self._closing is not None:
+            with contextlib.suppress(Exception):
+                await self._closing
 
     async def close(self) -> None:
         """The stream is gone (or ending): leave the room and free the decoders."""

@@ -16,10 +16,11 @@ from rtc.peer import SlotKey
 from rtc.phone.audio import PHONE_SAMPLES, ROOM_SAMPLES, CallerToRoom, RoomToCaller, mix
 
 FRAME_BYTES = PHONE_SAMPLES * 2
-# What a listener holds for the mix: enough to ride out a late packet, never more than a few
-# frames (older audio is dropped: a caller would rather lose 20 ms than hear everything late).
-PREBUFFER_BYTES = 2 * FRAME_BYTES
-MAX_BUFFER_BYTES = 6 * FRAME_BYTES
+# What a listener holds for the mix. Playing starts as soon as one frame is in (every frame held
+# back is 20 ms more delay on the phone); when more than a few frames pile up (a burst after a
+# stall) the oldest are dropped, so the caller loses a little audio rather than hearing it late.
+PREBUFFER_BYTES = FRAME_BYTES
+MAX_BUFFER_BYTES = 3 * FRAME_BYTES
 
 
 async def _no_keyframes(ssrc: int) -> None:
@@ -41,7 +42,10 @@ class Listener:
             return
         self._buffer += self._decoder.decode(frame.data)
         if len(self._buffer) > MAX_BUFFER_BYTES:
-            del self._buffer[: len(self._buffer) - PREBUFFER_BYTES]
+            # Keep the newest whole frames: stale audio is skipped, not queued.
+            stale = len(self._buffer) - MAX_BUFFER_BYTES
+            stale += -stale % FRAME_BYTES
+            del self._buffer[:stale]
 
     def take(self) -> bytes | None:
         """The next 20 ms, or None while this source has nothing to say."""

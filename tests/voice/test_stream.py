@@ -14,7 +14,7 @@ from tests.rtc.conftest import RoomServer
 from tests.rtc.scenes import eventually, run
 from tests.voice.calls import admit_caller, call_in, coach_with_tone
 from tests.voice.tones import PHONE_RATE, ROOM_RATE, median_tone_power, opus_decode
-from tests.voice.twilio_caller import TwilioCaller
+from tests.voice.twilio_caller import TwilioCaller, goodbye
 
 ANA = "+15555550101"
 
@@ -118,7 +118,9 @@ def test_muted_by_the_coach_and_by_star_six_then_removed_with_the_call_ended(
             )
         )
         await coach.send({"type": "remove", "participant": ana})
-        assert await caller.wait_closed() == 1000  # Twilio then says goodbye and hangs up
+        assert await caller.wait_closed() == 1000  # Twilio then asks which goodbye to say
+        said = await goodbye(voice_server.url, caller.call_sid)
+        assert "Your coach has ended your call to the class." in said and "<Hangup" in said
         await coach.wait_for(
             lambda m: m["type"] == "state" and all(p["id"] != ana for p in m["participants"])
         )
@@ -137,6 +139,8 @@ def test_the_call_ends_when_the_coach_ends_the_class(
         await admit_caller(coach, f"p{voice_world.patient_a}")
         await coach.send({"type": "end"})
         assert await caller.wait_closed() == 1000
+        said = await goodbye(voice_server.url, caller.call_sid, "es")
+        assert "La clase ha terminado." in said and "Your coach" not in said
         await coach.close()
 
     run(scenario)

@@ -50,7 +50,8 @@ def test_a_patient_calling_from_their_number_is_put_through_to_their_class(
     twiml = response.text
     assert "Please wait. Your coach will let you in." in twiml
     assert '<Stream url="ws://testserver/voice/stream">' in twiml
-    assert twiml.index("<Connect>") < twiml.index("goodbye") < twiml.index("<Hangup")
+    # The goodbye comes from the `<Connect>` action once the stream closes: it depends on why.
+    assert '<Connect action="/voice/ended?lang=en" method="POST">' in twiml
     stored = db.run_sync(lambda s: s.exec(select(dial_in.VoiceToken)).one())
     assert stored.occurrence_id == world.occurrence_a and stored.patient_id == world.patient_a
     assert _token(twiml) not in stored.token_hash  # only its hash is kept
@@ -111,14 +112,14 @@ def test_the_right_pin_puts_the_caller_through_and_a_patients_number_makes_them_
 ) -> None:
     pin = _pin(db, world.occurrence_a)
     twiml = post_signed(voice, "/voice/pin?try=1&lang=en", {**_call(), "Digits": pin}).text
-    assert "<Connect>" in twiml
+    assert "<Connect action=" in twiml
     stored = db.run_sync(lambda s: s.exec(select(dial_in.VoiceToken)).one())
     assert stored.patient_id == world.patient_a
 
     twiml = post_signed(
         voice, "/voice/pin?try=1&lang=en", {**_call(STRANGER, "CA" + "2" * 32), "Digits": pin}
     ).text
-    assert "<Connect>" in twiml
+    assert "<Connect action=" in twiml
     guest = db.run_sync(
         lambda s: s.exec(
             select(dial_in.VoiceToken).where(dial_in.VoiceToken.call_sid == "CA" + "2" * 32)
@@ -139,7 +140,7 @@ def test_three_wrong_pins_end_with_the_clinics_number_and_a_hang_up(
     third = post_signed(voice, "/voice/pin?try=3&lang=en", {**_call(STRANGER), "Digits": wrong})
     assert "<Gather" not in third.text and "<Hangup" in third.text
     assert "1 5 5 5 5 5 5 0 1 0 0" in third.text  # the clinic's number, digit by digit
-    assert "<Connect>" not in third.text
+    assert "<Connect" not in third.text
 
 
 def test_a_known_spanish_speaker_without_a_class_on_now_is_asked_in_spanish(
@@ -152,13 +153,13 @@ def test_a_known_spanish_speaker_without_a_class_on_now_is_asked_in_spanish(
 
         world = db.run_sync(build_world, clock.now())
         twiml = post_signed(client, "/voice/inbound", _call(BRUNO)).text
-        assert "<Connect>" not in twiml
+        assert "<Connect" not in twiml
         assert 'language="es-MX"' in twiml and "PIN de su clase" in twiml
         pin = _pin(db, world.occurrence_b)
         twiml = post_signed(
             client, "/voice/pin?try=1&lang=es", {**_call(BRUNO), "Digits": pin}
         ).text
-        assert "<Connect>" not in twiml and "no corresponde" in twiml
+        assert "<Connect" not in twiml and "no corresponde" in twiml
 
 
 def test_without_a_voice_number_the_webhook_is_not_there(
@@ -185,4 +186,21 @@ def test_the_patients_page_shows_the_number_and_pin_of_the_class_on_now(
     assert f"Call {VOICE_SETTINGS['voice_number']} and enter PIN {pin} when asked" in page
     # The PIN the page shows is the one the voice webhook takes.
     twiml = post_signed(voice, "/voice/pin?try=1&lang=en", {**_call(STRANGER), "Digits": pin}).text
-    assert "<Connect>" in twiml
+    assert "<Connect action=" in twiml
+
+
+def test_a_call_whose_stream_closed_without_the_room_ending_it_hears_of_a_problem(
+    voice: TestClient, world: World
+) -> None:
+    """A broken stream, a restart, a line that dropped: the room never recorded an ending."""
+    response = post_signed(voice, "/voice/ended?lang=es", _call(sid="CA" + "9" * 32))
+    assert response.status_code == 200
+    assert "hubo un problema con la línea" in response.text
+    assert "<Hangup" in response.text
+    english = post_signed(voice, "/voice/ended?lang=xx", _call(sid="CA" + "9" * 32))
+    assert "there was a problem with the line" in english.text
+
+
+def test_the_goodbye_webhook_is_signed_like_the_others(voice: TestClient, world: World) -> None:
+    unsigned = voice.post("/voice/ended?lang=en", data=_call())
+    assert unsigned.status_code == 403 and "goodbye" not in unsigned.text.lower()

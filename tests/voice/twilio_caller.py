@@ -21,10 +21,8 @@ from tests.voice.signing import VOICE_NUMBER, signature
 from tests.voice.tones import PHONE_RATE, mulaw_decode, mulaw_encode, sine
 
 
-async def dial(http_url: str, caller: str, call_sid: str) -> str:
-    """Call the voice webhook as Twilio would; the stream token from its TwiML."""
-    params = {"CallSid": call_sid, "From": caller, "To": VOICE_NUMBER, "AccountSid": "AC1"}
-    url = f"{http_url}/voice/inbound"
+async def _post_signed(url: str, params: dict[str, str]) -> str:
+    """POST a voice webhook as Twilio would (signed); the TwiML it answers."""
     request = urllib.request.Request(  # noqa: S310 - the test server's http URL
         url,
         data=urllib.parse.urlencode(params).encode(),
@@ -35,7 +33,19 @@ async def dial(http_url: str, caller: str, call_sid: str) -> str:
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
             return str(response.read().decode())
 
-    twiml = await asyncio.to_thread(post)
+    return await asyncio.to_thread(post)
+
+
+async def goodbye(http_url: str, call_sid: str, lang: str = "en") -> str:
+    """What Twilio hears from our `<Connect>` action once the stream has closed."""
+    params = {"CallSid": call_sid, "To": VOICE_NUMBER, "AccountSid": "AC1"}
+    return await _post_signed(f"{http_url}/voice/ended?lang={lang}", params)
+
+
+async def dial(http_url: str, caller: str, call_sid: str) -> str:
+    """Call the voice webhook as Twilio would; the stream token from its TwiML."""
+    params = {"CallSid": call_sid, "From": caller, "To": VOICE_NUMBER, "AccountSid": "AC1"}
+    twiml = await _post_signed(f"{http_url}/voice/inbound", params)
     found = re.search(r'<Parameter name="token" value="([^"]+)"', twiml)
     assert found, twiml
     return found.group(1)

@@ -30,7 +30,7 @@ from web.views import staff_zone
 
 PATIENT_FORM = "onboarding/patient_form.html"
 IMPORT_PAGE = "onboarding/patient_import.html"
-TEXT_FIELDS = ("name", "phone", "email", "time_zone", "language")
+TEXT_FIELDS = ("name", "phone", "email", "time_zone", "language", "join_by")
 FLAGS = ("sms_only", "sms_consent")
 
 
@@ -67,6 +67,7 @@ def _form_page(
             "errors": errors,
             "zones": time_zone_choices(values.get("time_zone", "")),
             "languages": ctx_of(request).catalogues.languages,
+            "join_choices": patients.JOIN_BY,
         },
         status_code=status_code,
     )
@@ -76,7 +77,7 @@ async def new_patient(request: Request) -> Response:
     principal: Principal = request.state.principal
     zone = await ctx_of(request).db.run(staff_zone, principal.actor)
     values = {name: "" for name in TEXT_FIELDS + FLAGS}
-    values.update(time_zone=zone, language=page_language(request))
+    values.update(time_zone=zone, language=page_language(request), join_by="browser")
     return _form_page(request, values, {})
 
 

@@ -12,7 +12,7 @@ from coach.patient_import import MAX_ROWS, RowError
 from coach.patients import DuplicatePhone, PatientInputError
 from web.i18n import Translator
 
-_PATIENT_FIELDS = {"name", "phone", "email", "time_zone", "language"}
+_PATIENT_FIELDS = {"name", "phone", "email", "time_zone", "language", "join_by"}
 
 
 def patient_error(exc: PatientInputError | DuplicatePhone) -> tuple[str, str]:

@@ -1,5 +1,6 @@
-"""Twilio Programmable Voice webhooks: `POST /voice/inbound` (a call to `VOICE_NUMBER`) and
-`POST /voice/pin` (the class PIN typed on the keypad).
+"""Twilio Programmable Voice webhooks: `POST /voice/inbound` (a call to `VOICE_NUMBER`),
+`POST /voice/pin` (the class PIN typed on the keypad) and `POST /voice/ended` (the stream is over:
+which goodbye the caller hears).
 
 Signed like the SMS webhooks (a bad or missing `X-Twilio-Signature` is 403 and nothing else). A
 caller whose number is a patient's, with a class whose room is open now, is put through at once;
@@ -83,12 +84,26 @@ def _ask_pin(script: Script, attempt: int) -> Response:
 def _connect(script: Script, ctx: AppContext, token: str) -> Response:
     script.say("welcome")
     script.say("wait")
-    connect = Connect()
+    # When the stream closes Twilio asks the action what to say: the goodbye depends on why.
+    action = "/voice/ended?" + urlencode({"lang": script.language})
+    connect = Connect(action=action, method="POST")
     stream = connect.stream(url=stream_url(ctx.settings.public_base_url))
     stream.parameter(name="token", value=token)
     script.response.append(connect)
-    # Twilio goes on here when we close the stream: the class ended or the coach removed them.
-    script.say("goodbye")
+    return script.twiml()
+
+
+# Why the room ended a call -> the goodbye; anything else (a broken stream, a restart, the line
+# dropping) is a problem on the line, and the caller is told they can call again.
+GOODBYES = {"ended": "goodbye_class_ended", "removed": "goodbye_removed"}
+
+
+async def ended(request: Request) -> Response:
+    ctx, fields = await _form(request)
+    script = Script(ctx, _language(request.query_params.get("lang")))
+    call_sid = fields.get("CallSid", "")
+    ended_by = await ctx.db.run(dial_in.ending_of, call_sid) if call_sid else None
+    script.say(GOODBYES.get(ended_by or "", "goodbye_problem"))
     script.response.hangup()
     return script.twiml()
 
@@ -181,4 +196,5 @@ def _spoken_number(phone: str) -> str:
 ROUTES = [
     route("/voice/inbound", inbound, Access.PUBLIC, methods=["POST"], check_csrf=False),
     route("/voice/pin", pin, Access.PUBLIC, methods=["POST"], check_csrf=False),
+    route("/voice/ended", ended, Access.PUBLIC, methods=["POST"], check_csrf=False),
 ]

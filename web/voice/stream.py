@@ -99,13 +99,17 @@ async def voice_stream(websocket: WebSocket) -> None:
         identity, policy = await ctx.db.run(
             _identity, caller, ctx.settings.room_capacity, window, now
         )
+        call_sid = start.call_sid
+
+        async def hang_up(code: int, ended_by: str) -> None:
+            # Recorded before the close: Twilio asks our `<Connect>` action which goodbye to say
+            # as soon as the stream is gone.
+            with contextlib.suppress(Exception):
+                await ctx.db.run(dial_in.record_ending, call_sid, ended_by)
+            await websocket.close(code)
+
         call = ctx.rooms.open_call(
-            identity,
-            caller.occurrence_id,
-            policy,
-            start.stream_sid,
-            websocket.send_text,
-            websocket.close,
+            identity, caller.occurrence_id, policy, start.stream_sid, websocket.send_text, hang_up
         )
     except (StreamError, Fatal, TimeoutError, ValueError, KeyError) as exc:
         # ValueError/KeyError: the websocket sent bytes or disconnected before `start`.
@@ -120,6 +124,7 @@ async def voice_stream(websocket: WebSocket) -> None:
         return
     try:
         await _relay(websocket, reader, call)
+        await call.hung_up()
     finally:
         await ctx.rooms.close_call(call)
 
