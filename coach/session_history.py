@@ -23,7 +23,8 @@ from sqlmodel import Session
 
 from coach.adherence import scores_between, sessions_between
 from coach.home_sessions import HomeSession, finished_between
-from coach.next_session import SessionOutcome, session_in_zone
+from coach.next_session import NextSession, SessionOutcome, plan_next, session_in_zone
+from coach.rules import RuleSet
 
 LOOK_BACK_DAYS = 28
 
@@ -108,3 +109,19 @@ def outcomes(
 
 def _with_fatigue(outcome: SessionOutcome, value: int) -> SessionOutcome:
     return replace(outcome, fatigue=value)
+
+
+def next_session(
+    session: Session,
+    patient_id: int,
+    prescription: Mapping[str, Any],
+    approved_minutes: int,
+    today: date,
+    rules: RuleSet,
+) -> NextSession:
+    """How the patient's next session should start after their recent ones, inside the approved
+    minutes: one place for the home page, its start and the SMS coaching text, so all three
+    judge "easy" against the patient's own RPE band."""
+    history = outcomes(session, patient_id, prescription, today)
+    shortest = min(approved_minutes, rules.base_aerobic.min_minutes_per_session)
+    return plan_next(approved_minutes, shortest, history, rules, rpe_band=_rpe_band(prescription))

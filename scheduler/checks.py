@@ -13,16 +13,15 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from coach import dial_in, join_links
+from coach import dial_in, join_links, session_history
 from coach.adherence import sessions_between
 from coach.holds import CLEARED_BY_COACH, PatientHold
 from coach.home_plan import approved_minutes
 from coach.models import ClassOccurrence, ClassSeries, Patient
-from coach.next_session import NextSession, plan_next
+from coach.next_session import NextSession
 from coach.patients import dials_in
 from coach.prescriptions import current_approved
 from coach.rules import RuleSet
-from coach.session_history import outcomes
 from messaging import state
 from messaging.coaching import CoachingError, coaching_text
 from messaging.models import SmsPatientState
@@ -245,6 +244,4 @@ def _next_session(
     if rules is None or approved is None:
         return None
     # Up to the text's own day: this morning's tiredness answer is part of it.
-    history = outcomes(session, patient_id, prescription, day)
-    shortest = min(approved, rules.base_aerobic.min_minutes_per_session)
-    return plan_next(approved, shortest, history, rules)
+    return session_history.next_session(session, patient_id, prescription, approved, day, rules)

@@ -18,7 +18,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from coach import adherence, alerts, holds, home_sessions
+from coach import adherence, alerts, holds, home_sessions, session_history
 from coach.access import Actor, NotVisible
 from coach.alerts import AlertNotice
 from coach.assessments import local_today
@@ -29,12 +29,10 @@ from coach.home_sessions import RUNNING, HomeSession
 from coach.hr_store import zone_for
 from coach.hr_zones import PatientZone, classify
 from coach.models import Patient
-from coach.next_session import plan_next
 from coach.prescriptions import current_approved
 from coach.profile import RED_FLAGS
 from coach.progression_store import propose_from_plan
 from coach.rules import RuleSet
-from coach.session_history import outcomes
 
 RED_FLAG_RULE = "hold.red_flag"  # the rule an SMS red flag holds by (messaging/inbound.py)
 # Symptoms the end-of-session check asks about. The red flags (the profile's, and a fall) stop
@@ -124,9 +122,9 @@ def start_home_session(
         return refusal
     assert prescription is not None and approved is not None
     today = local_today(now, patient.time_zone)
-    history = outcomes(session, patient.id, prescription.data, today)
-    shortest = min(approved, rules.base_aerobic.min_minutes_per_session)
-    next_session = plan_next(approved, shortest, history, rules)
+    next_session = session_history.next_session(
+        session, patient.id, prescription.data, approved, today, rules
+    )
     plan = home_plan(approved, next_session)
     row = home_sessions.start(session, patient.id, today, plan, with_strap, now)
     detail = f"home_session {row.id}: {plan.main_minutes} min, {plan.start_effort} start"

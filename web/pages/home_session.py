@@ -21,9 +21,8 @@ from coach.cues import BORG_WORDS, CueKind
 from coach.home_plan import approved_minutes, home_plan
 from coach.hr_store import zone_for
 from coach.models import Patient
-from coach.next_session import plan_next
 from coach.prescriptions import current_approved
-from coach.session_history import outcomes
+from coach.session_history import next_session
 from usecases.home_sessions import OTHER_SYMPTOMS, RED_FLAG_SYMPTOMS
 from web.auth.principal import Principal
 from web.context import ctx_of
@@ -69,9 +68,10 @@ async def today(request: Request) -> Response:
             )
             return values
         today = local_today(now, patient.time_zone)
-        history = outcomes(session, patient.id, prescription.data, today)
-        shortest = min(approved, ctx.rules.base_aerobic.min_minutes_per_session)
-        plan = home_plan(approved, plan_next(approved, shortest, history, ctx.rules))
+        plan = home_plan(
+            approved,
+            next_session(session, patient.id, prescription.data, approved, today, ctx.rules),
+        )
         zone = zone_for(session, patient.id, ctx.rules)
         aerobic = prescription.data.get("aerobic") or {}
         level = aerobic.get("level") if aerobic.get("level") in ("light", "moderate") else "light"
