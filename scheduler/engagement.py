@@ -159,6 +159,7 @@ def history(session: Session, patient: Patient, last: date, now: datetime) -> li
                 replied=(day in answered) if day in asked else None,
                 minutes=minutes.get(day),
                 fatigue_0_10=fatigue.get(day),
+                infusion=bool(reading and reading.infusion),
             )
         )
     return points

@@ -248,3 +248,23 @@ def test_bad_lines_are_named_and_nothing_is_stored(
     # Another coach's patient is not found, whatever the file.
     assert client.get(f"/patients/{world.patient_b}/daily").status_code == 404
     assert db.run_sync(readings, world.patient_a) == []
+
+
+def test_an_infusion_column_marks_treatment_days_and_a_bad_cell_fails_the_file(
+    client: TestClient, db: Database, world: World, setup: dict
+) -> None:
+    login(client, "coach.a@example.org")
+    t = setup["today"]
+    head = "date,resting_hr,steps,infusion\n"
+    good = [
+        f"{(t - timedelta(days=n)).isoformat()},6{n},5000,{w}" for n, w in ((0, "yes"), (1, ""))
+    ]
+    bad = _upload(client, world.patient_a, head + "\n".join([*good, f"{t.isoformat()},60,1,maybe"]))
+    assert (
+        bad.status_code == 422 and "Line 4: infusion: &#39;maybe&#39; is not yes or no" in bad.text
+    )
+    assert db.run_sync(readings, world.patient_a) == []
+    answer = _upload(client, world.patient_a, head + "\n".join(good) + "\n")
+    assert answer.status_code == 303, answer.text
+    stored = [(r.day, r.infusion) for r in db.run_sync(readings, world.patient_a)]
+    assert stored == [(t - timedelta(days=1), False), (t, True)]
