@@ -250,6 +250,36 @@ def store(
     return stored, refused
 
 
+MAX_INFUSION_DATES = 100  # one form: a year of weekly treatments and room
+
+
+def check_infusion_days(text: str, today: date) -> tuple[list[date], list[str]]:
+    """The dates a coach typed (commas or spaces between), each checked, or the reasons."""
+    given = [part for part in text.replace(",", " ").replace(";", " ").split() if part]
+    if not given:
+        return [], ["no dates given"]
+    if len(given) > MAX_INFUSION_DATES:
+        return [], [f"{len(given)} dates; give at most {MAX_INFUSION_DATES}"]
+    days: list[date] = []
+    problems: list[str] = []
+    for part in given:
+        try:
+            days.append(check_infusion_day(part, today))
+        except EntryInvalid as exc:
+            problems.append(str(exc))
+    return sorted(set(days)), problems
+
+
+def infusion_days(session: Session, patient_id: int, first: date, last: date) -> list[date]:
+    query = (
+        select(col(DailyReading.day))
+        .where(DailyReading.patient_id == patient_id, col(DailyReading.infusion))
+        .where(col(DailyReading.day) >= first, col(DailyReading.day) <= last)
+        .order_by(col(DailyReading.day))
+    )
+    return list(session.exec(query))
+
+
 def readings_between(
     session: Session, patient_id: int, first: date, last: date
 ) -> list[DailyReading]:
