@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import Session, col, select
 
-from coach import adherence, classes
+from coach import adherence
 from coach.database import Database
 from coach.models import Patient
 from coach.rules import load_rules
@@ -26,7 +26,7 @@ from telecoach.wiring.scheduler import build_runner
 from telecoach.wiring.sms import build_transport
 from tests.clocks import ManualClock
 from tests.conftest import TEST_NOW, World
-from tests.daily.helpers import alerts_of, today_of
+from tests.daily.helpers import alerts_of, daily_class, today_of
 from tests.scheduler.conftest import asyncio_run
 
 SILENT_DAYS = 10  # she stopped coming and answering this many days ago (the window is 14)
@@ -44,57 +44,27 @@ def runner(settings: Settings, db: Database, manual: ManualClock) -> Iterator[Ru
     sender.close()
 
 
-def _daily_class(session: Session, coach_id: int, patient_ids: list[int], now: datetime) -> None:
-    series = classes.create_series(
-        session,
-        coach_id,
-        {
-            "title": "Morning class",
-            "description": "",
-            "time_zone": "UTC",
-            "first_start_local": (now - timedelta(days=45)).replace(tzinfo=None, microsecond=0),
-            "duration_minutes": 45,
-            "rrule": "FREQ=DAILY",
-            "capacity": 10,
-            "auto_admit": False,
-        },
-        now - timedelta(days=46),
-    )
-    for patient_id in patient_ids:
-        classes.enroll(session, series, session.get(Patient, patient_id), now)
-
-
 def _came_and_answered(session: Session, patient_id: int, now: datetime, since: int) -> None:
     """Every day from 40 days ago until `since` days ago: her class logged as done, and a
-    question texted at noon that she answered."""
+    question texted each day (an hour before `now`'s time) that she answered."""
     patient = session.get(Patient, patient_id)
     assert patient is not None
     today = today_of(session, patient_id, now)
     for back in range(40, -1, -1):
-        noon = now - timedelta(days=back, hours=1)
+        asked = now - timedelta(days=back, hours=1)
+        text = {"patient_id": patient_id, "phone": patient.phone}
         session.add(
             SmsMessage(
-                patient_id=patient_id,
-                direction="out",
-                phone=patient.phone,
-                body="How tired do you feel today?",
-                status="delivered",
-                question="fatigue",
-                created_at=noon,
+                **text, direction="out", body="How tired do you feel today?", status="delivered",
+                question="fatigue", created_at=asked,
             )
-        )
+        )  # fmt: skip
         if back < since:
             continue
         adherence.log_session(session, patient_id, today - timedelta(days=back), "coach")
+        answer = asked + timedelta(minutes=5)
         session.add(
-            SmsMessage(
-                patient_id=patient_id,
-                direction="in",
-                phone=patient.phone,
-                body="3",
-                status="received",
-                created_at=noon + timedelta(minutes=5),
-            )
+            SmsMessage(**text, direction="in", body="3", status="received", created_at=answer)
         )
 
 
@@ -119,7 +89,8 @@ def test_a_patient_who_goes_silent_is_flagged_once_and_one_who_keeps_coming_is_n
     db: Database, world: World, manual: ManualClock, runner: Runner
 ) -> None:
     now = manual.now()
-    db.run_sync(lambda s: _daily_class(s, world.coach_a, [world.patient_a, world.patient_b], now))
+    patients = [world.patient_a, world.patient_b]
+    db.run_sync(lambda s: daily_class(s, world.coach_a, patients, now, days_back=45))
     db.run_sync(lambda s: _came_and_answered(s, world.patient_a, now, since=SILENT_DAYS))
     db.run_sync(lambda s: _came_and_answered(s, world.patient_b, now, since=0))
 
