@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal, Protocol
 
 import sqlalchemy as sa
@@ -280,6 +280,35 @@ def open_of_kind(session: Session, patient_id: int, kind: str) -> Alert | None:
         .order_by(col(Alert.id).desc())
     )
     return session.exec(query).first()
+
+
+def raise_unless_open(
+    session: Session,
+    patient_id: int,
+    kind: str,
+    summary: str,
+    flags: Collection[str],
+    day: date,
+    now: datetime,
+    detail: str,
+    evidence: Mapping[str, Any],
+) -> Alert | None:
+    """A daily alert for `day` (source "daily"), or None while one of this kind is still open
+    for the patient: one open alert per patient and kind, however many days the signal lasts."""
+    if open_of_kind(session, patient_id, kind) is not None:
+        return None
+    return raise_alert(
+        session,
+        patient_id,
+        kind,
+        summary,
+        flags,
+        "daily",
+        f"day:{day.isoformat()}",
+        now=now,
+        detail=detail,
+        evidence=evidence,
+    )
 
 
 def record_outcome(

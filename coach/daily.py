@@ -5,7 +5,10 @@ Whatever brings them (a device's JSON, FHIR Observations, a coach's CSV upload, 
 patient and local day, each measure written once. A value sent again for a measure that day already
 has is a duplicate and changes nothing (the first report stands, as heart-rate ingest keeps the
 first reading of a millisecond). A value is `{"date": "YYYY-MM-DD", "resting_hr": 30..220,
-"steps": 0..100000, "temp_c": 34.0..43.0}` with at least one measure (docs/daily.md).
+"steps": 0..100000, "temp_c": 34.0..43.0, "infusion": true|false}` with at least one measure or
+`"infusion": true` (docs/daily.md). An infusion (treatment) day is a mark on the patient's day, set
+once by whichever route says so first and never taken back by another: the detectors read it so
+that a treatment's usual bump is not taken for an illness.
 """
 
 from __future__ import annotations
@@ -29,8 +32,9 @@ STEPS = (0, 100_000)
 TEMP_C = (34.0, 43.0)
 MAX_AGE_DAYS = 90  # older data says nothing about how the patient is now
 MAX_ENTRIES = 400  # per request: a year of days and some room
-ENTRY_FIELDS = frozenset({"date", *MEASURES})
-SOURCES = ("api", "fhir", "csv", "sms", "checkin", "demo")
+ENTRY_FIELDS = frozenset({"date", *MEASURES, "infusion"})
+SOURCES = ("api", "fhir", "csv", "sms", "checkin", "demo", "coach")
+INFUSION_AHEAD_DAYS = 90  # a coach may mark the treatment days planned this far ahead
 
 
 class DailyReading(SQLModel, table=True):
@@ -43,6 +47,7 @@ class DailyReading(SQLModel, table=True):
     resting_hr: int | None = None
     steps: int | None = None
     temp_c: float | None = None
+    infusion: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     source: str = Field(max_length=16)  # where the day's first value came from
     received_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
@@ -67,6 +72,7 @@ class DayValues:
     resting_hr: int | None = None
     steps: int | None = None
     temp_c: float | None = None
+    infusion: bool = False  # a treatment day (never a measure: False leaves a mark as it was)
 
     def measures(self) -> dict[str, int | float]:
         return {m: v for m in MEASURES if (v := getattr(self, m)) is not None}
@@ -142,9 +148,33 @@ def check_entry(raw: object, today: date) -> DayValues:
         raise EntryInvalid("date: missing")
     day = check_day(raw["date"], today)
     values = {m: CHECKS[m](raw[m]) for m in MEASURES if raw.get(m) is not None}
-    if not values:
-        raise EntryInvalid("give at least one of resting_hr, steps, temp_c")
-    return DayValues(day, **values)  # type: ignore[arg-type]
+    infusion = check_infusion(raw.get("infusion", False))
+    if not values and not infusion:
+        raise EntryInvalid("give at least one of resting_hr, steps, temp_c, or infusion: true")
+    return DayValues(day, infusion=infusion, **values)  # type: ignore[arg-type]
+
+
+def check_infusion(value: object) -> bool:
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise EntryInvalid("infusion: must be true or false")
+    return value
+
+
+def check_infusion_day(value: object, today: date) -> date:
+    """A treatment date a coach marks: at most MAX_AGE_DAYS back, INFUSION_AHEAD_DAYS ahead."""
+    if not isinstance(value, str) or len(value.strip()) != 10:
+        raise EntryInvalid(f"{str(value)[:20]!r}: must be a date like 2026-11-20")
+    try:
+        day = date.fromisoformat(value.strip())
+    except ValueError:
+        raise EntryInvalid(f"{value.strip()!r}: must be a date like 2026-11-20") from None
+    if day > today + timedelta(days=INFUSION_AHEAD_DAYS):
+        raise EntryInvalid(f"{day.isoformat()}: more than {INFUSION_AHEAD_DAYS} days ahead")
+    if day < today - timedelta(days=MAX_AGE_DAYS):
+        raise EntryInvalid(f"{day.isoformat()}: more than {MAX_AGE_DAYS} days ago")
+    return day
 
 
 def days_list(body: Mapping[str, Any]) -> list[Any]:
@@ -209,8 +239,45 @@ def store(
             .values({measure: value})
         )
         (stored if result.rowcount else refused).append(measure)
+    if values.infusion:  # a mark, not a measure: saying it again is no duplicate
+        session.execute(
+            sa.update(table)
+            .where(table.c.patient_id == patient_id, table.c.day == values.day)
+            .values(infusion=True)
+        )
+        stored.append("infusion")
     session.expire_all()
     return stored, refused
+
+
+MAX_INFUSION_DATES = 100  # one form: a year of weekly treatments and room
+
+
+def check_infusion_days(text: str, today: date) -> tuple[list[date], list[str]]:
+    """The dates a coach typed (commas or spaces between), each checked, or the reasons."""
+    given = [part for part in text.replace(",", " ").replace(";", " ").split() if part]
+    if not given:
+        return [], ["no dates given"]
+    if len(given) > MAX_INFUSION_DATES:
+        return [], [f"{len(given)} dates; give at most {MAX_INFUSION_DATES}"]
+    days: list[date] = []
+    problems: list[str] = []
+    for part in given:
+        try:
+            days.append(check_infusion_day(part, today))
+        except EntryInvalid as exc:
+            problems.append(str(exc))
+    return sorted(set(days)), problems
+
+
+def infusion_days(session: Session, patient_id: int, first: date, last: date) -> list[date]:
+    query = (
+        select(col(DailyReading.day))
+        .where(DailyReading.patient_id == patient_id, col(DailyReading.infusion))
+        .where(col(DailyReading.day) >= first, col(DailyReading.day) <= last)
+        .order_by(col(DailyReading.day))
+    )
+    return list(session.exec(query))
 
 
 def readings_between(

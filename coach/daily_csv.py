@@ -1,7 +1,8 @@
 """A watch's or band's export of daily values, as CSV, uploaded by the coach for one patient.
 
-A header line names the columns: `date`, `resting_hr`, `steps`, and optionally `temp_c` (any
-order; other columns are refused, so a wrong file is not half read). Each following line is a day;
+A header line names the columns: `date`, `resting_hr`, `steps`, and optionally `temp_c` and
+`infusion` (yes/no, true/false, 1/0 or empty: a treatment day), in any order; other columns are
+refused, so a wrong file is not half read. Each following line is a day;
 an empty cell is a value not measured. Every line is checked by the rules every route uses
 (coach/daily.py); any bad line fails the whole file, each named by its line number, and nothing
 is stored.
@@ -17,7 +18,8 @@ from datetime import date
 from coach.daily import MAX_ENTRIES, MEASURES, DayValues, EntryInvalid, check_entry
 
 REQUIRED = ("date", "resting_hr", "steps")
-ALLOWED = frozenset({"date", *MEASURES})
+ALLOWED = frozenset({"date", *MEASURES, "infusion"})
+YES, NO = frozenset({"yes", "true", "1", "y"}), frozenset({"no", "false", "0", "n", ""})
 MAX_BYTES = 200_000
 
 
@@ -43,6 +45,15 @@ def _number(cell: str) -> float | None:
         raise EntryInvalid(f"{cell.strip()!r} is not a number") from None
 
 
+def _yes_no(cell: str) -> bool:
+    text = cell.strip().lower()
+    if text in YES:
+        return True
+    if text in NO:
+        return False
+    raise EntryInvalid(f"infusion: {cell.strip()[:20]!r} is not yes or no")
+
+
 def parse_daily_csv(text: str, today: date) -> list[DayValues]:
     """Every day of the file, or CsvFailed listing every bad line."""
     if len(text.encode()) > MAX_BYTES:
@@ -54,7 +65,7 @@ def parse_daily_csv(text: str, today: date) -> list[DayValues]:
     unknown = [c for c in header if c not in ALLOWED]
     missing = [c for c in REQUIRED if c not in header]
     if unknown or missing or len(set(header)) != len(header):
-        wanted = "date, resting_hr, steps[, temp_c]"
+        wanted = "date, resting_hr, steps[, temp_c][, infusion]"
         raise CsvFailed([LineError(1, f"the header must name the columns {wanted}")])
     data = [(n, row) for n, row in enumerate(rows[1:], start=2) if any(c.strip() for c in row)]
     if not data:
@@ -75,6 +86,7 @@ def parse_daily_csv(text: str, today: date) -> list[DayValues]:
                 value = _number(cells.get(measure, ""))
                 if value is not None:
                     raw[measure] = value
+            raw["infusion"] = _yes_no(cells.get("infusion", ""))
             values = check_entry(raw, today)
         except EntryInvalid as exc:
             errors.append(LineError(line, str(exc)))

@@ -1,6 +1,6 @@
 """The periodic planning pass: new occurrences of recurring classes, then every reminder, coaching
-text and weekly review that falls inside its horizon and is not planned yet. Idempotent: rows
-have unique keys and are inserted with "do nothing on conflict"."""
+text, weekly review and daily engagement check that falls inside its horizon and is not planned
+yet. Idempotent: rows have unique keys and are inserted with "do nothing on conflict"."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from coach.classes import HORIZON, extend_occurrences
 from coach.models import ClassSeries
-from scheduler import coaching_plans, reminders, reviews
+from scheduler import coaching_plans, engagement, reminders, reviews
 from scheduler.config import SchedulerConfig
 
 
@@ -29,4 +29,5 @@ STEPS = {
     "reminders": reminders.plan_window,
     "coaching": coaching_plans.plan_window,
     "reviews": reviews.plan_window,
+    "engagement": engagement.plan_window,
 }

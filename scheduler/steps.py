@@ -22,7 +22,7 @@ from coach.models import ClassOccurrence, ClassSeries, Patient
 from coach.rules import RuleSet
 from messaging.models import SmsMessage
 from messaging.sender import SendResult, SmsSender, Transmitted
-from scheduler import outbox, reviews
+from scheduler import engagement, outbox, reviews
 from scheduler.checks import Send, Settle, examine, known_for
 from scheduler.config import SchedulerConfig
 from scheduler.models import (
@@ -36,6 +36,8 @@ from scheduler.models import (
 )
 from scheduler.reconcile import is_transient
 
+# What a task row runs, by purpose (each returns the reason to record when it did nothing).
+TASKS = {reviews.PURPOSE: reviews.run, engagement.PURPOSE: engagement.run}
 LOST = "lost"  # the claim was taken back meanwhile: this runner does nothing more with the row
 
 
@@ -65,8 +67,8 @@ def prepare(
         return LOST
     if row.kind == "task":
         if rules is None:
-            raise RuntimeError("this runner was given no clinical rules for the weekly review")
-        reason = reviews.run(session, rules, row.patient_id, row.ref, now)
+            raise RuntimeError("this runner was given no clinical rules for its tasks")
+        reason = TASKS[row.purpose](session, rules, row.patient_id, row.ref, now)
         outbox.finish(session, row_id, worker, SENT, now, reason=reason)
         return SENT
     step = examine(session, row, cfg, now, rules=rules)

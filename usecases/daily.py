@@ -21,28 +21,25 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from coach import adherence, alerts, classes, daily, holds
+from coach import alerts, daily, holds
 from coach.alerts import AlertAnnouncer, AlertNotice
 from coach.audit import record_system
 from coach.database import Database
 from coach.early_warning import (
     FEVER,
     DailyPoint,
-    DisengagementFlag,
     ToxicityDetector,
     Warning,
     WarningPolicy,
     disengagement,
 )
-from coach.models import ClassOccurrence, Patient
-from coach.reports.activity import class_presence, room_join_times
+from coach.models import Patient
 from coach.rules import RuleSet
 from messaging.inbound import RED_FLAG_RULE, DailyRecorded
-from messaging.models import SmsMessage
 from messaging.templates import render
-from scheduler import outbox
+from scheduler import engagement, outbox
 from scheduler.config import SchedulerConfig
 from scheduler.outbox import Planned
 from scheduler.quiet import place
@@ -51,7 +48,6 @@ WARNING_HOLD_RULE = holds.EARLY_WARNING_RULE
 CHECKIN_PURPOSE = (
     "text.checkin_warning"  # the scheduler sends its stored body (purpose checkin_warning)
 )
-HISTORY_DAYS = 60  # the detectors look back 28 days for a baseline; some room for gaps
 HOLD_AT_MOST = timedelta(days=3)  # a warning nobody cleared stops pausing coaching after this
 FEVER_C = 38.0  # rules: hold.fever threshold_c (a test checks they agree)
 
@@ -64,82 +60,6 @@ class DailyOutcome:
     rejected: list[daily.Rejection] = field(default_factory=list)
     alerts: list[AlertNotice] = field(default_factory=list)
     checkin_planned: bool = False
-
-
-def _classes_missed_or_joined(
-    session: Session, patient: Patient, first: date, now: datetime
-) -> dict[date, bool]:
-    """Each local day since `first` with one of the patient's classes, already over: True when
-    they joined its room or sent heart rate in it, False when they missed it."""
-    assert patient.id is not None
-    zone = ZoneInfo(patient.time_zone)
-    series = classes.patient_series_ids(session, patient.id)
-    if not series:
-        return {}
-    since = datetime.combine(first, datetime.min.time(), zone)
-    occurrences = session.exec(
-        select(ClassOccurrence)
-        .where(col(ClassOccurrence.series_id).in_(series), ClassOccurrence.status == "scheduled")
-        .where(col(ClassOccurrence.starts_at) >= since, col(ClassOccurrence.ends_at) <= now)
-    ).all()
-    present = {occurrence for _, occurrence, _ in class_presence(session, [patient.id])}
-    joined = {when.astimezone(zone).date() for _, when in room_join_times(session, [patient.id])}
-    days: dict[date, bool] = {}
-    for occurrence in occurrences:
-        day = occurrence.starts_at.astimezone(zone).date()
-        came = occurrence.id in present or day in joined
-        days[day] = days.get(day, False) or came
-    return days
-
-
-def _points(session: Session, patient: Patient, last: date, now: datetime) -> list[DailyPoint]:
-    """The patient's days up to `last`, oldest first: daily values, session logs and whether a
-    text that asked something was answered that day."""
-    assert patient.id is not None
-    first = last - timedelta(days=HISTORY_DAYS - 1)
-    readings = {r.day: r for r in daily.readings_between(session, patient.id, first, last)}
-    done: dict[date, bool] = _classes_missed_or_joined(session, patient, first, now)
-    minutes: dict[date, float] = {}
-    for log in adherence.sessions_between(session, patient.id, first, last):
-        done[log.date] = done.get(log.date, False) or log.status == "done"
-        if log.minutes:
-            minutes[log.date] = minutes.get(log.date, 0.0) + log.minutes
-    fatigue = {
-        score.date: float(score.value)
-        for score in adherence.scores_between(session, patient.id, "fatigue", first, last)
-    }
-    asked: set[date] = set()
-    answered: set[date] = set()
-    zone = ZoneInfo(patient.time_zone)
-    since = datetime.combine(first, datetime.min.time(), zone)
-    messages = session.exec(
-        select(SmsMessage.direction, SmsMessage.question, SmsMessage.created_at)
-        .where(SmsMessage.patient_id == patient.id)
-        .where(col(SmsMessage.created_at) >= since)
-    )
-    for direction, question, created_at in messages:
-        day = created_at.astimezone(zone).date()
-        if direction == "out" and question:
-            asked.add(day)
-        elif direction == "in":
-            answered.add(day)
-    days = sorted(set(readings) | set(done) | asked | set(fatigue))
-    points = []
-    for day in days:
-        reading = readings.get(day)
-        points.append(
-            DailyPoint(
-                day=day,
-                resting_hr=float(reading.resting_hr) if reading and reading.resting_hr else None,
-                steps=reading.steps if reading else None,
-                temp_c=reading.temp_c if reading else None,
-                session_done=done.get(day),
-                replied=(day in answered) if day in asked else None,
-                minutes=minutes.get(day),
-                fatigue_0_10=fatigue.get(day),
-            )
-        )
-    return points
 
 
 def _evidence(points: Sequence[DailyPoint], warning: Warning) -> dict[str, Any]:
@@ -164,34 +84,6 @@ def _summary(reasons: Sequence[str]) -> str:
     return "Early warning from daily data: " + ", ".join(words.get(r, r) for r in reasons)
 
 
-def _raise_once(
-    session: Session,
-    patient_id: int,
-    kind: str,
-    summary: str,
-    reasons: Sequence[str],
-    day: date,
-    now: datetime,
-    detail: str,
-    evidence: Mapping[str, Any],
-) -> alerts.Alert | None:
-    """The alert, or None while one of this kind is still open for the patient."""
-    if alerts.open_of_kind(session, patient_id, kind) is not None:
-        return None
-    return alerts.raise_alert(
-        session,
-        patient_id,
-        kind,
-        summary,
-        reasons,
-        "daily",
-        f"day:{day.isoformat()}",
-        now=now,
-        detail=detail,
-        evidence=evidence,
-    )
-
-
 def _warn(
     session: Session,
     patient: Patient,
@@ -202,7 +94,7 @@ def _warn(
     outcome: DailyOutcome,
 ) -> None:
     assert patient.id is not None
-    alert = _raise_once(
+    alert = alerts.raise_unless_open(
         session,
         patient.id,
         "early_warning",
@@ -250,27 +142,6 @@ def _plan_checkin(
     )
     outbox.put(session, [row], now, revive=False)
     return due is not None
-
-
-def _flag(
-    session: Session, patient: Patient, flag: DisengagementFlag, now: datetime, out: DailyOutcome
-) -> None:
-    assert patient.id is not None
-    alert = _raise_once(
-        session,
-        patient.id,
-        "disengagement",
-        "May be drifting away from the programme: "
-        + ", ".join(r.replace("_", " ") for r in flag.reasons),
-        flag.reasons,
-        flag.day,
-        now,
-        "suggested: send a warm message",
-        flag.to_json(),
-    )
-    if alert is None:
-        return
-    out.alerts.append(AlertNotice("raised", alerts.alert_json(alert)))
 
 
 def _fever(
@@ -337,7 +208,7 @@ def record_in(
     if source != "sms":  # an SMS fever is the inbound red flag already
         _fever(session, patient, stored_values, now, out)
     last = max(v.day for v in stored_values)
-    points = _points(session, patient, last, now)
+    points = engagement.history(session, patient, last, now)
     policy = WarningPolicy.from_rules(rules)
     warning = ToxicityDetector(policy).evaluate(points)
     # A fever alone is the red flag it already is (urgent alert and hold, above or by SMS).
@@ -345,7 +216,9 @@ def record_in(
         _warn(session, patient, warning, points, now, cfg, out)
     flag = disengagement(points, policy)
     if flag is not None and flag.day == last:
-        _flag(session, patient, flag, now, out)
+        raised = engagement.flag_once(session, patient, flag, now)
+        if raised is not None:
+            out.alerts.append(AlertNotice("raised", alerts.alert_json(raised)))
     return out
 
 

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from coach import classes
 from coach.alerts import Alert
 from coach.daily import DailyReading
 from coach.models import Patient
@@ -48,3 +49,29 @@ def alerts_of(session: Session, patient_id: int, kind: str | None = None) -> lis
     if kind is not None:
         query = query.where(Alert.kind == kind)
     return list(session.exec(query.order_by(col(Alert.id))))
+
+
+def daily_class(
+    session: Session, coach_id: int, patient_ids: list[int], now: datetime, days_back: int
+) -> None:
+    """A daily class (UTC, 45 minutes, at `now`'s time of day) begun `days_back` days ago, with
+    the patients enrolled."""
+    series = classes.create_series(
+        session,
+        coach_id,
+        {
+            "title": "Morning class",
+            "description": "",
+            "time_zone": "UTC",
+            "first_start_local": (now - timedelta(days=days_back)).replace(
+                tzinfo=None, microsecond=0
+            ),
+            "duration_minutes": 45,
+            "rrule": "FREQ=DAILY",
+            "capacity": 10,
+            "auto_admit": False,
+        },
+        now - timedelta(days=days_back + 1),
+    )
+    for patient_id in patient_ids:
+        classes.enroll(session, series, session.get(Patient, patient_id), now)

@@ -98,7 +98,7 @@ def test_each_bad_day_is_refused_with_its_reason(
         6: "date: in the future for this patient",
         7: "date: more than 90 days ago",
         8: "date: must be a date like 2026-11-20",
-        9: "give at least one of resting_hr, steps, temp_c",
+        9: "give at least one of resting_hr, steps, temp_c, or infusion: true",
         10: "date: missing",
         11: "unknown field 'mood'",
         12: "a day must be an object",
@@ -204,3 +204,45 @@ def test_a_fever_from_a_device_is_the_red_flag(
     assert alert.severity == "urgent" and alert.flags == ["fever"]
     holds = db.run_sync(lambda s: s.exec(select(PatientHold)).all())
     assert [h.rule_id for h in holds] == ["hold.red_flag"]
+
+
+def test_infusion_days_are_marked_and_read_by_the_detector(
+    client: TestClient, db: Database, world: World, clock: Clock
+) -> None:
+    token = db.run_sync(device_token, world.patient_a)
+    today = db.run_sync(today_of, world.patient_a, clock.now())
+    day = today.isoformat()
+    yesterday = (today - timedelta(days=1)).isoformat()
+    days = [
+        {"date": day, "steps": 5000, "infusion": True},
+        {"date": yesterday, "infusion": True},  # a treatment day without a measure
+        {"date": (today - timedelta(days=2)).isoformat(), "infusion": "yes"},
+        {"date": (today - timedelta(days=3)).isoformat(), "infusion": 1},
+        {"date": (today - timedelta(days=4)).isoformat(), "infusion": False},
+        {"date": (today - timedelta(days=5)).isoformat(), "steps": 4000, "infusion": None},
+    ]
+    answer = post(client, token, {"days": days})
+    assert answer.status_code == 200, answer.text
+    reasons = {r["index"]: r["reason"] for r in answer.json()["rejected"]}
+    assert reasons == {
+        2: "infusion: must be true or false",
+        3: "infusion: must be true or false",
+        4: "give at least one of resting_hr, steps, temp_c, or infusion: true",
+    }
+    stored = {r.day.isoformat(): r.infusion for r in db.run_sync(readings, world.patient_a)}
+    assert stored == {day: True, yesterday: True, days[5]["date"]: False}
+    # Said again, or a later measure for that day: the mark stays, nothing is a duplicate.
+    again = post(client, token, {"days": [{"date": yesterday, "infusion": True, "steps": 3000}]})
+    assert again.json()["rejected"] == [] and again.json()["accepted"] == 1
+    stored = {r.day.isoformat(): r.infusion for r in db.run_sync(readings, world.patient_a)}
+    assert stored[yesterday] is True
+
+    from coach.models import Patient
+    from scheduler.engagement import history
+
+    def points(session):  # type: ignore[no-untyped-def]
+        patient = session.get(Patient, world.patient_a)
+        return {p.day: p.infusion for p in history(session, patient, today, clock.now())}
+
+    assert db.run_sync(points)[today - timedelta(days=1)] is True
+    assert db.run_sync(points)[today - timedelta(days=5)] is False

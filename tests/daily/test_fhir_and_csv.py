@@ -248,3 +248,75 @@ def test_bad_lines_are_named_and_nothing_is_stored(
     # Another coach's patient is not found, whatever the file.
     assert client.get(f"/patients/{world.patient_b}/daily").status_code == 404
     assert db.run_sync(readings, world.patient_a) == []
+
+
+def test_an_infusion_column_marks_treatment_days_and_a_bad_cell_fails_the_file(
+    client: TestClient, db: Database, world: World, setup: dict
+) -> None:
+    login(client, "coach.a@example.org")
+    t = setup["today"]
+    head = "date,resting_hr,steps,infusion\n"
+    good = [
+        f"{(t - timedelta(days=n)).isoformat()},6{n},5000,{w}" for n, w in ((0, "yes"), (1, ""))
+    ]
+    bad = _upload(client, world.patient_a, head + "\n".join([*good, f"{t.isoformat()},60,1,maybe"]))
+    assert (
+        bad.status_code == 422 and "Line 4: infusion: &#39;maybe&#39; is not yes or no" in bad.text
+    )
+    assert db.run_sync(readings, world.patient_a) == []
+    answer = _upload(client, world.patient_a, head + "\n".join(good) + "\n")
+    assert answer.status_code == 303, answer.text
+    stored = [(r.day, r.infusion) for r in db.run_sync(readings, world.patient_a)]
+    assert stored == [(t - timedelta(days=1), False), (t, True)]
+
+
+def test_the_coach_marks_infusion_days_on_the_page_and_bad_dates_mark_nothing(
+    client: TestClient, db: Database, world: World, setup: dict
+) -> None:
+    login(client, "coach.a@example.org")
+    t = setup["today"]
+    page = client.get(f"/patients/{world.patient_a}/daily").text
+    assert 'id="infusion-days"' in page
+    assert 'id="infusion-days"' in client.get(f"/patients/{world.patient_a}").text
+    csrf = csrf_from(page)
+    url = f"/patients/{world.patient_a}/infusions"
+    planned = t + timedelta(days=21)
+    bad = [
+        "2026-13-01",
+        "tomorrow",
+        (t + timedelta(days=91)).isoformat(),
+        (t - timedelta(days=91)).isoformat(),
+    ]
+    refused = client.post(url, data={"csrf_token": csrf, "dates": f"{t}, " + " ".join(bad)})
+    assert refused.status_code == 422
+    words = refused.text
+    assert "Nothing was marked" in words and "&#39;2026-13-01&#39;: must be a date like" in words
+    assert "&#39;tomorrow&#39;: must be a date like" in words
+    assert (
+        f"{bad[2]}: more than 90 days ahead" in words
+        and f"{bad[3]}: more than 90 days ago" in words
+    )
+    assert client.post(url, data={"csrf_token": csrf, "dates": " "}).status_code == 422
+    assert (
+        client.post(url, data={"csrf_token": csrf, "dates": "2026-01-01 " * 101}).status_code == 422
+    )
+    assert client.post(url, data={"dates": t.isoformat()}).status_code == 403  # no CSRF
+    assert db.run_sync(readings, world.patient_a) == []
+
+    done = client.post(
+        url, data={"csrf_token": csrf, "dates": f"{t - timedelta(days=7)}; {planned}"}
+    )
+    assert done.status_code == 303 and done.headers["location"].endswith("infusions=2")
+    shown = client.get(done.headers["location"]).text
+    assert "2 infusion days marked." in shown
+    assert f"{t - timedelta(days=7)}, {planned}" in shown
+    marked = [(r.day, r.infusion, r.source) for r in db.run_sync(readings, world.patient_a)]
+    assert marked == [(t - timedelta(days=7), True, "coach"), (planned, True, "coach")]
+    assert "Días de infusión marcados" in client.get(f"{done.headers['location']}&lang=es").text
+    # Another coach's patient is not found.
+    assert (
+        client.post(
+            f"/patients/{world.patient_b}/infusions", data={"csrf_token": csrf, "dates": str(t)}
+        ).status_code
+        == 404
+    )

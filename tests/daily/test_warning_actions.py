@@ -16,7 +16,7 @@ from coach.database import Database
 from coach.holds import PatientHold
 from messaging.models import SmsMessage
 from tests.conftest import TEST_SECRET, World
-from tests.daily.helpers import alerts_of, readings, steady_then_sick
+from tests.daily.helpers import alerts_of, daily_class, readings, steady_then_sick
 from tests.heart_rate.helpers import bearer, device_token
 from tests.web.signin import csrf_from, join, login
 
@@ -171,31 +171,11 @@ def test_an_early_warning_hold_makes_exercise_texts_wait_not_drop(
 def test_missed_classes_and_fewer_steps_flag_disengagement_with_its_reasons(
     client: TestClient, db: Database, world: World, clock: Clock
 ) -> None:
-    from coach import classes
-    from coach.models import Patient
     from tests.daily.helpers import today_of
 
     now = clock.now()
 
-    def daily_class(session):  # type: ignore[no-untyped-def]
-        series = classes.create_series(
-            session,
-            world.coach_a,
-            {
-                "title": "Morning class",
-                "description": "",
-                "time_zone": "UTC",
-                "first_start_local": (now - timedelta(days=40)).replace(tzinfo=None, microsecond=0),
-                "duration_minutes": 45,
-                "rrule": "FREQ=DAILY",
-                "capacity": 10,
-                "auto_admit": False,
-            },
-            now - timedelta(days=41),
-        )
-        classes.enroll(session, series, session.get(Patient, world.patient_a), now)
-
-    db.run_sync(daily_class)
+    db.run_sync(lambda s: daily_class(s, world.coach_a, [world.patient_a], now, days_back=40))
     today = db.run_sync(today_of, world.patient_a, now)
     from coach import adherence
 

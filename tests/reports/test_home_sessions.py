@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from starlette.testclient import TestClient
 
+from coach.clock import Clock
 from coach.database import Database
 from telecoach.app import create_app
 from telecoach.settings import Settings
@@ -262,3 +263,39 @@ def test_ready_for_more_goes_to_the_coach_as_a_proposal_not_to_the_patient(
     guest.post(API, json={"with_strap": True})
     page = text_of(client.get(f"/patients/{ada}/prescriptions").text)
     assert page.count("Week of 2026-11-30") == 1
+
+
+def test_an_open_early_warning_stops_a_start_until_the_coach_clears_it(
+    client: TestClient, db: Database, demo: Demo, clock: Clock
+) -> None:
+    """A toxicity warning from daily data holds exercise (hold.early_warning): the start is
+    refused with on_hold, the page says why in plain words (en, es); the coach's outcome clears
+    it."""
+    from tests.daily.helpers import alerts_of, steady_then_sick, today_of
+    from tests.heart_rate.helpers import bearer, device_token
+
+    ada = demo.patients[ADA]
+    guest = patient_client(client, db, ada)
+    today = db.run_sync(today_of, ada, clock.now())
+    token = db.run_sync(device_token, ada)
+    days = steady_then_sick(today)
+    for part in (days[:-2], days[-2:]):
+        sent = client.post("/api/v1/daily", json={"days": part}, headers=bearer(token))
+        assert sent.status_code == 200, sent.text
+    (alert,) = db.run_sync(alerts_of, ada, "early_warning")
+
+    refused = guest.post(API, json={"with_strap": True})
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "on_hold"
+    words = text_of(guest.get("/me/session").text)
+    assert "Your daily readings changed: your care team will call you" in words
+    assert "early_warning" not in words and "hold." not in words
+    spanish = text_of(guest.get("/me/session?lang=es").text)
+    assert "Sus datos diarios cambiaron: su equipo de atención le llamará" in spanish
+
+    csrf = sign_in_coach(client)
+    cleared = client.post(
+        f"/alerts/{alert.id}/outcome", data={"csrf_token": csrf, "outcome": "false_alarm"}
+    )
+    assert cleared.status_code == 303
+    started = guest.post(API, json={"with_strap": True})
+    assert started.status_code == 201, started.text

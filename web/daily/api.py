@@ -66,7 +66,7 @@ ROUTES = [
         methods=["POST"],
         check_csrf=False,
         api=ApiOperation(
-            "daily resting heart rate, steps and temperature from a device (docs/daily.md)",
+            "daily resting heart rate, steps, temperature, infusion days (docs/daily.md)",
             {200: Reply("what was stored", _ANSWER)},
             body=obj(
                 ("days",),
@@ -78,6 +78,7 @@ ROUTES = [
                             "resting_hr": _NUMBER_OR_NULL,
                             "steps": _NUMBER_OR_NULL,
                             "temp_c": _NUMBER_OR_NULL,
+                            "infusion": {"type": "boolean"},  # optional: a treatment day
                         },
                     },
                     minItems=1,

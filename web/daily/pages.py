@@ -4,7 +4,7 @@ half imported."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlmodel import Session
@@ -29,7 +29,13 @@ def _view(session: Session, principal: Principal, patient_id: int, now: Any) -> 
     record(session, principal.actor, "daily.read", patient_id)
     today = local_today(session, patient_id, now)
     days = daily.readings_between(session, patient_id, today - timedelta(days=27), today)
-    return {"patient": patient, "days": list(reversed(days))}
+    infusions = daily.infusion_days(
+        session,
+        patient_id,
+        today - timedelta(days=daily.MAX_AGE_DAYS),
+        today + timedelta(days=daily.INFUSION_AHEAD_DAYS),
+    )
+    return {"patient": patient, "days": list(reversed(days)), "infusions": infusions}
 
 
 def _count(request: Request, name: str) -> int | None:
@@ -43,6 +49,7 @@ async def daily_page(request: Request) -> Response:
     patient_id = int_param(request, "patient_id")
     view = await ctx.db.run(_view, principal, patient_id, ctx.clock.now())
     view.update(stored=_count(request, "stored"), duplicates=_count(request, "duplicates"))
+    view.update(marked=_count(request, "infusions"))
     return render(request, PAGE, view)
 
 
@@ -99,6 +106,37 @@ async def upload(request: Request) -> Response:
     )
 
 
+async def mark_infusions(request: Request) -> Response:
+    """The coach marks a patient's infusion (treatment) days, past or planned: each stored on the
+    patient's day (source "coach") for the detectors to read; any bad date and nothing is marked."""
+    ctx = ctx_of(request)
+    principal: Principal = request.state.principal
+    patient_id = int_param(request, "patient_id")
+    now = ctx.clock.now()
+    raw = (await request.form()).get("dates")
+    text = raw if isinstance(raw, str) else ""
+
+    def mark(session: Session) -> tuple[list[date], list[str]]:
+        access.get_patient(session, principal.actor, patient_id)
+        days, problems = daily.check_infusion_days(
+            text[:2000], local_today(session, patient_id, now)
+        )
+        if problems:
+            return days, problems
+        for day in days:
+            daily.store(session, patient_id, daily.DayValues(day, infusion=True), "coach", now)
+        shown = ", ".join(d.isoformat() for d in days)
+        record(session, principal.actor, "daily.infusion", patient_id, "ok", shown[:400])
+        return days, []
+
+    days, problems = await ctx.db.run(mark)  # another coach's patient is not found
+    if problems:
+        view = await ctx.db.run(_view, principal, patient_id, now)
+        view.update(stored=None, duplicates=None, infusion_problems=problems, dates=text[:2000])
+        return render(request, PAGE, view, status_code=422)
+    return RedirectResponse(f"/patients/{patient_id}/daily?infusions={len(days)}", status_code=303)
+
+
 ROUTES = [
     route("/patients/{patient_id:int}/daily", daily_page, Access.STAFF),
     route(
@@ -107,5 +145,12 @@ ROUTES = [
         Access.COACH,
         methods=["POST"],
         name="page_daily_upload",
+    ),
+    route(
+        "/patients/{patient_id:int}/infusions",
+        mark_infusions,
+        Access.COACH,
+        methods=["POST"],
+        name="page_infusion_days",
     ),
 ]

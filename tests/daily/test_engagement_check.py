@@ -1,0 +1,124 @@
+"""The daily engagement check (issue 21): a patient who stops sending anything is flagged by the
+scheduler's morning task, not only when daily data arrives. Runner and clock as `serve` wires
+them, the clock moved by the test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlmodel import Session, col, select
+
+from coach import adherence
+from coach.database import Database
+from coach.models import Patient
+from coach.rules import load_rules
+from messaging.models import SmsMessage
+from messaging.sender import SmsSender
+from scheduler import engagement
+from scheduler.models import SENT, ScheduledMessage
+from scheduler.runner import Runner
+from telecoach.settings import Settings
+from telecoach.wiring.scheduler import build_runner
+from telecoach.wiring.sms import build_transport
+from tests.clocks import ManualClock
+from tests.conftest import TEST_NOW, World
+from tests.daily.helpers import alerts_of, daily_class, today_of
+from tests.scheduler.conftest import asyncio_run
+
+SILENT_DAYS = 10  # she stopped coming and answering this many days ago (the window is 14)
+
+
+@pytest.fixture
+def manual() -> ManualClock:
+    return ManualClock(TEST_NOW)
+
+
+@pytest.fixture
+def runner(settings: Settings, db: Database, manual: ManualClock) -> Iterator[Runner]:
+    sender = SmsSender(db, build_transport(settings), None, manual)
+    yield build_runner(settings, db, sender, load_rules(None), None, manual)
+    sender.close()
+
+
+def _came_and_answered(session: Session, patient_id: int, now: datetime, since: int) -> None:
+    """Every day from 40 days ago until `since` days ago: her class logged as done, and a
+    question texted each day (an hour before `now`'s time) that she answered."""
+    patient = session.get(Patient, patient_id)
+    assert patient is not None
+    today = today_of(session, patient_id, now)
+    for back in range(40, -1, -1):
+        asked = now - timedelta(days=back, hours=1)
+        text = {"patient_id": patient_id, "phone": patient.phone}
+        session.add(
+            SmsMessage(
+                **text, direction="out", body="How tired do you feel today?", status="delivered",
+                question="fatigue", created_at=asked,
+            )
+        )  # fmt: skip
+        if back < since:
+            continue
+        adherence.log_session(session, patient_id, today - timedelta(days=back), "coach")
+        answer = asked + timedelta(minutes=5)
+        session.add(
+            SmsMessage(**text, direction="in", body="3", status="received", created_at=answer)
+        )
+
+
+def _checks(db: Database, patient_id: int) -> list[ScheduledMessage]:
+    query = select(ScheduledMessage).where(
+        ScheduledMessage.patient_id == patient_id, ScheduledMessage.purpose == engagement.PURPOSE
+    )
+    return db.run_sync(lambda s: list(s.exec(query.order_by(col(ScheduledMessage.due_at)))))
+
+
+def _run_morning(runner: Runner, manual: ManualClock, db: Database, patient_id: int) -> Any:
+    """Plan, move the clock to the patient's morning check and run it; the row as it ends."""
+    asyncio_run(runner.plan())
+    row = _checks(db, patient_id)[-1]
+    assert row.kind == "task"
+    manual.at(max(manual.now(), row.due_at))
+    asyncio_run(runner.drain(60))
+    return _checks(db, patient_id)[-1]
+
+
+def test_a_patient_who_goes_silent_is_flagged_once_and_one_who_keeps_coming_is_not(
+    db: Database, world: World, manual: ManualClock, runner: Runner
+) -> None:
+    now = manual.now()
+    patients = [world.patient_a, world.patient_b]
+    db.run_sync(lambda s: daily_class(s, world.coach_a, patients, now, days_back=45))
+    db.run_sync(lambda s: _came_and_answered(s, world.patient_a, now, since=SILENT_DAYS))
+    db.run_sync(lambda s: _came_and_answered(s, world.patient_b, now, since=0))
+
+    silent = _run_morning(runner, manual, db, world.patient_a)
+    assert (silent.status, silent.reason) == (SENT, None)
+    (flag,) = db.run_sync(alerts_of, world.patient_a, "disengagement")
+    assert set(flag.flags) == {"missed_sessions", "unanswered_texts"}
+    assert flag.source == "daily" and flag.severity == "info"
+    assert flag.evidence is not None and flag.evidence["rule_ids"] == ["warning.disengagement"]
+
+    steady = _checks(db, world.patient_b)[-1]
+    assert (steady.status, steady.reason) == (SENT, "engaged")
+    assert db.run_sync(alerts_of, world.patient_b, "disengagement") == []
+
+    # The next morning she is still silent: the open alert stands, no second one is raised.
+    manual.advance(24 * 3600)
+    again = _run_morning(runner, manual, db, world.patient_a)
+    assert again.ref != silent.ref and (again.status, again.reason) == (SENT, "already_open")
+    assert len(db.run_sync(alerts_of, world.patient_a, "disengagement")) == 1
+
+
+def test_the_check_is_planned_once_a_day_in_the_patients_morning(
+    db: Database, world: World, manual: ManualClock, runner: Runner
+) -> None:
+    asyncio_run(runner.plan())
+    asyncio_run(runner.plan())  # planning again changes nothing
+    (row,) = _checks(db, world.patient_a)  # Ana lives in Madrid
+    local = row.due_at.astimezone(ZoneInfo("Europe/Madrid"))
+    assert (local.hour, local.minute) == (7, 0)
+    today = db.run_sync(today_of, world.patient_a, manual.now())
+    assert row.ref == local.date().isoformat() == today.isoformat()
