@@ -2,7 +2,7 @@
 the daily data, read by the early-warning detectors
 
 Revision ID: 0970
-Revises: 0950
+Revises: 0960
 Create Date: 2026-12-04
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0970"
-down_revision: str | None = "0950"
+down_revision: str | None = "0960"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
