@@ -36,10 +36,16 @@ def _concrete(path: str, world: World) -> str:
     return re.sub(r"\{(\w+)(?::(\w+))?\}", fill, path)
 
 
-def _unsafe_routes(client: TestClient, check_csrf: bool = True) -> list[tuple[str, str]]:
+def _unsafe_routes(
+    client: TestClient, check_csrf: bool = True, patient: bool | None = None
+) -> list[tuple[str, str]]:
+    """The unsafe routes that check (or skip) the CSRF token; with `patient`, only the routes a
+    patient's own session may use (True) or only the others (False)."""
     found = []
     for route in client.app.routes:  # type: ignore[attr-defined]
-        if isinstance(route, Route) and getattr(route, "check_csrf", True) == check_csrf:
+        if not isinstance(route, Route) or getattr(route, "check_csrf", True) != check_csrf:
+            continue
+        if patient is None or (getattr(route, "access", None) == Access.PATIENT) == patient:
             found += [
                 (method, route.path) for method in sorted(route.methods or ()) if method in UNSAFE
             ]
@@ -74,8 +80,30 @@ def test_every_unsafe_route_refuses_a_session_without_the_right_token(
     client: TestClient, world: World, db: Database
 ) -> None:
     real = _session_with_everything(client, world, db)
-    routes = _unsafe_routes(client)
+    routes = _unsafe_routes(client, patient=False)
     assert len(routes) >= 10, routes  # the walk really covers the table
+    _refused_without_the_token(client, world, db, routes)
+    # The session still works: the refusals did not sign anyone out.
+    assert client.get("/api/v1/patients").status_code == 200
+    assert client.post("/logout", data={"csrf_token": real}).status_code == 303
+
+
+def test_every_unsafe_patient_route_refuses_her_session_without_the_right_token(
+    client: TestClient, world: World, db: Database
+) -> None:
+    """A patient's own routes (check-in, Today's session) are checked with her session: a coach's
+    is refused before the token matters."""
+    token = join(client, db.run_sync(join_token, world.patient_a))
+    routes = _unsafe_routes(client, patient=True)
+    assert ("POST", "/api/v1/me/home-sessions") in routes and ("POST", "/me/checkin") in routes
+    _refused_without_the_token(client, world, db, routes)
+    assert client.get("/api/v1/me").status_code == 200
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 303
+
+
+def _refused_without_the_token(
+    client: TestClient, world: World, db: Database, routes: list[tuple[str, str]]
+) -> None:
     before = table_counts(db)
     for bad_token in (None, "", "wrong-token", "x" * 5000):
         for method, path in routes:
@@ -91,9 +119,6 @@ def test_every_unsafe_route_refuses_a_session_without_the_right_token(
             json_body = client.request(method, url, headers=headers, json={"name": "x"})
             assert json_body.status_code == 403, (method, url, json_body.text)
     assert table_counts(db) == before
-    # The session still works: the refusals did not sign anyone out.
-    assert client.get("/api/v1/patients").status_code == 200
-    assert client.post("/logout", data={"csrf_token": real}).status_code == 303
 
 
 def test_patient_session_needs_the_token_too(
