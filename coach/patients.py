@@ -135,8 +135,10 @@ def parse_patient_input(
         if not partial or key in data:
             out[key] = _flag(data, key)
     if not partial or "join_by" in data:
-        join_by = _text(data, "join_by", required=False, max_len=8) or "browser"
-        if join_by not in JOIN_BY:
+        # Exactly one of the words (or null for the default): " phone" is a typo, not a choice.
+        join_by = data.get("join_by")
+        join_by = "browser" if join_by in (None, "") else join_by  # a form sends "" for none
+        if not isinstance(join_by, str) or join_by not in JOIN_BY:
             raise PatientInputError("join_by", f"must be one of {', '.join(JOIN_BY)}")
         out["join_by"] = join_by
     return out

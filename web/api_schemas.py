@@ -82,8 +82,9 @@ _PATIENT_INPUT = {
     "sms_consent": _FLAG,
     "join_by": {
         "type": ["string", "null"],
-        "enum": ["browser", "phone", None],
-        "description": "how the patient joins a live class; null for browser. phone: reminders "
+        "enum": ["browser", "phone", "", None],
+        "description": "how the patient joins a live class; null or empty for browser (a form's "
+        "empty choice). phone: reminders "
         "give the dial-in number and the class PIN",
     },
 }
