@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -177,3 +179,27 @@ def live_server_env() -> dict[str, str]:
     """Extra environment for the `live_server` subprocess (tests/browser/conftest.py); a test
     module overrides this fixture to set a setting of its own."""
     return {}
+
+
+_EXIT_STATUS: list[int] = []
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _EXIT_STATUS.append(int(exitstatus))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """A test that leaves a non-daemon thread running (aiortc's decoder threads of a receiver
+    never stopped, a client's event-loop portal never closed) keeps the interpreter from exiting
+    after every test has run and the summary is printed: `scripts/test-hours` then waited on it
+    for ever. Name those threads, so the test can be found, and exit with pytest's own status."""
+    stuck = [
+        t.name
+        for t in threading.enumerate()
+        if t.is_alive() and not t.daemon and t is not threading.main_thread()
+    ]
+    if stuck and _EXIT_STATUS:
+        print(f"\nthreads left running by the tests: {', '.join(stuck)}", file=sys.stderr)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(_EXIT_STATUS[-1])
