@@ -24,6 +24,7 @@ from sqlmodel import Column, Field, Session, SQLModel, col, select
 from sqlmodel.sql.sqltypes import UTCDateTime
 
 from coach.database import dialect_insert
+from coach.input_check import BatchInvalid
 from coach.models import utcnow
 
 MEASURES = ("resting_hr", "steps", "temp_c")
@@ -56,14 +57,6 @@ class DailyReading(SQLModel, table=True):
 
 class EntryInvalid(ValueError):
     """One day's values are unusable; the message is the reason given back to the sender."""
-
-
-class BatchInvalid(ValueError):
-    """The request as a whole is unusable: nothing of it is stored."""
-
-    def __init__(self, message: str, field: str) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass(frozen=True)

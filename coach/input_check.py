@@ -12,6 +12,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
+
+class BatchInvalid(ValueError):
+    """A batch from a device (heart-rate readings, daily values) is unusable as a whole: nothing
+    of it is stored; `field` names what to fix."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 # Ids are PostgreSQL `integer` columns (serial): 1 .. 2**31 - 1.
 MAX_ID = 2**31 - 1
 # The widest integer column (bigint); epoch milliseconds fit with room to spare.

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from coach.epoch_ms import from_ms, to_ms
+from coach.input_check import BatchInvalid
 
 BPM_MIN, BPM_MAX = 25, 250
 RR_MIN_MS, RR_MAX_MS = 150, 3000
@@ -25,14 +26,6 @@ READING_FIELDS = frozenset({"t", "bpm", "rr_ms"})
 
 class ReadingInvalid(ValueError):
     """One reading is unusable; the message is the reason given back to the sender."""
-
-
-class BatchInvalid(ValueError):
-    """The request as a whole is unusable: nothing of it is stored."""
-
-    def __init__(self, message: str, field: str) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from starlette.responses import JSONResponse, Response
 
 from coach import daily
 from coach.audit import record_system
+from coach.input_check import BatchInvalid
 from usecases.daily import local_today, record_daily_data
 from web.api.body import json_object
 from web.api_spec import INTEGER, ApiOperation, Reply, array, obj
@@ -33,7 +34,7 @@ async def post_days(request: Request) -> Response:
     body = await json_object(request)
     try:
         raws = daily.days_list(body)
-    except daily.BatchInvalid as exc:
+    except BatchInvalid as exc:
         raise Invalid(str(exc), field=exc.field) from None
     now = ctx.clock.now()
     today = await ctx.db.run(local_today, device.patient_id, now)

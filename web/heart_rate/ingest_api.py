@@ -7,9 +7,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from coach.audit import record_system
-from coach.input_check import is_id
+from coach.input_check import BatchInvalid, is_id
 from rtc.heart_rate.ingest import NotEnrolled
-from rtc.heart_rate.validation import MAX_READINGS, BatchInvalid, check_batch, readings_list
+from rtc.heart_rate.validation import MAX_READINGS, check_batch, readings_list
 from web.api.body import json_object
 from web.api_spec import ID, INTEGER, ApiOperation, Reply, array, nullable, obj
 from web.context import ctx_of
