@@ -52,7 +52,7 @@ METASTASES = METASTASIS_SITES + tuple(f"bone:{location}" for location in BONE_LO
 EXERCISE_MODALITIES = (
     "walking", "nordic_walking", "hiking", "running", "cycling", "stationary_cycling",
     "recumbent_cycling", "elliptical", "rowing", "swimming", "aquatic_exercise", "dancing",
-    "stair_climbing", "arm_ergometer", "team_sports",
+    "stair_climbing", "arm_ergometer", "team_sports", "tai_chi", "seated_tai_chi",
 )  # fmt: skip
 LANGUAGES = ("en", "es")
 LAB_VALUES = ("platelets_10e9_l", "hemoglobin_g_dl", "anc_10e9_l")  # the fields of `labs`

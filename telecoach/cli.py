@@ -21,6 +21,8 @@ from coach.rules import load_rules
 from telecoach.command_options import fail as _fail
 from telecoach.command_options import rules_option
 from telecoach.heart_rate_commands import create_device_token, simulate_hr
+from telecoach.reading_grade import LIMIT, PAGES, SMS, grades, report
+from telecoach.reading_grade import hardest as hardest_sentences
 from telecoach.settings import Settings
 from telecoach.simulate_command import simulate_cohort_command
 from telecoach.startup import load_settings, open_database
@@ -372,6 +374,21 @@ def _without_password(url: str) -> str:
     if not parts.password:
         return url
     return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)).geturl()
+
+
+@main.command("reading-grade")
+@click.option("--hardest", default=0, help="Also list this many hardest sentences.")
+@click.option("--pages", type=click.Path(exists=True, path_type=Path), default=PAGES)
+@click.option("--sms", type=click.Path(exists=True, path_type=Path), default=SMS)
+def reading_grade(hardest: int, pages: Path, sms: Path) -> None:
+    """Print the reading grade (Flesch-Kincaid) of the patient-facing English, per section and
+    overall; exit 1 when any is over grade 6 (telecoach/reading_grade.py says what is measured)."""
+    per_section, overall = grades(pages, sms)
+    click.echo(report(per_section, overall))
+    for grade, section, text in hardest_sentences(hardest, pages, sms):
+        click.echo(f"{grade:5.1f}  {section}: {text}")
+    if any(g.worst > LIMIT for g in [*per_section, overall]):
+        sys.exit(1)
 
 
 main.add_command(create_device_token)

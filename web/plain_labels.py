@@ -30,7 +30,7 @@ def rule_label(rule_id: str, t: Translator) -> str:
     return text if text != key else _fallback(rule_id)
 
 
-_RULE_ID = re.compile(r"\b(?:base|zone|hold|adj|tier|prog|override)\.[a-z_]+\b")
+_RULE_ID = re.compile(r"\b(?:base|zone|hold|adj|tier|prog|override|modality)\.[a-z_]+\b")
 
 
 def with_rule_labels(text: str, t: Translator) -> str:

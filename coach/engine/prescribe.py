@@ -65,7 +65,7 @@ def prescribe(profile: Profile, rules: RuleSet, recent_holds: tuple[str, ...] = 
     limits = combine(applied.effect for applied in found.applied)
     tier = decide_tier(profile, rules, (), found.applied, recent_holds)
     intensity = _intensity(profile, rules, limits, rpe_cause)
-    modalities, modality_warnings = choose_modalities(profile, rules, limits)
+    choice = choose_modalities(profile, rules, limits)
     hrr_low, hrr_high, _, _ = rules.zone_moderate.band(limits.level)
     rpe_low, rpe_high = rpe_band(rules, limits)
     aerobic = Aerobic(
@@ -78,7 +78,7 @@ def prescribe(profile: Profile, rules: RuleSet, recent_holds: tuple[str, ...] = 
         hrr_high_pct=hrr_high,
         rpe_low=rpe_low,
         rpe_high=rpe_high,
-        modalities=modalities,
+        modalities=choice.modalities,
         avoid=limits.aerobic_avoid,
     )
     resistance = resistance_dose(rules, limits)
@@ -94,12 +94,18 @@ def prescribe(profile: Profile, rules: RuleSet, recent_holds: tuple[str, ...] = 
         aerobic=aerobic,
         resistance=resistance,
         precautions=limits.precautions,
-        rules=(*(a.ref for a in found.applied), tier.ref, *intensity.refs, *base_refs),
+        rules=(
+            *(a.ref for a in found.applied),
+            tier.ref,
+            *intensity.refs,
+            *base_refs,
+            *choice.refs,
+        ),
         warnings=holds.warnings
         + _unlisted(profile)
         + found.warnings
         + intensity.warnings
-        + modality_warnings
+        + choice.warnings
         + tier.warnings,
     )
 

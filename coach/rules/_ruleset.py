@@ -25,6 +25,7 @@ from coach.rules._dose import (
     ZoneLevels,
     ZoneRpeBasis,
 )
+from coach.rules._modality import TaiChi, TaiChiBoneMets, TaiChiSeated
 from coach.rules._next import NextBeyondApproval, NextBrisker, NextGentler, NextShorter
 from coach.rules._oversight import (
     ProgDown,
@@ -114,6 +115,9 @@ class RuleSet:
     warning_toxicity: ToxicityWarning
     warning_disengagement: DisengagementWarning
     warning_dropout_reference: DropoutReference
+    modality_tai_chi: TaiChi
+    modality_tai_chi_seated: TaiChiSeated
+    modality_tai_chi_bone_mets: TaiChiBoneMets
 
     def __post_init__(self) -> None:
         for f in fields(self):

@@ -29,6 +29,7 @@ CUE_IDS = [
     "cue.rpe_prompt", "cue.rpe_answer",
     "next.gentler", "next.shorter", "next.brisker", "next.beyond_approval",
 ]  # fmt: skip
+MODALITY_IDS = ["modality.tai_chi", "modality.tai_chi_seated", "modality.tai_chi_bone_mets"]
 
 
 def default_text() -> str:
@@ -43,7 +44,7 @@ def edited(old: str, new: str) -> str:
 
 def test_default_rules_cover_rules_md_in_order(rules: RuleSet) -> None:
     ids = [rule.id for rule in rules.all()]
-    assert sorted(ids) == sorted(RULES_MD_IDS + TIER_IDS + CUE_IDS)
+    assert sorted(ids) == sorted(RULES_MD_IDS + TIER_IDS + CUE_IDS + MODALITY_IDS)
     assert [i for i in ids if i in RULES_MD_IDS] == RULES_MD_IDS
 
 

@@ -50,7 +50,7 @@ def test_the_browser_patients_checkin_card_and_a_fever_answer(
     assert "How are you feeling today?" in page and 'action="/me/checkin"' in page
     bad = client.post("/me/checkin", data={"csrf_token": csrf, "temp_c": "hot"})
     assert bad.headers["location"] == "/me?checkin=bad#checkin"
-    assert "Please enter a temperature between 34 and 43" in client.get("/me?checkin=bad").text
+    assert "Please type a temperature from 34 to 43" in client.get("/me?checkin=bad").text
     assert (
         client.post("/me/checkin", data={"csrf_token": csrf, "temp_c": "99"})
         .headers["location"]
