@@ -37,7 +37,8 @@ const CONTROLS = CONTROLS_LIST;
 const shown = (el) => {
   const r = el.getBoundingClientRect();
   if (r.width < 2 || r.height < 2) return null;  // not rendered, or visually hidden (1px)
-  if (getComputedStyle(el).visibility === "hidden") return null;
+  // Hidden by CSS, or inside a closed <details> (Chromium still gives those a box).
+  if (!el.checkVisibility({visibilityProperty: true, contentVisibilityAuto: true})) return null;
   if (r.right <= 0 || r.bottom + window.scrollY <= 0) return null;  // off screen on purpose
   return r;
 };
