@@ -167,8 +167,9 @@ CONTRAST_JS = (
   const width = parseFloat(style[`border-${side}-width`]);
   let border = null;
   if (width > 0 && style[`border-${side}-style`] !== "none") {
-    const line = pixel(over(parse(style[`border-${side}-color`]), parse(style.backgroundColor)),
-                       el.parentElement);
+    const drawn = over(parse(style[`border-${side}-color`]), parse(style.backgroundColor));
+    drawn[3] *= Number(style.opacity);  // the element's own opacity fades its border too
+    const line = pixel(drawn, el.parentElement);
     const around = pixel([0, 0, 0, 0], el.parentElement);
     border = {ratio: ratio(line, around), colour: hex(line), around: hex(around), width};
   }

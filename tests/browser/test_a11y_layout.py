@@ -275,5 +275,15 @@ def test_console_tiles_say_their_state_in_words_with_enough_contrast_and_reflow(
 
         problems = reflow_shots(console, "a11y-console-twelve")
         assert not problems, problems
+
+        # The monitoring page's full tiles, in the same states.
+        console.goto(f"{live_server.url}/classes/occurrences/{occurrence}/monitor")
+        expect(console.locator("#hr-status")).to_have_text("Live.")
+        expect(console.locator("#hr-tiles .hr-tile")).to_have_count(12)
+        console.evaluate(STATES, [ids, console.evaluate("() => Date.now()")])
+        expect(console.locator(tile(5))).to_have_class(re.compile(r"\bstale\b"))
+        monitor = {f"monitor {state}": contrast(console, tile(n)) for state, n in states.items()}
+        print(_ratios(monitor))
+        assert not _weak(monitor), _weak(monitor)
     finally:
         context.close()
