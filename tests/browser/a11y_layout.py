@@ -154,7 +154,9 @@ CONTRAST_JS = (
   for (const node of all) {
     const own = [...node.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
     const r = node.getBoundingClientRect();
-    if (!own || r.width < 2 || getComputedStyle(node).visibility === "hidden") continue;
+    // No words of its own, or not shown now (the console's tile actions until hovered).
+    const seen = node.checkVisibility({visibilityProperty: true, opacityProperty: true});
+    if (!own || r.width < 2 || !seen) continue;
     const fg = pixel(parse(getComputedStyle(node).color), node);
     const bg = pixel([0, 0, 0, 0], node);
     const found = ratio(fg, bg);
