@@ -17,6 +17,7 @@ import httpx2 as httpx
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
+from tests.browser.a11y_layout import contrast, moving, reflow_shots
 from tests.browser.conftest import ARTIFACTS, LiveServer
 from tests.browser.staff import create_coach, sign_in
 from tests.rtc.client import RoomClient
@@ -248,6 +249,20 @@ def test_a_class_of_twelve_fits_one_screen_with_video_and_heart_rate_on_every_ti
         boxes = [tiles.nth(n).bounding_box() for n in range(12)]
         assert all(b is not None and b["width"] > 300 and b["height"] > 150 for b in boxes), boxes
         console.screenshot(path=str(ARTIFACTS / "console-twelve-narrow.png"), full_page=True)
+
+        # At 320 CSS px and at 200% text nothing scrolls sideways or is cut (WCAG 1.4.10); with
+        # less motion asked for, the tiles' actions appear without a transition (2.3.3).
+        console.set_viewport_size(VIEWPORT)
+        # Every tile, in whatever zone its simulated rate is: text at 4.5:1, its border at 3:1.
+        for name, patient_id in ids.items():
+            figure = contrast(console, f'#tiles [data-participant="p{patient_id}"]')
+            assert figure["text"]["ratio"] >= 4.5 and figure["border"]["ratio"] >= 3, (name, figure)
+        assert any("tile-actions" in m for m in moving(console))  # the check sees transitions
+        console.emulate_media(reduced_motion="reduce")
+        assert moving(console) == []
+        spotlit.locator("summary").click()  # a tile's cue tools open, to be measured too
+        problems = reflow_shots(console, "a11y-console-twelve-live")
+        assert not problems, "\n".join(problems)
     finally:
         context.close()
         simulator.terminate()

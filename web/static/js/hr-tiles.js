@@ -364,7 +364,8 @@ export class HeartRateTiles {
     const item = el("li", `hr-alert ${alert.severity} ${alert.acknowledged_at ? "acknowledged" : "open"}`);
     item.dataset.alert = String(alert.id);
     item.dataset.kind = alert.kind;
-    const prefix = alert.severity === "urgent" ? words.urgent : "";
+    // The severity in words as well as in colour (WCAG 1.4.1); an "info" one has no prefix.
+    const prefix = { urgent: words.urgent, warning: words.warning }[alert.severity] || "";
     const what = alert.summary || words[`alert_${alert.kind}`] || alert.kind;
     item.append(el("strong", null, `${prefix}${name}: `), `${what} `);
     if (alert.detail) item.append(`${alert.detail} `);
