@@ -1,8 +1,6 @@
 """Replies in Simplified Chinese: written without spaces, with Chinese or full-width digits, and
 answered in Chinese. The words come from messaging/replies/zh-Hans.toml."""
 
-# ruff: noqa: RUF001  (Chinese is written with full-width commas and marks: what patients type)
-
 from __future__ import annotations
 
 import pytest
