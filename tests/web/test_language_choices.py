@@ -18,8 +18,8 @@ from tests.web.signin import login
 from tests.web.test_cli import _env, _run
 
 
-def _options(page: str) -> dict[str, str]:
-    select = re.search(r'<select[^>]*name="language".*?</select>', page, re.DOTALL)
+def _options(page: str, name: str = "language") -> dict[str, str]:
+    select = re.search(rf'<select[^>]*name="{re.escape(name)}".*?</select>', page, re.DOTALL)
     assert select, page
     return {
         value: html.unescape(label).strip()
@@ -36,6 +36,11 @@ def test_the_patient_form_and_my_settings_offer_chinese(
         assert set(languages.codes()) <= set(offered), path
         assert offered["zh-Hans"] in ("中文 (简体)", "Chinese (中文 (简体))"), offered
         assert offered["es"] == "Spanish (español)"
+    # The clinical profile's preferred language, too.
+    profile = client.get(f"/patients/{world.patient_a}/profile/edit").text
+    offered = _options(profile, "preferences.language")
+    assert set(languages.codes()) <= set(offered)
+    assert offered["zh-Hans"] == "中文 (简体)"
     saved = client.post(
         "/account/settings",
         data={"language": "zh-Hans", "time_zone": "Asia/Shanghai", "csrf_token": csrf},
