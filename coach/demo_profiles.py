@@ -234,11 +234,11 @@ DEMO_PATIENTS: list[dict[str, Any]] = [
     },
     {
         # Metastatic lung cancer with cachexia on a checkpoint inhibitor; tired today; no labs.
-        "key": "margaret_metastatic",
-        "name": "Margaret Osei",
+        "key": "meihua_metastatic",
+        "name": "Meihua Chen",  # reads Simplified Chinese: pages, texts, replies, the phone
         "phone": "+15555550108",
         "time_zone": "America/Chicago",
-        "language": "en",
+        "language": "zh-Hans",
         "sms_only": False,
         "profile": {
             "age": 74,
@@ -256,7 +256,7 @@ DEMO_PATIENTS: list[dict[str, Any]] = [
             "assessments": {"six_minute_walk_m": 290, "sit_to_stand_30s": 7, "facit_fatigue": 24},
             "today": {"fatigue_0_10": 7, "pain_0_10": 4, "red_flags": []},
             "preferences": {
-                "language": "en",
+                "language": "zh-Hans",
                 "sms_only": False,
                 "modalities": ["walking", "recumbent_cycling"],
             },

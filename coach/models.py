@@ -31,7 +31,6 @@ def _created() -> Any:
 
 
 ROLES_STAFF = ("coach", "admin")
-LANGUAGES = ("en", "es")
 
 
 class StaffUser(SQLModel, table=True):

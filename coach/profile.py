@@ -15,6 +15,7 @@ import math
 from dataclasses import MISSING, dataclass, field, fields, is_dataclass
 from typing import Any, Protocol
 
+from coach import languages
 from coach.errors import ProfileError
 
 __all__ = ["Profile", "ProfileError", "parse_profile"]
@@ -54,7 +55,7 @@ EXERCISE_MODALITIES = (
     "recumbent_cycling", "elliptical", "rowing", "swimming", "aquatic_exercise", "dancing",
     "stair_climbing", "arm_ergometer", "team_sports", "tai_chi", "seated_tai_chi",
 )  # fmt: skip
-LANGUAGES = ("en", "es")
+LANGUAGES = languages.codes()  # one file per language in coach/languages/
 LAB_VALUES = ("platelets_10e9_l", "hemoglobin_g_dl", "anc_10e9_l")  # the fields of `labs`
 
 

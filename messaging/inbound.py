@@ -227,7 +227,7 @@ class _Handler:
             self.on_free_text(meaning)
         elif done.stored:
             given = dict(meaning.measures)
-            values = ", ".join(
+            values = render(self.patient.language, "daily_label.separator").join(
                 render(self.patient.language, f"daily_label.{m}", value=f"{given[m]:g}")
                 for m in done.stored
             )

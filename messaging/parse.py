@@ -1,9 +1,11 @@
 """What a patient's SMS reply means: a keyword, a score, a red flag, or free text for the coach.
 
-Case, spacing, punctuation, emoji and accents never change a meaning; English and Spanish are
-understood. Red flags win over everything (a reply that says "DONE, but my chest hurts" is a red
-flag, not a logged session). Opt-out words count only as the whole message ("STOP", "stop please"),
-as carriers treat them, so that "I had to stop, too tired" is not an unsubscribe.
+Case, spacing, punctuation, emoji and accents never change a meaning. English and Spanish are
+understood, and every language with a file in messaging/replies/ (Simplified Chinese), whose words
+are turned into English ones before anything else. Red flags win over everything (a reply that says
+"DONE, but my chest hurts" is a red flag, not a logged session). Opt-out words count only as the
+whole message ("STOP", "stop please"), as carriers treat them, so that "I had to stop, too tired"
+is not an unsubscribe.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from messaging import replies
 from messaging.red_flags import find_red_flags
 from messaging.text import fold
 
@@ -84,8 +87,10 @@ _NUMBER_WORDS = {
 _APOSTROPHES = re.compile("['\u2019`]")
 _CHECK_MARKS = re.compile("[\u2705\u2714\u2611]")
 _OUT_OF = re.compile(r"(\d)\s*/\s*(?:10|20)\b")
-_TOKEN = re.compile(r"[a-z]+|\d+(?:[.,]\d+)?|[|]")
-_BREAKS = re.compile(r"[.,;:!?¿¡\n\r]+(?!\d)|(?<!\d)[.,]")
+# A word, a number, a break, or one character of a script written without spaces (a Chinese word
+# the reply files do not know stays a token of its own, so "我想停止" is not the bare "stop").
+_TOKEN = re.compile(r"[a-z]+|\d+(?:[.,]\d+)?|[|]|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_BREAKS = re.compile(r"[.,;:!?¿¡\n\r\u3002\u3001]+(?!\d)|(?<!\d)[.,]")
 _NUMERIC = re.compile(r"^\d+(?:[.,]\d+)?$")
 
 
@@ -108,7 +113,8 @@ class Meaning:
 
 def tokens_of(text: str) -> tuple[str, list[str]]:
     """(folded text, tokens): words and numbers, with `|` where a clause ended."""
-    folded = _OUT_OF.sub(r"\1", fold(_CHECK_MARKS.sub(" done ", text)))
+    folded = replies.translator()(fold(_CHECK_MARKS.sub(" done ", text)))
+    folded = _OUT_OF.sub(r"\1", folded)
     folded = _APOSTROPHES.sub("", folded)  # "don't" -> "dont", one word as the lists spell it
     broken = _BREAKS.sub(" | ", folded)
     tokens = [_NUMBER_WORDS.get(t, t) for t in _TOKEN.findall(broken)]

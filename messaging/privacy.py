@@ -1,7 +1,8 @@
 """Keep diagnoses and treatments out of SMS: a text message can be read by anyone holding the phone.
 
 Every outgoing body is checked before it is stored or sent; templates are checked by a test too.
-Words are matched on folded text (no case, no accents), as whole words or as the listed stems.
+Words are matched on folded text (no case, no accents), as whole words or as the listed stems;
+Chinese writes no spaces between words, so its terms are matched anywhere in the text.
 """
 
 from __future__ import annotations
@@ -21,7 +22,19 @@ DIAGNOSIS_STEMS: tuple[str, ...] = (
     "prostat", "colorectal", "glioblastoma", "neoplas",
 )  # fmt: skip
 
-_STEMS = re.compile(r"\b(" + "|".join(DIAGNOSIS_STEMS) + r")\w*")
+# Simplified Chinese: illnesses, treatments and specialties. 转移 alone also means "to move", so
+# only its medical compounds are listed; 瘤 covers 肿瘤, 淋巴瘤, 骨髓瘤, 肉瘤, 黑色素瘤.
+DIAGNOSIS_TERMS_ZH: tuple[str, ...] = (
+    "癌", "瘤", "化疗", "放疗", "化学治疗", "放射治疗", "放射疗法", "电疗", "转移灶", "骨转移",
+    "肝转移", "肺转移", "脑转移", "远处转移", "扩散", "白血病", "血癌", "靶向", "免疫治疗",
+    "免疫疗法", "内分泌治疗", "激素治疗", "荷尔蒙治疗", "乳房切除", "切除术", "活检", "活组织检查",
+    "穿刺", "恶性", "淋巴水肿", "神经病变", "造口", "造瘘", "输液", "姑息", "安宁疗护", "临终关怀",
+    "诊断", "确诊", "前列腺", "结直肠", "乳腺", "肿块", "病理", "分期", "肿瘤科",
+)  # fmt: skip
+
+_STEMS = re.compile(
+    r"\b(" + "|".join(DIAGNOSIS_STEMS) + r")\w*" + "|" + "|".join(DIAGNOSIS_TERMS_ZH)
+)
 
 
 class DiagnosisWordError(ValueError):

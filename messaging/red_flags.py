@@ -3,7 +3,8 @@
 Each red flag is a list of patterns over the reply's folded tokens (lower case, no accents,
 punctuation turned into a `|` break). A match right after a negation in the same clause ("no chest
 pain", "no tengo fiebre") does not count. The names are those of the profile's `today.red_flags`
-(shared/clinical/PRESCRIPTION.md), plus `fall`.
+(shared/clinical/PRESCRIPTION.md), plus `fall`. Other languages reach these patterns through their
+reply files (messaging/replies/): "没有胸痛" arrives here as "not chest pain".
 """
 
 from __future__ import annotations

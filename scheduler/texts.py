@@ -6,16 +6,17 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from coach import languages
 from messaging.templates import render
 
 DAY_KEYS = ("mo", "tu", "we", "th", "fr", "sa", "su")
-# Twelve-hour clock where patients expect it; a 24-hour clock otherwise.
-TIME_FORMATS = {"en": "%I:%M %p"}
 
 
 def clock_text(when: datetime, zone: str, language: str) -> str:
-    text = when.astimezone(ZoneInfo(zone)).strftime(TIME_FORMATS.get(language, "%H:%M"))
-    return text.lstrip("0") if language in TIME_FORMATS else text
+    """The clock the language's file names (coach/languages/): "3:00 PM" or "15:00"."""
+    pattern = languages.language(language).dates.text_clock
+    text = when.astimezone(ZoneInfo(zone)).strftime(pattern)
+    return text.lstrip("0") if pattern.startswith("%I") else text
 
 
 def class_reminder(

@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 from sqlmodel import select
 
+from coach import languages
 from coach.audit import record_system
 from coach.database import Database
 from coach.models import StaffUser
@@ -188,7 +189,9 @@ def db_upgrade(revision: str) -> None:
     "--language",
     default="en",
     show_default=True,
-    help="The language of the user's pages: a catalogue in web/locales (en, es).",
+    help="The language of the user's pages: a file in coach/languages ("
+    + ", ".join(languages.codes())
+    + ").",
 )
 @click.option(
     "--password-stdin",

@@ -133,6 +133,28 @@ def test_any_sms_reply_has_a_meaning(text: str) -> None:
     assert parse_reply(text).intent
 
 
+# Chinese replies: the reply words, numerals, full-width digits and punctuation, emoji, mixed in
+# any order (messaging/replies/zh-Hans.toml); a numeral run of any length must not break parsing.
+CHINESE = st.lists(
+    st.sampled_from(
+        ["完成", "做完了", "用力", "疲劳", "累", "停止", "退订", "开始", "帮助", "跳过",
+         "分钟", "小时", "脉搏", "步数", "体温", "胸痛", "没有", "不", "头晕", "发烧", "度",
+         "十", "三", "百", "千", "零", "两", "点", "一点", "\uff11\uff13", "。", "，",
+         "、", "！", "💪", " ", "13", "37.8", "我", "很", "的", "了", "RPE"]
+    ),
+    max_size=30,
+).map("".join)  # fmt: skip
+
+
+@settings(max_examples=300)
+@given(CHINESE)
+def test_any_chinese_sms_reply_has_a_meaning(text: str) -> None:
+    meaning = parse_reply(text)
+    assert meaning.intent
+    if meaning.intent in ("rpe", "fatigue", "answer") and meaning.value is not None:
+        assert meaning.value >= 0
+
+
 @settings(max_examples=300)
 @given(DOCUMENTS)
 def test_clinical_profiles_parse_or_are_a_profile_error(document: Any) -> None:

@@ -7,6 +7,7 @@ shapes follow web/views.py and the handlers' `*_json` functions.
 
 from __future__ import annotations
 
+from coach import languages
 from coach.classes import FIRST_YEAR, LAST_YEAR
 from scheduler.coaching_plans import DAYS
 from scheduler.offsets import MAX_OFFSET_MINUTES, MAX_OFFSETS
@@ -74,8 +75,9 @@ _PATIENT_INPUT = {
     "time_zone": {**_TRIMMED_200, "description": "IANA zone", "examples": ["America/New_York"]},
     "language": {
         "type": ["string", "null"],
-        "pattern": r"^\s*(en|es)?\s*$",
-        "description": "en or es; empty or null for en",
+        # one per file in coach/languages/
+        "pattern": r"^\s*(" + "|".join(languages.codes()) + r")?\s*$",
+        "description": f"{', '.join(languages.codes())}; empty or null for en",
     },
     "email": {"type": ["string", "null"], "description": "at most 254 characters once trimmed"},
     "sms_only": _FLAG,

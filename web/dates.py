@@ -1,50 +1,16 @@
 """A moment written for a reader: in their time zone, with the zone named, in their language.
 
 Python's strftime names days and months in the process's C locale (English), whatever the page's
-language; these tables are the names a reader of each language expects. A language without a table
-reads English, as the catalogues fall back to English.
+language; each language's file in coach/languages/ has the names and the order its readers expect
+("2026年12月4日 星期五 15:00 (CST)"). An unknown language reads English.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-
-@dataclass(frozen=True)
-class DateWords:
-    weekdays: tuple[str, ...]  # Monday first, as datetime.weekday() counts
-    months: tuple[str, ...]  # January first
-    pattern: str  # fields: weekday, day, month, year, time, zone
-
-
-_ENGLISH = DateWords(
-    weekdays=("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
-    months=("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
-    pattern="{weekday} {day:02d} {month} {year}, {time} {zone}",
-)
-
-_SPANISH = DateWords(
-    weekdays=("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"),
-    months=(
-        "enero",
-        "febrero",
-        "marzo",
-        "abril",
-        "mayo",
-        "junio",
-        "julio",
-        "agosto",
-        "septiembre",
-        "octubre",
-        "noviembre",
-        "diciembre",
-    ),
-    pattern="{weekday} {day} de {month} de {year}, {time} ({zone})",
-)
-
-_BY_LANGUAGE = {"en": _ENGLISH, "es": _SPANISH}
+from coach import languages
 
 
 def zone_label(moment: datetime) -> str:
@@ -59,11 +25,12 @@ def zone_label(moment: datetime) -> str:
 def moment_text(when: datetime, zone: str, language: str = "en") -> str:
     """'Tue 01 Dec 2026, 10:00 CST' or 'martes 1 de diciembre de 2026, 10:00 (CST)'."""
     local = when.astimezone(ZoneInfo(zone))
-    words = _BY_LANGUAGE.get(language, _ENGLISH)
+    words = languages.language(language).dates
     return words.pattern.format(
         weekday=words.weekdays[local.weekday()],
         day=local.day,
         month=words.months[local.month - 1],
+        month_number=local.month,
         year=local.year,
         time=local.strftime("%H:%M"),
         zone=zone_label(local),
@@ -71,9 +38,12 @@ def moment_text(when: datetime, zone: str, language: str = "en") -> str:
 
 
 def day_month(day: date, language: str = "en") -> str:
-    """'30 Nov' or '30 nov': a chart's axis label for a week."""
-    words = _BY_LANGUAGE.get(language, _ENGLISH)
-    return f"{day.day:02d} {words.months[day.month - 1][:3]}"
+    """'30 Nov', '30 nov' or '11月30日': a chart's axis label for a week."""
+    words = languages.language(language).dates
+    month = words.months[day.month - 1]
+    return words.day_month.format(
+        day=day.day, month=month, month_short=month[:3], month_number=day.month
+    )
 
 
 def clock_text(when: datetime, zone: str) -> str:

@@ -1,10 +1,16 @@
-"""Message catalogues: a TOML file per language in `web/locales/`; a new file adds a language."""
+"""Message catalogues: a TOML file per language in `web/locales/`.
+
+The languages offered are those of coach/languages/ (one file each); a language whose page
+catalogue lacks a word, or has no catalogue yet, reads that word in English.
+"""
 
 from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
+
+from coach import languages
 
 LOCALES_DIR = Path(__file__).parent / "locales"
 DEFAULT_LANGUAGE = "en"
@@ -17,6 +23,16 @@ class Translator:
         self.language = language
         self._messages = messages
         self._fallback = fallback
+
+    @property
+    def speech_lang(self) -> str:
+        """The tag the browser's speech synthesis chooses a voice by ("zh-CN")."""
+        return languages.language(self.language).speech
+
+    def language_name(self, code: str) -> str:
+        """A language as this reader calls it, else as its own readers do ("中文 (简体)")."""
+        key = f"language.{code}"
+        return self._messages.get(key) or self._fallback.get(key) or languages.language(code).name
 
     def __call__(self, key: str, **values: object) -> str:
         text = self._messages.get(key) or self._fallback.get(key) or key
@@ -45,20 +61,27 @@ class Catalogues:
 
     @property
     def languages(self) -> tuple[str, ...]:
+        """The languages a person may choose: one file each in coach/languages/."""
+        return languages.codes()
+
+    @property
+    def catalogued(self) -> tuple[str, ...]:
+        """The languages with a page catalogue file."""
         return tuple(sorted(self._messages))
 
     def keys(self, language: str) -> set[str]:
         return set(self._messages[language])
 
     def translator(self, language: str | None) -> Translator:
-        chosen = language if language in self._messages else DEFAULT_LANGUAGE
-        return Translator(chosen, self._messages[chosen], self._messages[DEFAULT_LANGUAGE])
+        chosen = language if language in self.languages else DEFAULT_LANGUAGE
+        english = self._messages[DEFAULT_LANGUAGE]
+        return Translator(chosen, self._messages.get(chosen, english), english)
 
     def negotiate(self, accept_language: str) -> str:
-        """The first language in an Accept-Language header that has a catalogue."""
+        """The first language in an Accept-Language header that is offered ("zh-CN" is zh-Hans)."""
         for part in accept_language.split(",")[:10]:
-            code = part.split(";")[0].strip().lower()[:2]
-            if code in self._messages:
+            code = languages.match(part.split(";")[0])
+            if code is not None:
                 return code
         return DEFAULT_LANGUAGE
 

@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlmodel import Session, select
 
-from coach import prescriptions
+from coach import languages, prescriptions
 from coach.database import Database
 from coach.demo_profiles import DEMO_PATIENTS
 from coach.engine import prescribe
@@ -162,7 +162,8 @@ def test_a_home_session_with_a_strap_on_a_phone(
     expect(cue).to_have_text(words["cue_ease_off"])
     expect(page.locator("#home-band")).to_have_text(words["band_above"])
     spoken = page.evaluate("() => window.__spoken")
-    assert {"text": words["cue_ease_off"], "lang": lang} in spoken
+    # spoken with the voice tag of the language's file (en-US, es-ES, zh-CN)
+    assert {"text": words["cue_ease_off"], "lang": languages.language(lang).speech} in spoken
     for box in (page.locator("#home-timer"), cue, page.locator("#home-stop")):
         found = box.bounding_box()
         assert found and found["y"] + found["height"] <= PHONE["height"], found

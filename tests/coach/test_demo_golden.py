@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from coach import languages
 from coach.demo_profiles import DEMO_PATIENTS
 from coach.engine import prescribe
 from coach.patients import normalize_phone
@@ -37,12 +38,14 @@ def test_eight_distinct_fictional_patients() -> None:
         assert re.fullmatch(r"\+155555501\d\d", patient["phone"]), patient["phone"]
         assert normalize_phone(patient["phone"]) == patient["phone"]
         zoneinfo.ZoneInfo(patient["time_zone"])
-        assert patient["language"] in ("en", "es")
+        assert patient["language"] in languages.codes()
         assert isinstance(patient["sms_only"], bool)
         preferences = patient["profile"]["preferences"]
         assert preferences["language"] == patient["language"]
         assert preferences["sms_only"] == patient["sms_only"]
     assert sum(p["sms_only"] for p in DEMO_PATIENTS) >= 2
+    # The demo shows every language a patient can read.
+    assert {p["language"] for p in DEMO_PATIENTS} == set(languages.codes())
     assert sum(p["language"] == "es" for p in DEMO_PATIENTS) >= 2
 
 

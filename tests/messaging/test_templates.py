@@ -254,3 +254,42 @@ def test_spanish_texts_address_the_patient_as_usted() -> None:
     assert informal == {}
     assert "Responda LISTO" in spanish["reminder.exercise_today"]
     assert "llame a su equipo" in spanish["reply.done_on_hold"]
+
+
+# Chinese terms, matched anywhere (Chinese has no spaces between words); kept apart from
+# messaging/privacy.py for the same reason as FORBIDDEN.
+FORBIDDEN_ZH = ["癌", "肿瘤", "化疗", "放疗", "骨转移", "白血病", "淋巴瘤", "活检", "恶性", "诊断"]
+FORBIDDEN_ZH += ["淋巴水肿", "输液", "姑息", "乳腺", "前列腺", "靶向", "免疫治疗", "造口"]
+
+
+def test_every_template_file_is_free_of_chinese_diagnosis_words() -> None:
+    assert "zh-Hans" in languages()
+    for path in sorted(TEMPLATES_DIR.glob("*.toml")):
+        text = path.read_text(encoding="utf-8")
+        for word in FORBIDDEN_ZH:
+            assert word not in text, f"{path.name} contains {word!r}"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "您的化疗改到明天",
+        "肿瘤科提醒您",
+        "乳腺癌康复运动",
+        "骨转移, 请小心",
+        "做完输液后休息",
+        "明天的活检",
+    ],
+)
+def test_a_chinese_text_naming_a_diagnosis_or_treatment_is_refused(body: str) -> None:
+    with pytest.raises(DiagnosisWordError):
+        check_sms_text(body)
+
+
+def test_plain_chinese_texts_pass_the_privacy_guard() -> None:
+    for body in [
+        "今天散步 30 分钟。做完后请回复 完成。",
+        "您的运动课改到星期五 10:00。",
+        "把课转到下周",
+    ]:
+        check_sms_text(body)

@@ -19,15 +19,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from twilio.twiml.voice_response import Connect, Gather, VoiceResponse
 
-from coach import dial_in
+from coach import dial_in, languages
 from coach.patients import PatientInputError, normalize_phone
 from web.context import AppContext, ctx_of
 from web.errors import NotFound
 from web.routing import Access, route
 from web.sms.webhooks import signed_form
 
-# Twilio's <Say> voices for the languages the catalogues have.
-VOICES = {"en": ("en-US", "Polly.Joanna"), "es": ("es-MX", "Polly.Mia")}
 STREAM_PATH = "/voice/stream"
 
 
@@ -46,7 +44,8 @@ def stream_url(public_base_url: str) -> str:
 
 
 def _language(raw: object) -> str:
-    return raw if isinstance(raw, str) and raw in VOICES else "en"
+    # Each language's <Say> voice is in its file in coach/languages/.
+    return raw if isinstance(raw, str) and raw in languages.registry() else "en"
 
 
 class Script:
@@ -58,8 +57,12 @@ class Script:
         self.response = VoiceResponse()
 
     def say(self, key: str, into: VoiceResponse | Gather | None = None, **values: object) -> None:
-        code, voice = VOICES[self.language]
-        (into or self.response).say(self.t(f"voice.{key}", **values), language=code, voice=voice)
+        spoken = languages.language(self.language)
+        (into or self.response).say(
+            self.t(f"voice.{key}", **values),
+            language=spoken.phone_language,
+            voice=spoken.phone_voice,
+        )
 
     def twiml(self) -> Response:
         return Response(str(self.response), media_type="text/xml")
