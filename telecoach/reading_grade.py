@@ -57,7 +57,6 @@ PATIENT_PAGES: dict[str, str] = {
     "voice": "the phone dial-in: prompts a patient hears, and the dial-in hint on the page",
 }
 GROUPS = {"warn": "checkin", "login": "login"}
-NOT_WORDS = {"cue.speech_lang"}  # a language code for the speech engine, never shown
 
 # Every SMS text goes to a patient. Lists of names (days, months, languages) are patient-facing but
 # not graded alone: a lone "Wednesday" is "grade 13" and has no plainer word. They are graded where
@@ -188,7 +187,7 @@ def page_sections(pages: Path = PAGES) -> dict[str, list[str]]:
     for entry in PATIENT_PAGES:
         try:
             table = _table(catalogue, entry)
-            texts = [v for k, v in table.items() if f"{entry}.{k}" not in NOT_WORDS]
+            texts = list(table.values())
             name = entry
         except KeyError:
             parent, _, key = entry.rpartition(".")
