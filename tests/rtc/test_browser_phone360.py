@@ -15,6 +15,8 @@ from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.browser.conftest import ARTIFACTS, LiveServer
 from tests.browser.staff import sign_in
+from tests.browser.test_home_session import FAKES as STRAP
+from tests.browser.test_home_session import _patient_with_plan as patient_with_plan
 from tests.rtc.live_class import class_with_patient, wait_playing
 from web.i18n import Catalogues
 
@@ -201,5 +203,67 @@ def test_the_test_says_what_to_do_when_the_browser_blocks_the_camera_and_the_sou
         _main_action(patient, "#join")
         patient.locator("#join").click()
         expect(patient.locator("#stage")).to_be_visible()
+    finally:
+        context.close()
+
+
+def test_the_patients_other_pages_on_a_small_phone(
+    live_server: LiveServer, browser: Browser, tmp_path: Path
+) -> None:
+    """The join link's question, her heart-rate page and "today's session" without a plan."""
+    occurrence, join_url = class_with_patient(live_server, tmp_path, patient=PATIENT, language="en")
+    context = browser.new_context(viewport=PHONE)
+    patient = context.new_page()
+    try:
+        # Sent from another site, the join link asks first: "Continue" is the one thing to do.
+        patient.goto(live_server.url.replace("127.0.0.1", "localhost") + "/healthz")
+        with patient.expect_navigation():
+            patient.evaluate("url => { location.href = url; }", join_url)
+        patient.screenshot(path=str(ARTIFACTS / "patient-join-confirm-360-en.png"))
+        _main_action(patient, "form.join-confirm button")
+        patient.locator("form.join-confirm button").click()
+        expect(patient.locator(f"#live-{occurrence}")).to_be_visible()
+
+        patient.goto(f"{live_server.url}/me/heart-rate/{occurrence}")
+        patient.screenshot(path=str(ARTIFACTS / "patient-heart-rate-360-en.png"))
+        _in_view(patient, "#hr-connect")
+        _no_sideways_scroll(patient)
+
+        patient.goto(f"{live_server.url}/me/session")
+        patient.screenshot(path=str(ARTIFACTS / "patient-home-session-refused-360-en.png"))
+        _main_action(patient, "main a.button")
+        _no_sideways_scroll(patient)
+    finally:
+        context.close()
+
+
+def test_todays_session_at_home_on_a_small_phone(
+    live_server: LiveServer, browser: Browser, tmp_path: Path
+) -> None:
+    """With a plan: connecting the strap is the first big button, starting without one is in
+    view under it; in a browser without Bluetooth, starting without a strap is the one action."""
+    _, link, _ = patient_with_plan(live_server, tmp_path, "en")
+    context = browser.new_context(viewport=PHONE)
+    patient = context.new_page()
+    try:
+        patient.goto(link)
+        _main_action(patient, "#home-card .button")  # no class today: the session at home
+        patient.locator("#home-card .button").click()
+        expect(patient.locator("#home-phases")).to_be_visible()
+        patient.screenshot(path=str(ARTIFACTS / "patient-home-session-360-en-no-bluetooth.png"))
+        _main_action(patient, "#home-start-no-strap")
+        expect(patient.locator("#home-connect")).to_be_hidden()
+        _no_sideways_scroll(patient)
+
+        strap = context.new_page()
+        strap.add_init_script(STRAP)
+        strap.goto(f"{live_server.url}/me/session")
+        expect(strap.locator("#home-phases")).to_be_visible()
+        strap.screenshot(path=str(ARTIFACTS / "patient-home-session-360-en.png"))
+        _main_action(strap, "#home-connect")
+        _in_view(strap, "#home-start-no-strap")
+        strap.locator("#home-connect").click()
+        _in_view(strap, "#home-start")
+        _no_sideways_scroll(strap)
     finally:
         context.close()
