@@ -66,13 +66,19 @@ export class DeviceTest {
   async run() {
     const run = ++this.run_id;
     for (const track of this.stream ? this.stream.getTracks() : []) track.stop();
+    if (this.stream) this.onOpened(null); // a join meanwhile opens its own
+    this.stream = null;
     $("device-results").hidden = false;
     $("check-devices").textContent = this.words.again;
     this.report("test-camera", "wait", "camera_wait");
     this.report("test-mic", "wait", "mic_wait");
     if ($("test-sound").dataset.result === "wait") this.report("test-sound", "wait", "sound_wait");
     const opened = await openMedia();
-    if (run !== this.run_id || !this.active()) return; // tested again, or joined meanwhile
+    if (run !== this.run_id || !this.active()) {
+      // Tested again, or joined meanwhile with its own stream: this one is nobody's.
+      for (const track of opened.stream ? opened.stream.getTracks() : []) track.stop();
+      return;
+    }
     this.stream = opened.stream;
     this.onOpened(opened.stream);
     // "blocked", "busy" and "unsupported" are words of their own; "none" is each device's.
