@@ -7,7 +7,6 @@ the class page (device check, lobby, in class) are kept per language in test-art
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -22,8 +21,8 @@ from web.i18n import Catalogues
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 360, "height": 640}
-LANGUAGES = Catalogues().languages
-LOCALES = Path(__file__).resolve().parents[2] / "web" / "locales"
+CATALOGUES = Catalogues()
+LANGUAGES = CATALOGUES.languages
 PATIENT = "Ruth Miller"
 # The browser refuses the camera and microphone, as when the patient pressed "Block".
 BLOCKED = """
@@ -34,8 +33,21 @@ navigator.mediaDevices.getUserMedia = async () => {
 
 
 def _words(lang: str) -> dict[str, dict[str, str]]:
-    """The page's words, from the catalogue (the wording may change; the behaviour may not)."""
-    return tomllib.loads((LOCALES / f"{lang}.toml").read_text())
+    """The page's words, as the page finds them (a word missing in a language is English)."""
+    t = CATALOGUES.translator(lang)
+    return {section: t.section(section) for section in ("device_test", "room")}
+
+
+# No camera in this computer, and a microphone that gives silence (muted at the headset).
+NO_CAMERA_SILENT_MIC = """
+const open = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+navigator.mediaDevices.getUserMedia = async (constraints) => {
+  if (constraints.video) throw new DOMException("Requested device not found", "NotFoundError");
+  const stream = await open(constraints);
+  for (const track of stream.getAudioTracks()) track.enabled = false;
+  return stream;
+};
+"""
 
 
 def _main_action(page: Page, selector: str) -> None:
@@ -224,10 +236,20 @@ def test_the_patients_other_pages_on_a_small_phone(
         patient.locator("form.join-confirm button").click()
         expect(patient.locator(f"#live-{occurrence}")).to_be_visible()
 
+        # Her heart-rate page: without Bluetooth it says so and shows no button that cannot work;
+        # with it, connecting the sensor is in view.
         patient.goto(f"{live_server.url}/me/heart-rate/{occurrence}")
-        patient.screenshot(path=str(ARTIFACTS / "patient-heart-rate-360-en.png"))
-        _in_view(patient, "#hr-connect")
-        _no_sideways_scroll(patient)
+        expect(patient.locator("#hr-sensor-status")).to_have_text(
+            CATALOGUES.translator("en")("hr.unsupported")
+        )
+        expect(patient.locator("#hr-connect")).to_be_hidden()
+        strap = context.new_page()
+        strap.add_init_script(STRAP)
+        strap.goto(f"{live_server.url}/me/heart-rate/{occurrence}")
+        expect(strap.locator("#hr-connect")).to_be_enabled()
+        strap.screenshot(path=str(ARTIFACTS / "patient-heart-rate-360-en.png"))
+        _in_view(strap, "#hr-connect")
+        _no_sideways_scroll(strap)
 
         patient.goto(f"{live_server.url}/me/session")
         patient.screenshot(path=str(ARTIFACTS / "patient-home-session-refused-360-en.png"))
@@ -265,5 +287,33 @@ def test_todays_session_at_home_on_a_small_phone(
         strap.locator("#home-connect").click()
         _in_view(strap, "#home-start")
         _no_sideways_scroll(strap)
+    finally:
+        context.close()
+
+
+def test_the_test_says_when_there_is_no_camera_and_the_microphone_is_silent(
+    live_server: LiveServer, browser: Browser, tmp_path: Path
+) -> None:
+    words = _words("en")
+    test = words["device_test"]
+    occurrence, join_url = class_with_patient(live_server, tmp_path, patient=PATIENT, language="en")
+    context = browser.new_context(viewport=PHONE)
+    patient = context.new_page()
+    patient.add_init_script(NO_CAMERA_SILENT_MIC)
+    try:
+        patient.goto(join_url)
+        patient.locator(f"#live-{occurrence} .join-live").click()
+        patient.locator("#check-devices").click()
+        expect(_result(patient, "test-camera")).to_have_text(test["camera_none"])
+        expect(patient.locator("#test-camera")).to_have_attribute("data-result", "problem")
+        expect(patient.locator("#status")).to_have_text(words["room"]["check_failed"])
+        expect(_result(patient, "test-mic")).to_have_text(test["mic_wait"])
+        # Ten seconds of silence: check that the microphone is not muted or unplugged.
+        expect(_result(patient, "test-mic")).to_have_text(test["mic_silent"], timeout=20_000)
+        expect(patient.locator("#test-mic")).to_have_attribute("data-result", "problem")
+        expect(patient.locator("#mic-level")).to_be_visible()
+        patient.screenshot(
+            path=str(ARTIFACTS / "patient-class-360-en-check-no-camera.png"), full_page=True
+        )
     finally:
         context.close()
