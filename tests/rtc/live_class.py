@@ -41,11 +41,11 @@ def simulated_heart_rates(server: LiveServer, occurrence: int) -> subprocess.Pop
 
 
 def spanish_patient_joins(patient: Page, join_url: str) -> None:
-    """Through her join link, her check of camera and microphone, into the class (or its lobby)."""
+    """Through her join link, her test of camera and sound, into the class (or its lobby)."""
     patient.goto(join_url)
     patient.get_by_role("link", name="Entrar a la clase").click()
-    expect(patient.get_by_role("heading", name="Antes de entrar")).to_be_visible()
-    patient.get_by_role("button", name="Probar cámara y micrófono").click()
+    expect(patient.get_by_role("heading", name="Pruebe su cámara y su sonido")).to_be_visible()
+    patient.get_by_role("button", name="Probar mi cámara y mi sonido").click()
     expect(patient.locator("#status")).to_have_text("Su cámara y su micrófono funcionan.")
     patient.get_by_role("button", name="Entrar a la clase").click()
 

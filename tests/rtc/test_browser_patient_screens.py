@@ -24,7 +24,7 @@ LOCALES = Path(__file__).resolve().parents[2] / "web" / "locales"
 KEYS = {
     "live_now": "me_schedule.live_now",
     "join_link": "me.join",
-    "check": "room.check_button",
+    "check": "device_test.button",
     "join": "room.join",
     "leave": "room.leave",
     "left": "room.status_left",

@@ -74,7 +74,7 @@ def test_a_failed_media_connection_is_rebuilt_by_the_page(
     page = context.new_page()
     try:
         page.goto(f"{room_server.url}/me/classes/{room_world.occurrence_a}")
-        page.get_by_role("button", name="Check camera and microphone").click()
+        page.get_by_role("button", name="Test my camera and sound").click()
         page.get_by_role("button", name="Join the class").click()
         first = wait_playing(page, "#coach-video")
         expect(page.locator("#room")).to_have_attribute("data-status", "status_live")

@@ -17,7 +17,10 @@ from tests.web.signin import join, login
 # screens after class (left, ended) and the phone layout (issue 17); it was 40 KB.
 # 48 KB since it shows and speaks the class's cues, with the Borg scale to answer an RPE prompt
 # (issue 20: the cue module, its words in the page and the scale's buttons; 46.7 KB measured).
-PATIENT_PAGE_BUDGET = 48 * 1024
+# 64 KB since it tests the camera, microphone and speaker in words before joining, and is laid
+# out for a 360x640 phone first (issue 22: device-test.js, its words, the phone styles; 61.9 KB
+# measured).
+PATIENT_PAGE_BUDGET = 64 * 1024
 
 
 def test_the_console_is_for_the_classs_coach_only(client: TestClient, world: World) -> None:
@@ -45,7 +48,7 @@ def test_the_patient_room_speaks_the_patients_language(
     join(client, db.run_sync(join_token, world.patient_b))  # Bruno reads Spanish
     page = client.get(f"/me/classes/{world.occurrence_b}")
     assert page.status_code == 200
-    assert "Antes de entrar" in page.text and "Entrar a la clase" in page.text
+    assert "Pruebe su cámara y su sonido" in page.text and "Entrar a la clase" in page.text
     strings = re.search(r'id="room-strings">(.*?)</script>', page.text, re.S)
     assert strings and "Reconectando" in strings.group(1)
     assert client.get(f"/me/classes/{world.occurrence_a}").status_code == 404  # not his class

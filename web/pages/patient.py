@@ -78,6 +78,21 @@ async def me(request: Request) -> Response:
 # The room's words the page script writes itself: statuses, errors, buttons that toggle.
 SCRIPT_WORDS = ("status_", "error_", "check_ok", "check_failed", "mute", "unmute", "camera_")
 SCRIPT_WORDS_TOO = ("audio_only_", "coach", "self_hide", "self_show")
+# The camera and sound test's results (device-test.js); its labels and buttons the template writes.
+DEVICE_TEST_WORDS = "device_test."
+DEVICE_TEST_TEMPLATE = frozenset(
+    {"heading", "intro", "button", "camera", "microphone", "sound"}
+    | {"sound_play", "sound_question", "sound_yes", "sound_no"}
+)
+
+
+def script_word(key: str, name: str) -> bool:
+    """Whether the class page's script writes the catalogue's `key` itself (as `name`)."""
+    if key.startswith(DEVICE_TEST_WORDS):
+        return name not in DEVICE_TEST_TEMPLATE
+    return key.startswith(("room.", "patient_room.")) and name.startswith(
+        SCRIPT_WORDS + SCRIPT_WORDS_TOO
+    )
 
 
 async def me_class(request: Request) -> Response:
@@ -113,8 +128,7 @@ async def me_class(request: Request) -> Response:
     values["strings"] = {
         name: t(key)
         for key in sorted(ctx.catalogues.keys("en"))
-        if key.startswith(("room.", "patient_room."))
-        and (name := key.split(".", 1)[1]).startswith(SCRIPT_WORDS + SCRIPT_WORDS_TOO)
+        if (name := key.split(".", 1)[-1]) and script_word(key, name)
     }
     return render(request, "me_class.html", values)
 

@@ -1,6 +1,7 @@
 // The patient's class room: check the devices, join, see the coach large and yourself small.
 import { MediaLink, show } from "./media-link.js";
 import { Signaling } from "./signaling.js";
+import { DeviceTest, openMedia } from "./device-test.js";
 
 const $ = (id) => document.getElementById(id);
 const room = $("room");
@@ -19,43 +20,17 @@ function setButton(id, pressed, key) {
   $(id).textContent = text[key];
 }
 
+// The camera and microphone for the class; without them the patient can still watch and listen.
 async function openDevices() {
-  try {
-    page.local = await navigator.mediaDevices.getUserMedia({
-      audio: true,
-      video: { width: 640, height: 360 },
-    });
-  } catch {
-    page.local = null; // the patient can still watch and listen
-  }
+  page.local = (await openMedia()).stream;
   return page.local;
 }
 
-async function checkDevices() {
-  const opened = await openDevices();
-  if ($("check").hidden) return; // joined meanwhile: the class's own status wins
-  if (!opened) return say("check_failed");
-  $("preview").srcObject = page.local;
-  listen(page.local);
-  say("check_ok");
-}
-
-// A microphone level meter, so the patient sees that they are heard before joining.
-function listen(stream) {
-  if (!stream.getAudioTracks().length || !window.AudioContext) return;
-  const context = new AudioContext();
-  const analyser = context.createAnalyser();
-  context.createMediaStreamSource(stream).connect(analyser);
-  const samples = new Uint8Array(analyser.fftSize);
-  const tick = () => {
-    if ($("check").hidden) return context.close();
-    analyser.getByteTimeDomainData(samples);
-    const peak = samples.reduce((max, s) => Math.max(max, Math.abs(s - 128)), 0);
-    $("mic-level").value = peak / 128;
-    requestAnimationFrame(tick);
-  };
-  tick();
-}
+const deviceTest = new DeviceTest(text, {
+  onOpened: (stream) => (page.local = stream),
+  onSummary: (key) => say(key),
+  active: () => !$("check").hidden,
+});
 
 const signaling = new Signaling(room.dataset.socket, { onMessage, onStatus });
 const link = new MediaLink(signaling, {
@@ -240,10 +215,10 @@ function hideSelf(hidden) {
   setButton("self-hide", hidden, hidden ? "self_show" : "self_hide");
 }
 
-$("check-devices").addEventListener("click", checkDevices);
+$("check-devices").addEventListener("click", () => deviceTest.run());
 $("check-devices").disabled = $("join").disabled = false;
 $("join").addEventListener("click", async () => {
-  if (!page.local) await checkDevices();
+  if (!page.local) await openDevices();
   start();
 });
 $("mute").addEventListener("click", () => toggleMic(!page.mic));
