@@ -2,17 +2,19 @@
 // rate together), alerts beside them, and the class controls.
 import { HeartRateTiles } from "./hr-tiles.js";
 import { fitGrid } from "./console-grid.js";
+import { setText } from "./live-text.js";
 import { fill, pageWords } from "./page-words.js";
 import { MediaLink, show } from "./media-link.js";
 import { Signaling } from "./signaling.js";
 
 const $ = (id) => document.getElementById(id);
 const root = $("console");
-const page = { local: null, state: null, mic: true, camera: true, over: false };
+const page = { local: null, state: null, mic: true, camera: true, over: false, waitingIds: null };
 const words = pageWords("console-words"); // the coach's language (console.html)
 
+// #status is a live region: said once per change, however often the state repeats it.
 function say(message, key) {
-  $("status").textContent = message;
+  setText($("status"), message);
   root.dataset.status = key;
 }
 
@@ -49,6 +51,7 @@ async function start() {
   $("self-video").srcObject = page.local;
   $("start").hidden = true;
   for (const part of root.querySelectorAll("[data-live]")) part.hidden = false;
+  $("mute").focus(); // "Start class" is gone: the keyboard goes on from the class's controls
   signaling.connect();
 }
 
@@ -122,6 +125,12 @@ function render() {
 
 function renderLobby(waiting) {
   const list = $("lobby");
+  announceLobby(waiting);
+  // The list is drawn anew: a keyboard on an "Admit" button stays on that patient's button, or,
+  // once they are admitted, goes to the lobby's heading rather than to the top of the page.
+  const focused = list.contains(document.activeElement)
+    ? document.activeElement.closest("[data-participant]")?.dataset.participant
+    : null;
   list.replaceChildren(
     ...waiting.map((person) => {
       const item = document.createElement("li");
@@ -139,6 +148,25 @@ function renderLobby(waiting) {
     }),
   );
   $("lobby-empty").hidden = waiting.length > 0;
+  if (focused) (list.querySelector(`[data-participant="${focused}"] button`) || $("lobby-h")).focus();
+}
+
+// Who came to the lobby and who left it for the class, said once each (the lobby list itself is
+// drawn anew with every state and is not a live region). Nothing is said for the first state.
+function announceLobby(waiting) {
+  const now = new Map(waiting.map((p) => [p.id, p.name]));
+  const before = page.waitingIds;
+  page.waitingIds = now;
+  if (!before) return;
+  const admitted = new Set(
+    (page.state?.participants || []).filter((p) => p.admitted).map((p) => p.id),
+  );
+  const news = [];
+  for (const [id, name] of now) if (!before.has(id)) news.push(fill(words.lobby_arrived, { name }));
+  for (const [id, name] of before) {
+    if (!now.has(id) && admitted.has(id)) news.push(fill(words.lobby_admitted, { name }));
+  }
+  if (news.length) $("announce").textContent = news.join(" ");
 }
 
 // A waiting patient who already streams a heart rate shows it beside their name, in the zone's
@@ -296,7 +324,7 @@ function showLink(tile, person) {
     : "";
   const label = tile.querySelector(".link");
   label.hidden = !words;
-  label.textContent = words ? words(since) : "";
+  setText(label, words ? words(since) : ""); // a live region: said when it changes
   tile.dataset.connection = person.connection || "";
   for (const button of tile.querySelectorAll('[data-action="mute"], [data-action="spotlight"]')) {
     button.hidden = person.connection === "lost";

@@ -1,4 +1,5 @@
 // The patient's class room: check the devices, join, see the coach large and yourself small.
+import { setText } from "./live-text.js";
 import { MediaLink, show } from "./media-link.js";
 import { Signaling } from "./signaling.js";
 
@@ -9,8 +10,9 @@ const page = { local: null, state: null, audioOnly: false, mic: true, camera: tr
 // Codes after which the server closes the connection (docs/signaling.md).
 const FATAL = new Set(["forbidden_origin", "rate_limited"]);
 
+// #status is a live region: state messages repeat, the words are said once (live-text.js).
 function say(key, values = {}) {
-  $("status").textContent = text[key].replace(/{(\w+)}/g, (_, name) => values[name] ?? "");
+  setText($("status"), text[key].replace(/{(\w+)}/g, (_, name) => values[name] ?? ""));
   room.dataset.status = key;
 }
 
@@ -73,6 +75,9 @@ function start() {
   $("self-video").srcObject = page.local;
   setButton("audio-only", page.audioOnly, page.audioOnly ? "audio_only_off" : "audio_only_on");
   say("status_connecting");
+  // The button pressed (join, or join again) is gone with its part: the keyboard goes on from
+  // the class's first control rather than from the top of the page.
+  $("mute").focus();
   signaling.connect();
 }
 
@@ -218,6 +223,10 @@ function finish(key, { rejoin = false } = {}) {
   showPart("after");
   $("rejoin").hidden = !rejoin;
   say(key);
+  // The pressed control is hidden now: focus the one thing to do next.
+  if (document.activeElement === document.body || !document.activeElement?.offsetParent) {
+    $(rejoin ? "rejoin" : "after-back").focus();
+  }
 }
 
 async function rejoin() {
