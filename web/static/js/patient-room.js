@@ -75,9 +75,7 @@ function start() {
   $("self-video").srcObject = page.local;
   setButton("audio-only", page.audioOnly, page.audioOnly ? "audio_only_off" : "audio_only_on");
   say("status_connecting");
-  // The button pressed (join, or join again) is gone with its part: the keyboard goes on from
-  // the class's first control rather than from the top of the page.
-  $("mute").focus();
+  $("mute").focus(); // the pressed button is gone: the keyboard goes on from the class's controls
   signaling.connect();
 }
 
@@ -223,7 +221,7 @@ function finish(key, { rejoin = false } = {}) {
   showPart("after");
   $("rejoin").hidden = !rejoin;
   say(key);
-  // The pressed control is hidden now: focus the one thing to do next.
+  // The pressed control is gone: the focus goes to the one thing to do next.
   if (document.activeElement === document.body || !document.activeElement?.offsetParent) {
     $(rejoin ? "rejoin" : "after-back").focus();
   }
