@@ -41,6 +41,13 @@ def _patient_id(server: LiveServer) -> int:
     return int(answer.json()["patients"][0]["id"])
 
 
+def _drop(sockets: list[tuple[WebSocketRoute, WebSocketRoute]]) -> None:
+    """The newest room connection of a page breaks, as a network would break it."""
+    page_side, server_side = sockets[-1]
+    server_side.close(code=1001)
+    page_side.close(code=4000, reason="dropped")
+
+
 def _press(page: Page, name: str | re.Pattern[str], key: str = "Enter", back: bool = False) -> None:
     tab_to(page, name, back=back)
     page.keyboard.press(key)
@@ -84,10 +91,12 @@ def test_a_class_by_keyboard_alone_with_each_change_said_once(
     for context in (coach_context, patient_context):
         record_live_regions(context)
     coach, patient = coach_context.new_page(), patient_context.new_page()
-    sockets: list[tuple[WebSocketRoute, WebSocketRoute]] = []
-    patient.route_web_socket(
-        "**/ws/rooms/**", lambda route: sockets.append((route, route.connect_to_server()))
-    )
+    sockets: dict[Page, list[tuple[WebSocketRoute, WebSocketRoute]]] = {coach: [], patient: []}
+    for page in (coach, patient):
+        page.route_web_socket(
+            "**/ws/rooms/**",
+            lambda route, page=page: sockets[page].append((route, route.connect_to_server())),
+        )
     try:
         _coach_signs_in_and_starts(coach, live_server, occurrence)
         _patient_comes_in(patient, join_url)
@@ -134,11 +143,9 @@ def test_a_class_by_keyboard_alone_with_each_change_said_once(
         ARTIFACTS.mkdir(exist_ok=True)
         coach.screenshot(path=str(ARTIFACTS / "keyboard-console.png"))
 
-        # Her connection drops and comes back: "Connection lost" once.
+        # Her connection drops and comes back, then the coach's: "Connection lost" once each.
         since = len(said(patient))
-        page_side, server_side = sockets[-1]
-        server_side.close(code=1001)
-        page_side.close(code=4000, reason="dropped")
+        _drop(sockets[patient])
         expect(patient.locator("#room")).to_have_attribute(
             "data-status", "status_reconnecting", timeout=10_000
         )
@@ -148,6 +155,15 @@ def test_a_class_by_keyboard_alone_with_each_change_said_once(
         patient.wait_for_timeout(1000)
         lost = [t for t in said_by(patient, "status", since) if t.startswith("Connection lost")]
         assert lost == ["Connection lost. Reconnecting…"], said(patient, since)
+        since = len(said(coach))
+        _drop(sockets[coach])
+        expect(coach.locator("#console")).to_have_attribute("data-status", "reconnecting")
+        expect(coach.locator("#console")).to_have_attribute("data-status", "live", timeout=20_000)
+        coach.wait_for_timeout(1000)
+        assert said_by(coach, "status", since) == [
+            "Connection lost. Reconnecting… The class goes on without you meanwhile.",
+            "Live.",
+        ]
 
         # She leaves, and goes back to her classes.
         _press(patient, "Leave class")
