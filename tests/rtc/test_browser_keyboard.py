@@ -165,8 +165,11 @@ def test_a_class_by_keyboard_alone_with_each_change_said_once(
             "Live.",
         ]
 
-        # She leaves, and goes back to her classes.
+        # She leaves while the coach's keyboard is on her tile, and goes back to her classes.
+        tab_to(coach, re.compile(f"Spotlight {NAME}$", re.I), back=True)
         _press(patient, "Leave class")
+        expect(coach.locator("#tiles-empty")).to_be_visible()
+        assert focus_stop(coach)["id"] == "mute", "her tile is gone: the coach's controls next"
         expect(patient.locator("#status")).to_have_text("You left the class.")
         assert focus_stop(patient)["id"] == "rejoin", "the next thing to do has the focus"
         patient.screenshot(path=str(ARTIFACTS / "keyboard-patient-left.png"))

@@ -204,8 +204,11 @@ function holdTag(person) {
 
 function renderTiles(admitted, spotlight) {
   const box = $("tiles");
+  let focusLost = false; // the keyboard was on a tile that goes (the patient left)
   for (const tile of [...box.children]) {
-    if (!admitted.some((p) => p.id === tile.dataset.participant)) tile.remove();
+    if (admitted.some((p) => p.id === tile.dataset.participant)) continue;
+    focusLost ||= tile.contains(document.activeElement);
+    tile.remove();
   }
   for (const person of admitted) {
     let tile = box.querySelector(`[data-participant="${person.id}"]`);
@@ -246,6 +249,7 @@ function renderTiles(admitted, spotlight) {
     showPlaceholder(tile);
   }
   $("tiles-empty").hidden = admitted.length > 0;
+  if (focusLost) (box.querySelector(".tile-actions button:not([hidden])") || $("mute")).focus();
   hrTiles.rehome();
   layoutTiles();
 }
