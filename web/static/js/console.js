@@ -9,7 +9,7 @@ import { Signaling } from "./signaling.js";
 
 const $ = (id) => document.getElementById(id);
 const root = $("console");
-const page = { local: null, state: null, mic: true, camera: true, over: false, waitingIds: null };
+const page = { local: null, state: null, mic: true, camera: true, over: false, seen: null };
 const words = pageWords("console-words"); // the coach's language (console.html)
 
 // #status is a live region: said once per change, however often the state repeats it.
@@ -118,14 +118,16 @@ function render() {
   const patients = state.participants.filter((p) => p.role === "patient");
   // A patient whose connection dropped keeps their tile, marked lost, until they are back.
   const lost = (p) => p.connection === "lost";
-  renderLobby(patients.filter((p) => !p.admitted && !lost(p)));
-  renderTiles(patients.filter((p) => p.admitted || lost(p)), state.spotlight);
+  const waiting = patients.filter((p) => !p.admitted && !lost(p));
+  const inClass = patients.filter((p) => p.admitted || lost(p));
+  announce(waiting, inClass);
+  renderLobby(waiting);
+  renderTiles(inClass, state.spotlight);
   $("see-each-other").checked = state.options.patients_see_each_other;
 }
 
 function renderLobby(waiting) {
   const list = $("lobby");
-  announceLobby(waiting);
   // The list is drawn anew: a keyboard on an "Admit" button stays on that patient's button, or,
   // once they are admitted, goes to the lobby's heading rather than to the top of the page.
   const focused = list.contains(document.activeElement)
@@ -151,21 +153,17 @@ function renderLobby(waiting) {
   if (focused) (list.querySelector(`[data-participant="${focused}"] button`) || $("lobby-h")).focus();
 }
 
-// Who came to the lobby and who left it for the class, said once each (the lobby list itself is
-// drawn anew with every state and is not a live region). Nothing is said for the first state.
-function announceLobby(waiting) {
-  const now = new Map(waiting.map((p) => [p.id, p.name]));
-  const before = page.waitingIds;
-  page.waitingIds = now;
+// Who came to the lobby and who came into the class (admitted, or straight in), said once each:
+// the lists themselves are drawn anew with every state and are not live regions. A patient whose
+// connection drops keeps their place, so their return is not news. The first state is not said.
+function announce(waiting, inClass) {
+  const before = page.seen;
+  page.seen = { waiting: new Set(waiting.map((p) => p.id)), inClass: new Set(inClass.map((p) => p.id)) };
   if (!before) return;
-  const admitted = new Set(
-    (page.state?.participants || []).filter((p) => p.admitted).map((p) => p.id),
-  );
-  const news = [];
-  for (const [id, name] of now) if (!before.has(id)) news.push(fill(words.lobby_arrived, { name }));
-  for (const [id, name] of before) {
-    if (!now.has(id) && admitted.has(id)) news.push(fill(words.lobby_admitted, { name }));
-  }
+  const news = [
+    ...waiting.filter((p) => !before.waiting.has(p.id)).map((p) => fill(words.lobby_arrived, { name: p.name })),
+    ...inClass.filter((p) => !before.inClass.has(p.id)).map((p) => fill(words.lobby_admitted, { name: p.name })),
+  ];
   if (news.length) $("announce").textContent = news.join(" ");
 }
 

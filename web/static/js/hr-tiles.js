@@ -119,7 +119,7 @@ export class HeartRateTiles {
         this.cue(message);
         break;
       case "alert":
-        // A new alert is said once; its repeats (folded into it) and a resumed stream are not.
+        // A new alert is said once; its repeats, folded into it, are not said again.
         if (!this.alerts.has(message.alert.id) && !message.alert.acknowledged_at) this.announce(message.alert);
         this.alerts.set(message.alert.id, message.alert);
         this.renderAlerts();
