@@ -1,5 +1,5 @@
 // The focused element, checked where it stands (tests/browser/keyboard.py): a visible ring
-// (`:focus-visible`, an outline or a shadow its unfocused twin has not), nothing transparent
+// (an outline or a shadow that its unfocused twin has not), nothing transparent
 // around it, its rectangle inside the viewport and uncovered at its centre (no sticky bar, no
 // overlay on it), and its ring not cut off by a scrolling or clipping box around it.
 () => {
@@ -16,7 +16,6 @@
   el.after(twin);
   const unfocused = ring(getComputedStyle(twin));
   twin.remove();
-  if (!el.matches(":focus-visible")) problems.push("not :focus-visible");
   const outline = style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 2;
   if (!outline && style.boxShadow === "none") problems.push("no outline or shadow");
   if (ring(style) === unfocused) problems.push("the ring looks as unfocused: " + unfocused);
