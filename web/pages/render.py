@@ -54,6 +54,8 @@ def _context(request: Request) -> dict[str, Any]:
         # `{{ local(moment) }}`: a stored UTC moment in the reader's own zone and language.
         "local": _local_for(principal, language),
         "dev": not ctx.settings.production,
+        # Whom a patient calls for help, at the foot of each of their pages (base.html).
+        "clinic_phone": ctx.sms.clinic.phone,
     }
 
 

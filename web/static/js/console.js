@@ -2,17 +2,19 @@
 // rate together), alerts beside them, and the class controls.
 import { HeartRateTiles } from "./hr-tiles.js";
 import { fitGrid } from "./console-grid.js";
+import { setText } from "./live-text.js";
 import { fill, pageWords } from "./page-words.js";
 import { MediaLink, show } from "./media-link.js";
 import { Signaling } from "./signaling.js";
 
 const $ = (id) => document.getElementById(id);
 const root = $("console");
-const page = { local: null, state: null, mic: true, camera: true, over: false };
+const page = { local: null, state: null, mic: true, camera: true, over: false, seen: null };
 const words = pageWords("console-words"); // the coach's language (console.html)
 
+// #status is a live region: said once per change, however often the state repeats it.
 function say(message, key) {
-  $("status").textContent = message;
+  setText($("status"), message);
   root.dataset.status = key;
 }
 
@@ -49,6 +51,7 @@ async function start() {
   $("self-video").srcObject = page.local;
   $("start").hidden = true;
   for (const part of root.querySelectorAll("[data-live]")) part.hidden = false;
+  $("mute").focus(); // "Start class" is gone: the keyboard goes on from the class's controls
   signaling.connect();
 }
 
@@ -115,13 +118,21 @@ function render() {
   const patients = state.participants.filter((p) => p.role === "patient");
   // A patient whose connection dropped keeps their tile, marked lost, until they are back.
   const lost = (p) => p.connection === "lost";
-  renderLobby(patients.filter((p) => !p.admitted && !lost(p)));
-  renderTiles(patients.filter((p) => p.admitted || lost(p)), state.spotlight);
+  const waiting = patients.filter((p) => !p.admitted && !lost(p));
+  const inClass = patients.filter((p) => p.admitted || lost(p));
+  announce(waiting, inClass);
+  renderLobby(waiting);
+  renderTiles(inClass, state.spotlight);
   $("see-each-other").checked = state.options.patients_see_each_other;
 }
 
 function renderLobby(waiting) {
   const list = $("lobby");
+  // The list is drawn anew: a keyboard on an "Admit" button stays on that patient's button, or,
+  // once they are admitted, goes to the lobby's heading rather than to the top of the page.
+  const focused = list.contains(document.activeElement)
+    ? document.activeElement.closest("[data-participant]")?.dataset.participant
+    : null;
   list.replaceChildren(
     ...waiting.map((person) => {
       const item = document.createElement("li");
@@ -139,6 +150,21 @@ function renderLobby(waiting) {
     }),
   );
   $("lobby-empty").hidden = waiting.length > 0;
+  if (focused) (list.querySelector(`[data-participant="${focused}"] button`) || $("lobby-h")).focus();
+}
+
+// Who came to the lobby and who came into the class (admitted, or straight in), said once each:
+// the lists themselves are drawn anew with every state and are not live regions. A patient whose
+// connection drops keeps their place, so their return is not news. The first state is not said.
+function announce(waiting, inClass) {
+  const before = page.seen;
+  page.seen = { waiting: new Set(waiting.map((p) => p.id)), inClass: new Set(inClass.map((p) => p.id)) };
+  if (!before) return;
+  const news = [
+    ...waiting.filter((p) => !before.waiting.has(p.id)).map((p) => fill(words.lobby_arrived, { name: p.name })),
+    ...inClass.filter((p) => !before.inClass.has(p.id)).map((p) => fill(words.lobby_admitted, { name: p.name })),
+  ];
+  if (news.length) $("announce").textContent = news.join(" ");
 }
 
 // A waiting patient who already streams a heart rate shows it beside their name, in the zone's
@@ -176,8 +202,11 @@ function holdTag(person) {
 
 function renderTiles(admitted, spotlight) {
   const box = $("tiles");
+  let focusLost = false; // the keyboard was on a tile that goes (the patient left)
   for (const tile of [...box.children]) {
-    if (!admitted.some((p) => p.id === tile.dataset.participant)) tile.remove();
+    if (admitted.some((p) => p.id === tile.dataset.participant)) continue;
+    focusLost ||= tile.contains(document.activeElement);
+    tile.remove();
   }
   for (const person of admitted) {
     let tile = box.querySelector(`[data-participant="${person.id}"]`);
@@ -218,6 +247,7 @@ function renderTiles(admitted, spotlight) {
     showPlaceholder(tile);
   }
   $("tiles-empty").hidden = admitted.length > 0;
+  if (focusLost) (box.querySelector(".tile-actions button:not([hidden])") || $("mute")).focus();
   hrTiles.rehome();
   layoutTiles();
 }
@@ -296,7 +326,7 @@ function showLink(tile, person) {
     : "";
   const label = tile.querySelector(".link");
   label.hidden = !words;
-  label.textContent = words ? words(since) : "";
+  setText(label, words ? words(since) : ""); // a live region: said when it changes
   tile.dataset.connection = person.connection || "";
   for (const button of tile.querySelectorAll('[data-action="mute"], [data-action="spotlight"]')) {
     button.hidden = person.connection === "lost";

@@ -3,6 +3,7 @@
 // that come back shown in an aria-live region and spoken in the patient's language.
 // Formats: docs/home-sessions.md. The clock is the page's Date.now(): tests install their own.
 import { bluetoothAvailable, connectSensor } from "./heart-rate-sensor.js";
+import { setText } from "./live-text.js"; // the sensor's status, a live region, said on a change
 
 const root = document.querySelector("#home");
 if (root) {
@@ -100,7 +101,7 @@ if (root) {
         const reply = await answer.json();
         for (const cue of reply.cues) showCue(cue);
         showBand(reply.band);
-        $("#home-sensor-status").textContent = "";
+        setText($("#home-sensor-status"), "");
         more = state.queue.length > 0;
       } else if (answer.status === 409) {
         state.queue = []; // the session ended elsewhere: nothing more to send
@@ -108,7 +109,7 @@ if (root) {
         state.queue.splice(0, batch.length); // never acceptable: sending it again would not help
       }
     } catch (error) {
-      $("#home-sensor-status").textContent = words.offline;
+      setText($("#home-sensor-status"), words.offline);
     } finally {
       state.inFlight = false;
     }
@@ -151,7 +152,7 @@ if (root) {
     $("#home-start-no-strap").disabled = true;
     const answer = await post("/api/v1/me/home-sessions", { with_strap: withStrap });
     if (!answer.ok) {
-      $("#home-sensor-status").textContent = words.error;
+      setText($("#home-sensor-status"), words.error);
       return;
     }
     const reply = await answer.json();
@@ -189,7 +190,7 @@ if (root) {
       await connectSensor(
         (m) => {
           if (m.contact === false) {
-            $("#home-sensor-status").textContent = words.sensor_no_contact;
+            setText($("#home-sensor-status"), words.sensor_no_contact);
             return;
           }
           state.bpm = m.bpm;
@@ -197,18 +198,17 @@ if (root) {
           $("#home-bpm").textContent = String(m.bpm);
         },
         (status) => {
-          $("#home-sensor-status").textContent =
-            status === "connected" ? words.sensor_connected : words.sensor_lost;
+          setText($("#home-sensor-status"), status === "connected" ? words.sensor_connected : words.sensor_lost);
           if (status === "connected") $("#home-start").disabled = false;
         },
       );
     } catch (error) {
-      $("#home-sensor-status").textContent = words.sensor_unsupported;
+      setText($("#home-sensor-status"), words.sensor_unsupported);
     }
   });
   if (!bluetoothAvailable()) {
     $("#home-connect").disabled = true;
-    $("#home-sensor-status").textContent = words.sensor_unsupported;
+    setText($("#home-sensor-status"), words.sensor_unsupported);
   }
   $("#home-start").addEventListener("click", () => start(true));
   $("#home-start-no-strap").addEventListener("click", () => start(false));

@@ -1,6 +1,8 @@
 // The cue on the patient's class page (docs/heart-rate.md, "Cues"): large, in an aria-live region
 // changed only by a new cue (announced once), spoken in the patient's language unless they turned
 // speech off (remembered here). An RPE prompt shows the Borg scale; a tap sends the answer.
+import { setText } from "./live-text.js";
+
 const SPEECH_KEY = "telecoach.cueSpeech";
 
 export class CueView {
@@ -64,6 +66,6 @@ export class CueView {
   clear() {
     this.root.dataset.kind = "none";
     this.scale.hidden = true;
-    this.textEl.textContent = this.root.dataset.waiting;
+    setText(this.textEl, this.root.dataset.waiting); // a mute repeated is not said again
   }
 }

@@ -2,6 +2,7 @@
 import { band } from "./hr-zone.js";
 import { CueView } from "./hr-cue.js";
 import { LiveSender, bluetoothAvailable, connectSensor } from "./heart-rate-sensor.js";
+import { setText } from "./live-text.js";
 
 const root = document.querySelector("#hr-me");
 if (root) {
@@ -32,7 +33,7 @@ if (root) {
     onReading: (message) => show(message.bpm, message.t),
     onOther: (message) => cues?.handle(message),
     onStatus: (state) => {
-      if (state === "offline") statusEl.textContent = text.textOffline;
+      if (state === "offline") setText(statusEl, text.textOffline);
     },
   });
   cues = new CueView(root.querySelector("#hr-cue"), (message) => sender.sendMessage(message));
@@ -41,14 +42,14 @@ if (root) {
 
   if (!bluetoothAvailable()) {
     button.disabled = true;
-    statusEl.textContent = text.textUnsupported;
+    setText(statusEl, text.textUnsupported);
   }
   button.addEventListener("click", async () => {
     try {
       await connectSensor(
         (m) => {
           if (m.contact === false) {
-            statusEl.textContent = text.textNoContact;
+            setText(statusEl, text.textNoContact);
             return;
           }
           const t = Date.now();
@@ -56,11 +57,11 @@ if (root) {
           sender.send(m.bpm, m.rrMs, t);
         },
         (state) => {
-          statusEl.textContent = state === "connected" ? text.textConnected : text.textSensorLost;
+          setText(statusEl, state === "connected" ? text.textConnected : text.textSensorLost);
         },
       );
     } catch (error) {
-      if (error.message === "unsupported") statusEl.textContent = text.textUnsupported;
+      if (error.message === "unsupported") setText(statusEl, text.textUnsupported);
     }
   });
 }

@@ -15,6 +15,7 @@
 // patients' others (roster, and as they come: a red-flag text, with a link to the messages).
 
 import { addReading, hrrPct, newTileState, tileFromSnapshot, tileZone } from "./hr-zone.js";
+import { setText } from "./live-text.js";
 import { fill, pageWords } from "./page-words.js";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -50,6 +51,7 @@ export class HeartRateTiles {
     this.ackMinorEl = root.querySelector("#hr-ack-minor");
     this.ackMinorEl?.addEventListener("click", () => this.send({ type: "ack_minor_alerts" }));
     this.statusEl = root.querySelector("#hr-status");
+    this.announceEl = root.querySelector("#hr-announce"); // optional: says each new alert once
     this.patients = new Map(); // id -> {name, state, el}
     this.alerts = new Map(); // id -> alert (docs/heart-rate.md: one shape for every kind)
     this.occurrenceId = null;
@@ -83,8 +85,9 @@ export class HeartRateTiles {
     });
   }
 
+  // A live region: "Connection lost" once, not at every try to reconnect.
   status(text) {
-    if (this.statusEl) this.statusEl.textContent = text;
+    setText(this.statusEl, text);
   }
 
   handle(message) {
@@ -116,6 +119,8 @@ export class HeartRateTiles {
         this.cue(message);
         break;
       case "alert":
+        // A new alert is said once; its repeats, folded into it, are not said again.
+        if (!this.alerts.has(message.alert.id) && !message.alert.acknowledged_at) this.announce(message.alert);
         this.alerts.set(message.alert.id, message.alert);
         this.renderAlerts();
         break;
@@ -348,7 +353,20 @@ export class HeartRateTiles {
         (SEVERITY_RANK[a.severity] ?? 3) - (SEVERITY_RANK[b.severity] ?? 3) ||
         b.raised_at.localeCompare(a.raised_at),
     );
+    // Drawn anew: a keyboard inside an alert stays on it (its button, or the alert once
+    // acknowledged) instead of falling to the top of the page.
+    const focused = this.alertsEl.contains(document.activeElement)
+      ? document.activeElement.closest("[data-alert]")?.dataset.alert
+      : null;
     this.alertsEl.replaceChildren(...alerts.map((alert) => this.alertItem(alert)));
+    if (focused) {
+      const item = this.alertsEl.querySelector(`[data-alert="${focused}"]`);
+      const target = item?.querySelector("button") || item;
+      if (target) {
+        if (target === item) item.tabIndex = -1;
+        target.focus();
+      }
+    }
     if (this.noAlertsEl) this.noAlertsEl.hidden = alerts.length > 0;
     // This class's open alerts that are not urgent, acknowledged in one go (the server leaves
     // an urgent one, and other classes' alerts, to be acknowledged one by one).
@@ -359,14 +377,25 @@ export class HeartRateTiles {
     }
   }
 
-  alertItem(alert) {
+  alertWords(alert) {
     const name = this.patients.get(alert.patient_id)?.name ?? fill(words.patient, { id: alert.patient_id });
-    const item = el("li", `hr-alert ${alert.severity} ${alert.acknowledged_at ? "acknowledged" : "open"}`);
-    item.dataset.alert = String(alert.id);
-    item.dataset.kind = alert.kind;
     // The severity in words as well as in colour (WCAG 1.4.1); an "info" one has no prefix.
     const prefix = { urgent: words.urgent, warning: words.warning }[alert.severity] || "";
     const what = alert.summary || words[`alert_${alert.kind}`] || alert.kind;
+    return { name, prefix, what };
+  }
+
+  announce(alert) {
+    if (!this.announceEl) return;
+    const { name, prefix, what } = this.alertWords(alert);
+    this.announceEl.textContent = `${prefix}${name}: ${what}`;
+  }
+
+  alertItem(alert) {
+    const { name, prefix, what } = this.alertWords(alert);
+    const item = el("li", `hr-alert ${alert.severity} ${alert.acknowledged_at ? "acknowledged" : "open"}`);
+    item.dataset.alert = String(alert.id);
+    item.dataset.kind = alert.kind;
     item.append(el("strong", null, `${prefix}${name}: `), `${what} `);
     if (alert.detail) item.append(`${alert.detail} `);
     // Repeats of one kind for one patient in one class fold into one alert (coach/alerts.py).

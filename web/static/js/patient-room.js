@@ -1,4 +1,5 @@
 // The patient's class room: check the devices, join, see the coach large and yourself small.
+import { setText } from "./live-text.js";
 import { MediaLink, show } from "./media-link.js";
 import { Signaling } from "./signaling.js";
 import { DeviceTest, openMedia } from "./device-test.js";
@@ -10,8 +11,9 @@ const page = { local: null, state: null, audioOnly: false, mic: true, camera: tr
 // Codes after which the server closes the connection (docs/signaling.md).
 const FATAL = new Set(["forbidden_origin", "rate_limited"]);
 
+// #status is a live region: state messages repeat, the words are said once (live-text.js).
 function say(key, values = {}) {
-  $("status").textContent = text[key].replace(/{(\w+)}/g, (_, name) => values[name] ?? "");
+  setText($("status"), text[key].replace(/{(\w+)}/g, (_, name) => values[name] ?? ""));
   room.dataset.status = key;
 }
 
@@ -48,6 +50,7 @@ function start() {
   $("self-video").srcObject = page.local;
   setButton("audio-only", page.audioOnly, page.audioOnly ? "audio_only_off" : "audio_only_on");
   say("status_connecting");
+  $("mute").focus(); // the pressed button is gone: the keyboard goes on from the class's controls
   signaling.connect();
 }
 
@@ -193,6 +196,10 @@ function finish(key, { rejoin = false } = {}) {
   showPart("after");
   $("rejoin").hidden = !rejoin;
   say(key);
+  // The pressed control is gone: the focus goes to the one thing to do next.
+  if (document.activeElement === document.body || !document.activeElement?.offsetParent) {
+    $(rejoin ? "rejoin" : "after-back").focus();
+  }
 }
 
 async function rejoin() {
