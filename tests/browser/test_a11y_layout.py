@@ -81,7 +81,7 @@ def _words(lang: str) -> dict[str, str]:
     """What the patient's pages say, from the catalogue (the wording may change)."""
     catalogue = tomllib.loads((LOCALES / f"{lang}.toml").read_text())
     return {
-        "check": catalogue["room"]["check_button"],
+        "check": catalogue["device_test"]["button"],
         "join": catalogue["room"]["join"],
         **{zone: catalogue["hr"][zone] for zone in ("below", "in", "above")},
     }

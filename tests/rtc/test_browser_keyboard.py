@@ -70,11 +70,11 @@ def _patient_comes_in(patient: Page, join_url: str) -> None:
     patient.goto(join_url)  # nobody else is signed in here: it goes straight to her classes
     expect(patient.get_by_role("heading", name=f"Hello, {NAME}")).to_be_visible()
     _press(patient, "Join class")
-    expect(patient.get_by_role("heading", name="Before you join")).to_be_visible()
+    expect(patient.get_by_role("heading", name="Test your camera and sound")).to_be_visible()
     patient.wait_for_function("() => !document.querySelector('#join').disabled")
-    _press(patient, "Check camera and microphone")
+    _press(patient, "Test my camera and sound")
     expect(patient.locator("#status")).to_have_text("Your camera and microphone work.")
-    _press(patient, "Join the class")
+    _press(patient, "Join the class", back=True)  # the page's main action, above the test
     expect(patient.locator("#room")).to_have_attribute("data-status", "status_lobby")
     assert focus_stop(patient)["id"] == "mute", "after Join the keyboard is on the class's controls"
 

@@ -19,10 +19,10 @@ from tests.web.signin import join, login
 # (issue 20: the cue module, its words in the page and the scale's buttons; 46.7 KB measured).
 # 50 KB with a focus ring for the keyboard, the Help section at the foot and live regions that
 # speak only on a change (issue 22; 49.8 KB measured).
-# 64 KB since it also tests the camera, microphone and speaker in words before joining, and is laid
-# out for a 360x640 phone first (issue 22: device-test.js, its words, the phone styles; 61.9 KB
-# measured).
-PATIENT_PAGE_BUDGET = 64 * 1024
+# 72 KB since it also tests the camera, microphone and speaker in words before joining, and is laid
+# out for a 360x640 phone first (issue 22: device-test.js, its words, the phone styles; 69.9 KB
+# measured with the focus ring, Help and live regions above).
+PATIENT_PAGE_BUDGET = 72 * 1024
 
 
 def test_the_console_is_for_the_classs_coach_only(client: TestClient, world: World) -> None:
