@@ -147,6 +147,18 @@ VISITS: tuple[Visit, ...] = (
     _v("console", "coach", _occ("/console"), _O + "/console", CLASS),
     _v("monitor", "coach", _occ("/monitor"), _O + "/monitor", CLASS),
     _v("class-report", "coach", _occ("/report"), _O + "/report", CLASS),
+    # Forms sent empty: the page again with its errors (status 422), not a route of its own.
+    _v("patient-new-errors", "coach", lambda w: "/patients/new", None, status=422, how="submit"),
+    _v("class-new-errors", "coach", lambda w: "/classes/new", None, status=422, how="submit"),
+    _v(
+        "assessment-errors",
+        "coach",
+        _pt("/assessments"),
+        None,
+        PATIENT,
+        status=422,
+        how="submit",
+    ),
     # The patient, signed in by a join link.
     _v("me", "patient", lambda w: "/me", "/me", PATIENT),
     _v("me-session", "patient", lambda w: "/me/session", "/me/session", PATIENT),

@@ -18,7 +18,7 @@ from typing import Any
 import httpx2 as httpx
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 from starlette.routing import Route
 
 from telecoach.demo import DEMO_PASSWORD
@@ -33,7 +33,7 @@ from tests.browser.page_table import (
     unchecked_pages,
 )
 from tests.browser.staff import COACH_EMAIL, COACH_PASSWORD, create_coach, sign_in
-from tests.rtc.live_class import class_with_patient
+from tests.rtc.live_class import class_with_patient, simulated_heart_rates
 from web.i18n import Catalogues
 from web.routes import build_routes
 
@@ -81,6 +81,21 @@ def test_the_table_and_the_exclusions_name_only_real_routes() -> None:
     assert not unused, f"exclusions that match no route: {unused}"
     both = sorted(v.route for v in VISITS if v.route is not None and excluded(v.route))
     assert not both, f"visited and excluded at once: {both}"
+
+
+def test_the_check_finds_what_it_should(browser: Browser) -> None:
+    """The rules are on: a page with an unnamed image, an unlabelled field and pale text
+    is refused by name."""
+    page = browser.new_page()
+    try:
+        page.set_content(
+            '<!doctype html><html lang="en"><title>t</title><main><img src="x.png">'
+            '<input type="text"><p style="color:#bbb;background:#fff">pale</p></main></html>'
+        )
+        found = {v["id"] for v in Axe().run(page, options=AXE_OPTIONS).response["violations"]}
+    finally:
+        page.close()
+    assert {"image-alt", "label", "color-contrast"} <= found
 
 
 # --- the states and the people in them --------------------------------------------------------
@@ -173,6 +188,21 @@ def _prescription_ids(page: Page, patient_id: int) -> list[int]:
     return [int(i) for i in re.findall(rf"/patients/{patient_id}/prescriptions/(\d+)", html)]
 
 
+def _fill_in(coach: Page, patient_id: int, other_id: int) -> None:
+    """What the demo lacks and a clinic soon has: texts from patients, one reporting a fever
+    (an urgent alert on the dashboard: from a patient whose thread no visit opens, so that it
+    stays there for every language), and a heart-rate device's token."""
+    for sender, text in ((other_id, "I have a fever of 38.9 today"), (patient_id, "DONE 30")):
+        coach.goto(f"/dev/phone/{sender}")
+        coach.locator("#reply").fill(text)
+        coach.locator(".phone-compose button[type=submit]").click()
+        coach.wait_for_url(f"**/dev/phone/{sender}")
+    coach.goto(f"/patients/{patient_id}/devices")
+    coach.locator("#device-name").fill("Wrist strap")
+    coach.locator("#device-name").press("Enter")
+    coach.wait_for_load_state("load")
+
+
 def _world(state: str, directory: Path) -> Iterator[tuple[World, str]]:
     with serving(directory) as server:
         world = World(server, state, STATES[state])
@@ -209,6 +239,7 @@ def _running(state: str, directory: Path, browser: Browser) -> Iterator[Running]
                     if p["name"] == DEMO_DRAFT_PATIENT
                 )
             world.draft_id = _prescription_ids(coach, world.draft_patient_id)[0]
+            _fill_in(coach, world.patient_id, world.draft_patient_id)
         yield run
     finally:
         run.close()
@@ -289,7 +320,13 @@ def test_page_has_no_axe_violations(
     running = states.get(state)
     page = running.session(visit.role, language).page
     url = address(visit, running.world, language)
-    if visit.how == "fail_login":
+    if visit.how == "submit":
+        page.goto(url)
+        with page.expect_response(lambda r: r.request.method == "POST") as posted:
+            page.locator("main form[novalidate] button[type=submit]").last.click()
+        status = posted.value.status
+        expected_language = language
+    elif visit.how == "fail_login":
         page.goto(url)
         page.locator("#email").fill(f"nobody-{language}@example.org")
         page.locator("#password").fill("not the password")
@@ -305,5 +342,59 @@ def test_page_has_no_axe_violations(
     assert status == visit.status, f"{url} answered {status}"
     page.wait_for_load_state("load")
     assert page.locator("html").get_attribute("lang") == expected_language
+    if running.world.state == "demo" and visit.name == "dashboard":
+        assert page.locator("[data-severity=urgent] [role=alert]").count() == 1
     violations = Axe().run(page, options=AXE_OPTIONS).response["violations"]
     assert not violations, f"{url} ({language}, {running.world.state}):\n" + report(violations)
+
+
+# --- the live class: what its pages become once people are in it --------------------------------
+
+
+def violations_of(page: Page, moment: str) -> list[str]:
+    found = Axe().run(page, options=AXE_OPTIONS).response["violations"]
+    return [f"{moment}:\n{report(found)}"] if found else []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_live_class_has_no_axe_violations(states: States, language: str) -> None:
+    """The demo's class on now, with heart rates streaming: the patient checks her camera,
+    waits in the lobby, is admitted, and leaves; the coach's console and the patient's page are
+    checked at each step."""
+    run = states.get("demo")
+    occurrence = run.world.occurrence_id
+    coach = run.session("coach", language).page
+    patient = run.session("patient", language).page
+    rates = simulated_heart_rates(run.world.server, occurrence)
+    found: list[str] = []
+    try:
+        coach.goto(f"/classes/occurrences/{occurrence}/console")
+        coach.locator("#start").click()
+        expect(coach.locator("#lobby-box")).to_be_visible()
+        patient.goto(f"/me/classes/{occurrence}")
+        patient.locator("#check-devices").click()
+        expect(patient.locator("#preview")).to_have_js_property("paused", False)
+        found += violations_of(patient, "patient, camera checked")
+        patient.locator("#join").click()
+        room = patient.locator("#room")
+        expect(room).to_have_attribute("data-status", re.compile("status_(lobby|live)"))
+        # Once admitted, she comes back straight into the class: the lobby is the first time's.
+        if room.get_attribute("data-status") == "status_lobby":
+            expect(coach.locator("#lobby li")).to_have_count(1)
+            found += violations_of(patient, "patient, in the lobby")
+            found += violations_of(coach, "console, a patient in the lobby")
+            coach.locator("#lobby li button").first.click()
+        expect(patient.locator("#room")).to_have_attribute("data-status", "status_live")
+        expect(coach.locator("#tiles [data-participant]")).to_have_count(1)
+        expect(coach.locator("#console [data-zone]").first).to_be_visible(timeout=30_000)
+        found += violations_of(patient, "patient, in class")
+        found += violations_of(coach, "console, a patient in class, heart rates in")
+        patient.locator("#leave").click()
+        expect(patient.locator("#after")).to_be_visible()
+        found += violations_of(patient, "patient, after leaving")
+    finally:
+        rates.terminate()
+        rates.wait(timeout=15)
+        coach.goto("about:blank")  # leave the room: the next language opens it again
+        patient.goto("about:blank")
+    assert not found, f"live class ({language}):\n" + "\n".join(found)
