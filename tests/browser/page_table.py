@@ -41,6 +41,7 @@ class World:
     occurrence_id: int = 0
     prescription_id: int = 0
     draft_patient_id: int = 0  # a patient whose prescription is still a draft
+    warned_patient_id: int = 0  # a patient whose daily data raised an early warning
     draft_id: int = 0
     join_url: str = ""
 
@@ -128,6 +129,13 @@ VISITS: tuple[Visit, ...] = (
     ),
     _v("devices", "coach", _pt("/devices"), _P + "/devices", PATIENT),
     _v("daily", "coach", _pt("/daily"), _P + "/daily", PATIENT),
+    _v(
+        "daily-warning",
+        "coach",
+        lambda w: f"/patients/{w.warned_patient_id}/daily",
+        _P + "/daily",
+        ("warned",),
+    ),
     _v("progress", "coach", _pt("/progress"), _P + "/progress", PATIENT),
     _v(
         "inbox-thread",

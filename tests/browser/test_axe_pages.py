@@ -12,8 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx2 as httpx
 import pytest
@@ -22,7 +24,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from starlette.routing import Route
 
 from telecoach.demo import DEMO_PASSWORD
-from tests.browser.conftest import LiveServer, serving
+from tests.browser.conftest import ARTIFACTS, LiveServer, serving
 from tests.browser.page_table import (
     EXCLUDED,
     VISITS,
@@ -33,6 +35,7 @@ from tests.browser.page_table import (
     unchecked_pages,
 )
 from tests.browser.staff import COACH_EMAIL, COACH_PASSWORD, create_coach, sign_in
+from tests.daily.helpers import steady_then_sick
 from tests.rtc.live_class import class_with_patient, simulated_heart_rates
 from web.i18n import Catalogues
 from web.routes import build_routes
@@ -48,10 +51,12 @@ LANGUAGES = CATALOGUES.languages
 STATES: dict[str, frozenset[str]] = {
     "empty": frozenset(),
     "new": frozenset({"patient", "class"}),
-    "demo": frozenset({"patient", "class", "prescription", "draft"}),
+    "demo": frozenset({"patient", "class", "prescription", "draft", "warned"}),
 }
+DEMO_ZONE = "America/New_York"  # Ada's, as coach/demo_profiles.py has it
 DEMO_PATIENT = "Ada Whitfield"  # approved prescription, enrolled in the class on now
 DEMO_DRAFT_PATIENT = "Rosa Delgado"  # her draft waits for the coach's review
+DEMO_WARNED_PATIENT = "Walt Okafor"  # his wearable's data is given an early warning here
 
 
 # --- the guard: every page in the route table is reached here ------------------------------
@@ -163,7 +168,7 @@ class Running:
 
 
 def api(server: LiveServer, token: str) -> httpx.Client:
-    return httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {token}"})
+    return httpx.Client(base_url=server.url, headers=_bearer(token))
 
 
 def _ids(server: LiveServer, token: str, patient: str) -> dict[str, int]:
@@ -203,6 +208,31 @@ def _fill_in(coach: Page, patient_id: int, other_id: int) -> None:
     coach.wait_for_load_state("load")
 
 
+def _days_and_sessions(world: World, token: str) -> None:
+    """Three weeks of a wearable's daily data ending in two bad days (an early warning with its
+    chart on the dashboard and the daily page), and sessions the demo patient did at home."""
+    server = world.server
+    printed = server.cli("create-device-token", "--patient-id", str(world.warned_patient_id))
+    device = next(w for w in printed.stdout.split() if w.startswith("hrd_"))
+    with api(server, token) as client:
+        zone = client.get(f"/api/v1/patients/{world.warned_patient_id}").json()["time_zone"]
+        days = steady_then_sick(datetime.now(ZoneInfo(zone)).date())
+        sent = client.post("/api/v1/daily", json={"days": days}, headers=_bearer(device))
+        assert sent.status_code == 200 and sent.json()["alerts"] == 1, sent.text
+        today = datetime.now(ZoneInfo(DEMO_ZONE)).date()
+        for back in (1, 3, 6):
+            day = (today - timedelta(days=back)).isoformat()
+            logged = client.post(
+                f"/api/v1/patients/{world.patient_id}/sessions",
+                json={"date": day, "minutes": 25 + back, "rpe": 12},
+            )
+            assert logged.status_code == 201, logged.text
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
 def _world(state: str, directory: Path) -> Iterator[tuple[World, str]]:
     with serving(directory) as server:
         world = World(server, state, STATES[state])
@@ -233,13 +263,14 @@ def _running(state: str, directory: Path, browser: Browser) -> Iterator[Running]
             assert ada, "the demo's patient has no prescription"
             world.prescription_id = ada[0]
             with api(world.server, token) as client:
-                world.draft_patient_id = next(
-                    p["id"]
-                    for p in client.get("/api/v1/patients").json()["patients"]
-                    if p["name"] == DEMO_DRAFT_PATIENT
-                )
+                ids = {
+                    p["name"]: p["id"] for p in client.get("/api/v1/patients").json()["patients"]
+                }
+            world.draft_patient_id = ids[DEMO_DRAFT_PATIENT]
+            world.warned_patient_id = ids[DEMO_WARNED_PATIENT]
             world.draft_id = _prescription_ids(coach, world.draft_patient_id)[0]
             _fill_in(coach, world.patient_id, world.draft_patient_id)
+            _days_and_sessions(world, token)
         yield run
     finally:
         run.close()
@@ -254,13 +285,20 @@ class States:
         self._browser = browser
         self._tmp = tmp
         self._open: tuple[str, Iterator[Running], Running] | None = None
+        self._failed: dict[str, Exception] = {}
 
     def get(self, state: str) -> Running:
         if self._open is not None and self._open[0] == state:
             return self._open[2]
+        if state in self._failed:  # said once in full; each later test of it fails at once
+            pytest.fail(f"the {state} state could not be set up: {self._failed[state]!r}")
         self.close()
         opened = _running(state, self._tmp.mktemp(f"axe-{state}"), self._browser)
-        self._open = (state, opened, next(opened))
+        try:
+            self._open = (state, opened, next(opened))
+        except Exception as exc:
+            self._failed[state] = exc
+            raise
         return self._open[2]
 
     def close(self) -> None:
@@ -344,6 +382,8 @@ def test_page_has_no_axe_violations(
     assert page.locator("html").get_attribute("lang") == expected_language
     if running.world.state == "demo" and visit.name == "dashboard":
         assert page.locator("[data-severity=urgent] [role=alert]").count() == 1
+        ARTIFACTS.mkdir(exist_ok=True)  # the alert list, for a person to look at
+        page.screenshot(path=str(ARTIFACTS / f"axe-dashboard-alerts-{language}.png"))
     violations = Axe().run(page, options=AXE_OPTIONS).response["violations"]
     assert not violations, f"{url} ({language}, {running.world.state}):\n" + report(violations)
 
