@@ -57,8 +57,10 @@ class Visit:
     route: str | None  # the route path it checks; None for a page no route names (a 404)
     needs: frozenset[str] = field(default_factory=frozenset)
     status: int = 200
-    # How the page is reached when opening its address is not enough (a form sent first).
-    how: str = "open"
+    # A page that is the answer to a form: these fields filled ({language} in a value is the
+    # visit's language), then this button pressed (the last that matches); none: just opened.
+    fill: tuple[tuple[str, str], ...] = ()
+    press: str | None = None
 
 
 def _v(
@@ -68,9 +70,13 @@ def _v(
     route: str | None = None,
     needs: Iterable[str] = (),
     status: int = 200,
-    how: str = "open",
+    fill: tuple[tuple[str, str], ...] = (),
+    press: str | None = None,
 ) -> Visit:
-    return Visit(name, role, url, route, frozenset(needs), status, how)
+    return Visit(name, role, url, route, frozenset(needs), status, fill, press)
+
+
+EMPTY_FORM = "main form[novalidate] button[type=submit]"  # sent as it comes: its errors shown
 
 
 _P = "/patients/{patient_id:int}"
@@ -91,7 +97,14 @@ def _occ(suffix: str) -> Callable[[World], str]:
 VISITS: tuple[Visit, ...] = (
     # Not signed in.
     _v("login", "visitor", lambda w: "/login", "/login"),
-    _v("login-failed", "visitor", lambda w: "/login", None, status=401, how="fail_login"),
+    _v(
+        "login-failed",
+        "visitor",
+        lambda w: "/login",
+        status=401,
+        fill=(("#email", "nobody-{language}@example.org"), ("#password", "not the password")),
+        press="main form button[type=submit]",
+    ),
     _v("not-found", "visitor", lambda w: "/no-such-page", None, status=404),
     _v("join-link-bad", "visitor", lambda w: "/join/not-a-valid-link", None, status=403),
     # The coach.
@@ -156,8 +169,8 @@ VISITS: tuple[Visit, ...] = (
     _v("monitor", "coach", _occ("/monitor"), _O + "/monitor", CLASS),
     _v("class-report", "coach", _occ("/report"), _O + "/report", CLASS),
     # Forms sent empty: the page again with its errors (status 422), not a route of its own.
-    _v("patient-new-errors", "coach", lambda w: "/patients/new", None, status=422, how="submit"),
-    _v("class-new-errors", "coach", lambda w: "/classes/new", None, status=422, how="submit"),
+    _v("patient-new-errors", "coach", lambda w: "/patients/new", status=422, press=EMPTY_FORM),
+    _v("class-new-errors", "coach", lambda w: "/classes/new", status=422, press=EMPTY_FORM),
     _v(
         "assessment-errors",
         "coach",
@@ -165,7 +178,23 @@ VISITS: tuple[Visit, ...] = (
         None,
         PATIENT,
         status=422,
-        how="submit",
+        press=EMPTY_FORM,
+    ),
+    _v(
+        "token-new",
+        "coach",
+        lambda w: "/account/tokens",
+        status=201,
+        fill=(("#token-name", "Clinic export {language}"),),
+        press="main form[action='/account/tokens'] button[type=submit]",
+    ),
+    _v(
+        "join-link-new",
+        "coach",
+        _pt(""),
+        needs=PATIENT,
+        status=201,
+        press="main form[action$='/join-links'] button[type=submit]",
     ),
     # The patient, signed in by a join link.
     _v("me", "patient", lambda w: "/me", "/me", PATIENT),
