@@ -45,6 +45,7 @@ pytestmark = pytest.mark.browser
 # The WCAG 2.0, 2.1 and 2.2 rules at levels A and AA (axe's tags; 2.2 has AA rules only).
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 AXE_OPTIONS = {"runOnly": {"type": "tag", "values": TAGS}, "resultTypes": ["violations"]}
+PHONE = {"width": 360, "height": 640}
 CATALOGUES = Catalogues()
 LANGUAGES = CATALOGUES.languages
 # What each state holds (a visit that needs more is not made there).
@@ -125,7 +126,9 @@ class Running:
 
     def session(self, role: str, language: str) -> Session:
         if role not in self.sessions:
-            context = self.browser.new_context(base_url=self.world.server.url)
+            # Patients come on their phones (issue #22: 360 x 640 first); staff at a desk.
+            phone = {"viewport": PHONE, "has_touch": True} if role == "patient" else {}
+            context = self.browser.new_context(base_url=self.world.server.url, **phone)
             context.set_default_timeout(20_000)
             self.sessions[role] = Session(context, context.new_page())
             self._sign_in(role, self.sessions[role].page)
@@ -348,7 +351,9 @@ def report(violations: list[dict[str, Any]]) -> str:
     lines = []
     for v in violations:
         lines.append(f"{v['id']} ({v['impact']}): {v['help']} — {v['helpUrl']}")
-        lines += [f"    {' '.join(map(str, node['target']))}" for node in v["nodes"]]
+        for node in v["nodes"]:
+            why = "; ".join(c["message"] for c in node.get("any", []) + node.get("all", []))
+            lines.append(f"    {' '.join(map(str, node['target']))}  [{why}]")
     return "\n".join(lines)
 
 
@@ -394,8 +399,9 @@ def violations_of(page: Page, moment: str) -> list[str]:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_a_live_class_has_no_axe_violations(states: States, language: str) -> None:
     """The demo's class on now, with heart rates streaming: the patient checks her camera,
-    waits in the lobby, is admitted, and leaves; the coach's console and the patient's page are
-    checked at each step."""
+    waits in the lobby (the first time: after that she is let straight in), is admitted, and
+    leaves; the coach's console and the patient's page are checked at each step, then the
+    heart-rate pages of both with readings in."""
     run = states.get("demo")
     occurrence = run.world.occurrence_id
     coach = run.session("coach", language).page
@@ -427,6 +433,17 @@ def test_a_live_class_has_no_axe_violations(states: States, language: str) -> No
         patient.locator("#leave").click()
         expect(patient.locator("#after")).to_be_visible()
         found += violations_of(patient, "patient, after leaving")
+        # The heart-rate pages with readings in: the coach's monitor, the patient's own.
+        coach.goto(f"/classes/occurrences/{occurrence}/monitor")
+        expect(coach.locator("[data-zone]").first).to_be_visible(timeout=30_000)
+        found += violations_of(coach, "monitor, heart rates in")
+        patient.goto(f"/me/heart-rate/{occurrence}")
+        expect(patient.locator("#hr-own-band")).not_to_have_attribute(
+            "data-zone", "waiting", timeout=30_000
+        )
+        found += violations_of(patient, "patient's heart rate, readings in")
+        ARTIFACTS.mkdir(exist_ok=True)  # the zone's words in their colour, for a person to see
+        patient.screenshot(path=str(ARTIFACTS / f"axe-me-heart-rate-{language}.png"))
     finally:
         rates.terminate()
         rates.wait(timeout=15)
