@@ -450,3 +450,24 @@ def test_a_live_class_has_no_axe_violations(states: States, language: str) -> No
         coach.goto("about:blank")  # leave the room: the next language opens it again
         patient.goto("about:blank")
     assert not found, f"live class ({language}):\n" + "\n".join(found)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_session_at_home_has_no_axe_violations(states: States, language: str) -> None:
+    """The demo patient's session at home, without a chest strap: running, stopped early (the
+    end form), saved."""
+    page = states.get("demo").session("patient", language).page
+    found: list[str] = []
+    page.goto("/me/session")
+    page.locator("#home-start-no-strap").click()
+    expect(page.locator("#home-running")).to_be_visible()
+    found += violations_of(page, "session running")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("#home-stop").click()
+    expect(page.locator("#home-end")).to_be_visible()
+    found += violations_of(page, "session stopped: the end form")
+    page.locator("#home-end input[type=radio]").nth(6).check()  # 12 of 6-20
+    page.locator("#home-save").click()
+    expect(page.locator("#home-after")).to_be_visible()
+    found += violations_of(page, "session saved")
+    assert not found, f"session at home ({language}):\n" + "\n".join(found)
