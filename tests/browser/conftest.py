@@ -74,11 +74,19 @@ def embedded_env(var_dir: Path, port: int) -> dict[str, str]:
 
 @pytest.fixture
 def live_server(tmp_path: Path, live_server_env: dict[str, str]) -> Iterator[LiveServer]:
+    with serving(tmp_path, live_server_env) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def serving(directory: Path, extra_env: dict[str, str] | None = None) -> Iterator[LiveServer]:
+    """`telecoach serve` on a free port with its database and log in `directory`: what the
+    `live_server` fixture yields, for a fixture of a wider scope to open itself."""
     port = free_port()
-    env = {**embedded_env(tmp_path / "var", port), **live_server_env}
-    server = LiveServer(f"http://127.0.0.1:{port}", env, tmp_path / "server.log")
+    env = {**embedded_env(directory / "var", port), **(extra_env or {})}
+    server = LiveServer(f"http://127.0.0.1:{port}", env, directory / "server.log")
     server.cli("db", "upgrade")
-    log = (tmp_path / "server.log").open("w")
+    log = server.log_path.open("w")
     process = subprocess.Popen(
         [TELECOACH, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
     )
@@ -91,7 +99,7 @@ def live_server(tmp_path: Path, live_server_env: dict[str, str]) -> Iterator[Liv
             except httpx.TransportError:
                 time.sleep(0.2)
         else:
-            raise RuntimeError("server did not start: " + (tmp_path / "server.log").read_text())
+            raise RuntimeError("server did not start: " + server.log_path.read_text())
         yield server
     finally:
         process.terminate()
