@@ -207,6 +207,15 @@ def test_inactive_staff_cannot_sign_in_and_loses_open_sessions(
     assert other.get("/api/v1/patients").status_code == 401
 
 
+def test_a_failed_sign_in_is_said_in_the_readers_language(client: TestClient, world: World) -> None:
+    for language, words in [("es-ES,es;q=0.9", "El correo o la contraseña no son correctos."),
+                            ("zh-CN,zh;q=0.9", "邮箱或密码不对。")]:  # fmt: skip
+        client.headers["accept-language"] = language
+        response = _post_login(client, COACH, "not the password")
+        assert response.status_code == 401
+        assert words in response.text
+
+
 def test_next_parameter_cannot_redirect_off_site(client: TestClient, world: World) -> None:
     for target in ("//evil.example/", "https://evil.example/", "/\\evil.example"):
         response = _post_login(client, COACH, PASSWORD, next=target)
