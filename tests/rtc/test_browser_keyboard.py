@@ -132,7 +132,8 @@ def test_a_class_by_keyboard_alone_with_each_change_said_once(
         phone.goto(f"{live_server.url}/dev/phone/{patient_id}")
         phone.get_by_label(f"Reply as {NAME}").fill("I have chest pain, stopping")
         phone.get_by_role("button", name="Send").click()
-        phone.close()
+        # Left open: closing it once hung past the test's timeout on a loaded machine; the
+        # context's close at the end takes it.
         alert = coach.locator(".hr-alert.urgent.open")
         expect(alert).to_have_count(1)
         _press(coach, "Acknowledge")
@@ -153,8 +154,8 @@ def test_a_class_by_keyboard_alone_with_each_change_said_once(
             "data-status", re.compile("status_live|status_muted_by_coach"), timeout=20_000
         )
         patient.wait_for_timeout(1000)
-        lost = [t for t in said_by(patient, "status", since) if t.startswith("Connection lost")]
-        assert lost == ["Connection lost. Reconnecting…"], said(patient, since)
+        lost = [t for t in said_by(patient, "status", since) if t.startswith("Lost the connection")]
+        assert lost == ["Lost the connection. Trying again…"], said(patient, since)
         since = len(said(coach))
         _drop(sockets[coach])
         expect(coach.locator("#console")).to_have_attribute("data-status", "reconnecting")
