@@ -381,8 +381,18 @@ def _without_password(url: str) -> str:
 
 @main.command("reading-grade")
 @click.option("--hardest", default=0, help="Also list this many hardest sentences.")
-@click.option("--pages", type=click.Path(exists=True, path_type=Path), default=PAGES)
-@click.option("--sms", type=click.Path(exists=True, path_type=Path), default=SMS)
+@click.option(
+    "--pages",
+    type=click.Path(exists=True, path_type=Path),
+    default=PAGES,
+    help="The English page catalogue to grade (default: web/locales/en.toml).",
+)
+@click.option(
+    "--sms",
+    type=click.Path(exists=True, path_type=Path),
+    default=SMS,
+    help="The English SMS templates to grade (default: messaging/templates/en.toml).",
+)
 def reading_grade(hardest: int, pages: Path, sms: Path) -> None:
     """Print the reading grade (Flesch-Kincaid) of the patient-facing English, per section and
     overall; exit 1 when any is over grade 6 (telecoach/reading_grade.py says what is measured)."""
