@@ -1,10 +1,19 @@
 """The coach every browser test starts from: created with `telecoach create-user` on the live
-server, and signed in through the real login form."""
+server, and signed in through the real login form; and the plan such a coach approves."""
 
 from __future__ import annotations
 
-from playwright.sync_api import Page
+from datetime import datetime
 
+from playwright.sync_api import Page
+from sqlmodel import Session
+
+from coach import prescriptions
+from coach.database import Database
+from coach.demo_profiles import DEMO_PATIENTS
+from coach.engine import prescribe
+from coach.profile import parse_profile
+from coach.rules import load_rules
 from tests.browser.conftest import LiveServer
 
 COACH_EMAIL = "coach@example.org"
@@ -33,3 +42,24 @@ def sign_in(page: Page, password: str = COACH_PASSWORD) -> None:
     page.get_by_label("Email").fill(COACH_EMAIL)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+
+
+# The demo's Ada: an approved 30-minute walk in a 107-127 zone.
+ADA = next(p for p in DEMO_PATIENTS if p["key"] == "ada_post_treatment")
+
+
+def approve_ada_plan(server: LiveServer, patient_id: int) -> None:
+    """Ada's prescription, approved for `patient_id` in the live server's database, so that
+    today's session at home has a plan to show."""
+    data = prescribe(parse_profile(ADA["profile"]), load_rules(None)).to_json()
+    database = Database(f"sqlite:///{server.env['TELECOACH_VAR_DIR']}/telecoach.db")
+
+    def approve(session: Session) -> None:
+        prescriptions.create_approved(
+            session, patient_id, data, ADA["profile"], None, datetime.now().astimezone()
+        )
+
+    try:
+        database.run_sync(approve)
+    finally:
+        database.dispose()

@@ -20,14 +20,7 @@ from typing import Any
 import httpx2 as httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from sqlmodel import Session
 
-from coach import prescriptions
-from coach.database import Database
-from coach.demo_profiles import DEMO_PATIENTS
-from coach.engine import prescribe
-from coach.profile import parse_profile
-from coach.rules import load_rules
 from tests.browser.a11y_layout import (
     contrast,
     moving,
@@ -37,7 +30,7 @@ from tests.browser.a11y_layout import (
     too_small,
 )
 from tests.browser.conftest import LiveServer, browser, live_server
-from tests.browser.staff import COACH_EMAIL, create_coach, sign_in
+from tests.browser.staff import COACH_EMAIL, approve_ada_plan, create_coach, sign_in
 from tests.rtc.live_class import class_with_patient
 
 pytestmark = pytest.mark.browser
@@ -45,27 +38,10 @@ __all__ = ["browser", "live_server"]
 PHONE = {"width": 360, "height": 640}
 PATIENTS = {"en": "Ruth Miller", "es": "Rosa Morales"}
 LOCALES = Path(__file__).resolve().parents[2] / "web" / "locales"
-ADA = next(p for p in DEMO_PATIENTS if p["key"] == "ada_post_treatment")  # an approved plan
 
 
 def _token(server: LiveServer) -> str:
     return server.cli("create-token", "--email", COACH_EMAIL).stdout.strip()
-
-
-def _approve_plan(server: LiveServer, patient_id: int) -> None:
-    """An approved prescription, so that today's session at home has a plan to show."""
-    data = prescribe(parse_profile(ADA["profile"]), load_rules(None)).to_json()
-    database = Database(f"sqlite:///{server.env['TELECOACH_VAR_DIR']}/telecoach.db")
-
-    def approve(session: Session) -> None:
-        prescriptions.create_approved(
-            session, patient_id, data, ADA["profile"], None, datetime.now().astimezone()
-        )
-
-    try:
-        database.run_sync(approve)
-    finally:
-        database.dispose()
 
 
 def _measure(page: Page, name: str, found: dict[str, list[str]], lang: str) -> None:
@@ -99,7 +75,7 @@ def test_every_patient_page_has_large_targets_and_reflows(
         base_url=live_server.url, headers={"Authorization": f"Bearer {_token(live_server)}"}
     ) as api:
         patient_id = api.get("/api/v1/patients").json()["patients"][0]["id"]
-    _approve_plan(live_server, patient_id)
+    approve_ada_plan(live_server, patient_id)
     found: dict[str, list[str]] = {}
     coach_context = browser.new_context()
     patient_context = browser.new_context(viewport=PHONE)

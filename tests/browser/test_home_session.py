@@ -17,15 +17,11 @@ from pathlib import Path
 import httpx2 as httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from sqlmodel import Session, select
+from sqlmodel import select
 
-from coach import languages, prescriptions
+from coach import languages
 from coach.database import Database
-from coach.demo_profiles import DEMO_PATIENTS
-from coach.engine import prescribe
 from coach.home_sessions import HomeSession
-from coach.profile import parse_profile
-from coach.rules import load_rules
 from coach.week_review import monday_of
 from tests.browser.conftest import (
     ARTIFACTS,
@@ -34,13 +30,13 @@ from tests.browser.conftest import (
     coach_and_patient,
     live_server,
 )
+from tests.browser.staff import approve_ada_plan
 
 pytestmark = pytest.mark.browser
 __all__ = ["browser", "live_server"]
 PHONE = {"width": 390, "height": 844}
 PATIENTS = {"en": "Ruth Miller", "es": "Rosa Morales"}
 LOCALES = Path(__file__).resolve().parents[2] / "web" / "locales"
-ADA = next(p for p in DEMO_PATIENTS if p["key"] == "ada_post_treatment")  # zone 107-127, 30 min
 
 # A heart-rate strap and the speech engine, before any page script runs. The strap notifies
 # once a second (on the page's clock) with flags 0x06 (contact supported and detected) and
@@ -90,18 +86,7 @@ def _patient_with_plan(server: LiveServer, tmp_path: Path, lang: str) -> tuple[i
     with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {token}"}) as api:
         patient_id = api.get("/api/v1/patients").json()["patients"][0]["id"]
         link = api.post(f"/api/v1/patients/{patient_id}/join-links").json()["url"]
-    data = prescribe(parse_profile(ADA["profile"]), load_rules(None)).to_json()
-    database = Database(f"sqlite:///{server.env['TELECOACH_VAR_DIR']}/telecoach.db")
-
-    def approve(session: Session) -> None:
-        prescriptions.create_approved(
-            session, patient_id, data, ADA["profile"], None, datetime.now().astimezone()
-        )
-
-    try:
-        database.run_sync(approve)
-    finally:
-        database.dispose()
+    approve_ada_plan(server, patient_id)
     return patient_id, link, token
 
 
