@@ -118,6 +118,13 @@ def test_a_patients_room_connection_survives_any_messages(
     _survives(client, world.occurrence_a, joined, messages, caplog)
 
 
+# The real server's thread uses the global `random` module while Hypothesis draws (websockets'
+# keepalive ping payloads, aiortc's RTCP and aioice's consent timers), which Hypothesis takes for a
+# strategy using `random` and reports as a deprecation; the strategies here use none.
+@pytest.mark.filterwarnings(
+    "ignore:Do not use the `random` module inside strategies"
+    ":hypothesis.errors.HypothesisDeprecationWarning"
+)
 @FUZZ
 @given(st.data())
 def test_a_joined_coach_on_a_real_server_survives_any_messages(
