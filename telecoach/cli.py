@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
+import os
 import signal
 import sys
 from pathlib import Path
@@ -26,7 +27,7 @@ from telecoach.reading_grade import LIMIT, PAGES, SMS, grades, report
 from telecoach.reading_grade import hardest as hardest_sentences
 from telecoach.settings import Settings
 from telecoach.simulate_command import simulate_cohort_command
-from telecoach.startup import load_settings, open_database
+from telecoach.startup import load_settings, open_database, served_here
 from telecoach.warning_commands import evaluate_warnings
 from web.auth import api_tokens
 from web.auth.passwords import Passwords, WeakPassword
@@ -66,7 +67,7 @@ def serve(host: str, port: int, demo: bool, simulate_hr: bool) -> None:
     from telecoach.migrate import upgrade
     from telecoach.server import GRACEFUL_SECONDS, GracefulServer
 
-    settings = load_settings()
+    settings = served_here(load_settings(), host, port, os.environ)
     if demo and settings.production:  # refused before anything touches the database
         raise click.UsageError("--demo is for dev mode only")
     if settings.is_sqlite or demo:

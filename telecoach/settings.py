@@ -434,7 +434,7 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "PUBLIC_BASE_URL",
         "http://127.0.0.1:8000",
         "The URL patients and Twilio reach; join links are built from it. Must be https "
-        "in production.",
+        "in production; unset in dev, `serve` uses the address and port it listens on.",
     ),
     SettingSpec(
         "session_idle_minutes",

@@ -4,6 +4,8 @@ brought up to date, closed when the command ends."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
+from dataclasses import replace
 
 import click
 
@@ -31,3 +33,15 @@ def open_database() -> tuple[Settings, Database]:
     database = Database(settings.database_url)
     click.get_current_context().call_on_close(database.dispose)
     return settings, database
+
+
+def served_here(settings: Settings, host: str, port: int, environ: Mapping[str, str]) -> Settings:
+    """In dev mode with no PUBLIC_BASE_URL set, the public URL is where this process serves, so
+    `serve --port 8001` prints sign-in and join links that open (not the default's port 8000) and
+    the page's socket origin check agrees. Production always names its public URL."""
+    if settings.production or environ.get("PUBLIC_BASE_URL", "").strip():
+        return settings
+    wildcard = host in ("", "::") or host == "0.0.0.0"  # noqa: S104 (a listening address, not a link)
+    shown = "127.0.0.1" if wildcard else host
+    shown = f"[{shown}]" if ":" in shown else shown
+    return replace(settings, public_base_url=f"http://{shown}:{port}")

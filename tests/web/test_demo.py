@@ -125,6 +125,7 @@ def test_serve_demo_streams_heart_rates_prints_the_newcomers_lines_last_and_clea
     device tokens are revoked when the server stops. One server for all three (slow to start)."""
     port = free_port()
     env = embedded_env(tmp_path / "var", port)
+    del env["PUBLIC_BASE_URL"]  # as `make demo` runs: the links must name the port served
     log_path = tmp_path / "serve.log"
     with log_path.open("w") as log:
         server = subprocess.Popen(
@@ -170,5 +171,5 @@ def test_serve_demo_streams_heart_rates_prints_the_newcomers_lines_last_and_clea
     links = tail[1:]
     assert len(links) == sum(not p["sms_only"] for p in DEMO_PATIENTS), "\n".join(tail)
     assert all(
-        re.fullmatch(r"join link for .+: http://127\.0\.0\.1:\d+/join/\S+", x) for x in links
+        re.fullmatch(rf"join link for .+: http://127\.0\.0\.1:{port}/join/\S+", x) for x in links
     )
