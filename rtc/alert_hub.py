@@ -120,6 +120,14 @@ class AlertHub:
         self._deliver(notice)
 
 
+def publisher(redis: Any) -> AlertHub:
+    """A hub for a process with no live views of its own (`telecoach worker`): what it announces
+    goes to the web processes' views through Redis."""
+    hub = AlertHub(channel_for(redis))
+    hub.redis = redis
+    return hub
+
+
 @contextlib.asynccontextmanager
 async def alerts_across_processes(hub: AlertHub, redis: Any) -> AsyncIterator[None]:
     """Inside the lifespan: with Redis, publish this process's alerts and hear the others'."""

@@ -4,7 +4,8 @@ A claimed batch goes through few transactions (scheduler/steps.py), and one per 
 matters:
 1. `prepare_batch` examines every row of the batch in one transaction (opt-out, holds, consent,
    quiet hours, the class or plan as it is now) and settles those that will not be sent; a task
-   (the weekly review) runs and finishes alone, in its own transaction;
+   (the weekly review, the engagement check) runs and finishes alone, in its own transaction,
+   and the alerts it raised are announced to live views after it commits;
 2. for each text, as its pacing slot comes: the sender stores the message row and, in the same
    transaction, our link to it, commits, then calls the transport (one text per transaction, so
    a runner that dies mid-batch leaves unconfirmed only the texts it had in flight, at most
@@ -25,12 +26,14 @@ from collections.abc import Sequence
 import anyio.to_thread
 from sqlmodel import Session
 
+from coach.alerts import AlertAnnouncer
 from coach.clock import Clock
 from coach.database import Database
 from coach.rules import RuleSet
 from messaging.sender import SendResult, SmsSender, Transmitted
 from scheduler import outbox
 from scheduler.config import SchedulerConfig
+from scheduler.models import SENT
 from scheduler.pacing import RateLimiter, take
 from scheduler.steps import (
     LOST,
@@ -42,6 +45,7 @@ from scheduler.steps import (
     settle_error,
     settle_sent,
 )
+from scheduler.task_run import TaskRun
 
 log = logging.getLogger("telecoach.scheduler")
 
@@ -58,10 +62,12 @@ class Dispatcher:
         worker: str,
         sender_key: str = "default",
         rules: RuleSet | None = None,
+        alerts: AlertAnnouncer | None = None,
     ) -> None:
         self.db, self.sender, self.cfg = db, sender, cfg
         self.limiter, self.clock = limiter, clock
         self.worker, self.sender_key, self.rules = worker, sender_key, rules
+        self.alerts = alerts  # live views told of the alerts tasks raise (none: only stored)
 
     async def dispatch_batch(
         self, row_ids: Sequence[int], gate: asyncio.Semaphore | None = None
@@ -175,6 +181,17 @@ class Dispatcher:
                 # lease from what was stored, and never sends it again.
                 log.exception("settling row %s failed", pair[0].row_id)
 
+    async def _announce(self, ran: TaskRun) -> None:
+        """After the task's commit. A notice that cannot go out (Redis away) is only a prompt:
+        the alert is stored, and a view loads the open ones whenever it connects."""
+        if self.alerts is None:
+            return
+        for notice in ran.raised:
+            try:
+                await self.alerts.announce(notice)
+            except Exception:
+                log.exception("alert %s stored but not announced", notice.alert_id)
+
     async def dispatch(self, row_id: int) -> str:
         """Take one claimed row to its next state; returns that state (or `lost`)."""
         try:
@@ -191,6 +208,9 @@ class Dispatcher:
         step = await self.db.run(
             prepare, row_id, self.worker, self.cfg, self.rules, self.clock.now()
         )
+        if isinstance(step, TaskRun):
+            await self._announce(step)
+            return SENT
         if not isinstance(step, Prepared):
             return step
         if not step.urgent:

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from coach import adherence, alerts, classes, daily
+from coach.alerts import AlertNotice
 from coach.early_warning import DailyPoint, DisengagementFlag, WarningPolicy, disengagement
 from coach.models import ClassOccurrence, Enrollment, Patient, Prescription
 from coach.prescriptions import APPROVED
@@ -27,6 +28,7 @@ from messaging.models import SmsMessage
 from scheduler import outbox
 from scheduler.config import SchedulerConfig
 from scheduler.outbox import Planned
+from scheduler.task_run import TaskRun
 
 PURPOSE = "check.engagement"
 RUN_AT = time(7, 0)  # local: the flag is on the coach's list before the day's classes
@@ -54,19 +56,22 @@ def plan_window(session: Session, cfg: SchedulerConfig, now: datetime) -> int:
     return len(rows)
 
 
-def run(session: Session, rules: RuleSet, patient_id: int, ref: str, now: datetime) -> str | None:
-    """Judge the patient's days up to `ref`; the reason to record when no alert was raised."""
+def run(session: Session, rules: RuleSet, patient_id: int, ref: str, now: datetime) -> TaskRun:
+    """Judge the patient's days up to `ref`: the alert raised, or the reason none was."""
     patient = session.get(Patient, patient_id)
     if patient is None:
-        return "no_patient"
+        return TaskRun("no_patient")
     day = date.fromisoformat(ref)
     points = history(session, patient, day, now)
     if not points or points[-1].day != day:  # a silent day is a day too: the window ends today
         points.append(DailyPoint(day=day))
     flag = disengagement(points, WarningPolicy.from_rules(rules))
     if flag is None:
-        return "engaged"
-    return None if flag_once(session, patient, flag, now) is not None else "already_open"
+        return TaskRun("engaged")
+    raised = flag_once(session, patient, flag, now)
+    if raised is None:
+        return TaskRun("already_open")
+    return TaskRun(raised=(AlertNotice("raised", alerts.alert_json(raised)),))
 
 
 def flag_once(

@@ -18,6 +18,7 @@ from coach.rules import RuleSet
 from scheduler import outbox
 from scheduler.config import SchedulerConfig
 from scheduler.outbox import Planned
+from scheduler.task_run import TaskRun
 
 PURPOSE = "review.weekly"
 RUN_AT = time(6, 0)  # local: the proposal is ready before the coach's day starts
@@ -46,7 +47,7 @@ def plan_window(session: Session, cfg: SchedulerConfig, now: datetime) -> int:
     return len(rows)
 
 
-def run(session: Session, rules: RuleSet, patient_id: int, ref: str, now: datetime) -> str | None:
+def run(session: Session, rules: RuleSet, patient_id: int, ref: str, now: datetime) -> TaskRun:
     """Propose next week's dose; the reason to record when there was nothing to propose."""
     proposal = propose_for_week(session, rules, patient_id, date.fromisoformat(ref), now)
-    return None if proposal is not None else "nothing_to_progress"
+    return TaskRun(None if proposal is not None else "nothing_to_progress")

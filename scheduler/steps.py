@@ -35,8 +35,10 @@ from scheduler.models import (
     ScheduledMessage,
 )
 from scheduler.reconcile import is_transient
+from scheduler.task_run import TaskRun
 
-# What a task row runs, by purpose (each returns the reason to record when it did nothing).
+# What a task row runs, by purpose: each tells the reason to record when it did nothing and the
+# alerts it raised.
 TASKS = {reviews.PURPOSE: reviews.run, engagement.PURPOSE: engagement.run}
 LOST = "lost"  # the claim was taken back meanwhile: this runner does nothing more with the row
 
@@ -61,16 +63,18 @@ def prepare(
     cfg: SchedulerConfig,
     rules: RuleSet | None,
     now: datetime,
-) -> Prepared | str:
+) -> Prepared | TaskRun | str:
+    """A text to send, a task run (its row finished: `SENT`), or the state the row was settled
+    in."""
     row = outbox.owned(session, row_id, worker)
     if row is None:
         return LOST
     if row.kind == "task":
         if rules is None:
             raise RuntimeError("this runner was given no clinical rules for its tasks")
-        reason = TASKS[row.purpose](session, rules, row.patient_id, row.ref, now)
-        outbox.finish(session, row_id, worker, SENT, now, reason=reason)
-        return SENT
+        ran = TASKS[row.purpose](session, rules, row.patient_id, row.ref, now)
+        outbox.finish(session, row_id, worker, SENT, now, reason=ran.reason)
+        return ran
     step = examine(session, row, cfg, now, rules=rules)
     if isinstance(step, Settle):
         _settle(session, row_id, worker, step, now)

@@ -20,6 +20,7 @@ from arq.worker import Worker
 from coach.database import Database
 from coach.rules import RuleSet, load_rules
 from messaging.sender import SmsSender
+from rtc.alert_hub import publisher
 from scheduler.runner import Runner
 from telecoach.settings import Settings
 from telecoach.wiring.scheduler import STOP_GRACE_SECONDS, build_runner
@@ -43,7 +44,8 @@ async def run_once(settings: Settings) -> dict[str, int]:
     db, sender, rules = _parts(settings)
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
     try:
-        runner = build_runner(settings, db, sender, rules, redis)
+        alerts = publisher(redis) if redis is not None else None
+        runner = build_runner(settings, db, sender, rules, redis, alerts=alerts)
         counts = await runner.plan()
         counts["sent_or_settled"] = await runner.drain(float("inf"))
         return counts
@@ -60,7 +62,9 @@ def build_worker(settings: Settings) -> Worker:
 
     async def startup(ctx: dict[str, Any]) -> None:
         db, sender, rules = _parts(settings)
-        runner = build_runner(settings, db, sender, rules, ctx["redis"])
+        runner = build_runner(
+            settings, db, sender, rules, ctx["redis"], alerts=publisher(ctx["redis"])
+        )
         stop = asyncio.Event()
         ctx.update(db=db, sender=sender, runner=runner, stop=stop)
         ctx["loop"] = asyncio.create_task(runner.run(stop, plan=False), name="scheduler")

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from coach.alerts import AlertAnnouncer
 from coach.clock import Clock, SystemClock
 from coach.database import Database
 from coach.rules import RuleSet
@@ -71,6 +72,7 @@ def build_runner(
     rules: RuleSet,
     redis: Any | None,
     clock: Clock | None = None,
+    alerts: AlertAnnouncer | None = None,
 ) -> Runner:
     clock = clock or SystemClock()
     cfg = scheduler_config(settings)
@@ -83,6 +85,7 @@ def build_runner(
         worker=worker_name(),
         sender_key=sender_key(settings),
         rules=rules,
+        alerts=alerts,
     )
     return Runner(
         db,
@@ -117,6 +120,8 @@ async def in_serve(ctx: AppContext, settings: Settings) -> AsyncIterator[None]:
     if not settings.scheduler_in_serve:
         yield
         return
-    runner = build_runner(settings, ctx.db, ctx.sms.sender, ctx.rules, ctx.redis, ctx.clock)
+    runner = build_runner(
+        settings, ctx.db, ctx.sms.sender, ctx.rules, ctx.redis, ctx.clock, alerts=ctx.alerts
+    )
     async with running(runner):
         yield
