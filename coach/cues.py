@@ -3,9 +3,11 @@
 A heart rate answers a change of effort after about a minute (first-order kinetics, time constant
 ~58 s: rule cue.kinetics), so the engine never reacts to one reading: it asks to ease off when the
 rate is clearly above the zone (by a margin, for a while, or climbing to end above it), to pick up
-only when the rate has been well below the zone for a while and is not climbing toward it, and
+only when the rate has been well below the zone for a while and is not climbing toward it (and
+not in the main phase's first minute, while its step up from the warm-up has yet to show), and
 between two cues it waits (cue.spacing), longer before repeating the same request, so the body has
-time to answer the first. A stop (over the ceiling past the alert time, a sudden drop, a hold) never
+time to answer the first, unless the rate is above the zone and higher than when an ease-off was
+said: that one was not followed, and a minute more would only run into the stop. A stop (over the ceiling past the alert time, a sudden drop, a hold) never
 waits and ends the session's cues: what follows is the coach's call, not the engine's.
 
 Pure and deterministic: the caller passes each reading's time; nothing here reads a clock. One
@@ -232,6 +234,7 @@ class CueEngine:
         self._last_cue_at: int | None = None  # the last cue that is not a stop
         self._last_at: dict[CueKind, int] = {}
         self._current: Cue | None = None
+        self._eased_at_rate: int | None = None  # the judged rate when the last ease-off was given
         self._stopped = False
         self._phase: Phase | None = None  # the phase of the latest step
 
@@ -281,8 +284,10 @@ class CueEngine:
         if last_cue_at is not None and t_ms - last_cue_at < self._policy.min_interval_ms:
             return None  # nothing may be said yet, whatever is due
         due = self._due(t_ms, rate, bpm, phase)
-        if due is None or not self._spaced(due[0], t_ms):
+        if due is None or not (self._spaced(due[0], t_ms) or self._not_answered(due[0], rate)):
             return None
+        if due[0] == CueKind.EASE_OFF:
+            self._eased_at_rate = rate
         return self._give(*due, t_ms)
 
     def rpe_answer(self, t_ms: int, rpe: int) -> Cue | None:
@@ -361,8 +366,13 @@ class CueEngine:
             and heading_to - high >= self._overshoot
         ):
             return CueKind.EASE_OFF, "climbing", "cue.ease_off"
+        # The main phase's step up from the warm-up takes about one time constant to show, and
+        # the slope's window must hold only main-phase readings: no pick-up before both.
+        main_age = t_ms - self._main_since if self._main_since is not None else 0
+        settled = main_age >= max(p.tau_ms, p.slope_window_ms)
         if (
-            bpm < low
+            settled
+            and bpm < low
             and rate < low
             and slope is not None
             and heading_to is not None
@@ -373,7 +383,7 @@ class CueEngine:
                 # (a rate that sits a beat or two under the zone would otherwise stay there)
                 (
                     self._far_below_since is not None
-                    and t_ms - self._far_below_since >= p.pick_up_sustain_ms
+                    and t_ms - max(self._far_below_since, t_ms - main_age) >= p.pick_up_sustain_ms
                 )
                 or (self._slope.full() and self._slope.mean_bpm() < low)
             )
@@ -398,6 +408,15 @@ class CueEngine:
             return False
         same = self._last_at.get(kind)
         return same is None or kind == CueKind.HOLD or t_ms - same >= p.same_direction_wait_ms
+
+    def _not_answered(self, kind: CueKind, rate: int) -> bool:
+        """An ease-off again before the same-direction wait: the rate is above the zone and higher
+        than when the last ease-off was given. A first-order rate turns as soon as the effort
+        drops (its slope is the distance to where it settles over the time constant), so higher a
+        minimum interval later means the ease-off was not followed, or not enough; waiting the
+        full minute would only run into the ceiling's stop."""
+        eased = self._eased_at_rate
+        return kind == CueKind.EASE_OFF and eased is not None and rate > max(eased, self._high)
 
     def _rpe_prompt(self, t_ms: int, phase: Phase) -> Cue | None:
         p = self._policy

@@ -1,8 +1,9 @@
 """Invariants of the cue engine over random sessions (hypothesis).
 
 - never pick_up with the rate at or above the zone's low end, outside the main phase, or in a hold;
+- never pick_up in the main phase's first time constant (its step up has yet to show);
 - never two cues inside the minimum interval, nor the same request again inside the longer wait
-  (a stop never waits);
+  (a stop never waits; an ease-off is said again sooner only with the rate above the zone);
 - a hold, or an over-ceiling / sudden-drop alert, always ends in stop, and nothing follows a stop;
 - RPE-basis (and no-zone) patients never get heart-rate cues;
 - the same readings give the same cues.
@@ -138,10 +139,39 @@ def test_never_two_cues_inside_the_minimum_interval(case: tuple[PatientZone, lis
     waiting = [cue for cue in given_cues if cue.kind != CueKind.STOP]
     for a, b in pairwise(waiting):
         assert b.at_ms - a.at_ms >= POLICY.min_interval_ms
-    for kind in (CueKind.EASE_OFF, CueKind.PICK_UP, CueKind.RPE_PROMPT):
+    for kind in (CueKind.PICK_UP, CueKind.RPE_PROMPT):
         same = [cue.at_ms for cue in waiting if cue.kind == kind]
         assert all(b - a >= POLICY.same_direction_wait_ms for a, b in pairwise(same))
+    # An ease-off comes again sooner only with the rate above the zone (the last one unanswered).
+    played = play(zone, ticks)
+    for i, g in enumerate(played):
+        if g.cue is None or g.cue.kind != CueKind.EASE_OFF:
+            continue
+        earlier = [h.cue.at_ms for h in played[:i] if h.cue and h.cue.kind == CueKind.EASE_OFF]
+        if earlier and g.cue.at_ms - earlier[-1] < POLICY.same_direction_wait_ms:
+            recent = [h.tick.bpm for h in played[max(0, i - 20) : i + 1] if h.tick.bpm]
+            assert zone.high is not None and max(recent) > zone.high
     assert [c.at_ms for c in given_cues] == sorted(c.at_ms for c in given_cues)
+
+
+@CHECKS
+@given(cases(basis="prescription"))
+def test_never_pick_up_in_the_main_phases_first_time_constant(
+    case: tuple[PatientZone, list[Tick]],
+) -> None:
+    zone, ticks = case
+    started, last = None, None
+    for tick in ticks:  # the first main-phase reading the engine takes (in order)
+        if last is not None and tick.t_ms <= last:
+            continue
+        last = tick.t_ms
+        if tick.phase == "main":
+            started = tick.t_ms
+            break
+    settle = max(POLICY.tau_ms, POLICY.slope_window_ms)
+    for cue in cues(play(zone, ticks)):
+        if cue.kind == CueKind.PICK_UP:
+            assert started is not None and cue.at_ms - started >= settle
 
 
 @CHECKS

@@ -16,6 +16,8 @@ from coach.rules import load_rules, parse_rules
 from tests.coach.cue_traces import POLICY, ZONE, first_order, kinds, ramp, run, steady
 from tests.coach.test_rules_loading import edited
 
+IN_ZONE = steady(120, 0, 120)  # the main phase's first two minutes, in the zone's middle
+
 # --- cue.ease_off ---------------------------------------------------------------------------------
 
 
@@ -93,23 +95,36 @@ def test_climbing_overshoot_shrinks_with_a_narrow_zone(
 @pytest.mark.parametrize(
     ("bpm", "expected"),
     [
-        (100, [45, 105, 165]),  # after 45 s; again only after 60 s (the heart rate's answer)
-        (106, [45, 105, 165]),  # 4 below the low end: past the 3 bpm margin
-        (107, [54, 114, 174]),  # inside the margin: once the last minute's average is below
-        (109, [54, 114, 174]),
+        # From the zone's middle (120) down to `bpm` at 120 s: once the last minute's average is
+        # below the zone, or 45 s past the margin, whichever first; again only after 60 s.
+        (100, [150, 210, 270]),  # the average is under 110 after 30 s
+        (106, [163, 223, 283]),  # 4 below the low end: the average, 43 s on
+        (107, [166, 226, 286]),  # inside the margin: the average alone
+        (109, [175, 235, 295]),
         (110, []),  # the low end is in the zone
     ],
 )
 def test_pick_up_below_the_zone_by_a_margin_for_a_while(bpm: int, expected: list[int]) -> None:
-    cues = run(steady(bpm, 0, 200))
+    cues = run(IN_ZONE + steady(bpm, 120, 300))
     assert kinds(cues) == [("pick_up", t, "below_zone") for t in expected]
 
 
 def test_pick_up_not_before_the_sustain_time() -> None:
-    assert run(steady(100, 0, 45)) == []
+    assert run(IN_ZONE + steady(100, 120, 149)) == []
+
+
+@pytest.mark.parametrize(("main_from", "first"), [(0, 60), (300, 360)])
+def test_no_pick_up_in_the_main_phases_first_time_constant(main_from: int, first: int) -> None:
+    """The step up from the warm-up takes about a minute to show (cue.kinetics): far below the
+    zone from the start, the first pick-up comes a minute into the main phase, not at once; a
+    rate that was below all through the warm-up does not count toward it."""
+    trace = steady(95, 0, main_from, "warm_up") + steady(95, main_from, main_from + 200)
+    assert kinds(run(trace))[0] == ("pick_up", first, "below_zone")
+    assert run(trace[: main_from + 59]) == []
 
 
 def test_no_pick_up_while_climbing_toward_the_zone() -> None:
+    # from the start of the main phase: a minute in, still climbing
     assert run(ramp(90, 0.1, 0, 200)) == []  # 6 bpm/min: climbing, even while far below
     assert run(first_order(90, 120, 0, 300)) == []  # answering an effort already raised
 
@@ -121,8 +136,8 @@ def test_climbing_is_two_bpm_a_minute_or_more(per_min: int, cued: bool) -> None:
 
 
 def test_pick_up_when_the_rate_settles_below_the_zone() -> None:
-    trace = steady(120, 0, 60) + first_order(120, 100, 60, 240)
-    assert [k for k, _, _ in kinds(run(trace))] == ["pick_up", "pick_up"]
+    trace = IN_ZONE + first_order(120, 100, 120, 300)
+    assert kinds(run(trace)) == [("pick_up", 193, "below_zone"), ("pick_up", 253, "below_zone")]
 
 
 @pytest.mark.parametrize("phase", ["warm_up", "cool_down"])
@@ -132,10 +147,10 @@ def test_never_pick_up_in_warm_up_or_cool_down(phase: str) -> None:
 
 def test_a_pick_up_is_no_longer_in_force_in_the_cool_down() -> None:
     engine = CueEngine(ZONE, POLICY)
-    for t, bpm, phase in steady(100, 0, 46):
+    for t, bpm, phase in IN_ZONE + steady(100, 120, 151):
         engine.step(t * 1000, bpm, phase)
     assert engine.current is not None and engine.current.kind == CueKind.PICK_UP
-    engine.step(46_000, 100, "cool_down")
+    engine.step(151_000, 100, "cool_down")
     assert engine.current is None
 
 
@@ -150,8 +165,8 @@ def test_an_ease_off_stays_in_force_into_the_main_phase() -> None:
 
 
 def test_hold_once_back_in_the_zone_after_a_pick_up() -> None:
-    trace = steady(100, 0, 46) + first_order(100, 120, 46, 400)
-    assert kinds(run(trace)) == [("pick_up", 45, "below_zone"), ("hold", 108, "in_zone")]
+    trace = IN_ZONE + steady(100, 120, 151) + first_order(100, 120, 151, 500)
+    assert kinds(run(trace)) == [("pick_up", 150, "below_zone"), ("hold", 213, "in_zone")]
 
 
 def test_hold_once_back_in_the_zone_after_an_ease_off() -> None:
@@ -168,19 +183,32 @@ def test_no_hold_without_an_earlier_cue() -> None:
 
 def test_min_interval_between_different_cues() -> None:
     eager = replace(POLICY, pick_up_sustain_ms=0)
-    # ease_off at 0 s; the rate drops far below at once, but the next cue waits 30 s.
-    trace = steady(133, 0, 1) + steady(100, 1, 60)
+    # ease_off at 124 s; the rate drops far below at once, but the next cue waits 30 s.
+    trace = IN_ZONE + steady(134, 120, 126) + steady(100, 126, 200)
     assert kinds(run(trace, policy=eager)) == [
-        ("ease_off", 0, "above_zone"),
-        ("pick_up", 30, "below_zone"),
+        ("ease_off", 124, "above_zone"),
+        ("pick_up", 154, "below_zone"),
     ]
 
 
 def test_same_cue_again_only_after_the_heart_rate_could_answer() -> None:
-    cues = run(steady(100, 0, 400))
+    cues = run(IN_ZONE + steady(100, 120, 500))
     gaps = [(b.at_ms - a.at_ms) / 1000 for a, b in pairwise(cues)]
     assert gaps and all(gap == 60 for gap in gaps)
     assert POLICY.same_direction_wait_ms >= POLICY.tau_ms
+
+
+def test_an_ease_off_not_answered_is_said_again_before_the_minute() -> None:
+    """Climbing past the top 30 s after an ease-off, higher than when it was said: it was not
+    followed (or not enough), so it is said again then, not a minute on, after the stop."""
+    climbing = steady(115, 0, 60) + first_order(115, 140, 60, 200)
+    assert kinds(run(climbing))[:2] == [("ease_off", 97, "climbing"), ("ease_off", 127, "climbing")]
+    # Followed (3 s later): the rate turns and settles in the zone; no second ease-off.
+    followed = climbing[:100] + first_order(climbing[99][1] or 0, 124, 100, 260)
+    assert kinds(run(followed)) == [("ease_off", 97, "climbing"), ("hold", 127, "in_zone")]
+    # Still above but no higher than when it was said: the answer may be coming, so it waits.
+    flat = IN_ZONE + steady(134, 120, 149)
+    assert kinds(run(flat)) == [("ease_off", 124, "above_zone")]
 
 
 # --- cue.stop -------------------------------------------------------------------------------------
