@@ -49,9 +49,10 @@ def test_the_patient_form_and_my_settings_offer_chinese(
     [coach] = all_rows(db, StaffUser, StaffUser.email == "coach.a@example.org")
     assert (coach.language, coach.time_zone) == ("zh-Hans", "Asia/Shanghai")
     assert '<html lang="zh-Hans">' in client.get("/account/settings").text
-    # Dates in Chinese order and words, in her new zone: 2026年12月4日 星期五 15:00 (CST).
+    # The agenda in Chinese order and words, in her new zone: "今天，12月4日 星期五", "15:00 CST".
     dashboard = client.get("/dashboard").text
-    assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日 星期[一二三四五六日] \d\d:\d\d \(CST\)", dashboard)
+    assert re.search(r">(今天，|明天，)?\d{1,2}月\d{1,2}日 星期[一二三四五六日]<", dashboard)
+    assert re.search(r">\d\d:\d\d CST<", dashboard)
 
 
 def test_create_user_takes_chinese_and_names_every_language_in_its_help(

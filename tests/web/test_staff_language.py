@@ -20,7 +20,11 @@ from tests.web.rows import all_rows, audit_actions, table_counts
 from tests.web.signin import login
 from tests.web.staff_pages_text import english_words, visible_text
 
-SPANISH_WEEKDAY = re.compile(r"\b(lunes|martes|miércoles|jueves|viernes|sábado|domingo) \d+ de ")
+# The agenda's day headings ("Hoy, viernes 04 dic") and times ("20:06 CST").
+SPANISH_DAY = re.compile(
+    r">(Hoy, |Mañana, )?(lunes|martes|miércoles|jueves|viernes|sábado|domingo) \d\d "
+    r"(ene|feb|mar|abr|may|jun|jul|ago|sep|oct|nov|dic)<"
+)
 ENGLISH_DATE = re.compile(
     r"\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b"
 )
@@ -58,8 +62,8 @@ def test_a_coach_chooses_spanish_and_her_pages_follow(
     dashboard = client.get("/dashboard").text
     assert "Próximas clases" in dashboard and "Upcoming classes" not in dashboard
     # Dates in Spanish, in her new zone (CST/CDT), never the English short names.
-    assert SPANISH_WEEKDAY.search(dashboard), dashboard
-    assert "(CST)" in dashboard or "(CDT)" in dashboard
+    assert SPANISH_DAY.search(dashboard), dashboard
+    assert re.search(r">\d\d:\d\d C[SD]T<", dashboard), dashboard
     assert not ENGLISH_DATE.search(dashboard)
 
 

@@ -16,6 +16,7 @@ from coach.models import ClinicalProfile, Enrollment, JoinLink, StaffUser
 from coach.patients import has_control_characters
 from usecases.join_links import LinkSettings
 from usecases.join_links import issue as issue_link
+from web.agenda import agenda
 from web.auth import api_tokens
 from web.auth.principal import Principal
 from web.context import ctx_of
@@ -25,7 +26,9 @@ from web.pages.render import render
 from web.pages.session_log import session_log_form
 from web.prescribing.views import workflow_summary
 from web.routing import Access, int_param, route
-from web.views import local_text, occurrence_view, staff_zone
+from web.views import local_text, staff_zone
+
+AGENDA_CLASSES = 30  # the dashboard's week: a busy coach's four classes a day and more
 
 
 async def dashboard(request: Request) -> Response:
@@ -44,15 +47,13 @@ async def dashboard(request: Request) -> Response:
                 .group_by(col(Enrollment.series_id))
             ).all()
         )
-        upcoming = [
-            occurrence_view(o, s, zone, counts.get(s.id, 0), principal.language)
-            for o, s in classes.upcoming_for_series(
-                session, series_ids, ctx_of(request).clock.now()
-            )
-        ]
+        now = ctx_of(request).clock.now()
+        coming = classes.upcoming_for_series(session, series_ids, now, limit=AGENDA_CLASSES + 1)
+        days, more = agenda(coming, zone, principal.language, now, counts, AGENDA_CLASSES)
         return {
             "patients": patients,
-            "upcoming": upcoming,
+            "agenda": days,
+            "more_classes": more,
             "alerts": dashboard_alerts(session, principal, zone),
         }
 
