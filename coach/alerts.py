@@ -64,6 +64,9 @@ class Alert(SQLModel, table=True):
     severity: str = Field(max_length=16)  # urgent, warning, info
     summary: str = Field(default="", max_length=500)  # what was reported, for a person
     detail: str = Field(default="", max_length=500)  # the measurement behind it
+    # Its numbers by name, for each reader's language ({"bpm": 129, "ceiling": 110, ...}); a
+    # live alert's detail is worded from them (staff.hr_js.detail_<kind>), `detail` is English.
+    detail_args: dict[str, int] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     flags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     source: str = Field(max_length=32)  # sms, live (a class's heart rate), ...
     source_ref: str | None = Field(default=None, max_length=64)  # e.g. "sms_message:12"
@@ -142,6 +145,7 @@ def raise_episode(
     bpm: int | None,
     detail: str,
     source: str = "live",
+    detail_args: Mapping[str, int] | None = None,
 ) -> Alert | None:
     """Store an episode once, or fold it into the open alert of its kind for this patient in
     this class; None when another process already stored or folded the same one."""
@@ -153,6 +157,7 @@ def raise_episode(
         "severity": severity_of(kind),
         "summary": "",
         "detail": detail[:500],
+        "detail_args": dict(detail_args) if detail_args is not None else None,
         "flags": [],
         "source": source,
         "bpm": bpm,
@@ -200,6 +205,7 @@ def _fold(session: Session, table: Any, episode: Mapping[str, Any]) -> tuple[boo
             raised_at=episode["raised_at"],
             bpm=episode["bpm"],
             detail=episode["detail"],
+            detail_args=episode["detail_args"],
         )
     )
     changed = result.rowcount
@@ -337,6 +343,7 @@ def alert_json(alert: Alert) -> dict[str, Any]:
         "source": alert.source,
         "summary": alert.summary,
         "detail": alert.detail,
+        "detail_args": dict(alert.detail_args) if alert.detail_args else None,
         "flags": list(alert.flags),
         "bpm": alert.bpm,
         "started_at": alert.started_at.isoformat() if alert.started_at else None,

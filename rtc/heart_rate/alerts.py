@@ -58,7 +58,8 @@ class RaisedAlert:
     started_ms: int  # reading time the episode began: the episode's name
     raised_ms: int  # our clock when it was raised
     bpm: int | None
-    detail: str
+    detail: str  # in English, for logs and rows read without a catalogue
+    args: Mapping[str, int] = field(default_factory=dict)  # its numbers, for each reader's words
 
 
 @dataclass
@@ -140,6 +141,7 @@ class AlertEvaluator:
             rx_ms,
             bpm,
             f"{bpm} bpm, above the ceiling of {ceiling} for {lasted // 1000} s",
+            {"bpm": bpm, "ceiling": ceiling, "seconds": lasted // 1000},
         )
 
     def _sudden_drop(
@@ -184,6 +186,12 @@ class AlertEvaluator:
                 bpm,
                 f"fell from {from_bpm} to {bpm} bpm within {self.policy.drop_window_s} s and "
                 f"stayed down {(t_ms - began) // 1000} s",
+                {
+                    "from_bpm": from_bpm,
+                    "bpm": bpm,
+                    "window": self.policy.drop_window_s,
+                    "seconds": (t_ms - began) // 1000,
+                },
             )
         if peak is not None and peak - bpm >= self.policy.drop_bpm:
             state.drop_from = (t_ms, peak)
@@ -208,6 +216,7 @@ class AlertEvaluator:
                         now_ms,
                         state.last_bpm,
                         f"no reading for {silent // 1000} s",
+                        {"seconds": silent // 1000},
                     )
                 )
         return raised

@@ -242,6 +242,7 @@ class HeartRateService:
                 from_ms(raised.raised_ms),
                 raised.bpm,
                 raised.detail,
+                detail_args=raised.args,
             )
             if stored is None:
                 return None

@@ -50,6 +50,7 @@ def dashboard_alerts(session: Session, principal: Principal, zone: str) -> list[
                 "summary": alert.summary,
                 "kind_key": f"staff.alert_kind.{alert.kind}",
                 "detail": alert.detail,
+                "detail_args": alert.detail_args,
                 "repeats": alert.repeats,
                 "on_hold": alert.kind == "red_flag",
                 "when_iso": began.isoformat(),

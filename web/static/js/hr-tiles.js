@@ -397,7 +397,10 @@ export class HeartRateTiles {
     item.dataset.alert = String(alert.id);
     item.dataset.kind = alert.kind;
     item.append(el("strong", null, `${prefix}${name}: `), `${what} `);
-    if (alert.detail) item.append(`${alert.detail} `);
+    // Worded from its numbers in the page's language; a row stored before has only English.
+    const worded = alert.detail_args && words[`detail_${alert.kind}`];
+    const detail = worded ? fill(worded, alert.detail_args) : alert.detail;
+    if (detail) item.append(`${detail} `);
     // Repeats of one kind for one patient in one class fold into one alert (coach/alerts.py).
     if (alert.repeats > 1) item.append(el("span", "repeats", fill(words.repeats, { n: alert.repeats })));
     if (alert.source === "sms") {
