@@ -67,13 +67,7 @@ def test_the_dashboard_and_the_class_report_word_the_measurement_in_the_coachs_l
     assert alert.detail_args["bpm"] == ABOVE and alert.detail_args["ceiling"] == ANA_ZONE[1]
     assert alert.detail.startswith(f"{ABOVE} bpm, above the ceiling")  # English kept, for logs
 
-    def speak(session: Session) -> None:
-        coach = session.get(StaffUser, world.coach_a)
-        assert coach is not None
-        coach.language = language
-        session.add(coach)
-
-    db.run_sync(speak)
+    db.run_sync(_coach_speaks, world.coach_a, language)
     dashboard = client.get("/dashboard").text
     report = client.get(f"/classes/occurrences/{occurrence}/report").text
     assert WORDED[language] in dashboard
@@ -92,10 +86,14 @@ def test_an_alert_stored_before_keeps_its_english_sentence(
         assert stored is not None
         stored.detail_args = None  # as every row written before the numbers were kept
         session.add(stored)
-        coach = session.get(StaffUser, world.coach_a)
-        assert coach is not None
-        coach.language = "es"
-        session.add(coach)
 
     db.run_sync(before_words)
+    db.run_sync(_coach_speaks, world.coach_a, "es")
     assert f"({alert.detail})" in client.get("/dashboard").text
+
+
+def _coach_speaks(session: Session, coach_id: int, language: str) -> None:
+    coach = session.get(StaffUser, coach_id)
+    assert coach is not None
+    coach.language = language
+    session.add(coach)
