@@ -56,5 +56,17 @@ def test_compose_count_send_and_reply_from_the_simulated_phone(
         expect(bubbles.nth(2)).to_contain_text("Deje de hacer ejercicio ahora")
         page.goto(f"{live_server.url}/dashboard")
         expect(page.get_by_role("alert")).to_contain_text("Reported by SMS: dizziness")
+
+        # The counter speaks the coach's language too (its words come with the page).
+        page.goto(f"{live_server.url}/account/settings")
+        page.locator("select[name=language]").select_option("es")
+        page.get_by_role("button", name="Save").click()
+        page.goto(f"{live_server.url}/inbox")
+        page.get_by_role("link", name="Rosa Morales").click()
+        counter = page.locator("#sms-segments")
+        page.locator("#sms-body").fill("a" * 161)
+        expect(counter).to_have_text("161 caracteres · 2 segmentos (GSM-7)")
+        page.locator("#sms-body").fill("¿Cómo te fue hoy? 💪")
+        expect(counter).to_have_text("19 caracteres · 1 segmento (UCS-2)")
     finally:
         page.close()

@@ -17,8 +17,12 @@
     }).then(function (response) { return response.ok ? response.json() : null; })
       .then(function (count) {
         if (!count || ticket !== asked) { return; }  // a later keystroke already asked again
-        out.textContent = Array.from(box.value).length + " characters · " + count.segments + " segment" +
-          (count.segments === 1 ? "" : "s") + " (" + count.encoding + ")";
+        // In the page's language: the words come with the page (data-one, data-many).
+        var words = count.segments === 1 ? out.dataset.one : out.dataset.many;
+        var values = { chars: Array.from(box.value).length, n: count.segments, encoding: count.encoding };
+        out.textContent = words.replace(/\{(\w+)\}/g, function (whole, name) {
+          return name in values ? String(values[name]) : whole;
+        });
         out.dataset.segments = String(count.segments);
         out.dataset.encoding = count.encoding;
       })
