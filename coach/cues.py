@@ -7,8 +7,9 @@ only when the rate has been well below the zone for a while and is not climbing 
 not in the main phase's first minute, while its step up from the warm-up has yet to show), and
 between two cues it waits (cue.spacing), longer before repeating the same request, so the body has
 time to answer the first, unless the rate is above the zone and higher than when an ease-off was
-said: that one was not followed, and a minute more would only run into the stop. A stop (over the ceiling past the alert time, a sudden drop, a hold) never
-waits and ends the session's cues: what follows is the coach's call, not the engine's.
+said: that one was not followed, and a minute more would only run into the stop. A stop (over
+the ceiling past the alert time, a sudden drop, a hold) never waits and ends the session's cues:
+what follows is the coach's call, not the engine's.
 
 Pure and deterministic: the caller passes each reading's time; nothing here reads a clock. One
 `step()` per reading (or per tick without one) costs O(1) amortised: the slope is a least-squares

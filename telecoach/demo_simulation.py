@@ -15,6 +15,7 @@ from sqlmodel import col, select
 from coach.database import Database
 from coach.models import ClassOccurrence, utcnow
 from rtc.heart_rate.ingest import OCCURRENCE_SLACK
+from telecoach.startup import local_url
 
 
 def occurrence_on_now(database_url: str) -> int | None:
@@ -34,12 +35,6 @@ def occurrence_on_now(database_url: str) -> int | None:
         return found
     finally:
         database.dispose()
-
-
-def _local_url(host: str, port: int) -> str:
-    if host in ("0.0.0.0", "::", ""):  # noqa: S104 (listening on all; we reach it on loopback)
-        host = "127.0.0.1"
-    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 @contextlib.contextmanager
@@ -63,7 +58,7 @@ def simulated_heart_rates(database_url: str, host: str, port: int) -> Iterator[N
             "--occurrence",
             str(occurrence_id),
             "--url",
-            _local_url(host, port),
+            local_url(host, port),
             "--quiet",  # the server's own log is the one to read; the sign-in stays last
         ]
     )

@@ -41,7 +41,11 @@ def served_here(settings: Settings, host: str, port: int, environ: Mapping[str, 
     the page's socket origin check agrees. Production always names its public URL."""
     if settings.production or environ.get("PUBLIC_BASE_URL", "").strip():
         return settings
-    wildcard = host in ("", "::") or host == "0.0.0.0"  # noqa: S104 (a listening address, not a link)
-    shown = "127.0.0.1" if wildcard else host
-    shown = f"[{shown}]" if ":" in shown else shown
-    return replace(settings, public_base_url=f"http://{shown}:{port}")
+    return replace(settings, public_base_url=local_url(host, port))
+
+
+def local_url(host: str, port: int) -> str:
+    """Where this machine reaches a server listening on `host`: loopback for all addresses."""
+    if host in ("0.0.0.0", "::", ""):  # noqa: S104 (listening on all; we reach it on loopback)
+        host = "127.0.0.1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
