@@ -117,6 +117,7 @@ def raise_alert(
     now: datetime | None = None,
     detail: str = "",
     evidence: Mapping[str, Any] | None = None,
+    detail_args: Mapping[str, int] | None = None,
 ) -> Alert:
     alert = Alert(
         patient_id=patient_id,
@@ -129,6 +130,7 @@ def raise_alert(
         source_ref=source_ref,
         raised_at=now or utcnow(),
         evidence=dict(evidence) if evidence is not None else None,
+        detail_args=dict(detail_args) if detail_args is not None else None,
     )
     session.add(alert)
     session.flush()

@@ -194,6 +194,9 @@ class _Handler:
             "sms",
             f"sms_message:{self.message.id}",
             now=self.now,
+            # Pages word the summary from the flags in the reader's language; this says whether
+            # to add that no safety text could go (the English summary says both).
+            detail_args={"opted_out": int(opted_out)},
         )
         until = holds.end_of_local_day(self.now, self.patient.time_zone)
         holds.place_hold(

@@ -133,3 +133,34 @@ def test_live_views_are_told_in_process_and_through_redis(
     finally:
         hub.unsubscribe(queue)
         listener.close()
+
+
+def test_a_spanish_or_chinese_coach_reads_the_red_flag_in_her_language(
+    sms,
+    world: World,
+    db: Database,  # type: ignore[no-untyped-def]
+) -> None:
+    """The summary is worded from the flags in the reader's language on the dashboard and the
+    SMS thread (the live views do the same in their script); the English one stays stored."""
+    text_in(sms, ANA, "me caí y me sangra la rodilla")
+    [alert] = db.run_sync(alerts.open_alerts, [world.patient_a])
+    assert alert.summary == "Reported by SMS: bleeding, fall" and alert.detail_args == {
+        "opted_out": 0
+    }
+    worded = {
+        "es": "Comunicado por SMS: sangrado, caída",
+        "zh-Hans": "短信报告：出血、跌倒",
+    }
+    login(sms, "coach.a@example.org")
+    for language, words in worded.items():
+        csrf = csrf_from(sms.get("/account/settings").text)
+        saved = sms.post(
+            "/account/settings",
+            data={"language": language, "time_zone": "Europe/Madrid", "csrf_token": csrf},
+        )
+        assert saved.status_code == 303
+        dashboard = sms.get("/dashboard").text
+        thread = sms.get(f"/inbox/{world.patient_a}").text
+        assert words in dashboard and words in thread
+        assert "Reported by SMS" not in dashboard and "Reported by SMS" not in thread
+        assert "staff.hr_js" not in dashboard and "staff.hr_js" not in thread  # no bare key

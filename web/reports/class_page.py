@@ -104,6 +104,9 @@ async def class_report_page(request: Request) -> Response:
                 {
                     "name": names.get(a.patient_id, ""),
                     "summary": a.summary,
+                    "kind": a.kind,
+                    "flags": list(a.flags),
+                    "detail_args": a.detail_args,
                     "source": a.source,
                     "created_iso": a.raised_at.isoformat(),
                     "created_local": local_text(a.raised_at, zone, principal.language),

@@ -38,6 +38,15 @@ function el(tag, className, text) {
   return node;
 }
 
+// A red flag texted in, worded from its flags in the page's language (web/templates/
+// _alert_words.html does the same for server pages); a row stored before has only its summary.
+function redFlagWords(alert) {
+  if (alert.kind !== "red_flag" || !alert.detail_args) return "";
+  const symptoms = (alert.flags || []).map((flag) => words[`symptom_${flag}`] || flag.replace(/_/g, " "));
+  return fill(words.red_flag_sms, { symptoms: symptoms.join(words.list_sep || ", ") }) +
+    (alert.detail_args.opted_out ? words.opted_out_note : "");
+}
+
 export class HeartRateTiles {
   constructor(root, socketUrl, { now = () => Date.now(), home = () => null, onRender = () => {} } = {}) {
     this.root = root;
@@ -381,7 +390,7 @@ export class HeartRateTiles {
     const name = this.patients.get(alert.patient_id)?.name ?? fill(words.patient, { id: alert.patient_id });
     // The severity in words as well as in colour (WCAG 1.4.1); an "info" one has no prefix.
     const prefix = { urgent: words.urgent, warning: words.warning }[alert.severity] || "";
-    const what = alert.summary || words[`alert_${alert.kind}`] || alert.kind;
+    const what = redFlagWords(alert) || alert.summary || words[`alert_${alert.kind}`] || alert.kind;
     return { name, prefix, what };
   }
 
@@ -398,7 +407,7 @@ export class HeartRateTiles {
     item.dataset.kind = alert.kind;
     item.append(el("strong", null, `${prefix}${name}: `), `${what} `);
     // Worded from its numbers in the page's language; a row stored before has only English.
-    const worded = alert.detail_args && words[`detail_${alert.kind}`];
+    const worded = alert.detail_args && alert.kind !== "red_flag" && words[`detail_${alert.kind}`];
     const detail = worded ? fill(worded, alert.detail_args) : alert.detail;
     if (detail) item.append(`${detail} `);
     // Repeats of one kind for one patient in one class fold into one alert (coach/alerts.py).
