@@ -11,14 +11,16 @@ from zoneinfo import ZoneInfo, available_timezones
 import redis
 from sqlmodel import select
 
-from coach import alerts, holds
+from coach import alerts, holds, languages
 from coach.adherence import SessionLog
 from coach.clock import Clock
 from coach.database import Database
+from messaging.red_flags import PATTERNS
 from rtc.alert_hub import CHANNEL
 from tests.conftest import REDIS_URL, TEST_NOW, World
 from tests.messaging.conftest import outgoing, set_patient, text_in
 from tests.web.signin import csrf_from, login
+from web.i18n import Catalogues
 
 REDIS_CHANNEL = f"{CHANNEL}:{REDIS_URL.rsplit('/', 1)[1]}"  # the tests' Redis database
 
@@ -164,3 +166,14 @@ def test_a_spanish_or_chinese_coach_reads_the_red_flag_in_her_language(
         assert words in dashboard and words in thread
         assert "Reported by SMS" not in dashboard and "Reported by SMS" not in thread
         assert "staff.hr_js" not in dashboard and "staff.hr_js" not in thread  # no bare key
+
+
+def test_every_flag_a_text_can_raise_has_staff_words_in_every_language() -> None:
+    """The pages word a red flag from its flags: each one the SMS reader knows (and fever) has
+    its word in every catalogue, so no reader sees an English fallback or a bare key."""
+    catalogues = Catalogues()
+    for language in languages.codes():
+        t = catalogues.translator(language)
+        for flag in [*PATTERNS, "fever"]:
+            word = t(f"staff.hr_js.symptom_{flag}")
+            assert word != f"staff.hr_js.symptom_{flag}", (language, flag)
