@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from coach import languages
 from coach.models import ClassOccurrence, ClassSeries
-from web.dates import day_month, zone_label
+from web.dates import clock_text, day_month, zone_label
 from web.views import occurrence_view
 
 
@@ -53,7 +53,7 @@ def agenda(
                 "classes": [],
             }
         view = occurrence_view(occurrence, series, zone, enrolled.get(series.id, 0), language)
-        view["time_local"] = f"{starts:%H:%M} {zone_label(starts)}"
+        view["time_local"] = f"{clock_text(starts, zone)} {zone_label(starts)}"
         view["on_now"] = occurrence.starts_at <= now < occurrence.ends_at
         days[day.isoformat()]["classes"].append(view)
     return list(days.values()), False

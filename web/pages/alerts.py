@@ -56,7 +56,7 @@ def dashboard_alerts(session: Session, principal: Principal, zone: str) -> list[
                 "when_iso": began.isoformat(),
                 "when_local": local_text(began, zone, principal.language),
                 "evidence": alert.evidence if alert.kind == "early_warning" else None,
-                "reasons": list(alert.flags),
+                "flags": list(alert.flags),
                 "proposed": _proposed(alert, patient.language, patient.name),
             }
         )
