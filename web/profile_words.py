@@ -51,16 +51,16 @@ def _at(data: Mapping[str, Any], path: str) -> Any:
     return value
 
 
-def _word(t: Translator, value: str) -> str:
-    """A choice in words: the catalogue's where it has one, else the key without underscores
-    ("checkpoint_inhibitor" → "checkpoint inhibitor", "bone:spine" → "bone (spine)")."""
+def profile_word(value: str, t: Translator) -> str:
+    """A choice of the profile format in the reader's words ("checkpoint_inhibitor" →
+    "inhibidor de puntos de control"; "bone:spine" → "hueso (columna)"); a choice without a
+    catalogue word reads as its key without underscores, never as a bare key."""
+    site, _, where = value.partition(":")
+    if where:
+        return t("profile.word_at", site=profile_word(site, t), where=profile_word(where, t))
     key = f"profile.word.{value}"
     text = t(key)
-    if text != key:
-        return text
-    site, _, where = value.partition(":")
-    plain = site.replace("_", " ")
-    return f"{plain} ({where.replace('_', ' ')})" if where else plain
+    return text if text != key else value.replace("_", " ")
 
 
 def _number(value: object) -> str:
@@ -73,10 +73,12 @@ def _value_text(t: Translator, kind: str, value: object) -> str:
     if kind == "text":
         return str(value)
     if kind == "word":
-        return _word(t, str(value))
+        return profile_word(str(value), t)
     if kind == "words":
         assert isinstance(value, list | tuple)
-        return ", ".join(_word(t, str(v)) for v in value) if value else t("profile.none")
+        if not value:
+            return t("profile.none")
+        return t("staff.hr_js.list_sep").join(profile_word(str(v), t) for v in value)
     return t(f"profile.unit.{kind}", value=_number(value))
 
 

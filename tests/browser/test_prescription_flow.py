@@ -31,7 +31,7 @@ def test_coach_edits_profile_overrides_and_approves(
     page.locator("#f-sex").select_option("female")
     page.locator("#f-treatment-phase").select_option("active")
     page.locator("#f-treatment-days_since_last_infusion").fill("1")
-    page.get_by_role("checkbox", name="bone: spine").check()
+    page.get_by_role("checkbox", name="bone (spine)").check()
     page.locator("#f-vitals-resting_hr").fill("72")
     page.get_by_role("checkbox", name="cycling", exact=True).check()
     page.locator("#f-labs-platelets_10e9_l").fill("-1")

@@ -144,9 +144,9 @@ def test_settings_need_the_sessions_csrf_token_and_a_staff_sign_in(
 
 
 # Every staff page, rendered for a Spanish-speaking coach: none shows an English word that
-# should have come from the catalogues (the developer's phone simulator stays English). Not yet
-# here: the clinical profile form, whose labels, choices and notes are written in Python
-# (web/prescribing/profile_form.py), and the prescription lines and rule texts the engine writes.
+# should have come from the catalogues (the developer's phone simulator stays English). The
+# clinical words (profile form, prescription lines) are held in detail by test_clinical_words.py;
+# the rules' own texts stay as the clinic's rules file words them.
 def _staff_pages(world: World) -> list[str]:
     return [
         "/dashboard",
@@ -160,6 +160,7 @@ def _staff_pages(world: World) -> list[str]:
         f"/patients/{world.patient_a}/devices",
         f"/patients/{world.patient_a}/progress",
         f"/patients/{world.patient_a}/prescriptions",
+        f"/patients/{world.patient_a}/profile/edit",
         f"/patients/{world.patient_a}/assessments",
         "/inbox",
         f"/inbox/{world.patient_a}",

@@ -18,7 +18,7 @@ from coach.daily_csv import MAX_BYTES, CsvFailed, parse_daily_csv
 from usecases.daily import local_today, record_daily_data
 from web.auth.principal import Principal
 from web.context import ctx_of
-from web.pages.render import page_language, render
+from web.pages.render import page_words, render
 from web.routing import Access, int_param, route
 
 PAGE = "daily_data.html"
@@ -66,7 +66,7 @@ async def upload(request: Request) -> Response:
     ctx = ctx_of(request)
     principal: Principal = request.state.principal
     patient_id = int_param(request, "patient_id")
-    t = ctx.catalogues.translator(page_language(request))
+    t = page_words(request)
     now = ctx.clock.now()
 
     def check(session: Session) -> Any:

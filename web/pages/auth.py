@@ -18,7 +18,7 @@ from web.auth import sessions, throttle
 from web.auth.principal import Principal
 from web.context import AppContext, ctx_of
 from web.errors import Invalid, TooMany
-from web.pages.render import page_language, render
+from web.pages.render import page_words, render
 from web.routing import Access, route
 
 
@@ -109,7 +109,7 @@ async def login(request: Request) -> Response:
             retry_after=60 * ctx.settings.login_window_minutes,
         )
     if staff is None:
-        t = ctx.catalogues.translator(page_language(request))  # the words of the page she used
+        t = page_words(request)  # the words of the page she used
         return render(
             request,
             "login.html",

@@ -23,7 +23,7 @@ from web.auth.principal import Principal
 from web.context import ctx_of
 from web.pages.form_fields import time_zone_choices
 from web.pages.plain_words import import_error, patient_error
-from web.pages.render import page_language, render
+from web.pages.render import page_language, page_words, render
 from web.prescribing.forms import Form, read_form, single
 from web.routing import Access, int_param, route
 from web.views import staff_zone
@@ -160,7 +160,7 @@ async def import_page(request: Request) -> Response:
 async def import_csv(request: Request) -> Response:
     ctx = ctx_of(request)
     principal: Principal = request.state.principal
-    t = ctx.catalogues.translator(page_language(request))
+    t = page_words(request)
     upload = (await request.form()).get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
         return _import_page(request, [(0, t("patient_import.no_file"))], status_code=422)

@@ -15,7 +15,7 @@ from web.auth.principal import Principal
 from web.context import ctx_of
 from web.daily.chart import evidence_chart
 from web.dates import clock_text
-from web.i18n import Catalogues
+from web.i18n import Catalogues, Translator
 from web.plain_labels import (
     field_label,
     plain_word,
@@ -23,7 +23,7 @@ from web.plain_labels import (
     sms_purpose_label,
     with_rule_labels,
 )
-from web.profile_words import profile_lines
+from web.profile_words import profile_lines, profile_word
 from web.views import local_text
 
 
@@ -36,6 +36,11 @@ def page_language(request: Request) -> str:
     if principal is not None:  # a patient's own, or the one a staff member chose in settings
         return str(principal.language)
     return ctx.catalogues.negotiate(request.headers.get("accept-language", ""))
+
+
+def page_words(request: Request) -> Translator:
+    """The translator of the page's language, for words a view builds before rendering."""
+    return ctx_of(request).catalogues.translator(page_language(request))
 
 
 def _context(request: Request) -> dict[str, Any]:
@@ -75,6 +80,8 @@ def make_templates(directory: str, catalogues: Catalogues) -> Jinja2Templates:
     templates = Jinja2Templates(directory=directory, context_processors=[_context])
     # `profile_lines(profile, t)`: a stored clinical profile as labelled words (web/profile_words)
     templates.env.globals["profile_lines"] = profile_lines
+    # `profile_word(choice, t)`: one choice of the profile format in the reader's words
+    templates.env.globals["profile_word"] = profile_word
     # Plain words first for internal names; pages keep the id itself behind <details>.
     templates.env.globals["rule_label"] = rule_label
     templates.env.globals["with_rule_labels"] = with_rule_labels

@@ -21,8 +21,9 @@ from web.auth import api_tokens
 from web.auth.principal import Principal
 from web.context import ctx_of
 from web.errors import Invalid, NotFound
+from web.i18n import Translator
 from web.pages.alerts import dashboard_alerts
-from web.pages.render import render
+from web.pages.render import page_words, render
 from web.pages.session_log import session_log_form
 from web.prescribing.views import workflow_summary
 from web.routing import Access, int_param, route
@@ -71,6 +72,7 @@ def _patient_page(
     principal: Principal,
     patient_id: int,
     now: datetime,
+    t: Translator,
     new_link: str | None = None,
 ) -> dict[str, Any]:
     patient = access.get_patient(session, principal.actor, patient_id)
@@ -94,7 +96,7 @@ def _patient_page(
     return {
         "patient": patient,
         "profile": profile.data if profile else None,
-        "workflow": workflow_summary(session, patient_id, now),
+        "workflow": workflow_summary(session, patient_id, now, t),
         "classes": series,
         "links": [
             {
@@ -119,7 +121,7 @@ async def patient_detail(request: Request) -> Response:
         request,
         "patient_detail.html",
         await ctx_of(request).db.run(
-            _patient_page, principal, patient_id, ctx_of(request).clock.now()
+            _patient_page, principal, patient_id, ctx_of(request).clock.now(), page_words(request)
         ),
     )
 
@@ -158,6 +160,8 @@ async def create_join_link(request: Request) -> Response:
     principal = request.state.principal
     patient_id = int_param(request, "patient_id")
 
+    t = page_words(request)
+
     def work(session: Session) -> dict[str, Any]:
         now = ctx.clock.now()
         _, url = issue_join_link(
@@ -169,7 +173,7 @@ async def create_join_link(request: Request) -> Response:
             ctx.settings.join_link_hours,
             now,
         )
-        return _patient_page(session, principal, patient_id, now, new_link=url)
+        return _patient_page(session, principal, patient_id, now, t, new_link=url)
 
     return render(request, "patient_detail.html", await ctx.db.run(work), status_code=201)
 

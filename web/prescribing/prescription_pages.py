@@ -22,7 +22,8 @@ from usecases.prescriptions import approve_prescription
 from web.auth.principal import Principal
 from web.context import ctx_of, schedule_of
 from web.errors import HTTPError, NotFound
-from web.pages.render import render
+from web.i18n import Translator
+from web.pages.render import page_words, render
 from web.prescribing.forms import Form, read_form, single
 from web.prescribing.views import holds_view, override_rows, proposal_view, rx_view
 from web.routing import int_param
@@ -44,7 +45,12 @@ class Feedback:
 
 
 def page_context(
-    session: Session, principal: Principal, patient: Patient, feedback: Feedback, now: datetime
+    session: Session,
+    principal: Principal,
+    patient: Patient,
+    feedback: Feedback,
+    now: datetime,
+    t: Translator,
 ) -> dict[str, Any]:
     assert patient.id is not None
     approved = prescriptions.current_approved(session, patient.id)
@@ -55,15 +61,15 @@ def page_context(
     form = feedback.override_form
     return {
         "patient": patient,
-        "holds": holds_view(session, patient.id, now, approved, draft),
+        "holds": holds_view(session, patient.id, now, approved, draft, t),
         "has_profile": has_profile is not None,
-        "draft": rx_view(session, draft) if draft else None,
-        "override_rows": override_rows(draft, form) if draft else [],
+        "draft": rx_view(session, draft, t) if draft else None,
+        "override_rows": override_rows(draft, form, t) if draft else [],
         "override_reason": (form or {}).get("reason", [""])[0],
-        "approved": rx_view(session, approved) if approved else None,
-        "versions": [rx_view(session, row) for row in prescriptions.history(session, patient.id)],
+        "approved": rx_view(session, approved, t) if approved else None,
+        "versions": [rx_view(session, r, t) for r in prescriptions.history(session, patient.id)],
         "proposals": [
-            proposal_view(p, approved) for p in progression_store.recent(session, patient.id)
+            proposal_view(p, approved, t) for p in progression_store.recent(session, patient.id)
         ],
         "feedback": feedback,
     }
@@ -76,7 +82,8 @@ async def prescriptions_page(request: Request) -> Response:
     def load(session: Session) -> dict[str, Any]:
         patient = access.get_patient(session, principal.actor, patient_id)
         record(session, principal.actor, "prescription.read", patient_id)
-        return page_context(session, principal, patient, Feedback(), ctx_of(request).clock.now())
+        now = ctx_of(request).clock.now()
+        return page_context(session, principal, patient, Feedback(), now, page_words(request))
 
     return render(request, TEMPLATE, await ctx_of(request).db.run(load))
 
@@ -86,7 +93,8 @@ async def refused(request: Request, patient_id: int, feedback: Feedback) -> Resp
 
     def load(session: Session) -> dict[str, Any]:
         patient = access.get_patient(session, principal.actor, patient_id)
-        return page_context(session, principal, patient, feedback, ctx_of(request).clock.now())
+        now = ctx_of(request).clock.now()
+        return page_context(session, principal, patient, feedback, now, page_words(request))
 
     context = await ctx_of(request).db.run(load)
     return render(request, TEMPLATE, context, status_code=feedback.status)
@@ -225,6 +233,6 @@ async def version_page(request: Request) -> Response:
         if row is None:
             raise NotFound("no such prescription")
         record(session, principal.actor, "prescription.read", patient_id, detail=f"v{row.version}")
-        return {"patient": patient, "rx": rx_view(session, row)}
+        return {"patient": patient, "rx": rx_view(session, row, page_words(request))}
 
     return render(request, "prescribing/version.html", await ctx_of(request).db.run(load))

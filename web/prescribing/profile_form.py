@@ -30,7 +30,6 @@ from coach.profile import (
 from web.prescribing.forms import Form
 
 NONE_TICKED = "__none__"
-PER_LITRE = "\N{MULTIPLICATION SIGN}10\N{SUPERSCRIPT NINE}/L"
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 _INDEX = re.compile(r"\[\d+\]$")
 
@@ -38,10 +37,10 @@ _INDEX = re.compile(r"\[\d+\]$")
 @dataclass(frozen=True)
 class FormField:
     name: str  # the dotted profile path, also the form field's name
-    label: str
+    label: str  # catalogue key under profile.label
     kind: str  # number, text, choice, flag, multi
     choices: tuple[str, ...] = ()
-    unit: str = ""
+    unit: str = ""  # catalogue key under profile.form_unit, or none
     required: bool = False
 
     @property
@@ -51,9 +50,9 @@ class FormField:
 
 @dataclass(frozen=True)
 class Section:
-    title: str
+    title: str  # catalogue key under profile.section
     fields: tuple[FormField, ...]
-    note: str = ""
+    note: str = ""  # catalogue key under profile.note, or none
 
 
 def _n(name: str, label: str, unit: str = "", required: bool = False) -> FormField:
@@ -64,55 +63,57 @@ def _multi(name: str, label: str, choices: tuple[str, ...]) -> FormField:
     return FormField(name, label, "multi", choices)
 
 
+# Labels, section titles, units and notes are catalogue keys (`profile.label.*`, the labels the
+# patient's page shows the stored profile with; `profile.section.*`; `profile.form_unit.*`;
+# `profile.note.*`): the form is in the coach's language.
 SECTIONS: tuple[Section, ...] = (
-    Section("Patient", (
-        _n("age", "Age", "years", required=True),
-        FormField("sex", "Sex", "choice", SEXES, required=True),
+    Section("patient", (
+        _n("age", "age", "years", required=True),
+        FormField("sex", "sex", "choice", SEXES, required=True),
     )),
-    Section("Cancer", (
-        FormField("cancer.type", "Cancer type", "text"),
-        FormField("cancer.stage", "Stage", "text"),
-        _multi("cancer.metastases", "Metastases", METASTASES),
+    Section("cancer", (
+        FormField("cancer.type", "cancer_type", "text"),
+        FormField("cancer.stage", "stage", "text"),
+        _multi("cancer.metastases", "metastases", METASTASES),
     )),
-    Section("Treatment", (
-        FormField("treatment.phase", "Phase", "choice", PHASES),
-        _multi("treatment.modalities", "Treatment modalities", TREATMENT_MODALITIES),
-        _multi("treatment.agents", "Agents", AGENTS),
-        _n("treatment.days_since_last_infusion", "Days since last infusion", "days"),
-        _n("treatment.days_since_surgery", "Days since surgery", "days"),
+    Section("treatment", (
+        FormField("treatment.phase", "phase", "choice", PHASES),
+        _multi("treatment.modalities", "treatments", TREATMENT_MODALITIES),
+        _multi("treatment.agents", "agents", AGENTS),
+        _n("treatment.days_since_last_infusion", "days_since_infusion", "days"),
+        _n("treatment.days_since_surgery", "days_since_surgery", "days"),
     )),
-    Section("Comorbidities and medications", (
-        _multi("comorbidities", "Comorbidities", COMORBIDITIES),
-        _multi("medications", "Medications", MEDICATIONS),
+    Section("conditions", (
+        _multi("comorbidities", "comorbidities", COMORBIDITIES),
+        _multi("medications", "medications", MEDICATIONS),
     )),
-    Section("Labs", (
-        _n("labs.platelets_10e9_l", "Platelets", PER_LITRE),
-        _n("labs.hemoglobin_g_dl", "Hemoglobin", "g/dL"),
-        _n("labs.anc_10e9_l", "Absolute neutrophils", PER_LITRE),
+    Section("labs", (
+        _n("labs.platelets_10e9_l", "platelets", "per_litre"),
+        _n("labs.hemoglobin_g_dl", "hemoglobin", "g_dl"),
+        _n("labs.anc_10e9_l", "anc", "per_litre"),
     )),
-    Section("Vitals", (
-        _n("vitals.resting_hr", "Resting heart rate", "bpm"),
-        _n("vitals.measured_max_hr", "Measured max heart rate", "bpm"),
-        _n("vitals.temperature_c", "Temperature", "°C"),
-    ), note="A recorded resting-HR assessment replaces this value when a draft is generated."),
-    Section("Assessments", (
-        _n("assessments.six_minute_walk_m", "6-minute walk", "m"),
-        _n("assessments.grip_strength_kg", "Grip strength", "kg"),
-        _n("assessments.sit_to_stand_30s", "30-s sit-to-stand", "stands"),
-        _n("assessments.timed_up_and_go_s", "Timed up-and-go", "s"),
-        _n("assessments.vo2peak_ml_kg_min", "VO2peak", "ml/kg/min"),
-        _n("assessments.facit_fatigue", "FACIT-Fatigue", "0\N{EN DASH}52"),
-    ), note="The latest recorded assessment of each kind replaces these values when a draft is"
-            " generated."),
-    Section("Today", (
-        _n("today.fatigue_0_10", "Fatigue today", "0\N{EN DASH}10"),
-        _n("today.pain_0_10", "Pain today", "0\N{EN DASH}10"),
-        _multi("today.red_flags", "Red flags reported today", RED_FLAGS),
+    Section("vitals", (
+        _n("vitals.resting_hr", "resting_hr", "bpm"),
+        _n("vitals.measured_max_hr", "measured_max_hr", "bpm"),
+        _n("vitals.temperature_c", "temperature", "celsius"),
+    ), note="vitals"),
+    Section("assessments", (
+        _n("assessments.six_minute_walk_m", "six_minute_walk", "metres"),
+        _n("assessments.grip_strength_kg", "grip_strength", "kg"),
+        _n("assessments.sit_to_stand_30s", "sit_to_stand", "stands"),
+        _n("assessments.timed_up_and_go_s", "timed_up_and_go", "seconds"),
+        _n("assessments.vo2peak_ml_kg_min", "vo2peak", "vo2"),
+        _n("assessments.facit_fatigue", "facit_fatigue"),
+    ), note="assessments"),
+    Section("today", (
+        _n("today.fatigue_0_10", "fatigue_today", "of_ten"),
+        _n("today.pain_0_10", "pain_today", "of_ten"),
+        _multi("today.red_flags", "red_flags_today", RED_FLAGS),
     )),
-    Section("Preferences", (
-        FormField("preferences.language", "Language", "choice", LANGUAGES),
-        FormField("preferences.sms_only", "SMS only", "flag"),
-        _multi("preferences.modalities", "Preferred activities", EXERCISE_MODALITIES),
+    Section("preferences", (
+        FormField("preferences.language", "language", "choice", LANGUAGES),
+        FormField("preferences.sms_only", "sms_only", "flag"),
+        _multi("preferences.modalities", "exercise_preferred", EXERCISE_MODALITIES),
     )),
 )  # fmt: skip
 FIELDS: dict[str, FormField] = {f.name: f for s in SECTIONS for f in s.fields}

@@ -10,23 +10,41 @@ from sqlmodel import Session
 
 from coach import holds, overrides, prescriptions, progression_store
 from coach.models import Prescription, StaffUser
+from coach.profile import EXERCISE_MODALITIES
 from coach.workflow_models import ProgressionProposal
+from web.i18n import Translator
 from web.plain_labels import plain_word
 from web.prescribing.forms import Form, show_number
+from web.profile_words import profile_word
 
 DASH = "\N{EN DASH}"
 
 
-def _words(value: Any) -> str:
+def _words(value: Any, t: Translator) -> str:
+    """A stored value in the reader's words: a list item by item (`staff.rx.word.*`, then the
+    profile's words for activities, else the name in plain words), yes/no, a number."""
     if isinstance(value, list | tuple):
-        return ", ".join(plain_word(v) for v in value) or "none"
+        return t("staff.hr_js.list_sep").join(_word(str(v), t) for v in value) or t("profile.none")
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return t("staff.rx.yes_cap") if value else t("staff.rx.no_cap")
     if value is None:
         return "—"
     if isinstance(value, float):
         return show_number(value)
-    return str(value).replace("_", " ")
+    return _word(str(value), t)
+
+
+def _word(value: str, t: Translator) -> str:
+    site, _, where = value.partition(":")
+    if where:  # "loading:spine"
+        return t("profile.word_at", site=_word(site, t), where=profile_word(where, t))
+    key = f"staff.rx.word.{value}"
+    text = t(key)
+    if text != key:
+        return text
+    if value in EXERCISE_MODALITIES:
+        return profile_word(value, t)
+    return plain_word(value)
 
 
 def _staff_name(session: Session, staff_id: int | None) -> str:
@@ -34,25 +52,28 @@ def _staff_name(session: Session, staff_id: int | None) -> str:
     return staff.name if staff else "—"
 
 
-def rx_view(session: Session, row: Prescription) -> dict[str, Any]:
+def rx_view(session: Session, row: Prescription, t: Translator) -> dict[str, Any]:
+    """A prescription's lines in the reader's language (`t`); the rules' own texts and sources
+    are the rules file's, as the clinic wrote them."""
     data = row.data
     changed = {o["field"]: o for o in data.get("overrides", [])}
     aerobic, resistance = data.get("aerobic", {}), data.get("resistance", {})
 
     def line(label: str, value: str, *paths: str) -> dict[str, Any]:
         found = [changed[p] for p in paths if p in changed]
-        return {"label": label, "value": value, "overrides": found}
+        return {"label": t(f"staff.rx.line.{label}"), "value": value, "overrides": found}
 
     if data.get("intensity_basis") == "rpe":
-        zone = "by RPE and talk test (heart rate shown, not used for zones)"
+        zone = t("staff.rx.zone_by_rpe")
     elif aerobic.get("hr_low") is None:
         zone = "—"
     else:
-        zone = (
-            f"{aerobic['hr_low']}{DASH}{aerobic['hr_high']} bpm"
-            f" ({aerobic.get('hrr_low_pct')}{DASH}{aerobic.get('hrr_high_pct')}%"
-            " of heart-rate reserve);"
-            f" alert ceiling {aerobic['hr_high']} bpm"
+        zone = t(
+            "staff.rx.zone_hr",
+            low=aerobic["hr_low"],
+            high=aerobic["hr_high"],
+            low_pct=aerobic.get("hrr_low_pct"),
+            high_pct=aerobic.get("hrr_high_pct"),
         )
     return {
         "id": row.id,
@@ -65,33 +86,33 @@ def rx_view(session: Session, row: Prescription) -> dict[str, Any]:
         "hold": bool(data.get("hold")),
         "hold_reasons": data.get("hold_reasons", []),
         "overview": [
-            line("Hold", _words(data.get("hold")), "hold"),
-            line("Supervision", _words(data.get("tier")), "tier"),
-            line("Intensity basis", _words(data.get("intensity_basis")), "intensity_basis"),
+            line("hold", _words(data.get("hold"), t), "hold"),
+            line("tier", _words(data.get("tier"), t), "tier"),
+            line("basis", _words(data.get("intensity_basis"), t), "intensity_basis"),
         ],
         "aerobic": [
-            line("Frequency", f"{aerobic.get('sessions_per_week')} sessions a week",
+            line("frequency", t("staff.rx.per_week", n=aerobic.get("sessions_per_week")),
                  "aerobic.sessions_per_week"),
-            line("Time", f"{aerobic.get('minutes_per_session')} min a session",
+            line("time", t("staff.rx.per_session", n=aerobic.get("minutes_per_session")),
                  "aerobic.minutes_per_session"),
-            line("Intensity", _words(aerobic.get("level")), "aerobic.level"),
-            line("Heart-rate zone", zone, "aerobic.hr_low", "aerobic.hr_high",
+            line("intensity", _words(aerobic.get("level"), t), "aerobic.level"),
+            line("zone", zone, "aerobic.hr_low", "aerobic.hr_high",
                  "aerobic.hrr_low_pct", "aerobic.hrr_high_pct"),
-            line("RPE (6-20)", f"{aerobic.get('rpe_low')}{DASH}{aerobic.get('rpe_high')}",
+            line("rpe", f"{aerobic.get('rpe_low')}{DASH}{aerobic.get('rpe_high')}",
                  "aerobic.rpe_low", "aerobic.rpe_high"),
-            line("Type", _words(aerobic.get("modalities")), "aerobic.modalities"),
-            line("Avoid", _words(aerobic.get("avoid")), "aerobic.avoid"),
+            line("type", _words(aerobic.get("modalities"), t), "aerobic.modalities"),
+            line("avoid", _words(aerobic.get("avoid"), t), "aerobic.avoid"),
         ],
         "resistance": [
-            line("Frequency", f"{resistance.get('sessions_per_week')} sessions a week",
+            line("frequency", t("staff.rx.per_week", n=resistance.get("sessions_per_week")),
                  "resistance.sessions_per_week"),
-            line("Volume", f"{resistance.get('sets')} sets of {resistance.get('reps_low')}{DASH}"
-                 f"{resistance.get('reps_high')} reps", "resistance.sets", "resistance.reps_low",
-                 "resistance.reps_high"),
-            line("Load", f"{resistance.get('pct_1rm')}% 1RM", "resistance.pct_1rm"),
-            line("Avoid", _words(resistance.get("avoid")), "resistance.avoid"),
+            line("volume", t("staff.rx.volume", sets=resistance.get("sets"),
+                             low=resistance.get("reps_low"), high=resistance.get("reps_high")),
+                 "resistance.sets", "resistance.reps_low", "resistance.reps_high"),
+            line("load", f"{resistance.get('pct_1rm')}% 1RM", "resistance.pct_1rm"),
+            line("avoid", _words(resistance.get("avoid"), t), "resistance.avoid"),
         ],
-        "precautions": line("Precautions", _words(data.get("precautions")), "precautions"),
+        "precautions": line("precautions", _words(data.get("precautions"), t), "precautions"),
         "rules": data.get("rules", []),
         "warnings": data.get("warnings", []),
         "overrides": data.get("overrides", []),
@@ -101,7 +122,9 @@ def rx_view(session: Session, row: Prescription) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def override_rows(draft: Prescription, submitted: Form | None) -> list[dict[str, Any]]:
+def override_rows(
+    draft: Prescription, submitted: Form | None, t: Translator
+) -> list[dict[str, Any]]:
     """One row per overridable field: its current value as the form shows it, or what the coach
     submitted, and the engine's own value."""
     engine = draft.data.get("engine") or {}
@@ -122,7 +145,7 @@ def override_rows(draft: Prescription, submitted: Form | None) -> list[dict[str,
             choices = choices if current in choices else [current, *choices]
         rows.append({
             "spec": spec, "id": "o-" + spec.path.replace(".", "-"), "values": shown,
-            "choices": choices, "engine": _words(engine.get(spec.path, current)),
+            "choices": choices, "engine": _words(engine.get(spec.path, current), t),
         })  # fmt: skip
     return rows
 
@@ -133,28 +156,34 @@ def holds_view(
     now: datetime,
     approved: Prescription | None,
     draft: Prescription | None,
+    t: Translator,
 ) -> list[dict[str, Any]]:
-    """Every hold to show on top of the patient's pages, most binding first."""
+    """Every hold to show on top of the patient's pages, most binding first. The engine's rule
+    texts and a hold's stored reason are shown as written."""
     shown = []
-    for label, row in (("Approved prescription", approved), ("Draft prescription", draft)):
+    for label, row in (("approved", approved), ("draft", draft)):
         if row is not None and row.data.get("hold"):
             texts = [r["text"] for r in row.data.get("rules", [])
                      if r.get("id", "").startswith("hold.")]  # fmt: skip
             shown.append({
-                "source": f"{label} (version {row.version})",
+                "source": t(f"staff.rx.hold_in_{label}", n=row.version),
                 "rules": row.data.get("hold_reasons", []),
-                "text": "; ".join(texts) or "no exercise, contact the care team",
+                "text": "; ".join(texts) or t("staff.rx.hold_default"),
                 "until": None,
             })  # fmt: skip
     for hold in holds.active_holds(session, patient_id, now):
+        placed = t(f"staff.rx.placed_by_{hold.source}")
+        if placed == f"staff.rx.placed_by_{hold.source}":
+            placed = t("staff.rx.placed_by", who=hold.source)
         shown.append({
-            "source": f"Placed by {hold.source}", "rules": [hold.rule_id], "text": hold.reason,
-            "until": hold.until,
+            "source": placed, "rules": [hold.rule_id], "text": hold.reason, "until": hold.until,
         })  # fmt: skip
     return shown
 
 
-def proposal_view(row: ProgressionProposal, current: Prescription | None) -> dict[str, Any]:
+def proposal_view(
+    row: ProgressionProposal, current: Prescription | None, t: Translator
+) -> dict[str, Any]:
     """`current`: the approved prescription now; a proposal made on another one is stale."""
     data = row.proposal
     dose, week = data.get("dose", {}), data.get("week", {})
@@ -169,44 +198,50 @@ def proposal_view(row: ProgressionProposal, current: Prescription | None) -> dic
         "decided_at": row.decided_at,
         "stale": current is None or row.based_on_id != current.id,
         "dose": [
-            ("Sessions a week", now_dose.get("sessions_per_week"), dose.get("sessions_per_week")),
-            ("Minutes a session", now_dose.get("minutes_per_session"),
+            (t("staff.rx.dose.sessions"), now_dose.get("sessions_per_week"),
+             dose.get("sessions_per_week")),
+            (t("staff.rx.dose.minutes"), now_dose.get("minutes_per_session"),
              dose.get("minutes_per_session")),
-            ("Level", now_dose.get("level"), dose.get("level")),
-            ("% HRR", f"{now_dose.get('hrr_low_pct')}{DASH}{now_dose.get('hrr_high_pct')}",
+            (t("staff.rx.dose.level"), _words(now_dose.get("level"), t),
+             _words(dose.get("level"), t)),
+            (t("staff.rx.dose.hrr"),
+             f"{now_dose.get('hrr_low_pct')}{DASH}{now_dose.get('hrr_high_pct')}",
              f"{dose.get('hrr_low_pct')}{DASH}{dose.get('hrr_high_pct')}"),
-            ("RPE", f"{now_dose.get('rpe_low')}{DASH}{now_dose.get('rpe_high')}",
+            (t("staff.rx.dose.rpe"), f"{now_dose.get('rpe_low')}{DASH}{now_dose.get('rpe_high')}",
              f"{dose.get('rpe_low')}{DASH}{dose.get('rpe_high')}"),
         ],
         "reasons": data.get("reasons", []),
         "alerts": data.get("alerts", []),
         "week": [
-            ("Sessions done", f"{week.get('sessions_done')} of {week.get('sessions_prescribed')}"),
-            ("Mean RPE", _words(week.get("mean_rpe"))),
-            ("Time in zone", "—" if in_zone is None else f"{round(in_zone * 100)}%"),
-            ("Hold this week", _words(week.get("hold_this_week"))),
-            ("Weekly fatigue (0-10)", _words([show_number(v) for v in
-                                              week.get("fatigue_weekly_means", [])])),
-            ("Resting HR by day", _words([show_number(v) for v in
-                                          week.get("resting_hr_daily", [])])),
-            ("Resting HR baseline", _words(week.get("resting_hr_baseline"))),
-            ("Steps", "no step data"),
+            (t("staff.rx.week.sessions_done"), t("staff.rx.week.sessions_of",
+             done=week.get("sessions_done"), prescribed=week.get("sessions_prescribed"))),
+            (t("staff.rx.week.mean_rpe"), _words(week.get("mean_rpe"), t)),
+            (t("staff.rx.week.in_zone"), "—" if in_zone is None else f"{round(in_zone * 100)}%"),
+            (t("staff.rx.week.hold"), _words(week.get("hold_this_week"), t)),
+            (t("staff.rx.week.fatigue"), _words([show_number(v) for v in
+                                                 week.get("fatigue_weekly_means", [])], t)),
+            (t("staff.rx.week.rhr_daily"), _words([show_number(v) for v in
+                                                   week.get("resting_hr_daily", [])], t)),
+            (t("staff.rx.week.rhr_baseline"), _words(week.get("resting_hr_baseline"), t)),
+            (t("staff.rx.week.steps"), t("staff.rx.week.no_steps")),
         ],
     }  # fmt: skip
 
 
-def workflow_summary(session: Session, patient_id: int, now: datetime) -> dict[str, Any]:
+def workflow_summary(
+    session: Session, patient_id: int, now: datetime, t: Translator
+) -> dict[str, Any]:
     """What the patient's main page shows of the prescription workflow."""
     approved = prescriptions.current_approved(session, patient_id)
     draft = prescriptions.latest_draft(session, patient_id)
     pending = [
-        proposal_view(p, approved)
+        proposal_view(p, approved, t)
         for p in progression_store.recent(session, patient_id)
         if p.status == "pending"
     ]
     return {
-        "holds": holds_view(session, patient_id, now, approved, draft),
-        "approved": rx_view(session, approved) if approved else None,
+        "holds": holds_view(session, patient_id, now, approved, draft, t),
+        "approved": rx_view(session, approved, t) if approved else None,
         "draft_version": draft.version if draft else None,
         "proposals": pending,
     }

@@ -1,0 +1,146 @@
+"""The clinical pages in the coach's language: the profile form (sections, labels, units, notes,
+every choice), the profile as the patient's page shows it, and the prescription's lines, hold
+banner and summary. The rules' own texts and sources stay as the rules file words them (a clinic
+edits that file); everything the product itself writes is in the reader's language."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from coach.database import Database
+from coach.profile import (
+    AGENTS,
+    BONE_LOCATIONS,
+    COMORBIDITIES,
+    EXERCISE_MODALITIES,
+    MEDICATIONS,
+    METASTASIS_SITES,
+    PHASES,
+    RED_FLAGS,
+    SEXES,
+    TREATMENT_MODALITIES,
+)
+from coach.rules import AVOID, LEVELS, PRECAUTIONS, TIERS
+from tests.conftest import World
+from tests.prescribing.workflow import (
+    HEALTHY_FORM,
+    approve,
+    generate,
+    latest,
+    save_profile,
+    text_of,
+)
+from tests.web.signin import login
+
+LOCALES = Path(__file__).resolve().parents[2] / "web" / "locales"
+
+# A patient described with every kind of list the form has, so each is shown in words.
+FULL_FORM = {
+    **HEALTHY_FORM,
+    "cancer.metastases": ["bone:spine", "lung"],
+    "treatment.phase": "active",
+    "treatment.modalities": ["chemotherapy", "radiotherapy"],
+    "treatment.agents": ["taxane", "checkpoint_inhibitor"],
+    "treatment.days_since_last_infusion": "10",
+    "comorbidities": ["peripheral_neuropathy", "lymphedema_risk"],
+    "medications": ["anticoagulant"],
+    "preferences.modalities": ["walking", "stationary_cycling"],
+}
+
+# What the form and pages said in English before they read the catalogues: none may show to a
+# Spanish or Chinese coach.
+ENGLISH = (
+    "Comorbidities", "Labs", "Vitals", "Assessments", "Preferences", "Treatment modalities",
+    "Agents", "Absolute neutrophils", "Measured max heart rate", "Preferred activities",
+    "SMS only", "years", "stands", "bone (spine)", "chemotherapy", "radiotherapy", "taxane",
+    "checkpoint inhibitor", "peripheral neuropathy", "anticoagulant", "walking",
+    "stationary cycling", "A recorded", "replaces", "sessions a week", "min a session",
+    "heart-rate reserve", "alert ceiling", "Frequency", "Supervision", "Intensity basis",
+    "Precautions", "Heart-rate zone", "Avoid", "moderate", "supervised", "Placed by",
+)  # fmt: skip
+
+
+def _coach_in(client: TestClient, language: str) -> str:
+    csrf = login(client, "coach.a@example.org")
+    saved = client.post(
+        "/account/settings",
+        data={"language": language, "time_zone": "Europe/Madrid", "csrf_token": csrf},
+    )
+    assert saved.status_code == 303
+    return csrf
+
+
+def _english_left(text: str) -> list[str]:
+    return [w for w in ENGLISH if re.search(rf"\b{re.escape(w)}\b", text)]
+
+
+def test_a_spanish_coach_fills_the_profile_and_reads_the_prescription_in_spanish(
+    client: TestClient, world: World, db: Database
+) -> None:
+    csrf = _coach_in(client, "es")
+    patient = world.patient_a
+    form = text_of(client.get(f"/patients/{patient}/profile/edit").text)
+    for words in ("Análisis de sangre", "Constantes vitales", "Edad (años)",
+                  "hueso (columna vertebral)", "quimioterapia", "inhibidor de puntos de control",
+                  "neuropatía periférica", "bicicleta estática", "Solo mensajes de texto",
+                  "sustituye a este valor"):  # fmt: skip
+        assert words in form, words
+    assert _english_left(form) == []
+
+    assert save_profile(client, csrf, patient, FULL_FORM).status_code == 303
+    assert generate(client, csrf, patient).status_code == 303
+    assert approve(client, csrf, patient, latest(db, patient)).status_code == 303
+    # The stored profile as data stays behind its "details" toggle, as stored: not judged.
+    html = client.get(f"/patients/{patient}").text
+    page = text_of(re.sub(r'<details class="raw".*?</details>', " ", html, flags=re.S))
+    for words in ("hueso (columna vertebral), pulmón", "quimioterapia, radioterapia",
+                  "taxano, inhibidor de puntos de control", "caminar, bicicleta estática",
+                  "sesiones a la semana", "min por sesión"):  # fmt: skip
+        assert words in page, words
+    assert _english_left(page) == []
+
+    # The rules' texts, sources and warnings are the rules file's words, shown as written: the
+    # tables that list them are not judged here (their headings are, elsewhere).
+    rx_page = client.get(f"/patients/{patient}/prescriptions").text
+    rx_page = re.sub(r'<table class="rules">.*?</table>|<ul class="warnings">.*?</ul>', " ",
+                     rx_page, flags=re.S)  # fmt: skip
+    assert "zone.karvonen" not in rx_page  # what was left out is the rules' table
+    shown = text_of(rx_page)
+    for words in ("Frecuencia", "Supervisión", "Base de la intensidad", "Zona de frecuencia",
+                  "de la reserva de frecuencia cardiaca", "límite de alerta",
+                  "Precauciones"):  # fmt: skip
+        assert words in shown, words
+    assert _english_left(shown) == []
+
+
+def test_a_chinese_coach_sees_the_form_and_its_choices_in_chinese(
+    client: TestClient, world: World
+) -> None:
+    _coach_in(client, "zh-Hans")
+    form = text_of(client.get(f"/patients/{world.patient_a}/profile/edit").text)
+    for words in ("血液检查", "年龄 (岁)", "骨（脊柱）", "化疗", "免疫检查点抑制剂", "固定自行车"):
+        assert words in form, words
+    assert _english_left(form) == []
+
+
+def _catalogue(language: str) -> dict[str, Any]:
+    with (LOCALES / f"{language}.toml").open("rb") as handle:
+        return tomllib.load(handle)
+
+
+@pytest.mark.parametrize("language", ["en", "es", "zh-Hans"])
+def test_every_choice_the_formats_allow_has_a_word_in_every_catalogue(language: str) -> None:
+    catalogue = _catalogue(language)
+    profile_words = catalogue["profile"]["word"]
+    choices = (SEXES + PHASES + TREATMENT_MODALITIES + AGENTS + COMORBIDITIES + MEDICATIONS
+               + RED_FLAGS + METASTASIS_SITES + BONE_LOCATIONS + EXERCISE_MODALITIES)  # fmt: skip
+    assert sorted(set(choices) - set(profile_words)) == []
+    rx_words = catalogue["staff"]["rx"]["word"]
+    values = LEVELS + TIERS + AVOID + PRECAUTIONS + ("hr", "rpe", "none")
+    assert sorted(set(values) - set(rx_words)) == []
