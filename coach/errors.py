@@ -11,14 +11,26 @@ and an HTTP handler can put it in a JSON body as it is.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 
 class ProfileError(ValueError):
-    """`field` is a dotted path (`labs.platelets_10e9_l`, `comorbidities[2]`); `message`: why."""
+    """`field` is a dotted path (`labs.platelets_10e9_l`, `comorbidities[2]`); `message`: why, in
+    English (the API and the CLI say it so). `code` and `values` say the same for a page to word
+    in its reader's language (`profile.error.<code>`, filled in with `values`)."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(
+        self,
+        field: str,
+        message: str,
+        code: str = "invalid",
+        values: Mapping[str, object] | None = None,
+    ) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+        self.code = code
+        self.values = dict(values or {})
 
     def __repr__(self) -> str:
         return f"ProfileError(field={self.field!r}, message={self.message!r})"

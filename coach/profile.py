@@ -87,18 +87,22 @@ class _Number:
         kind = "an integer" if self.integer else "a number"
         # bool is an int subclass in Python; `true` is never a number in a profile.
         if isinstance(raw, bool) or not isinstance(raw, int | float):
-            raise ProfileError(path, f"must be {kind}, got {_describe(raw)}")
+            raise ProfileError(path, f"must be {kind}, got {_describe(raw)}", "not_number")
         if isinstance(raw, float):
             if not math.isfinite(raw):
-                raise ProfileError(path, f"must be a finite number, got {raw}")
+                raise ProfileError(path, f"must be a finite number, got {raw}", "not_number")
             if self.integer:
                 if not raw.is_integer():
-                    raise ProfileError(path, f"must be an integer, got {raw}")
+                    raise ProfileError(path, f"must be an integer, got {raw}", "not_integer")
                 raw = int(raw)
         if raw < self.lo:
-            raise ProfileError(path, f"must be {kind} >= {self.lo}, got {raw}")
+            raise ProfileError(
+                path, f"must be {kind} >= {self.lo}, got {raw}", "too_low", {"lo": _plain(self.lo)}
+            )
         if raw > self.hi:
-            raise ProfileError(path, f"must be {kind} <= {self.hi}, got {raw}")
+            raise ProfileError(
+                path, f"must be {kind} <= {self.hi}, got {raw}", "too_high", {"hi": _plain(self.hi)}
+            )
         return raw
 
 
@@ -109,7 +113,9 @@ class _Choice:
     def parse(self, raw: object, path: str) -> str:
         if not isinstance(raw, str) or raw not in self.values:
             allowed = ", ".join(self.values)
-            raise ProfileError(path, f"must be one of {allowed}; got {_describe(raw)}")
+            raise ProfileError(
+                path, f"must be one of {allowed}; got {_describe(raw)}", "not_choice"
+            )
         return raw
 
 
@@ -119,13 +125,18 @@ class _Text:
 
     def parse(self, raw: object, path: str) -> str:
         if not isinstance(raw, str):
-            raise ProfileError(path, f"must be a string, got {_describe(raw)}")
+            raise ProfileError(path, f"must be a string, got {_describe(raw)}", "not_text")
         if not raw.strip():
-            raise ProfileError(path, "must not be empty")
+            raise ProfileError(path, "must not be empty", "empty")
         if len(raw) > self.max_len:
-            raise ProfileError(path, f"must be at most {self.max_len} characters, got {len(raw)}")
+            raise ProfileError(
+                path,
+                f"must be at most {self.max_len} characters, got {len(raw)}",
+                "too_long",
+                {"max": self.max_len},
+            )
         if any(ord(ch) < 32 for ch in raw):
-            raise ProfileError(path, "must not contain control characters")
+            raise ProfileError(path, "must not contain control characters", "control")
         return raw
 
 
@@ -133,7 +144,7 @@ class _Text:
 class _Flag:
     def parse(self, raw: object, path: str) -> bool:
         if not isinstance(raw, bool):
-            raise ProfileError(path, f"must be true or false, got {_describe(raw)}")
+            raise ProfileError(path, f"must be true or false, got {_describe(raw)}", "not_flag")
         return raw
 
 
@@ -143,13 +154,13 @@ class _ListOf:
 
     def parse(self, raw: object, path: str) -> tuple[str, ...]:
         if not isinstance(raw, list):
-            raise ProfileError(path, f"must be a list, got {_describe(raw)}")
+            raise ProfileError(path, f"must be a list, got {_describe(raw)}", "not_list")
         seen: list[str] = []
         for index, value in enumerate(raw):
             where = f"{path}[{index}]"
             item = self.item.parse(value, where)
             if item in seen:
-                raise ProfileError(where, f"duplicate value {json.dumps(item)}")
+                raise ProfileError(where, f"duplicate value {json.dumps(item)}", "duplicate")
             seen.append(item)
         return tuple(seen)
 
@@ -278,6 +289,11 @@ def parse_profile(data: object) -> Profile:
     return profile
 
 
+def _plain(number: float) -> str:
+    """A bound as a person writes it: 0, 37.5 (not 0.0)."""
+    return str(int(number)) if float(number).is_integer() else str(number)
+
+
 def _key_path(path: str, key: object) -> str:
     name = key if isinstance(key, str) and key.isidentifier() else json.dumps(str(key))
     return f"{path}.{name}" if path else name
@@ -297,7 +313,7 @@ def _parse_object(cls: type[Any], data: object, path: str) -> object:
         raw = data.get(f.name)
         if raw is None:
             if f.default is MISSING:
-                raise ProfileError(where, "is required")
+                raise ProfileError(where, "is required", "required")
             values[f.name] = None
         else:
             spec: _Spec = f.metadata["spec"]

@@ -37,7 +37,7 @@ def test_coach_edits_profile_overrides_and_approves(
     page.locator("#f-labs-platelets_10e9_l").fill("-1")
     page.get_by_role("button", name="Save profile").click()
     expect(page.get_by_role("alert")).to_contain_text("Nothing was saved")
-    expect(page.locator("#f-labs-platelets_10e9_l-error")).to_contain_text(">= 0")
+    expect(page.locator("#f-labs-platelets_10e9_l-error")).to_contain_text("at least 0")
     page.locator("#f-labs-platelets_10e9_l").fill("210")
     page.get_by_role("button", name="Save profile").click()
     expect(page.get_by_role("heading", name="Rosa Morales", exact=True)).to_be_visible()

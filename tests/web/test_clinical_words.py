@@ -144,3 +144,26 @@ def test_every_choice_the_formats_allow_has_a_word_in_every_catalogue(language: 
     rx_words = catalogue["staff"]["rx"]["word"]
     values = LEVELS + TIERS + AVOID + PRECAUTIONS + ("hr", "rpe", "none")
     assert sorted(set(values) - set(rx_words)) == []
+
+
+@pytest.mark.parametrize(
+    ("language", "next_to_field", "summary"),
+    [
+        ("es", "debe ser como mínimo 0", "Plaquetas: debe ser como mínimo 0"),
+        ("zh-Hans", "不能小于 0", "血小板：不能小于 0"),
+    ],
+)
+def test_a_refused_profile_says_why_in_the_coachs_language(
+    client: TestClient, world: World, language: str, next_to_field: str, summary: str
+) -> None:
+    csrf = _coach_in(client, language)
+    bad = {**HEALTHY_FORM, "labs.platelets_10e9_l": "-1"}
+    response = save_profile(client, csrf, world.patient_a, bad)
+    assert response.status_code == 422
+    error = response.text.split('id="f-labs-platelets_10e9_l-error">', 1)[1].split("</p>", 1)[0]
+    assert next_to_field in error
+    banner = text_of(response.text.split('id="error-summary">', 1)[1].split("</div>", 1)[0])
+    assert summary in banner and "must be" not in banner
+    assert 'name="labs.platelets_10e9_l" value="-1"' in response.text  # kept, to correct
+    not_a_number = save_profile(client, csrf, world.patient_a, {**HEALTHY_FORM, "age": "abc"})
+    assert "must be" not in text_of(not_a_number.text) and not_a_number.status_code == 422

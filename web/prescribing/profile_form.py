@@ -131,7 +131,7 @@ def form_to_profile(form: Form) -> dict[str, Any]:
     field's type. Values are checked by `parse_profile` afterwards."""
     for key in form:
         if key not in FIELDS:
-            raise ProfileError(key[:60], "is not a field of the profile form")
+            raise ProfileError(key[:60], "is not a field of the profile form", "not_field")
     profile: dict[str, Any] = {}
     for spec in FIELDS.values():
         value = _convert(spec, form.get(spec.name, []))
@@ -148,20 +148,22 @@ def form_to_profile(form: Form) -> dict[str, Any]:
 def _convert(spec: FormField, values: list[str]) -> Any:
     if spec.kind == "multi":
         if NONE_TICKED in values and len(values) > 1:
-            raise ProfileError(spec.name, "tick None, or the items that apply, not both")
+            raise ProfileError(
+                spec.name, "tick None, or the items that apply, not both", "none_and_items"
+            )
         return [] if values == [NONE_TICKED] else (values or None)
     if len(values) > 1:
-        raise ProfileError(spec.name, "was sent more than once")
+        raise ProfileError(spec.name, "was sent more than once", "sent_twice")
     text = values[0].strip() if values else ""
     if not text:
         return None
     if spec.kind == "number":
         if not _NUMBER.fullmatch(text):
-            raise ProfileError(spec.name, f"must be a number, got {text[:20]!r}")
+            raise ProfileError(spec.name, f"must be a number, got {text[:20]!r}", "not_number")
         return int(text) if text.lstrip("+-").isdigit() else float(text)
     if spec.kind == "flag":
         if text not in ("true", "false"):
-            raise ProfileError(spec.name, "must be yes or no")
+            raise ProfileError(spec.name, "must be yes or no", "not_yes_no")
         return text == "true"
     return text
 

@@ -16,9 +16,10 @@ from coach.profile import parse_profile
 from web.auth.principal import Principal
 from web.context import ctx_of
 from web.errors import HTTPError
-from web.pages.render import render
+from web.pages.render import page_words, render
 from web.prescribing.forms import Form, read_form, show_number
 from web.prescribing.profile_form import (
+    FIELDS,
     SECTIONS,
     form_field_of,
     form_to_profile,
@@ -76,6 +77,7 @@ async def save_profile(request: Request) -> Response:
     patient_id = int_param(request, "patient_id")
     form: Form = {}
     form_error: HTTPError | None = None
+    t = page_words(request)
     try:
         form = await read_form(request)
     except HTTPError as exc:
@@ -90,8 +92,12 @@ async def save_profile(request: Request) -> Response:
         except ProfileError as exc:
             record(session, principal.actor, "profile.update", patient_id, "error", exc.field)
             field = form_field_of(exc.field)
-            errors = {field: exc.message} if field else {}
-            return _page(session, patient, form, errors, [str(exc)])
+            message = t(f"profile.error.{exc.code}", **exc.values)
+            label = t(f"profile.label.{FIELDS[field].label}") if field else exc.field
+            errors = {field: message} if field else {}
+            return _page(session, patient, form, errors, [
+                t("profile.error_line", label=label, message=message)
+            ])  # fmt: skip
         row = session.exec(
             select(ClinicalProfile).where(ClinicalProfile.patient_id == patient_id)
         ).first()
