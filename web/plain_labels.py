@@ -7,7 +7,9 @@ from __future__ import annotations
 import re
 
 from coach import overrides
+from coach.profile import EXERCISE_MODALITIES
 from web.i18n import Translator
+from web.profile_words import profile_word
 
 
 def plain_word(value: object) -> str:
@@ -39,10 +41,29 @@ def with_rule_labels(text: str, t: Translator) -> str:
     return _RULE_ID.sub(lambda found: rule_label(found.group(0), t).lower(), text)
 
 
-def field_label(path: str) -> str:
-    """'aerobic.minutes_per_session' → the override form's own label for it."""
+def field_label(path: str, t: Translator) -> str:
+    """'aerobic.minutes_per_session' → the override form's label for it, in the reader's words
+    (`staff.rx.field.*`; else the field's English label)."""
+    key = "staff.rx.field." + path.replace(".", "_")
+    text = t(key)
+    if text != key:
+        return text
     spec = overrides.BY_PATH.get(path)
     return spec.label if spec is not None else _fallback(path)
+
+
+def prescription_word(value: str, t: Translator) -> str:
+    """A prescription's value in the reader's words: 'fall_risk' → 'actividades con riesgo de
+    caída', 'loading:spine' → 'carga sobre (columna vertebral)', an activity as the profile words
+    it; a value without a catalogue word reads as its name in plain words."""
+    site, _, where = value.partition(":")
+    if where:
+        return t("profile.word_at", site=prescription_word(site, t), where=profile_word(where, t))
+    key = f"staff.rx.word.{value}"
+    text = t(key)
+    if text != key:
+        return text
+    return profile_word(value, t) if value in EXERCISE_MODALITIES else plain_word(value)
 
 
 def sms_purpose_label(purpose: str, t: Translator) -> str:

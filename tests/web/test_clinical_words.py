@@ -63,6 +63,7 @@ ENGLISH = (
     "stationary cycling", "A recorded", "replaces", "sessions a week", "min a session",
     "heart-rate reserve", "alert ceiling", "Frequency", "Supervision", "Intensity basis",
     "Precautions", "Heart-rate zone", "Avoid", "moderate", "supervised", "Placed by",
+    "Aerobic", "Zone low", "Reps", "Resistance", "fall risk", "high impact",
 )  # fmt: skip
 
 
@@ -105,16 +106,21 @@ def test_a_spanish_coach_fills_the_profile_and_reads_the_prescription_in_spanish
         assert words in page, words
     assert _english_left(page) == []
 
+    # A second draft, so the page also shows the override form with the engine's values.
+    assert generate(client, csrf, patient).status_code == 303
     # The rules' texts, sources and warnings are the rules file's words, shown as written: the
     # tables that list them are not judged here (their headings are, elsewhere).
     rx_page = client.get(f"/patients/{patient}/prescriptions").text
+    assert 'class="override-form"' in rx_page
     rx_page = re.sub(r'<table class="rules">.*?</table>|<ul class="warnings">.*?</ul>', " ",
                      rx_page, flags=re.S)  # fmt: skip
     assert "zone.karvonen" not in rx_page  # what was left out is the rules' table
     shown = text_of(rx_page)
     for words in ("Frecuencia", "Supervisión", "Base de la intensidad", "Zona de frecuencia",
                   "de la reserva de frecuencia cardiaca", "límite de alerta",
-                  "Precauciones"):  # fmt: skip
+                  "Precauciones", "Sesiones aeróbicas a la semana", "Nivel de supervisión",
+                  "Fuerza: evitar", "contener la respiración al hacer fuerza",
+                  "carga sobre (columna vertebral)"):  # fmt: skip
         assert words in shown, words
     assert _english_left(shown) == []
 

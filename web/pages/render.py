@@ -18,7 +18,7 @@ from web.dates import clock_text
 from web.i18n import Catalogues, Translator
 from web.plain_labels import (
     field_label,
-    plain_word,
+    prescription_word,
     rule_label,
     sms_purpose_label,
     with_rule_labels,
@@ -85,9 +85,9 @@ def make_templates(directory: str, catalogues: Catalogues) -> Jinja2Templates:
     # Plain words first for internal names; pages keep the id itself behind <details>.
     templates.env.globals["rule_label"] = rule_label
     templates.env.globals["with_rule_labels"] = with_rule_labels
-    templates.env.filters["plain_word"] = plain_word
     templates.env.globals["clock_text"] = clock_text
     templates.env.globals["field_label"] = field_label
+    templates.env.globals["prescription_word"] = prescription_word
     templates.env.globals["sms_purpose_label"] = sms_purpose_label
     # `evidence_chart(id, alert.evidence, labels)`: a daily-data warning's series as inline SVG
     templates.env.globals["evidence_chart"] = evidence_chart

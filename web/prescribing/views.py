@@ -10,12 +10,10 @@ from sqlmodel import Session
 
 from coach import holds, overrides, prescriptions, progression_store
 from coach.models import Prescription, StaffUser
-from coach.profile import EXERCISE_MODALITIES
 from coach.workflow_models import ProgressionProposal
 from web.i18n import Translator
-from web.plain_labels import plain_word
+from web.plain_labels import prescription_word
 from web.prescribing.forms import Form, show_number
-from web.profile_words import profile_word
 
 DASH = "\N{EN DASH}"
 
@@ -24,27 +22,15 @@ def _words(value: Any, t: Translator) -> str:
     """A stored value in the reader's words: a list item by item (`staff.rx.word.*`, then the
     profile's words for activities, else the name in plain words), yes/no, a number."""
     if isinstance(value, list | tuple):
-        return t("staff.hr_js.list_sep").join(_word(str(v), t) for v in value) or t("profile.none")
+        words = [prescription_word(str(v), t) for v in value]
+        return t("staff.hr_js.list_sep").join(words) or t("profile.none")
     if isinstance(value, bool):
         return t("staff.rx.yes_cap") if value else t("staff.rx.no_cap")
     if value is None:
         return "—"
     if isinstance(value, float):
         return show_number(value)
-    return _word(str(value), t)
-
-
-def _word(value: str, t: Translator) -> str:
-    site, _, where = value.partition(":")
-    if where:  # "loading:spine"
-        return t("profile.word_at", site=_word(site, t), where=profile_word(where, t))
-    key = f"staff.rx.word.{value}"
-    text = t(key)
-    if text != key:
-        return text
-    if value in EXERCISE_MODALITIES:
-        return profile_word(value, t)
-    return plain_word(value)
+    return prescription_word(str(value), t)
 
 
 def _staff_name(session: Session, staff_id: int | None) -> str:
