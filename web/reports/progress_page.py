@@ -16,7 +16,7 @@ from coach.reports import progress
 from coach.sessions_done import live_credit
 from web.auth.principal import Principal
 from web.context import ctx_of
-from web.pages.render import render
+from web.pages.render import page_words, render
 from web.prescribing.charts import trend_svg
 from web.prescribing.forms import show_number
 from web.reports.charts import weekly_chart
@@ -45,7 +45,7 @@ async def progress_page(request: Request) -> Response:
     principal: Principal = request.state.principal
     patient_id = int_param(request, "patient_id")
 
-    t = ctx_of(request).catalogues.translator(principal.language)
+    t = page_words(request)
 
     def load(session: Session) -> dict[str, Any]:
         patient = access.get_patient(session, principal.actor, patient_id)
