@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import re
 import tomllib
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlmodel import Session
 from starlette.testclient import TestClient
 
+from coach import holds
+from coach.clock import Clock
 from coach.database import Database
 from coach.profile import (
     AGENTS,
@@ -173,3 +177,26 @@ def test_a_refused_profile_says_why_in_the_coachs_language(
     assert 'name="labs.platelets_10e9_l" value="-1"' in response.text  # kept, to correct
     not_a_number = save_profile(client, csrf, world.patient_a, {**HEALTHY_FORM, "age": "abc"})
     assert "must be" not in text_of(not_a_number.text) and not_a_number.status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("source", "words"),
+    [
+        ("sms", "Puesta por el mensaje del paciente"),
+        ("daily", "Puesta por los datos diarios del paciente"),
+        ("home", "Puesta por la sesión en casa del paciente"),
+    ],
+)
+def test_a_hold_says_where_it_came_from_in_the_coachs_language(
+    client: TestClient, world: World, db: Database, clock: Clock, source: str, words: str
+) -> None:
+    _coach_in(client, "es")
+    now = clock.now()
+
+    def put(session: Session) -> None:
+        holds.place_hold(session, world.patient_a, "hold.red_flag", "dizziness", source,
+                         now + timedelta(hours=6), now=now)  # fmt: skip
+
+    db.run_sync(put)
+    page = text_of(client.get(f"/patients/{world.patient_a}").text)
+    assert words in page and "Placed by" not in page
