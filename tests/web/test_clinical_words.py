@@ -129,14 +129,22 @@ def test_a_spanish_coach_fills_the_profile_and_reads_the_prescription_in_spanish
     assert _english_left(shown) == []
 
 
-def test_a_chinese_coach_sees_the_form_and_its_choices_in_chinese(
-    client: TestClient, world: World
+def test_a_chinese_coach_sees_the_form_and_the_prescription_in_chinese(
+    client: TestClient, world: World, db: Database
 ) -> None:
-    _coach_in(client, "zh-Hans")
-    form = text_of(client.get(f"/patients/{world.patient_a}/profile/edit").text)
+    csrf = _coach_in(client, "zh-Hans")
+    patient = world.patient_a
+    form = text_of(client.get(f"/patients/{patient}/profile/edit").text)
     for words in ("血液检查", "年龄 (岁)", "骨（脊柱）", "化疗", "免疫检查点抑制剂", "固定自行车"):
         assert words in form, words
     assert _english_left(form) == []
+    assert save_profile(client, csrf, patient, FULL_FORM).status_code == 303
+    assert generate(client, csrf, patient).status_code == 303
+    assert approve(client, csrf, patient, latest(db, patient)).status_code == 303
+    page = text_of(client.get(f"/patients/{patient}").text)
+    # The summary reads as Chinese is written: full-width colon and separators, a 。 at the end.
+    assert "频率：每周 3 次；时间：每次 " in page and "次/分。" in page
+    assert "浏览器和短信；短信同意：否" in page and "输注（治疗）日：日期" in page
 
 
 def _catalogue(language: str) -> dict[str, Any]:
