@@ -88,9 +88,15 @@ def approve(client: TestClient, csrf: str, patient_id: int, rx: Prescription) ->
     return client.post(f"/patients/{patient_id}/prescriptions/{rx.id}/approve", data=data)
 
 
-def approved_draft(client: TestClient, csrf: str, db: Database, patient_id: int) -> Prescription:
-    """Profile, draft, approval: the patient's approved prescription."""
-    assert save_profile(client, csrf, patient_id).status_code == 303
+def approved_draft(
+    client: TestClient,
+    csrf: str,
+    db: Database,
+    patient_id: int,
+    form: dict[str, Any] | None = None,
+) -> Prescription:
+    """Profile (`form`, else the healthy one), draft, approval: the approved prescription."""
+    assert save_profile(client, csrf, patient_id, form).status_code == 303
     assert generate(client, csrf, patient_id).status_code == 303
     assert approve(client, csrf, patient_id, latest(db, patient_id)).status_code == 303
     return latest(db, patient_id)

@@ -34,9 +34,8 @@ from coach.rules import AVOID, LEVELS, PRECAUTIONS, TIERS
 from tests.conftest import World
 from tests.prescribing.workflow import (
     HEALTHY_FORM,
-    approve,
+    approved_draft,
     generate,
-    latest,
     save_profile,
     text_of,
 )
@@ -98,9 +97,7 @@ def test_a_spanish_coach_fills_the_profile_and_reads_the_prescription_in_spanish
         assert words in form, words
     assert _english_left(form) == []
 
-    assert save_profile(client, csrf, patient, FULL_FORM).status_code == 303
-    assert generate(client, csrf, patient).status_code == 303
-    assert approve(client, csrf, patient, latest(db, patient)).status_code == 303
+    approved_draft(client, csrf, db, patient, FULL_FORM)
     # The stored profile as data stays behind its "details" toggle, as stored: not judged.
     html = client.get(f"/patients/{patient}").text
     page = text_of(re.sub(r'<details class="raw".*?</details>', " ", html, flags=re.S))
@@ -138,9 +135,7 @@ def test_a_chinese_coach_sees_the_form_and_the_prescription_in_chinese(
     for words in ("血液检查", "年龄 (岁)", "骨（脊柱）", "化疗", "免疫检查点抑制剂", "固定自行车"):
         assert words in form, words
     assert _english_left(form) == []
-    assert save_profile(client, csrf, patient, FULL_FORM).status_code == 303
-    assert generate(client, csrf, patient).status_code == 303
-    assert approve(client, csrf, patient, latest(db, patient)).status_code == 303
+    approved_draft(client, csrf, db, patient, FULL_FORM)
     page = text_of(client.get(f"/patients/{patient}").text)
     # The summary reads as Chinese is written: full-width colon and separators, a 。 at the end.
     assert "频率：每周 3 次；时间：每次 " in page and "次/分。" in page
