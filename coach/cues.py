@@ -11,6 +11,12 @@ said: that one was not followed, and a minute more would only run into the stop.
 the ceiling past the alert time, a sudden drop, a hold) never waits and ends the session's cues:
 what follows is the coach's call, not the engine's.
 
+The warm-up check (cue.warm_up_check) looks ahead instead of waiting: given the patient's usual rise
+from the warm-up to the main pace (`usual_rise_bpm`, from earlier sessions' `observed_rise_bpm`),
+today's warm-up rate foretells where the main pace will settle (today's offset, a treatment
+cycle's bump, shows in the warm-up already), so the main phase can begin a step gentler or brisker
+before a minute of climbing shows it.
+
 Pure and deterministic: the caller passes each reading's time; nothing here reads a clock. One
 `step()` per reading (or per tick without one) costs O(1) amortised: the slope is a least-squares
 fit over a sliding window kept as running integer sums.
@@ -20,7 +26,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
@@ -73,9 +79,9 @@ BORG_WORDS: Mapping[int, str] = MappingProxyType(
 class Cue:
     kind: CueKind
     at_ms: int  # reading time (ms) the cue was decided at
-    reason: (
-        str  # above_zone, climbing, below_zone, in_zone, over_ceiling, sudden_drop, hold, rpe_check
-    )
+    # above_zone, climbing, below_zone, in_zone, over_ceiling, sudden_drop, hold, rpe_check,
+    # warm_up_high, warm_up_low, rpe_above, rpe_below
+    reason: str
     rule_id: str
     source: str
 
@@ -110,6 +116,16 @@ class CuePolicy:
     hold_settle_ms: int
     rpe_first_after_ms: int
     rpe_every_ms: int
+    warm_window_ms: int
+    min_warm_readings: int
+    learn_from_ms: int
+    learn_until_ms: int
+    # the share of the climb a first-order rate shows, on average, in the learning window
+    learn_shown: float
+    steps_below: float
+    min_sessions: int
+    sessions_kept: int
+    min_rise_bpm: float
     sources: tuple[tuple[str, str], ...]  # (rule id, source)
 
     @classmethod
@@ -125,7 +141,9 @@ class CuePolicy:
             rules.cue_stop,
             rpe,
             rules.cue_rpe_answer,
+            rules.cue_warm_up_check,
         )
+        check = rules.cue_warm_up_check
         return cls(
             tau_ms=round(kinetics.tau_s * 1000),
             slope_window_ms=kinetics.slope_window_s * 1000,
@@ -144,11 +162,37 @@ class CuePolicy:
             hold_settle_ms=rules.cue_hold.settle_s * 1000,
             rpe_first_after_ms=rpe.first_after_s * 1000,
             rpe_every_ms=rpe.every_s * 1000,
+            warm_window_ms=check.warm_up_window_s * 1000,
+            min_warm_readings=check.min_warm_up_readings,
+            learn_from_ms=check.learn_from_s * 1000,
+            learn_until_ms=check.learn_until_s * 1000,
+            learn_shown=_shown_share(check.learn_from_s, check.learn_until_s, kinetics.tau_s),
+            steps_below=check.steps_below,
+            min_sessions=check.min_sessions,
+            sessions_kept=check.sessions_kept,
+            min_rise_bpm=check.min_rise_bpm,
             sources=tuple((rule.id, rule.source) for rule in cue_rules),
         )
 
     def source(self, rule_id: str) -> str:
         return dict(self.sources).get(rule_id, "")
+
+    def usual_rise_bpm(self, observed: Sequence[float]) -> float | None:
+        """The patient's usual rise from the warm-up to the main pace, from the rises earlier
+        sessions showed (oldest first): the median of the latest `sessions_kept`, once there are
+        `min_sessions`; None before (no warm-up check then)."""
+        if len(observed) < self.min_sessions:
+            return None
+        latest = sorted(observed[-self.sessions_kept :])
+        middle = len(latest) // 2
+        return latest[middle] if len(latest) % 2 else (latest[middle - 1] + latest[middle]) / 2
+
+
+def _shown_share(from_s: float, until_s: float, tau_s: float) -> float:
+    """How much of a step a first-order rate shows on average between `from_s` and `until_s` after
+    it: the mean of 1 - exp(-t / tau) over the window."""
+    tail = tau_s * (math.exp(-from_s / tau_s) - math.exp(-until_s / tau_s)) / (until_s - from_s)
+    return 1.0 - tail
 
 
 class _Slope:
@@ -209,7 +253,12 @@ class CueEngine:
     """One per patient per session: feed every reading to `step`, show what it returns."""
 
     def __init__(
-        self, zone: PatientZone, policy: CuePolicy, *, rpe_band: tuple[int, int] | None = None
+        self,
+        zone: PatientZone,
+        policy: CuePolicy,
+        *,
+        rpe_band: tuple[int, int] | None = None,
+        usual_rise_bpm: float | None = None,
     ) -> None:
         self._zone = zone
         self._policy = policy
@@ -238,6 +287,14 @@ class CueEngine:
         self._eased_at_rate: int | None = None  # the judged rate when the last ease-off was given
         self._stopped = False
         self._phase: Phase | None = None  # the phase of the latest step
+        # The warm-up check: the usual rise it was given, the warm-up's last readings, and what
+        # this session shows of the rise for later ones (cue.warm_up_check).
+        self._usual_rise = usual_rise_bpm
+        self._warm_up: deque[tuple[int, int]] = deque()
+        self._warm_up_bpm: float | None = None  # the warm-up's closing mean, at the main start
+        self._early_sum = self._early_n = 0  # main-phase readings in the learning window
+        self._warm_up_cue_at: int | None = None  # the warm-up's last ease-off
+        self._effort_cue_at: int | None = None  # the main phase's first ease-off or pick-up
 
     @property
     def current(self) -> Cue | None:
@@ -248,6 +305,26 @@ class CueEngine:
     @property
     def stopped(self) -> bool:
         return self._stopped
+
+    @property
+    def observed_rise_bpm(self) -> float | None:
+        """The rise from the warm-up to the main pace this session showed, for later sessions'
+        warm-up check: the mean rate in the learning window less the warm-up's closing mean,
+        scaled up by the share of the climb a first-order rate shows by then. None when the
+        patient may have changed pace (an ease-off or pick-up in the warm-up's closing window or
+        in the main phase before the learning window ended), or with too few readings."""
+        warm, p, since, last = self._warm_up_bpm, self._policy, self._main_since, self._last_t
+        if warm is None or since is None or last is None or last - since < p.learn_until_ms:
+            return None  # no warm-up to read from, or the window is not over yet
+        window_ms = p.learn_until_ms - p.learn_from_ms
+        if self._early_n * 2000 < window_ms:  # fewer than a reading every two seconds
+            return None
+        cue_at, warm_cue_at = self._effort_cue_at, self._warm_up_cue_at
+        if cue_at is not None and cue_at - since < p.learn_until_ms:
+            return None
+        if warm_cue_at is not None and since - warm_cue_at <= p.warm_window_ms:
+            return None  # the pace changed inside the warm-up's closing window
+        return (self._early_sum / self._early_n - warm) / p.learn_shown
 
     def step(
         self, t_ms: int, bpm: int | None, phase: Phase, *, alert: str | None = None
@@ -266,8 +343,10 @@ class CueEngine:
             return self._stop(t_ms, "hold")
         if alert in STOP_ALERTS:
             return self._stop(t_ms, alert)
-        if phase == "main" and self._main_since is None:
+        starts_main = phase == "main" and self._main_since is None
+        if starts_main:
             self._main_since = t_ms
+            self._warm_up_bpm = self._warm_up_mean(t_ms)
         current = self._current
         if phase != "main" and current is not None and current.kind in _MAIN_PHASE_ONLY:
             self._current = None  # "pick up" or "hold this pace" is over with the main phase
@@ -278,12 +357,17 @@ class CueEngine:
             if bpm is None:
                 return None
         rate = self._record(t_ms, bpm)
+        self._watch_rise(t_ms, bpm, phase)
         above_since = self._above_since
         if above_since is not None and t_ms - above_since > self._over_ceiling_ms:
             return self._stop(t_ms, "over_ceiling")
         last_cue_at = self._last_cue_at
         if last_cue_at is not None and t_ms - last_cue_at < self._policy.min_interval_ms:
             return None  # nothing may be said yet, whatever is due
+        if starts_main:
+            check = self._warm_up_check(t_ms, bpm)
+            if check is not None:
+                return check
         due = self._due(t_ms, rate, bpm, phase)
         if due is None or not (self._spaced(due[0], t_ms) or self._not_answered(due[0], rate)):
             return None
@@ -401,6 +485,45 @@ class CueEngine:
             return CueKind.HOLD, "in_zone", "cue.hold"
         return None
 
+    # --- the warm-up check ------------------------------------------------------------------------
+
+    def _watch_rise(self, t_ms: int, bpm: int, phase: Phase) -> None:
+        p = self._policy
+        if phase == "warm_up":
+            warm = self._warm_up
+            warm.append((t_ms, bpm))
+            while warm[0][0] < t_ms - p.warm_window_ms:
+                warm.popleft()
+        elif (
+            phase == "main"
+            and self._main_since is not None
+            and p.learn_from_ms <= t_ms - self._main_since < p.learn_until_ms
+        ):
+            self._early_sum += bpm
+            self._early_n += 1
+
+    def _warm_up_mean(self, t_ms: int) -> float | None:
+        """The warm-up's closing mean rate, if its last readings are recent and enough."""
+        warm, p = self._warm_up, self._policy
+        if len(warm) < p.min_warm_readings or t_ms - warm[-1][0] > p.stale_after_ms:
+            return None
+        return sum(bpm for _, bpm in warm) / len(warm)
+
+    def _warm_up_check(self, t_ms: int, bpm: int) -> Cue | None:
+        """Where today's main pace will settle, from today's warm-up and the usual rise: a step
+        gentler when that is more than half a step above the zone's middle, a step brisker when
+        as far below it and under the zone (the reading too: never a pick-up in or above it)."""
+        rise, warm, p = self._usual_rise, self._warm_up_bpm, self._policy
+        if rise is None or warm is None or rise < p.min_rise_bpm:
+            return None  # (spaced from an earlier cue by step(), as every cue)
+        settles_at = warm + rise
+        steps_off = (settles_at - (self._low + self._high) / 2) / (rise / p.steps_below)
+        if steps_off > 0.5:
+            return self._give(CueKind.EASE_OFF, "warm_up_high", "cue.warm_up_check", t_ms)
+        if steps_off < -0.5 and settles_at < self._low and bpm < self._low:
+            return self._give(CueKind.PICK_UP, "warm_up_low", "cue.warm_up_check", t_ms)
+        return None
+
     # --- giving cues ------------------------------------------------------------------------------
 
     def _spaced(self, kind: CueKind, t_ms: int) -> bool:
@@ -436,6 +559,11 @@ class CueEngine:
         cue = Cue(kind, t_ms, reason, rule_id, self._policy.source(rule_id))
         self._current = cue
         self._last_at[kind] = t_ms
+        if kind in (CueKind.EASE_OFF, CueKind.PICK_UP):
+            if self._main_since is None:
+                self._warm_up_cue_at = t_ms
+            elif self._effort_cue_at is None:
+                self._effort_cue_at = t_ms
         if kind != CueKind.STOP:
             self._last_cue_at = t_ms
         return cue

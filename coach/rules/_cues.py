@@ -75,3 +75,24 @@ class CueRpePrompt(Rule):
 @dataclass(frozen=True, kw_only=True)
 class CueRpeAnswer(Rule):
     """An answer to the RPE prompt outside the band: ease off above it, pick up below it (main)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CueWarmUpCheck(Rule):
+    """At the main phase's start, today's warm-up rate plus the patient's usual rise from it
+    foretells where the main pace will settle: a step gentler or brisker before the climb."""
+
+    warm_up_window_s: int = param(lo=15, hi=300)  # the warm-up's last seconds, averaged
+    min_warm_up_readings: int = param(lo=5, hi=300)  # fewer in that window: no check
+    learn_from_s: int = param(lo=0, hi=600)  # the rise is read in this window of the main phase
+    learn_until_s: int = param(lo=10, hi=900)
+    steps_below: float = param(lo=1, hi=5)  # the warm-up is about this many steps under the pace
+    min_sessions: int = param(lo=1, hi=20)  # sessions whose rise was read, before any check
+    sessions_kept: int = param(lo=1, hi=50)  # the usual rise: the median of the latest ones
+    min_rise_bpm: float = param(lo=0, hi=60)  # a smaller usual rise tells nothing: no check
+
+    def check(self) -> None:
+        if self.learn_until_s <= self.learn_from_s:
+            raise RuleFieldError("learn_until_s", f"must be > learn_from_s ({self.learn_from_s})")
+        if self.sessions_kept < self.min_sessions:
+            raise RuleFieldError("sessions_kept", f"must be >= min_sessions ({self.min_sessions})")

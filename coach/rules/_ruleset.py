@@ -14,6 +14,7 @@ from coach.rules._cues import (
     CueRpePrompt,
     CueSpacing,
     CueStop,
+    CueWarmUpCheck,
 )
 from coach.rules._dose import (
     BaseAerobic,
@@ -106,6 +107,7 @@ class RuleSet:
     cue_stop: CueStop
     cue_rpe_prompt: CueRpePrompt
     cue_rpe_answer: CueRpeAnswer
+    cue_warm_up_check: CueWarmUpCheck
     next_gentler: NextGentler
     next_shorter: NextShorter
     next_brisker: NextBrisker

@@ -31,8 +31,9 @@ def run(
     zone: PatientZone = ZONE,
     policy: CuePolicy = POLICY,
     alerts: dict[int, str] | None = None,
+    usual_rise_bpm: float | None = None,
 ) -> list[Cue]:
-    engine = CueEngine(zone, policy)
+    engine = CueEngine(zone, policy, usual_rise_bpm=usual_rise_bpm)
     cues = []
     for t, bpm, phase in readings:
         cue = engine.step(t * 1000, bpm, phase, alert=(alerts or {}).get(t))

@@ -26,7 +26,7 @@ RULES_MD_IDS = [
 TIER_IDS = ["tier.self_directed", "tier.supervised", "tier.clinically_supervised"]
 CUE_IDS = [
     "cue.kinetics", "cue.spacing", "cue.ease_off", "cue.pick_up", "cue.hold", "cue.stop",
-    "cue.rpe_prompt", "cue.rpe_answer",
+    "cue.rpe_prompt", "cue.rpe_answer", "cue.warm_up_check",
     "next.gentler", "next.shorter", "next.brisker", "next.beyond_approval",
 ]  # fmt: skip
 MODALITY_IDS = ["modality.tai_chi", "modality.tai_chi_seated", "modality.tai_chi_bone_mets"]
