@@ -6,7 +6,9 @@ noise and the patient's reactions come from a stream per arm.
 
 Adaptive arm, between sessions: the product's own `coach.next_session.plan_next` reads the history
 of outcomes and sets the next session's start (`effort_delta` levels from the level that kept the
-zone longest in the last session) and main minutes (always within the approved prescription's).
+zone longest in the last session) and main minutes (always within the approved prescription's);
+the rises from the warm-up that earlier sessions showed give the next one's warm-up check
+(`CuePolicy.usual_rise_bpm`), as the home session's do.
 """
 
 from __future__ import annotations
@@ -114,9 +116,12 @@ def _adaptive(
     band = (aerobic.rpe_low, aerobic.rpe_high)
     history: list[SessionOutcome] = []
     results: list[SessionResult] = []
+    rises: list[float] = []  # what each session showed of the rise from the warm-up
     for day, offset, tired in zip(days, offsets, fatigues, strict=True):
-        result = run_session(patient, SessionPlan(day, level, minutes, offset, tired), "adaptive",
-                             policy, rng)  # fmt: skip
+        plan = SessionPlan(day, level, minutes, offset, tired, policy.usual_rise_bpm(rises))
+        result = run_session(patient, plan, "adaptive", policy, rng)
+        if result.rise_bpm is not None:
+            rises.append(result.rise_bpm)
         results.append(result)
         history.append(_outcome(patient, result))
         advice = plan_next(approved, min_minutes, history, rules, rpe_band=band)

@@ -44,6 +44,7 @@ class SessionPlan:
     main_minutes: int
     day_offset_bpm: float  # today's day-to-day and treatment-cycle offset
     fatigue: int  # 0-10, as the patient would text it today
+    usual_rise_bpm: float | None = None  # for the warm-up check (adaptive arm)
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ class SessionResult:
     unsafe_cues: int
     stopped: bool
     in_zone: bool
+    rise_bpm: float | None  # the rise from the warm-up this session showed (adaptive arm)
 
 
 @dataclass
@@ -102,7 +104,11 @@ def run_session(
     rpe_low, rpe_high = patient.prescription.aerobic.rpe_low, patient.prescription.aerobic.rpe_high
     by_rpe = patient.rpe_basis
     band = (rpe_low, rpe_high) if by_rpe else None
-    engine = CueEngine(zone, policy, rpe_band=band) if arm == "adaptive" else None
+    engine = (
+        CueEngine(zone, policy, rpe_band=band, usual_rise_bpm=plan.usual_rise_bpm)
+        if arm == "adaptive"
+        else None
+    )
     person = _Patient(plan.start_level, [])
     low, high = zone.low, zone.high
     warm_end = WARM_UP_MIN * 60
@@ -188,6 +194,7 @@ def run_session(
         unsafe_cues=unsafe,
         stopped=person.stopped,
         in_zone=in_zone,
+        rise_bpm=engine.observed_rise_bpm if engine is not None else None,
     )
 
 
