@@ -49,10 +49,20 @@ class HomeSession(SQLModel, table=True):
     rpe: int | None = None
     fatigue: int | None = None
     symptoms: list[str] = Field(default_factory=list, sa_column=Column(sa.JSON, nullable=False))
+    # The warm-up check (rule cue.warm_up_check): the usual rise from the warm-up to the main
+    # pace this session was checked against, and the rise it showed itself, for later ones.
+    usual_rise_bpm: float | None = None
+    rise_bpm: float | None = None
 
 
 def start(
-    session: Session, patient_id: int, day: date, plan: HomePlan, with_strap: bool, now: datetime
+    session: Session,
+    patient_id: int,
+    day: date,
+    plan: HomePlan,
+    with_strap: bool,
+    now: datetime,
+    usual_rise_bpm: float | None = None,
 ) -> HomeSession:
     """A new running session; one the patient left running (a closed tab) is stopped here."""
     for old in session.exec(
@@ -69,6 +79,7 @@ def start(
         with_strap=with_strap,
         planned_main_minutes=plan.main_minutes,
         start_effort=plan.start_effort,
+        usual_rise_bpm=usual_rise_bpm,
     )
     session.add(row)
     session.flush()
@@ -92,7 +103,11 @@ def tally_of(row: HomeSession) -> Tally:
     )
 
 
-def store_tally(session: Session, row: HomeSession, tally: Tally, new_cues: int) -> None:
+def store_tally(
+    session: Session, row: HomeSession, tally: Tally, new_cues: int, rise_bpm: float | None
+) -> None:
+    if rise_bpm is not None:  # once the main phase's learning window has passed
+        row.rise_bpm = rise_bpm
     row.last_t_ms = tally.last_t_ms
     row.main_minutes = tally.main_ms / 60_000
     row.time_in_zone_s = tally.in_zone_ms / 1000
@@ -119,6 +134,17 @@ def finish(
     session.add(row)
     session.flush()
     return row
+
+
+def recent_rises(session: Session, patient_id: int, kept: int) -> list[float]:
+    """The rises from the warm-up the patient's latest `kept` sessions showed, oldest first."""
+    query = (
+        select(HomeSession.rise_bpm)
+        .where(HomeSession.patient_id == patient_id, col(HomeSession.rise_bpm).is_not(None))
+        .order_by(col(HomeSession.started_at).desc(), col(HomeSession.id).desc())
+        .limit(kept)
+    )
+    return [rise for rise in reversed(session.exec(query).all()) if rise is not None]
 
 
 def finished_between(

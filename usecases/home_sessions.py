@@ -54,10 +54,17 @@ class HomeCueEngines:
     kept: int = ENGINES_KEPT
     _engines: OrderedDict[int, CueEngine] = field(default_factory=OrderedDict)
 
-    def engine_for(self, home_session_id: int, zone: PatientZone, policy: CuePolicy) -> CueEngine:
+    def engine_for(
+        self,
+        home_session_id: int,
+        zone: PatientZone,
+        policy: CuePolicy,
+        usual_rise_bpm: float | None = None,
+    ) -> CueEngine:
         engine = self._engines.get(home_session_id)
         if engine is None:
-            engine = self._engines[home_session_id] = CueEngine(zone, policy)
+            engine = CueEngine(zone, policy, usual_rise_bpm=usual_rise_bpm)
+            self._engines[home_session_id] = engine
             while len(self._engines) > self.kept:
                 self._engines.popitem(last=False)
         self._engines.move_to_end(home_session_id)
@@ -126,7 +133,10 @@ def start_home_session(
         session, patient.id, prescription.data, approved, today, rules
     )
     plan = home_plan(approved, next_session)
-    row = home_sessions.start(session, patient.id, today, plan, with_strap, now)
+    policy = CuePolicy.from_rules(rules)
+    rises = home_sessions.recent_rises(session, patient.id, policy.sessions_kept)
+    usual_rise = policy.usual_rise_bpm(rises)
+    row = home_sessions.start(session, patient.id, today, plan, with_strap, now, usual_rise)
     detail = f"home_session {row.id}: {plan.main_minutes} min, {plan.start_effort} start"
     record(session, actor, "home_session.start", patient.id, detail=detail, at=now)
     if plan.beyond_approval:
@@ -155,7 +165,8 @@ def record_readings(
     # Without a strap the session goes by feel: the engine on the RPE basis asks "how hard does
     # this feel?" now and then, and gives no heart-rate cue.
     engine_zone = zone if row.with_strap else replace(zone, basis="rpe", low=None, high=None)
-    engine = engines.engine_for(row.id, engine_zone, CuePolicy.from_rules(rules))
+    policy = CuePolicy.from_rules(rules)
+    engine = engines.engine_for(row.id, engine_zone, policy, row.usual_rise_bpm)
     on_hold = bool(holds.active_holds(session, row.patient_id, now))
     tally = home_sessions.tally_of(row)
     given: list[Cue] = []
@@ -170,7 +181,7 @@ def record_readings(
             given.append(cue)
         if sample.bpm is not None:
             band = classify(sample.bpm, zone)
-    home_sessions.store_tally(session, row, tally, len(given))
+    home_sessions.store_tally(session, row, tally, len(given), engine.observed_rise_bpm)
     return HomeReadings(row, given, engine.current, band)
 
 

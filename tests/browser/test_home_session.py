@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx2 as httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from coach import languages
 from coach.database import Database
@@ -183,3 +183,71 @@ def test_a_home_session_with_a_strap_on_a_phone(
     (adherence,) = [r for r in csv.reader(io.StringIO(answer.text)) if r[:2] == ["adherence", week]]
     assert int(adherence[3]) == 1
     assert timedelta(0) <= row.ended_at - row.started_at < timedelta(minutes=5)  # type: ignore[operator]
+
+
+def _earlier_rises(server: LiveServer, patient_id: int, rises: list[float]) -> None:
+    """Sessions done before today that each showed `rise` bpm from the warm-up to the main pace
+    (what a session stores once its main part's first two minutes have passed)."""
+    database = Database(f"sqlite:///{server.env['TELECOACH_VAR_DIR']}/telecoach.db")
+    now = datetime.now().astimezone()
+
+    def add(session: Session) -> None:
+        for days_ago, rise in enumerate(reversed(rises), start=1):
+            started = now - timedelta(days=days_ago)
+            row = HomeSession(
+                patient_id=patient_id,
+                day=started.date(),
+                started_at=started,
+                ended_at=started + timedelta(minutes=40),
+                status="done",
+                with_strap=True,
+                planned_main_minutes=30,
+                main_minutes=30.0,
+                rise_bpm=rise,
+            )
+            session.add(row)
+
+    try:
+        database.run_sync(add)
+    finally:
+        database.dispose()
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_the_warm_up_check_says_why_the_main_part_starts_gentler(
+    browser: Browser, live_server: LiveServer, tmp_path: Path, lang: str
+) -> None:
+    """Rule cue.warm_up_check on the page: two earlier sessions rose 30 bpm from the warm-up, so
+    a warm-up at 100 foretells 130, over her 107-127 zone (a step is 15 bpm: 0.9 of one above
+    its middle): the main part's first reading brings the check's ease-off, shown, announced and
+    spoken in her language with why."""
+    words = _words(lang)
+    patient_id, link, _ = _patient_with_plan(live_server, tmp_path, lang)
+    _earlier_rises(live_server, patient_id, [30.0, 30.0])
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    page.add_init_script(FAKES)
+    page.clock.install(time=datetime.now().astimezone())
+    page.goto(link)
+    page.get_by_role("link", name=words["open"]).click()
+    page.locator("#home-connect").click()
+    expect(page.locator("#home-sensor-status")).to_have_text(words["sensor_connected"])
+    page.locator("#home-start").click()
+    _advance(page, 240)
+    phase = page.locator("#home-phase")
+    for _ in range(40):  # on to the main part, whenever the page's timer reaches it
+        if phase.text_content() == words["phase_main"]:
+            break
+        _advance(page, 5, step=5)
+    expect(phase).to_have_text(words["phase_main"])
+    _advance(page, 10, step=5)  # its first readings sent, their cue back
+    cue = page.locator("#home-cue")
+    expect(cue).to_have_text(words["cue_warm_up_high"])
+    expect(cue).to_have_attribute("aria-live", "assertive")
+    expect(cue).to_have_attribute("data-kind", "ease_off")
+    spoken = page.evaluate("() => window.__spoken")
+    assert {"text": words["cue_warm_up_high"], "lang": languages.language(lang).speech} in spoken
+    found = cue.bounding_box()
+    assert found and found["y"] + found["height"] <= PHONE["height"], found
+    _shot(page, f"home-session-warm-up-check-{lang}.png")
+    context.close()

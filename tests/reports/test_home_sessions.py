@@ -6,7 +6,9 @@ approved zone is 107-127 bpm and her main part 30 minutes."""
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
+from typing import Any
 
 from starlette.testclient import TestClient
 
@@ -242,6 +244,55 @@ def test_the_next_start_answers_to_the_last_session_inside_the_approval(
     run_session(guest, 24, bpm=115, rpe=12)  # today: in zone, comfortable
     words = text_of(guest.get("/me/session").text)
     assert "gentler" not in words and "Main part · 30 minutes" in words
+
+
+def _climbing_session(guest: TestClient, warm_bpm: int, main_bpm: int) -> dict[str, Any]:
+    """Five minutes of warm-up at `warm_bpm`, then 150 s of the main part climbing to `main_bpm`
+    as a heart does (first-order, 58 s), then stopped."""
+    started = guest.post(API, json={"with_strap": True})
+    assert started.status_code == 201, started.text
+    sid = started.json()["id"]
+    warm = samples("warm_up", 300, warm_bpm, T0)
+    t0 = warm[-1]["t"]
+    main = [
+        {
+            "t": t0 + s * 1000,
+            "bpm": round(main_bpm + (warm_bpm - main_bpm) * math.exp(-s / 58)),
+            "phase": "main",
+        }
+        for s in range(1, 151)
+    ]
+    cues = send(guest, sid, warm + main)
+    ended = guest.post(f"{API}/{sid}/end", json={"status": "stopped", "rpe": 12, "symptoms": []})
+    assert ended.status_code == 200, ended.text
+    return {"start": started.json()["session"], "cues": cues, "end": ended.json()["session"]}
+
+
+def test_the_warm_up_check_learns_the_rise_and_starts_a_step_gentler(
+    client: TestClient, db: Database, demo: Demo
+) -> None:
+    """Rule cue.warm_up_check through the API: each session shows Ada's rise from her warm-up to
+    her main pace (here 22 bpm); from the third, a warm-up that foretells a main pace more than
+    half a step (11 bpm) above her zone's middle (117) starts the main part with an ease-off."""
+    ada = demo.patients[ADA]
+    guest = patient_client(client, db, ada)
+    first = _climbing_session(guest, 95, 117)
+    assert first["start"]["usual_rise_bpm"] is None
+    assert 21 <= first["end"]["rise_bpm"] <= 23  # 60-120 s in, scaled to the whole climb
+    second = _climbing_session(guest, 103, 125)  # a high day, but one session is too few
+    assert second["start"]["usual_rise_bpm"] is None
+    assert not [c for c in second["cues"] if c["rule"] == "cue.warm_up_check"]
+    third = _climbing_session(guest, 103, 125)
+    assert 21 <= third["start"]["usual_rise_bpm"] <= 23
+    check = third["cues"][0]
+    assert (check["kind"], check["reason"], check["rule"]) == (
+        "ease_off",
+        "warm_up_high",
+        "cue.warm_up_check",
+    )
+    assert check["at_ms"] == T0 + 301_000  # the main part's first reading
+    assert check["source"]
+    assert third["end"]["rise_bpm"] is None  # a change of pace: not her usual rise
 
 
 def test_ready_for_more_goes_to_the_coach_as_a_proposal_not_to_the_patient(

@@ -102,7 +102,7 @@ def _cue(cue: Cue | None) -> dict[str, Any] | None:
 
 SUMMARY_FIELDS = (
     "id", "status", "day", "main_minutes", "planned_main_minutes", "time_in_zone_s",
-    "over_ceiling_s", "cues", "rpe", "symptoms",
+    "over_ceiling_s", "cues", "rpe", "symptoms", "usual_rise_bpm", "rise_bpm",
 )  # fmt: skip
 
 
@@ -118,7 +118,13 @@ def _summary(row: HomeSession) -> dict[str, Any]:
         "cues": row.cues,
         "rpe": row.rpe,
         "symptoms": list(row.symptoms),
+        "usual_rise_bpm": _bpm(row.usual_rise_bpm),
+        "rise_bpm": _bpm(row.rise_bpm),
     }
+
+
+def _bpm(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
 
 
 async def start_session(request: Request) -> Response:
@@ -221,6 +227,8 @@ _SUMMARY = obj(
     cues=INTEGER,
     rpe=nullable(INTEGER),
     symptoms=array(STRING),
+    usual_rise_bpm=nullable(NUMBER),
+    rise_bpm=nullable(NUMBER),
 )
 _PHASE = {"type": "string", "enum": list(PHASES)}
 _SAMPLE = obj(

@@ -70,7 +70,9 @@ if (root) {
 
   function showCue(cue) {
     if (!cue) return;
-    const text = words[`cue_${cue.kind}`] || "";
+    // The warm-up check says why the main part should start gentler or brisker.
+    const why = cue.rule === "cue.warm_up_check" ? words[`cue_${cue.reason}`] : "";
+    const text = why || words[`cue_${cue.kind}`] || "";
     const el = $("#home-cue");
     el.dataset.kind = cue.kind;
     el.textContent = text;
