@@ -203,3 +203,20 @@ def test_a_hold_says_where_it_came_from_in_the_coachs_language(
     db.run_sync(put)
     page = text_of(client.get(f"/patients/{world.patient_a}").text)
     assert words in page and "Placed by" not in page
+
+
+def test_a_refused_assessment_lists_its_errors_with_chinese_punctuation(
+    client: TestClient, world: World
+) -> None:
+    """The error list joins each field's label to its message with the language's colon
+    (form.error_line: "结果：…" in Chinese, not an ASCII ": ")."""
+    catalogue = _catalogue("zh-Hans")
+    csrf = _coach_in(client, "zh-Hans")
+    refused = client.post(
+        f"/patients/{world.patient_a}/assessments",
+        data={"csrf_token": csrf, "kind": "resting_hr", "value": "400"},
+    )
+    assert refused.status_code == 422
+    banner = text_of(refused.text.split('class="error-summary"', 1)[1].split("</div>", 1)[0])
+    assert f"{catalogue['staff']['rx']['result']}：" in banner
+    assert f"{catalogue['staff']['rx']['result']}: " not in banner
