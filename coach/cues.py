@@ -80,7 +80,7 @@ class Cue:
     kind: CueKind
     at_ms: int  # reading time (ms) the cue was decided at
     # above_zone, climbing, below_zone, in_zone, over_ceiling, sudden_drop, hold, rpe_check,
-    # warm_up_high, warm_up_low, rpe_above, rpe_below
+    # rpe_confirm, warm_up_high, warm_up_low, rpe_above, rpe_below
     reason: str
     rule_id: str
     source: str
@@ -116,6 +116,7 @@ class CuePolicy:
     hold_settle_ms: int
     rpe_first_after_ms: int
     rpe_every_ms: int
+    rpe_confirm_after_ms: int
     warm_window_ms: int
     min_warm_readings: int
     learn_from_ms: int
@@ -162,6 +163,7 @@ class CuePolicy:
             hold_settle_ms=rules.cue_hold.settle_s * 1000,
             rpe_first_after_ms=rpe.first_after_s * 1000,
             rpe_every_ms=rpe.every_s * 1000,
+            rpe_confirm_after_ms=rules.cue_rpe_answer.confirm_after_s * 1000,
             warm_window_ms=check.warm_up_window_s * 1000,
             min_warm_readings=check.min_warm_up_readings,
             learn_from_ms=check.learn_from_s * 1000,
@@ -262,8 +264,17 @@ class CueEngine:
     ) -> None:
         self._zone = zone
         self._policy = policy
-        self._rpe_band = rpe_band  # the prescription's Borg band, for `rpe_answer`
         self._heart_rate_guides = zone.basis in ("prescription", "age_predicted") and zone.has_zone
+        # The prescription's Borg band, for `rpe_answer`: given, or the zone's where heart rate
+        # does not guide (a heart-rate zone's patient is guided by the readings).
+        self._rpe_band = (
+            rpe_band if rpe_band is not None or self._heart_rate_guides else zone.rpe_band
+        )
+        self._confirm_at: int | None = None  # when to ask again after an answer under the band
+        self._answered_at: int | None = (
+            None  # the latest answer's time: one at or before is a resend
+        )
+        self._unconfirmed = False  # an answer under the band awaits a second one
         self._low, self._high = zone.low or 0, zone.high or 0
         self._far_below = self._low - policy.pick_up_margin_bpm  # below this counts for pick_up
         # A narrow zone (a light one) leaves no room to settle past its top before the ceiling's
@@ -387,15 +398,26 @@ class CueEngine:
             return None
         if self._last_t is not None and t_ms < self._last_t:
             return None  # an answer older than what the engine has seen
+        if self._answered_at is not None and t_ms <= self._answered_at:
+            return None  # the same answer again (a resend) must not confirm itself
+        self._answered_at = t_ms
         low, high = band
+        p = self._policy
         if rpe > high:
             kind, reason = CueKind.EASE_OFF, "rpe_above"
         elif rpe < low and self._phase == "main":
             kind, reason = CueKind.PICK_UP, "rpe_below"
         else:
+            self._confirm_at, self._unconfirmed = None, False
             return None
+        if kind == CueKind.PICK_UP and p.rpe_confirm_after_ms and not self._unconfirmed:
+            # A rating varies by about a point from one answer to the next: ask again before
+            # urging a patient on (an answer above the band eases off at once: caution first).
+            self._confirm_at, self._unconfirmed = t_ms + p.rpe_confirm_after_ms, True
+            return None
+        self._confirm_at, self._unconfirmed = None, False
         # Spaced from the last ease-off / pick-up / hold, not from the prompt it answers.
-        p, given = self._policy, self._last_at
+        given = self._last_at
         last = max((given[k] for k in HEART_RATE_CUES if k in given), default=None)
         if last is not None and t_ms - last < p.min_interval_ms:
             return None
@@ -546,6 +568,10 @@ class CueEngine:
         p = self._policy
         if phase != "main" or self._main_since is None:
             return None
+        confirm_at = self._confirm_at
+        if confirm_at is not None and t_ms >= confirm_at and self._spaced(CueKind.RPE_PROMPT, t_ms):
+            self._confirm_at = None  # asked; the answer decides (rpe_answer)
+            return self._give(CueKind.RPE_PROMPT, "rpe_confirm", "cue.rpe_answer", t_ms)
         if t_ms - self._main_since < p.rpe_first_after_ms:
             return None
         last = self._last_at.get(CueKind.RPE_PROMPT)

@@ -32,6 +32,7 @@ class PatientZone:
     hr_max: int | None = None
     seconds_above: int = 30  # zone.ceiling: how long above the ceiling before an alert
     rule_ids: tuple[str, ...] = ()
+    rpe_band: tuple[int, int] | None = None  # the prescription's Borg band (rpe_low, rpe_high)
 
     @property
     def ceiling(self) -> int | None:
@@ -113,11 +114,13 @@ def patient_zone(
 ) -> PatientZone:
     """The zone from an approved prescription's data, else the age-predicted fallback."""
     resting, hr_max = _reserve_from_profile(profile, rules)
+    band = _rpe_band(prescription)
 
     def zone(
         basis: ZoneBasis, ids: tuple[str, ...] = (), low: int | None = None, high: int | None = None
     ) -> PatientZone:
-        return PatientZone(basis, low, high, resting, hr_max, rules.zone_ceiling.seconds_above, ids)
+        seconds_above = rules.zone_ceiling.seconds_above
+        return PatientZone(basis, low, high, resting, hr_max, seconds_above, ids, band)
 
     if prescription is not None:
         if prescription.get("hold") is True:
@@ -145,6 +148,14 @@ def patient_zone(
         return zone("rpe", ("zone.karvonen",))
     ids = ("zone.hrmax", "zone.karvonen", "zone.moderate", "zone.ceiling")
     return zone("age_predicted", ids, predicted.low, predicted.high)
+
+
+def _rpe_band(prescription: Mapping[str, Any] | None) -> tuple[int, int] | None:
+    aerobic = prescription.get("aerobic") if prescription is not None else None
+    low, high = _number(aerobic, "rpe_low"), _number(aerobic, "rpe_high")
+    if low is None or high is None or not 6 <= low <= high <= 20:
+        return None
+    return int(low), int(high)
 
 
 def _hold_ids(prescription: Mapping[str, Any]) -> list[str]:

@@ -74,7 +74,10 @@ class CueRpePrompt(Rule):
 
 @dataclass(frozen=True, kw_only=True)
 class CueRpeAnswer(Rule):
-    """An answer to the RPE prompt outside the band: ease off above it, pick up below it (main)."""
+    """An answer to the RPE prompt outside the band: ease off above it at once; below it (main
+    phase), ask again and pick up only when the second answer is below the band too."""
+
+    confirm_after_s: int = param(lo=0, hi=600)  # the second question; 0: pick up on one answer
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -159,8 +159,10 @@ def run_session(
             cue = engine.step(t * 1000, bpm, phase, alert=alert)
             if cue is not None and cue.kind is CueKind.RPE_PROMPT and phase == "main":
                 cues += 1
-                answers.append(_felt_rpe(heart, rng))
-                cue = engine.rpe_answer(t * 1000, answers[-1])
+                answer = _felt_rpe(heart, rng)
+                if cue.reason != "rpe_confirm":  # judged on the regular checks, as the static arm
+                    answers.append(answer)
+                cue = engine.rpe_answer(t * 1000, answer)
             if cue is not None:
                 cues += 1
                 unsafe += _unsafe(cue, last_bpm, low, patient, alert)
