@@ -99,6 +99,13 @@ class HomeReadings:
 
 
 @dataclass(frozen=True)
+class HomeAnswer:
+    row: HomeSession
+    cue: Cue | None  # what the answer gave: an ease-off, a pick-up, or nothing
+    current: Cue | None
+
+
+@dataclass(frozen=True)
 class HomeEnd:
     row: HomeSession
     red_flags: tuple[str, ...]
@@ -162,11 +169,7 @@ def record_readings(
     row = _running(session, actor, home_session_id)
     assert row.id is not None
     zone = zone_for(session, row.patient_id, rules)
-    # Without a strap the session goes by feel: the engine on the RPE basis asks "how hard does
-    # this feel?" now and then, and gives no heart-rate cue.
-    engine_zone = zone if row.with_strap else replace(zone, basis="rpe", low=None, high=None)
-    policy = CuePolicy.from_rules(rules)
-    engine = engines.engine_for(row.id, engine_zone, policy, row.usual_rise_bpm)
+    engine = _engine(row, zone, rules, engines)
     on_hold = bool(holds.active_holds(session, row.patient_id, now))
     tally = home_sessions.tally_of(row)
     given: list[Cue] = []
@@ -183,6 +186,41 @@ def record_readings(
             band = classify(sample.bpm, zone)
     home_sessions.store_tally(session, row, tally, len(given), engine.observed_rise_bpm)
     return HomeReadings(row, given, engine.current, band)
+
+
+def record_rpe_answer(
+    session: Session,
+    actor: Actor,
+    home_session_id: int,
+    t_ms: int,
+    rpe: int,
+    rules: RuleSet,
+    engines: HomeCueEngines,
+) -> HomeAnswer:
+    """The patient's answer to "how hard does this feel?" during the session (rule
+    cue.rpe_answer): above the prescribed band an ease-off at once; below it, asked again first.
+    An answer at or before the latest one is a resend and changes nothing."""
+    row = _running(session, actor, home_session_id)
+    assert row.id is not None
+    engine = _engine(row, zone_for(session, row.patient_id, rules), rules, engines)
+    cue = engine.rpe_answer(t_ms, rpe)
+    if cue is not None:
+        row.cues += 1
+        session.add(row)
+        session.flush()
+    return HomeAnswer(row, cue, engine.current)
+
+
+def _engine(
+    row: HomeSession, zone: PatientZone, rules: RuleSet, engines: HomeCueEngines
+) -> CueEngine:
+    """This session's engine in this process (a fresh one if another process had it)."""
+    assert row.id is not None
+    # Without a strap the session goes by feel: the engine on the RPE basis asks "how hard does
+    # this feel?" now and then, and gives no heart-rate cue.
+    engine_zone = zone if row.with_strap else replace(zone, basis="rpe", low=None, high=None)
+    policy = CuePolicy.from_rules(rules)
+    return engines.engine_for(row.id, engine_zone, policy, row.usual_rise_bpm)
 
 
 def finish_home_session(

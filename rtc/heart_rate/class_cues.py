@@ -93,6 +93,16 @@ class ClassCues:
         cue = engine.step(t_ms, bpm, self.phase(t_ms), alert=alert)
         return None if patient_id in self.muted else cue
 
+    def rpe_answer(self, patient_id: int, t_ms: int, value: int) -> Cue | None:
+        """A patient's answer to "how hard does this feel?" read from the stream (rule
+        cue.rpe_answer: above the band an ease-off, below it asked again first); every process
+        reads the same entry, so decides the same cue at the same time."""
+        engine = self._engines.get(patient_id)
+        if engine is None or not 6 <= value <= 20:
+            return None
+        cue = engine.rpe_answer(t_ms, value)
+        return None if patient_id in self.muted else cue
+
     def tick(self, now_ms: int) -> list[tuple[int, Cue]]:
         """Prompts for RPE-basis patients, on the class's grid of TICK_MS while it runs."""
         grid = self.start_ms + (now_ms - self.start_ms) // TICK_MS * TICK_MS

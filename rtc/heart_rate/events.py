@@ -62,6 +62,22 @@ def rpe(patient_id: int, value: int, t_ms: int) -> str:
     return f'{{"type":"rpe","patient_id":{patient_id},"value":{value},"t":{t_ms}}}'
 
 
+def parse_rpe_entry(data: str) -> tuple[int, int, int] | None:
+    """An `rpe` entry as (patient_id, value, t_ms); None for anything else."""
+    if not data.startswith('{"type":"rpe"'):
+        return None
+    try:
+        entry = json.loads(data)
+    except ValueError:
+        return None
+    if not isinstance(entry, dict):
+        return None
+    patient_id, value, t_ms = entry.get("patient_id"), entry.get("value"), entry.get("t")
+    if type(patient_id) is not int or type(value) is not int or type(t_ms) is not int:
+        return None
+    return patient_id, value, t_ms
+
+
 def parse_cue_entry(data: str) -> dict[str, Any] | None:
     """A `cue` or `cue_mute` entry, decoded; None for anything else (readings cost nothing)."""
     if not data.startswith('{"type":"cue'):

@@ -199,6 +199,13 @@ class OccurrenceMonitor:
             cue_entry = events.parse_cue_entry(entry.data)
             if cue_entry is not None:
                 self.cues.seen(cue_entry)
+                continue
+            answer = events.parse_rpe_entry(entry.data)
+            if answer is not None:
+                patient_id, value, t_ms = answer
+                cue = self.cues.rpe_answer(patient_id, t_ms, value)
+                if cue is not None and entry.seq > self._backlog_until:  # history says nothing
+                    self._say(patient_id, cue)
 
     async def _tick(self) -> None:
         while True:

@@ -251,3 +251,38 @@ def test_the_warm_up_check_says_why_the_main_part_starts_gentler(
     assert found and found["y"] + found["height"] <= PHONE["height"], found
     _shot(page, f"home-session-warm-up-check-{lang}.png")
     context.close()
+
+
+def test_an_answer_to_how_hard_it_feels_reaches_the_cue_engine(
+    browser: Browser, live_server: LiveServer, tmp_path: Path
+) -> None:
+    """Without a strap the session goes by feel: a minute into the main part the page asks "how
+    hard does this feel?"; tapping 19 (far above her band) brings the engine's ease-off back
+    (rule cue.rpe_answer), shown, announced and spoken."""
+    words = _words("en")
+    _, link, _ = _patient_with_plan(live_server, tmp_path, "en")
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    page.add_init_script(FAKES)
+    page.clock.install(time=datetime.now().astimezone())
+    page.goto(link)
+    page.get_by_role("link", name=words["open"]).click()
+    page.locator("#home-start-no-strap").click()
+    expect(page.locator("#home-cue")).to_have_text(words["cue_talk_test"])
+    _advance(page, 240)
+    prompt = page.locator("#home-rpe-prompt")
+    for _ in range(40):  # into the main part and its first minute, whenever the timer gets there
+        if prompt.is_visible():
+            break
+        _advance(page, 5, step=5)
+    expect(prompt).to_be_visible()
+    expect(page.locator("#home-cue")).to_have_text(words["cue_rpe_prompt"])
+    prompt.locator("button[data-rpe='19']").click()
+    cue = page.locator("#home-cue")
+    expect(cue).to_have_text(words["cue_ease_off"])
+    expect(cue).to_have_attribute("data-kind", "ease_off")
+    expect(prompt).to_be_hidden()
+    spoken = page.evaluate("() => window.__spoken")
+    assert {"text": words["cue_ease_off"], "lang": languages.language("en").speech} in spoken
+    _shot(page, "home-session-rpe-answer-en.png")
+    context.close()

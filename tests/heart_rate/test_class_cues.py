@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -16,6 +17,7 @@ from coach.epoch_ms import to_ms
 from coach.hr_zones import PatientZone
 from coach.models import utcnow
 from coach.rules import load_rules
+from rtc.heart_rate import events
 from rtc.heart_rate.bus import LiveBus
 from rtc.heart_rate.class_cues import TICK_MS, ClassCues, class_phase, cue_key
 from rtc.heart_rate.events import stream_name
@@ -123,6 +125,24 @@ def test_rpe_basis_patients_get_prompts_on_the_class_grid_and_no_heart_rate_cue(
     assert engines.tick(END + TICK_MS) == []  # not after the class
 
 
+def test_an_rpe_answer_read_from_the_stream_gives_the_engines_cue() -> None:
+    """Rule cue.rpe_answer in class, for a patient whose prescription's band is 12-13: above
+    it an ease-off at once, below it a second question first; nothing for a heart-rate zone's
+    patient, an unknown patient, a rating that is not one, or a muted patient."""
+    engines = cues(p1=PatientZone("rpe", rpe_band=(12, 13)), p2=replace(ZONE, rpe_band=(12, 13)))
+    t = START + 10 * MIN
+    engines.tick(t)  # the class's main phase
+    eased = engines.rpe_answer(1, t + 1000, 16)
+    assert eased is not None and (eased.kind, eased.rule_id) == (CueKind.EASE_OFF, "cue.rpe_answer")
+    assert engines.rpe_answer(1, t + 2000, 16) is None  # the same request waits
+    assert engines.rpe_answer(1, t + 100_000, 9) is None  # under the band: asked again first
+    assert engines.rpe_answer(2, t + 1000, 19) is None  # guided by heart rate, not by a rating
+    assert engines.rpe_answer(3, t + 1000, 19) is None
+    assert engines.rpe_answer(1, t + 200_000, 25) is None
+    engines.seen({"type": "cue_mute", "patient_id": 1, "muted": True})
+    assert engines.rpe_answer(1, t + 300_000, 19) is None
+
+
 def test_a_new_zone_starts_the_engine_afresh() -> None:
     engines = cues(p1=ZONE)
     t = START + 10 * MIN
@@ -188,3 +208,21 @@ async def test_two_processes_put_each_cue_on_the_stream_once(
         await one.stop()
         await two.stop()
         db.dispose()
+
+
+@pytest.mark.parametrize(
+    ("data", "parsed"),
+    [
+        ('{"type":"rpe","patient_id":1,"value":19,"t":5}', (1, 19, 5)),
+        ('{"type":"rpe","patient_id":1,"value":true,"t":5}', None),
+        ('{"type":"rpe","patient_id":"1","value":19,"t":5}', None),
+        ('{"type":"rpe","patient_id":1,"value":19}', None),
+        ('{"type":"rpe","patient_id":1,"value":19.5,"t":5}', None),
+        ('{"type":"rpe", broken', None),
+        ('{"type":"rpe_x","patient_id":1,"value":19,"t":5}', None),
+        ('{"type":"cue","patient_id":1,"cue":{}}', None),
+        ('{"type":"rpe"}', None),
+    ],
+)
+def test_an_rpe_entry_is_read_only_when_whole(data: str, parsed: object) -> None:
+    assert events.parse_rpe_entry(data) == parsed

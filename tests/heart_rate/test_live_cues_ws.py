@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 
 from coach.adherence import CheckinScore
 from coach.database import Database
-from coach.models import AuditEvent
+from coach.models import AuditEvent, utcnow
 from tests.conftest import World
 from tests.factories import join_token
 from tests.heart_rate.helpers import ANA_ZONE, give_profile, live_class, now_ms
@@ -204,3 +204,45 @@ def test_the_patients_rpe_answer_is_the_days_rpe_and_reaches_the_coach(
         ("heart_rate.rpe", "15"),
         ("heart_rate.rpe", "15"),
     ]
+
+
+def test_an_rpe_basis_patients_answer_above_the_band_eases_off_in_class(
+    client: TestClient, db: Database, world: World
+) -> None:
+    """A patient on a beta-blocker is prescribed by RPE (zone.rpe_basis): their answer to "how
+    hard does this feel?" goes to the class's cue engine (rule cue.rpe_answer), so an answer far
+    above the prescribed band brings an ease-off to their screen and the coach's view."""
+    from coach import prescriptions
+    from coach.engine import prescribe
+    from coach.models import ClinicalProfile
+    from coach.profile import parse_profile
+    from coach.rules import load_rules
+
+    raw = {
+        "age": 60,
+        "sex": "female",
+        "vitals": {"resting_hr": 70},
+        "medications": ["beta_blocker"],
+    }
+    profile = parse_profile(raw)
+    data = prescribe(profile, load_rules()).to_json()
+    assert data["intensity_basis"] == "rpe" and data["aerobic"]["rpe_high"] < 19
+
+    def make(session):  # type: ignore[no-untyped-def]
+        session.add(ClinicalProfile(patient_id=world.patient_a, data=profile.to_json()))
+        prescriptions.create_approved(
+            session, world.patient_a, data, profile.to_json(), world.coach_a, utcnow()
+        )
+        return live_class(session, world.coach_a, [world.patient_a])
+
+    occurrence = db.run_sync(make)
+    hello = {"type": "hello", "watch": True}
+    with patient_then_coach(client, db, world.patient_a, occurrence, hello) as (patient, coach):
+        patient.send_json({"type": "rpe", "value": 19})
+        cue = until_type(patient, "cue")["cue"]
+        assert (cue["kind"], cue["reason"], cue["rule"]) == (
+            "ease_off",
+            "rpe_above",
+            "cue.rpe_answer",
+        )
+        assert until_type(coach, "cue")["cue"] == cue

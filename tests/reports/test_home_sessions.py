@@ -295,6 +295,66 @@ def test_the_warm_up_check_learns_the_rise_and_starts_a_step_gentler(
     assert third["end"]["rise_bpm"] is None  # a change of pace: not her usual rise
 
 
+def test_an_answer_to_how_hard_it_feels_eases_off_or_is_asked_again(
+    client: TestClient, db: Database, demo: Demo
+) -> None:
+    """Rule cue.rpe_answer through the API, in a session without a strap: an answer far above
+    the prescribed band eases off at once; one far below is asked again a minute later, and the
+    pick-up comes only when the second answer is below too. A resent answer changes nothing."""
+    ada = demo.patients[ADA]
+    guest = patient_client(client, db, ada)
+    sid = guest.post(API, json={"with_strap": False}).json()["id"]
+    answer_path = f"{API}/{sid}/rpe"
+    warm = samples("warm_up", 300, None, T0)
+    main_at = warm[-1]["t"]
+    cues = send(guest, sid, warm + samples("main", 100, None, main_at))
+    assert [c["reason"] for c in cues] == ["rpe_check"]  # a minute into the main part
+
+    hard = guest.post(answer_path, json={"t": main_at + 100_000, "rpe": 19})
+    assert hard.status_code == 200, hard.text
+    eased = hard.json()
+    assert (eased["cue"]["kind"], eased["cue"]["reason"], eased["cue"]["rule"]) == (
+        "ease_off",
+        "rpe_above",
+        "cue.rpe_answer",
+    )
+    assert eased["current"] == eased["cue"] and eased["session"]["cues"] == 2
+    resent = guest.post(answer_path, json={"t": main_at + 100_000, "rpe": 19}).json()
+    assert resent["cue"] is None and resent["session"]["cues"] == 2
+
+    easy = guest.post(answer_path, json={"t": main_at + 110_000, "rpe": 7}).json()
+    assert easy["cue"] is None  # one answer under the band: asked again first
+    later = send(guest, sid, samples("main", 70, None, main_at + 100_000))
+    assert [(c["kind"], c["reason"]) for c in later] == [("rpe_prompt", "rpe_confirm")]
+    assert later[0]["at_ms"] == main_at + 170_000
+    second = guest.post(answer_path, json={"t": main_at + 175_000, "rpe": 7}).json()
+    assert (second["cue"]["kind"], second["cue"]["reason"]) == ("pick_up", "rpe_below")
+
+    # Bad answers are refused and change nothing; another patient's session is not found.
+    for body in (
+        {},
+        {"t": main_at + 200_000},
+        {"rpe": 12},
+        {"t": main_at + 200_000, "rpe": 5},
+        {"t": main_at + 200_000, "rpe": 21},
+        {"t": main_at + 200_000, "rpe": "13"},
+        {"t": main_at + 200_000, "rpe": 12.5},
+        {"t": main_at + 200_000, "rpe": True},
+        {"t": "now", "rpe": 12},
+        {"t": -1, "rpe": 12},
+        {"t": 2**60, "rpe": 12},
+        {"t": main_at + 200_000, "rpe": 12, "note": "fine"},
+        [12],
+    ):
+        assert guest.post(answer_path, json=body).status_code == 422, body
+    other = patient_client(client, db, demo.patients["Henry Lindqvist"])
+    assert other.post(answer_path, json={"t": main_at + 200_000, "rpe": 19}).status_code == 404
+    ended = guest.post(f"{API}/{sid}/end", json={"status": "stopped", "rpe": 12})
+    assert ended.status_code == 200 and ended.json()["session"]["cues"] == 4
+    replay = guest.post(answer_path, json={"t": main_at + 300_000, "rpe": 19})
+    assert replay.status_code == 409 and replay.json()["error"]["code"] == "session_ended"
+
+
 def test_ready_for_more_goes_to_the_coach_as_a_proposal_not_to_the_patient(
     client: TestClient, db: Database, demo: Demo, settings: Settings
 ) -> None:

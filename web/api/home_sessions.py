@@ -178,6 +178,36 @@ async def send_readings(request: Request) -> Response:
     )
 
 
+def parse_rpe_answer(data: dict[str, Any]) -> tuple[int, int]:
+    _check_keys(data, ("t", "rpe"), "")
+    for name in ("t", "rpe"):
+        if name not in data:
+            raise Invalid(f"{name}: required", field=name)
+    return _int(data["t"], "t", 1, T_MAX), _int(data["rpe"], "rpe", 6, 20)
+
+
+async def send_rpe_answer(request: Request) -> Response:
+    principal: Principal = request.state.principal
+    ctx = ctx_of(request)
+    home_session_id = int_param(request, "home_session_id")
+    t_ms, rpe = parse_rpe_answer(await json_object(request))
+    try:
+        answer = await ctx.db.run(
+            usecase.record_rpe_answer,
+            principal.actor,
+            home_session_id,
+            t_ms,
+            rpe,
+            ctx.rules,
+            ctx.home_cues,
+        )
+    except usecase.HomeSessionFinished as exc:
+        raise Conflict(str(exc), code="session_ended") from None
+    return JSONResponse(
+        {"cue": _cue(answer.cue), "current": _cue(answer.current), "session": _summary(answer.row)}
+    )
+
+
 async def end_session(request: Request) -> Response:
     principal: Principal = request.state.principal
     ctx = ctx_of(request)
@@ -251,6 +281,9 @@ _READINGS_REPLY = obj(
     band=nullable(STRING),
     session=_SUMMARY,
 )
+_ANSWER_REPLY = obj(
+    ("cue", "current", "session"), cue=nullable(_CUE), current=nullable(_CUE), session=_SUMMARY
+)
 _ENDED = obj(
     ("session", "red_flags", "held"),
     session=_SUMMARY,
@@ -280,6 +313,21 @@ ROUTES = [
             "readings (or ticks without one) of a running session; the cues they gave back",
             {200: Reply("the cues and the session so far", _READINGS_REPLY)},
             body=obj(("samples",), samples=array(_SAMPLE, maxItems=MAX_SAMPLES)),
+        ),
+    ),
+    route(
+        _S + "/{home_session_id:int}/rpe",
+        send_rpe_answer,
+        Access.PATIENT,
+        methods=["POST"],
+        api=ApiOperation(
+            "the patient's answer to 'how hard does this feel?' during a running session",
+            {200: Reply("the cue it gave (or null) and the session so far", _ANSWER_REPLY)},
+            body=obj(
+                ("t", "rpe"),
+                t={"type": "integer", "minimum": 1, "maximum": T_MAX},
+                rpe={"type": "integer", "minimum": 6, "maximum": 20},
+            ),
         ),
     ),
     route(

@@ -30,6 +30,7 @@ if (root) {
     bpm: null,
     bpmAt: 0,
     ended: false,
+    answering: false, // an RPE answer on its way
     status: "done",
     timer: null,
   };
@@ -222,10 +223,25 @@ if (root) {
   $("#home-stop").addEventListener("click", () => {
     if (window.confirm(words.confirm_stop)) finish("stopped");
   });
-  $("#home-rpe-prompt").addEventListener("click", (event) => {
-    if (!event.target.dataset.rpe) return;
+  // An answer to "how hard does this feel?" goes to the cue engine (rule cue.rpe_answer): above
+  // the prescribed band it eases off at once; below it the engine asks again before a pick-up.
+  $("#home-rpe-prompt").addEventListener("click", async (event) => {
+    const rpe = Number(event.target.dataset.rpe);
+    if (!rpe || state.id === null) return;
     $("#home-rpe-prompt").hidden = true;
     $("#home-cue").textContent = words.rpe_thanks;
+    state.answering = true;
+    try {
+      const answer = await post(`/api/v1/me/home-sessions/${state.id}/rpe`, { t: Date.now(), rpe });
+      if (answer.ok) {
+        const reply = await answer.json();
+        if (reply.cue) showCue(reply.cue);
+      }
+    } catch (error) {
+      setText($("#home-sensor-status"), words.offline);
+    } finally {
+      state.answering = false;
+    }
   });
   $("#home-end").addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -250,7 +266,7 @@ if (root) {
     if (reply.held) saved.classList.add("safety");
   });
   window.homeSession = {
-    idle: () => !state.inFlight && state.queue.length === 0,
+    idle: () => !state.inFlight && !state.answering && state.queue.length === 0,
     state,
   };
 }
