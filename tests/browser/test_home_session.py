@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx2 as httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlmodel import Session, select
 
 from coach import languages
@@ -90,6 +90,20 @@ def _patient_with_plan(server: LiveServer, tmp_path: Path, lang: str) -> tuple[i
     return patient_id, link, token
 
 
+def _todays_session(
+    browser: Browser, link: str, words: dict[str, str]
+) -> tuple[BrowserContext, Page]:
+    """A phone signed in by the patient's join link, on "Today's session", with the fake strap
+    and speech engine and the page's clock in the test's hands."""
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    page.add_init_script(FAKES)
+    page.clock.install(time=datetime.now().astimezone())
+    page.goto(link)
+    page.get_by_role("link", name=words["open"]).click()
+    return context, page
+
+
 def _advance(page: Page, seconds: int, step: int = 20) -> None:
     """Move the page's clock on, a step at a time, letting each batch of readings reach the
     server and its cues come back before the next step."""
@@ -119,12 +133,7 @@ def test_a_home_session_with_a_strap_on_a_phone(
 ) -> None:
     words = _words(lang)
     patient_id, link, token = _patient_with_plan(live_server, tmp_path, lang)
-    context = browser.new_context(viewport=PHONE)
-    page = context.new_page()
-    page.add_init_script(FAKES)
-    page.clock.install(time=datetime.now().astimezone())
-    page.goto(link)
-    page.get_by_role("link", name=words["open"]).click()
+    context, page = _todays_session(browser, link, words)
     expect(page.locator("h1")).to_have_text(words["title"])
     page.locator("#home-connect").click()
     expect(page.locator("#home-sensor-status")).to_have_text(words["sensor_connected"])
@@ -224,12 +233,7 @@ def test_the_warm_up_check_says_why_the_main_part_starts_gentler(
     words = _words(lang)
     patient_id, link, _ = _patient_with_plan(live_server, tmp_path, lang)
     _earlier_rises(live_server, patient_id, [30.0, 30.0])
-    context = browser.new_context(viewport=PHONE)
-    page = context.new_page()
-    page.add_init_script(FAKES)
-    page.clock.install(time=datetime.now().astimezone())
-    page.goto(link)
-    page.get_by_role("link", name=words["open"]).click()
+    context, page = _todays_session(browser, link, words)
     page.locator("#home-connect").click()
     expect(page.locator("#home-sensor-status")).to_have_text(words["sensor_connected"])
     page.locator("#home-start").click()
@@ -261,12 +265,7 @@ def test_an_answer_to_how_hard_it_feels_reaches_the_cue_engine(
     (rule cue.rpe_answer), shown, announced and spoken."""
     words = _words("en")
     _, link, _ = _patient_with_plan(live_server, tmp_path, "en")
-    context = browser.new_context(viewport=PHONE)
-    page = context.new_page()
-    page.add_init_script(FAKES)
-    page.clock.install(time=datetime.now().astimezone())
-    page.goto(link)
-    page.get_by_role("link", name=words["open"]).click()
+    context, page = _todays_session(browser, link, words)
     page.locator("#home-start-no-strap").click()
     expect(page.locator("#home-cue")).to_have_text(words["cue_talk_test"])
     _advance(page, 240)
