@@ -271,9 +271,8 @@ class CueEngine:
             rpe_band if rpe_band is not None or self._heart_rate_guides else zone.rpe_band
         )
         self._confirm_at: int | None = None  # when to ask again after an answer under the band
-        self._answered_at: int | None = (
-            None  # the latest answer's time: one at or before is a resend
-        )
+        # The latest answer's time: an answer at or before it is a resend.
+        self._answered_at: int | None = None
         self._unconfirmed = False  # an answer under the band awaits a second one
         self._low, self._high = zone.low or 0, zone.high or 0
         self._far_below = self._low - policy.pick_up_margin_bpm  # below this counts for pick_up

@@ -58,19 +58,27 @@ def cue_mute(patient_id: int, muted: bool) -> str:
 
 
 def rpe(patient_id: int, value: int, t_ms: int) -> str:
-    """A patient's answer to "how hard does this feel?" (Borg 6-20), for the coach's tile."""
+    """A patient's answer to "how hard does this feel?" (Borg 6-20), for the coach's tile and the
+    patient's cue engine."""
     return f'{{"type":"rpe","patient_id":{patient_id},"value":{value},"t":{t_ms}}}'
 
 
-def parse_rpe_entry(data: str) -> tuple[int, int, int] | None:
-    """An `rpe` entry as (patient_id, value, t_ms); None for anything else."""
-    if not data.startswith('{"type":"rpe"'):
+def _decoded(data: str, prefix: str) -> dict[str, Any] | None:
+    """An entry starting with `prefix`, decoded; None for anything else (the prefix test keeps
+    readings, most of a stream, from being decoded at all)."""
+    if not data.startswith(prefix):
         return None
     try:
         entry = json.loads(data)
     except ValueError:
         return None
-    if not isinstance(entry, dict):
+    return entry if isinstance(entry, dict) else None
+
+
+def parse_rpe_entry(data: str) -> tuple[int, int, int] | None:
+    """An `rpe` entry as (patient_id, value, t_ms); None for anything else."""
+    entry = _decoded(data, '{"type":"rpe"')
+    if entry is None:
         return None
     patient_id, value, t_ms = entry.get("patient_id"), entry.get("value"), entry.get("t")
     if type(patient_id) is not int or type(value) is not int or type(t_ms) is not int:
@@ -80,13 +88,7 @@ def parse_rpe_entry(data: str) -> tuple[int, int, int] | None:
 
 def parse_cue_entry(data: str) -> dict[str, Any] | None:
     """A `cue` or `cue_mute` entry, decoded; None for anything else (readings cost nothing)."""
-    if not data.startswith('{"type":"cue'):
-        return None
-    try:
-        entry = json.loads(data)
-    except ValueError:
-        return None
-    return entry if isinstance(entry, dict) else None
+    return _decoded(data, '{"type":"cue')
 
 
 def stream_name(occurrence_id: int) -> str:
