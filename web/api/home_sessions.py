@@ -8,7 +8,8 @@ speaks the cues that come back. The formats: docs/home-sessions.md.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -37,6 +38,7 @@ from web.routing import Access, int_param, route
 
 MAX_SAMPLES = 600  # ten minutes of one reading a second: a page offline that long sends in parts
 BPM_RANGE = (25, 250)  # as the class's live socket accepts
+T = TypeVar("T")
 T_MAX = 2**53 - 1  # a JavaScript number's exact integers: the page's Date.now()
 
 
@@ -151,23 +153,29 @@ async def start_session(request: Request) -> Response:
     )
 
 
+async def _on_running(request: Request, change: Callable[..., T], *args: object) -> T:
+    """Run a change to a running session in a transaction; one that has ended is a 409."""
+    try:
+        return await ctx_of(request).db.run(change, *args)
+    except usecase.HomeSessionFinished as exc:
+        raise Conflict(str(exc), code="session_ended") from None
+
+
 async def send_readings(request: Request) -> Response:
     principal: Principal = request.state.principal
     ctx = ctx_of(request)
     home_session_id = int_param(request, "home_session_id")
     samples = parse_samples(await json_object(request))
-    try:
-        done = await ctx.db.run(
-            usecase.record_readings,
-            principal.actor,
-            home_session_id,
-            samples,
-            ctx.rules,
-            ctx.home_cues,
-            ctx.clock.now(),
-        )
-    except usecase.HomeSessionFinished as exc:
-        raise Conflict(str(exc), code="session_ended") from None
+    done = await _on_running(
+        request,
+        usecase.record_readings,
+        principal.actor,
+        home_session_id,
+        samples,
+        ctx.rules,
+        ctx.home_cues,
+        ctx.clock.now(),
+    )
     return JSONResponse(
         {
             "cues": [c.to_json() for c in done.cues],
@@ -191,18 +199,16 @@ async def send_rpe_answer(request: Request) -> Response:
     ctx = ctx_of(request)
     home_session_id = int_param(request, "home_session_id")
     t_ms, rpe = parse_rpe_answer(await json_object(request))
-    try:
-        answer = await ctx.db.run(
-            usecase.record_rpe_answer,
-            principal.actor,
-            home_session_id,
-            t_ms,
-            rpe,
-            ctx.rules,
-            ctx.home_cues,
-        )
-    except usecase.HomeSessionFinished as exc:
-        raise Conflict(str(exc), code="session_ended") from None
+    answer = await _on_running(
+        request,
+        usecase.record_rpe_answer,
+        principal.actor,
+        home_session_id,
+        t_ms,
+        rpe,
+        ctx.rules,
+        ctx.home_cues,
+    )
     return JSONResponse(
         {"cue": _cue(answer.cue), "current": _cue(answer.current), "session": _summary(answer.row)}
     )
@@ -213,19 +219,17 @@ async def end_session(request: Request) -> Response:
     ctx = ctx_of(request)
     home_session_id = int_param(request, "home_session_id")
     status, rpe, symptoms = parse_end(await json_object(request))
-    try:
-        end = await ctx.db.run(
-            usecase.finish_home_session,
-            principal.actor,
-            home_session_id,
-            status,
-            rpe,
-            symptoms,
-            ctx.home_cues,
-            ctx.clock.now(),
-        )
-    except usecase.HomeSessionFinished as exc:
-        raise Conflict(str(exc), code="session_ended") from None
+    end = await _on_running(
+        request,
+        usecase.finish_home_session,
+        principal.actor,
+        home_session_id,
+        status,
+        rpe,
+        symptoms,
+        ctx.home_cues,
+        ctx.clock.now(),
+    )
     for notice in end.alerts:
         await ctx.alerts.announce(notice)
     return JSONResponse(
