@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import tomllib
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -112,6 +113,21 @@ def _advance(page: Page, seconds: int, step: int = 20) -> None:
         page.wait_for_function("() => window.homeSession.idle()", timeout=15_000)
 
 
+def _advance_until(page: Page, ready: Callable[[], bool], most_s: int = 200) -> None:
+    """Move the page's clock on 5 s at a time until `ready()` (at most `most_s`): where a phase
+    begins depends on when the page's timer started, not on the test."""
+    for _ in range(0, most_s, 5):
+        if ready():
+            return
+        _advance(page, 5, step=5)
+
+
+def _start_with_strap(page: Page, words: dict[str, str]) -> None:
+    page.locator("#home-connect").click()
+    expect(page.locator("#home-sensor-status")).to_have_text(words["sensor_connected"])
+    page.locator("#home-start").click()
+
+
 def _shot(page: Page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / name), full_page=True)
@@ -135,9 +151,7 @@ def test_a_home_session_with_a_strap_on_a_phone(
     patient_id, link, token = _patient_with_plan(live_server, tmp_path, lang)
     context, page = _todays_session(browser, link, words)
     expect(page.locator("h1")).to_have_text(words["title"])
-    page.locator("#home-connect").click()
-    expect(page.locator("#home-sensor-status")).to_have_text(words["sensor_connected"])
-    page.locator("#home-start").click()
+    _start_with_strap(page, words)
 
     # Warm-up: the timer counts down its five minutes.
     expect(page.locator("#home-phase")).to_have_text(words["phase_warm_up"])
@@ -234,15 +248,10 @@ def test_the_warm_up_check_says_why_the_main_part_starts_gentler(
     patient_id, link, _ = _patient_with_plan(live_server, tmp_path, lang)
     _earlier_rises(live_server, patient_id, [30.0, 30.0])
     context, page = _todays_session(browser, link, words)
-    page.locator("#home-connect").click()
-    expect(page.locator("#home-sensor-status")).to_have_text(words["sensor_connected"])
-    page.locator("#home-start").click()
+    _start_with_strap(page, words)
     _advance(page, 240)
     phase = page.locator("#home-phase")
-    for _ in range(40):  # on to the main part, whenever the page's timer reaches it
-        if phase.text_content() == words["phase_main"]:
-            break
-        _advance(page, 5, step=5)
+    _advance_until(page, lambda: phase.text_content() == words["phase_main"])
     expect(phase).to_have_text(words["phase_main"])
     _advance(page, 10, step=5)  # its first readings sent, their cue back
     cue = page.locator("#home-cue")
@@ -270,10 +279,7 @@ def test_an_answer_to_how_hard_it_feels_reaches_the_cue_engine(
     expect(page.locator("#home-cue")).to_have_text(words["cue_talk_test"])
     _advance(page, 240)
     prompt = page.locator("#home-rpe-prompt")
-    for _ in range(40):  # into the main part and its first minute, whenever the timer gets there
-        if prompt.is_visible():
-            break
-        _advance(page, 5, step=5)
+    _advance_until(page, prompt.is_visible)  # the main part's first minute
     expect(prompt).to_be_visible()
     expect(page.locator("#home-cue")).to_have_text(words["cue_rpe_prompt"])
     prompt.locator("button[data-rpe='19']").click()
