@@ -9,13 +9,18 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import httpx2 as httpx
 import pytest
 from playwright.sync_api import Browser, sync_playwright
+
+from coach.database import Database
+
+T = TypeVar("T")
 
 CHROMIUM = os.environ.get("TELECOACH_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -56,6 +61,14 @@ class LiveServer:
             timeout=60,
             check=True,
         )
+
+    def run_sync(self, work: Callable[..., T], *args: Any) -> T:
+        """`work(session, *args)` in one transaction on the server's own database."""
+        database = Database(f"sqlite:///{self.env['TELECOACH_VAR_DIR']}/telecoach.db")
+        try:
+            return database.run_sync(work, *args)
+        finally:
+            database.dispose()
 
 
 def embedded_env(var_dir: Path, port: int) -> dict[str, str]:

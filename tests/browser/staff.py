@@ -9,7 +9,6 @@ from playwright.sync_api import Page
 from sqlmodel import Session
 
 from coach import prescriptions
-from coach.database import Database
 from coach.demo_profiles import DEMO_PATIENTS
 from coach.engine import prescribe
 from coach.profile import parse_profile
@@ -52,14 +51,10 @@ def approve_ada_plan(server: LiveServer, patient_id: int) -> None:
     """Ada's prescription, approved for `patient_id` in the live server's database, so that
     today's session at home has a plan to show."""
     data = prescribe(parse_profile(ADA["profile"]), load_rules(None)).to_json()
-    database = Database(f"sqlite:///{server.env['TELECOACH_VAR_DIR']}/telecoach.db")
 
     def approve(session: Session) -> None:
         prescriptions.create_approved(
             session, patient_id, data, ADA["profile"], None, datetime.now().astimezone()
         )
 
-    try:
-        database.run_sync(approve)
-    finally:
-        database.dispose()
+    server.run_sync(approve)

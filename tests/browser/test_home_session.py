@@ -21,7 +21,6 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlmodel import Session, select
 
 from coach import languages
-from coach.database import Database
 from coach.home_sessions import HomeSession
 from coach.week_review import monday_of
 from tests.browser.conftest import (
@@ -134,13 +133,9 @@ def _shot(page: Page, name: str) -> None:
 
 
 def _stored(server: LiveServer, patient_id: int) -> HomeSession:
-    database = Database(f"sqlite:///{server.env['TELECOACH_VAR_DIR']}/telecoach.db")
-    try:
-        return database.run_sync(
-            lambda s: s.exec(select(HomeSession).where(HomeSession.patient_id == patient_id)).one()
-        )
-    finally:
-        database.dispose()
+    return server.run_sync(
+        lambda s: s.exec(select(HomeSession).where(HomeSession.patient_id == patient_id)).one()
+    )
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])
@@ -211,7 +206,6 @@ def test_a_home_session_with_a_strap_on_a_phone(
 def _earlier_rises(server: LiveServer, patient_id: int, rises: list[float]) -> None:
     """Sessions done before today that each showed `rise` bpm from the warm-up to the main pace
     (what a session stores once its main part's first two minutes have passed)."""
-    database = Database(f"sqlite:///{server.env['TELECOACH_VAR_DIR']}/telecoach.db")
     now = datetime.now().astimezone()
 
     def add(session: Session) -> None:
@@ -230,10 +224,7 @@ def _earlier_rises(server: LiveServer, patient_id: int, rises: list[float]) -> N
             )
             session.add(row)
 
-    try:
-        database.run_sync(add)
-    finally:
-        database.dispose()
+    server.run_sync(add)
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])
