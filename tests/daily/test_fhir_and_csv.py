@@ -313,6 +313,10 @@ def test_the_coach_marks_infusion_days_on_the_page_and_bad_dates_mark_nothing(
     marked = [(r.day, r.infusion, r.source) for r in db.run_sync(readings, world.patient_a)]
     assert marked == [(t - timedelta(days=7), True, "coach"), (planned, True, "coach")]
     assert "Días de infusión marcados" in client.get(f"{done.headers['location']}&lang=es").text
+    # In Chinese the list and the heading take Chinese punctuation (、 and ：), not ASCII.
+    chinese = client.get(f"{done.headers['location']}&lang=zh-Hans").text
+    assert f"{t - timedelta(days=7)}、{planned}" in chinese and "：" in chinese.split("<h1>")[1]
+    assert f"{t - timedelta(days=7)}, {planned}" not in chinese
     # Another coach's patient is not found.
     assert (
         client.post(

@@ -28,6 +28,12 @@ SPANISH_DAY = re.compile(
 ENGLISH_DATE = re.compile(
     r"\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b"
 )
+# A date in Spanish, short ("martes 01 dic") or long ("martes 1 de diciembre de 2026"), and
+# any English weekday, short or long.
+SPANISH_DATE = re.compile(r"\b(lunes|martes|miércoles|jueves|viernes|sábado|domingo) \d{1,2}\b")
+ENGLISH_WEEKDAY = re.compile(
+    r"\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun)(day|sday|nesday|rsday|urday)? \d{1,2}\b"
+)
 DATA = ("Ana Secretname", "Coach Alpha", "Alpha Class", "Europe/Madrid", "America/Chicago")
 
 
@@ -200,3 +206,23 @@ def test_the_consoles_scripts_get_their_words_in_spanish(
     login(client, "coach.b@example.org")
     page_b = client.get(f"/classes/occurrences/{world.occurrence_b}/console").text
     assert '"admit": "Admit {name}"' in page_b
+
+
+def test_a_page_opened_with_lang_shows_its_dates_in_that_language(
+    coach: tuple[TestClient, str], world: World
+) -> None:
+    """`?lang=es` on a staff page (a link shared with a colleague, the language menu) changes
+    the dates with the words, not only the words: the agenda, the class's dates, the console's,
+    the report's and the patient page's, for a coach whose own language stays English."""
+    client, _ = coach
+    pages = [*_staff_pages(world), "/classes", f"/classes/{world.class_a}"]
+    dated = 0
+    for path in pages:
+        page = client.get(f"{path}?lang=es")
+        assert page.status_code == 200, (path, page.text[:300])
+        assert '<html lang="es">' in page.text, path
+        assert not ENGLISH_WEEKDAY.search(page.text), (path, ENGLISH_WEEKDAY.search(page.text))
+        dated += bool(SPANISH_DATE.search(page.text))
+    assert dated == 7  # the agenda, console, monitor, report, program, class list, class page
+    english = client.get("/dashboard").text  # without ?lang=, her own language as before
+    assert ENGLISH_WEEKDAY.search(english) and not SPANISH_DATE.search(english)

@@ -16,7 +16,7 @@ from coach.hr_store import zone_for
 from coach.models import ClassSeries
 from web.auth.principal import Principal
 from web.context import ctx_of
-from web.pages.render import render
+from web.pages.render import page_language, render
 from web.routing import Access, int_param, route
 from web.views import local_text, staff_zone
 
@@ -35,7 +35,7 @@ async def monitor(request: Request) -> Response:
             "occurrence_id": occurrence_id,
             "title": series.title,
             "starts_local": local_text(
-                occurrence.starts_at, staff_zone(session, principal.actor), principal.language
+                occurrence.starts_at, staff_zone(session, principal.actor), page_language(request)
             ),
         }
 

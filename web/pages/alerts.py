@@ -25,8 +25,11 @@ from web.views import local_text
 # [staff.alert_kind]); a red flag carries its own summary.
 
 
-def dashboard_alerts(session: Session, principal: Principal, zone: str) -> list[dict[str, Any]]:
-    """Open alerts of the patients this staff member sees, each read audited."""
+def dashboard_alerts(
+    session: Session, principal: Principal, zone: str, language: str
+) -> list[dict[str, Any]]:
+    """Open alerts of the patients this staff member sees, each read audited; their times in
+    `zone` and the page's `language`."""
     rows = []
     for alert, patient in alerts.open_alerts_for(session, principal.actor):
         detail = f"alert {alert.id}"
@@ -54,7 +57,7 @@ def dashboard_alerts(session: Session, principal: Principal, zone: str) -> list[
                 "repeats": alert.repeats,
                 "on_hold": alert.kind == "red_flag",
                 "when_iso": began.isoformat(),
-                "when_local": local_text(began, zone, principal.language),
+                "when_local": local_text(began, zone, language),
                 "evidence": alert.evidence if alert.kind == "early_warning" else None,
                 "flags": list(alert.flags),
                 "proposed": _proposed(alert, patient.language, patient.name),

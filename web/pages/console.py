@@ -14,7 +14,7 @@ from coach.audit import record
 from coach.models import ClassSeries
 from web.auth.principal import Principal
 from web.context import ctx_of
-from web.pages.render import render
+from web.pages.render import page_language, render
 from web.routing import Access, route
 from web.views import local_text, staff_zone
 
@@ -33,9 +33,9 @@ async def console(request: Request) -> Response:
         return {
             "occurrence_id": occurrence_id,
             "title": series.title,
-            "starts_local": local_text(occurrence.starts_at, zone, principal.language),
+            "starts_local": local_text(occurrence.starts_at, zone, page_language(request)),
             "opens_local": local_text(
-                occurrence.starts_at - opens_before, zone, principal.language
+                occurrence.starts_at - opens_before, zone, page_language(request)
             ),
             "zone": zone,
             "capacity": series.capacity,

@@ -30,7 +30,7 @@ from web.pages.form_fields import whole_number
 from web.pages.onboarding_classes import repeat_words
 from web.pages.plain_words import class_error
 from web.pages.reminder_form import parse_reminder_form, reminder_view, typed_view
-from web.pages.render import render
+from web.pages.render import page_language, render
 from web.prescribing.forms import read_form, single
 from web.routing import Access, int_param, route
 from web.views import local_text, staff_zone
@@ -44,6 +44,7 @@ def _class_page(
     class_id: int,
     now: datetime,
     schedule: SchedulerConfig,
+    language: str,
     problems: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     series = access.get_class(session, principal.actor, class_id)
@@ -59,7 +60,7 @@ def _class_page(
         upcoming.append(
             {
                 "id": o.id,
-                "when": local_text(o.starts_at, zone, principal.language),
+                "when": local_text(o.starts_at, zone, language),
                 "when_iso": o.starts_at.isoformat(),
                 "status": o.status,
                 "moved": o.starts_at != o.original_start,
@@ -94,7 +95,12 @@ async def class_page(request: Request) -> Response:
     principal: Principal = request.state.principal
     ctx = ctx_of(request)
     view = await ctx.db.run(
-        _class_page, principal, int_param(request, "class_id"), ctx.clock.now(), ctx.schedule
+        _class_page,
+        principal,
+        int_param(request, "class_id"),
+        ctx.clock.now(),
+        ctx.schedule,
+        page_language(request),
     )
     return render(request, CLASS_PAGE, view)
 
@@ -105,7 +111,13 @@ async def _refused(
     ctx = ctx_of(request)
     principal: Principal = request.state.principal
     view = await ctx.db.run(
-        _class_page, principal, class_id, ctx.clock.now(), ctx.schedule, problems
+        _class_page,
+        principal,
+        class_id,
+        ctx.clock.now(),
+        ctx.schedule,
+        page_language(request),
+        problems,
     )
     return render(request, CLASS_PAGE, view, status_code=status_code)
 

@@ -22,7 +22,7 @@ from web.auth.principal import Principal
 from web.context import ctx_of
 from web.pages.form_fields import time_zone_choices, whole_number
 from web.pages.plain_words import class_error
-from web.pages.render import render
+from web.pages.render import page_language, render
 from web.prescribing.forms import Form, read_form, single
 from web.routing import Access, route
 from web.views import local_text, staff_zone
@@ -65,7 +65,7 @@ async def class_list(request: Request) -> Response:
         )
         # Each class's next start, however many classes (one row per class, not per start).
         nexts = {
-            series_id: local_text(starts_at, zone, principal.language)
+            series_id: local_text(starts_at, zone, page_language(request))
             for series_id, starts_at in session.exec(
                 select(ClassOccurrence.series_id, func.min(ClassOccurrence.starts_at))
                 .where(col(ClassOccurrence.series_id).in_(ids), ClassOccurrence.ends_at > now)

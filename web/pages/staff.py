@@ -23,7 +23,7 @@ from web.context import ctx_of
 from web.errors import Invalid, NotFound
 from web.i18n import Translator
 from web.pages.alerts import dashboard_alerts
-from web.pages.render import page_words, render
+from web.pages.render import page_language, page_words, render
 from web.pages.session_log import session_log_form
 from web.prescribing.views import workflow_summary
 from web.routing import Access, int_param, route
@@ -34,6 +34,7 @@ AGENDA_CLASSES = 30  # the dashboard's week: a busy coach's four classes a day a
 
 async def dashboard(request: Request) -> Response:
     principal: Principal = request.state.principal
+    language = page_language(request)  # ?lang= too, as the page's words
 
     def load(session: Session) -> dict[str, Any]:
         patients = access.visible_patients(session, principal.actor)
@@ -50,12 +51,12 @@ async def dashboard(request: Request) -> Response:
         )
         now = ctx_of(request).clock.now()
         coming = classes.upcoming_for_series(session, series_ids, now, limit=AGENDA_CLASSES + 1)
-        days, more = agenda(coming, zone, principal.language, now, counts, AGENDA_CLASSES)
+        days, more = agenda(coming, zone, language, now, counts, AGENDA_CLASSES)
         return {
             "patients": patients,
             "agenda": days,
             "more_classes": more,
-            "alerts": dashboard_alerts(session, principal, zone),
+            "alerts": dashboard_alerts(session, principal, zone, language),
         }
 
     return render(request, "dashboard.html", await ctx_of(request).db.run(load))
@@ -103,8 +104,8 @@ def _patient_page(
                 "id": link.id,
                 "created_at": link.created_at,
                 "expires_at": link.expires_at,
-                "created_local": local_text(link.created_at, zone, principal.language),
-                "expires_local": local_text(link.expires_at, zone, principal.language),
+                "created_local": local_text(link.created_at, zone, t.language),
+                "expires_local": local_text(link.expires_at, zone, t.language),
                 "state": _link_state(link, now),
             }
             for link in links

@@ -20,7 +20,7 @@ from web.auth.principal import Principal
 from web.context import ctx_of
 from web.heart_rate.chart import hr_chart
 from web.heart_rate.summaries import OccurrenceHeartRate, occurrence_heart_rate
-from web.pages.render import render
+from web.pages.render import page_language, render
 from web.reports.common import audit_report
 from web.reports.csv_export import csv_response
 from web.routing import int_param
@@ -80,7 +80,7 @@ async def class_report_page(request: Request) -> Response:
         )
         return {
             "occurrence": report.heart_rate.occurrence,
-            "starts_local": local_text(occurrence.starts_at, zone, principal.language),
+            "starts_local": local_text(occurrence.starts_at, zone, page_language(request)),
             "attended": sum(1 for a in report.attendance.values() if a.attended),
             "patients": [
                 {
@@ -96,7 +96,7 @@ async def class_report_page(request: Request) -> Response:
                 {
                     **a,
                     "name": names.get(a["patient_id"], ""),
-                    "began": _local(a, zone, principal.language),
+                    "began": _local(a, zone, page_language(request)),
                 }
                 for a in report.heart_rate.alerts
             ],
@@ -109,7 +109,7 @@ async def class_report_page(request: Request) -> Response:
                     "detail_args": a.detail_args,
                     "source": a.source,
                     "created_iso": a.raised_at.isoformat(),
-                    "created_local": local_text(a.raised_at, zone, principal.language),
+                    "created_local": local_text(a.raised_at, zone, page_language(request)),
                     "acknowledged": a.acknowledged_at is not None,
                 }
                 for a in report.urgent

@@ -16,7 +16,7 @@ from web.auth.principal import Principal
 from web.context import ctx_of
 from web.errors import Invalid
 from web.i18n import Translator
-from web.pages.render import page_words, render
+from web.pages.render import page_language, page_words, render
 from web.reports.charts import weekly_chart
 from web.reports.common import audit_report
 from web.reports.csv_export import csv_response
@@ -94,7 +94,7 @@ async def program_page(request: Request) -> Response:
             "report": report,
             "charts": _charts(report, page_words(request)),
             "classes": [
-                occurrence_view(o, s, zone, language=principal.language) for o, s in classes
+                occurrence_view(o, s, zone, language=page_language(request)) for o, s in classes
             ],
             "retain_days": program.RETAIN_DAYS,
             "live_credit": live_credit(),
