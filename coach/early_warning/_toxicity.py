@@ -9,6 +9,14 @@ bad one only a little). Both signals' scores add up day by day into a cumulative
 `score_threshold` and the last day itself off its usual (a rise of `rhr_min_rise_bpm` or a drop of
 `steps_min_drop_pct`), so a warning is about today.
 
+The scores are likelihood ratios in disguise: for a shift of one spread, log-likelihood per day is
+z - 1/2, the sum less `allowance` 0.5. So the patient's behaviour adds on the same scale (nats):
+a missed session or an unanswered text on a judged day adds log((1 - p e) / (1 - p)), one done or
+answered log(e), with p the patient's own rate over the baseline and e (`ill_engagement`) the share
+of it kept in the days before an illness; at most `engagement_day_cap` a day. It helps a faint
+rise or fall over the threshold and holds back a noisy day of a patient who is exercising as
+usual, but never warns alone (the last day's RHR or steps must be off).
+
 What must not fire it: a missing day adds nothing (and takes nothing away); an infusion day and the
 `infusion_skip_days - 1` days after it are never part of the baseline, and are judged only against
 the patient's own bump on earlier infusion days (learned from two or more of them, with a wider
@@ -38,11 +46,15 @@ from coach.early_warning._points import (
 )
 from coach.early_warning._policy import WarningPolicy
 from coach.early_warning._series import fever_on, span, tail_by_day, values
+from coach.rules import ToxicityWarning
 
 BOTH_SHARE = 0.3  # each signal brings at least this share of the threshold: reason "both"
 INFUSION_LOOKBACK_DAYS = 84  # earlier infusions this far back teach the patient's usual bump
 INFUSION_MIN_SEEN = 2  # infusions seen before a bump is learned; until then the days are skipped
 INFUSION_SPREAD_FACTOR = 1.5  # bumps vary from cycle to cycle: an infusion day is judged wider
+# A patient's own rate of sessions done or texts answered is read inside these bounds: one who
+# has always come would otherwise make one missed session infinitely telling.
+RATE_CLAMP = (0.3, 0.97)
 
 
 @dataclass(frozen=True)
@@ -70,10 +82,11 @@ class ToxicityDetector:
         after_infusion = self._after_infusion(by_day)
         context = _Context(by_day, after_infusion, last, self._judged_span(by_day, last))
         hr, st = self._signals(context, shift=False)
-        fires = self._fires(hr, st)
+        behaviour = _behaviour_scores(context, rule)
+        fires = self._fires(hr, st, behaviour)
         if fires:  # a device's new level would explain it? (looked for only now: it is costly)
             hr, st = self._signals(context, shift=True)
-            fires = self._fires(hr, st)
+            fires = self._fires(hr, st, behaviour)
         reasons: list[str] = []
         rule_ids: list[str] = []
         if fires:
@@ -95,11 +108,11 @@ class ToxicityDetector:
             last, TOXICITY, tuple(reasons), baseline_rhr, baseline_steps, tuple(rule_ids)
         )
 
-    def _fires(self, hr: _Signal, st: _Signal) -> bool:
+    def _fires(self, hr: _Signal, st: _Signal, behaviour: dict[date, float]) -> bool:
         """A cumulative sum over the judged days: each day adds its evidence less `allowance`."""
         total = 0.0
         for day in sorted(hr.scores.keys() | st.scores.keys()):
-            evidence = hr.scores.get(day, 0.0) + st.scores.get(day, 0.0)
+            evidence = hr.scores.get(day, 0.0) + st.scores.get(day, 0.0) + behaviour.get(day, 0.0)
             total = max(0.0, total + evidence - self._rule.allowance)
         return total >= self._rule.score_threshold and (hr.last_off or st.last_off)
 
@@ -201,6 +214,49 @@ def _infusion_bumps(
         if value is not None:
             seen.setdefault(after, []).append(value - level.expected(day))
     return {after: median(offs) for after, offs in seen.items() if len(offs) >= INFUSION_MIN_SEEN}
+
+
+def _behaviour_scores(context: _Context, rule: ToxicityWarning) -> dict[date, float]:
+    """Each judged day's evidence from sessions missed or done and texts left or answered, as
+    log-likelihood ratios of an illness's rate (the patient's own rate x `ill_engagement`)
+    against the patient's own rate over the baseline's days."""
+    if rule.ill_engagement >= 1.0:
+        return {}
+    kept = rule.ill_engagement
+    judged = context.judged_span
+    baseline = [
+        point
+        for day, point in context.usable().items()
+        if judged <= (context.last - day).days < judged + rule.baseline_days
+    ]
+    rates = {
+        name: _own_rate(baseline, name, rule.engagement_min_seen)
+        for name in ("session_done", "replied")
+    }
+    scores: dict[date, float] = {}
+    for back in range(judged):
+        day = context.last - timedelta(days=back)
+        point = context.by_day.get(day)
+        if point is None:
+            continue
+        evidence = 0.0
+        for name, rate in rates.items():
+            seen = getattr(point, name)
+            if seen is None or rate is None:
+                continue
+            evidence += math.log(kept) if seen else math.log((1 - rate * kept) / (1 - rate))
+        if evidence:
+            scores[day] = min(evidence, rule.engagement_day_cap)
+    return scores
+
+
+def _own_rate(points: Sequence[DailyPoint], name: str, min_seen: int) -> float | None:
+    """The share of scheduled sessions done (texts answered) over `points`; None with fewer than
+    `min_seen`. Kept off 0 and 1, where one day would be infinitely unlikely."""
+    seen: list[bool] = [v for point in points if (v := getattr(point, name)) is not None]
+    if len(seen) < min_seen:
+        return None
+    return min(RATE_CLAMP[1], max(RATE_CLAMP[0], sum(seen) / len(seen)))
 
 
 def _resting_hr(point: DailyPoint) -> float | None:

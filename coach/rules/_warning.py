@@ -56,6 +56,11 @@ class ToxicityWarning(BaselineWindow):
         lo=0, hi=7
     )  # the infusion day and the days after it: not judged
     shift_min_days: int = param(lo=2, hi=28)  # a level shift this long is the new normal (device)
+    # The share of their usual sessions and replies a patient keeps on the days before an illness:
+    # the likelihood ratio a missed session or an unanswered text adds (1: not read at all).
+    ill_engagement: float = param(lo=0.05, hi=1)
+    engagement_min_seen: int = param(lo=1, hi=60)  # scheduled sessions (texts) before a rate
+    engagement_day_cap: float = param(lo=0, hi=10)  # one day's evidence from them at most
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -248,3 +249,86 @@ def test_thresholds_come_from_the_rules_file(tmp_path: Path) -> None:
     assert rule.evaluate(then(usual_days(28), day(64), day(64))) is None
     assert reasons(rule.evaluate(then(usual_days(28), day(65), day(65)))) == ("resting_hr_up",)
     assert reasons(rule.evaluate(then(usual_days(2), day(temp_c=37.6)))) == ("fever",)
+
+
+# --- sessions and replies as evidence (warning.toxicity's ill_engagement) --------------------
+
+
+def usual_program(count: int, *, sessions_every: int = 2, texts_every: int = 3) -> list[DailyPoint]:
+    """Usual days of a patient who does every scheduled session (every other day) and answers
+    every text (every third day)."""
+    return [
+        DailyPoint(
+            MONDAY + timedelta(days=i),
+            USUAL_HR,
+            USUAL_STEPS,
+            session_done=True if i % sessions_every == 0 else None,
+            replied=True if i % texts_every == 0 else None,
+        )
+        for i in range(count)
+    ]
+
+
+def three_days(rise: float, done: bool | None, replied: bool | None) -> list[DailyPoint]:
+    return [day(USUAL_HR + rise, session_done=done, replied=replied)] * 3
+
+
+@pytest.mark.parametrize(
+    ("rise", "done", "replied", "warns"),
+    [
+        (2.0, None, None, False),  # a faint rise alone: inside the patient's noise
+        (2.0, False, False, True),  # with sessions missed and texts left unanswered: a warning
+        (2.0, False, None, True),  # missed sessions alone are enough on top of it
+        (2.0, True, True, False),
+        (1.5, False, False, False),  # the last day must still be 2 bpm up
+        (2.5, None, None, True),  # a clearer rise warns without them
+        (2.5, True, True, False),  # ...but not in a patient exercising and answering as usual
+        (0.0, False, False, False),  # missing sessions and texts alone never warn
+    ],
+)
+def test_missed_sessions_and_unanswered_texts_add_to_a_faint_rise(
+    policy: WarningPolicy, rise: float, done: bool | None, replied: bool | None, warns: bool
+) -> None:
+    history = then(usual_program(28), *three_days(rise, done, replied))
+    warning = ToxicityDetector(policy).evaluate(history)
+    assert (warning is not None) == warns
+    if warning is not None:
+        assert warning.reasons == ("resting_hr_up",) and warning.baseline_rhr == USUAL_HR
+
+
+def test_a_rate_needs_four_scheduled_sessions_in_the_baseline(policy: WarningPolicy) -> None:
+    detector = ToxicityDetector(policy)
+    # Three sessions (and no texts) in the 28 days before: no rate, so a miss says nothing.
+    few = usual_program(28, sessions_every=10, texts_every=100)
+    assert detector.evaluate(then(few, *three_days(2.0, False, None))) is None
+    four = usual_program(28, sessions_every=7, texts_every=100)  # days 0, 7, 14, 21
+    assert detector.evaluate(then(four, *three_days(2.0, False, None))) is not None
+
+
+def test_a_patient_who_often_misses_is_not_told_by_one_more_miss(policy: WarningPolicy) -> None:
+    """The likelihood ratio is the patient's own: a rise of 1, 1 and 2 bpm with three sessions
+    missed warns in a patient who does every session, not in one who does half of them."""
+    detector = ToxicityDetector(policy)
+    half = [
+        DailyPoint(
+            MONDAY + timedelta(days=i),
+            USUAL_HR,
+            USUAL_STEPS,
+            session_done=(i % 4 == 0) if i % 2 == 0 else None,
+        )
+        for i in range(28)
+    ]
+    rising = [day(USUAL_HR + rise, session_done=False) for rise in (1.0, 1.0, 2.0)]
+    assert detector.evaluate(then(half, *rising)) is None
+    assert detector.evaluate(then(usual_program(28), *rising)) is not None
+    assert detector.evaluate(then(usual_program(28), *[day(p.resting_hr) for p in rising])) is None
+
+
+def test_ill_engagement_1_reads_no_sessions_and_its_bounds_are_checked(tmp_path: Path) -> None:
+    path = tmp_path / "clinic.toml"
+    path.write_text(edited("ill_engagement = 0.6", "ill_engagement = 1"), encoding="utf-8")
+    detector = ToxicityDetector(WarningPolicy.from_rules(load_rules(path)))
+    assert detector.evaluate(then(usual_program(28), *three_days(2.0, False, False))) is None
+    path.write_text(edited("ill_engagement = 0.6", "ill_engagement = 0"), encoding="utf-8")
+    with pytest.raises(ValueError, match=re.escape("ill_engagement' must be >= 0.05, got 0")):
+        load_rules(path)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlmodel import select
 from starlette.testclient import TestClient
 
@@ -199,3 +200,39 @@ def test_missed_classes_and_fewer_steps_flag_disengagement_with_its_reasons(
     board = client.get("/dashboard").text
     assert "missed sessions" in board and "Hi Ana, we have missed you at your sessions." in board
     assert csrf
+
+
+@pytest.mark.parametrize("came", [False, True])
+def test_classes_missed_tip_a_faint_rise_into_a_warning(
+    client: TestClient, db: Database, world: World, clock: Clock, came: bool
+) -> None:
+    """warning.toxicity reads the product's own record of sessions: Ana, who came to her daily
+    class every day, shows a rise of 1-2 bpm over three days. Having missed the last two
+    classes, she gets an early warning; having come to them, she does not."""
+    from coach import adherence
+    from tests.daily.helpers import today_of
+
+    now = clock.now()
+    db.run_sync(lambda s: daily_class(s, world.coach_a, [world.patient_a], now, days_back=40))
+    today = db.run_sync(today_of, world.patient_a, now)
+    came_back_to = 1 if came else 3
+    db.run_sync(
+        lambda s: [
+            adherence.log_session(s, world.patient_a, today - timedelta(days=back), "coach")
+            for back in range(came_back_to, 38)
+        ]
+    )
+    rise = {2: 62, 1: 62, 0: 63}
+    days = [
+        {
+            "date": (today - timedelta(days=back)).isoformat(),
+            "resting_hr": rise.get(back, 60 + back % 2),
+            "steps": 6000 + 100 * (back % 3) if back >= 3 else 6000,
+        }
+        for back in range(37, -1, -1)
+    ]
+    token = db.run_sync(device_token, world.patient_a)
+    answer = client.post("/api/v1/daily", json={"days": days}, headers=bearer(token))
+    assert answer.status_code == 200, answer.text
+    warned = db.run_sync(alerts_of, world.patient_a, "early_warning")
+    assert len(warned) == (0 if came else 1), [a.summary for a in warned]
