@@ -80,6 +80,8 @@ def _summary(reasons: Sequence[str]) -> str:
         "steps_down": "steps down",
         "both": "resting heart rate up and steps down",
         "fever": "temperature raised",
+        "missed_sessions": "sessions missed",
+        "unanswered_texts": "texts unanswered",
     }
     return "Early warning from daily data: " + ", ".join(words.get(r, r) for r in reasons)
 

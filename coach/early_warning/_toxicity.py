@@ -38,9 +38,11 @@ from coach.early_warning._level import Level, usual_level
 from coach.early_warning._points import (
     BOTH,
     FEVER,
+    MISSED_SESSIONS,
     RESTING_HR_UP,
     STEPS_DOWN,
     TOXICITY,
+    UNANSWERED_TEXTS,
     DailyPoint,
     Warning,
 )
@@ -55,6 +57,7 @@ INFUSION_SPREAD_FACTOR = 1.5  # bumps vary from cycle to cycle: an infusion day 
 # A patient's own rate of sessions done or texts answered is read inside these bounds: one who
 # has always come would otherwise make one missed session infinitely telling.
 RATE_CLAMP = (0.3, 0.97)
+SESSION_DONE, REPLIED = "session_done", "replied"  # the DailyPoint fields read as behaviour
 
 
 @dataclass(frozen=True)
@@ -82,7 +85,8 @@ class ToxicityDetector:
         after_infusion = self._after_infusion(by_day)
         context = _Context(by_day, after_infusion, last, self._judged_span(by_day, last))
         hr, st = self._signals(context, shift=False)
-        behaviour = _behaviour_scores(context, rule)
+        by_kind = _behaviour_scores(context, rule)
+        behaviour = _day_totals(by_kind, rule.engagement_day_cap)
         fires = self._fires(hr, st, behaviour)
         if fires:  # a device's new level would explain it? (looked for only now: it is costly)
             hr, st = self._signals(context, shift=True)
@@ -96,6 +100,10 @@ class ToxicityDetector:
                 reasons.append(BOTH)
             else:
                 reasons.append(RESTING_HR_UP if hr_sum >= st_sum else STEPS_DOWN)
+            # What the patient did not do is part of why, when it brought as much.
+            for name, key in ((SESSION_DONE, MISSED_SESSIONS), (REPLIED, UNANSWERED_TEXTS)):
+                if sum(by_kind.get(name, {}).values()) >= share:
+                    reasons.append(key)
             rule_ids.append(rule.id)
         if fever_on(by_day.get(last), self._policy.fever_c):
             reasons.append(FEVER)
@@ -216,10 +224,19 @@ def _infusion_bumps(
     return {after: median(offs) for after, offs in seen.items() if len(offs) >= INFUSION_MIN_SEEN}
 
 
-def _behaviour_scores(context: _Context, rule: ToxicityWarning) -> dict[date, float]:
+def _day_totals(by_kind: dict[str, dict[date, float]], cap: float) -> dict[date, float]:
+    totals: dict[date, float] = {}
+    for scores in by_kind.values():
+        for day, score in scores.items():
+            totals[day] = totals.get(day, 0.0) + score
+    return {day: min(total, cap) for day, total in totals.items()}
+
+
+def _behaviour_scores(context: _Context, rule: ToxicityWarning) -> dict[str, dict[date, float]]:
     """Each judged day's evidence from sessions missed or done and texts left or answered, as
     log-likelihood ratios of an illness's rate (the patient's own rate x `ill_engagement`)
-    against the patient's own rate over the baseline's days."""
+    against the patient's own rate over the baseline's days, per kind (`SESSION_DONE`,
+    `REPLIED`); a day's total is capped by the caller."""
     if rule.ill_engagement >= 1.0:
         return {}
     kept = rule.ill_engagement
@@ -229,24 +246,18 @@ def _behaviour_scores(context: _Context, rule: ToxicityWarning) -> dict[date, fl
         for day, point in context.usable().items()
         if judged <= (context.last - day).days < judged + rule.baseline_days
     ]
-    rates = {
-        name: _own_rate(baseline, name, rule.engagement_min_seen)
-        for name in ("session_done", "replied")
-    }
-    scores: dict[date, float] = {}
-    for back in range(judged):
-        day = context.last - timedelta(days=back)
-        point = context.by_day.get(day)
-        if point is None:
+    scores: dict[str, dict[date, float]] = {}
+    for name in (SESSION_DONE, REPLIED):
+        rate = _own_rate(baseline, name, rule.engagement_min_seen)
+        if rate is None:
             continue
-        evidence = 0.0
-        for name, rate in rates.items():
-            seen = getattr(point, name)
-            if seen is None or rate is None:
-                continue
-            evidence += math.log(kept) if seen else math.log((1 - rate * kept) / (1 - rate))
-        if evidence:
-            scores[day] = min(evidence, rule.engagement_day_cap)
+        for back in range(judged):
+            day = context.last - timedelta(days=back)
+            point = context.by_day.get(day)
+            seen = None if point is None else getattr(point, name)
+            if seen is not None:
+                score = math.log(kept) if seen else math.log((1 - rate * kept) / (1 - rate))
+                scores.setdefault(name, {})[day] = score
     return scores
 
 

@@ -273,27 +273,35 @@ def three_days(rise: float, done: bool | None, replied: bool | None) -> list[Dai
     return [day(USUAL_HR + rise, session_done=done, replied=replied)] * 3
 
 
+WHY = ("resting_hr_up",)
+
+
 @pytest.mark.parametrize(
-    ("rise", "done", "replied", "warns"),
+    ("rise", "done", "replied", "expected"),
     [
-        (2.0, None, None, False),  # a faint rise alone: inside the patient's noise
-        (2.0, False, False, True),  # with sessions missed and texts left unanswered: a warning
-        (2.0, False, None, True),  # missed sessions alone are enough on top of it
-        (2.0, True, True, False),
-        (1.5, False, False, False),  # the last day must still be 2 bpm up
-        (2.5, None, None, True),  # a clearer rise warns without them
-        (2.5, True, True, False),  # ...but not in a patient exercising and answering as usual
-        (0.0, False, False, False),  # missing sessions and texts alone never warn
+        (2.0, None, None, None),  # a faint rise alone: inside the patient's noise
+        # with sessions missed and texts left unanswered: a warning, and they are named in it
+        (2.0, False, False, (*WHY, "missed_sessions", "unanswered_texts")),
+        (2.0, False, None, (*WHY, "missed_sessions")),  # missed sessions alone tip it
+        (2.0, True, True, None),
+        (1.5, False, False, None),  # the last day must still be 2 bpm up
+        (2.5, None, None, WHY),  # a clearer rise warns without them
+        (2.5, True, True, None),  # ...but not in a patient exercising and answering as usual
+        (0.0, False, False, None),  # missing sessions and texts alone never warn
     ],
 )
 def test_missed_sessions_and_unanswered_texts_add_to_a_faint_rise(
-    policy: WarningPolicy, rise: float, done: bool | None, replied: bool | None, warns: bool
+    policy: WarningPolicy,
+    rise: float,
+    done: bool | None,
+    replied: bool | None,
+    expected: tuple[str, ...] | None,
 ) -> None:
     history = then(usual_program(28), *three_days(rise, done, replied))
     warning = ToxicityDetector(policy).evaluate(history)
-    assert (warning is not None) == warns
+    assert reasons(warning) == expected
     if warning is not None:
-        assert warning.reasons == ("resting_hr_up",) and warning.baseline_rhr == USUAL_HR
+        assert warning.baseline_rhr == USUAL_HR and warning.rule_ids == ("warning.toxicity",)
 
 
 def test_a_rate_needs_four_scheduled_sessions_in_the_baseline(policy: WarningPolicy) -> None:

@@ -236,3 +236,10 @@ def test_classes_missed_tip_a_faint_rise_into_a_warning(
     assert answer.status_code == 200, answer.text
     warned = db.run_sync(alerts_of, world.patient_a, "early_warning")
     assert len(warned) == (0 if came else 1), [a.summary for a in warned]
+    if not came:  # the coach reads why: the rise, and the classes she missed
+        (alert,) = warned
+        assert alert.flags == ["resting_hr_up", "missed_sessions"]
+        assert alert.summary.endswith("resting heart rate up, sessions missed")
+        login(client, "coach.a@example.org")
+        board = client.get("/dashboard").text
+        assert "resting heart rate above the usual level, missed sessions" in board
