@@ -9,9 +9,10 @@ from typing import Any
 TOXICITY = "toxicity"  # Warning.kind; the alert list files it under kind "early_warning"
 
 # Warning.reasons, machine keys the product words in each language. A toxicity warning carries
-# one of the first three (which signal) and "fever" when the temperature is at the hold threshold.
+# one of the first three (which signal), then missed_sessions and unanswered_texts when they
+# helped it over the threshold, and "fever" when the temperature is at the hold threshold.
 RESTING_HR_UP, STEPS_DOWN, BOTH, FEVER = "resting_hr_up", "steps_down", "both", "fever"
-# DisengagementFlag.reasons.
+# DisengagementFlag.reasons (the first two also in a toxicity warning).
 MISSED_SESSIONS, UNANSWERED_TEXTS = "missed_sessions", "unanswered_texts"
 MINUTES_DOWN, FATIGUE_UP = "minutes_down", "fatigue_up"
 
