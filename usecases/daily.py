@@ -67,7 +67,13 @@ def _evidence(points: Sequence[DailyPoint], warning: Warning) -> dict[str, Any]:
     return {
         **warning.to_json(),
         "series": [
-            {"day": p.day.isoformat(), "resting_hr": p.resting_hr, "steps": p.steps}
+            {
+                "day": p.day.isoformat(),
+                "resting_hr": p.resting_hr,
+                "steps": p.steps,
+                # the detector reads these too: the coach sees the sessions it counted
+                "session_done": p.session_done,
+            }
             for p in shown
             if p.resting_hr is not None or p.steps is not None
         ],

@@ -243,3 +243,10 @@ def test_classes_missed_tip_a_faint_rise_into_a_warning(
         login(client, "coach.a@example.org")
         board = client.get("/dashboard").text
         assert "resting heart rate above the usual level, missed sessions" in board
+        # The evidence shows those sessions: two hollow marks, and said in the chart's words.
+        chart = board.split('class="ew-chart"')[1].split("</svg>")[0]
+        assert chart.count('class="ew-missed"') == 2 and 'class="ew-done"' in chart
+        assert "Sessions in the last days: 4 done, 2 missed." in chart
+        spanish = client.get("/dashboard?lang=es").text.split('class="ew-chart"')[1]
+        assert "Sesiones de los últimos días: 4 hechas, 2 perdidas." in spanish
+        assert "last days" not in spanish.split("</svg>")[0]
