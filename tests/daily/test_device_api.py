@@ -178,6 +178,7 @@ def test_a_warning_is_one_alert_with_evidence_and_a_hold(
         "day": today.isoformat(),
         "resting_hr": 71.0,
         "steps": 2500,
+        "session_done": None,  # nothing scheduled that day
     }
     assert alert.evidence["baseline_rhr"] is not None
     holds = db.run_sync(lambda s: s.exec(select(PatientHold)).all())
