@@ -71,11 +71,12 @@ def _evidence(points: Sequence[DailyPoint], warning: Warning) -> dict[str, Any]:
                 "day": p.day.isoformat(),
                 "resting_hr": p.resting_hr,
                 "steps": p.steps,
-                # the detector reads these too: the coach sees the sessions it counted
+                # the detector reads these too: the coach sees the sessions and texts it counted
                 "session_done": p.session_done,
+                "replied": p.replied,
             }
             for p in shown
-            if p.resting_hr is not None or p.steps is not None
+            if any(v is not None for v in (p.resting_hr, p.steps, p.session_done, p.replied))
         ],
     }
 

@@ -239,35 +239,41 @@ def _behaviour_scores(context: _Context, rule: ToxicityWarning) -> dict[str, dic
     `REPLIED`); a day's total is capped by the caller."""
     if rule.ill_engagement >= 1.0:
         return {}
-    kept = rule.ill_engagement
-    judged = context.judged_span
-    baseline = [
-        point
-        for day, point in context.usable().items()
-        if judged <= (context.last - day).days < judged + rule.baseline_days
-    ]
+    kept, last, judged = rule.ill_engagement, context.last, context.judged_span
+    baseline_days = span(last, judged + rule.baseline_days - 1, judged)
+    judged_days = span(last, judged - 1, 0)
+    usable = context.usable()
     scores: dict[str, dict[date, float]] = {}
     for name in (SESSION_DONE, REPLIED):
-        rate = _own_rate(baseline, name, rule.engagement_min_seen)
+        read = _behaviour_reader(name)
+        rate = _own_rate(values(usable, baseline_days, read), rule.engagement_min_seen)
         if rate is None:
             continue
-        for back in range(judged):
-            day = context.last - timedelta(days=back)
-            point = context.by_day.get(day)
-            seen = None if point is None else getattr(point, name)
-            if seen is not None:
-                score = math.log(kept) if seen else math.log((1 - rate * kept) / (1 - rate))
-                scores.setdefault(name, {})[day] = score
+        not_done = math.log((1 - rate * kept) / (1 - rate))
+        scores[name] = {
+            day: math.log(kept) if done else not_done
+            for day, done in values(context.by_day, judged_days, read)
+        }
     return scores
 
 
-def _own_rate(points: Sequence[DailyPoint], name: str, min_seen: int) -> float | None:
-    """The share of scheduled sessions done (texts answered) over `points`; None with fewer than
+def _behaviour_reader(name: str) -> Callable[[DailyPoint], float | None]:
+    """Reads a yes/no field of a day as 1.0 / 0.0 (None: nothing was asked that day)."""
+
+    def read(point: DailyPoint) -> float | None:
+        seen = getattr(point, name)
+        return None if seen is None else float(seen)
+
+    return read
+
+
+def _own_rate(seen: Sequence[tuple[date, float]], min_seen: int) -> float | None:
+    """The share of scheduled sessions done (texts answered) among `seen`; None with fewer than
     `min_seen`. Kept off 0 and 1, where one day would be infinitely unlikely."""
-    seen: list[bool] = [v for point in points if (v := getattr(point, name)) is not None]
     if len(seen) < min_seen:
         return None
-    return min(RATE_CLAMP[1], max(RATE_CLAMP[0], sum(seen) / len(seen)))
+    share = sum(value for _, value in seen) / len(seen)
+    return min(RATE_CLAMP[1], max(RATE_CLAMP[0], share))
 
 
 def _resting_hr(point: DailyPoint) -> float | None:

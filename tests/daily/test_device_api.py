@@ -179,6 +179,7 @@ def test_a_warning_is_one_alert_with_evidence_and_a_hold(
         "resting_hr": 71.0,
         "steps": 2500,
         "session_done": None,  # nothing scheduled that day
+        "replied": None,  # nor asked by text
     }
     assert alert.evidence["baseline_rhr"] is not None
     holds = db.run_sync(lambda s: s.exec(select(PatientHold)).all())

@@ -5,16 +5,18 @@ for the coach; the program report's figures."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
-from sqlmodel import select
+from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
 from coach import alerts, holds, join_links
 from coach.clock import Clock
 from coach.database import Database
 from coach.holds import PatientHold
+from coach.models import Patient
 from messaging.models import SmsMessage
 from tests.conftest import TEST_SECRET, World
 from tests.daily.helpers import alerts_of, daily_class, readings, steady_then_sick
@@ -250,3 +252,80 @@ def test_classes_missed_tip_a_faint_rise_into_a_warning(
         spanish = client.get("/dashboard?lang=es").text.split('class="ew-chart"')[1]
         assert "Sesiones de los últimos días: 4 hechas, 2 perdidas." in spanish
         assert "last days" not in spanish.split("</svg>")[0]
+
+
+def _texted_daily(session: Session, patient_id: int, today: date, unanswered: int) -> None:
+    """A question texted a minute after each local midnight for 40 days, answered five minutes
+    later, except on the last `unanswered` days."""
+    patient = session.get(Patient, patient_id)
+    assert patient is not None
+    zone = ZoneInfo(patient.time_zone)
+    text = {"patient_id": patient_id, "phone": patient.phone}
+    for back in range(40, -1, -1):
+        asked = datetime.combine(today - timedelta(days=back), time(0, 1), zone)
+        session.add(
+            SmsMessage(
+                **text, direction="out", body="How tired do you feel today?", status="delivered",
+                question="fatigue", created_at=asked,
+            )
+        )  # fmt: skip
+        if back >= unanswered:
+            answer = asked + timedelta(minutes=5)
+            session.add(
+                SmsMessage(**text, direction="in", body="3", status="received", created_at=answer)
+            )
+    session.commit()
+
+
+def test_the_chart_draws_the_texts_left_unanswered_on_a_calendar(
+    client: TestClient, db: Database, world: World, clock: Clock
+) -> None:
+    """A warning that names unanswered texts shows them: Ana, texted a question every day and
+    answering, left the last two unanswered and missed two classes while her resting rate rose
+    1-2 bpm. Her chart has a row for the texts beside the sessions', says both in words (in
+    Chinese with its own separators), and a day without any data is a gap on its calendar axis."""
+    from coach import adherence
+    from tests.daily.helpers import today_of
+
+    now = clock.now()
+    db.run_sync(lambda s: daily_class(s, world.coach_a, [world.patient_a], now, days_back=40))
+    today = db.run_sync(today_of, world.patient_a, now)
+    db.run_sync(
+        lambda s: [
+            adherence.log_session(s, world.patient_a, today - timedelta(days=back), "coach")
+            for back in range(3, 38)
+        ]
+    )
+    db.run_sync(_texted_daily, world.patient_a, today, 2)
+    rise = {2: 62, 1: 62, 0: 63}
+    days = [
+        {
+            "date": (today - timedelta(days=back)).isoformat(),
+            "resting_hr": rise.get(back, 60 + back % 2),
+            "steps": 6000 + 100 * (back % 3) if back >= 3 else 6000,
+        }
+        for back in range(37, -1, -1)
+        if back != 5  # the band was off that day
+    ]
+    token = db.run_sync(device_token, world.patient_a)
+    answer = client.post("/api/v1/daily", json={"days": days}, headers=bearer(token))
+    assert answer.status_code == 200, answer.text
+    (alert,) = db.run_sync(alerts_of, world.patient_a, "early_warning")
+    assert alert.flags == ["resting_hr_up", "missed_sessions", "unanswered_texts"]
+    login(client, "coach.a@example.org")
+    board = client.get("/dashboard").text
+    item = board.split(f'data-daily-alert="{alert.id}"')[1]
+    chart = item.split('class="ew-chart"')[1].split("</svg>")[0]
+    assert ">Texts answered</text>" in chart and ">Scheduled sessions</text>" in chart
+    # 28 calendar days drawn; the texts' row: 26 answered, the last 2 not.
+    assert chart.count('class="ew-missed"') == 2 + 2
+    assert "Texts in the last days: 5 answered, 2 not answered." in chart
+    assert "Sessions in the last days: 4 done, 2 missed." in chart
+    # Day 5 back has no band data, but a session and a text: a gap in the line, said as a dash.
+    assert "last days 60, —, 60, 61, 62, 62, 63" in chart
+    caption = item.split("<figcaption>")[1].split("</figcaption>")[0]
+    assert "Texts that asked something" in caption and "scheduled sessions" in caption
+    chinese = client.get("/dashboard?lang=zh-Hans").text.split('class="ew-chart"')[1]
+    chinese = chinese.split("</svg>")[0]
+    assert "最近几天的短信：回复 5 条，未回复 2 条。" in chinese
+    assert "60、—、60、61、62、62、63" in chinese and ", " not in chinese.split("<desc")[1]

@@ -1,11 +1,14 @@
 """A warning's evidence as a small inline SVG drawn on the server (no script): the patient's
 resting heart rate and steps, day by day, each with its baseline as a dashed line, and under them
-the scheduled sessions done (filled) or missed (hollow), which the detector reads too. The title
-and description say the numbers in words, in the viewer's language."""
+the rows of what the detector reads of the patient's behaviour: scheduled sessions done (filled)
+or missed (hollow), and texts that asked something answered (filled) or not (hollow). Days sit
+on a calendar axis, so a day without data is a gap. The title and description say the numbers
+in words, in the viewer's language."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date
 from html import escape
 from typing import Any
 
@@ -13,7 +16,13 @@ from markupsafe import Markup
 
 WIDTH, PANEL_H = 420, 84
 LEFT, RIGHT, TOP, GAP = 44, 8, 16, 30
-SESSIONS_H = 26  # the row of sessions under the two panels
+MAX_DAYS = 62  # a longer series (evidence holds four weeks) is drawn day after day as it is
+ROW_H = 30  # each behaviour row under the two panels
+# The behaviour rows: the series field, its label and description keys (catalogue section `warn`).
+ROWS = (
+    ("session_done", "sessions", "sessions_said"),
+    ("replied", "texts", "texts_said"),
+)
 
 
 def _panel(
@@ -67,8 +76,9 @@ def _panel(
     return parts
 
 
-def _sessions_row(done: Sequence[Any], top_y: float, label: str) -> list[str]:
-    """One mark a day with a scheduled session: filled when done, hollow when missed."""
+def _behaviour_row(done: Sequence[Any], top_y: float, label: str) -> list[str]:
+    """One mark a day with something asked of the patient (a scheduled session, a text with a
+    question): filled when done or answered, hollow when not."""
     step = (WIDTH - LEFT - RIGHT) / max(len(done) - 1, 1)
     parts = [f'<text x="{LEFT}" y="{top_y - 4}" class="ew-label">{escape(label)}</text>']
     for i, value in enumerate(done):
@@ -80,51 +90,78 @@ def _sessions_row(done: Sequence[Any], top_y: float, label: str) -> list[str]:
     return parts
 
 
-def evidence_chart(chart_id: str, evidence: Mapping[str, Any], labels: Mapping[str, str]) -> Markup:
-    """`labels`: title, resting_hr, steps, baseline, sessions (the row's label), and the
-    description's templates desc_line ({label}, {text}), last_days ({values}), with_baseline
-    ({text}, {baseline}) and sessions_said ({done}, {missed}), in the viewer's language."""
+def _by_calendar_day(series: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The series with an empty entry for each day missing between its first and last, so the
+    x axis is the calendar. A series whose days do not read as dates is kept as it is."""
+    try:
+        days = [date.fromisoformat(str(p.get("day"))) for p in series]
+    except ValueError:
+        return list(series)
+    if not days or days != sorted(set(days)) or (days[-1] - days[0]).days > MAX_DAYS:
+        return list(series)
+    by_day = dict(zip(days, series, strict=True))
+    first = days[0]
+    return [
+        by_day.get(date.fromordinal(first.toordinal() + i), {})
+        for i in range((days[-1] - first).days + 1)
+    ]
+
+
+def evidence_rows(evidence: Mapping[str, Any]) -> list[str]:
+    """The behaviour rows the chart draws for this evidence (their series fields): those with at
+    least one day on which something was asked. The page's caption explains the same rows."""
     series = [p for p in evidence.get("series", []) if isinstance(p, Mapping)]
+    return [field for field, _, _ in ROWS if any(isinstance(p.get(field), bool) for p in series)]
+
+
+def evidence_chart(
+    chart_id: str, evidence: Mapping[str, Any], labels: Mapping[str, str], separator: str = ", "
+) -> Markup:
+    """`labels`: the catalogue's `warn` section in the viewer's language (chart_title,
+    resting_hr, steps, baseline, sessions, texts, and the description's templates desc_line
+    ({label}, {text}), last_days ({values}), with_baseline ({text}, {baseline}), sessions_said
+    ({done}, {missed}), texts_said ({done}, {missed})); `separator` goes between numbers."""
+    series = _by_calendar_day([p for p in evidence.get("series", []) if isinstance(p, Mapping)])
     rhr = [p.get("resting_hr") for p in series]
     steps = [p.get("steps") for p in series]
-    done = [p.get("session_done") for p in series]
     base_rhr, base_steps = evidence.get("baseline_rhr"), evidence.get("baseline_steps")
-    scheduled = any(isinstance(value, bool) for value in done)
-    sessions_top = TOP + 2 * PANEL_H + 2 * GAP
-    height = (sessions_top + SESSIONS_H if scheduled else TOP + 2 * PANEL_H + GAP) + 16
+    drawn = evidence_rows(evidence)
+    rows = [(field, label, said_key) for field, label, said_key in ROWS if field in drawn]
+    rows_top = TOP + 2 * PANEL_H + 2 * GAP
+    height = (rows_top + ROW_H * len(rows) if rows else TOP + 2 * PANEL_H + GAP) + 16
     first = series[0].get("day", "") if series else ""
     last = series[-1].get("day", "") if series else ""
 
     def said(values: Sequence[Any], base: Any) -> str:
-        shown = ", ".join("—" if v is None else f"{v:g}" for v in values[-7:])
+        shown = separator.join("—" if v is None else f"{v:g}" for v in values[-7:])
         text = labels["last_days"].format(values=shown)
         if base is None:
             return text
         return labels["with_baseline"].format(text=text, baseline=f"{base:g}")
 
-    recent = [value for value in done[-7:] if isinstance(value, bool)]
-    sessions = (
-        labels["sessions_said"].format(done=sum(recent), missed=len(recent) - sum(recent))
-        if scheduled
-        else ""
-    )
     line = labels["desc_line"]
-    desc = " ".join(
-        [
-            line.format(label=labels["resting_hr"], text=said(rhr, base_rhr)),
-            line.format(label=labels["steps"], text=said(steps, base_steps)),
-            sessions,
-        ]
-    ).strip()
+    sentences = [
+        line.format(label=labels["resting_hr"], text=said(rhr, base_rhr)),
+        line.format(label=labels["steps"], text=said(steps, base_steps)),
+    ]
+    marks: list[str] = []
+    for row, (field, label, said_key) in enumerate(rows):
+        flags = [p.get(field) for p in series]
+        recent = [value for value in flags[-7:] if isinstance(value, bool)]
+        sentences.append(
+            labels[said_key].format(done=sum(recent), missed=len(recent) - sum(recent))
+        )
+        marks += _behaviour_row(flags, rows_top + ROW_H * row, labels[label])
+    desc = " ".join(sentences)
     parts = [
         f'<svg class="ew-chart" id="{escape(chart_id)}" viewBox="0 0 {WIDTH} {height}" '
         f'width="{WIDTH}" height="{height}" role="img" '
         f'aria-labelledby="{escape(chart_id)}-t {escape(chart_id)}-d">',
-        f'<title id="{escape(chart_id)}-t">{escape(labels["title"])}</title>',
+        f'<title id="{escape(chart_id)}-t">{escape(labels["chart_title"])}</title>',
         f'<desc id="{escape(chart_id)}-d">{escape(desc)}</desc>',
         *_panel(rhr, base_rhr, TOP, labels["resting_hr"], "ew-rhr"),
         *_panel(steps, base_steps, TOP + PANEL_H + GAP, labels["steps"], "ew-steps"),
-        *(_sessions_row(done, sessions_top, labels["sessions"]) if scheduled else []),
+        *marks,
         f'<text x="{LEFT}" y="{height - 2}" class="ew-axis">{escape(str(first))}</text>',
         f'<text x="{WIDTH - RIGHT}" y="{height - 2}" text-anchor="end" class="ew-axis">'
         f"{escape(str(last))}</text>",
