@@ -204,6 +204,26 @@ def test_missed_classes_and_fewer_steps_flag_disengagement_with_its_reasons(
     assert csrf
 
 
+def _post_a_faint_rise(
+    client: TestClient, db: Database, world: World, today: date, band_off: int | None = None
+) -> None:
+    """Five weeks of Ana's resting rate at 60-61 and steady steps, then a rise of 1-2 bpm over
+    the last three days (today's included), posted by her band; none on `band_off` days back."""
+    rise = {2: 62, 1: 62, 0: 63}
+    days = [
+        {
+            "date": (today - timedelta(days=back)).isoformat(),
+            "resting_hr": rise.get(back, 60 + back % 2),
+            "steps": 6000 + 100 * (back % 3) if back >= 3 else 6000,
+        }
+        for back in range(37, -1, -1)
+        if back != band_off
+    ]
+    token = db.run_sync(device_token, world.patient_a)
+    answer = client.post("/api/v1/daily", json={"days": days}, headers=bearer(token))
+    assert answer.status_code == 200, answer.text
+
+
 @pytest.mark.parametrize("came", [False, True])
 def test_classes_missed_tip_a_faint_rise_into_a_warning(
     client: TestClient, db: Database, world: World, clock: Clock, came: bool
@@ -224,18 +244,7 @@ def test_classes_missed_tip_a_faint_rise_into_a_warning(
             for back in range(came_back_to, 38)
         ]
     )
-    rise = {2: 62, 1: 62, 0: 63}
-    days = [
-        {
-            "date": (today - timedelta(days=back)).isoformat(),
-            "resting_hr": rise.get(back, 60 + back % 2),
-            "steps": 6000 + 100 * (back % 3) if back >= 3 else 6000,
-        }
-        for back in range(37, -1, -1)
-    ]
-    token = db.run_sync(device_token, world.patient_a)
-    answer = client.post("/api/v1/daily", json={"days": days}, headers=bearer(token))
-    assert answer.status_code == 200, answer.text
+    _post_a_faint_rise(client, db, world, today)
     warned = db.run_sync(alerts_of, world.patient_a, "early_warning")
     assert len(warned) == (0 if came else 1), [a.summary for a in warned]
     if not came:  # the coach reads why: the rise, and the classes she missed
@@ -297,19 +306,7 @@ def test_the_chart_draws_the_texts_left_unanswered_on_a_calendar(
         ]
     )
     db.run_sync(_texted_daily, world.patient_a, today, 2)
-    rise = {2: 62, 1: 62, 0: 63}
-    days = [
-        {
-            "date": (today - timedelta(days=back)).isoformat(),
-            "resting_hr": rise.get(back, 60 + back % 2),
-            "steps": 6000 + 100 * (back % 3) if back >= 3 else 6000,
-        }
-        for back in range(37, -1, -1)
-        if back != 5  # the band was off that day
-    ]
-    token = db.run_sync(device_token, world.patient_a)
-    answer = client.post("/api/v1/daily", json={"days": days}, headers=bearer(token))
-    assert answer.status_code == 200, answer.text
+    _post_a_faint_rise(client, db, world, today, band_off=5)  # a day with no band data
     (alert,) = db.run_sync(alerts_of, world.patient_a, "early_warning")
     assert alert.flags == ["resting_hr_up", "missed_sessions", "unanswered_texts"]
     login(client, "coach.a@example.org")
