@@ -156,6 +156,49 @@ def points_for_occurrence(session: Session, occurrence_id: int) -> dict[int, lis
     return points
 
 
+@dataclass(frozen=True)
+class Opening:
+    """The first minutes of an earlier occurrence of a class: its times and each patient's
+    readings in them, oldest first."""
+
+    starts_at: datetime
+    ends_at: datetime
+    points: dict[int, list[Point]]
+
+
+def earlier_openings(
+    session: Session, occurrence: ClassOccurrence, within: timedelta, count: int
+) -> list[Opening]:
+    """The first `within` of the latest `count` occurrences of the same class that ended before
+    this one began (cancelled ones left out), oldest first: one query an occurrence, each bounded
+    by the occurrence index and the opening's end."""
+    earlier = session.exec(
+        select(ClassOccurrence)
+        .where(
+            ClassOccurrence.series_id == occurrence.series_id,
+            col(ClassOccurrence.ends_at) <= occurrence.starts_at,
+            ClassOccurrence.status != "cancelled",
+        )
+        .order_by(col(ClassOccurrence.starts_at).desc())
+        .limit(count)
+    ).all()
+    openings = []
+    for row in reversed(earlier):
+        query = (
+            select(HeartRateSample.patient_id, HeartRateSample.t, HeartRateSample.bpm)
+            .where(
+                HeartRateSample.occurrence_id == row.id,
+                col(HeartRateSample.t) < row.starts_at + within,
+            )
+            .order_by(col(HeartRateSample.patient_id), col(HeartRateSample.t))
+        )
+        points: dict[int, list[Point]] = {}
+        for patient_id, t, bpm in session.exec(query):
+            points.setdefault(patient_id, []).append(Point(t, bpm))
+        openings.append(Opening(row.starts_at, row.ends_at, points))
+    return openings
+
+
 def approved_prescription(session: Session, patient_id: int) -> dict[str, Any] | None:
     row = prescriptions.current_approved(session, patient_id)
     return dict(row.data) if row is not None else None

@@ -12,6 +12,13 @@ evaluating the same stream decides the same cue at the same reading, and the bus
 (`cue_key`, ordered by that time). Patients on the RPE basis get prompts without a reading: their
 engines are stepped on a grid of `TICK_MS` of the class's time, the same in every process.
 
+The warm-up check (cue.warm_up_check) needs the patient's usual rise from the warm-up to the main
+pace. A class's warm-up and pace are the coach's and repeat from one week to the next, unlike a
+home session's, so a class learns it from the patient's own earlier occurrences of the same class
+(`usual_rises`): their stored opening minutes replayed through the same engine, each giving the
+rise it observed. Today's zone stands in for the zone of the day (it decides only whether an
+ease-off or pick-up in the learning window spoilt the reading). Until two such classes, no check.
+
 The coach's mute is state on the stream (docs/heart-rate.md, `cue_mute`): every monitor reads it
 there and a muted patient's engine still steps (so that unmuting finds it up to date), but its
 cues go nowhere.
@@ -19,10 +26,12 @@ cues go nowhere.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from coach.cues import Cue, CueEngine, CuePolicy, Phase
+from coach.epoch_ms import to_ms
+from coach.hr_store import Opening
 from coach.hr_zones import PatientZone
 
 WARM_UP_S = 5 * 60
@@ -50,6 +59,36 @@ def class_phase(
     return "main"
 
 
+def opening_ms(policy: CuePolicy) -> int:
+    """How much of an earlier class the warm-up check reads: the longest warm-up, then the main
+    phase's learning window (cue.warm_up_check learn_until_s), and a second to spare."""
+    return WARM_UP_S * 1000 + policy.learn_until_ms + 1000
+
+
+def usual_rises(
+    openings: Sequence[Opening], zones: Mapping[int, PatientZone], policy: CuePolicy
+) -> dict[int, float]:
+    """Each patient's usual rise from the warm-up to the main pace in this class, from the
+    openings of its earlier occurrences (oldest first): what the engine observed in each, replayed,
+    through `CuePolicy.usual_rise_bpm`. Patients without enough of them are left out."""
+    observed: dict[int, list[float]] = {}
+    for opening in openings:
+        start_ms, end_ms = to_ms(opening.starts_at), to_ms(opening.ends_at)
+        for patient_id, points in opening.points.items():
+            zone = zones.get(patient_id)
+            if zone is None:
+                continue
+            engine = CueEngine(zone, policy)
+            for point in points:
+                t_ms = to_ms(point.t)
+                engine.step(t_ms, point.bpm, class_phase(t_ms, start_ms, end_ms))
+            rise = engine.observed_rise_bpm
+            if rise is not None:
+                observed.setdefault(patient_id, []).append(rise)
+    found = {patient_id: policy.usual_rise_bpm(rises) for patient_id, rises in observed.items()}
+    return {patient_id: rise for patient_id, rise in found.items() if rise is not None}
+
+
 def cue_key(patient_id: int) -> str:
     """The bus key of a patient's cues: a sub-key of their readings' key (a patient's own
     subscription receives both), ordered apart from them."""
@@ -61,13 +100,21 @@ class ClassCues:
     shown (for a snapshot, and for a patient's page that comes back)."""
 
     def __init__(
-        self, zones: Mapping[int, PatientZone], start_ms: int, end_ms: int, policy: CuePolicy
+        self,
+        zones: Mapping[int, PatientZone],
+        start_ms: int,
+        end_ms: int,
+        policy: CuePolicy,
+        rises: Mapping[int, float] | None = None,
     ) -> None:
+        """`rises`: each patient's usual rise in this class (`usual_rises`), for the warm-up
+        check."""
         self.start_ms = start_ms
         self.end_ms = end_ms
         self.policy = policy
         self._zones = dict(zones)
-        self._engines = {pid: CueEngine(zone, policy) for pid, zone in zones.items()}
+        self._rises = dict(rises or {})
+        self._engines = {pid: self._engine(pid, zone) for pid, zone in zones.items()}
         self._ticked_ms: int | None = None
         self.muted: set[int] = set()
         self.shown: dict[int, dict[str, Any]] = {}  # patient -> the last cue on the stream
@@ -76,7 +123,10 @@ class ClassCues:
         """A new zone (a prescription approved mid-class) starts the patient's engine afresh."""
         if self._zones.get(patient_id) != zone:
             self._zones[patient_id] = zone
-            self._engines[patient_id] = CueEngine(zone, self.policy)
+            self._engines[patient_id] = self._engine(patient_id, zone)
+
+    def _engine(self, patient_id: int, zone: PatientZone) -> CueEngine:
+        return CueEngine(zone, self.policy, usual_rise_bpm=self._rises.get(patient_id))
 
     def phase(self, t_ms: int) -> Phase:
         return class_phase(t_ms, self.start_ms, self.end_ms)

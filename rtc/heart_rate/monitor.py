@@ -68,7 +68,10 @@ class OccurrenceMonitor:
         policy: AlertPolicy,
         sink: AlertSink,
         cue_policy: CuePolicy,
+        rises: Mapping[int, float] | None = None,
     ) -> None:
+        """`rises`: the patients' usual rises in this class, for the cues' warm-up check
+        (rtc/heart_rate/class_cues.py `usual_rises`)."""
         self.info = info
         self.stream = stream_name(info.id)
         self._bus = bus
@@ -87,6 +90,7 @@ class OccurrenceMonitor:
             to_ms(info.starts_at),
             to_ms(info.ends_at),
             cue_policy,
+            rises,
         )
         self._subscription: Subscription | None = None
         self._backlog_until = 0

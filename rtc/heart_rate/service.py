@@ -26,12 +26,13 @@ from coach.clock import Clock, SystemClock
 from coach.cues import Cue, CuePolicy
 from coach.database import Database
 from coach.epoch_ms import from_ms, to_ms
-from coach.hr_store import RosterEntry, SampleRow, points_for_occurrence
+from coach.hr_store import RosterEntry, SampleRow, earlier_openings, points_for_occurrence
+from coach.models import ClassOccurrence
 from coach.rules import RuleSet
 from rtc.heart_rate import events
 from rtc.heart_rate.alerts import AlertPolicy, RaisedAlert
 from rtc.heart_rate.bus import LiveBus
-from rtc.heart_rate.class_cues import cue_key
+from rtc.heart_rate.class_cues import cue_key, opening_ms, usual_rises
 from rtc.heart_rate.follow import ClassFollow, OwnReadings, Resume
 from rtc.heart_rate.ingest import (
     Audit,
@@ -197,13 +198,22 @@ class HeartRateService:
         monitor.last_activity = self.clock.now()
 
     async def _start_monitor(self, occurrence_id: int) -> OccurrenceMonitor:
-        def load(session: Session) -> tuple[OccurrenceInfo, list[RosterEntry], Any]:
-            info, entries = load_occurrence(session, occurrence_id, self.rules)
-            return info, entries, points_for_occurrence(session, occurrence_id)
+        policy = self.cue_policy
 
-        info, entries, history = await self.db.run(load)
+        def load(session: Session) -> tuple[OccurrenceInfo, list[RosterEntry], Any, Any]:
+            occurrence = session.get(ClassOccurrence, occurrence_id)
+            info, entries = load_occurrence(session, occurrence_id, self.rules)
+            assert occurrence is not None  # load_occurrence refuses a missing one
+            # The warm-up check's usual rises, replayed here, off the event loop, from twice the
+            # classes the rule keeps rises of: a patient misses some.
+            within = timedelta(milliseconds=opening_ms(policy))
+            openings = earlier_openings(session, occurrence, within, 2 * policy.sessions_kept)
+            rises = usual_rises(openings, {e.patient_id: e.zone for e in entries}, policy)
+            return info, entries, points_for_occurrence(session, occurrence_id), rises
+
+        info, entries, history, rises = await self.db.run(load)
         monitor = OccurrenceMonitor(
-            info, entries, self.bus, self.clock, self.policy, self, self.cue_policy
+            info, entries, self.bus, self.clock, self.policy, self, policy, rises
         )
         await monitor.start(history)
         return monitor

@@ -6,24 +6,32 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+from sqlmodel import Session, col, select
 
-from coach.cues import CueKind, CuePolicy
-from coach.epoch_ms import to_ms
+from coach import hr_store
+from coach.cues import Cue, CueKind, CuePolicy
+from coach.database import Database
+from coach.epoch_ms import from_ms, to_ms
+from coach.hr_store import Opening, SampleRow
+from coach.hr_summary import Point
 from coach.hr_zones import PatientZone
-from coach.models import utcnow
+from coach.models import ClassOccurrence, utcnow
 from coach.rules import load_rules
 from rtc.heart_rate import events
-from rtc.heart_rate.bus import LiveBus
-from rtc.heart_rate.class_cues import TICK_MS, ClassCues, class_phase, cue_key
+from rtc.heart_rate.bus import LiveBus, MemoryBus
+from rtc.heart_rate.class_cues import TICK_MS, ClassCues, class_phase, cue_key, usual_rises
 from rtc.heart_rate.events import stream_name
 from rtc.heart_rate.service import HeartRateService
 from rtc.heart_rate.validation import Reading
 from tests.clocks import ManualClock
+from tests.factories import enroll, weekly_class
+from tests.heart_rate.helpers import give_profile
 from tests.heart_rate.test_service_alerts import buses, class_db, until  # noqa: F401
 
 RULES = load_rules()
@@ -152,6 +160,124 @@ def test_a_new_zone_starts_the_engine_afresh() -> None:
     engines.set_zone(1, PatientZone("hold"))
     stop = engines.reading(1, t + 2000, 110, [])
     assert stop is not None and stop.kind is CueKind.STOP
+
+
+def opening(start_ms: int, warm_bpm: int, main_bpm: int, patient_id: int = 1) -> Opening:
+    """An earlier 45-minute class's opening: a reading a second, `warm_bpm` through the 5-minute
+    warm-up, then a rate climbing toward `main_bpm` as a heart does (first order, time constant
+    58 s) until the warm-up check's learning window is over."""
+    main = start_ms + 5 * MIN
+
+    def bpm(t: int) -> int:
+        if t < main:
+            return warm_bpm
+        return round(main_bpm - (main_bpm - warm_bpm) * math.exp(-(t - main) / 58_000))
+
+    points = [
+        Point(from_ms(t), bpm(t))
+        for t in range(start_ms, main + POLICY.learn_until_ms + 1000, 1000)
+    ]
+    return Opening(from_ms(start_ms), from_ms(start_ms + 45 * MIN), {patient_id: points})
+
+
+def warm_up_then_main(engines: ClassCues, warm_bpm: int) -> Cue | None:
+    """A minute of warm-up readings at `warm_bpm` before the main phase, and its first reading
+    (the same rate: the heart has yet to answer the main pace). The first cue of the main phase."""
+    for t in range(START + 4 * MIN, START + 5 * MIN, 1000):
+        assert engines.reading(1, t, warm_bpm, []) is None
+    return engines.reading(1, START + 5 * MIN, warm_bpm, [])
+
+
+WEEK = 7 * 24 * 60 * MIN
+
+
+def test_the_usual_rise_in_a_class_is_learned_from_its_earlier_occurrences() -> None:
+    """Rule cue.warm_up_check in class: two earlier classes rose from 90 in the warm-up toward 110
+    in the main phase; the rise is read from their openings (corrected for the part of the climb
+    a heart shows by then), and with it a warm-up at 100 foretells about 120 in a zone of 100-120,
+    a step (half the rise, ~10 bpm) over its middle: a step gentler at the main phase's first
+    reading. Without it, or with only one earlier class, nothing is said then."""
+    earlier = [opening(START - 2 * WEEK, 90, 110), opening(START - WEEK, 90, 110)]
+    rises = usual_rises(earlier, {1: ZONE, 2: ZONE}, POLICY)
+    assert list(rises) == [1]  # the patient who was not there has none
+    assert 18 < rises[1] < 22  # the 20 bpm step, of which ~78% showed in the window
+    cue = warm_up_then_main(ClassCues({1: ZONE}, START, END, POLICY, rises), 100)
+    assert cue is not None and (cue.kind, cue.reason) == (CueKind.EASE_OFF, "warm_up_high")
+    assert cue.rule_id == "cue.warm_up_check" and cue.at_ms == START + 5 * MIN
+    assert warm_up_then_main(cues(p1=ZONE), 100) is None
+    assert usual_rises(earlier[1:], {1: ZONE}, POLICY) == {}
+
+
+def test_a_class_whose_opening_had_an_effort_cue_teaches_no_rise() -> None:
+    """A main phase that began far over the zone brought an ease-off in the learning window:
+    the patient changed pace, so what the rate did says nothing of their usual rise. RPE-basis
+    patients have no heart-rate rise to learn."""
+    earlier = [opening(START - 2 * WEEK, 90, 110), opening(START - WEEK, 120, 150)]
+    assert usual_rises(earlier, {1: ZONE}, POLICY) == {}
+    rpe = [opening(START - 2 * WEEK, 90, 110), opening(START - WEEK, 90, 110)]
+    assert usual_rises(rpe, {1: PatientZone("rpe")}, POLICY) == {}
+
+
+@pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+@pytest.mark.anyio
+async def test_a_class_begins_a_step_gentler_for_a_patient_whose_warm_up_runs_high(
+    database_url: str,
+) -> None:
+    """Through the service (SQLite and PostgreSQL): Ana's two earlier weeks of the class are
+    stored readings (90 in the warm-up, climbing toward 110 after); today her warm-up runs at
+    105, which foretells about 125 in her zone of 109-126, more than half a step over its middle,
+    so the monitor's engine asks her to ease off as the main phase begins, and the cue goes on
+    the class's stream."""
+    from tests.factories import build_world
+
+    db = Database(database_url)
+    world = db.run_sync(build_world)
+    clock = ManualClock(utcnow())
+    start = clock.now() - timedelta(minutes=6)
+
+    def make(session: Session) -> int:
+        give_profile(session, world.patient_a)
+        series_id, _ = weekly_class(
+            session, world.coach_a, "Weekly class", start=start - timedelta(weeks=2)
+        )
+        enroll(session, series_id, world.patient_a)
+        found = session.exec(
+            select(ClassOccurrence)
+            .where(ClassOccurrence.series_id == series_id)
+            .order_by(col(ClassOccurrence.starts_at))
+        ).all()
+        for row in found[:2]:
+            assert row.id is not None
+            hr_store.insert_samples(
+                session,
+                [
+                    SampleRow(world.patient_a, row.id, point.t, point.bpm, None, "ble")
+                    for point in opening(to_ms(row.starts_at), 90, 110).points[1]
+                ],
+            )
+        today = found[2]
+        assert today.id is not None and abs(today.starts_at - start) < timedelta(seconds=1)
+        return today.id
+
+    occurrence = db.run_sync(make)
+    service = HeartRateService(db, MemoryBus(), RULES, clock, flush_interval=0.05)
+    await service.start()
+    try:
+        monitor = await service.attach(occurrence)
+        watcher = await service.bus.subscribe(stream_name(occurrence))
+        main = to_ms(start) + 5 * MIN
+        for t in range(main - MIN, main + 1000, 1000):
+            await service.ingest_live(world.patient_a, occurrence, Reading(t, 105), "ble")
+        await until(lambda: monitor.tiles[world.patient_a].last_t == main)
+        await asyncio.sleep(0.8)  # the monitor has taken them in and said what it decided
+        entries = [json.loads(e.data) for e in watcher.drain()]
+        said = [e["cue"] for e in entries if e["type"] == "cue"]
+        assert [(c["kind"], c["reason"], c["at_ms"]) for c in said] == [
+            ("ease_off", "warm_up_high", main)
+        ]
+    finally:
+        await service.stop()
+        db.dispose()
 
 
 def test_a_patients_own_subscription_gets_their_cues() -> None:
