@@ -101,6 +101,13 @@ VARIANTS = {"design": DESIGN, "shifted": SHIFTED}
 
 
 def make_cohort(seed: int, patients: int, ranges: CohortRanges = DESIGN) -> list[CohortPatient]:
+    return [patient for patient, _ in make_cohort_with_truth(seed, patients, ranges)]
+
+
+def make_cohort_with_truth(
+    seed: int, patients: int, ranges: CohortRanges = DESIGN
+) -> list[tuple[CohortPatient, PatientTruth]]:
+    """The same cohort as `make_cohort`, each patient with what only the generator knows."""
     return [_patient(random.Random(f"{seed}:{index}"), index, ranges) for index in range(patients)]
 
 
@@ -116,6 +123,27 @@ class _Day:
     infusion: bool = False
     absent: bool = False  # no data at all (in hospital, band off, phone off)
     engagement: float = 1.0  # 1 usual, lower while disengaging, on vacation or ill
+    # What only the generator knows (`PatientTruth`): the parts of rhr and log_steps that are
+    # the day's noise, a one-day spike, and an illness (its prodrome and recovery).
+    noise_rhr: float = 0.0
+    noise_log_steps: float = 0.0
+    spike_rhr: float = 0.0
+    ill_rhr: float = 0.0
+    ill_log_steps: float = 0.0
+
+
+@dataclass(frozen=True)
+class PatientTruth:
+    """What the generator knows of a patient and no detector can: for the bound in
+    tests/bench/warnings_ceiling.py. `healthy` is each day's expected RHR and log steps without
+    the illness, the day's noise or a spike (trend, weekend, infusion bump and device included)."""
+
+    rhr_sd: float
+    steps_sd: float  # on the log scale
+    done_rate: float  # scheduled sessions done, usually
+    reply_rate: float  # texts answered, usually
+    healthy: dict[date, tuple[float, float]]
+    infusions: tuple[date, ...]  # every infusion day, with data that day or not
 
 
 def _u(rng: random.Random, bounds: Range) -> float:
@@ -130,7 +158,7 @@ def _poisson(rng: random.Random, mean: float) -> int:
     return count
 
 
-def _patient(rng: random.Random, index: int, r: CohortRanges) -> CohortPatient:
+def _patient(rng: random.Random, index: int, r: CohortRanges) -> tuple[CohortPatient, PatientTruth]:
     n = rng.randint(*r.follow_up_days)
     first = START + timedelta(days=rng.randrange(0, 28))
     rhr0, rhr_sd = _u(rng, r.rhr_usual), _u(rng, r.rhr_noise_bpm)
@@ -142,12 +170,15 @@ def _patient(rng: random.Random, index: int, r: CohortRanges) -> CohortPatient:
     for i in range(n):
         d = first + timedelta(days=i)
         frac = i / n
+        noise_rhr, noise_steps = rng.gauss(0, rhr_sd), rng.gauss(0, steps_sd)
         days.append(
             _Day(
-                rhr=rhr0 + rhr_trend * frac + rng.gauss(0, rhr_sd),
-                log_steps=steps0 + steps_trend * frac + rng.gauss(0, steps_sd)
+                rhr=rhr0 + rhr_trend * frac + noise_rhr,
+                log_steps=steps0 + steps_trend * frac + noise_steps
                 + (weekend if d.weekday() >= 5 else 0.0),
                 temp=temp0 + rng.gauss(0, 0.2),
+                noise_rhr=noise_rhr,
+                noise_log_steps=noise_steps,
             )
         )  # fmt: skip
     infusions = _infusions(rng, r, days)
@@ -171,9 +202,21 @@ def _patient(rng: random.Random, index: int, r: CohortRanges) -> CohortPatient:
             end = dropout
             events = [e for e in events if e.day < first + timedelta(days=dropout)]
             events.append(Event(first + timedelta(days=dropout), "dropout"))
-    _behaviour(rng, days)
+    done_rate, reply_rate = _behaviour(rng, days)
     points = _observe(rng, r, days[:end], first)
-    return CohortPatient(f"p{index:04d}", tuple(points), tuple(sorted(events, key=lambda e: e.day)))
+    patient = CohortPatient(
+        f"p{index:04d}", tuple(points), tuple(sorted(events, key=lambda e: e.day))
+    )
+    healthy = {
+        first + timedelta(days=i): (
+            day.rhr - day.noise_rhr - day.spike_rhr - day.ill_rhr,
+            day.log_steps - day.noise_log_steps - day.ill_log_steps,
+        )
+        for i, day in enumerate(days[:end])
+    }
+    infusion_days = tuple(first + timedelta(days=i) for i in infusions if i < end)
+    truth = PatientTruth(rhr_sd, steps_sd, done_rate, reply_rate, healthy, infusion_days)
+    return patient, truth
 
 
 def _infusions(rng: random.Random, r: CohortRanges, days: list[_Day]) -> list[int]:
@@ -204,7 +247,10 @@ def _device_changes(rng: random.Random, r: CohortRanges, days: list[_Day]) -> No
 
 def _spikes(rng: random.Random, r: CohortRanges, days: list[_Day], n: int) -> None:
     for _ in range(_poisson(rng, r.rhr_spikes_per_month * n / 30.44)):
-        days[rng.randrange(n)].rhr += rng.uniform(4.0, 9.0)
+        day = days[rng.randrange(n)]
+        spike = rng.uniform(4.0, 9.0)
+        day.rhr += spike
+        day.spike_rhr += spike
 
 
 def _illness_days(rng: random.Random, r: CohortRanges, infusions: list[int], n: int) -> list[int]:
@@ -234,6 +280,8 @@ def _illness(rng: random.Random, r: CohortRanges, days: list[_Day], event: int) 
             share = (k / length) ** 0.6
             days[i].rhr += rise * share
             days[i].log_steps += math.log(1 - drop * share)
+            days[i].ill_rhr += rise * share
+            days[i].ill_log_steps += math.log(1 - drop * share)
             days[i].temp += 0.5 * share
             days[i].engagement = min(days[i].engagement, 1 - 0.5 * share)
     if event - 1 >= 0 and rng.random() < r.fever_share:
@@ -249,6 +297,8 @@ def _illness(rng: random.Random, r: CohortRanges, days: list[_Day], event: int) 
         share = 1 - (k - in_hospital) / recovery
         days[i].rhr += 0.5 * rise * share
         days[i].log_steps += math.log(1 - 0.6 * drop * share)
+        days[i].ill_rhr += 0.5 * rise * share
+        days[i].ill_log_steps += math.log(1 - 0.6 * drop * share)
         days[i].engagement = min(days[i].engagement, 1 - 0.5 * share)
 
 
@@ -274,8 +324,9 @@ def _disengage(rng: random.Random, r: CohortRanges, days: list[_Day], dropout: i
         days[i].fatigue = fatigue_rise * q  # added to the usual fatigue in _behaviour
 
 
-def _behaviour(rng: random.Random, days: list[_Day]) -> None:
-    """Sessions (Mon, Wed, Fri), their minutes and fatigue, texts every few days and replies."""
+def _behaviour(rng: random.Random, days: list[_Day]) -> tuple[float, float]:
+    """Sessions (Mon, Wed, Fri), their minutes and fatigue, texts every few days and replies;
+    returns the patient's usual rates of sessions done and texts answered."""
     done_usual, reply_usual = rng.uniform(0.75, 0.95), rng.uniform(0.7, 0.95)
     minutes_usual, fatigue_usual = rng.uniform(20, 40), rng.uniform(1.5, 4.0)
     text_every, text_phase = rng.choice((2, 3, 4)), rng.randrange(4)
@@ -300,6 +351,7 @@ def _behaviour(rng: random.Random, days: list[_Day]) -> None:
             day.fatigue = None
         if (i + text_phase) % text_every == 0:
             day.replied = rng.random() < reply_usual * day.engagement
+    return done_usual, reply_usual
 
 
 def _observe(

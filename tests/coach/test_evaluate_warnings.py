@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 from pathlib import Path
+from statistics import pstdev
 from typing import Any
 
 import pytest
@@ -13,7 +14,7 @@ from click.testing import CliRunner, Result
 from coach.early_warning import DailyPoint, WarningPolicy
 from coach.early_warning.cohort import CohortPatient, Event, cohort_json, parse_cohort
 from coach.early_warning.evaluation import evaluate_cohort
-from coach.early_warning.synthetic import DESIGN, SHIFTED, make_cohort
+from coach.early_warning.synthetic import DESIGN, SHIFTED, make_cohort, make_cohort_with_truth
 from coach.errors import CohortError
 from coach.rules import RuleSet
 from telecoach.cli import main
@@ -230,3 +231,28 @@ def test_an_empty_cohort_has_no_figures(tmp_path: Path) -> None:
             "reference": {"sensitivity": None, "false_per_patient_month": None},
         },
     }
+
+
+def test_the_generators_truth_is_the_cohort_without_its_illnesses_and_noise() -> None:
+    """What tests/bench/warnings_ceiling.py's observer is given: the same cohort, each day's
+    healthy level (the resting rate the day before an event stands well above it, the rest of
+    the time it scatters around it), and every infusion day, with data or not."""
+    pairs = make_cohort_with_truth(3, 40, SHIFTED)
+    assert [patient for patient, _ in pairs] == make_cohort(3, 40, SHIFTED)
+    before_event, elsewhere = [], []
+    for patient, truth in pairs:
+        assert {p.day for p in patient.days} <= set(truth.healthy)
+        assert {p.day for p in patient.days if p.infusion} <= set(truth.infusions)
+        eve = {event - timedelta(days=1) for event in patient.events_of("toxicity")}
+        near = {e + timedelta(days=k) for e in eve for k in range(-6, 22)}
+        for point in patient.days:
+            if point.resting_hr is None:
+                continue
+            residual = point.resting_hr - truth.healthy[point.day][0]
+            if point.day in eve:
+                before_event.append(residual)
+            elif point.day not in near:
+                elsewhere.append(residual)
+    assert len(before_event) >= 10 and sum(before_event) / len(before_event) > 3.0
+    assert abs(sum(elsewhere) / len(elsewhere)) < 0.5  # noise and spikes, about the level
+    assert pstdev(elsewhere) > 0.8  # the day's noise is not part of the level (rounding is 0.3)
