@@ -120,6 +120,10 @@ def test_a_disengagement_flag_proposes_a_warm_message_sent_in_one_click(
     board = client.get("/dashboard").text
     assert "Hola Bruno, le hemos echado de menos en sus sesiones." in board  # his language
     assert "sesiones perdidas" in client.get("/dashboard?lang=es").text
+    # What to do, said for this kind of alert too; no outcome to record, no chart to read.
+    item = board.split('class="daily-alert"')[1].split('class="motivate"')[0]
+    assert "send a short, warm message (proposed below) or call." in item
+    assert "outcome" not in item and "<svg" not in item
     form = board.split('class="motivate"')[1].split("</form>")[0]
     proposed = form.split(">", 1)[1].split("<textarea")[1].split(">", 1)[1].split("</textarea")[0]
     db.run_sync(lambda s: _consent(s, world.patient_b))
