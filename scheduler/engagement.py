@@ -11,6 +11,7 @@ periodic check and the data path see the same days.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -20,6 +21,7 @@ from sqlmodel import Session, col, select
 from coach import adherence, alerts, classes, daily
 from coach.alerts import AlertNotice
 from coach.early_warning import DailyPoint, DisengagementFlag, WarningPolicy, disengagement
+from coach.early_warning.evidence import evidence_series
 from coach.models import ClassOccurrence, Enrollment, Patient, Prescription
 from coach.prescriptions import APPROVED
 from coach.reports.activity import class_presence, room_join_times
@@ -68,16 +70,21 @@ def run(session: Session, rules: RuleSet, patient_id: int, ref: str, now: dateti
     flag = disengagement(points, WarningPolicy.from_rules(rules))
     if flag is None:
         return TaskRun("engaged")
-    raised = flag_once(session, patient, flag, now)
+    raised = flag_once(session, patient, flag, now, points)
     if raised is None:
         return TaskRun("already_open")
     return TaskRun(raised=(AlertNotice("raised", alerts.alert_json(raised)),))
 
 
 def flag_once(
-    session: Session, patient: Patient, flag: DisengagementFlag, now: datetime
+    session: Session,
+    patient: Patient,
+    flag: DisengagementFlag,
+    now: datetime,
+    points: Sequence[DailyPoint],
 ) -> alerts.Alert | None:
-    """The disengagement alert with its reasons, or None while one is open for the patient."""
+    """The disengagement alert with its reasons and the days it read (`points`, its history)
+    for the coach's chart, or None while one is open for the patient."""
     assert patient.id is not None
     return alerts.raise_unless_open(
         session,
@@ -89,7 +96,7 @@ def flag_once(
         flag.day,
         now,
         "suggested: send a warm message",
-        flag.to_json(),
+        {**flag.to_json(), "series": evidence_series(points, flag.day)},
     )
 
 

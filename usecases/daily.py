@@ -35,6 +35,7 @@ from coach.early_warning import (
     WarningPolicy,
     disengagement,
 )
+from coach.early_warning.evidence import evidence_series
 from coach.models import Patient
 from coach.rules import RuleSet
 from messaging.inbound import RED_FLAG_RULE, DailyRecorded
@@ -63,22 +64,7 @@ class DailyOutcome:
 
 
 def _evidence(points: Sequence[DailyPoint], warning: Warning) -> dict[str, Any]:
-    shown = [p for p in points if p.day > warning.day - timedelta(days=28)]
-    return {
-        **warning.to_json(),
-        "series": [
-            {
-                "day": p.day.isoformat(),
-                "resting_hr": p.resting_hr,
-                "steps": p.steps,
-                # the detector reads these too: the coach sees the sessions and texts it counted
-                "session_done": p.session_done,
-                "replied": p.replied,
-            }
-            for p in shown
-            if any(v is not None for v in (p.resting_hr, p.steps, p.session_done, p.replied))
-        ],
-    }
+    return {**warning.to_json(), "series": evidence_series(points, warning.day)}
 
 
 def _summary(reasons: Sequence[str]) -> str:
@@ -225,7 +211,7 @@ def record_in(
         _warn(session, patient, warning, points, now, cfg, out)
     flag = disengagement(points, policy)
     if flag is not None and flag.day == last:
-        raised = engagement.flag_once(session, patient, flag, now)
+        raised = engagement.flag_once(session, patient, flag, now, points)
         if raised is not None:
             out.alerts.append(AlertNotice("raised", alerts.alert_json(raised)))
     return out

@@ -58,7 +58,8 @@ def disengagement(history: Sequence[DailyPoint], policy: WarningPolicy) -> Disen
         reasons.append(FATIGUE_UP)
     if len(reasons) < rule.min_reasons:
         return None
-    return DisengagementFlag(last, tuple(reasons), (rule.id,))
+    usual_steps = _mean(before, _steps, MIN_STEPS_DAYS)
+    return DisengagementFlag(last, tuple(reasons), (rule.id,), usual_steps)
 
 
 def _more_often(

@@ -66,12 +66,15 @@ class DisengagementFlag:
     day: date
     reasons: tuple[str, ...]
     rule_ids: tuple[str, ...]
+    usual_steps: float | None = None  # the mean the recent steps were compared with, if any
 
     def to_json(self) -> dict[str, Any]:
         return {
             "day": self.day.isoformat(),
             "reasons": list(self.reasons),
             "rule_ids": list(self.rule_ids),
+            # the chart's dashed line, under the name a warning's evidence gives it
+            "baseline_steps": _rounded(self.usual_steps),
         }
 
 

@@ -206,6 +206,17 @@ def test_missed_classes_and_fewer_steps_flag_disengagement_with_its_reasons(
     board = client.get("/dashboard").text
     assert "missed sessions" in board and "Hi Ana, we have missed you at your sessions." in board
     assert csrf
+    # The chart shows the drift the reasons name: four weeks of steps against her usual 6000
+    # (the mean of the four weeks before the last two), and her classes, the last ones missed.
+    assert flag.evidence is not None and flag.evidence["baseline_steps"] == 6000
+    item = board.split(f'data-daily-alert="{flag.id}"')[1].split('class="motivate"')[0]
+    chart = item.split('class="ew-chart"')[1].split("</svg>")[0]
+    assert chart.count("ew-baseline") == 1  # steps only: this flag reads no resting rate
+    assert "Steps a day: last days 3000, 3000" in chart and "usual level 6000" in chart
+    missed = chart.count('class="ew-missed"')
+    assert 8 <= missed <= 10 and 'class="ew-done"' in chart  # ten days without a class
+    assert "their mean over the four weeks before the last two" in item
+    assert "outcome" not in item  # a flag to act on, not an event to confirm
 
 
 def _post_a_faint_rise(

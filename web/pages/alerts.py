@@ -58,7 +58,9 @@ def dashboard_alerts(
                 "on_hold": alert.kind == "red_flag",
                 "when_iso": began.isoformat(),
                 "when_local": local_text(began, zone, language),
-                "evidence": alert.evidence if alert.kind == "early_warning" else None,
+                # a chart for the alerts from daily data that kept their days (older
+                # disengagement flags kept only their reasons)
+                "evidence": alert.evidence if _charted(alert) else None,
                 "flags": list(alert.flags),
                 "proposed": _proposed(alert, patient.language, patient.name),
             }
@@ -112,3 +114,10 @@ ROUTES = [
     route("/alerts/{alert_id:int}/acknowledge", acknowledge, Access.STAFF, methods=["POST"]),
     route("/alerts/{alert_id:int}/outcome", outcome, Access.STAFF, methods=["POST"]),
 ]
+
+
+def _charted(alert: alerts.Alert) -> bool:
+    evidence = alert.evidence
+    return alert.kind in ("early_warning", "disengagement") and bool(
+        evidence and "series" in evidence
+    )
