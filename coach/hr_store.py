@@ -145,9 +145,14 @@ def store_samples(session: Session, rows: Sequence[SampleRow]) -> None:
 
 
 def points_for_occurrence(session: Session, occurrence_id: int) -> dict[int, list[Point]]:
+    return _points_by_patient(session, HeartRateSample.occurrence_id == occurrence_id)
+
+
+def _points_by_patient(session: Session, *conditions: Any) -> dict[int, list[Point]]:
+    """The samples meeting `conditions`, per patient, oldest first."""
     query = (
         select(HeartRateSample.patient_id, HeartRateSample.t, HeartRateSample.bpm)
-        .where(HeartRateSample.occurrence_id == occurrence_id)
+        .where(*conditions)
         .order_by(col(HeartRateSample.patient_id), col(HeartRateSample.t))
     )
     points: dict[int, list[Point]] = {}
@@ -184,17 +189,11 @@ def earlier_openings(
     ).all()
     openings = []
     for row in reversed(earlier):
-        query = (
-            select(HeartRateSample.patient_id, HeartRateSample.t, HeartRateSample.bpm)
-            .where(
-                HeartRateSample.occurrence_id == row.id,
-                col(HeartRateSample.t) < row.starts_at + within,
-            )
-            .order_by(col(HeartRateSample.patient_id), col(HeartRateSample.t))
+        points = _points_by_patient(
+            session,
+            HeartRateSample.occurrence_id == row.id,
+            col(HeartRateSample.t) < row.starts_at + within,
         )
-        points: dict[int, list[Point]] = {}
-        for patient_id, t, bpm in session.exec(query):
-            points.setdefault(patient_id, []).append(Point(t, bpm))
         openings.append(Opening(row.starts_at, row.ends_at, points))
     return openings
 

@@ -8,7 +8,7 @@ in words, in the viewer's language."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 from html import escape
 from typing import Any
 
@@ -101,10 +101,7 @@ def _by_calendar_day(series: Sequence[Mapping[str, Any]]) -> list[Mapping[str, A
         return list(series)
     by_day = dict(zip(days, series, strict=True))
     first = days[0]
-    return [
-        by_day.get(date.fromordinal(first.toordinal() + i), {})
-        for i in range((days[-1] - first).days + 1)
-    ]
+    return [by_day.get(first + timedelta(days=i), {}) for i in range((days[-1] - first).days + 1)]
 
 
 def evidence_rows(evidence: Mapping[str, Any]) -> list[str]:
@@ -126,7 +123,7 @@ def evidence_chart(
     steps = [p.get("steps") for p in series]
     base_rhr, base_steps = evidence.get("baseline_rhr"), evidence.get("baseline_steps")
     drawn = evidence_rows(evidence)
-    rows = [(field, label, said_key) for field, label, said_key in ROWS if field in drawn]
+    rows = [row for row in ROWS if row[0] in drawn]
     rows_top = TOP + 2 * PANEL_H + 2 * GAP
     height = (rows_top + ROW_H * len(rows) if rows else TOP + 2 * PANEL_H + GAP) + 16
     first = series[0].get("day", "") if series else ""
