@@ -341,3 +341,33 @@ def test_the_chart_draws_the_texts_left_unanswered_on_a_calendar(
     chinese = chinese.split("</svg>")[0]
     assert "最近几天的短信：回复 5 条，未回复 2 条。" in chinese
     assert "60、—、60、61、62、62、63" in chinese and ", " not in chinese.split("<desc")[1]
+
+
+@pytest.mark.parametrize(
+    ("series", "drawn_days"),
+    [
+        # days that do not read as dates, out of order, or years apart: drawn as stored
+        ([{"day": "not a day", "resting_hr": 60}, {"day": "2026-12-01", "resting_hr": 62}], 2),
+        ([{"day": "2026-12-02", "steps": 5000}, {"day": "2026-12-01", "steps": 4000}], 2),
+        ([{"day": "2020-01-01", "steps": 5000}, {"day": "2026-12-01", "steps": 4000}], 2),
+        # a gap of two days inside four weeks: drawn on the calendar
+        ([{"day": "2026-11-28", "steps": 5000}, {"day": "2026-12-01", "steps": 4000}], 4),
+    ],
+)
+def test_evidence_that_is_not_a_calendar_is_still_drawn(
+    client: TestClient, db: Database, world: World, clock: Clock, series: list, drawn_days: int
+) -> None:
+    """A stored alert's evidence the chart cannot lay on a calendar is drawn day after day as it
+    is, and the board still answers; a plain gap is a gap."""
+    db.run_sync(
+        lambda s: alerts.raise_alert(
+            s, world.patient_a, "early_warning", "warned", ["steps_down"], "daily",
+            now=clock.now(), evidence={"series": series, "baseline_steps": 4500},
+        )
+    )  # fmt: skip
+    login(client, "coach.a@example.org")
+    board = client.get("/dashboard")
+    assert board.status_code == 200
+    chart = board.text.split('class="ew-chart"')[1].split("</svg>")[0]
+    said = chart.split("last days ")[2].split(";")[0]  # steps: the second panel's words
+    assert len(said.split(", ")) == drawn_days, said
