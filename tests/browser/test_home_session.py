@@ -122,9 +122,12 @@ def _advance_until(page: Page, ready: Callable[[], bool], most_s: int = 200) -> 
 
 
 def _start_with_strap(page: Page, words: dict[str, str]) -> None:
+    """Connect the strap and start; back once the server has answered and the timer runs (the
+    page's clock moved on before that would pass with no timer to move)."""
     page.locator("#home-connect").click()
     expect(page.locator("#home-sensor-status")).to_have_text(words["sensor_connected"])
     page.locator("#home-start").click()
+    expect(page.locator("#home-running")).to_be_visible()
 
 
 def _shot(page: Page, name: str) -> None:
