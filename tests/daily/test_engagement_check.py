@@ -132,6 +132,34 @@ def test_a_patient_who_goes_silent_is_flagged_once_and_one_who_keeps_coming_is_n
     assert watching.empty()  # pushed once: the engaged patient and the open alert say nothing
 
 
+def test_the_chart_of_a_patient_without_a_band_shows_only_what_was_asked_of_her(
+    db: Database, world: World, manual: ManualClock, runner: Runner, client: TestClient
+) -> None:
+    """She has no band: the flag's evidence holds her classes and texts and no number a day, so
+    the coach's chart draws the two rows and no empty resting-rate or steps panel, and its
+    caption says nothing of a usual level it does not draw."""
+    now = manual.now()
+    db.run_sync(lambda s: daily_class(s, world.coach_a, [world.patient_a], now, days_back=45))
+    db.run_sync(lambda s: _came_and_answered(s, world.patient_a, now, since=SILENT_DAYS))
+    _run_morning(runner, manual, db, world.patient_a)
+    (flag,) = db.run_sync(alerts_of, world.patient_a, "disengagement")
+
+    login(client, "coach.a@example.org")
+    board = client.get("/dashboard")
+    assert board.status_code == 200
+    item = board.text.split(f'data-daily-alert="{flag.id}"')[1].split('class="motivate"')[0]
+    chart = item.split('class="ew-chart"')[1].split("</svg>")[0]
+    assert "ew-frame" not in chart and "ew-baseline" not in chart and "—" not in chart
+    assert "Resting heart rate" not in chart and "Steps a day" not in chart
+    assert "Scheduled sessions" in chart and "Texts answered" in chart
+    assert chart.count('class="ew-missed"') >= 2 * SILENT_DAYS - 4  # classes and texts alike
+    assert 'class="ew-done"' in chart
+    height = int(chart.split('height="')[1].split('"')[0])
+    assert height < 2 * 84  # the two rows, not two empty panels above them
+    assert "day by day; a gap is a day without data." in item
+    assert "usual" not in item and "Scheduled sessions: filled when done" in item
+
+
 def test_the_check_is_planned_once_a_day_in_the_patients_morning(
     db: Database, world: World, manual: ManualClock, runner: Runner
 ) -> None:

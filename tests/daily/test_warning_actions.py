@@ -212,6 +212,7 @@ def test_missed_classes_and_fewer_steps_flag_disengagement_with_its_reasons(
     item = board.split(f'data-daily-alert="{flag.id}"')[1].split('class="motivate"')[0]
     chart = item.split('class="ew-chart"')[1].split("</svg>")[0]
     assert chart.count("ew-baseline") == 1  # steps only: this flag reads no resting rate
+    assert chart.count("ew-frame") == 1 and "Resting heart rate" not in chart  # nor draws it
     assert "Steps a day: last days 3000, 3000" in chart and "usual level 6000" in chart
     missed = chart.count('class="ew-missed"')
     assert 8 <= missed <= 10 and 'class="ew-done"' in chart  # ten days without a class
@@ -336,7 +337,7 @@ def test_the_chart_draws_the_texts_left_unanswered_on_a_calendar(
     # Day 5 back has no band data, but a session and a text: a gap in the line, said as a dash.
     assert "last days 60, —, 60, 61, 62, 62, 63" in chart
     caption = item.split("<figcaption>")[1].split("</figcaption>")[0]
-    assert "Texts that asked something" in caption and "scheduled sessions" in caption
+    assert "Texts that asked something" in caption and "Scheduled sessions" in caption
     chinese = client.get("/dashboard?lang=zh-Hans").text.split('class="ew-chart"')[1]
     chinese = chinese.split("</svg>")[0]
     assert "最近几天的短信：回复 5 条，未回复 2 条。" in chinese
@@ -369,5 +370,5 @@ def test_evidence_that_is_not_a_calendar_is_still_drawn(
     board = client.get("/dashboard")
     assert board.status_code == 200
     chart = board.text.split('class="ew-chart"')[1].split("</svg>")[0]
-    said = chart.split("last days ")[2].split(";")[0]  # steps: the second panel's words
+    said = chart.split("last days ")[-1].split(";")[0]  # the one panel drawn, in words
     assert len(said.split(", ")) == drawn_days, said

@@ -2,8 +2,9 @@
 resting heart rate and steps, day by day, each with its baseline as a dashed line, and under them
 the rows of what the detector reads of the patient's behaviour: scheduled sessions done (filled)
 or missed (hollow), and texts that asked something answered (filled) or not (hollow). Days sit
-on a calendar axis, so a day without data is a gap. The title and description say the numbers
-in words, in the viewer's language."""
+on a calendar axis, so a day without data is a gap; a part with no data at all (steps from a
+patient without a band) is left out. The title and description say the numbers in words, in the
+viewer's language."""
 
 from __future__ import annotations
 
@@ -17,12 +18,23 @@ from markupsafe import Markup
 WIDTH, PANEL_H = 420, 84
 LEFT, RIGHT, TOP, GAP = 44, 8, 16, 30
 MAX_DAYS = 62  # a longer series (evidence holds four weeks) is drawn day after day as it is
-ROW_H = 30  # each behaviour row under the two panels
+ROW_H = 30  # each behaviour row under the panels
+# The panels: the series field, its label key and the evidence's baseline field.
+PANELS = (
+    ("resting_hr", "resting_hr", "baseline_rhr"),
+    ("steps", "steps", "baseline_steps"),
+)
+PANEL_CSS = {"resting_hr": "ew-rhr", "steps": "ew-steps"}
 # The behaviour rows: the series field, its label and description keys (catalogue section `warn`).
 ROWS = (
     ("session_done", "sessions", "sessions_said"),
     ("replied", "texts", "texts_said"),
 )
+
+
+def _x(i: int, days: int) -> float:
+    """Where day `i` of `days` sits on the shared calendar axis."""
+    return round(LEFT + (WIDTH - LEFT - RIGHT) / max(days - 1, 1) * i, 1)
 
 
 def _panel(
@@ -33,21 +45,18 @@ def _panel(
     css: str,
 ) -> list[str]:
     present = [v for v in values if v is not None]
-    if not present:
-        return [f'<text x="{LEFT}" y="{top_y + 40}" class="ew-none">{escape(label)}: —</text>']
     low = min([*present, *([baseline] if baseline is not None else [])])
     high = max([*present, *([baseline] if baseline is not None else [])])
     pad = max((high - low) * 0.15, 1.0)
     low, high = low - pad, high + pad
-    plot_w = WIDTH - LEFT - RIGHT
-    step = plot_w / max(len(values) - 1, 1)
 
     def y(value: float) -> float:
         return round(top_y + PANEL_H * (1 - (value - low) / (high - low)), 1)
 
     def x(i: int) -> float:
-        return round(LEFT + step * i, 1)
+        return _x(i, len(values))
 
+    plot_w = WIDTH - LEFT - RIGHT
     parts = [
         f'<rect x="{LEFT}" y="{top_y}" width="{plot_w}" height="{PANEL_H}" class="ew-frame"/>',
         f'<text x="{LEFT - 4}" y="{top_y + 10}" text-anchor="end" class="ew-axis">'
@@ -79,14 +88,11 @@ def _panel(
 def _behaviour_row(done: Sequence[Any], top_y: float, label: str) -> list[str]:
     """One mark a day with something asked of the patient (a scheduled session, a text with a
     question): filled when done or answered, hollow when not."""
-    step = (WIDTH - LEFT - RIGHT) / max(len(done) - 1, 1)
     parts = [f'<text x="{LEFT}" y="{top_y - 4}" class="ew-label">{escape(label)}</text>']
     for i, value in enumerate(done):
         if isinstance(value, bool):
             css = "ew-done" if value else "ew-missed"
-            parts.append(
-                f'<circle cx="{round(LEFT + step * i, 1)}" cy="{top_y + 8}" r="4" class="{css}"/>'
-            )
+            parts.append(f'<circle cx="{_x(i, len(done))}" cy="{top_y + 8}" r="4" class="{css}"/>')
     return parts
 
 
@@ -104,11 +110,22 @@ def _by_calendar_day(series: Sequence[Mapping[str, Any]]) -> list[Mapping[str, A
     return [by_day.get(first + timedelta(days=i), {}) for i in range((days[-1] - first).days + 1)]
 
 
-def evidence_rows(evidence: Mapping[str, Any]) -> list[str]:
-    """The behaviour rows the chart draws for this evidence (their series fields): those with at
-    least one day on which something was asked. The page's caption explains the same rows."""
+def _numbers(series: Sequence[Mapping[str, Any]], field: str) -> list[float | None]:
+    """The field day by day, None where it is not a number (missing, or stored otherwise)."""
+    return [
+        v if isinstance(v, int | float) and not isinstance(v, bool) else None
+        for v in (p.get(field) for p in series)
+    ]
+
+
+def evidence_drawn(evidence: Mapping[str, Any]) -> list[str]:
+    """What the chart draws for this evidence, by series field: a panel for resting_hr and for
+    steps when at least one day has a number, a behaviour row for session_done and replied when
+    at least one day asked something. The page's caption explains the same parts."""
     series = [p for p in evidence.get("series", []) if isinstance(p, Mapping)]
-    return [field for field, _, _ in ROWS if any(isinstance(p.get(field), bool) for p in series)]
+    panels = [f for f, _, _ in PANELS if any(v is not None for v in _numbers(series, f))]
+    rows = [f for f, _, _ in ROWS if any(isinstance(p.get(f), bool) for p in series)]
+    return panels + rows
 
 
 def evidence_chart(
@@ -117,17 +134,10 @@ def evidence_chart(
     """`labels`: the catalogue's `warn` section in the viewer's language (chart_title,
     resting_hr, steps, baseline, sessions, texts, and the description's templates desc_line
     ({label}, {text}), last_days ({values}), with_baseline ({text}, {baseline}), sessions_said
-    ({done}, {missed}), texts_said ({done}, {missed})); `separator` goes between numbers."""
+    ({done}, {missed}), texts_said ({done}, {missed})); `separator` goes between numbers.
+    A part with nothing to show (no steps from a patient without a band) takes no room."""
     series = _by_calendar_day([p for p in evidence.get("series", []) if isinstance(p, Mapping)])
-    rhr = [p.get("resting_hr") for p in series]
-    steps = [p.get("steps") for p in series]
-    base_rhr, base_steps = evidence.get("baseline_rhr"), evidence.get("baseline_steps")
-    drawn = evidence_rows(evidence)
-    rows = [row for row in ROWS if row[0] in drawn]
-    rows_top = TOP + 2 * PANEL_H + 2 * GAP
-    height = (rows_top + ROW_H * len(rows) if rows else TOP + 2 * PANEL_H + GAP) + 16
-    first = series[0].get("day", "") if series else ""
-    last = series[-1].get("day", "") if series else ""
+    drawn = evidence_drawn(evidence)
 
     def said(values: Sequence[Any], base: Any) -> str:
         shown = separator.join("—" if v is None else f"{v:g}" for v in values[-7:])
@@ -136,34 +146,45 @@ def evidence_chart(
             return text
         return labels["with_baseline"].format(text=text, baseline=f"{base:g}")
 
-    line = labels["desc_line"]
-    sentences = [
-        line.format(label=labels["resting_hr"], text=said(rhr, base_rhr)),
-        line.format(label=labels["steps"], text=said(steps, base_steps)),
-    ]
+    sentences: list[str] = []
     marks: list[str] = []
-    for row, (field, label, said_key) in enumerate(rows):
+    top = TOP
+    for field, label, baseline_key in PANELS:
+        if field not in drawn:
+            continue
+        values, base = _numbers(series, field), evidence.get(baseline_key)
+        base = base if isinstance(base, int | float) and not isinstance(base, bool) else None
+        sentences.append(labels["desc_line"].format(label=labels[label], text=said(values, base)))
+        marks += _panel(values, base, top, labels[label], PANEL_CSS[field])
+        top += PANEL_H + GAP
+    for field, label, said_key in ROWS:
+        if field not in drawn:
+            continue
         flags = [p.get(field) for p in series]
         recent = [value for value in flags[-7:] if isinstance(value, bool)]
         sentences.append(
             labels[said_key].format(done=sum(recent), missed=len(recent) - sum(recent))
         )
-        marks += _behaviour_row(flags, rows_top + ROW_H * row, labels[label])
-    desc = " ".join(sentences)
+        marks += _behaviour_row(flags, top, labels[label])
+        top += ROW_H
+    height = top + 16
+    first = series[0].get("day", "") if series else ""
+    last = series[-1].get("day", "") if series else ""
     parts = [
         f'<svg class="ew-chart" id="{escape(chart_id)}" viewBox="0 0 {WIDTH} {height}" '
         f'width="{WIDTH}" height="{height}" role="img" '
         f'aria-labelledby="{escape(chart_id)}-t {escape(chart_id)}-d">',
         f'<title id="{escape(chart_id)}-t">{escape(labels["chart_title"])}</title>',
-        f'<desc id="{escape(chart_id)}-d">{escape(desc)}</desc>',
-        *_panel(rhr, base_rhr, TOP, labels["resting_hr"], "ew-rhr"),
-        *_panel(steps, base_steps, TOP + PANEL_H + GAP, labels["steps"], "ew-steps"),
+        f'<desc id="{escape(chart_id)}-d">{escape(" ".join(sentences))}</desc>',
         *marks,
         f'<text x="{LEFT}" y="{height - 2}" class="ew-axis">{escape(str(first))}</text>',
         f'<text x="{WIDTH - RIGHT}" y="{height - 2}" text-anchor="end" class="ew-axis">'
         f"{escape(str(last))}</text>",
-        f'<text x="{WIDTH / 2}" y="{height - 2}" text-anchor="middle" class="ew-axis">'
-        f"- - - {escape(labels['baseline'])}</text>",
-        "</svg>",
     ]
+    if any(field in drawn for field, _, _ in PANELS):
+        parts.append(
+            f'<text x="{WIDTH / 2}" y="{height - 2}" text-anchor="middle" class="ew-axis">'
+            f"- - - {escape(labels['baseline'])}</text>"
+        )
+    parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 (every text above is escaped)

@@ -13,7 +13,7 @@ from starlette.templating import Jinja2Templates
 from web.auth import csrf
 from web.auth.principal import Principal
 from web.context import ctx_of
-from web.daily.chart import evidence_chart, evidence_rows
+from web.daily.chart import evidence_chart, evidence_drawn
 from web.dates import clock_text
 from web.i18n import Catalogues, Translator
 from web.plain_labels import (
@@ -90,9 +90,9 @@ def make_templates(directory: str, catalogues: Catalogues) -> Jinja2Templates:
     templates.env.globals["prescription_word"] = prescription_word
     templates.env.globals["sms_purpose_label"] = sms_purpose_label
     # `evidence_chart(id, alert.evidence, t.section("warn"), separator)`: a daily-data warning's
-    # series as inline SVG; `evidence_rows(alert.evidence)`: the behaviour rows it draws
+    # series as inline SVG; `evidence_drawn(alert.evidence)`: the parts it draws, for the caption
     templates.env.globals["evidence_chart"] = evidence_chart
-    templates.env.globals["evidence_rows"] = evidence_rows
+    templates.env.globals["evidence_drawn"] = evidence_drawn
     return templates
 
 
