@@ -53,6 +53,7 @@ class _Sender:
     connection: http.client.HTTPConnection | None = None
     stored: int = 0
     revoked: bool = False
+    cue: dict[str, Any] | None = None  # what the patient's page shows, from the last answer
 
     def post(self, base: str, occurrence_id: int) -> None:
         if not self.backlog or self.revoked:
@@ -81,6 +82,8 @@ class _Sender:
         if response.status == 200:
             self.stored += int(answer.get("accepted", 0))
             del self.backlog[:1000]
+            cue = answer.get("cue")
+            self.cue = cue if isinstance(cue, dict) else None
         elif response.status == 401:
             self.revoked = True
         # 429 and the like: keep the backlog and try next second
@@ -185,6 +188,7 @@ def _run(
         elapsed = elapsed0 + (time.monotonic() - started) * speed
         t_ms = to_ms(utcnow())
         for sender in senders:
+            sender.patient.hear(sender.cue, elapsed)  # the patient answers what their page says
             bpm = sender.patient.step(elapsed, duration, speed)
             if bpm is not None:
                 sender.backlog.append({"t": t_ms, "bpm": bpm})

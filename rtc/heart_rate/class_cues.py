@@ -184,3 +184,12 @@ class ClassCues:
 
     def state(self, patient_id: int) -> dict[str, Any]:
         return {"cue": self.shown.get(patient_id), "cues_muted": patient_id in self.muted}
+
+
+def shown_to_patient(state: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The cue a patient sees from a `state`: the last one shown, unless the coach muted the
+    engine's cues for them (their own words still show). web/static/js/hr-cue.js does the same."""
+    cue = state.get("cue")
+    if not isinstance(cue, dict):
+        return None
+    return cue if not state.get("cues_muted") or cue.get("kind") == "coach" else None

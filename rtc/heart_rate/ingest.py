@@ -36,6 +36,8 @@ class IngestResult:
     stored: list[int]  # indices of the readings stored by this request
     rejected: list[Rejection]
     live: int  # how many of them went out on a class's live stream
+    # The class the latest stored reading belongs to, if any: where a device's cue comes from.
+    occurrence_id: int | None = None
 
 
 def in_window(occurrence: ClassOccurrence | OccurrenceInfo, when: datetime) -> bool:

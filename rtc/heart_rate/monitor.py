@@ -223,6 +223,15 @@ class OccurrenceMonitor:
             if queued:
                 self._take_in(queued)
 
+    async def settle(self) -> None:
+        """Take in what is queued, then let the cues and alerts that decided reach the stream and
+        come back: a device's answer then carries the cue its own readings brought (on Redis,
+        one that is still on its way shows in the next answer)."""
+        self.catch_up()
+        if self._pending_alerts:
+            await asyncio.gather(*list(self._pending_alerts), return_exceptions=True)
+        self.catch_up()
+
     def tick(self) -> None:
         self.catch_up()  # a reading gathering in the queue is no silence
         now_ms = self.now_ms()

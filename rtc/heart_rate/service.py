@@ -32,7 +32,7 @@ from coach.rules import RuleSet
 from rtc.heart_rate import events
 from rtc.heart_rate.alerts import AlertPolicy, RaisedAlert
 from rtc.heart_rate.bus import LiveBus
-from rtc.heart_rate.class_cues import cue_key, opening_ms, usual_rises
+from rtc.heart_rate.class_cues import cue_key, opening_ms, shown_to_patient, usual_rises
 from rtc.heart_rate.follow import ClassFollow, OwnReadings, Resume
 from rtc.heart_rate.ingest import (
     Audit,
@@ -116,7 +116,9 @@ class HeartRateService:
         if failed:  # stored all the same; only the live view misses them
             log.warning("%d stored heart-rate readings could not go live", failed)
         live = sum(isinstance(r, int) for r in results)
-        return IngestResult(sorted(item[0] for item in stored), rejected, live)
+        latest = max(stored, key=lambda s: s[2].t_ms, default=None)
+        occurrence = latest[3] if latest is not None else None
+        return IngestResult(sorted(item[0] for item in stored), rejected, live, occurrence)
 
     async def ingest_live(
         self,
@@ -305,6 +307,21 @@ class HeartRateService:
             events.rpe(patient_id, value, to_ms(self.clock.now())),
             key=cue_key(patient_id),
         )
+
+    async def cue_shown(self, occurrence_id: int, patient_id: int) -> dict[str, Any] | None:
+        """The cue the patient's class page shows now (`shown_to_patient`): what a device
+        sending their readings may show too. None when the monitor cannot say (it is logged):
+        the readings are stored all the same."""
+        try:
+            monitor = await self.attach(occurrence_id)
+        except Exception:
+            log.exception("no cue for a device (occurrence %s)", occurrence_id)
+            return None
+        try:
+            await monitor.settle()
+            return shown_to_patient(monitor.cues.state(patient_id))
+        finally:
+            self.detach(monitor)
 
     async def cue_state(self, occurrence_id: int, patient_id: int) -> dict[str, Any]:
         """The cue a patient was last shown and whether the coach muted them (a page coming

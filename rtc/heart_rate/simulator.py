@@ -7,13 +7,20 @@ alternating steady and harder blocks, and a cool-down. A patient's rate moves to
 little over the class (cardiovascular drift), and is read with noise. Now and then the sensor
 drops out for a few seconds, or reads an artifact (a spike or half the true rate). All randomness
 comes from one seeded generator, so a run can be repeated.
+
+A patient who hears a cue (what their class page shows; `telecoach simulate-hr` reads it from the
+answer to each batch of readings) answers it after a few seconds, as a person does: an ease-off or
+a pick-up moves their effort by about one level, a stop ends their exercise. The demo's strong
+responder does not listen, so the coach still sees what an over-ceiling alert looks like.
 """
 
 from __future__ import annotations
 
 import math
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 TAU_UP_S = 30.0
 TAU_DOWN_S = 45.0
@@ -21,6 +28,11 @@ NOISE_BPM = 1.5
 DRIFT_BPM_PER_MIN = 0.15
 DROPOUTS_PER_S = 1 / 400
 ARTIFACTS_PER_S = 1 / 250
+# A cue moves the effort by about one level: this share of heart-rate reserve, once the patient
+# has taken it in (a few seconds: a cue is a sentence to hear and act on).
+CUE_STEP = 0.06
+REACTION_S = (4.0, 12.0)
+RESTING_SHARE = 0.1  # after a stop: standing, breathing, no longer exercising
 
 
 def intensity(elapsed_s: float, duration_s: float) -> float:
@@ -48,13 +60,39 @@ class SimulatedPatient:
     hr: float = 0.0
     dropout_left_s: float = 0.0
     drift: float = field(default=0.0)
+    listens: bool = True  # answers the cues it hears
+    effort: float = 0.0  # what the cues answered so far added to the class's share of reserve
+    stopped: bool = False
+    heard_at_ms: Any = None  # the last cue taken in (its at_ms): a cue shown twice is one cue
+    answers: list[tuple[float, str]] = field(default_factory=list)  # (session second, cue kind)
 
     def __post_init__(self) -> None:
         self.hr = self.resting + self.rng.uniform(0, 6)
 
+    def hear(self, cue: Mapping[str, Any] | None, elapsed_s: float) -> None:
+        """The cue the patient's page shows at `elapsed_s`: a new ease-off, pick-up or stop is
+        answered a reaction time later; the coach's own words and a hold change nothing here."""
+        if not self.listens or not cue or cue.get("at_ms") == self.heard_at_ms:
+            return
+        self.heard_at_ms = cue.get("at_ms")
+        kind = cue.get("kind")
+        if kind in ("ease_off", "pick_up", "stop"):
+            self.answers.append((elapsed_s + self.rng.uniform(*REACTION_S), str(kind)))
+
+    def _answer_cues(self, elapsed_s: float) -> None:
+        due = [kind for at, kind in self.answers if at <= elapsed_s]
+        self.answers = [(at, kind) for at, kind in self.answers if at > elapsed_s]
+        for kind in due:
+            if kind == "stop":
+                self.stopped = True
+            else:
+                self.effort += CUE_STEP if kind == "pick_up" else -CUE_STEP
+
     def step(self, elapsed_s: float, duration_s: float, dt_s: float) -> int | None:
         """Advance `dt_s` of session time; the reading now, or None during a drop-out."""
-        share = intensity(elapsed_s, duration_s)
+        self._answer_cues(elapsed_s)
+        planned = intensity(elapsed_s, duration_s)
+        share = RESTING_SHARE if self.stopped else max(RESTING_SHARE, planned + self.effort)
         self.drift += DRIFT_BPM_PER_MIN * dt_s / 60 * (share > 0.3)
         target = self.resting + share * self.gain * (self.hr_max - self.resting) + self.drift
         tau = TAU_UP_S if target > self.hr else TAU_DOWN_S
@@ -74,12 +112,16 @@ class SimulatedPatient:
 def make_patients(
     people: list[tuple[int, float | None, float | None]], seed: int
 ) -> list[SimulatedPatient]:
-    """(patient id, resting HR, HRmax) each; the first patient is a strong responder, so the
-    demo shows an over-ceiling alert."""
+    """(patient id, resting HR, HRmax) each; the first patient is a strong responder who does
+    not listen to cues, so the demo shows an over-ceiling alert."""
     rng = random.Random(seed)
     patients = []
     for index, (patient_id, resting, hr_max) in enumerate(people):
         gain = 1.45 if index == 0 else rng.uniform(0.8, 1.08)
         own = random.Random(rng.random())
-        patients.append(SimulatedPatient(patient_id, resting or 70.0, hr_max or 165.0, gain, own))
+        patients.append(
+            SimulatedPatient(
+                patient_id, resting or 70.0, hr_max or 165.0, gain, own, listens=index != 0
+            )
+        )
     return patients

@@ -52,7 +52,7 @@ def test_good_readings_are_stored_once_with_their_class(
     }
     answer = post(client, live["ana"], body)
     assert answer.status_code == 200, answer.text
-    assert answer.json() == {"accepted": 3, "rejected": [], "live": 3}
+    assert answer.json() == {"accepted": 3, "rejected": [], "live": 3, "cue": None}
     stored = db.run_sync(samples, world.patient_a)
     assert [(s.bpm, s.source, s.occurrence_id) for s in stored] == [
         (92, "api", live["occurrence"]),

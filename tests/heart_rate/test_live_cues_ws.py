@@ -18,7 +18,14 @@ from coach.database import Database
 from coach.models import AuditEvent, utcnow
 from tests.conftest import World
 from tests.factories import join_token
-from tests.heart_rate.helpers import ANA_ZONE, give_profile, live_class, now_ms
+from tests.heart_rate.helpers import (
+    ANA_ZONE,
+    bearer,
+    device_token,
+    give_profile,
+    live_class,
+    now_ms,
+)
 from tests.heart_rate.test_live_ws import close_code
 from tests.web.signin import join, login
 
@@ -109,6 +116,42 @@ def test_a_cue_reaches_the_patient_and_the_coach_who_mutes_and_speaks(
         ("heart_rate.cue.mute", ana, f"occurrence {occurrence}: muted"),
         ("heart_rate.cue.say", ana, f"occurrence {occurrence}: slow down, Ana"),
     ]
+
+
+def test_a_device_sending_readings_gets_the_cue_her_page_shows(
+    client: TestClient, db: Database, world: World, live: dict
+) -> None:
+    """`POST /api/v1/hr` answers with the cue the patient's page shows now, so a watch can show
+    it: the engine's ease-off for readings over her zone, nothing once the coach mutes her, and
+    the coach's own words, which a mute does not silence."""
+    occurrence, ana = live["occurrence"], world.patient_a
+    token = db.run_sync(device_token, ana)
+
+    def send(bpm: int, back_ms: int) -> dict[str, Any]:
+        body = {"readings": [{"t": now_ms() - back_ms, "bpm": bpm}]}
+        answer = client.post("/api/v1/hr", json=body, headers=bearer(token))
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["accepted"] == 1
+        return answer.json()
+
+    assert send(ANA_ZONE[0] + 5, 3000)["cue"] is None  # in her zone: nothing to say
+    cue = send(ANA_ZONE[1] + 15, 2000)["cue"]
+    assert (cue["kind"], cue["rule"]) == ("ease_off", "cue.ease_off") and cue["source"]
+    login(client, "coach.a@example.org")
+    with coach_view(client, occurrence) as coach:
+        coach.send_json({"type": "cue_mute", "patient_id": ana, "muted": True})
+        until_type(coach, "cue_mute")
+        assert send(ANA_ZONE[1] + 16, 1500)["cue"] is None
+        coach.send_json({"type": "cue_say", "patient_id": ana, "text": "slow down, Ana"})
+        until_type(coach, "cue")
+        said = send(ANA_ZONE[1] + 16, 1000)["cue"]
+        assert (said["kind"], said["text"]) == ("coach", "slow down, Ana")
+    # Readings of no class (Bruno is in none) have no cue to carry, however high.
+    bruno = db.run_sync(device_token, world.patient_b)
+    body = {"readings": [{"t": now_ms() - 500, "bpm": 150}]}
+    answer = client.post("/api/v1/hr", json=body, headers=bearer(bruno))
+    assert answer.status_code == 200 and answer.json()["accepted"] == 1, answer.text
+    assert answer.json()["cue"] is None
 
 
 @pytest.mark.parametrize(

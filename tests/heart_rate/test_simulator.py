@@ -56,3 +56,53 @@ def test_the_first_patient_goes_over_a_typical_ceiling() -> None:
     ceiling = 126
     assert max(v for v in strong[600:] if v is not None) > ceiling + 10
     assert mean(v for v in usual[600:] if v is not None) < ceiling
+
+
+def _twins(seed: int) -> tuple[SimulatedPatient, SimulatedPatient]:
+    """Two patients alike in everything (the second of a seeded class, twice)."""
+    people = [(1, 70.0, 166.0), (2, 70.0, 166.0)]
+    return make_patients(people, seed=seed)[1], make_patients(people, seed=seed)[1]
+
+
+def _main_mean(trace: list[int | None], start: int, end: int) -> float:
+    return mean(v for v in trace[start:end] if v is not None and 50 < v < 200)
+
+
+def test_a_patient_who_hears_an_ease_off_settles_about_a_level_lower() -> None:
+    deaf, hearing = _twins(seed=21)
+    cue = {"kind": "ease_off", "at_ms": 1, "rule": "cue.ease_off"}
+    plain, eased = [], []
+    for second in range(1500):
+        if second >= 900:
+            hearing.hear(cue, float(second))  # shown on her page from 900 s, every second
+        plain.append(deaf.step(float(second), DURATION, 1.0))
+        eased.append(hearing.step(float(second), DURATION, 1.0))
+    assert plain[:900] == eased[:900]  # the same patient until the cue
+    drop = _main_mean(plain, 1200, 1500) - _main_mean(eased, 1200, 1500)
+    assert 3 <= drop <= 12, drop  # one level (0.06 of a 96 bpm reserve), taken once, not 600 times
+    # A pick-up brings her back up; a stop ends her exercise: her rate falls toward rest.
+    hearing.hear({"kind": "pick_up", "at_ms": 2}, 1500.0)
+    hearing.hear({"kind": "stop", "at_ms": 3}, 1501.0)
+    after = [hearing.step(float(s), DURATION, 1.0) for s in range(1501, 1800)]
+    assert _main_mean(after, 200, 300) < _main_mean(plain, 1200, 1500) - 25
+
+
+def test_the_strong_responder_does_not_listen_and_other_words_change_nothing() -> None:
+    strong, _ = make_patients([(1, 70.0, 166.0), (2, 70.0, 166.0)], seed=5)
+    again, _ = make_patients([(1, 70.0, 166.0), (2, 70.0, 166.0)], seed=5)
+    both = []
+    for patient in (strong, again):
+        trace = []
+        for second in range(1200):
+            if patient is strong and second >= 600:
+                patient.hear({"kind": "stop", "at_ms": second}, float(second))
+            trace.append(patient.step(float(second), DURATION, 1.0))
+        both.append(trace)
+    assert both[0] == both[1]  # the demo's over-ceiling patient keeps going
+    deaf, hearing = _twins(seed=8)
+    for second in range(1200):
+        if second >= 600:
+            hearing.hear({"kind": "coach", "at_ms": 5, "text": "well done"}, float(second))
+            hearing.hear({"kind": "hold", "at_ms": 6}, float(second))
+            hearing.hear(None, float(second))
+        assert deaf.step(float(second), DURATION, 1.0) == hearing.step(float(second), DURATION, 1.0)

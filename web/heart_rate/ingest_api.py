@@ -18,10 +18,14 @@ from web.heart_rate.device_auth import authenticate_device
 from web.routing import Access, route
 
 _ANSWER = obj(
-    ("accepted", "rejected", "live"),
+    ("accepted", "rejected", "live", "cue"),
     accepted=INTEGER,
     rejected=array(obj(("index", "t", "reason"), index=INTEGER, t={}, reason={"type": "string"})),
     live={**INTEGER, "description": "how many went to the live class view"},
+    cue={
+        "type": ["object", "null"],
+        "description": "the cue the patient's class page shows now (docs/heart-rate.md), or null",
+    },
 )
 # Readings sent with a token of this name are marked as simulated in storage.
 SIMULATOR_DEVICE_NAME = "simulator"
@@ -54,11 +58,18 @@ async def post_readings(request: Request) -> Response:
             "occurrence_id: not a class this patient is enrolled in", field="occurrence_id"
         ) from None
     every = sorted([*rejected, *result.rejected], key=lambda r: r.index)
+    # A watch or a bridge may show the patient the class's cue: the same one their page shows.
+    cue = (
+        await ctx.heart_rate.cue_shown(result.occurrence_id, device.patient_id)
+        if result.occurrence_id is not None
+        else None
+    )
     return JSONResponse(
         {
             "accepted": len(result.stored),
             "rejected": [r.to_json() for r in every],
             "live": result.live,
+            "cue": cue,
         }
     )
 
