@@ -10,6 +10,9 @@ of each functional assessment with its change since baseline.
   governed). A week before any approval has nothing prescribed (None, not 0).
 - Baseline is the first recorded measurement of a kind; change is latest minus baseline (and as a
   percentage of the baseline when that is not zero). For all four kinds shown, higher is better.
+- Sessions at home ("Today's session", issue 20) are listed one by one, as each ended: the main
+  part's minutes against the plan's, its time in the zone and over the ceiling (with a strap),
+  the effort felt, the symptoms ticked, the cues given and how the session was set to start.
 """
 
 from __future__ import annotations
@@ -21,8 +24,9 @@ from datetime import date, timedelta
 from sqlmodel import Session, col, select
 
 from coach import assessments
+from coach.home_sessions import HomeSession, finished_between
 from coach.models import Patient, Prescription
-from coach.sessions_done import done_days
+from coach.sessions_done import done_days, home_session_counts
 from coach.week_review import monday_of
 
 REPORT_KINDS = ("six_minute_walk_m", "grip_strength_kg", "sit_to_stand_30s", "facit_fatigue")
@@ -121,6 +125,55 @@ def weekly_adherence(
     ]
 
 
+@dataclass(frozen=True)
+class HomeSessionLine:
+    day: date
+    status: str  # done, stopped
+    with_strap: bool
+    planned_main_minutes: int
+    main_minutes: float
+    in_zone_minutes: float | None  # None without a strap: a session by feel has no zone time
+    over_ceiling_minutes: float | None
+    rpe: int | None
+    symptoms: tuple[str, ...]
+    cues: int
+    start_effort: str  # gentler, same, brisker
+    counts: bool  # counted as a session done (its main part long enough: coach.sessions_done)
+
+    @property
+    def in_zone_percent(self) -> int | None:
+        if self.in_zone_minutes is None or self.main_minutes <= 0:
+            return None
+        return round(100 * self.in_zone_minutes / self.main_minutes)
+
+    @classmethod
+    def of(cls, row: HomeSession) -> HomeSessionLine:
+        return cls(
+            row.day,
+            row.status,
+            row.with_strap,
+            row.planned_main_minutes,
+            round(row.main_minutes, 1),
+            round(row.time_in_zone_s / 60, 1) if row.with_strap else None,
+            round(row.over_ceiling_s / 60, 1) if row.with_strap else None,
+            row.rpe,
+            tuple(row.symptoms),
+            row.cues,
+            row.start_effort,
+            home_session_counts(row),
+        )
+
+
+def home_session_lines(
+    session: Session, patient: Patient, today: date, limit: int = MAX_WEEKS
+) -> list[HomeSessionLine]:
+    """The patient's finished sessions at home in the report's weeks, oldest first."""
+    assert patient.id is not None
+    first = week_starts(today - timedelta(weeks=limit), today, limit)[0]
+    rows = finished_between(session, [patient.id], first, today)
+    return [HomeSessionLine.of(row) for row in rows]
+
+
 def assessment_trends(session: Session, patient: Patient) -> list[Trend]:
     assert patient.id is not None
     history = assessments.history(session, patient.id)
@@ -146,8 +199,32 @@ CSV_HEADER = (
 )
 
 
-def csv_rows(weeks: Sequence[WeekAdherence], trends: Sequence[Trend]) -> list[list[object]]:
-    """Adherence weeks (oldest first), then every measurement of each kind with its change."""
+def _blank(value: object) -> object:
+    return "" if value is None else value
+
+
+# A session at home in the CSV: one row a measure and its unit. `prescribed` on main_minutes is
+# the plan's; `percent` on in_zone_minutes is its share of the main part; symptoms are ";"-joined.
+HOME_MEASURES = (
+    ("status", ""),
+    ("start_effort", ""),
+    ("main_minutes", "min"),
+    ("in_zone_minutes", "min"),
+    ("over_ceiling_minutes", "min"),
+    ("rpe", "borg_6_20"),
+    ("symptoms", ""),
+    ("cues", "cues"),
+    ("counts", ""),
+)
+
+
+def csv_rows(
+    weeks: Sequence[WeekAdherence],
+    trends: Sequence[Trend],
+    home: Sequence[HomeSessionLine] = (),
+) -> list[list[object]]:
+    """Adherence weeks (oldest first), every measurement of each kind with its change, then the
+    measures of each session at home (section `home_session`), oldest first."""
     rows: list[list[object]] = []
     for week in weeks:
         rows.append([
@@ -174,5 +251,20 @@ def csv_rows(weeks: Sequence[WeekAdherence], trends: Sequence[Trend]) -> list[li
                 "",
                 base[1] if base else "",
                 round(value - base[1], 2) if base else "",
+            ])  # fmt: skip
+    for line in home:
+        for measure, unit in HOME_MEASURES:
+            value = getattr(line, measure)
+            shown = ";".join(value) if isinstance(value, tuple) else value
+            rows.append([
+                "home_session",
+                line.day.isoformat(),
+                measure,
+                "" if shown is None else shown,
+                unit,
+                line.planned_main_minutes if measure == "main_minutes" else "",
+                _blank(line.in_zone_percent) if measure == "in_zone_minutes" else "",
+                "",
+                "",
             ])  # fmt: skip
     return rows

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from coach.alerts import raise_episode
 from coach.database import Database
+from coach.home_sessions import HomeSession
 from coach.models import ClassOccurrence, Patient, utcnow
 from tests.browser.conftest import ARTIFACTS, LiveServer, browser, live_server
 
@@ -46,6 +47,36 @@ def _ids(server: LiveServer) -> tuple[int, int]:
 
     try:
         return database.run_sync(load)
+    finally:
+        database.dispose()
+
+
+def _sessions_at_home(server: LiveServer, ada: int) -> None:
+    """Three of Ada's sessions at home, the week before last (before her prescription's weeks,
+    so the adherence figures stay the class's): done in her zone, done by feel, stopped early."""
+    database = Database(f"sqlite:///{server.env['TELECOACH_VAR_DIR']}/telecoach.db")
+    started = utcnow() - timedelta(days=10)
+
+    def add(session: Session) -> None:
+        for back, (strap, status, minutes, in_zone_s, rpe, symptoms, effort) in enumerate(
+            [
+                (True, "done", 30.0, 1560.0, 13, ["sore_muscles"], "same"),
+                (False, "done", 24.0, 0.0, 12, [], "gentler"),
+                (True, "stopped", 6.5, 200.0, 16, ["dizziness"], "same"),
+            ]
+        ):
+            at = started - timedelta(days=2 * back)
+            session.add(
+                HomeSession(
+                    patient_id=ada, day=at.date(), started_at=at, ended_at=at + timedelta(hours=1),
+                    status=status, with_strap=strap, planned_main_minutes=30, start_effort=effort,
+                    main_minutes=minutes, time_in_zone_s=in_zone_s, cues=3, rpe=rpe,
+                    symptoms=symptoms,
+                )
+            )  # fmt: skip
+
+    try:
+        database.run_sync(add)
     finally:
         database.dispose()
 
@@ -102,6 +133,7 @@ def test_each_report_shows_charts_and_prints(live_server: LiveServer, browser: B
     live_server.cli("demo")
     ada, occurrence = _ids(live_server)
     _post_readings(live_server, ada, occurrence)
+    _sessions_at_home(live_server, ada)
     page = browser.new_page(viewport={"width": 1100, "height": 900})
     page.goto(f"{live_server.url}/login")
     page.get_by_label("Email").fill("coach@example.org")
@@ -152,6 +184,11 @@ def test_each_report_shows_charts_and_prints(live_server: LiveServer, browser: B
     )
     assert bars and bars[-1] > 0  # this week's session
     expect(page.locator("#chart-adherence rect.marker")).to_have_count(1)
+    home = page.locator("#home-session-list tbody tr")
+    expect(home).to_have_count(3)
+    expect(home.first).to_contain_text("26 min (87%)")
+    expect(home.nth(1)).to_contain_text("by feel (no strap)")
+    expect(home.nth(2)).to_contain_text("stopped early · too short to count")
     _shoot_and_print(page, "patient-progress")
 
     # The program dashboard, from the dashboard.

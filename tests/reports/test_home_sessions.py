@@ -6,9 +6,13 @@ approved zone is 107-127 bpm and her main part 30 minutes."""
 
 from __future__ import annotations
 
+import csv
+import io
 import math
+import re
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from starlette.testclient import TestClient
 
@@ -410,3 +414,65 @@ def test_an_open_early_warning_stops_a_start_until_the_coach_clears_it(
     assert cleared.status_code == 303
     started = guest.post(API, json={"with_strap": True})
     assert started.status_code == 201, started.text
+
+
+def test_the_coach_reads_each_session_at_home_in_the_progress_report(
+    client: TestClient, db: Database, demo: Demo, settings: Settings
+) -> None:
+    """Three of Ada's sessions at home, newest first on her progress report: today's try without
+    a strap, stopped after 3 minutes (by feel, too short to count); yesterday's gentler start,
+    24 minutes all in her zone with sore muscles; the day before, 30 minutes over her ceiling.
+    The CSV has every measure of each, oldest first; the page speaks the coach's language."""
+    ada = demo.patients[ADA]
+    with _earlier(settings, 2) as sunday:
+        run_session(patient_client(sunday, db, ada), 30, bpm=140, rpe=16)
+    with _earlier(settings, 1) as monday:
+        run_session(patient_client(monday, db, ada), 24, rpe=12, symptoms=["sore_muscles"])
+    run_session(patient_client(client, db, ada), 3, bpm=None, rpe=11, status="stopped")
+    sign_in_coach(client)
+    page = client.get(f"/patients/{ada}/progress")
+    assert page.status_code == 200, page.text
+    table = page.text.split('id="home-session-list"')[1].split("</table>")[0]
+    rows = [text_of(row) for row in table.split("<tr data-day=")[1:]]
+    days = [
+        (TEST_NOW - timedelta(days=back)).astimezone(ZoneInfo("America/New_York")).date()
+        for back in range(3)
+    ]
+    assert re.findall(r'data-day="([^"]+)"', table) == [d.isoformat() for d in days]
+    today, yesterday, before = rows
+    assert "stopped early · too short to count" in today and "3 of 30" in today
+    assert "by feel (no strap)" in today and "none" in today and "as planned" in today
+    assert "done" in yesterday and "too short" not in yesterday and "24 of 24" in yesterday
+    assert "24 min (100%)" in yesterday and "Sore muscles" in yesterday and "gentler" in yesterday
+    assert "30 of 30" in before and "0 min (0%)" in before and " 16 " in before
+    over = float(before.split("(0%)")[1].split()[0])
+    assert 39 <= over <= 40  # 140 bpm from warm-up to cool-down: over her ceiling throughout
+    # The CSV: every measure of each session, oldest first, the plan's minutes and the share.
+    answer = client.get(f"/patients/{ada}/progress.csv")
+    assert answer.status_code == 200
+    home = [r for r in csv.reader(io.StringIO(answer.text)) if r[0] == "home_session"]
+    by_day = {(r[1], r[2]): r for r in home}
+    assert [r[1] for r in home][:: len(home) // 3] == [d.isoformat() for d in reversed(days)]
+    assert by_day[(days[1].isoformat(), "main_minutes")][3:6] == ["24.0", "min", "24"]
+    assert by_day[(days[1].isoformat(), "in_zone_minutes")][3:7] == ["24.0", "min", "", "100"]
+    assert by_day[(days[1].isoformat(), "symptoms")][3] == "sore_muscles"
+    assert by_day[(days[1].isoformat(), "start_effort")][3] == "gentler"
+    assert by_day[(days[0].isoformat(), "in_zone_minutes")][3] == ""  # no strap, no zone time
+    assert by_day[(days[0].isoformat(), "counts")][3] == "False"
+    assert by_day[(days[0].isoformat(), "status")][3] == "stopped"
+    # In Spanish for a Spanish-speaking coach.
+    spanish = text_of(client.get(f"/patients/{ada}/progress?lang=es").text)
+    assert "Sesiones en casa" in spanish and "parada antes de tiempo" in spanish
+    assert "24 min (100%)" in spanish and "más suave" in spanish and "por sensaciones" in spanish
+    chinese = text_of(client.get(f"/patients/{ada}/progress?lang=zh-Hans").text)
+    assert "居家训练" in chinese and "24 分钟（100%）" in chinese and "肌肉酸痛" in chinese
+
+
+def test_a_patient_without_sessions_at_home_says_so(
+    client: TestClient, db: Database, demo: Demo
+) -> None:
+    sign_in_coach(client)
+    page = client.get(f"/patients/{demo.patients[ADA]}/progress")
+    assert page.status_code == 200
+    assert 'id="home-session-none"' in page.text and "No sessions at home yet." in page.text
+    assert 'id="home-session-list"' not in page.text

@@ -24,13 +24,17 @@ from web.reports.common import audit_report
 from web.reports.csv_export import csv_response
 from web.routing import int_param
 
+HOME_SHOWN = 20  # sessions at home listed on the page
+
 
 def _data(
     session: Session, patient: Patient, now: datetime
-) -> tuple[list[progress.WeekAdherence], list[progress.Trend]]:
+) -> tuple[list[progress.WeekAdherence], list[progress.Trend], list[progress.HomeSessionLine]]:
     today = assessments.local_today(now, patient.time_zone)
-    return progress.weekly_adherence(session, patient, today), progress.assessment_trends(
-        session, patient
+    return (
+        progress.weekly_adherence(session, patient, today),
+        progress.assessment_trends(session, patient),
+        progress.home_session_lines(session, patient, today),
     )
 
 
@@ -49,7 +53,7 @@ async def progress_page(request: Request) -> Response:
 
     def load(session: Session) -> dict[str, Any]:
         patient = access.get_patient(session, principal.actor, patient_id)
-        weeks, trends = _data(session, patient, ctx_of(request).clock.now())
+        weeks, trends, home = _data(session, patient, ctx_of(request).clock.now())
         audit_report(session, principal, "progress", "view", [patient_id])
         done = sum(w.done for w in weeks if w.prescribed)
         prescribed = sum(w.prescribed or 0 for w in weeks)
@@ -71,6 +75,10 @@ async def progress_page(request: Request) -> Response:
                 t=t,
             ),
             "live_credit": live_credit(),
+            # Newest first: the coach reads the last few; the CSV has every one, oldest first.
+            "home": list(reversed(home))[:HOME_SHOWN],
+            "home_count": len(home),
+            "show_number": show_number,
             "trends": [
                 {
                     "kind": trend.kind,
@@ -105,9 +113,9 @@ async def progress_csv(request: Request) -> Response:
 
     def load(session: Session) -> list[list[object]]:
         patient = access.get_patient(session, principal.actor, patient_id)
-        weeks, trends = _data(session, patient, ctx_of(request).clock.now())
+        weeks, trends, home = _data(session, patient, ctx_of(request).clock.now())
         audit_report(session, principal, "progress", "export", [patient_id])
-        return progress.csv_rows(weeks, trends)
+        return progress.csv_rows(weeks, trends, home)
 
     rows = await ctx_of(request).db.run(load)
     return csv_response(f"patient-progress-{patient_id}.csv", progress.CSV_HEADER, rows)
