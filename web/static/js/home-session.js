@@ -209,10 +209,6 @@ if (root) {
       setText($("#home-sensor-status"), words.sensor_unsupported);
     }
   });
-  if (!bluetoothAvailable()) {
-    $("#home-connect").disabled = true;
-    setText($("#home-sensor-status"), words.sensor_unsupported);
-  }
   $("#home-start").addEventListener("click", () => start(true));
   $("#home-start-no-strap").addEventListener("click", () => start(false));
   $("#home-pause").addEventListener("click", () => {
@@ -265,6 +261,10 @@ if (root) {
     saved.textContent = reply.held ? words.safety : words.saved;
     if (reply.held) saved.classList.add("safety");
   });
+  // Ready: the buttons stay disabled in the page until here, so no tap goes unheard.
+  $("#home-start-no-strap").disabled = false;
+  if (bluetoothAvailable()) $("#home-connect").disabled = false;
+  else setText($("#home-sensor-status"), words.sensor_unsupported);
   window.homeSession = {
     idle: () => !state.inFlight && !state.answering && state.queue.length === 0,
     state,
