@@ -13,12 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Column, Field, Session, SQLModel, col, select
 from sqlmodel.sql.sqltypes import UTCDateTime
 
 from coach.home_plan import HomePlan, Tally
+from coach.home_trace import Trace
 from coach.models import utcnow
 
 RUNNING, DONE, STOPPED = "running", "done", "stopped"
@@ -53,6 +55,8 @@ class HomeSession(SQLModel, table=True):
     # pace this session was checked against, and the rise it showed itself, for later ones.
     usual_rise_bpm: float | None = None
     rise_bpm: float | None = None
+    # The heart rate in 15-second means for the coach's chart (coach.home_trace).
+    trace: dict[str, Any] | None = Field(default=None, sa_column=Column(sa.JSON, nullable=True))
 
 
 def start(
@@ -103,11 +107,22 @@ def tally_of(row: HomeSession) -> Tally:
     )
 
 
+def trace_of(row: HomeSession) -> Trace:
+    return Trace.from_json(row.trace)
+
+
 def store_tally(
-    session: Session, row: HomeSession, tally: Tally, new_cues: int, rise_bpm: float | None
+    session: Session,
+    row: HomeSession,
+    tally: Tally,
+    new_cues: int,
+    rise_bpm: float | None,
+    trace: Trace | None = None,
 ) -> None:
     if rise_bpm is not None:  # once the main phase's learning window has passed
         row.rise_bpm = rise_bpm
+    if trace is not None:
+        row.trace = trace.to_json()
     row.last_t_ms = tally.last_t_ms
     row.main_minutes = tally.main_ms / 60_000
     row.time_in_zone_s = tally.in_zone_ms / 1000

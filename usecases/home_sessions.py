@@ -172,19 +172,21 @@ def record_readings(
     engine = _engine(row, zone, rules, engines)
     on_hold = bool(holds.active_holds(session, row.patient_id, now))
     tally = home_sessions.tally_of(row)
+    trace = home_sessions.trace_of(row)
     given: list[Cue] = []
     band = None
     for sample in sorted(samples, key=lambda s: s.t_ms):
         if tally.last_t_ms is not None and sample.t_ms <= tally.last_t_ms:
             continue
         tally = tally.add(sample, zone)
+        trace = trace.add(sample, zone)
         alert = "hold" if on_hold else "over_ceiling" if tally.over_ceiling_alert(zone) else None
         cue = engine.step(sample.t_ms, sample.bpm, sample.phase, alert=alert)
         if cue is not None:
             given.append(cue)
         if sample.bpm is not None:
             band = classify(sample.bpm, zone)
-    home_sessions.store_tally(session, row, tally, len(given), engine.observed_rise_bpm)
+    home_sessions.store_tally(session, row, tally, len(given), engine.observed_rise_bpm, trace)
     return HomeReadings(row, given, engine.current, band)
 
 

@@ -24,7 +24,8 @@ from datetime import date, timedelta
 from sqlmodel import Session, col, select
 
 from coach import assessments
-from coach.home_sessions import HomeSession, finished_between
+from coach.home_sessions import HomeSession, finished_between, trace_of
+from coach.home_trace import Trace
 from coach.models import Patient, Prescription
 from coach.sessions_done import done_days, home_session_counts
 from coach.week_review import monday_of
@@ -139,6 +140,7 @@ class HomeSessionLine:
     cues: int
     start_effort: str  # gentler, same, brisker
     counts: bool  # counted as a session done (its main part long enough: coach.sessions_done)
+    trace: Trace  # its heart rate, for the chart (empty without a strap)
 
     @property
     def in_zone_percent(self) -> int | None:
@@ -161,6 +163,7 @@ class HomeSessionLine:
             row.cues,
             row.start_effort,
             home_session_counts(row),
+            trace_of(row),
         )
 
 

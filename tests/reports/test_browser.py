@@ -51,6 +51,25 @@ def _ids(server: LiveServer) -> tuple[int, int]:
         database.dispose()
 
 
+def _trace(main_minutes: float) -> dict:
+    """A stored heart-rate trace as a session at home keeps it (coach/home_trace.py): 15-second
+    means climbing through the warm-up, a main part that drifts over the zone and is eased back,
+    and the cool-down."""
+    bins, index = [], 0
+    for phase, count, first, last in (
+        ("warm_up", 20, 88, 104),
+        ("main", int(main_minutes * 4), 110, 130),
+        ("cool_down", 20, 112, 92),
+    ):
+        for i in range(count):
+            bpm = first + (last - first) * i / max(count - 1, 1)
+            if phase == "main" and i > count * 2 // 3:
+                bpm = 121  # eased back into the zone after a cue
+            bins.append([index, phase, round(bpm) * 15, 15])
+            index += 1
+    return {"active_ms": index * 15_000, "last_t_ms": None, "zone": [107, 127], "bins": bins}
+
+
 def _sessions_at_home(server: LiveServer, ada: int) -> None:
     """Three of Ada's sessions at home, the week before last (before her prescription's weeks,
     so the adherence figures stay the class's): done in her zone, done by feel, stopped early."""
@@ -71,7 +90,7 @@ def _sessions_at_home(server: LiveServer, ada: int) -> None:
                     patient_id=ada, day=at.date(), started_at=at, ended_at=at + timedelta(hours=1),
                     status=status, with_strap=strap, planned_main_minutes=30, start_effort=effort,
                     main_minutes=minutes, time_in_zone_s=in_zone_s, cues=3, rpe=rpe,
-                    symptoms=symptoms,
+                    symptoms=symptoms, trace=_trace(minutes) if strap else None,
                 )
             )  # fmt: skip
 
@@ -187,6 +206,8 @@ def test_each_report_shows_charts_and_prints(live_server: LiveServer, browser: B
     home = page.locator("#home-session-list tbody tr")
     expect(home).to_have_count(3)
     expect(home.first).to_contain_text("26 min (87%)")
+    expect(home.locator("svg.home-hr")).to_have_count(2)  # the two with a strap
+    expect(home.first.locator("svg.home-hr polyline")).to_have_count(1)
     expect(home.nth(1)).to_contain_text("by feel (no strap)")
     expect(home.nth(2)).to_contain_text("stopped early · too short to count")
     _shoot_and_print(page, "patient-progress")

@@ -440,6 +440,12 @@ def test_the_coach_reads_each_session_at_home_in_the_progress_report(
     ]
     assert re.findall(r'data-day="([^"]+)"', table) == [d.isoformat() for d in days]
     today, yesterday, before = rows
+    charts = [row.split("</tr>")[0] for row in table.split("<tr data-day=")[1:]]
+    assert "<svg" not in charts[0] and charts[0].rstrip().endswith("<td>—</td>")  # by feel
+    label = "Mean 115 bpm, highest 115. Zone 107\u2013127 bpm, shaded; dashed lines mark the main"
+    assert f'aria-label="{label} part."' in charts[1] and charts[1].count("<polyline") == 1
+    assert charts[1].count('class="phase"') == 2  # the main part's start and end
+    assert 'aria-label="Mean 140 bpm, highest 140. Zone 107\u2013127' in charts[2]
     assert "stopped early · too short to count" in today and "3 of 30" in today
     assert "by feel (no strap)" in today and "none" in today and "as planned" in today
     assert "done" in yesterday and "too short" not in yesterday and "24 of 24" in yesterday
@@ -476,3 +482,44 @@ def test_a_patient_without_sessions_at_home_says_so(
     assert page.status_code == 200
     assert 'id="home-session-none"' in page.text and "No sessions at home yet." in page.text
     assert 'id="home-session-list"' not in page.text
+
+
+def test_the_chart_is_the_same_however_the_page_batched_its_readings_and_survives_bad_data(
+    client: TestClient, db: Database, demo: Demo
+) -> None:
+    """The same readings sent 600 at a time and 37 at a time draw the same chart, a pause of a
+    minute in the middle counted as the 3 s a gap is credited; a trace stored unreadable is
+    drawn as nothing, and the report still answers."""
+    ada = demo.patients[ADA]
+    guest = patient_client(client, db, ada)
+    warm = samples("warm_up", 300, 100, T0)
+    main = samples("main", 120, 118, warm[-1]["t"])
+    late = samples("main", 120, 124, main[-1]["t"] + 60_000)  # after a minute's pause
+    drawn = []
+    for size in (600, 37):
+        sid = guest.post(API, json={"with_strap": True}).json()["id"]
+        readings = warm + main + late
+        for i in range(0, len(readings), size):
+            answer = guest.post(f"{API}/{sid}/readings", json={"samples": readings[i : i + size]})
+            assert answer.status_code == 200, answer.text
+        assert guest.post(f"{API}/{sid}/end", json={"status": "stopped"}).status_code == 200
+        sign_in_coach(client)
+        page = client.get(f"/patients/{ada}/progress").text
+        row = page.split("<tr data-day=")[1].split("</tr>")[0]  # the newest
+        drawn.append(row.split("<svg")[1].split('id="')[1].split('"', 1)[1])
+    assert drawn[0] == drawn[1]
+    points = drawn[0].split('points="')[1].split('"')[0].split()
+    assert len(points) == (300 + 240 + 3) // 15 + 1  # 15 s bins of session time, the pause 3 s
+
+    def spoil(session) -> None:  # type: ignore[no-untyped-def]
+        from sqlmodel import select
+
+        from coach.home_sessions import HomeSession
+
+        for row in session.exec(select(HomeSession)):
+            row.trace = {"bins": [["x"], [1, "main", "a", 2]], "zone": "107-127", "active_ms": True}
+            session.add(row)
+
+    db.run_sync(spoil)
+    page = client.get(f"/patients/{ada}/progress")
+    assert page.status_code == 200 and '<svg class="home-hr"' not in page.text

@@ -22,6 +22,7 @@ from web.prescribing.forms import show_number
 from web.reports.charts import weekly_chart
 from web.reports.common import audit_report
 from web.reports.csv_export import csv_response
+from web.reports.home_trace_chart import home_trace_chart
 from web.routing import int_param
 
 HOME_SHOWN = 20  # sessions at home listed on the page
@@ -76,7 +77,10 @@ async def progress_page(request: Request) -> Response:
             ),
             "live_credit": live_credit(),
             # Newest first: the coach reads the last few; the CSV has every one, oldest first.
-            "home": list(reversed(home))[:HOME_SHOWN],
+            "home": [
+                (line, home_trace_chart(f"home-hr-{i}", line.trace, t))
+                for i, line in enumerate(reversed(home[-HOME_SHOWN:]))
+            ],
             "home_count": len(home),
             "show_number": show_number,
             "trends": [
