@@ -76,9 +76,9 @@ class Trace:
         record the session's figures depend on)."""
         if not isinstance(data, Mapping):
             return cls()
-        zone = data.get("zone")
+        zone, stored = data.get("zone"), data.get("bins")
         bins = []
-        for item in data.get("bins") or ():
+        for item in stored if isinstance(stored, list) else ():
             if (
                 isinstance(item, list)
                 and len(item) == 4

@@ -523,3 +523,18 @@ def test_the_chart_is_the_same_however_the_page_batched_its_readings_and_survive
     db.run_sync(spoil)
     page = client.get(f"/patients/{ada}/progress")
     assert page.status_code == 200 and '<svg class="home-hr"' not in page.text
+
+    def spoil_more(session) -> None:  # type: ignore[no-untyped-def]
+        from sqlmodel import select
+
+        from coach.home_sessions import HomeSession
+
+        for row, trace in zip(
+            session.exec(select(HomeSession)), ({"bins": 5}, ["not", "a", "map"]), strict=True
+        ):
+            row.trace = trace
+            session.add(row)
+
+    db.run_sync(spoil_more)
+    page = client.get(f"/patients/{ada}/progress")
+    assert page.status_code == 200 and '<svg class="home-hr"' not in page.text
