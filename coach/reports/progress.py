@@ -207,7 +207,8 @@ def _blank(value: object) -> object:
 
 
 # A session at home in the CSV: one row a measure and its unit. `prescribed` on main_minutes is
-# the plan's; `percent` on in_zone_minutes is its share of the main part; symptoms are ";"-joined.
+# the plan's; `percent` on in_zone_minutes is its share of the main part; symptoms are ";"-joined
+# keys and `counts` (whether it counted as a session done) is true or false.
 HOME_MEASURES = (
     ("status", ""),
     ("start_effort", ""),
@@ -258,7 +259,13 @@ def csv_rows(
     for line in home:
         for measure, unit in HOME_MEASURES:
             value = getattr(line, measure)
-            shown = ";".join(value) if isinstance(value, tuple) else value
+            shown = (
+                ";".join(value)
+                if isinstance(value, tuple)
+                else str(value).lower()
+                if isinstance(value, bool)
+                else value
+            )
             rows.append([
                 "home_session",
                 line.day.isoformat(),

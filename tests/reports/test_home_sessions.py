@@ -464,7 +464,8 @@ def test_the_coach_reads_each_session_at_home_in_the_progress_report(
     assert by_day[(days[1].isoformat(), "symptoms")][3] == "sore_muscles"
     assert by_day[(days[1].isoformat(), "start_effort")][3] == "gentler"
     assert by_day[(days[0].isoformat(), "in_zone_minutes")][3] == ""  # no strap, no zone time
-    assert by_day[(days[0].isoformat(), "counts")][3] == "False"
+    assert by_day[(days[0].isoformat(), "counts")][3] == "false"
+    assert by_day[(days[1].isoformat(), "counts")][3] == "true"
     assert by_day[(days[0].isoformat(), "status")][3] == "stopped"
     # In Spanish for a Spanish-speaking coach.
     spanish = text_of(client.get(f"/patients/{ada}/progress?lang=es").text)
