@@ -95,6 +95,11 @@ class Sample:
     phase: Phase
 
 
+def credited_gap(last_t_ms: int | None, t_ms: int) -> int:
+    """The session time a sample after `last_t_ms` adds: the gap, at most GAP_CREDIT_MS."""
+    return 0 if last_t_ms is None else min(t_ms - last_t_ms, GAP_CREDIT_MS)
+
+
 @dataclass(frozen=True)
 class Tally:
     """What a home session's readings add up to so far (stored with the session)."""
@@ -110,7 +115,7 @@ class Tally:
         """The tally with one more sample; a sample not after the last one changes nothing."""
         if self.last_t_ms is not None and sample.t_ms <= self.last_t_ms:
             return self
-        gap = 0 if self.last_t_ms is None else min(sample.t_ms - self.last_t_ms, GAP_CREDIT_MS)
+        gap = credited_gap(self.last_t_ms, sample.t_ms)
         band = classify(sample.bpm, zone) if sample.bpm is not None else "none"
         main = sample.phase == "main"
         return replace(

@@ -2,8 +2,8 @@
 the session, with its phase and the zone it was judged against. Pure: no clock, no storage.
 
 The page's readings carry the page's own clock, so the trace's time is the session's own: the
-gaps between readings, each credited `GAP_CREDIT_MS` at most as the tally credits them (a pause
-or a sleeping phone does not stretch the chart). Kept as sums and counts, so batches add up to
+gaps between readings, each credited as the tally credits it (`credited_gap`: a pause or a
+sleeping phone does not stretch the chart). Kept as sums and counts, so batches add up to
 the same trace however the page split them; about 160 bins for a 40-minute session.
 """
 
@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from coach.home_plan import GAP_CREDIT_MS, PHASES, Sample
+from coach.home_plan import PHASES, Sample, credited_gap
 from coach.hr_zones import PatientZone
 
 BIN_MS = 15_000
@@ -44,8 +44,7 @@ class Trace:
         nothing."""
         if self.last_t_ms is not None and sample.t_ms <= self.last_t_ms:
             return self
-        gap = 0 if self.last_t_ms is None else min(sample.t_ms - self.last_t_ms, GAP_CREDIT_MS)
-        active = self.active_ms + gap
+        active = self.active_ms + credited_gap(self.last_t_ms, sample.t_ms)
         judged = self.zone
         if judged is None and zone.low is not None and zone.high is not None:
             judged = (zone.low, zone.high)
