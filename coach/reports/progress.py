@@ -270,7 +270,7 @@ def csv_rows(
                 "home_session",
                 line.day.isoformat(),
                 measure,
-                "" if shown is None else shown,
+                _blank(shown),
                 unit,
                 line.planned_main_minutes if measure == "main_minutes" else "",
                 _blank(line.in_zone_percent) if measure == "in_zone_minutes" else "",

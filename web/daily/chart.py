@@ -110,12 +110,14 @@ def _by_calendar_day(series: Sequence[Mapping[str, Any]]) -> list[Mapping[str, A
     return [by_day.get(first + timedelta(days=i), {}) for i in range((days[-1] - first).days + 1)]
 
 
+def _number(value: Any) -> float | None:
+    """`value` when it is a number, else None (missing, or stored as something else)."""
+    return value if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
 def _numbers(series: Sequence[Mapping[str, Any]], field: str) -> list[float | None]:
-    """The field day by day, None where it is not a number (missing, or stored otherwise)."""
-    return [
-        v if isinstance(v, int | float) and not isinstance(v, bool) else None
-        for v in (p.get(field) for p in series)
-    ]
+    """The field day by day, None where it is not a number."""
+    return [_number(p.get(field)) for p in series]
 
 
 def evidence_drawn(evidence: Mapping[str, Any]) -> list[str]:
@@ -152,8 +154,7 @@ def evidence_chart(
     for field, label, baseline_key in PANELS:
         if field not in drawn:
             continue
-        values, base = _numbers(series, field), evidence.get(baseline_key)
-        base = base if isinstance(base, int | float) and not isinstance(base, bool) else None
+        values, base = _numbers(series, field), _number(evidence.get(baseline_key))
         sentences.append(labels["desc_line"].format(label=labels[label], text=said(values, base)))
         marks += _panel(values, base, top, labels[label], PANEL_CSS[field])
         top += PANEL_H + GAP
