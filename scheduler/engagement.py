@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from coach import adherence, alerts, classes, daily
+from coach import adherence, alerts, classes, daily, home_sessions
 from coach.alerts import AlertNotice
 from coach.early_warning import DailyPoint, DisengagementFlag, WarningPolicy, disengagement
 from coach.early_warning.evidence import evidence_series
@@ -26,6 +26,7 @@ from coach.models import ClassOccurrence, Enrollment, Patient, Prescription
 from coach.prescriptions import APPROVED
 from coach.reports.activity import class_presence, room_join_times
 from coach.rules import RuleSet
+from coach.sessions_done import home_session_counts
 from messaging.models import SmsMessage
 from scheduler import outbox
 from scheduler.config import SchedulerConfig
@@ -127,8 +128,8 @@ def _classes_missed_or_joined(
 
 
 def history(session: Session, patient: Patient, last: date, now: datetime) -> list[DailyPoint]:
-    """The patient's days up to `last`, oldest first: daily values, session logs and whether a
-    text that asked something was answered that day."""
+    """The patient's days up to `last`, oldest first: daily values, classes, session logs and
+    sessions at home, and whether a text that asked something was answered that day."""
     assert patient.id is not None
     first = last - timedelta(days=HISTORY_DAYS - 1)
     readings = {r.day: r for r in daily.readings_between(session, patient.id, first, last)}
@@ -138,6 +139,13 @@ def history(session: Session, patient: Patient, last: date, now: datetime) -> li
         done[log.date] = done.get(log.date, False) or log.status == "done"
         if log.minutes:
             minutes[log.date] = minutes.get(log.date, 0.0) + log.minutes
+    # A session at home is a session done when it counts for adherence (a few minutes before
+    # stopping is a try), and its main part's minutes are exercise minutes either way.
+    for row in home_sessions.finished_between(session, [patient.id], first, last):
+        if home_session_counts(row):
+            done[row.day] = True
+        if row.main_minutes > 0:
+            minutes[row.day] = minutes.get(row.day, 0.0) + row.main_minutes
     fatigue = {
         score.date: float(score.value)
         for score in adherence.scores_between(session, patient.id, "fatigue", first, last)
