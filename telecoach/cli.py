@@ -286,7 +286,7 @@ def import_patients(csv_file: Path) -> None:
     click.echo(f"imported {count} patient(s)")
 
 
-def _seed_demo(settings: Settings) -> list[str]:
+def _seed_demo(settings: Settings, history: bool = True) -> list[str]:
     """Make or top up the demo; returns what a newcomer needs, to print last: how to sign in as
     the coach and each patient's join link."""
     from telecoach.demo import COACH_EMAIL, DEMO_PASSWORD, seed
@@ -303,6 +303,7 @@ def _seed_demo(settings: Settings) -> list[str]:
                 settings.public_base_url,
                 rules=rules,
                 schedule=scheduler_config(settings),
+                history=history,
             )
         )
     finally:
@@ -320,14 +321,20 @@ def _seed_demo(settings: Settings) -> list[str]:
 
 
 @main.command()
-def demo() -> None:
+@click.option(
+    "--no-history",
+    is_flag=True,
+    help="Without the four weeks before now (sessions at home, daily values, a warning).",
+)
+def demo(no_history: bool) -> None:
     """Seed demo data: a coach, eight patients spanning the clinical rules (most with an approved
-    prescription), a class on now and one each day after; prints the sign-in and join links."""
+    prescription), a class on now and one each day after, and the four weeks before now; prints
+    the sign-in and join links."""
     settings, database = open_database()
     database.dispose()
     if settings.production:
         raise click.UsageError("demo data is for dev mode only")
-    for line in _seed_demo(settings):
+    for line in _seed_demo(settings, history=not no_history):
         click.echo(line)
 
 

@@ -34,6 +34,7 @@ from coach.models import (
 from coach.profile import parse_profile
 from coach.rules import RuleSet, load_rules
 from scheduler.config import Links, SchedulerConfig
+from telecoach.demo_history import seed_history
 from usecases.prescriptions import approve_prescription
 from web.auth.passwords import Passwords
 
@@ -69,21 +70,25 @@ def seed(
     *,
     rules: RuleSet | None = None,
     schedule: SchedulerConfig | None = None,
+    history: bool = False,
 ) -> DemoResult:
-    """The demo as of `now` (the caller's clock): made on the first run, topped up after."""
+    """The demo as of `now` (the caller's clock): made on the first run, topped up after. With
+    `history`, the first run also writes the four weeks before `now` (telecoach.demo_history): the
+    `telecoach demo` a newcomer runs has them; tests that count a week's sessions start without."""
     now = now or utcnow()
     coach = session.exec(select(StaffUser).where(StaffUser.email == COACH_EMAIL)).first()
     created = coach is None
     approved = 0
     if coach is None:
         coach = _people(session, passwords, now)
-        approved = _prescriptions(
-            session,
-            coach,
-            rules or load_rules(),
-            schedule or SchedulerConfig(Links(secret_key, base_url, timedelta(days=7))),
-            now,
-        )
+        rules = rules or load_rules()
+        schedule = schedule or SchedulerConfig(Links(secret_key, base_url, timedelta(days=7)))
+        approved = _prescriptions(session, coach, rules, schedule, now)
+        if history:
+            keyed = [
+                (str(demo["key"]), patient) for demo, patient in _demo_patients(session, coach)
+            ]
+            seed_history(session, keyed, rules, schedule, now)
     class_added = _class_on_now(session, coach, now)
     urls = _join_urls(session, coach, secret_key, base_url, now)
     return DemoResult(created, urls, class_added, approved)

@@ -149,7 +149,7 @@ def _points(page: Page, selector: str) -> int:
 
 
 def test_each_report_shows_charts_and_prints(live_server: LiveServer, browser: Browser) -> None:
-    live_server.cli("demo")
+    live_server.cli("demo", "--no-history")  # Ada's weeks hold only this test's sessions
     ada, occurrence = _ids(live_server)
     _post_readings(live_server, ada, occurrence)
     _sessions_at_home(live_server, ada)

@@ -1,0 +1,96 @@
+"""The demo's last four weeks (`telecoach demo`, what `make demo` runs): sessions at home the coach
+reads on the progress report, daily values from the bands, and one early warning, Lucía's, on the
+coach's list with her check-in text planned. Built at two instants far apart; only what is
+before the instant is written, and a second run adds nothing."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlmodel import Session, select
+from starlette.testclient import TestClient
+
+from coach.alerts import Alert
+from coach.database import Database
+from coach.models import Patient
+from scheduler.models import ScheduledMessage
+from telecoach.app import create_app
+from telecoach.demo import COACH_EMAIL, DEMO_PASSWORD, seed
+from telecoach.settings import Settings
+from tests.clocks import RunningClock
+from tests.conftest import FAST_HASHER
+from tests.prescribing.workflow import text_of
+from tests.web.rows import table_counts
+from tests.web.signin import login
+from tests.web.test_demo import BASE, INSTANTS
+from web.auth.passwords import Passwords
+
+AT_HOME = {"Ada Whitfield": 7, "Tomás Herrera": 5, "Meihua Chen": 4}  # sessions in four weeks
+
+
+def _seed(db: Database, settings: Settings, at: datetime) -> None:
+    db.run_sync(
+        lambda session: seed(
+            session, Passwords(FAST_HASHER), settings.secret_key, BASE, at, history=True
+        )
+    )
+
+
+def _patients(db: Database) -> dict[str, Patient]:
+    return {p.name: p for p in db.run_sync(lambda s: list(s.exec(select(Patient))))}
+
+
+def _home_rows(client: TestClient, patient: Patient) -> dict[str, dict[str, str]]:
+    """The progress CSV's sessions at home: each day's measures."""
+    answer = client.get(f"/patients/{patient.id}/progress.csv")
+    assert answer.status_code == 200, answer.text
+    days: dict[str, dict[str, str]] = {}
+    for row in csv.reader(io.StringIO(answer.text)):
+        if row[0] == "home_session":
+            days.setdefault(row[1], {})[row[2]] = row[3]
+    return days
+
+
+@pytest.mark.parametrize("at", INSTANTS, ids=["tuesday-afternoon", "saturday-before-dawn"])
+def test_the_demo_has_four_weeks_behind_it(db: Database, settings: Settings, at: datetime) -> None:
+    _seed(db, settings, at)
+    patients = _patients(db)
+    with TestClient(create_app(settings, clock=RunningClock(at)), follow_redirects=False) as client:
+        login(client, COACH_EMAIL, DEMO_PASSWORD)
+        for name, count in AT_HOME.items():
+            patient = patients[name]
+            today = at.astimezone(ZoneInfo(patient.time_zone)).date()
+            days = _home_rows(client, patient)
+            assert len(days) == count, (name, sorted(days))
+            assert all(date.fromisoformat(day) < today for day in days)
+            assert {m["status"] for m in days.values()} <= {"done", "stopped"}
+            # With a strap: time in the zone on every session, most of them counted.
+            assert all(m["in_zone_minutes"] != "" for m in days.values())
+            assert sum(m["counts"] == "true" for m in days.values()) >= count - 1
+        page = text_of(client.get(f"/patients/{patients['Ada Whitfield'].id}/progress").text)
+        assert "Sessions at home" in page and "No sessions at home" not in page
+        dashboard = text_of(client.get("/dashboard").text)
+        assert dashboard.count("Early warning from daily data") == 1
+        assert "Lucía Ferrer" in dashboard
+
+    def warnings(session: Session) -> list[tuple[int, str]]:
+        found = session.exec(select(Alert.patient_id, Alert.kind)).all()
+        return [(pid, kind) for pid, kind in found if kind in ("early_warning", "disengagement")]
+
+    lucia = patients["Lucía Ferrer"]
+    assert db.run_sync(warnings) == [(lucia.id, "early_warning")]
+    planned = db.run_sync(
+        lambda s: s.exec(
+            select(ScheduledMessage.patient_id).where(
+                ScheduledMessage.purpose == "text.checkin_warning"
+            )
+        ).all()
+    )
+    assert planned == [lucia.id]  # her check-in by text: she has a basic phone
+    before = table_counts(db)
+    _seed(db, settings, at)
+    assert table_counts(db) == before  # a second run writes no second history
