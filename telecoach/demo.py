@@ -34,7 +34,7 @@ from coach.models import (
 from coach.profile import parse_profile
 from coach.rules import RuleSet, load_rules
 from scheduler.config import Links, SchedulerConfig
-from telecoach.demo_history import seed_history
+from telecoach.demo_history import HISTORY_BEFORE, seed_history
 from usecases.prescriptions import approve_prescription
 from web.auth.passwords import Passwords
 
@@ -80,10 +80,14 @@ def seed(
     created = coach is None
     approved = 0
     if coach is None:
-        coach = _people(session, passwords, now)
+        # With a history, the clinic began before it: patients enrolled and prescriptions
+        # approved then, so the sessions it holds were done under an approved prescription and
+        # count in the weeks the adherence report shows.
+        began = now - HISTORY_BEFORE if history else now
+        coach = _people(session, passwords, began)
         rules = rules or load_rules()
         schedule = schedule or SchedulerConfig(Links(secret_key, base_url, timedelta(days=7)))
-        approved = _prescriptions(session, coach, rules, schedule, now)
+        approved = _prescriptions(session, coach, rules, schedule, began)
         if history:
             keyed = [
                 (str(demo["key"]), patient) for demo, patient in _demo_patients(session, coach)

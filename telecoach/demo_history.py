@@ -12,9 +12,10 @@ Everything goes through the product's own use cases, at the instant it would hav
   (resting heart rate up, steps down, near her chemotherapy's nadir): her warning is raised, her
   check-in text planned and her coaching texts paused, as live data would do.
 
-Seeded only on the demo's first run, after the prescriptions it needs; the prescriptions
-themselves are approved as of now (approving them weeks ago would plan weeks of texts due at
-once). Deterministic: every random draw is seeded by the patient's demo key.
+Seeded only on the demo's first run, after the patients and prescriptions it needs, which the demo
+makes `HISTORY_BEFORE` now. The coaching texts that approval planned for those days are cancelled
+and the coming days' planned, as of now. Deterministic: every random draw is seeded by the
+patient's demo key.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from coach.models import ClinicalProfile, Patient
 from coach.rules import RuleSet
 from coach.simulation.cohort import VirtualPatient, parse_cohort
 from coach.simulation.physiology import Heart
+from scheduler import coaching_plans
 from scheduler.config import SchedulerConfig
 from usecases.daily import record_in
 from usecases.home_sessions import (
@@ -47,6 +49,7 @@ from usecases.home_sessions import (
 )
 
 HISTORY_DAYS = 28  # daily values from four weeks ago to yesterday
+HISTORY_BEFORE = timedelta(days=HISTORY_DAYS + 1)  # the demo clinic's patients enrolled then
 SESSION_TIME = time(9, 30)  # a session at home, in the patient's morning
 BATCH_S = 30  # the home page sends its readings every 5 s; here every 30, to seed in seconds
 # Effort levels under the main part's, as the simulated cohort warms up and cools down.
@@ -100,6 +103,9 @@ def seed_history(
 ) -> None:
     """The four weeks before `now` for the demo patients given as (demo key, patient)."""
     by_key = dict(patients)
+    for _, patient in patients:  # the texts planned weeks ago give way to the coming days'
+        assert patient.id is not None
+        coaching_plans.on_prescription_approved(session, patient.id, schedule, now)
     engines = HomeCueEngines()
     for plan in AT_HOME:
         if plan.key in by_key:

@@ -1,7 +1,9 @@
 """The demo's last four weeks (`telecoach demo`, what `make demo` runs): sessions at home the coach
 reads on the progress report, daily values from the bands, and one early warning, Lucía's, on the
-coach's list with her check-in text planned. Built at two instants far apart; only what is
-before the instant is written, and a second run adds nothing."""
+coach's list with her check-in text planned. The clinic began before them: the patients enrolled
+and their prescriptions approved four weeks and a day earlier, so the sessions count in the
+prescription's weeks. Built at two instants far apart; only what is before the instant is
+written, and a second run adds nothing."""
 
 from __future__ import annotations
 
@@ -44,15 +46,24 @@ def _patients(db: Database) -> dict[str, Patient]:
     return {p.name: p for p in db.run_sync(lambda s: list(s.exec(select(Patient))))}
 
 
-def _home_rows(client: TestClient, patient: Patient) -> dict[str, dict[str, str]]:
-    """The progress CSV's sessions at home: each day's measures."""
+def _progress(client: TestClient, patient: Patient) -> list[list[str]]:
     answer = client.get(f"/patients/{patient.id}/progress.csv")
     assert answer.status_code == 200, answer.text
+    return list(csv.reader(io.StringIO(answer.text)))
+
+
+def _home_rows(rows: list[list[str]]) -> dict[str, dict[str, str]]:
+    """The progress CSV's sessions at home: each day's measures."""
     days: dict[str, dict[str, str]] = {}
-    for row in csv.reader(io.StringIO(answer.text)):
+    for row in rows:
         if row[0] == "home_session":
             days.setdefault(row[1], {})[row[2]] = row[3]
     return days
+
+
+def _done_a_week(rows: list[list[str]]) -> list[int]:
+    """The progress CSV's sessions done, week by week, oldest first."""
+    return [int(row[3]) for row in rows if row[0] == "adherence"]
 
 
 @pytest.mark.parametrize("at", INSTANTS, ids=["tuesday-afternoon", "saturday-before-dawn"])
@@ -64,8 +75,12 @@ def test_the_demo_has_four_weeks_behind_it(db: Database, settings: Settings, at:
         for name, count in AT_HOME.items():
             patient = patients[name]
             today = at.astimezone(ZoneInfo(patient.time_zone)).date()
-            days = _home_rows(client, patient)
+            rows = _progress(client, patient)
+            days = _home_rows(rows)
             assert len(days) == count, (name, sorted(days))
+            # Her prescription was approved before them, so they count in its weeks: all five.
+            done = _done_a_week(rows)
+            assert len(done) == 5 and sum(done) == sum(m["counts"] == "true" for m in days.values())
             assert all(date.fromisoformat(day) < today for day in days)
             assert {m["status"] for m in days.values()} <= {"done", "stopped"}
             # With a strap: time in the zone on every session, most of them counted.
