@@ -1,14 +1,16 @@
 """Disengagement: a patient drifting away from the program, flagged while there is time to act.
 
 From what the product already knows, the last `window_days` days are compared with the
-`compare_days` before them (the patient's own usual): scheduled sessions missed, texts left
-unanswered, fewer steps, fewer exercise minutes, more fatigue. One sign is a bad week; the flag
+`compare_days` before them (the patient's own usual): sessions missed (scheduled ones missed, or
+fewer done of those nobody schedules), texts left unanswered, fewer steps, fewer exercise minutes
+a session, more fatigue. One sign is a bad week; the flag
 needs `min_reasons` of them at once (rule `warning.disengagement`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import date, timedelta
 from statistics import mean
 
 from coach.early_warning._points import (
@@ -22,9 +24,11 @@ from coach.early_warning._points import (
 )
 from coach.early_warning._policy import WarningPolicy
 from coach.early_warning._series import span, tail_by_day
+from coach.rules import DisengagementWarning
 
 MIN_STEPS_DAYS = 4  # days with steps needed in each period to compare them
 MIN_ENTRIES = 2  # minutes or fatigue entries needed in each period
+MIN_USUAL_SESSIONS = 4  # sessions done in the usual period before "fewer" can be judged
 
 
 def disengagement(history: Sequence[DailyPoint], policy: WarningPolicy) -> DisengagementFlag | None:
@@ -41,7 +45,9 @@ def disengagement(history: Sequence[DailyPoint], policy: WarningPolicy) -> Disen
         return None
     reasons: list[str] = []
     rise = rule.share_rise_pct / 100
-    if _more_often(recent, before, _session_missed, rule.missed_sessions, rise):
+    if _more_often(recent, before, _session_missed, rule.missed_sessions, rise) or _fewer_done(
+        recent, before, last - timedelta(days=rule.window_days), rule
+    ):
         reasons.append(MISSED_SESSIONS)
     if _more_often(recent, before, _text_unanswered, rule.unanswered_texts, rise):
         reasons.append(UNANSWERED_TEXTS)
@@ -77,6 +83,27 @@ def _more_often(
         return False
     usual_share = sum(usual) / len(usual) if usual else 0.0
     return misses / len(now) >= usual_share + rise
+
+
+def _fewer_done(
+    recent: Sequence[DailyPoint],
+    before: Sequence[DailyPoint],
+    before_ends: date,
+    rule: DisengagementWarning,
+) -> bool:
+    """Fewer sessions done lately than usual, scheduled or not: a patient who exercises at home
+    or texts DONE has no session to miss, only fewer done. The usual rate runs from the first
+    day known (a newcomer's usual is their few weeks), and needs `MIN_USUAL_SESSIONS`."""
+    usual = sum(point.session_done is True for point in before)
+    if usual < MIN_USUAL_SESSIONS:
+        return False
+    usual_days = (before_ends - before[0].day).days + 1
+    expected = usual / usual_days * rule.window_days
+    done = sum(point.session_done is True for point in recent)
+    return (
+        done <= expected * (1 - rule.sessions_drop_pct / 100)
+        and expected - done >= rule.missed_sessions
+    )
 
 
 def _session_missed(point: DailyPoint) -> bool | None:

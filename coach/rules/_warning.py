@@ -71,6 +71,9 @@ class DisengagementWarning(Rule):
     missed_sessions: int = param(lo=1, hi=30)  # missed scheduled sessions in the window
     unanswered_texts: int = param(lo=1, hi=30)  # texts without a reply in the window
     share_rise_pct: float = param(lo=0, hi=100)  # and their share up this much over the usual
+    # Sessions nobody scheduled (at home, a texted DONE) are never missed, only fewer: done a day
+    # this much under the usual, and at least `missed_sessions` fewer, counts as sessions missed.
+    sessions_drop_pct: float = param(lo=1, hi=100, default=50)
     steps_drop_pct: float = param(lo=1, hi=100)
     minutes_drop_pct: float = param(lo=1, hi=100)
     fatigue_rise: float = param(lo=0.5, hi=10)  # points on the 0-10 scale

@@ -89,3 +89,57 @@ def test_reference_two_missed_in_a_row(policy: WarningPolicy) -> None:
     assert flag is not None and flag.reasons == ("missed_sessions",)
     much_later = DailyPoint(days[-1].day + timedelta(days=10), steps=5000)
     assert reference_disengagement(days + missed + [much_later], policy) is None
+
+
+def at_home(days: int, sessions_every: int, start: int = 0, **values: Any) -> list[DailyPoint]:
+    """Days of a patient whose sessions nobody schedules (at home, a texted DONE): a session done
+    every `sessions_every` days, never one missed."""
+    return [
+        DailyPoint(
+            START + timedelta(days=i),
+            session_done=True if (i - start) % sessions_every == 0 else None,
+            **values,
+        )
+        for i in range(start, start + days)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("done_lately", "flagged"),
+    [(7, False), (4, False), (3, True), (0, True)],  # usual: 7 in 14 days; half is 3.5
+)
+def test_fewer_sessions_nobody_scheduled_are_sessions_missed(
+    policy: WarningPolicy, done_lately: int, flagged: bool
+) -> None:
+    usual = at_home(28, 2, steps=6000)  # 14 sessions in 28 days
+    recent = [
+        DailyPoint(
+            START + timedelta(days=28 + i),
+            session_done=True if i < 2 * done_lately and i % 2 == 0 else None,
+            steps=4000,  # the second reason
+        )
+        for i in range(14)
+    ]
+    flag = disengagement(usual + recent, policy)
+    expected = ("missed_sessions", "steps_down") if flagged else None
+    assert (None if flag is None else flag.reasons) == expected
+
+
+def test_fewer_sessions_need_a_usual_of_four_and_two_fewer(policy: WarningPolicy) -> None:
+    # Three sessions in the usual weeks: too few to call the last two weeks' none "fewer".
+    few = at_home(28, 10, steps=6000)
+    quiet = [DailyPoint(START + timedelta(days=28 + i), steps=4000) for i in range(14)]
+    assert sum(p.session_done is True for p in few) == 4 - 1
+    assert disengagement(few + quiet, policy) is None
+    # A newcomer's usual is the days known: four sessions in eight days, then one in fourteen.
+    newcomer = at_home(8, 2, start=20, steps=6000)
+    lately = [DailyPoint(START + timedelta(days=28), session_done=True, steps=4000)] + [
+        DailyPoint(START + timedelta(days=28 + i), steps=4000) for i in range(1, 14)
+    ]
+    flag = disengagement(newcomer + lately, policy)
+    assert flag is not None and flag.reasons == ("missed_sessions", "steps_down")
+
+
+def test_a_class_patients_misses_are_one_reason_not_two(policy: WarningPolicy) -> None:
+    flag = disengagement(history(missed=True, steps=True), policy)
+    assert flag is not None and flag.reasons == ("missed_sessions", "steps_down")

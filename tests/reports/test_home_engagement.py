@@ -1,5 +1,6 @@
-"""Sessions at home count in the disengagement check (issue 21): their minutes are exercise
-minutes, and a class skipped for a session at home that day is not a session missed. The demo
+"""Sessions at home count in the disengagement check (issue 21): stopping them is sessions missed,
+their minutes are exercise minutes, and a class skipped for a session at home that day is not a
+session missed. The demo
 clinic; the clock is set to each past day a session is run on, then back to TEST_NOW, when the
 patient's band sends six weeks of daily steps with the last two weeks 30% down: one reason on its
 own, never a flag, so the flag turns on what the sessions at home say. Days are counted back from
@@ -65,6 +66,17 @@ def _flags(client: TestClient, db: Database, patient_id: int, today: date) -> li
         list(flag.evidence["reasons"]) if flag.evidence else []
         for flag in db.run_sync(alerts_of, patient_id, "disengagement")
     ]
+
+
+def test_a_patient_who_stopped_her_sessions_at_home_is_flagged(
+    client: TestClient, db: Database, demo: Demo, clock: ManualClock
+) -> None:
+    ada = demo.patients[ADA]
+    usual = range(HISTORY_DAYS - 2, RECENT_DAYS - 1, -2)  # every other day, then none at all
+    _sessions_at_home(client, db, clock, ada, usual)
+    today = db.run_sync(today_of, ada, TEST_NOW)
+    # Nobody scheduled them, so none was missed: fewer done is the sign, with fewer steps.
+    assert _flags(client, db, ada, today) == [["missed_sessions", "steps_down"]]
 
 
 def test_shorter_sessions_at_home_are_fewer_exercise_minutes(
