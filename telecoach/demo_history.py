@@ -3,7 +3,8 @@ on now: sessions at home with their heart-rate traces and cues on the progress r
 daily resting heart rate and steps, and one early warning waiting on the coach's alert list.
 
 Everything goes through the product's own use cases, at the instant it would have happened:
-- sessions at home (`usecases.home_sessions`) for three patients with a strap, each morning run
+- sessions at home (`usecases.home_sessions`) for three patients with a strap and one by feel
+  (Henry: atrial fibrillation, the RPE basis), each morning run
   by a simulated heart (`coach.simulation`: first-order kinetics, drift, a day's offset, a strap's
   noise) whose patient follows the cues the session gives, a few seconds later, most of the time;
   each next session starts where the last ones say (gentler, as planned, brisker);
@@ -45,6 +46,7 @@ from usecases.home_sessions import (
     HomeRefusal,
     finish_home_session,
     record_readings,
+    record_rpe_answer,
     start_home_session,
 )
 
@@ -59,10 +61,12 @@ START_EFFORT = {"gentler": -1, "same": 0, "brisker": 1}
 
 @dataclass(frozen=True)
 class AtHome:
-    """Sessions at home on these days back from today."""
+    """Sessions at home on these days back from today; without a strap they go by feel (the
+    engine asks "how hard does this feel?" and the patient answers)."""
 
     key: str
     days_back: tuple[int, ...]
+    with_strap: bool = True
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,7 @@ AT_HOME = (
     AtHome("ada_post_treatment", (20, 17, 13, 10, 6, 3, 1)),
     AtHome("tomas_neuropathy_falls", (19, 12, 9, 5, 2)),
     AtHome("meihua_metastatic", (17, 10, 7, 3)),
+    AtHome("henry_afib_rpe", (16, 11, 4), with_strap=False),  # atrial fibrillation: by feel
 )
 BANDS = (
     Band("ada_post_treatment", 8200),
@@ -147,7 +152,7 @@ def _sessions_at_home(
         began = _local(today - timedelta(days=back), SESSION_TIME, patient.time_zone)
         if began >= now:
             continue
-        started = start_home_session(session, actor, rules, True, began)
+        started = start_home_session(session, actor, rules, plan.with_strap, began)
         if isinstance(started, HomeRefusal):
             continue
         assert started.row.id is not None
@@ -165,13 +170,22 @@ def _sessions_at_home(
                 level += sum(change for due, change in pending if due <= second)
                 pending = [(due, change) for due, change in pending if due > second]
                 heart.advance(max(0, level - LEVELS_BELOW[phase]))
-                batch.append(Sample(second * 1000, heart.reading(rng), phase))
+                bpm = heart.reading(rng) if plan.with_strap else None
+                batch.append(Sample(second * 1000, bpm, phase))
                 if len(batch) < BATCH_S:
                     continue
                 at = began + timedelta(seconds=second)
                 answer = record_readings(session, actor, started.row.id, batch, rules, engines, at)
                 batch = []
+                cues = list(answer.cues)
                 for cue in answer.cues:
+                    if cue.kind == "rpe_prompt":  # answered with how hard it feels now
+                        rating = max(6, min(20, round(heart.true_rpe() + rng.gauss(0.0, 1.0))))
+                        told = record_rpe_answer(
+                            session, actor, started.row.id, second * 1000, rating, rules, engines
+                        )
+                        cues += [told.cue] if told.cue is not None else []
+                for cue in cues:
                     heard = rng.random() < body.physiology.compliance
                     if cue.kind == "stop":
                         stopped = True
