@@ -3,8 +3,8 @@
 From what the product already knows, the last `window_days` days are compared with the
 `compare_days` before them (the patient's own usual): sessions missed (scheduled ones missed, or
 fewer done of those nobody schedules), texts left unanswered, fewer steps, fewer exercise minutes
-a session, more fatigue. One sign is a bad week; the flag
-needs `min_reasons` of them at once (rule `warning.disengagement`).
+a session, more fatigue. One sign is a bad week; the flag needs `min_reasons` of them at once
+(rule `warning.disengagement`).
 """
 
 from __future__ import annotations
