@@ -72,6 +72,8 @@ PLACEHOLDERS: dict[str, str] = {
     "first_name": "Maria",
     "when": "today at 10:00 AM",
     "minutes": "30",
+    "done": "2",
+    "prescribed": "3",
     "message": "the camera is in use",
     "low": "100",
     "high": "120",

@@ -539,3 +539,19 @@ def test_the_chart_is_the_same_however_the_page_batched_its_readings_and_survive
     db.run_sync(spoil_more)
     page = client.get(f"/patients/{ada}/progress")
     assert page.status_code == 200 and '<svg class="home-hr"' not in page.text
+
+
+def test_the_patients_page_counts_this_weeks_sessions_in_her_language(
+    client: TestClient, db: Database, demo: Demo
+) -> None:
+    ada = demo.patients[ADA]
+    guest = patient_client(client, db, ada)
+    assert "This week: 0 of 3 sessions done." in text_of(guest.get("/me").text)
+    run_session(guest, 20)
+    run_session(guest, 15)  # the same day: one day, one session done, as the coach's report says
+    assert "This week: 1 of 3 sessions done." in text_of(guest.get("/me").text)
+    assert "Esta semana: 1 de 3 sesiones hechas." in text_of(guest.get("/me?lang=es").text)
+    assert "本周已完成 1 / 3 次训练。" in text_of(guest.get("/me?lang=zh-Hans").text)
+    # Without an approved prescription there is nothing to count against: no line.
+    rosa = patient_client(client, db, demo.patients[ROSA])
+    assert 'id="week-count"' not in rosa.get("/me").text

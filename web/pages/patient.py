@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 from starlette.requests import Request
@@ -14,6 +15,7 @@ from coach.audit import record
 from coach.cues import BORG_WORDS
 from coach.hr_store import zone_for
 from coach.models import ClassSeries, Patient
+from coach.reports.progress import weekly_adherence
 from web.auth.principal import Principal
 from web.context import ctx_of
 from web.daily.checkin import checkin_due
@@ -66,8 +68,11 @@ async def me(request: Request) -> Response:
                     "number": voice_number,
                     "pin": dial_in.pin_for(session, view["id"]),
                 }
+        # This week's sessions against the prescription's: the same count as the coach's report.
+        today = now.astimezone(ZoneInfo(patient.time_zone)).date()
         return {
             "schedule": schedule,
+            "week": weekly_adherence(session, patient, today, limit=1)[-1],
             "checkin": checkin_due(session, patient.id, now),
             "checkin_state": request.query_params.get("checkin", ""),
         }
