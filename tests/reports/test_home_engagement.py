@@ -1,10 +1,9 @@
 """Sessions at home count in the disengagement check (issue 21): stopping them is sessions missed,
 their minutes are exercise minutes, and a class skipped for a session at home that day is not a
-session missed. The demo
-clinic; the clock is set to each past day a session is run on, then back to TEST_NOW, when the
-patient's band sends six weeks of daily steps with the last two weeks 30% down: one reason on its
-own, never a flag, so the flag turns on what the sessions at home say. Days are counted back from
-Ada's own today (New York), never from the calendar."""
+session missed. The demo clinic; the clock is set to each past day a session is run on, then back
+to TEST_NOW, when the patient's band sends six weeks of daily steps with the last two weeks 30%
+down: one reason on its own, never a flag, so the flag turns on what the sessions at home say.
+Days are counted back from Ada's own today (New York), never from the calendar."""
 
 from __future__ import annotations
 
