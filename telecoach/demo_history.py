@@ -38,6 +38,7 @@ from coach.models import ClinicalProfile, Patient
 from coach.rules import RuleSet
 from coach.simulation.cohort import VirtualPatient, parse_cohort
 from coach.simulation.physiology import Heart
+from coach.simulation.session import reported_rpe
 from scheduler import coaching_plans
 from scheduler.config import SchedulerConfig
 from usecases.daily import record_in
@@ -180,7 +181,7 @@ def _sessions_at_home(
                 cues = list(answer.cues)
                 for cue in answer.cues:
                     if cue.kind == "rpe_prompt":  # answered with how hard it feels now
-                        rating = max(6, min(20, round(heart.true_rpe() + rng.gauss(0.0, 1.0))))
+                        rating = reported_rpe(heart.true_rpe(), rng)
                         told = record_rpe_answer(
                             session, actor, started.row.id, second * 1000, rating, rules, engines
                         )
@@ -201,7 +202,7 @@ def _sessions_at_home(
         if batch:
             at = began + timedelta(seconds=second)
             record_readings(session, actor, started.row.id, batch, rules, engines, at)
-        rpe = max(6, min(20, round(felt + rng.gauss(0.0, 1.0))))
+        rpe = reported_rpe(felt, rng)
         symptoms = ["sore_muscles"] if rng.random() < 0.2 else []
         finish_home_session(
             session,

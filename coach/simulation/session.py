@@ -171,7 +171,7 @@ def run_session(
             answers.append(_felt_rpe(heart, rng))
         t += READING_S
     mean_rpe = rpe_sum / rpe_n if rpe_n else 6.0
-    reported = min(20, max(6, round(mean_rpe + rng.gauss(0.0, RPE_SD))))
+    reported = reported_rpe(mean_rpe, rng)
     if by_rpe and answers:
         inside_band = sum(1 for rpe in answers if rpe_low <= rpe <= rpe_high)
         in_zone = inside_band * 3 >= len(answers) * 2
@@ -216,9 +216,14 @@ def _static_rpe_checks(warm_end: int, main_end: int, policy: CuePolicy) -> froze
     return frozenset(range(first, main_end, max(1, policy.rpe_every_ms // 1000)))
 
 
+def reported_rpe(felt: float, rng: random.Random) -> int:
+    """The Borg rating a patient gives for an effort that feels `felt`: with rating noise."""
+    return min(20, max(6, round(felt + rng.gauss(0.0, RPE_SD))))
+
+
 def _felt_rpe(heart: Heart, rng: random.Random) -> int:
-    """The Borg rating a patient gives: how hard it feels, with rating noise."""
-    return min(20, max(6, round(heart.true_rpe() + rng.gauss(0.0, RPE_SD))))
+    """The Borg rating a patient gives now: how hard it feels, with rating noise."""
+    return reported_rpe(heart.true_rpe(), rng)
 
 
 def _react(
