@@ -31,6 +31,7 @@ from sqlmodel import Session, select
 
 from coach import daily
 from coach.access import Actor
+from coach.assessments import local_today
 from coach.audit import record_system
 from coach.cues import Phase
 from coach.home_plan import Sample
@@ -133,10 +134,6 @@ def _local(day: date, at: time, zone: str) -> datetime:
     return datetime.combine(day, at, ZoneInfo(zone))
 
 
-def _today(patient: Patient, now: datetime) -> date:
-    return now.astimezone(ZoneInfo(patient.time_zone)).date()
-
-
 def _sessions_at_home(
     session: Session,
     patient: Patient,
@@ -147,7 +144,7 @@ def _sessions_at_home(
 ) -> None:
     body = _virtual(session, patient, rules)
     rng = random.Random(f"home {plan.key}")
-    today = _today(patient, now)
+    today = local_today(now, patient.time_zone)
     actor = Actor("patient", patient_id=patient.id)
     for back in plan.days_back:
         began = _local(today - timedelta(days=back), SESSION_TIME, patient.time_zone)
@@ -226,7 +223,7 @@ def _daily_values(
 ) -> None:
     body = _virtual(session, patient, rules)
     rng = random.Random(f"band {band.key}")
-    today = _today(patient, now)
+    today = local_today(now, patient.time_zone)
     last_infusion = (
         body.profile.treatment.days_since_last_infusion if body.profile.treatment else None
     )

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
 from coach import access, classes, dial_in
+from coach.assessments import local_today
 from coach.audit import record
 from coach.cues import BORG_WORDS
 from coach.hr_store import zone_for
@@ -69,7 +69,7 @@ async def me(request: Request) -> Response:
                     "pin": dial_in.pin_for(session, view["id"]),
                 }
         # This week's sessions against the prescription's: the same count as the coach's report.
-        today = now.astimezone(ZoneInfo(patient.time_zone)).date()
+        today = local_today(now, patient.time_zone)
         return {
             "schedule": schedule,
             "week": weekly_adherence(session, patient, today, limit=1)[-1],
