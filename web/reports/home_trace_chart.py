@@ -45,15 +45,7 @@ def home_trace_chart(chart_id: str, trace: Trace, t: Callable[..., str]) -> Mark
     for trace_bin in trace.bins:
         if previous is not None and trace_bin.index != previous.index + 1:
             segments.append([])  # a stretch without readings breaks the line
-        if (
-            previous is not None
-            and trace_bin.phase != previous.phase
-            and "main"
-            in (
-                trace_bin.phase,
-                previous.phase,
-            )
-        ):
+        if previous is not None and _main_starts_or_ends(previous.phase, trace_bin.phase):
             at = x(trace_bin.index)
             parts.append(f'<line class="phase" x1="{at}" x2="{at}" y1="0" y2="{HEIGHT}"/>')
         segments[-1].append(f"{x(trace_bin.index)},{y(trace_bin.mean)}")
@@ -76,3 +68,7 @@ def home_trace_chart(chart_id: str, trace: Trace, t: Callable[..., str]) -> Mark
         f'width="{WIDTH}" height="{HEIGHT}" role="img" aria-label="{escape(words)}">'
         f"<title>{escape(words)}</title>{''.join(parts)}</svg>"
     )
+
+
+def _main_starts_or_ends(before: str, after: str) -> bool:
+    return before != after and "main" in (before, after)
