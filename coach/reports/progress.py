@@ -206,6 +206,15 @@ def _blank(value: object) -> object:
     return "" if value is None else value
 
 
+def _home_cell(value: object) -> object:
+    """A session at home's value as its CSV cell: symptoms ";"-joined, true or false, blank."""
+    if isinstance(value, tuple):
+        return ";".join(value)
+    if isinstance(value, bool):
+        return str(value).lower()
+    return _blank(value)
+
+
 # A session at home in the CSV: one row a measure and its unit. `prescribed` on main_minutes is
 # the plan's; `percent` on in_zone_minutes is its share of the main part; symptoms are ";"-joined
 # keys and `counts` (whether it counted as a session done) is true or false.
@@ -259,18 +268,11 @@ def csv_rows(
     for line in home:
         for measure, unit in HOME_MEASURES:
             value = getattr(line, measure)
-            shown = (
-                ";".join(value)
-                if isinstance(value, tuple)
-                else str(value).lower()
-                if isinstance(value, bool)
-                else value
-            )
             rows.append([
                 "home_session",
                 line.day.isoformat(),
                 measure,
-                _blank(shown),
+                _home_cell(value),
                 unit,
                 line.planned_main_minutes if measure == "main_minutes" else "",
                 _blank(line.in_zone_percent) if measure == "in_zone_minutes" else "",
