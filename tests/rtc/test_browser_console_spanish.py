@@ -7,10 +7,14 @@ console-es-live.png, dashboard-es.png."""
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from coach.database import Database
+from coach.models import ClassOccurrence
 from tests.browser.conftest import ARTIFACTS, LiveServer
 from tests.browser.staff import sign_in
 from tests.rtc.live_class import (
@@ -25,9 +29,9 @@ pytestmark = pytest.mark.browser
 VIEWPORT = {"width": 1366, "height": 768}
 PATIENT = "Rosa Morales"
 SPANISH_DATE = re.compile(r"(lunes|martes|miércoles|jueves|viernes|sábado|domingo) \d+ de \w+")
-SPANISH_TODAY = re.compile(
-    r"Hoy, (lunes|martes|miércoles|jueves|viernes|sábado|domingo) \d\d \w{3}"
-)
+SPANISH_DAY = r"(lunes|martes|miércoles|jueves|viernes|sábado|domingo) \d\d \w{3}"
+MADRID = ZoneInfo("Europe/Madrid")
+DAY_WORDS = {0: "Hoy, ", 1: "Mañana, "}  # days from the page's today to the class's
 
 
 def _no_english(page: Page, where: str) -> None:
@@ -35,6 +39,21 @@ def _no_english(page: Page, where: str) -> None:
     for name in (PATIENT, "Dana Rivera", "Gentle Strength", "Europe/Madrid"):
         seen = seen.replace(name, " ")
     assert english_words(seen) == [], (where, english_words(seen), seen[:2000])
+
+
+def _day_heading(server: LiveServer, occurrence: int, todays: set[date]) -> re.Pattern[str]:
+    """The agenda's heading for the class's day, as web/agenda.py words it from the day the page
+    was drawn on (either, only if that day turned while it was drawn): "Hoy, " for today,
+    "Mañana, " for tomorrow, no word for a class on now that began the day before."""
+    database = Database(f"sqlite:///{server.env['TELECOACH_VAR_DIR']}/telecoach.db")
+    try:
+        found = database.run_sync(lambda session: session.get(ClassOccurrence, occurrence))
+        assert found is not None
+        starts_on = found.starts_at.astimezone(MADRID).date()
+    finally:
+        database.dispose()
+    words = {DAY_WORDS.get((starts_on - today).days, "") for today in todays}
+    return re.compile(f"({'|'.join(sorted(words))}){SPANISH_DAY}")
 
 
 def _shot(page: Page, name: str) -> None:
@@ -89,11 +108,14 @@ def test_a_spanish_speaking_coach_runs_her_console_in_spanish(
         _no_english(console, "console, live")
         _shot(console, "console-es-live.png")
 
+        before = datetime.now(MADRID).date()
         console.goto(f"{live_server.url}/dashboard")
         expect(console.get_by_role("heading", name="Panel")).to_be_visible()
         expect(console.get_by_role("heading", name="Próximas clases")).to_be_visible()
-        # The agenda: today's heading in Spanish words.
-        expect(console.locator("#main table")).to_contain_text(SPANISH_TODAY)
+        # The agenda: the class's day heading in Spanish words. It starts ten minutes after it
+        # was made, so in the minutes before midnight in Madrid its day is tomorrow.
+        heading = _day_heading(live_server, occurrence, {before, datetime.now(MADRID).date()})
+        expect(console.locator("#main table")).to_contain_text(heading)
         _no_english(console, "dashboard")
         _shot(console, "dashboard-es.png")
     finally:
