@@ -148,6 +148,48 @@ def _points(page: Page, selector: str) -> int:
     )
 
 
+# The table's right edge against its column's, the page's sideways scroll, and the table box's.
+_WIDTHS_JS = """() => {
+  const box = document.querySelector('#home-sessions .table-scroll');
+  const main = document.querySelector('main');
+  const pad = parseFloat(getComputedStyle(main).paddingRight);
+  return {
+    table: document.querySelector('#home-session-list').getBoundingClientRect().right,
+    column: main.getBoundingClientRect().right - pad,
+    page: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    box: box.scrollWidth - box.clientWidth,
+  };
+}"""
+
+
+def _speak(page: Page, base: str, language: str) -> None:
+    page.goto(f"{base}/account/settings")
+    page.select_option("#f-language", language)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/account/settings?**")
+
+
+def _home_table_fits(page: Page, base: str, report: str) -> None:
+    """Spanish, the longest headers: at the coach's 1366 px the sessions at home fit the report's
+    column; on a phone the table scrolls in its own box (which a keyboard can reach), not the
+    page, so no column is out of reach."""
+    _speak(page, base, "es")
+    for width, height in ((1366, 768), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.goto(report)
+        box = page.get_by_role("region", name="Tabla de sesiones en casa")
+        expect(box).to_have_attribute("tabindex", "0")
+        page.screenshot(path=str(SHOTS / f"patient-progress-es-{width}.png"), full_page=True)
+        sizes = page.evaluate(_WIDTHS_JS)
+        assert sizes["page"] == 0, (width, sizes)
+        if width == 1366:
+            assert sizes["table"] <= sizes["column"] + 0.5 and sizes["box"] == 0, sizes
+        else:  # all of it in the column, or the rest a scroll of its box away
+            assert sizes["table"] <= sizes["column"] + 0.5 or sizes["box"] > 0, sizes
+    page.set_viewport_size({"width": 1100, "height": 900})
+    _speak(page, base, "en")
+
+
 def test_each_report_shows_charts_and_prints(live_server: LiveServer, browser: Browser) -> None:
     live_server.cli("demo", "--no-history")  # Ada's weeks hold only this test's sessions
     ada, occurrence = _ids(live_server)
@@ -211,6 +253,7 @@ def test_each_report_shows_charts_and_prints(live_server: LiveServer, browser: B
     expect(home.nth(1)).to_contain_text("by feel (no strap)")
     expect(home.nth(2)).to_contain_text("stopped early · too short to count")
     _shoot_and_print(page, "patient-progress")
+    _home_table_fits(page, live_server.url, f"{live_server.url}/patients/{ada}/progress")
 
     # The program dashboard, from the dashboard.
     page.goto(f"{live_server.url}/dashboard")
