@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
-from coach import access, classes, dial_in
+from coach import access, classes, dial_in, languages
 from coach.assessments import local_today
 from coach.audit import record
 from coach.cues import BORG_WORDS
 from coach.hr_store import zone_for
 from coach.models import ClassSeries, Patient
-from coach.reports.progress import weekly_adherence
+from coach.reports.progress import HomeSessionLine, home_session_lines, weekly_adherence
 from web.auth.principal import Principal
 from web.context import ctx_of
 from web.daily.checkin import checkin_due
+from web.dates import day_month
 from web.pages.patient_schedule import plan
 from web.pages.render import page_language, render
 from web.room_socket import RoomWindow
@@ -73,11 +74,42 @@ async def me(request: Request) -> Response:
         return {
             "schedule": schedule,
             "week": weekly_adherence(session, patient, today, limit=1)[-1],
+            "last_sessions": last_sessions(session, patient, today, language),
             "checkin": checkin_due(session, patient.id, now),
             "checkin_state": request.query_params.get("checkin", ""),
         }
 
     return render(request, "me.html", await ctx.db.run(load))
+
+
+LAST_SESSIONS = 3  # the latest few, enough to see a trend; the coach's report has them all
+
+
+def last_sessions(
+    session: Session, patient: Patient, today: date, language: str
+) -> list[dict[str, Any]]:
+    """Her latest finished sessions at home (of the last four weeks), newest first, in her words:
+    the same lines as the coach's progress report, told as far as she can act on them."""
+    lines = home_session_lines(session, patient, today, limit=4)[-LAST_SESSIONS:]
+    return [_last_session(line, language) for line in reversed(lines)]
+
+
+def _last_session(line: HomeSessionLine, language: str) -> dict[str, Any]:
+    if line.status == "stopped":
+        kind = "stopped"
+    elif line.in_zone_percent is not None:
+        kind = "zone"
+    else:
+        kind = "feel"
+    return {
+        "kind": kind,
+        "day_iso": line.day.isoformat(),
+        "weekday": languages.language(language).dates.weekdays[line.day.weekday()],
+        "date": day_month(line.day, language),
+        "minutes": round(line.main_minutes),
+        "planned": line.planned_main_minutes,
+        "percent": line.in_zone_percent,
+    }
 
 
 # The room's words the page script writes itself: statuses, errors, buttons that toggle.
