@@ -1,5 +1,6 @@
 """The coach's coming classes as a week's agenda: each local day a heading ("Today, Fri 04 Dec",
-"Tomorrow, …", then the date) over its classes by time, the one on now marked. A coach with a
+"Tomorrow, …", then the date; "Yesterday, …" over a class on now that began before midnight) over
+its classes by time, the one on now marked. A coach with a
 daily class otherwise reads twenty rows of the same title and full date to find today's; later
 classes are on each class's page."""
 
@@ -26,7 +27,7 @@ def agenda(
     days_ahead: int = 7,
 ) -> tuple[list[dict[str, Any]], bool]:
     """The days of the coming week (today and `days_ahead` - 1 more, in `zone`), at most `limit`
-    classes, in order: each {"when": today|tomorrow|later, "weekday", "date", "date_iso",
+    classes, in order: each {"when": yesterday|today|tomorrow|later, "weekday", "date", "date_iso",
     "classes"}, for the page to word; and whether classes were left out. `rows` come soonest
     first."""
     where = ZoneInfo(zone)
@@ -43,6 +44,8 @@ def agenda(
             when = (
                 "today" if day == today
                 else "tomorrow" if day == today + timedelta(days=1)
+                # a class on now that began before midnight: its own day, named
+                else "yesterday" if day == today - timedelta(days=1)
                 else "later"
             )  # fmt: skip
             days[day.isoformat()] = {

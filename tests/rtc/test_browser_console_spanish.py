@@ -31,7 +31,7 @@ PATIENT = "Rosa Morales"
 SPANISH_DATE = re.compile(r"(lunes|martes|miércoles|jueves|viernes|sábado|domingo) \d+ de \w+")
 SPANISH_DAY = r"(lunes|martes|miércoles|jueves|viernes|sábado|domingo) \d\d \w{3}"
 MADRID = ZoneInfo("Europe/Madrid")
-DAY_WORDS = {0: "Hoy, ", 1: "Mañana, "}  # days from the page's today to the class's
+DAY_WORDS = {-1: "Ayer, ", 0: "Hoy, ", 1: "Mañana, "}  # days from the page's today to the class's
 
 
 def _no_english(page: Page, where: str) -> None:
@@ -44,7 +44,7 @@ def _no_english(page: Page, where: str) -> None:
 def _day_heading(server: LiveServer, occurrence: int, todays: set[date]) -> re.Pattern[str]:
     """The agenda's heading for the class's day, as web/agenda.py words it from the day the page
     was drawn on (either, only if that day turned while it was drawn): "Hoy, " for today,
-    "Mañana, " for tomorrow, no word for a class on now that began the day before."""
+    "Mañana, " for tomorrow, "Ayer, " for a class on now that began the day before."""
     database = Database(f"sqlite:///{server.env['TELECOACH_VAR_DIR']}/telecoach.db")
     try:
         found = database.run_sync(lambda session: session.get(ClassOccurrence, occurrence))

@@ -1,7 +1,8 @@
 """The dashboard's agenda: the coach's classes of the coming seven days under a heading per day of
-the coach's own calendar (Today, Tomorrow, then the date), times in the coach's zone, the class on
-now marked in words, and a pointer to the classes' pages when later ones are left out. The app's
-clock is TEST_NOW (Tue 1 Dec 2026, 15:00 UTC: 10:00 in New York)."""
+the coach's own calendar (Today, Tomorrow, then the date; Yesterday over a class on now that began
+before midnight), times in the coach's zone, the class on now marked in words, and a pointer to the
+classes' pages when later ones are left out. The app's clock is TEST_NOW (Tue 1 Dec 2026, 15:00
+UTC: 10:00 in New York)."""
 
 from __future__ import annotations
 
@@ -66,6 +67,29 @@ def test_classes_are_grouped_by_the_coachs_day_with_the_one_on_now_marked(
     assert page.count("On now") == 1
     assert len(ROW.findall(page)) == 4
     assert "Later classes are listed on each class&#39;s page:" in page
+
+
+def test_a_class_on_now_that_began_before_midnight_is_headed_yesterday(
+    client: TestClient, db: Database, world: World
+) -> None:
+    def make(session: Session) -> None:
+        coach = session.get(StaffUser, world.coach_a)
+        assert coach is not None
+        coach.time_zone = "Asia/Tokyo"  # TEST_NOW is midnight in Tokyo: Wednesday begins
+        session.add(coach)
+        weekly_class(
+            session, world.coach_a, "Late stretch", TEST_NOW - timedelta(minutes=15), TEST_NOW
+        )
+
+    db.run_sync(make)
+    login(client, "coach.a@example.org")
+    page = client.get("/dashboard").text
+    days = _headings(page)
+    assert days[0] == ("2026-12-01", "Yesterday, Tue 01 Dec"), days
+    yesterday = page[page.index('id="day-2026-12-01"') : page.index(f'id="day-{days[1][0]}"')]
+    rows = ROW.findall(yesterday)
+    assert [(bool(on), time) for on, time, _ in rows] == [(True, "23:45 JST")]
+    assert days[1] == ("2026-12-02", "Today, Wed 02 Dec")  # the world's class A, at 02:00
 
 
 def test_one_class_this_week_a_week_without_and_none_at_all(
