@@ -11,11 +11,10 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Collection
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from coach import access, adherence
+from coach import access, adherence, assessments
 from coach.access import Actor, NotVisible
 from coach.audit import record
 from coach.database import Database
@@ -98,7 +97,7 @@ def check_borg(value: object) -> int:
 def _store_rpe(session: Session, actor: Actor, patient_id: int, value: int, now: datetime) -> None:
     patient = session.get(Patient, patient_id)
     assert patient is not None
-    day = now.astimezone(ZoneInfo(patient.time_zone)).date()
+    day = assessments.local_today(now, patient.time_zone)
     # Where an SMS "RPE 13" goes: the day's check-in scores and session log (coach/adherence.py).
     adherence.record_score(session, patient_id, "rpe", value, day, "class")
     record(session, actor, "heart_rate.rpe", patient_id, detail=str(value))

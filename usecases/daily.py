@@ -19,11 +19,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from coach import alerts, daily, holds
+from coach import alerts, assessments, daily, holds
 from coach.alerts import AlertAnnouncer, AlertNotice
 from coach.audit import record_system
 from coach.database import Database
@@ -149,7 +148,7 @@ def _fever(
     """A temperature at or over the fever threshold for today, from a device or a check-in, is
     the red flag an SMS saying so already is: exercise on hold today, an urgent alert."""
     assert patient.id is not None
-    today = now.astimezone(ZoneInfo(patient.time_zone)).date()
+    today = assessments.local_today(now, patient.time_zone)
     hot = [v for v in stored if v.day == today and v.temp_c is not None and v.temp_c >= FEVER_C]
     if not hot:
         return
@@ -280,4 +279,4 @@ def _refused(out: DailyOutcome) -> set[str]:
 def local_today(session: Session, patient_id: int, now: datetime) -> date:
     patient = session.get(Patient, patient_id)
     assert patient is not None
-    return now.astimezone(ZoneInfo(patient.time_zone)).date()
+    return assessments.local_today(now, patient.time_zone)
