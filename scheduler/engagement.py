@@ -134,18 +134,24 @@ def history(session: Session, patient: Patient, last: date, now: datetime) -> li
     first = last - timedelta(days=HISTORY_DAYS - 1)
     readings = {r.day: r for r in daily.readings_between(session, patient.id, first, last)}
     done: dict[date, bool] = _classes_missed_or_joined(session, patient, first, now)
+    # Each account of a day's exercise: a texted DONE, the coach's entry, the sessions at home.
+    # A DONE texted after a session at home (a bare DONE is the prescription's minutes) is the
+    # same session told again, not a second one: the day's minutes are its largest account.
     minutes: dict[date, float] = {}
     for log in adherence.sessions_between(session, patient.id, first, last):
         done[log.date] = done.get(log.date, False) or log.status == "done"
         if log.minutes:
-            minutes[log.date] = minutes.get(log.date, 0.0) + log.minutes
+            minutes[log.date] = max(minutes.get(log.date, 0.0), float(log.minutes))
     # A session at home is a session done when it counts for adherence (a few minutes before
     # stopping is a try), and its main part's minutes are exercise minutes either way.
+    at_home: dict[date, float] = {}
     for row in home_sessions.finished_between(session, [patient.id], first, last):
         if home_session_counts(row):
             done[row.day] = True
         if row.main_minutes > 0:
-            minutes[row.day] = minutes.get(row.day, 0.0) + row.main_minutes
+            at_home[row.day] = at_home.get(row.day, 0.0) + row.main_minutes
+    for day, main_minutes in at_home.items():
+        minutes[day] = max(minutes.get(day, 0.0), main_minutes)
     fatigue = {
         score.date: float(score.value)
         for score in adherence.scores_between(session, patient.id, "fatigue", first, last)

@@ -19,7 +19,7 @@ from tests.clocks import ManualClock
 from tests.conftest import TEST_NOW
 from tests.daily.helpers import alerts_of, daily_class, today_of
 from tests.heart_rate.helpers import bearer, device_token
-from tests.reports.conftest import ADA, Demo
+from tests.reports.conftest import ADA, Demo, sign_in_coach, text_as_patient
 from tests.reports.home_session_client import patient_client, run_session
 
 HISTORY_DAYS = 42  # the detector compares the last 14 days with the 28 before them
@@ -39,12 +39,17 @@ def _sessions_at_home(
     patient_id: int,
     days_back: range,
     main_minutes: int = 30,
+    then_text: str | None = None,
 ) -> None:
-    """A session at home on each day of `days_back`, each run on its own day."""
+    """A session at home on each day of `days_back`, each run on its own day; `then_text`, a
+    text she sends after each (from the phone page, as the coach's demo lets anyone)."""
     guest = patient_client(client, db, patient_id)
+    csrf = sign_in_coach(client) if then_text else ""
     for back in days_back:
         clock.at(TEST_NOW - timedelta(days=back))
         assert run_session(guest, main_minutes)["end"]["session"]["status"] == "done"
+        if then_text:
+            text_as_patient(client, csrf, patient_id, then_text)
     clock.at(TEST_NOW)
 
 
@@ -87,6 +92,20 @@ def test_shorter_sessions_at_home_are_fewer_exercise_minutes(
     _sessions_at_home(client, db, clock, ada, range(RECENT_DAYS - 2, 0, -2), main_minutes=15)
     today = db.run_sync(today_of, ada, TEST_NOW)
     assert _flags(client, db, ada, today) == [["steps_down", "minutes_down"]]
+
+
+def test_a_done_texted_after_a_session_at_home_is_that_session_not_more_minutes(
+    client: TestClient, db: Database, demo: Demo, clock: ManualClock
+) -> None:
+    """Four weeks of sessions at home each followed by a bare DONE (the prescription's 30
+    minutes), then two weeks of the same sessions without the text: the same minutes a day, so
+    with fewer steps alone, no flag (added together, her minutes would have halved)."""
+    ada = demo.patients[ADA]
+    told = range(HISTORY_DAYS - 2, RECENT_DAYS - 1, -2)
+    _sessions_at_home(client, db, clock, ada, told, then_text="DONE")
+    _sessions_at_home(client, db, clock, ada, range(RECENT_DAYS - 2, 0, -2))
+    today = db.run_sync(today_of, ada, TEST_NOW)
+    assert _flags(client, db, ada, today) == []
 
 
 def test_a_class_skipped_for_a_session_at_home_that_day_is_not_missed(
