@@ -53,7 +53,7 @@ def test_her_page_lists_her_last_three_sessions_newest_first_in_her_language(
     named = [day.strftime("%a %d %b") for day in days]  # "Tue 01 Dec", as her page writes days
 
     page = guest.get("/me")
-    assert page.status_code == 200
+    assert page.status_code == 200 and "Your last sessions at home" in page.text
     assert _items(page.text) == [
         f"{named[0]}: stopped after 6 minutes.",
         f"{named[1]}: 20 of 30 minutes, by feel.",
