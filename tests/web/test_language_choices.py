@@ -51,7 +51,7 @@ def test_the_patient_form_and_my_settings_offer_chinese(
     assert '<html lang="zh-Hans">' in client.get("/account/settings").text
     # The agenda in Chinese order and words, in her new zone: "今天，12月4日 星期五", "15:00 CST".
     dashboard = client.get("/dashboard").text
-    assert re.search(r">(今天，|明天，)?\d{1,2}月\d{1,2}日 星期[一二三四五六日]<", dashboard)
+    assert re.search(r">(昨天，|今天，|明天，)?\d{1,2}月\d{1,2}日 星期[一二三四五六日]<", dashboard)
     assert re.search(r">\d\d:\d\d CST<", dashboard)
 
 

@@ -22,7 +22,7 @@ from tests.web.staff_pages_text import english_words, visible_text
 
 # The agenda's day headings ("Hoy, viernes 04 dic") and times ("20:06 CST").
 SPANISH_DAY = re.compile(
-    r">(Hoy, |Mañana, )?(lunes|martes|miércoles|jueves|viernes|sábado|domingo) \d\d "
+    r">(Ayer, |Hoy, |Mañana, )?(lunes|martes|miércoles|jueves|viernes|sábado|domingo) \d\d "
     r"(ene|feb|mar|abr|may|jun|jul|ago|sep|oct|nov|dic)<"
 )
 ENGLISH_DATE = re.compile(
