@@ -71,3 +71,18 @@ def test_her_page_lists_her_last_three_sessions_newest_first_in_her_language(
     # Another patient's page shows her own sessions only: none.
     rosa = patient_client(client, db, demo.patients[ROSA])
     assert 'id="home-last"' not in rosa.get("/me").text
+
+
+def test_a_session_stopped_in_the_warm_up_says_so_not_zero_minutes(
+    client: TestClient, db: Database, demo: Demo, clock: ManualClock
+) -> None:
+    grace = demo.patients["Grace Nakamura"]
+    guest = patient_client(client, db, grace)
+    run_session(guest, 0, status="stopped")  # the warm-up, then stop: no main part at all
+    day = db.run_sync(today_of, grace, TEST_NOW)
+    assert _items(guest.get("/me").text) == [
+        f"{day.strftime('%a %d %b')}: stopped before the main part."
+    ]
+    assert _items(guest.get("/me?lang=es").text)[0].endswith(
+        ": se detuvo antes de la parte principal."
+    )

@@ -96,7 +96,7 @@ def last_sessions(
 
 def _last_session(line: HomeSessionLine, language: str) -> dict[str, Any]:
     if line.status == "stopped":
-        kind = "stopped"
+        kind = "stopped" if line.main_minutes >= 1 else "stopped_early"
     elif line.in_zone_percent is not None:
         kind = "zone"
     else:
