@@ -55,14 +55,16 @@ def test_her_page_lists_her_last_three_sessions_newest_first_in_her_language(
     page = guest.get("/me")
     assert page.status_code == 200 and "Your last sessions at home" in page.text
     assert _items(page.text) == [
-        f"{named[0]}: stopped after 6 minutes.",
+        f"{named[0]}: stopped at minute 6 of the main part.",
         f"{named[1]}: 20 of 30 minutes, by feel.",
         f"{named[2]}: 20 of 30 minutes, 100% of the time in your target.",
     ]
     assert re.search(r'<li data-day="' + days[0].isoformat(), page.text)
 
     spanish = _items(guest.get("/me?lang=es").text)
-    assert re.fullmatch(r"\w+ \d\d \w{3}: se detuvo a los 6 minutos\.", spanish[0]), spanish
+    assert re.fullmatch(
+        r"\w+ \d\d \w{3}: se detuvo en el minuto 6 de la parte principal\.", spanish[0]
+    ), spanish
     assert spanish[2].endswith("20 de 30 minutos, el 100% del tiempo en su objetivo.")
     chinese = _items(guest.get("/me?lang=zh-Hans").text)
     assert chinese[1].startswith(f"{days[1].month}月{days[1].day}日 星期")
