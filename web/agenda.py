@@ -1,8 +1,7 @@
 """The coach's coming classes as a week's agenda: each local day a heading ("Today, Fri 04 Dec",
 "Tomorrow, …", then the date; "Yesterday, …" over a class on now that began before midnight) over
-its classes by time, the one on now marked. A coach with a
-daily class otherwise reads twenty rows of the same title and full date to find today's; later
-classes are on each class's page."""
+its classes by time, the one on now marked. A coach with a daily class otherwise reads twenty rows
+of the same title and full date to find today's; later classes are on each class's page."""
 
 from __future__ import annotations
 

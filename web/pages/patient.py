@@ -95,8 +95,10 @@ def last_sessions(
 
 
 def _last_session(line: HomeSessionLine, language: str) -> dict[str, Any]:
+    minutes = round(line.main_minutes)
     if line.status == "stopped":
-        kind = "stopped" if line.main_minutes >= 1 else "stopped_early"
+        kind = "stopped" if line.main_minutes > 0 else "stopped_early"
+        minutes = max(minutes, 1)  # "stopped at minute 1": in the main part's first minute
     elif line.in_zone_percent is not None:
         kind = "zone"
     else:
@@ -106,7 +108,7 @@ def _last_session(line: HomeSessionLine, language: str) -> dict[str, Any]:
         "day_iso": line.day.isoformat(),
         "weekday": languages.language(language).dates.weekdays[line.day.weekday()],
         "date": day_month(line.day, language),
-        "minutes": round(line.main_minutes),
+        "minutes": minutes,
         "planned": line.planned_main_minutes,
         "percent": line.in_zone_percent,
     }
