@@ -33,6 +33,10 @@ log = logging.getLogger("telecoach.heart_rate")
 
 # How long a monitor lets readings gather before it takes them in, after taking in some.
 FOLLOW_GATHER_S = 0.5
+# A device's answer waits at most this long for the stream to come back through the bus (on Redis
+# another connection brings it, a moment later under load); then it answers with what it has.
+SETTLE_WAIT_S = 1.0
+SETTLE_POLL_S = 0.005
 
 
 class AlertSink(Protocol):
@@ -224,13 +228,26 @@ class OccurrenceMonitor:
                 self._take_in(queued)
 
     async def settle(self) -> None:
-        """Take in what is queued, then let the cues and alerts that decided reach the stream and
-        come back: a device's answer then carries the cue its own readings brought (on Redis,
-        one that is still on its way shows in the next answer)."""
-        self.catch_up()
+        """Take in the stream up to its head now, then let the cues and alerts that decided reach
+        the stream and come back: a device's answer then carries the cue its own readings brought.
+        On Redis the entries come back through another connection, after the publish that wrote
+        them has returned, so "queued now" is not enough: wait for the head (at most
+        SETTLE_WAIT_S in all; a slow bus delays an answer, never stops it)."""
+        deadline = asyncio.get_running_loop().time() + SETTLE_WAIT_S
+        await self._reach_head(deadline)
         if self._pending_alerts:
             await asyncio.gather(*list(self._pending_alerts), return_exceptions=True)
-        self.catch_up()
+            await self._reach_head(deadline)
+
+    async def _reach_head(self, deadline: float) -> None:
+        head = await self._bus.position(self.stream)
+        loop = asyncio.get_running_loop()
+        while True:
+            self.catch_up()
+            here = self.position
+            if here.epoch != head.epoch or here.seq >= head.seq or loop.time() >= deadline:
+                return
+            await asyncio.sleep(SETTLE_POLL_S)
 
     def tick(self) -> None:
         self.catch_up()  # a reading gathering in the queue is no silence

@@ -320,6 +320,9 @@ class HeartRateService:
         try:
             await monitor.settle()
             return shown_to_patient(monitor.cues.state(patient_id))
+        except Exception:  # the bus went away while waiting: the readings are stored all the same
+            log.exception("no cue for a device (occurrence %s)", occurrence_id)
+            return None
         finally:
             self.detach(monitor)
 

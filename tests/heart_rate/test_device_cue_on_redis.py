@@ -1,7 +1,10 @@
 """A device's answer carries the class's cue on the Redis bus too (issue 20, in class), with two
 app processes on one Redis, as production runs: the cue its own readings brought (decided by the
 monitor of the process that took them in, gone out to Redis and back), the same cue from the other
-process's monitor of the class, and the coach's own words said in the other process."""
+process's monitor of the class, and the coach's own words said in the other process. The answer
+waits for the stream's head to come back (rtc/heart_rate/monitor.py `settle`): without that wait
+the cue came back through the other Redis connection after the answer in about one run in ten
+under load, and the answer was empty."""
 
 from __future__ import annotations
 
