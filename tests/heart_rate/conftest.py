@@ -11,10 +11,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from starlette.testclient import TestClient
 
 from coach.clock import Clock, SystemClock
+from telecoach.app import create_app
 from tests.browser.conftest import stray_loop_detached
-from tests.conftest import _truncate_postgres
+from tests.conftest import _truncate_postgres, make_settings
 
 BOTH_ENGINES = pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
 
@@ -50,3 +52,16 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     url = str(request.getfixturevalue("postgres_url"))
     _truncate_postgres(url)
     return url
+
+
+@pytest.fixture
+def processes(
+    database_url: str, tmp_path: Path, clock: Clock, clean_redis: str
+) -> Iterator[tuple[TestClient, TestClient]]:
+    """Two app processes on one database and one Redis, as production runs them."""
+    settings = make_settings(database_url, tmp_path, redis_url=clean_redis)
+    with (
+        TestClient(create_app(settings, clock=clock), follow_redirects=False) as first,
+        TestClient(create_app(settings, clock=clock), follow_redirects=False) as second,
+    ):
+        yield first, second

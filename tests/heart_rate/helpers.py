@@ -37,6 +37,12 @@ def device_token(session: Session, patient_id: int, name: str = "watch") -> str:
     return device_tokens.issue(session, patient_id, name, None)[1]
 
 
+def class_with_device(session: Session, coach_id: int, patient_id: int) -> tuple[int, str]:
+    """A class on now with the patient, who has a profile (so a zone), and her device's token."""
+    give_profile(session, patient_id)
+    return live_class(session, coach_id, [patient_id]), device_token(session, patient_id)
+
+
 def now_ms() -> int:
     return int(time.time() * 1000)
 

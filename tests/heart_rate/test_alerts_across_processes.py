@@ -6,44 +6,23 @@ live view there shows the acknowledgement once, and the channel carries it too."
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 import redis
 from starlette.testclient import TestClient
 
-from coach.clock import Clock
 from coach.database import Database
 from rtc.alert_hub import CHANNEL
-from telecoach.app import create_app
-from tests.conftest import REDIS_URL, World, make_settings
+from tests.conftest import REDIS_URL, World
 from tests.heart_rate.helpers import (
     ANA_ZONE,
     bearer,
-    device_token,
-    give_profile,
-    live_class,
+    class_with_device,
     now_ms,
     stream_entries,
 )
 from tests.web.signin import csrf_from, login
 
 REDIS_CHANNEL = f"{CHANNEL}:{REDIS_URL.rsplit('/', 1)[1]}"  # the tests' Redis database
-
-
-@pytest.fixture
-def processes(
-    database_url: str, tmp_path: Path, clock: Clock, clean_redis: str
-) -> Iterator[tuple[TestClient, TestClient]]:
-    """Two app processes on one database and one Redis: one takes readings in, one is where the
-    coach is."""
-    settings = make_settings(database_url, tmp_path, redis_url=clean_redis)
-    with (
-        TestClient(create_app(settings, clock=clock), follow_redirects=False) as ingest,
-        TestClient(create_app(settings, clock=clock), follow_redirects=False) as watching,
-    ):
-        yield ingest, watching
 
 
 def notices(listener: redis.client.PubSub, wanted: int) -> list[dict]:
@@ -63,12 +42,7 @@ def test_raised_in_one_process_acknowledged_in_another(
 ) -> None:
     ingest, watching = processes
 
-    def make(session):  # type: ignore[no-untyped-def]
-        give_profile(session, world.patient_a)
-        occurrence = live_class(session, world.coach_a, [world.patient_a])
-        return occurrence, device_token(session, world.patient_a)
-
-    occurrence, token = db.run_sync(make)
+    occurrence, token = db.run_sync(class_with_device, world.coach_a, world.patient_a)
     login(watching, "coach.a@example.org")
     listener = redis.Redis.from_url(REDIS_URL).pubsub()
     listener.subscribe(REDIS_CHANNEL)

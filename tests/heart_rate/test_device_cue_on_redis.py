@@ -8,38 +8,19 @@ under load, and the answer was empty."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from starlette.testclient import TestClient
 
-from coach.clock import Clock
 from coach.database import Database
-from telecoach.app import create_app
-from tests.conftest import World, make_settings
+from tests.conftest import World
 from tests.heart_rate.helpers import (
     ANA_ZONE,
     bearer,
-    device_token,
-    give_profile,
-    live_class,
+    class_with_device,
     now_ms,
 )
 from tests.web.signin import login
-
-
-@pytest.fixture
-def processes(
-    database_url: str, tmp_path: Path, clock: Clock, clean_redis: str
-) -> Iterator[tuple[TestClient, TestClient]]:
-    settings = make_settings(database_url, tmp_path, redis_url=clean_redis)
-    with (
-        TestClient(create_app(settings, clock=clock), follow_redirects=False) as first,
-        TestClient(create_app(settings, clock=clock), follow_redirects=False) as second,
-    ):
-        yield first, second
 
 
 def test_each_answer_carries_the_cue_of_its_own_readings(
@@ -47,12 +28,7 @@ def test_each_answer_carries_the_cue_of_its_own_readings(
 ) -> None:
     first, second = processes
 
-    def make(session):  # type: ignore[no-untyped-def]
-        give_profile(session, world.patient_a)
-        occurrence = live_class(session, world.coach_a, [world.patient_a])
-        return occurrence, device_token(session, world.patient_a)
-
-    occurrence, token = db.run_sync(make)
+    occurrence, token = db.run_sync(class_with_device, world.coach_a, world.patient_a)
 
     def send(client: TestClient, bpm: int, back_ms: int) -> Any:
         body = {"readings": [{"t": now_ms() - back_ms, "bpm": bpm}]}
