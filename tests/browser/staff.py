@@ -43,6 +43,15 @@ def sign_in(page: Page, password: str = COACH_PASSWORD) -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
+def choose_language(page: Page, language: str, base_url: str = "") -> None:
+    """The signed-in staff member's page language, set on "My settings" (`base_url` where the
+    page's context has none)."""
+    page.goto(f"{base_url}/account/settings")
+    page.select_option("#f-language", language)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/account/settings?**")
+
+
 # The demo's Ada: an approved 30-minute walk in a 107-127 zone.
 ADA = next(p for p in DEMO_PATIENTS if p["key"] == "ada_post_treatment")
 

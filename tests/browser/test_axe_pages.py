@@ -34,7 +34,13 @@ from tests.browser.page_table import (
     get_paths,
     unchecked_pages,
 )
-from tests.browser.staff import COACH_EMAIL, COACH_PASSWORD, create_coach, sign_in
+from tests.browser.staff import (
+    COACH_EMAIL,
+    COACH_PASSWORD,
+    choose_language,
+    create_coach,
+    sign_in,
+)
 from tests.daily.helpers import steady_then_sick
 from tests.rtc.live_class import class_with_patient, simulated_heart_rates
 from web.i18n import Catalogues
@@ -151,11 +157,7 @@ class Running:
         """The language a person reads in: a staff member's setting, a patient's record, a
         visitor's browser (Accept-Language; `?lang=` on each address, see `address`)."""
         if role == "coach":
-            page = session.page
-            page.goto("/account/settings")
-            page.select_option("#f-language", language)
-            page.locator("main form button[type=submit]").click()
-            page.wait_for_url("**/account/settings?**")
+            choose_language(session.page, language)
         elif role == "patient":
             with api(self.world.server, self.token) as client:
                 changed = client.patch(

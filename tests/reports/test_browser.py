@@ -17,6 +17,7 @@ from coach.database import Database
 from coach.home_sessions import HomeSession
 from coach.models import ClassOccurrence, Patient, utcnow
 from tests.browser.conftest import ARTIFACTS, LiveServer, browser, live_server
+from tests.browser.staff import choose_language
 
 pytestmark = pytest.mark.browser
 __all__ = ["browser", "live_server"]  # the fixtures shared with tests/browser
@@ -162,18 +163,11 @@ _WIDTHS_JS = """() => {
 }"""
 
 
-def _speak(page: Page, base: str, language: str) -> None:
-    page.goto(f"{base}/account/settings")
-    page.select_option("#f-language", language)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url("**/account/settings?**")
-
-
 def _home_table_fits(page: Page, base: str, report: str) -> None:
     """Spanish, the longest headers: at the coach's 1366 px the sessions at home fit the report's
     column; on a phone the table scrolls in its own box (which a keyboard can reach), not the
     page, so no column is out of reach."""
-    _speak(page, base, "es")
+    choose_language(page, "es", base)
     for width, height in ((1366, 768), (390, 844)):
         page.set_viewport_size({"width": width, "height": height})
         page.goto(report)
@@ -187,7 +181,7 @@ def _home_table_fits(page: Page, base: str, report: str) -> None:
         else:  # all of it in the column, or the rest a scroll of its box away
             assert sizes["table"] <= sizes["column"] + 0.5 or sizes["box"] > 0, sizes
     page.set_viewport_size({"width": 1100, "height": 900})
-    _speak(page, base, "en")
+    choose_language(page, "en", base)
 
 
 def test_each_report_shows_charts_and_prints(live_server: LiveServer, browser: Browser) -> None:
