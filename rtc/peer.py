@@ -35,6 +35,7 @@ from rtc.seam import (
     relay_keyframe_requests,
     send_pli,
     stop_consent_checks,
+    take_connect_outcome,
     tap_receiver,
 )
 
@@ -291,5 +292,6 @@ class ServerPeer:
             source.close()
         for slot in self.slots:
             slot.track.stop()
+        take_connect_outcome(self.pc)
         await self.pc.close()
         await stop_consent_checks(self.pc)

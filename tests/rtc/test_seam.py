@@ -4,13 +4,16 @@ upgrade changes them (aiortc is pinned to 1.16.0 in pyproject.toml for that reas
 from __future__ import annotations
 
 import asyncio
+import gc
+import logging
 import socket
 import tomllib
 from pathlib import Path
 
-from aiortc import RTCConfiguration, RTCPeerConnection
+import pytest
+from aiortc import RTCBundlePolicy, RTCConfiguration, RTCPeerConnection
 
-from rtc.seam import PINNED_VERSION, check_seam, enlarge_receive_buffers
+from rtc.seam import PINNED_VERSION, check_seam, enlarge_receive_buffers, take_connect_outcome
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -48,3 +51,42 @@ def test_receive_buffers_are_enlarged_on_every_gathered_socket() -> None:
     assert sizes
     # Linux doubles the request (bookkeeping) and caps it at net.core.rmem_max.
     assert all(size >= min(wanted, ceiling) for size in sizes)
+
+
+@pytest.mark.parametrize("taken", [True, False])
+def test_closing_a_peer_mid_connect_is_not_an_error_no_one_retrieved(
+    caplog: pytest.LogCaptureFixture, taken: bool
+) -> None:
+    """The race `take_connect_outcome` is for, made certain: aiortc's connecting task runs only
+    after its transport was closed under it (as when a close lands between ICE and DTLS). Without
+    the outcome taken, asyncio logs "Task exception was never retrieved" (the `taken=False` case
+    shows the test sees it); with it, nothing at ERROR."""
+
+    async def scenario() -> None:
+        config = RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
+        server, client = RTCPeerConnection(config), RTCPeerConnection(config)
+        try:
+            server.addTransceiver("audio", direction="recvonly")
+            server.addTransceiver("video", direction="recvonly")
+            await server.setLocalDescription(await server.createOffer())
+            await client.setRemoteDescription(server.localDescription)
+            await client.setLocalDescription(await client.createAnswer())
+            await server.setRemoteDescription(client.localDescription)  # starts __connect
+            if taken:
+                take_connect_outcome(server)
+            # The shared ICE transport is stopped (closed at once) before __connect first runs.
+            await server.getTransceivers()[0].receiver.transport.transport.stop()
+            await asyncio.sleep(0.05)
+        finally:
+            await server.close()
+            await client.close()
+
+    caplog.set_level(logging.DEBUG, logger="rtc.seam")
+    asyncio.run(scenario())
+    gc.collect()  # an unretrieved task's exception is logged when the task is collected
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    if taken:
+        assert errors == []
+        assert any("closed while it was connecting" in r.getMessage() for r in caplog.records)
+    else:
+        assert any("never retrieved" in e and "RTCIceTransport is closed" in e for e in errors)
