@@ -27,7 +27,23 @@ from telecoach.settings import Settings
 from tests.clocks import RunningClock
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _redis_url() -> str:
+    """The tests' Redis database: TEST_REDIS_URL (database 15 by default), or for the second and
+    later workers of a parallel run (`pytest -n`, the Makefile's) databases 1, 2 and 3, so that
+    one worker clearing the live-bus keys (`clear_redis`) never removes another's mid-test.
+    Databases 4 to 14 belong to the faked-clock runs (scripts/test-hours) and the process tests."""
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    if worker == 0:
+        return url
+    if worker > 3:
+        raise RuntimeError("the tests have Redis databases for at most 4 parallel workers")
+    return f"{url.rsplit('/', 1)[0]}/{worker}"
+
+
+REDIS_URL = _redis_url()
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 PASSWORD = "correct horse battery"
 # Where a test's app starts when its subject depends on the date or the hour (tests/clocks.py):
