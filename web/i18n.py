@@ -54,12 +54,7 @@ class Translator:
 
 class Catalogues:
     def __init__(self, directory: Path = LOCALES_DIR) -> None:
-        self._messages: dict[str, Mapping[str, str]] = {}
-        for path in sorted(directory.glob("*.toml")):
-            stat = path.stat()
-            self._messages[path.stem] = _read_catalogue(path, stat.st_mtime_ns, stat.st_size)
-        if DEFAULT_LANGUAGE not in self._messages:
-            raise RuntimeError(f"no {DEFAULT_LANGUAGE}.toml catalogue in {directory}")
+        self._messages = _read_catalogues(directory)
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -88,13 +83,18 @@ class Catalogues:
         return DEFAULT_LANGUAGE
 
 
-@functools.lru_cache(maxsize=32)
-def _read_catalogue(path: Path, mtime_ns: int, size: int) -> Mapping[str, str]:
-    """One catalogue file's words, read-only, kept while the file is unchanged (its time and
-    size): parsing the three catalogues took 40 ms of every app built, and the tests build
-    thousands of apps."""
-    with path.open("rb") as handle:
-        return MappingProxyType(_flatten(tomllib.load(handle)))
+@functools.cache
+def _read_catalogues(directory: Path) -> Mapping[str, Mapping[str, str]]:
+    """Every language's page words, read once per process (the files ship with the code), as
+    coach.languages and messaging.templates read theirs: every app used to parse the three
+    catalogues again (40 ms), and the tests build thousands of apps. Read-only, as shared."""
+    messages: dict[str, Mapping[str, str]] = {}
+    for path in sorted(directory.glob("*.toml")):
+        with path.open("rb") as handle:
+            messages[path.stem] = MappingProxyType(_flatten(tomllib.load(handle)))
+    if DEFAULT_LANGUAGE not in messages:
+        raise RuntimeError(f"no {DEFAULT_LANGUAGE}.toml catalogue in {directory}")
+    return MappingProxyType(messages)
 
 
 def _flatten(tree: Mapping[str, object], prefix: str = "") -> dict[str, str]:
