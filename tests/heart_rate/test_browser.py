@@ -7,7 +7,6 @@ import functools
 import http.server
 import json
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +25,7 @@ from tests.browser.conftest import (
     browser,
     live_server,
 )
+from tests.http_servers import serving
 
 pytestmark = pytest.mark.browser
 __all__ = ["browser", "live_server"]  # the fixtures shared with tests/browser
@@ -42,12 +42,8 @@ def static_server() -> Iterator[str]:
             pass
 
     handler = functools.partial(Quiet, directory=str(STATIC))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serving(http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)) as url:
+        yield url
 
 
 def test_the_browser_parser_agrees_with_the_byte_vectors(

@@ -15,11 +15,12 @@ from __future__ import annotations
 import base64
 import json
 import secrets
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
+
+from tests.http_servers import serving
 
 ACCOUNT_SID = "AC" + "0" * 32
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
@@ -136,13 +137,5 @@ class _Server(ThreadingHTTPServer):
 
 def serve() -> Iterator[FakeTwilio]:
     fake = FakeTwilio("")
-    server = _Server(("127.0.0.1", 0), _handler(fake))
-    fake.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(_Server(("127.0.0.1", 0), _handler(fake))) as fake.base_url:
         yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)

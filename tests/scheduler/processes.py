@@ -16,6 +16,7 @@ from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 from tests.conftest import TEST_SECRET
+from tests.http_servers import serving
 from tests.messaging import fake_twilio
 from tests.messaging.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
 
@@ -46,17 +47,11 @@ def gated_twilio(gate: Gate) -> Iterator[FakeTwilio]:
             with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 super().do_POST()
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Gated)
-    fake.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield fake
-    finally:
-        gate.opened.set()
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0), Gated)) as fake.base_url:
+        try:
+            yield fake
+        finally:
+            gate.opened.set()  # a held request must not keep the server from stopping
 
 
 def environment(database_url: str, var_dir: Path, twilio_base: str, **extra: str) -> dict[str, str]:
