@@ -7,7 +7,6 @@ catalogue lacks a word, or has no catalogue yet, reads that word in English.
 from __future__ import annotations
 
 import functools
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
@@ -88,21 +87,5 @@ def _read_catalogues(directory: Path) -> Mapping[str, Mapping[str, str]]:
     """Every language's page words, read once per process (the files ship with the code), as
     coach.languages and messaging.templates read theirs: every app used to parse the three
     catalogues again (40 ms), and the tests build thousands of apps. Read-only, as shared."""
-    messages: dict[str, Mapping[str, str]] = {}
-    for path in sorted(directory.glob("*.toml")):
-        with path.open("rb") as handle:
-            messages[path.stem] = MappingProxyType(_flatten(tomllib.load(handle)))
-    if DEFAULT_LANGUAGE not in messages:
-        raise RuntimeError(f"no {DEFAULT_LANGUAGE}.toml catalogue in {directory}")
-    return MappingProxyType(messages)
-
-
-def _flatten(tree: Mapping[str, object], prefix: str = "") -> dict[str, str]:
-    flat: dict[str, str] = {}
-    for key, value in tree.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping):
-            flat.update(_flatten(value, name + "."))
-        else:
-            flat[name] = str(value)
-    return flat
+    messages = languages.read_catalogues(directory, "catalogue")
+    return MappingProxyType({code: MappingProxyType(words) for code, words in messages.items()})

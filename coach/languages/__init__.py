@@ -113,3 +113,27 @@ def match(tag: str, directory: Path = LANGUAGES_DIR) -> str | None:
             if fits and (best is None or len(known) > best[0]):
                 best = (len(known), code)
     return best[1] if best else None
+
+
+def read_catalogues(directory: Path, what: str) -> dict[str, dict[str, str]]:
+    """The words of every language in a folder of catalogues (`<code>.toml`: page words, SMS
+    texts), each flattened to dotted keys (`[sms] welcome = "…"` → `sms.welcome`). The default
+    language's file must be there (`what` names the catalogue in that error): it is every
+    other language's fallback."""
+    found: dict[str, dict[str, str]] = {}
+    for path in sorted(directory.glob("*.toml")):
+        with path.open("rb") as handle:
+            found[path.stem] = _flatten(tomllib.load(handle))
+    if DEFAULT_LANGUAGE not in found:
+        raise RuntimeError(f"no {DEFAULT_LANGUAGE}.toml {what} in {directory}")
+    return found
+
+
+def _flatten(tree: Mapping[str, object], prefix: str = "") -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for key, value in tree.items():
+        if isinstance(value, Mapping):
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = str(value)
+    return flat

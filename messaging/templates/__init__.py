@@ -8,11 +8,10 @@ half-filled text is never sent.
 from __future__ import annotations
 
 import string
-import tomllib
-from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
+from coach.languages import read_catalogues
 from messaging.privacy import check_sms_text
 
 TEMPLATES_DIR = Path(__file__).parent
@@ -28,26 +27,10 @@ class TemplateError(KeyError):
         return self.message
 
 
-def _flatten(tree: Mapping[str, object], prefix: str = "") -> dict[str, str]:
-    flat: dict[str, str] = {}
-    for key, value in tree.items():
-        if isinstance(value, Mapping):
-            flat.update(_flatten(value, f"{prefix}{key}."))
-        else:
-            flat[f"{prefix}{key}"] = str(value)
-    return flat
-
-
 @cache
 def catalogue(directory: Path = TEMPLATES_DIR) -> dict[str, dict[str, str]]:
     """Every language's texts, read once per process (the files ship with the code)."""
-    texts: dict[str, dict[str, str]] = {}
-    for path in sorted(directory.glob("*.toml")):
-        with path.open("rb") as handle:
-            texts[path.stem] = _flatten(tomllib.load(handle))
-    if DEFAULT_LANGUAGE not in texts:
-        raise RuntimeError(f"no {DEFAULT_LANGUAGE}.toml SMS templates in {directory}")
-    return texts
+    return read_catalogues(directory, "SMS templates")
 
 
 def languages() -> tuple[str, ...]:
