@@ -22,6 +22,16 @@ CONNECT_TIMEOUT_SECONDS = 5
 # opened and closed a PostgreSQL connection per overflowing unit of work, and threads waited on
 # the pool besides; 40 threads also share the GIL with the event loop.
 DB_THREADS = 10
+# What the database not answering looks like (refused, dropped, or no connection free in time):
+# a moment's outage the callers wait out or tell their client to retry, not a bug.
+NOT_ANSWERING: tuple[type[Exception], ...] = (sa.exc.OperationalError, sa.exc.TimeoutError)
+
+
+def why_not_answering(exc: Exception) -> str:
+    """The kind of a NOT_ANSWERING error, for a log line: the driver's error a SQLAlchemy one
+    wraps (its message can quote the statement, whose values are patient data), else its own."""
+    cause = exc.orig if isinstance(exc, sa.exc.OperationalError) else exc
+    return type(cause).__name__
 
 
 def normalize_url(url: str) -> str:

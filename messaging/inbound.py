@@ -85,6 +85,8 @@ class InboundOutcome:
     meaning: Meaning | None = None
     replies: list[Reply] = field(default_factory=list)
     alerts: list[AlertNotice] = field(default_factory=list)
+    kept: bool = False  # the database was away: kept in the spool, stored and acted on later
+    at_once: str | None = None  # a kept red flag's safety text, for the webhook's own answer
 
 
 def is_duplicate(session: Session, message_sid: str) -> bool:

@@ -103,6 +103,35 @@ def count_outgoing(session: Session, patient_id: int, purpose: str, since: datet
     return int(session.exec(query).one())
 
 
+def outgoing_row(
+    patient: Patient,
+    purpose: str,
+    text: str,
+    status: str,
+    at: datetime,
+    *,
+    urgent: bool,
+    question: str | None = None,
+    sent_by: int | None = None,
+) -> SmsMessage:
+    count = count_segments(text)
+    return SmsMessage(
+        patient_id=patient.id,
+        direction="out",
+        phone=patient.phone,
+        body=text,
+        purpose=purpose,
+        urgent=urgent,
+        status=status,
+        segments=count.segments,
+        encoding=count.encoding,
+        question=question,
+        sent_by=sent_by,
+        created_at=at,
+        status_at=at,
+    )
+
+
 class SmsSender:
     def __init__(
         self,
@@ -223,6 +252,30 @@ class SmsSender:
         )
         return SendResult(sent.message_id, message.status, message.error_code, sent.retryable)
 
+    def record_answered(
+        self, session: Session, patient_id: int, purpose: str, body: str, at: datetime
+    ) -> int | None:
+        """A reply that went in the webhook's own answer (TwiML, sent by Twilio, so no id or
+        status report of ours): stored as sent, for the patient's thread and the audit trail.
+        To a patient who opted out it is stored as failed with Twilio's opt-out error: Twilio
+        does not send to a number that texted STOP, and the coach must not read it as sent."""
+        patient = session.get(Patient, patient_id)
+        if patient is None:
+            return None
+        blocked = state.is_opted_out(session, patient_id)
+        message = outgoing_row(
+            patient, purpose, body, "failed" if blocked else "sent", at, urgent=True
+        )
+        if blocked:
+            message.error_code = OPTED_OUT_CODE
+        session.add(message)
+        session.flush()
+        detail = f"message {message.id}: {purpose}, answered at once"
+        if blocked:
+            detail += " (opted out: blocked by Twilio)"
+        record_system(session, "system", "sms.send", patient_id, detail=detail)
+        return message.id
+
     def _prepare(
         self,
         session: Session,
@@ -247,22 +300,9 @@ class SmsSender:
             return SendResult(None, "refused", refused="opted_out")
         if purpose not in REPLY_PURPOSES and not patient.sms_consent:
             return SendResult(None, "refused", refused="no_consent")
-        count = count_segments(text)
         now = self.clock.now()
-        message = SmsMessage(
-            patient_id=patient_id,
-            direction="out",
-            phone=patient.phone,
-            body=text,
-            purpose=purpose,
-            urgent=urgent,
-            status="queued",
-            segments=count.segments,
-            encoding=count.encoding,
-            question=question,
-            sent_by=sent_by,
-            created_at=now,
-            status_at=now,
+        message = outgoing_row(
+            patient, purpose, text, "queued", now, urgent=urgent, question=question, sent_by=sent_by
         )
         session.add(message)
         if question:

@@ -8,12 +8,25 @@ patient out here too.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session, select
 
 from messaging import state
 from messaging.models import SmsMessage
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    """A delivery report: Twilio's status callback for one of our messages."""
+
+    message_id: int | None  # ours, from the callback URL; None for an older message
+    provider_sid: str
+    status: str
+    error_code: str | None
+    received_at: datetime
+
 
 RANK = {
     "accepted": 0,
@@ -38,14 +51,18 @@ class UnknownStatus(ValueError):
         self.status = status
 
 
+def check_status(status: str) -> None:
+    if status not in RANK:
+        raise UnknownStatus(status)
+
+
 class SidMismatch(ValueError):
     """A callback names one of our messages with another provider SID: it is not about that one."""
 
 
 def advance(message: SmsMessage, status: str, error_code: str | None, now: datetime) -> bool:
     """Move `message` to `status` if that is forward; True when it changed."""
-    if status not in RANK:
-        raise UnknownStatus(status)
+    check_status(status)
     current = RANK.get(message.status, 0)
     if current >= FINAL or RANK[status] <= current:
         return False
@@ -71,24 +88,17 @@ def find_outgoing(session: Session, message_id: int | None, provider_sid: str) -
     ).first()
 
 
-def apply_status(
-    session: Session,
-    message_id: int | None,
-    provider_sid: str,
-    status: str,
-    error_code: str | None,
-    now: datetime,
-) -> SmsMessage | None:
+def apply_status(session: Session, report: StatusReport) -> SmsMessage | None:
     """A status callback: None when the message is not ours, else the (maybe updated) message."""
-    if status not in RANK:
-        raise UnknownStatus(status)
-    message = find_outgoing(session, message_id, provider_sid)
+    check_status(report.status)
+    message = find_outgoing(session, report.message_id, report.provider_sid)
     if message is None:
         return None
     if message.provider_sid is None:
         # The callback can arrive before the send call has returned and stored the SID.
-        message.provider_sid = provider_sid
-    changed = advance(message, status, error_code, now)
+        message.provider_sid = report.provider_sid
+    now, error_code = report.received_at, report.error_code
+    changed = advance(message, report.status, error_code, now)
     if changed and error_code == OPTED_OUT_CODE and message.patient_id is not None:
         state.set_opted_out(session, message.patient_id, True, "carrier_21610", now)
     session.add(message)

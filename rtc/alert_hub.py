@@ -23,6 +23,8 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
+from redis.exceptions import RedisError
+
 from coach.alerts import AlertNotice
 
 log = logging.getLogger("telecoach.alerts")
@@ -72,10 +74,20 @@ class AlertHub:
         self._queues.discard(queue)
 
     async def announce(self, notice: AlertNotice) -> None:
+        """Tell this process's views now, and the other processes' through Redis. Called after
+        the alert is stored: Redis being away must not turn a stored alert (a text taken, an
+        acknowledgement made) into an error, so its failure is logged, not raised; the other
+        processes' views load the open alerts whenever they connect again."""
         self._deliver(notice)
-        if self.redis is not None:
-            message = {"event": notice.event, "alert": dict(notice.alert), "origin": self.origin}
+        if self.redis is None:
+            return
+        message = {"event": notice.event, "alert": dict(notice.alert), "origin": self.origin}
+        try:
             await self.redis.publish(self.channel, json.dumps(message))
+        except (RedisError, OSError) as exc:
+            log.warning(
+                "alert %s %s here only: Redis failed (%s)", notice.alert_id, notice.event, exc
+            )
 
     def _deliver(self, notice: AlertNotice) -> None:
         for queue in list(self._queues):

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from coach.clock import Clock
-from coach.database import Database
+from coach.database import NOT_ANSWERING, Database, why_not_answering
 from scheduler import outbox, planner, reconcile
 from scheduler.config import SchedulerConfig
 from scheduler.dispatch import Dispatcher
@@ -135,6 +135,12 @@ class Runner:
                             task.add_done_callback(landed)
                         if len(ids) < room:  # caught up: sleep until the next row is due
                             wait = max(COALESCE_SECONDS, self._seconds_until(due))
+                except NOT_ANSWERING as exc:  # the database is away: said once a pass, briefly
+                    log.warning(
+                        "scheduler pass: the database is not answering (%s); trying again shortly",
+                        why_not_answering(exc),
+                    )
+                    wait = self.poll_seconds
                 except Exception:
                     log.exception("scheduler pass failed; trying again shortly")
                     wait = self.poll_seconds

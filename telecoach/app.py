@@ -20,7 +20,7 @@ from telecoach.wiring import scheduler as scheduling
 from telecoach.wiring.heart_rate import build_heart_rate, heart_rate_running
 from telecoach.wiring.room_audit import RoomAudit
 from telecoach.wiring.rooms import build_rooms
-from telecoach.wiring.sms import build_sms_service
+from telecoach.wiring.sms import build_sms_service, kept_texts_stored
 from usecases.daily import SmsDailyRecorder
 from web.auth.recheck import SignInRecheck
 from web.auth.sessions import SessionLimits
@@ -89,6 +89,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
                 alerts_across_processes(ctx.alerts, ctx.redis),
                 heart_rate_running(ctx.heart_rate),
                 scheduling.in_serve(ctx, settings),
+                kept_texts_stored(ctx.sms),
             ):
                 yield
         finally:

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from messaging.privacy import diagnosis_words
+
 DEV_CLINIC_PHONE = "+15555550100"  # fictional (555-01xx); production must set CLINIC_PHONE
 # deploy/.env.example marks what must be filled in with it; production refuses a value left so.
 PLACEHOLDER = "CHANGE_ME"
@@ -60,6 +62,23 @@ def _e164(raw: str) -> str:
     if not phonenumbers.is_possible_number(number):
         raise ValueError("not a possible phone number")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _clinic_name(raw: str) -> str:
+    """The name starts reminders, HELP and opt-out texts: one naming a diagnosis or specialty
+    ("City Cancer Centre") would make every one of them refused by the SMS privacy check."""
+    name = raw.strip()
+    if not name:
+        raise ValueError("must not be empty")
+    if len(name) > 40:
+        raise ValueError("is put in texts to patients: at most 40 characters")
+    found = diagnosis_words(name)
+    if found:
+        raise ValueError(
+            f"is put in texts to patients, which never name a diagnosis or treatment "
+            f"({found[0]!r}): use a name without it"
+        )
+    return name
 
 
 def _dial_string(raw: str) -> str:
@@ -129,7 +148,9 @@ SMS_SETTINGS: tuple[SettingSpec, ...] = (
         "clinic_name",
         "CLINIC_NAME",
         "Telecoach",
-        "The clinic's name as patients know it, at the start of HELP and opt-out replies.",
+        "The clinic's name as patients know it, at the start of HELP and opt-out replies "
+        "(at most 40 characters, no diagnosis or treatment words: texts can be read by others).",
+        _clinic_name,
     ),
     SettingSpec(
         "clinic_phone",

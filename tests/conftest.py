@@ -26,6 +26,10 @@ from telecoach.migrate import upgrade
 from telecoach.settings import Settings
 from tests.clocks import RunningClock
 
+# Fixtures of their own modules, for any test: `own_redis` and `own_database`, a Redis and a
+# PostgreSQL database to take away and bring back.
+pytest_plugins = ["tests.redis_server", "tests.own_database"]
+
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 

@@ -3,6 +3,7 @@ from `coach/`) becomes JSON for the API and a page for a browser; a denied objec
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import quote
 
 from sqlalchemy.exc import IntegrityError
@@ -13,6 +14,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from coach.access import NotVisible
 from coach.audit import record
 from coach.classes import ClassInputError
+from coach.database import NOT_ANSWERING, why_not_answering
 from coach.errors import ProfileError
 from coach.join_links import JoinLinkInvalid
 from coach.patient_import import ImportFailed
@@ -23,10 +25,15 @@ from web.errors import (
     HTTPError,
     Invalid,
     NotFound,
-    TooMany,
+    RetryLater,
     Unauthenticated,
+    Unavailable,
 )
 from web.pages.render import render_error
+
+log = logging.getLogger("telecoach.web")
+# A restarting database is back within seconds; a device or a page retries after this.
+DATABASE_RETRY_AFTER_S = 5
 
 
 def wants_json(request: Request) -> bool:
@@ -60,6 +67,14 @@ def to_http_error(exc: Exception) -> HTTPError:
         # Two requests raced for one unique row (one phone, one enrolment): the loser hears so.
         # Nothing of the statement goes out or into the log: its values are patient data.
         return Conflict("this conflicts with a change made at the same moment; reload and retry")
+    if isinstance(exc, NOT_ANSWERING):
+        # The database refused or dropped the connection, or none was free in time. Nothing of
+        # the statement goes out or into the log (patient data); the type says enough.
+        log.warning("database unavailable: %s", why_not_answering(exc))
+        return Unavailable(
+            "the database is not answering: send the same request again shortly",
+            DATABASE_RETRY_AFTER_S,
+        )
     raise exc
 
 
@@ -70,7 +85,7 @@ async def handle_error(request: Request, exc: Exception) -> Response:
     if isinstance(error, Unauthenticated) and request.method == "GET" and not wants_json(request):
         target = quote(request.url.path)
         return RedirectResponse(f"/login?next={target}", status_code=303)
-    headers = {"Retry-After": str(error.retry_after)} if isinstance(error, TooMany) else None
+    headers = {"Retry-After": str(error.retry_after)} if isinstance(error, RetryLater) else None
     if isinstance(error, Unauthenticated):
         # RFC 9110: a 401 names the scheme that would work.
         headers = {"WWW-Authenticate": 'Bearer realm="telecoach"'}

@@ -54,9 +54,20 @@ class PayloadTooLarge(HTTPError):
     status, code = 413, "payload_too_large"
 
 
-class TooMany(HTTPError):
-    status, code = 429, "too_many_requests"
+class RetryLater(HTTPError):
+    """Refused for now: the client sends the same request again after `retry_after` seconds
+    (the answer's Retry-After header)."""
 
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class TooMany(RetryLater):
+    status, code = 429, "too_many_requests"
+
+
+class Unavailable(RetryLater):
+    """Something the request needs (the database) is not answering: a moment's outage."""
+
+    status, code = 503, "unavailable"

@@ -11,6 +11,7 @@ from starlette.staticfiles import StaticFiles
 
 from coach.access import NotVisible
 from coach.classes import ClassInputError
+from coach.database import NOT_ANSWERING
 from coach.errors import ProfileError
 from coach.join_links import JoinLinkInvalid
 from coach.patient_import import ImportFailed
@@ -52,7 +53,8 @@ from web.voice import stream as voice_stream
 HERE = Path(__file__).parent
 TEMPLATES_DIR = HERE / "templates"
 
-# Every exception a handler may let out and the face renders as a clear 4xx (web/errors.py).
+# Every exception a handler may let out and the face renders as a clear 4xx (web/errors.py), or
+# a 503 to retry when the database is not answering.
 HANDLED_ERRORS: list[type[Exception]] = [
     HTTPError,
     HTTPException,
@@ -64,6 +66,7 @@ HANDLED_ERRORS: list[type[Exception]] = [
     ImportFailed,
     ProfileError,
     IntegrityError,
+    *NOT_ANSWERING,
 ]
 
 

@@ -128,12 +128,18 @@ class HeartRateService:
         source: str,
         done: Done | None = None,
     ) -> bool:
-        """Publish now, store in the next batch; True when it went live (it was newer)."""
+        """Publish now, store in the next batch; True when it went live (it was newer). A bus
+        that fails (Redis away) costs the live view, not the reading: it is stored all the same
+        and its sender told so, as for a batch."""
         self.meter.count(1)
         data = events.reading(patient_id, reading.t_ms, reading.bpm, source)
-        seq = await self.bus.publish(
-            events.stream_name(occurrence_id), data, key=str(patient_id), order=reading.t_ms
-        )
+        try:
+            seq = await self.bus.publish(
+                events.stream_name(occurrence_id), data, key=str(patient_id), order=reading.t_ms
+            )
+        except Exception as exc:
+            log.warning("a heart-rate reading stored but not live: the bus failed (%s)", exc)
+            seq = None
         row = SampleRow(
             patient_id, occurrence_id, reading.t, reading.bpm, reading.rr_ms or None, source
         )

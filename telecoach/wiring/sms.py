@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
 from coach.alerts import AlertAnnouncer
 from coach.clock import Clock
 from coach.database import Database
 from messaging.inbound import ClinicInfo, DailyRecorder
+from messaging.inbound_spool import InboundSpool
 from messaging.sender import SmsSender
 from messaging.service import SmsService
 from messaging.transport import OutboxTransport, SmsTransport
@@ -13,6 +19,9 @@ from messaging.twilio_transport import TwilioTransport
 from telecoach.settings import Settings
 
 OUTBOX_FILE = "sms_outbox.jsonl"
+SPOOL_DIR = "sms_inbound_spool"  # texts kept while the database is away
+SPOOL_RETRY_S = 5.0  # how soon kept texts are tried again
+log = logging.getLogger("telecoach.sms")
 
 
 def uses_twilio(settings: Settings) -> bool:
@@ -44,4 +53,30 @@ def build_sms_service(
     # Only Twilio reports delivery back; the outbox delivers at once.
     callback = f"{settings.public_base_url}/sms/status" if uses_twilio(settings) else None
     clinic = ClinicInfo(settings.clinic_name, settings.clinic_phone, settings.emergency_number)
-    return SmsService(db, SmsSender(db, transport, callback, clock), clinic, alerts, daily)
+    sender = SmsSender(db, transport, callback, clock)
+    spool = InboundSpool(settings.var_dir / SPOOL_DIR)
+    return SmsService(db, sender, clinic, alerts, daily, spool)
+
+
+@contextlib.asynccontextmanager
+async def kept_texts_stored(service: SmsService) -> AsyncIterator[None]:
+    """While the app runs: store and act on the texts kept while the database was away (those
+    kept before a restart too), as soon as it answers again."""
+
+    async def keep_trying() -> None:
+        while True:
+            try:
+                taken = await service.drain_spool()
+                if taken:
+                    log.info("%d kept texts stored", taken)
+            except Exception:
+                log.exception("storing kept texts failed; trying again shortly")
+            await asyncio.sleep(SPOOL_RETRY_S)
+
+    task = asyncio.create_task(keep_trying(), name="sms-kept-texts")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

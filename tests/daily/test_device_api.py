@@ -4,6 +4,7 @@ its reason, and a warning raised once as an alert with its evidence."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 from sqlmodel import select
 from starlette.testclient import TestClient
@@ -12,9 +13,11 @@ from coach.clock import Clock
 from coach.database import Database
 from coach.holds import PatientHold
 from coach.models import AuditEvent
-from tests.conftest import World
+from telecoach.app import create_app
+from tests.conftest import World, make_settings
 from tests.daily.helpers import alerts_of, readings, steady_then_sick, today_of
 from tests.heart_rate.helpers import bearer, device_token
+from tests.redis_server import RedisServer
 
 
 def post(client: TestClient, token: str, body: object, **kwargs: object):  # type: ignore[no-untyped-def]
@@ -204,6 +207,30 @@ def test_a_fever_from_a_device_is_the_red_flag(
     assert answer.json()["alerts"] == 1
     (alert,) = db.run_sync(alerts_of, world.patient_a, "red_flag")
     assert alert.severity == "urgent" and alert.flags == ["fever"]
+    holds = db.run_sync(lambda s: s.exec(select(PatientHold)).all())
+    assert [h.rule_id for h in holds] == ["hold.red_flag"]
+
+
+def test_while_redis_is_away_a_fever_from_a_device_is_still_the_red_flag(
+    database_url: str,
+    tmp_path: Path,
+    db: Database,
+    world: World,
+    clock: Clock,
+    own_redis: RedisServer,
+) -> None:
+    """Redis only carries the alert to other processes' views: without it the day is stored,
+    the alert and hold raised, and the device answered as always (not a 500 it would resend)."""
+    token = db.run_sync(device_token, world.patient_a)
+    today = db.run_sync(today_of, world.patient_a, clock.now())
+    settings = make_settings(database_url, tmp_path, redis_url=own_redis.url)
+    with TestClient(create_app(settings, clock=clock)) as client:
+        own_redis.stop()
+        answer = post(client, token, {"days": [{"date": today.isoformat(), "temp_c": 38.3}]})
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"accepted": 1, "rejected": [], "alerts": 1}
+    (alert,) = db.run_sync(alerts_of, world.patient_a, "red_flag")
+    assert alert.flags == ["fever"]
     holds = db.run_sync(lambda s: s.exec(select(PatientHold)).all())
     assert [h.rule_id for h in holds] == ["hold.red_flag"]
 

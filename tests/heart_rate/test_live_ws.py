@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlmodel import select
@@ -13,9 +14,11 @@ from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from coach import alerts as patient_alerts
+from coach.clock import Clock
 from coach.database import Database
 from coach.models import AuditEvent, StaffUser, utcnow
-from tests.conftest import World
+from telecoach.app import create_app
+from tests.conftest import World, make_settings
 from tests.factories import join_token
 from tests.heart_rate.conftest import BOTH_ENGINES
 from tests.heart_rate.helpers import (
@@ -390,3 +393,30 @@ def test_who_may_connect(client: TestClient, db: Database, world: World, live: d
     foreign = {"origin": "https://evil.example"}
     assert close_code(client, url, headers=foreign) == ("forbidden_origin", 4403)
     assert close_code(client, url, first={"type": "reading"}) == ("bad_hello", 4400)
+
+
+def test_a_reading_sent_at_once_after_hello_comes_back_live(
+    db: Database, world: World, live: dict, tmp_path: Path, clock: Clock, clean_redis: str
+) -> None:
+    """A sensor page sends as soon as its socket opens: its own live view is followed (and the
+    cue shown now sent) before the first reading is read, so that reading is on the patient's
+    screen too. A browser test (tests/heart_rate/test_browser.py) once saw "--" there while the
+    follow ran alongside the first reading; this test did not catch that race, it keeps the
+    order."""
+    settings = make_settings(db.url, tmp_path, redis_url=clean_redis)
+    with TestClient(create_app(settings, clock=clock), follow_redirects=False) as client:
+        _reading_at_once(client, db, world, live)
+
+
+def _reading_at_once(client: TestClient, db: Database, world: World, live: dict) -> None:
+    join(client, db.run_sync(join_token, world.patient_a))
+    t = now_ms() - 1000
+    with client.websocket_connect(f"/ws/live/{live['occurrence']}") as patient:
+        patient.send_json({"type": "hello", "watch": True})
+        patient.send_json({"type": "reading", "t": t, "bpm": 101})
+        seen = {}
+        while "reading" not in seen or "stored" not in seen:
+            message = patient.receive_json()
+            seen.setdefault(message["type"], message)
+    assert seen["reading"]["bpm"] == 101 and seen["stored"]["t"] == [t]
+    assert list(seen)[:2] == ["band", "cue_state"]

@@ -19,6 +19,7 @@ from tests.conftest import REDIS_URL, World
 from tests.factories import patient as make_patient
 from tests.heart_rate.helpers import give_profile, live_class
 from tests.messaging.conftest import AppFor, text_in
+from tests.redis_server import RedisServer
 from tests.web.signin import login
 
 REDIS_CHANNEL = f"{CHANNEL}:{REDIS_URL.rsplit('/', 1)[1]}"  # the tests' Redis database
@@ -203,3 +204,25 @@ def test_a_deployment_on_another_redis_database_does_not_hear_the_alert(
         text_in(production, ANA, "I fell")
         assert next_urgent(own)["flags"] == ["fall"]
         nothing_more(other)  # the pong comes first: no alert was queued for it
+
+
+def test_while_redis_is_away_a_red_flag_text_is_stored_answered_and_shown_here(
+    app_for: AppFor, db: Database, world: World, occurrence: int, own_redis: RedisServer
+) -> None:
+    """Redis carries alerts to the other processes' views; without it the text must still be
+    taken (Twilio does not send a webhook again), the alert stored, the patient answered, a view
+    in this process told, and an acknowledgement made. Other processes' views load both when
+    they connect again."""
+    inbound = app_for(redis_url=own_redis.url)
+    login(inbound, "coach.a@example.org")
+    with inbound.websocket_connect(f"/ws/live/{occurrence}") as near:
+        hello(near)
+        own_redis.stop()
+        text_in(inbound, ANA, "I have chest pain")  # asserts 200
+        alert = next_urgent(near)
+        near.send_json({"type": "ack_alert", "alert_id": alert["id"]})  # announced too
+        ack = near.receive_json()
+        assert ack["type"] == "alert_ack" and ack["alert_id"] == alert["id"]
+    assert alert["patient_id"] == world.patient_a and alert["flags"] == ["chest_pain"]
+    [done] = stored(db)
+    assert done.id == alert["id"] and done.acknowledged_by == world.coach_a

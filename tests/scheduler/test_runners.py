@@ -4,9 +4,11 @@ and `telecoach worker` refusing to start without Redis."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,8 @@ from scheduler import outbox
 from scheduler.models import SENT, ScheduledMessage
 from telecoach.app import create_app
 from tests.conftest import World, make_settings
+from tests.factories import build_world
+from tests.own_database import OwnDatabase
 from tests.scheduler.conftest import rows, set_patient, text_rows
 from tests.scheduler.processes import TELECOACH
 
@@ -64,6 +68,52 @@ def test_serve_runs_the_scheduler_in_process(
         "Note 0 from your coach.",
         "Note 1 from your coach.",
     ]
+
+
+def test_the_in_process_scheduler_goes_on_after_the_database_was_away(
+    own_database: OwnDatabase, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Texts come due while PostgreSQL is away: each pass says so in a line (not a traceback a
+    few times a second) and the texts go once it answers again, each once."""
+    db = Database(own_database.url)
+    try:
+        world = db.run_sync(build_world, utcnow())
+        set_patient(db, world.patient_a, sms_consent=True)
+        settings = make_settings(
+            own_database.url,
+            tmp_path,
+            scheduler_in_serve=True,
+            worker_poll_seconds=0.05,
+            quiet_hours="none",
+        )
+        with TestClient(create_app(settings)), caplog.at_level(logging.WARNING):
+            now = utcnow()
+            due = now + timedelta(seconds=0.3)  # while the database is away
+            db.run_sync(
+                lambda s: outbox.put(s, text_rows([world.patient_a], 2, due), now, revive=False)
+            )
+            own_database.close()
+
+            def away() -> list[logging.LogRecord]:
+                return [r for r in caplog.records if "database is not answering" in r.getMessage()]
+
+            # Away past the texts' due time and until a pass has said so: waited for, not a fixed
+            # sleep, which a loaded machine's passes can miss entirely.
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline and not (utcnow() > due and away()):
+                time.sleep(0.05)
+            assert utcnow() > due
+            own_database.open()
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline and not all(r.status == SENT for r in notes(db)):
+                time.sleep(0.05)
+        assert [r.status for r in notes(db)] == [SENT, SENT]
+        lines = (tmp_path / "sms_outbox.jsonl").read_text().splitlines()
+        assert len(lines) == 2
+        said = away()
+        assert said and all(r.exc_info is None for r in said)
+    finally:
+        db.dispose()
 
 
 def _cli(

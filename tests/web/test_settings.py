@@ -225,3 +225,22 @@ def test_the_session_recheck_interval_takes_fractions(tmp_path: Path) -> None:
     env = {"TELECOACH_VAR_DIR": str(tmp_path), "SESSION_RECHECK_SECONDS": "0.5"}
     assert Settings.from_env(env).session_recheck_seconds == 0.5
     assert Settings.from_env({"TELECOACH_VAR_DIR": str(tmp_path)}).session_recheck_seconds == 60.0
+
+
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        ("City Cancer Centre", "'cancer'"),
+        ("Oncology Fitness", "'oncology'"),
+        ("A" * 41, "at most 40 characters"),
+    ],
+)
+def test_a_clinic_name_that_could_not_go_in_a_text_is_refused_at_start(
+    tmp_path: Path, name: str, said: str
+) -> None:
+    """The name starts HELP and opt-out replies and reminders: one the SMS privacy check refuses
+    would make each of them fail, a patient's HELP unanswered."""
+    problems = _problems({"TELECOACH_VAR_DIR": str(tmp_path / "var"), "CLINIC_NAME": name})
+    assert _mentions(problems, "CLINIC_NAME", said)
+    kept = Settings.from_env({"TELECOACH_VAR_DIR": str(tmp_path / "var"), "CLINIC_NAME": " North "})
+    assert kept.clinic_name == "North"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from typing import Any
 
@@ -17,6 +18,7 @@ from coach.hr_store import SampleRow, zone_for
 from coach.hr_zones import PatientZone
 from coach.models import ClassOccurrence
 from coach.token_bucket import TokenBucket
+from rtc.heart_rate.bus import BusClosed
 from rtc.heart_rate.follow import OwnReadings
 from rtc.heart_rate.ingest import occurrence_info, window_ms
 from rtc.heart_rate.monitor import OccurrenceInfo
@@ -35,6 +37,8 @@ from web.heart_rate.socket_common import (
 )
 from web.socket_door import Refused
 
+log = logging.getLogger("telecoach.heart_rate")
+LIVE_VIEW_RETRY_S = 5.0  # how soon a page sending without its live view tries the bus again
 # A sensor notifies about once a second; the bucket lets a reconnecting client resend a backlog.
 READINGS_PER_SECOND = 5.0
 READINGS_BURST = 1200.0
@@ -80,15 +84,55 @@ class PatientFeed:
         if hello is None or hello.get("type") != "hello":
             raise Refused("bad_hello", 'start with {"type": "hello"}', 4400)
         await send(self.ws, {"type": "band", "occurrence": info.to_json(), "zone": zone.to_json()})
-        if hello.get("watch") is True:  # the patient's own screen shows what went live
-            async with self.service.own_readings(self.occurrence_id, self.patient_id) as own:
-                # After subscribing: a cue decided in between comes twice (the page keeps the
-                # newest), never not at all.
-                state = await self.service.cue_state(self.occurrence_id, self.patient_id)
-                await send(self.ws, {"type": "cue_state", **state})
-                await self._listen_until_gone([asyncio.ensure_future(self._echo(own))])
-        else:  # a sensor bridge: sends only
-            await self._listen_until_gone([])
+        async with contextlib.AsyncExitStack() as following:
+            tasks = []
+            if hello.get("watch") is True:  # the patient's own screen shows what went live
+                # Followed before the first reading is read, so that it comes back live.
+                own = await self._follow_own(following)
+                if own is None:  # the page says its cues are paused until the bus answers
+                    await send(self.ws, {"type": "live_view", "on": False})
+                later = self._echo(own) if own is not None else self._follow_later(following)
+                tasks.append(asyncio.ensure_future(later))
+            await self._listen_until_gone(tasks)  # a sensor bridge only sends
+
+    async def _follow_own(self, following: contextlib.AsyncExitStack) -> OwnReadings | None:
+        """Follow the patient's own live readings (until `following` closes) and send the cue
+        shown now. None while the bus cannot be followed (Redis away): the page still sends, its
+        readings stored and acknowledged (`_follow_later` tries again)."""
+        attempt = contextlib.AsyncExitStack()  # undone whole if any part of it fails
+        try:
+            own = await attempt.enter_async_context(
+                self.service.own_readings(self.occurrence_id, self.patient_id)
+            )
+            # After subscribing: a cue decided in between comes twice (the page keeps the
+            # newest), never not at all.
+            state = await self.service.cue_state(self.occurrence_id, self.patient_id)
+        except BusClosed:
+            await attempt.aclose()
+            raise  # the process is stopping: the page reconnects to another
+        except Exception as exc:
+            await attempt.aclose()
+            log.warning(
+                "occurrence %s: a page sends without its live view (%s)", self.occurrence_id, exc
+            )
+            return None
+        following.push_async_callback(attempt.aclose)
+        await send(self.ws, {"type": "cue_state", **state})
+        return own
+
+    async def _follow_later(self, following: contextlib.AsyncExitStack) -> None:
+        """The live view of a page let in while the bus was away, once the bus answers."""
+        while True:
+            await asyncio.sleep(LIVE_VIEW_RETRY_S)
+            own = await self._follow_own(following)
+            if own is not None:
+                await send(self.ws, {"type": "live_view", "on": True})
+                await self._echo(own)
+                return
+
+    async def _echo(self, own: OwnReadings) -> None:
+        while True:  # until the socket goes (the task is cancelled)
+            await self.ws.send_text(await own.next())
 
     async def _listen_until_gone(self, tasks: list[asyncio.Task[None]]) -> None:
         try:
@@ -145,10 +189,6 @@ class PatientFeed:
         if stored:
             # Built by hand: json.dumps of this small object costs several times as much.
             await self.ws.send_text(f'{{"type":"stored","t":[{",".join(map(str, stored))}]}}')
-
-    async def _echo(self, own: OwnReadings) -> None:
-        while True:
-            await self.ws.send_text(await own.next())
 
     def _take(self, count: int) -> bool:
         return self._allowance.take(time.monotonic(), count)

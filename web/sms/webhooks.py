@@ -13,13 +13,14 @@ from starlette.background import BackgroundTask
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
+from twilio.twiml.messaging_response import MessagingResponse
 
 from coach.input_check import InputRejected, check_text
 from coach.patients import PatientInputError, normalize_phone
 from messaging.inbound import InboundSms
 from messaging.sender import MAX_BODY
 from messaging.signature import public_url, valid_signature
-from messaging.status import SidMismatch, UnknownStatus
+from messaging.status import SidMismatch, StatusReport, UnknownStatus
 from web.api.body import UnsupportedMediaType
 from web.context import ctx_of
 from web.errors import Conflict, Forbidden, Invalid, NotFound
@@ -96,9 +97,20 @@ async def inbound(request: Request) -> Response:
     # is dropped or replaced, never a reason to lose the text (or a 500 on PostgreSQL).
     body = readable(_text(form, "Body", required=False, max_len=MAX_BODY, checked=False))
     outcome = await ctx.sms.receive(InboundSms(sid, phone, body, ctx_of(request).clock.now()))
-    # Replies go out after the response: Twilio waits for this answer, not for our texts.
-    task = None if outcome.duplicate else BackgroundTask(ctx.sms.follow_up, outcome)
+    # Replies go out after the response: Twilio waits for this answer, not for our texts. A
+    # text kept while the database is away is answered 200 too: Twilio would not send it again.
+    # A kept red flag's safety text goes in this answer, Twilio sending it: it cannot wait.
+    if outcome.at_once is not None:
+        return Response(twiml_message(outcome.at_once), media_type="text/xml")
+    done = outcome.duplicate or outcome.kept
+    task = None if done else BackgroundTask(ctx.sms.follow_up, outcome)
     return Response(EMPTY_TWIML, media_type="text/xml", background=task)
+
+
+def twiml_message(text: str) -> str:
+    answer = MessagingResponse()
+    answer.message(text)
+    return str(answer.to_xml(xml_declaration=True))
 
 
 async def status(request: Request) -> Response:
@@ -112,15 +124,16 @@ async def status(request: Request) -> Response:
     raw_id = request.query_params.get("m")
     if raw_id is not None and not (raw_id.isdigit() and int(raw_id) < 2**31):
         raise Invalid("m must be a message id", field="m")
+    report = StatusReport(
+        int(raw_id) if raw_id else None, sid, state, error_code, ctx_of(request).clock.now()
+    )
     try:
-        message = await ctx.sms.status_callback(
-            int(raw_id) if raw_id else None, sid, state, error_code, ctx_of(request).clock.now()
-        )
+        ours = await ctx.sms.status_callback(report)
     except UnknownStatus as exc:
         raise Invalid(str(exc), field="MessageStatus") from exc
     except SidMismatch as exc:
         raise Conflict(str(exc), field="MessageSid") from exc
-    if message is None:
+    if not ours:
         raise NotFound("no such message")
     return Response(status_code=204)
 

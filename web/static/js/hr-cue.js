@@ -38,6 +38,7 @@ export class CueView {
       if (message.cue && (!message.cues_muted || message.cue.kind === "coach")) this.show(message.cue, false);
     } else if (message.type === "cue") this.show(message.cue, true);
     else if (message.type === "cue_mute" && message.muted) this.clear();
+    else if (message.type === "live_view") this.showLiveView(message.on);
     else if (message.type === "rpe_stored") {
       this.scale.hidden = true;
       this.say(this.root.dataset.rpeThanks, false, "rpe_stored");
@@ -61,6 +62,19 @@ export class CueView {
     utterance.lang = this.root.dataset.lang;
     window.speechSynthesis.cancel(); // the newest cue, not a queue of old ones
     window.speechSynthesis.speak(utterance);
+  }
+
+  // Without the live view (the server's bus away) no cue can come: said until it is back, in
+  // place of a cue that may be stale by now, but never of a stop.
+  showLiveView(on) {
+    const kind = this.root.dataset.kind;
+    if (!on && kind !== "stop") {
+      this.at = null; // the cue current when the bus is back is shown again, not taken as seen
+      this.scale.hidden = true;
+      this.say(this.root.dataset.paused, false, "paused");
+    } else if (on && kind === "paused") {
+      this.clear();
+    }
   }
 
   clear() {
