@@ -58,6 +58,7 @@ weekdays = ["X1", "X2", "X3", "X4", "X5", "X6", "X7"]
 months = ["M1", "M2", "M3", "M4", "M5", "M6", "M7", "M8", "M9", "M10", "M11", "M12"]
 pattern = "{weekday}/{day}/{month}/{year} {time} {zone}"
 day_month = "{day}.{month_number}"
+day_pattern = "{weekday}.{day}.{month_number}.{year}"
 """
 
 FAKE_REPLIES = """
@@ -77,7 +78,7 @@ from messaging.parse import parse_reply
 from messaging.templates import languages as sms_languages, render
 from scheduler.texts import clock_text
 from web.api_schemas import _PATIENT_INPUT
-from web.dates import day_month, moment_text
+from web.dates import day_month, day_text, moment_text
 from web.i18n import Catalogues
 
 catalogues = Catalogues()
@@ -92,6 +93,7 @@ print(json.dumps({
     "voice": languages.language("xx").phone_voice,
     "moment": moment_text(when, "UTC", "xx"),
     "day": day_month(date(2026, 12, 4), "xx"),
+    "calendar_day": day_text(date(2026, 12, 4), "xx"),
     "clock": clock_text(when, "UTC", "xx"),
     "text": render("xx", "reply.rpe", value=13),
     "reply": parse_reply("fertig").intent,
@@ -130,6 +132,7 @@ def test_a_language_is_added_by_adding_files(tmp_path: Path) -> None:
     assert found["voice"] == "Polly.Xavier"
     assert found["moment"] == "X5/4/M12/2026 15:00 UTC"
     assert found["day"] == "4.12"
+    assert found["calendar_day"] == "X5.4.12.2026"
     assert found["clock"] == "15:00"
     assert found["text"] == "Xanks: effort 13."
     assert found["reply"] == "done"

@@ -40,10 +40,27 @@ def moment_text(when: datetime, zone: str, language: str = "en") -> str:
 def day_month(day: date, language: str = "en") -> str:
     """'30 Nov', '30 nov' or '11月30日': a chart's axis label for a week."""
     words = languages.language(language).dates
+    return words.day_month.format(**_day_fields(day, words))
+
+
+def day_text(day: date, language: str = "en") -> str:
+    """'05 Dec 2026', '5 dic 2026' or '2026年12月5日': a calendar day in a list or a table's
+    column (no time, so no zone), as compact as the ISO date it replaces."""
+    words = languages.language(language).dates
+    return words.day_pattern.format(**_day_fields(day, words))
+
+
+def _day_fields(day: date, words: languages.DateWords) -> dict[str, object]:
+    """What a language's day patterns may name (each uses some of them)."""
     month = words.months[day.month - 1]
-    return words.day_month.format(
-        day=day.day, month=month, month_short=month[:3], month_number=day.month
-    )
+    return {
+        "weekday": words.weekdays[day.weekday()],
+        "day": day.day,
+        "month": month,
+        "month_short": month[:3],
+        "month_number": day.month,
+        "year": day.year,
+    }
 
 
 def clock_text(when: datetime, zone: str) -> str:

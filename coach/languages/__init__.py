@@ -26,6 +26,7 @@ class DateWords:
     months: tuple[str, ...]  # January first
     pattern: str  # a moment; fields: weekday, day, month, month_number, year, time, zone
     day_month: str  # a chart's day label; fields: day, month, month_short, month_number
+    day_pattern: str  # a calendar day; fields: weekday, day, month, month_short, month_number, year
     text_clock: str  # strftime of a time in a text message: "%I:%M %p" (3:00 PM) or "%H:%M"
 
 
@@ -56,6 +57,7 @@ def _language(code: str, data: Mapping[str, object]) -> Language:
             months=tuple(dates["months"]),
             pattern=str(dates["pattern"]),
             day_month=str(dates["day_month"]),
+            day_pattern=str(dates["day_pattern"]),
             text_clock=str(dates.get("text_clock", "%H:%M")),
         )
         accept = data.get("accept", [])

@@ -91,7 +91,8 @@ def test_program_page(client: TestClient, db: Database, demo: Demo, running: dic
     this_week = text_of(
         weeks[weeks.index("<tbody>") : weeks.index("</tr>", weeks.index("<tbody>"))]
     )
-    assert this_week == f"{running['monday']} 8 7 2 (29%) 1 / {prescribed} 2 1"
+    monday = f"{running['monday']:%d %b %Y}"  # the coach's language: English
+    assert this_week == f"{monday} 8 7 2 (29%) 1 / {prescribed} 2 1"
     patients = text_of(
         html[
             html.index('<table id="patients">') : html.index(

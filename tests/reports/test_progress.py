@@ -93,9 +93,9 @@ def test_progress_page(client: TestClient, db: Database, demo: Demo, followed: d
     table = text_of(
         html[html.index('id="adherence"') : html.index("</table>", html.index('id="adherence"'))]
     )
-    this_week = followed["weeks"][-1].isoformat()
+    this_week = f"{followed['weeks'][-1]:%d %b %Y}"  # in the coach's language: English
     assert f"{this_week} 1 {per_week} {round(100 / per_week)}%" in table
-    assert f"{monday_of(followed['early']).isoformat()} 2 no prescription —" in table
+    assert f"{monday_of(followed['early']):%d %b %Y} 2 no prescription —" in table
     assert f"{round(100 / per_week)}% sessions done of prescribed (1 of {per_week})" in text_of(
         html
     )
@@ -105,8 +105,8 @@ def test_progress_page(client: TestClient, db: Database, demo: Demo, followed: d
         card = card[: card.index("</article>")]
         assert card.count('class="point"') == 2 and "<polyline" in card
     walk = text_of(html[html.index('id="trend-six_minute_walk_m"') :])
-    assert f"Baseline 500 on {followed['referred']}" in walk
-    assert f"Latest 560 on {followed['today']}" in walk
+    assert f"Baseline 500 on {followed['referred']:%d %b %Y}" in walk
+    assert f"Latest 560 on {followed['today']:%d %b %Y}" in walk
     assert "Change +60 m (+12%)" in walk
     facit = text_of(html[html.index('id="trend-facit_fatigue"') :])
     assert "Change \u22122 points (0-52) (\u22125%)" in facit  # true minus signs

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import jinja2
@@ -15,7 +15,7 @@ from web.auth import csrf
 from web.auth.principal import Principal
 from web.context import ctx_of
 from web.daily.chart import evidence_chart, evidence_drawn
-from web.dates import clock_text
+from web.dates import clock_text, day_text
 from web.i18n import Catalogues, Translator
 from web.plain_labels import (
     field_label,
@@ -59,6 +59,8 @@ def _context(request: Request) -> dict[str, Any]:
         "t": ctx.catalogues.translator(language),
         # `{{ local(moment) }}`: a stored UTC moment in the reader's own zone and language.
         "local": _local_for(principal, language),
+        # `{{ day(d) }}`: a calendar day (a date, or its ISO text) in the reader's language.
+        "day": lambda d: day_text(date.fromisoformat(d) if isinstance(d, str) else d, language),
         "dev": not ctx.settings.production,
         # Whom a patient calls for help, at the foot of each of their pages (base.html).
         "clinic_phone": ctx.sms.clinic.phone,
