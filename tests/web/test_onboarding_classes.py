@@ -8,14 +8,16 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlmodel import col
+from sqlmodel import Session, col
 from starlette.testclient import TestClient
 
+from coach import classes
 from coach.clock import Clock
 from coach.database import Database
 from coach.models import ClassOccurrence, ClassSeries, Enrollment
 from tests.conftest import World
 from tests.factories import weekly_class
+from tests.prescribing.workflow import text_of
 from tests.web.rows import all_rows, audit_actions, table_counts
 from tests.web.signin import login
 
@@ -68,13 +70,53 @@ def test_coach_creates_a_weekly_class_shown_in_their_zone(
     assert "Class created." in page.text
     assert "Tue 08 Dec 2026, 10:00 CET" in page.text  # the coach's zone (Madrid), named
     assert "Times in Europe/Madrid." in page.text
-    assert "Every week" in page.text
+    assert "Every week on Tuesday, Thursday" in page.text  # the days chosen, not "every week"
     listing = client.get("/classes")
     assert "Strength and balance" in listing.text and "0 of 8 taken" in listing.text
+    assert "Every week on Tuesday, Thursday" in listing.text
     assert "Tue 08 Dec 2026, 10:00 CET" in listing.text  # the next class, in the coach's zone
     assert (None, f"class {class_id}") in [
         (pid, detail) for action, pid, _, detail in audit_actions(db) if action == "class.create"
     ]
+
+
+def test_how_a_class_repeats_is_said_in_the_coachs_words(
+    coach: tuple[TestClient, str], db: Database, world: World, clock: Clock
+) -> None:
+    """Rules made through the API read as words too, in the coach's language; one the words do
+    not cover is shown as the rule itself."""
+    client, _ = coach
+    rules = {
+        "Daily walk": "FREQ=DAILY",
+        "Fortnightly": "freq=weekly;interval=2;byday=MO,WE",
+        "Monthly check": "FREQ=MONTHLY;BYMONTHDAY=1",
+    }
+
+    def work(session: Session) -> None:
+        for title, rule in rules.items():
+            classes.create_series(
+                session,
+                world.coach_a,
+                {
+                    "title": title,
+                    "time_zone": "UTC",
+                    "first_start_local": datetime(2026, 12, 7, 9, 0),
+                    "duration_minutes": 45,
+                    "rrule": rule,
+                    "capacity": 10,
+                },
+                clock.now(),
+            )
+
+    db.run_sync(work)
+    listing = text_of(client.get("/classes").text)
+    assert "Daily walk" in listing and "Every day" in listing
+    assert "Every 2 weeks on Monday, Wednesday" in listing
+    assert "FREQ=MONTHLY;BYMONTHDAY=1" in listing
+    spanish = text_of(client.get("/classes?lang=es").text)
+    assert "Cada día" in spanish and "Cada 2 semanas: lunes, miércoles" in spanish
+    chinese = text_of(client.get("/classes?lang=zh-Hans").text)
+    assert "每天" in chinese and "每 2 周：星期一、星期三" in chinese
 
 
 BAD = [

@@ -30,7 +30,7 @@ from web.pages.form_fields import whole_number
 from web.pages.onboarding_classes import repeat_words
 from web.pages.plain_words import class_error
 from web.pages.reminder_form import parse_reminder_form, reminder_view, typed_view
-from web.pages.render import page_language, render
+from web.pages.render import page_language, page_words, render
 from web.prescribing.forms import read_form, single
 from web.routing import Access, int_param, route
 from web.views import local_text, staff_zone
@@ -82,7 +82,6 @@ def _class_page(
         "series": series,
         "zone": zone,
         "class_zone": series.time_zone,
-        "repeats": repeat_words(series.rrule),
         "upcoming": upcoming,
         "enrolled": enrolled,
         "candidates": candidates,
@@ -102,7 +101,7 @@ async def class_page(request: Request) -> Response:
         ctx.schedule,
         page_language(request),
     )
-    return render(request, CLASS_PAGE, view)
+    return _render(request, view)
 
 
 async def _refused(
@@ -119,6 +118,11 @@ async def _refused(
         page_language(request),
         problems,
     )
+    return _render(request, view, status_code)
+
+
+def _render(request: Request, view: dict[str, Any], status_code: int = 200) -> Response:
+    view["repeats"] = repeat_words(view["series"].rrule, page_words(request))
     return render(request, CLASS_PAGE, view, status_code=status_code)
 
 

@@ -20,9 +20,10 @@ from coach.models import ClassOccurrence, Enrollment
 from usecases import classes as class_usecases
 from web.auth.principal import Principal
 from web.context import ctx_of
+from web.i18n import Translator
 from web.pages.form_fields import time_zone_choices, whole_number
 from web.pages.plain_words import class_error
-from web.pages.render import page_language, render
+from web.pages.render import page_language, page_words, render
 from web.prescribing.forms import Form, read_form, single
 from web.routing import Access, route
 from web.views import local_text, staff_zone
@@ -34,15 +35,35 @@ REPEATS = {"none": 0, "weekly": 1, "biweekly": 2}  # weeks between classes; 0: o
 TEXT_FIELDS = ("title", "description", "date", "time", "time_zone", "duration", "capacity")
 
 
-def repeat_words(rule: str | None) -> tuple[str, dict[str, Any]]:
-    """(catalogue key, values) saying how a class repeats; a rule made elsewhere is shown as is."""
+def repeat_words(rule: str | None, t: Translator) -> str | None:
+    """How a class repeats, in the reader's words ("Every week on Tuesday, Thursday"); None for
+    a rule the words do not cover (made through the API), which the page shows as is."""
     if not rule:
-        return "classes.no_repeat", {}
-    parts = dict(p.partition("=")[::2] for p in rule.split(";"))
-    if parts.get("FREQ") == "WEEKLY" and set(parts) <= {"FREQ", "INTERVAL", "BYDAY", "COUNT"}:
-        weeks = int(parts.get("INTERVAL", "1"))
-        return ("classes.weekly", {}) if weeks == 1 else ("classes.every_n_weeks", {"n": weeks})
-    return "", {"rule": rule}
+        return t("classes.no_repeat")
+    parts = dict(p.partition("=")[::2] for p in rule.upper().split(";"))
+    if not set(parts) <= {"FREQ", "INTERVAL", "BYDAY", "COUNT"}:
+        return None
+    interval = parts.get("INTERVAL", "1")
+    if not interval.isdigit():
+        return None
+    every = int(interval)
+    days = [d for d in parts.get("BYDAY", "").split(",") if d]
+    if not all(d in WEEKDAYS for d in days):
+        return None  # "+1MO" and the like
+    on = t("staff.common.list_separator").join(t(f"weekday.{d.lower()}") for d in days)
+    if parts.get("FREQ") == "DAILY" and not days:
+        return t("classes.daily") if every == 1 else t("classes.every_n_days", n=every)
+    if parts.get("FREQ") == "DAILY" and every == 1:  # every day, on those days only
+        return t("classes.weekly_on", days=on)
+    if parts.get("FREQ") != "WEEKLY":
+        return None
+    if days:
+        return (
+            t("classes.weekly_on", days=on)
+            if every == 1
+            else t("classes.every_n_weeks_on", n=every, days=on)
+        )
+    return t("classes.weekly") if every == 1 else t("classes.every_n_weeks", n=every)
 
 
 # --- the list ---------------------------------------------------------------------------------
@@ -51,6 +72,7 @@ def repeat_words(rule: str | None) -> tuple[str, dict[str, Any]]:
 async def class_list(request: Request) -> Response:
     principal: Principal = request.state.principal
     now = ctx_of(request).clock.now()
+    t = page_words(request)
 
     def load(session: Session) -> dict[str, Any]:
         zone = staff_zone(session, principal.actor)
@@ -78,7 +100,7 @@ async def class_list(request: Request) -> Response:
                 "series": s,
                 "next": nexts.get(s.id or 0),
                 "enrolled": counts.get(s.id, 0),
-                "repeats": repeat_words(s.rrule),
+                "repeats": repeat_words(s.rrule, t),
             }
             for s in found
         ]
