@@ -96,6 +96,7 @@ PLACEHOLDERS: dict[str, str] = {
     "effort": "you can talk but not sing",
     "value": "12",
     "values": "pulse 62, steps 5400",
+    "n": "5",
 }
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")

@@ -120,3 +120,22 @@ def test_a_patient_with_no_classes_is_told_so(
     home = client.get("/me").text
     assert 'class="class-live"' not in home and 'id="next-class"' not in home
     assert "Cancelled" in home  # her class is off, and the page says so
+
+
+def test_only_the_first_later_classes_show_and_the_rest_wait_behind_one_more(
+    client: TestClient, world: World, db: Database
+) -> None:
+    """Weeks of classes would push today's session at home far down a phone's page: four later
+    classes show, the others are one "N more classes" away, still soonest first."""
+    _classes_for_ana(db, world)
+    join(client, db.run_sync(join_token, world.patient_a, 24, TEST_NOW))
+    home = client.get("/me").text
+    shown = re.findall(r"<time datetime=\"([^\"]+)\"", _section(home, "later-classes"))
+    more = re.search(r'<details class="more-classes" id="more-classes">(.*?)</details>', home, re.S)
+    assert more, "no more-classes"
+    summary = re.search(r"<summary>(.*?)</summary>", more.group(1))
+    rest = re.findall(r"<time datetime=\"([^\"]+)\"", more.group(1))
+    assert len(shown) == 4 and len(rest) >= 2
+    assert summary and summary.group(1) == f"{len(rest)} more classes"
+    assert shown + rest == sorted(shown + rest)  # soonest first, across the two
+    assert home.index('id="more-classes"') < home.index('id="home-card"')

@@ -1,5 +1,8 @@
 """The patient's classes as a plan: the one live now, the next one and when its room opens, then
-the rest in short; a class that is over (its room closed, or the coach ended it) is left out."""
+the rest in short; a class that is over (its room closed, or the coach ended it) is left out.
+
+Of the rest only the first few show at once: a daily class made a phone scroll past three weeks
+of them to reach today's session at home. The others wait behind one "more" the patient opens."""
 
 from __future__ import annotations
 
@@ -13,6 +16,8 @@ from coach.models import ClassOccurrence, ClassSeries
 from web.room_socket import RoomWindow
 from web.views import local_text, occurrence_view
 
+LATER_SHOWN = 4  # later classes listed at once; the rest behind "N more classes"
+
 
 @dataclass
 class Schedule:
@@ -23,6 +28,14 @@ class Schedule:
     @property
     def empty(self) -> bool:
         return not self.live and self.next is None and not self.later
+
+    @property
+    def later_shown(self) -> list[dict[str, Any]]:
+        return self.later[:LATER_SHOWN]
+
+    @property
+    def later_more(self) -> list[dict[str, Any]]:
+        return self.later[LATER_SHOWN:]
 
 
 def plan(
