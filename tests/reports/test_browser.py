@@ -184,6 +184,30 @@ def _home_table_fits(page: Page, base: str, report: str) -> None:
     choose_language(page, "en", base)
 
 
+_LEGENDS_JS = """() => [...document.querySelectorAll('svg.report-chart')].map(svg => {
+  const texts = [...svg.querySelectorAll('text')];
+  const bottom = Math.max(...texts.map(t => +t.getAttribute('y')));
+  const first = texts.find(t => +t.getAttribute('y') === bottom);
+  const mark = [...svg.querySelectorAll('line')].find(l => +l.getAttribute('y1') === bottom - 4);
+  if (!first || !mark) return null;
+  const box = first.getBBox();
+  return [box.x + box.width, mark.getBBox().x];
+}).filter(pair => pair !== null)"""
+
+
+def _legends_apart(page: Page, base: str, report: str) -> None:
+    """In Chinese, whose characters are twice a Latin letter's width, each chart's two legend
+    labels still stand apart (the second used to be drawn over the first's end)."""
+    choose_language(page, "zh-Hans", base)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(report)
+    legends = page.evaluate(_LEGENDS_JS)  # [end of the first label, start of the second's mark]
+    assert legends, "no chart with two legend labels"
+    assert all(first_end < second_starts for first_end, second_starts in legends), legends
+    page.locator("#chart-adherence").screenshot(path=str(SHOTS / "chart-legend-zh.png"))
+    choose_language(page, "en", base)
+
+
 def test_each_report_shows_charts_and_prints(live_server: LiveServer, browser: Browser) -> None:
     live_server.cli("demo", "--no-history")  # Ada's weeks hold only this test's sessions
     ada, occurrence = _ids(live_server)
@@ -248,6 +272,7 @@ def test_each_report_shows_charts_and_prints(live_server: LiveServer, browser: B
     expect(home.nth(2)).to_contain_text("stopped early · too short to count")
     _shoot_and_print(page, "patient-progress")
     _home_table_fits(page, live_server.url, f"{live_server.url}/patients/{ada}/progress")
+    _legends_apart(page, live_server.url, f"{live_server.url}/patients/{ada}/progress")
 
     # The program dashboard, from the dashboard.
     page.goto(f"{live_server.url}/dashboard")

@@ -5,6 +5,7 @@ numbers in words, and the table beside each chart carries them too."""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from datetime import date
 from html import escape
@@ -17,6 +18,7 @@ from web.i18n import Translator
 WIDTH, HEIGHT = 640, 180
 LEFT, RIGHT, TOP, BOTTOM = 40, 10, 12, 34
 MAX_BAR = 48  # a lone week's bar stays a bar, not a slab
+FONT_PX = 11
 
 
 def _nice_top(value: float) -> float:
@@ -70,7 +72,10 @@ def weekly_chart(
         f'<desc id="{chart_id}-d">'
         f"{escape(t('staff.chart.by_week', label=bar_label, said=said))}</desc>",
     ]
-    for tick in (0.0, high / 2, high):
+    # Counts (sessions) read in whole numbers: no "2.5" line halfway up an axis of five.
+    whole = all(float(v).is_integer() for v in values)
+    ticks = (0.0, high) if whole and not (high / 2).is_integer() else (0.0, high / 2, high)
+    for tick in ticks:
         parts.append(
             f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(tick)}" y2="{y(tick)}"'
             ' stroke="#c8d0d8" stroke-width="1"/>'
@@ -114,7 +119,7 @@ def weekly_chart(
     )
     parts.append(_text(LEFT + 14, legend_y, bar_label, "start"))
     if line is not None and line_label:
-        x = LEFT + 24 + 7 * len(bar_label)
+        x = round(LEFT + 24 + _text_width(bar_label), 1)
         parts.append(
             f'<line x1="{x}" x2="{x + 18}" y1="{legend_y - 4}" y2="{legend_y - 4}"'
             ' stroke="#17202a" stroke-width="2" stroke-dasharray="6 3"/>'
@@ -128,8 +133,15 @@ def _num(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
 
 
+def _text_width(text: str) -> float:
+    """About how wide `text` is drawn: a Chinese character takes a whole em, a Latin letter a
+    little over half (the server cannot measure the browser's font; this errs wide)."""
+    wide = sum(1 for c in text if unicodedata.east_asian_width(c) in ("W", "F"))
+    return FONT_PX * wide + 0.65 * FONT_PX * (len(text) - wide)
+
+
 def _text(x: float, y: float, text: str, anchor: str) -> str:
     return (
-        f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" font-size="11"'
+        f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" font-size="{FONT_PX}"'
         f' fill="#17202a">{escape(text)}</text>'
     )
