@@ -182,6 +182,9 @@ def _run(
     started = time.monotonic()
     # The plan follows the real class once it has begun; before that, it starts at the warm-up.
     elapsed0 = max(0.0, (utcnow() - starts_at).total_seconds())
+    if elapsed0 > 0:
+        for sender in senders:
+            sender.patient.join_at(elapsed0, duration)
     tick = 0
     while time.monotonic() - started < limit:
         tick += 1

@@ -26,6 +26,7 @@ TAU_UP_S = 30.0
 TAU_DOWN_S = 45.0
 NOISE_BPM = 1.5
 DRIFT_BPM_PER_MIN = 0.15
+DRIFTS_ABOVE = 0.3  # the share of reserve above which the rate drifts up (working, not resting)
 DROPOUTS_PER_S = 1 / 400
 ARTIFACTS_PER_S = 1 / 250
 # A cue moves the effort by about one level: this share of heart-rate reserve, once the patient
@@ -69,6 +70,18 @@ class SimulatedPatient:
     def __post_init__(self) -> None:
         self.hr = self.resting + self.rng.uniform(0, 6)
 
+    def join_at(self, elapsed_s: float, duration_s: float) -> None:
+        """Start `elapsed_s` into the class (the demo restarted mid-class) at the rate the class
+        has brought this patient to by then, not at rest: a rate that began at rest would read,
+        to a live view that remembers the minutes before, as a sudden drop."""
+        working_s = sum(1 for s in range(int(elapsed_s)) if intensity(s, duration_s) > DRIFTS_ABOVE)
+        self.drift = DRIFT_BPM_PER_MIN * working_s / 60
+        self.hr = self._target(max(RESTING_SHARE, intensity(elapsed_s, duration_s)))
+
+    def _target(self, share: float) -> float:
+        """The rate this share of heart-rate reserve settles at, with the drift so far."""
+        return self.resting + share * self.gain * (self.hr_max - self.resting) + self.drift
+
     def hear(self, cue: Mapping[str, Any] | None, elapsed_s: float) -> None:
         """The cue the patient's page shows at `elapsed_s`: a new ease-off, pick-up or stop is
         answered a reaction time later; the coach's own words and a hold change nothing here."""
@@ -93,8 +106,8 @@ class SimulatedPatient:
         self._answer_cues(elapsed_s)
         planned = intensity(elapsed_s, duration_s)
         share = RESTING_SHARE if self.stopped else max(RESTING_SHARE, planned + self.effort)
-        self.drift += DRIFT_BPM_PER_MIN * dt_s / 60 * (share > 0.3)
-        target = self.resting + share * self.gain * (self.hr_max - self.resting) + self.drift
+        self.drift += DRIFT_BPM_PER_MIN * dt_s / 60 * (share > DRIFTS_ABOVE)
+        target = self._target(share)
         tau = TAU_UP_S if target > self.hr else TAU_DOWN_S
         self.hr += (target - self.hr) * (1 - math.exp(-dt_s / tau))
         if self.dropout_left_s > 0:

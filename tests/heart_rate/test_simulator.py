@@ -106,3 +106,17 @@ def test_the_strong_responder_does_not_listen_and_other_words_change_nothing() -
             hearing.hear({"kind": "hold", "at_ms": 6}, float(second))
             hearing.hear(None, float(second))
         assert deaf.step(float(second), DURATION, 1.0) == hearing.step(float(second), DURATION, 1.0)
+
+
+def test_a_patient_joined_mid_class_starts_where_the_class_has_brought_them() -> None:
+    """The demo restarted 20 minutes into a class: its patients' rates go on from about where
+    they were, not from rest (which a live view that remembers them reads as a sudden drop)."""
+    people = [(1, 70.0, 166.0), (2, 70.0, 166.0)]
+    from_start = make_patients(people, seed=8)[1]
+    trace = run(from_start, 20 * 60)
+    before = mean(v for v in trace[-60:] if v is not None and 50 < v < 200)
+    joined = make_patients(people, seed=8)[1]
+    joined.join_at(20 * 60.0, DURATION)
+    after = [joined.step(20 * 60.0 + s, DURATION, 1.0) for s in range(30)]
+    readings = [v for v in after if v is not None and 50 < v < 200]
+    assert readings and all(abs(v - before) < 12 for v in readings), (before, readings)

@@ -405,11 +405,11 @@ export class HeartRateTiles {
     const item = el("li", `hr-alert ${alert.severity} ${alert.acknowledged_at ? "acknowledged" : "open"}`);
     item.dataset.alert = String(alert.id);
     item.dataset.kind = alert.kind;
-    item.append(el("strong", null, `${prefix}${name}: `), `${what} `);
     // Worded from its numbers in the page's language; a row stored before has only English.
     const worded = alert.detail_args && alert.kind !== "red_flag" && words[`detail_${alert.kind}`];
     const detail = worded ? fill(worded, alert.detail_args) : alert.detail;
-    if (detail) item.append(`${detail} `);
+    const line = detail ? fill(words.alert_line, { what, detail }) : what;
+    item.append(el("strong", null, `${prefix}${name}: `), `${line} `);
     // Repeats of one kind for one patient in one class fold into one alert (coach/alerts.py).
     if (alert.repeats > 1) item.append(el("span", "repeats", fill(words.repeats, { n: alert.repeats })));
     if (alert.source === "sms") {
