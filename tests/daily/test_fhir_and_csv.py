@@ -207,6 +207,13 @@ def test_a_coachs_csv_is_stored_whole_and_duplicates_left(
     assert answer.headers["location"].endswith("stored=3&duplicates=0")
     page = client.get(answer.headers["location"]).text
     assert "3 days stored." in page
+    # The table says each day in the reader's language, its ISO date kept for machines.
+    table = page[page.index('id="daily-days"') : page.index("</table>", page.index("daily-days"))]
+    assert f'<time datetime="{t.isoformat()}">{t:%d %b %Y}</time>' in table
+    spanish = client.get(f"{answer.headers['location']}&lang=es").text
+    months = ("ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic")
+    month = months[t.month - 1]
+    assert f">{t.day} {month} {t.year}</time>" in spanish[spanish.index('id="daily-days"') :]
     assert [(r.resting_hr, r.temp_c, r.source) for r in db.run_sync(readings, world.patient_a)] == [
         (62, 36.2, "csv"),
         (61, 36.1, "csv"),

@@ -85,7 +85,7 @@ def test_program_page(client: TestClient, db: Database, demo: Demo, running: dic
         ]
         assert len(re.findall(r'<rect class="bar"', svg)) >= 1, chart
     reach = html[html.index('id="chart-reach"') :]
-    assert re.search(r"<title>[\d-]+: 7 patients</title></rect>", reach)
+    assert re.search(r"<title>\d\d [A-Z][a-z]{2} \d{4}: 7 patients</title></rect>", reach)
     # The weekly table, newest first: this week's row carries every count.
     weeks = html[html.index('<table id="weeks">') :]
     this_week = text_of(

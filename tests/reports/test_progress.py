@@ -87,8 +87,9 @@ def test_progress_page(client: TestClient, db: Database, demo: Demo, followed: d
             "</svg>", html.index('id="chart-adherence"')
         )
     ]
-    bars = re.findall(r'<rect class="bar"[^>]*><title>([\d-]+): (\d+)', chart)
-    assert bars == [(w.isoformat(), str(_expected_done(followed, w))) for w in followed["weeks"]]
+    bars = re.findall(r'<rect class="bar"[^>]*><title>([^<:]+): (\d+)', chart)
+    done = [(f"{w:%d %b %Y}", str(_expected_done(followed, w))) for w in followed["weeks"]]
+    assert bars == done  # each week's day as the table says it, in the coach's language
     assert chart.count('class="marker"') == 1  # only this week has a prescription in force
     table = text_of(
         html[html.index('id="adherence"') : html.index("</table>", html.index('id="adherence"'))]

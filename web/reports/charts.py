@@ -12,7 +12,7 @@ from html import escape
 
 from markupsafe import Markup
 
-from web.dates import day_month
+from web.dates import day_month, day_text
 from web.i18n import Translator
 
 WIDTH, HEIGHT = 640, 180
@@ -62,7 +62,7 @@ def weekly_chart(
 
     suffix = f" {unit}" if unit else ""
     said = ", ".join(
-        f"{w.isoformat()}: {t('staff.chart.none') if b is None else _num(b)}{suffix}"
+        f"{day_text(w, t.language)}: {t('staff.chart.none') if b is None else _num(b)}{suffix}"
         for w, b in zip(weeks, bars, strict=True)
     )
     parts = [
@@ -90,8 +90,8 @@ def weekly_chart(
         parts.append(
             f'<rect class="bar" x="{round(centre(i) - width / 2, 1)}" y="{top_y}"'
             f' width="{width}" height="{height}" fill="#9ec3e6" stroke="#17202a"'
-            f' stroke-width="1"><title>{weeks[i].isoformat()}: {_num(value)}{escape(suffix)}'
-            "</title></rect>"
+            f' stroke-width="1"><title>{day_text(weeks[i], t.language)}: {_num(value)}'
+            f"{escape(suffix)}</title></rect>"
         )
     if line is not None:
         points = [(centre(i), y(v)) for i, v in enumerate(line) if v is not None]
