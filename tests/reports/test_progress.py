@@ -120,6 +120,15 @@ def test_progress_page(client: TestClient, db: Database, demo: Demo, followed: d
         ).all()
     )
     assert len(audited) == 1
+    # In Chinese the chart's days, the colon and the list take Chinese forms (what a screen reader says).
+    chinese = client.get(f"/patients/{ada}/progress?lang=zh-Hans").text
+    described = chinese[chinese.index('<desc id="chart-adherence-d">') :]
+    described = described[: described.index("</desc>")]
+    first, second = followed["weeks"][:2]
+    assert f"{first.year}年{first.month}月{first.day}日：{_expected_done(followed, first)} 次" in (
+        described
+    )
+    assert f"次、{second.year}年{second.month}月{second.day}日：" in described
 
 
 def test_progress_csv(client: TestClient, db: Database, demo: Demo, followed: dict) -> None:

@@ -61,9 +61,15 @@ def weekly_chart(
         return round(LEFT + slot * (i + 0.5), 1)
 
     suffix = f" {unit}" if unit else ""
-    said = ", ".join(
-        f"{day_text(w, t.language)}: {t('staff.chart.none') if b is None else _num(b)}{suffix}"
-        for w, b in zip(weeks, bars, strict=True)
+
+    def week_said(week: date, value: float | None) -> str:
+        """'30 Nov 2026: 3 sessions', '2026年11月30日：3 次': a bar's title and its part of the
+        description, with the reader's own punctuation."""
+        number = t("staff.chart.none") if value is None else f"{_num(value)}{suffix}"
+        return t("staff.common.labelled", label=day_text(week, t.language), value=number)
+
+    said = t("staff.common.list_separator").join(
+        week_said(w, b) for w, b in zip(weeks, bars, strict=True)
     )
     parts = [
         f'<svg class="report-chart" id="{chart_id}" viewBox="0 0 {WIDTH} {HEIGHT}" role="img"'
@@ -90,8 +96,7 @@ def weekly_chart(
         parts.append(
             f'<rect class="bar" x="{round(centre(i) - width / 2, 1)}" y="{top_y}"'
             f' width="{width}" height="{height}" fill="#9ec3e6" stroke="#17202a"'
-            f' stroke-width="1"><title>{day_text(weeks[i], t.language)}: {_num(value)}'
-            f"{escape(suffix)}</title></rect>"
+            f' stroke-width="1"><title>{escape(week_said(weeks[i], value))}</title></rect>'
         )
     if line is not None:
         points = [(centre(i), y(v)) for i, v in enumerate(line) if v is not None]
