@@ -214,6 +214,9 @@ def test_a_coachs_csv_is_stored_whole_and_duplicates_left(
     months = ("ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic")
     month = months[t.month - 1]
     assert f">{t.day} {month} {t.year}</time>" in spanish[spanish.index('id="daily-days"') :]
+    # ... and where each day came from, in words.
+    assert "<td>CSV file</td>" in table and "<td>csv</td>" not in table
+    assert "<td>Archivo CSV</td>" in spanish
     assert [(r.resting_hr, r.temp_c, r.source) for r in db.run_sync(readings, world.patient_a)] == [
         (62, 36.2, "csv"),
         (61, 36.1, "csv"),

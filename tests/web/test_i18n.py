@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from coach import languages
+from coach import daily, languages
 from web.i18n import Catalogues
 
 PLACEHOLDER = re.compile(r"{(\w+)}")
@@ -19,6 +19,13 @@ def test_catalogues_are_complete_and_agree_on_placeholders() -> None:
         t, en = catalogues.translator(language), catalogues.translator("en")
         for key in english:
             assert set(PLACEHOLDER.findall(t(key))) == set(PLACEHOLDER.findall(en(key))), key
+
+
+def test_every_source_of_daily_data_has_words() -> None:
+    """The daily-data table names where each day came from in words, never a bare code (the
+    other languages have the same keys, as above)."""
+    english = Catalogues().keys("en")
+    assert {f"daily_upload.sources.{source}" for source in daily.SOURCES} <= set(english)
 
 
 def test_unknown_language_falls_back_to_english() -> None:
