@@ -120,7 +120,7 @@ def test_progress_page(client: TestClient, db: Database, demo: Demo, followed: d
         ).all()
     )
     assert len(audited) == 1
-    # In Chinese the chart's days, the colon and the list take Chinese forms (what a screen reader says).
+    # In Chinese the chart's days, colon and list take Chinese forms (what a screen reader says).
     chinese = client.get(f"/patients/{ada}/progress?lang=zh-Hans").text
     described = chinese[chinese.index('<desc id="chart-adherence-d">') :]
     described = described[: described.index("</desc>")]
