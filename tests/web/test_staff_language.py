@@ -223,6 +223,8 @@ def test_a_page_opened_with_lang_shows_its_dates_in_that_language(
         assert '<html lang="es">' in page.text, path
         assert not ENGLISH_WEEKDAY.search(page.text), (path, ENGLISH_WEEKDAY.search(page.text))
         dated += bool(SPANISH_DATE.search(page.text))
-    assert dated == 7  # the agenda, console, monitor, report, program, class list, class page
+    # the agenda, console, monitor, class report, program report, class list, class page, and
+    # the patient's progress report (its chart says the weeks "desde el lunes 30 nov 2026").
+    assert dated == 8
     english = client.get("/dashboard").text  # without ?lang=, her own language as before
     assert ENGLISH_WEEKDAY.search(english) and not SPANISH_DATE.search(english)
