@@ -121,8 +121,13 @@ class Database:
         return await anyio.to_thread.run_sync(self.run_sync, work, *args, limiter=limiter)
 
     def ping(self) -> None:
+        """One round trip; raises what the database raises (NOT_ANSWERING while it is away)."""
         with self.engine.connect() as connection:
             connection.execute(sa.text("SELECT 1"))
+
+    async def probe(self) -> None:
+        """`ping` from the event loop, in the storage threads (readiness, "is it back?")."""
+        await self.run(lambda _session: self.ping())
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
 
 from coach.alerts import AlertAnnouncer
 from coach.database import NOT_ANSWERING, Database
@@ -147,7 +146,7 @@ class SmsService:
 
     async def _database_answers(self) -> bool:
         try:
-            await self.db.run(lambda session: session.exec(select(1)).one())
+            await self.db.probe()
         except NOT_ANSWERING:
             return False
         return True

@@ -20,7 +20,7 @@ async def readyz(request: Request) -> Response:
     ctx = ctx_of(request)
     checks: dict[str, str] = {}
     try:
-        await ctx.db.run(lambda session: session.connection().exec_driver_sql("SELECT 1"))
+        await ctx.db.probe()
         checks["database"] = "ok"
     except Exception as exc:  # readiness reports any failure, whatever its type
         checks["database"] = f"error: {type(exc).__name__}"
