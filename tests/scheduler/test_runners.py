@@ -7,7 +7,6 @@ import json
 import logging
 import os
 import subprocess
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from telecoach.app import create_app
 from tests.conftest import World, make_settings
 from tests.factories import build_world
 from tests.own_database import OwnDatabase
+from tests.rtc.scenes import eventually
 from tests.scheduler.conftest import rows, set_patient, text_rows
 from tests.scheduler.processes import TELECOACH
 
@@ -59,9 +59,7 @@ def test_serve_runs_the_scheduler_in_process(
         db.run_sync(
             lambda s: outbox.put(s, text_rows([world.patient_a], 2, now), now, revive=False)
         )
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and not all(r.status == SENT for r in notes(db)):
-            time.sleep(0.05)
+        eventually(lambda: all(r.status == SENT for r in notes(db)), 20)
     assert [r.status for r in notes(db)] == [SENT, SENT]
     lines = (tmp_path / "sms_outbox.jsonl").read_text().splitlines()
     assert sorted(json.loads(line)["body"] for line in lines) == [
@@ -99,14 +97,10 @@ def test_the_in_process_scheduler_goes_on_after_the_database_was_away(
 
             # Away past the texts' due time and until a pass has said so: waited for, not a fixed
             # sleep, which a loaded machine's passes can miss entirely.
-            deadline = time.monotonic() + 20
-            while time.monotonic() < deadline and not (utcnow() > due and away()):
-                time.sleep(0.05)
+            eventually(lambda: utcnow() > due and bool(away()), 20)
             assert utcnow() > due
             own_database.open()
-            deadline = time.monotonic() + 20
-            while time.monotonic() < deadline and not all(r.status == SENT for r in notes(db)):
-                time.sleep(0.05)
+            eventually(lambda: all(r.status == SENT for r in notes(db)), 20)
         assert [r.status for r in notes(db)] == [SENT, SENT]
         lines = (tmp_path / "sms_outbox.jsonl").read_text().splitlines()
         assert len(lines) == 2
