@@ -193,7 +193,13 @@ async def test_killing_a_process_loses_no_reading_for_coaches(servers) -> None: 
         asyncio.ensure_future(on_b.follow([b.ws], occurrence, stop)),
         asyncio.ensure_future(on_a.follow([a.ws, b.ws], occurrence, stop)),
     ]
-    await asyncio.sleep(1.0)
+    # Both views following (each has had its snapshot) before the first reading: a fixed second
+    # was not always enough with the suite's three processes, and a view that subscribed late
+    # missed the class's first readings (a CI-like run, 2026-12-06).
+    deadline = time.monotonic() + 20
+    while on_b.epoch is None or on_a.epoch is None:
+        assert time.monotonic() < deadline, "a coach view never had its snapshot"
+        await asyncio.sleep(0.05)
     start = now_ms() - 120_000
     readings = [{"t": start + i * 100, "bpm": 90 + i % 50} for i in range(120)]
 
