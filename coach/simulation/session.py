@@ -121,7 +121,9 @@ def run_session(
     rpe_n = cues = unsafe = main_readings = 0
     main_bpm_sum = 0.0
     last_bpm: int | None = None
-    in_zone_at: dict[int, float] = {}  # main-phase seconds in zone at each level
+    # What the product knows held the zone at each level: main-phase seconds of readings inside
+    # it; on the RPE basis, answers inside the band (the felt effort itself is the patient's).
+    in_zone_at: dict[int, float] = {}
     t = 0
     while t < total:
         phase: Phase = "warm_up" if t < warm_end else "main" if t < main_end else "cool_down"
@@ -151,9 +153,9 @@ def run_session(
             if not by_rpe and bpm is not None and low is not None and high is not None:
                 measured_s += READING_S
                 inside = READING_S if low <= bpm <= high else 0.0
-            if inside:
-                in_zone_s += inside
-                in_zone_at[level] = in_zone_at.get(level, 0.0) + inside
+                if inside:
+                    in_zone_at[level] = in_zone_at.get(level, 0.0) + inside
+            in_zone_s += inside
         alert = over.reading(t, bpm)
         if engine is not None:
             cue = engine.step(t * 1000, bpm, phase, alert=alert)
@@ -162,6 +164,8 @@ def run_session(
                 answer = _felt_rpe(heart, rng)
                 if cue.reason != "rpe_confirm":  # judged on the regular checks, as the static arm
                     answers.append(answer)
+                if rpe_low <= answer <= rpe_high:  # the level the product knows held the band
+                    in_zone_at[level] = in_zone_at.get(level, 0.0) + 1
                 cue = engine.rpe_answer(t * 1000, answer)
             if cue is not None:
                 cues += 1
