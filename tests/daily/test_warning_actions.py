@@ -5,6 +5,7 @@ for the coach; the program report's figures."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -338,10 +339,34 @@ def test_the_chart_draws_the_texts_left_unanswered_on_a_calendar(
     assert "last days 60, —, 60, 61, 62, 62, 63" in chart
     caption = item.split("<figcaption>")[1].split("</figcaption>")[0]
     assert "Texts that asked something" in caption and "Scheduled sessions" in caption
-    chinese = client.get("/dashboard?lang=zh-Hans").text.split('class="ew-chart"')[1]
-    chinese = chinese.split("</svg>")[0]
+    chinese_board = client.get("/dashboard?lang=zh-Hans").text
+    chinese = chinese_board.split('class="ew-chart"')[1].split("</svg>")[0]
     assert "最近几天的短信：回复 5 条，未回复 2 条。" in chinese
     assert "60、—、60、61、62、62、63" in chinese and ", " not in chinese.split("<desc")[1]
+    # The first and last days under the chart, in the reader's words as on the rest of the page.
+    first, last = today - timedelta(days=27), today
+    assert _axis_days(chart) == [f"{first:%d %b %Y}", f"{last:%d %b %Y}"]
+    assert _axis_days(chinese) == [
+        f"{first.year}年{first.month}月{first.day}日",
+        f"{last.year}年{last.month}月{last.day}日",
+    ]
+    # The alert's sentences with Chinese punctuation: "Ana：每日数据的早期预警，<time>。" and
+    # "原因：…、…、…。" (three reasons), no ASCII comma, stop or space between.
+    item_zh = chinese_board.split(f'data-daily-alert="{alert.id}"')[0].split("<li")[-1]
+    assert "</strong>：" in item_zh and "，<time" in item_zh and "</time>。" in item_zh
+    reasons = chinese_board.split('<p class="reasons">')[1].split("</p>")[0]
+    assert reasons.startswith("原因：") and reasons.endswith("。"), reasons
+    assert reasons.count("、") == 2 and ", " not in reasons and " " not in reasons, reasons
+    english_reasons = board.split('<p class="reasons">')[1].split("</p>")[0]
+    assert english_reasons.startswith("Why: ") and english_reasons.count(", ") == 2
+    assert english_reasons.endswith(".")
+
+
+def _axis_days(chart: str) -> list[str]:
+    """The words on the chart's bottom line, but for the baseline's key between the days."""
+    found = re.findall(r'<text x="[^"]*" y="([^"]*)"[^>]*class="ew-axis">([^<]*)</text>', chart)
+    bottom = max(float(y) for y, _ in found)
+    return [text for y, text in found if float(y) == bottom and not text.startswith("- - -")]
 
 
 @pytest.mark.parametrize(
@@ -372,3 +397,5 @@ def test_evidence_that_is_not_a_calendar_is_still_drawn(
     chart = board.text.split('class="ew-chart"')[1].split("</svg>")[0]
     said = chart.split("last days ")[-1].split(";")[0]  # the one panel drawn, in words
     assert len(said.split(", ")) == drawn_days, said
+    # A day that does not read as a date is written as stored.
+    assert ("not a day" in _axis_days(chart)) == (series[0]["day"] == "not a day")

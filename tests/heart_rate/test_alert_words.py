@@ -30,7 +30,7 @@ ABOVE = ANA_ZONE[1] + 10
 WORDED = {
     "en": f"({ABOVE} bpm, above the ceiling of {ANA_ZONE[1]} for 3",
     "es": f"({ABOVE} lpm, por encima del techo de {ANA_ZONE[1]} durante 3",
-    "zh-Hans": f"({ABOVE} 次/分钟，高于上限 {ANA_ZONE[1]}，持续 3",
+    "zh-Hans": f"（{ABOVE} 次/分钟，高于上限 {ANA_ZONE[1]}，持续 3",  # Chinese brackets in Chinese
 }
 
 
@@ -71,7 +71,7 @@ def test_the_dashboard_and_the_class_report_word_the_measurement_in_the_coachs_l
     dashboard = client.get("/dashboard").text
     report = client.get(f"/classes/occurrences/{occurrence}/report").text
     assert WORDED[language] in dashboard
-    assert WORDED[language].lstrip("(") in report
+    assert WORDED[language].lstrip("(（") in report
     if language != "en":
         assert "above the ceiling" not in dashboard and "above the ceiling" not in report
 

@@ -8,7 +8,7 @@ viewer's language."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, timedelta
 from html import escape
 from typing import Any
@@ -131,13 +131,19 @@ def evidence_drawn(evidence: Mapping[str, Any]) -> list[str]:
 
 
 def evidence_chart(
-    chart_id: str, evidence: Mapping[str, Any], labels: Mapping[str, str], separator: str = ", "
+    chart_id: str,
+    evidence: Mapping[str, Any],
+    labels: Mapping[str, str],
+    separator: str = ", ",
+    day: Callable[[date], str] | None = None,
 ) -> Markup:
     """`labels`: the catalogue's `warn` section in the viewer's language (chart_title,
     resting_hr, steps, baseline, sessions, texts, and the description's templates desc_line
     ({label}, {text}), last_days ({values}), with_baseline ({text}, {baseline}), sessions_said
-    ({done}, {missed}), texts_said ({done}, {missed})); `separator` goes between numbers.
-    A part with nothing to show (no steps from a patient without a band) takes no room."""
+    ({done}, {missed}), texts_said ({done}, {missed})); `separator` goes between numbers;
+    `day` says the first and last days under the chart in the viewer's language (the pages'
+    `day`), else they stay as stored. A part with nothing to show (no steps from a patient
+    without a band) takes no room."""
     series = _by_calendar_day([p for p in evidence.get("series", []) if isinstance(p, Mapping)])
     drawn = evidence_drawn(evidence)
 
@@ -169,8 +175,8 @@ def evidence_chart(
         marks += _behaviour_row(flags, top, labels[label])
         top += ROW_H
     height = top + 16
-    first = series[0].get("day", "") if series else ""
-    last = series[-1].get("day", "") if series else ""
+    first = _axis_day(series[0].get("day", "") if series else "", day)
+    last = _axis_day(series[-1].get("day", "") if series else "", day)
     parts = [
         f'<svg class="ew-chart" id="{escape(chart_id)}" viewBox="0 0 {WIDTH} {height}" '
         f'width="{WIDTH}" height="{height}" role="img" '
@@ -178,9 +184,9 @@ def evidence_chart(
         f'<title id="{escape(chart_id)}-t">{escape(labels["chart_title"])}</title>',
         f'<desc id="{escape(chart_id)}-d">{escape(" ".join(sentences))}</desc>',
         *marks,
-        f'<text x="{LEFT}" y="{height - 2}" class="ew-axis">{escape(str(first))}</text>',
+        f'<text x="{LEFT}" y="{height - 2}" class="ew-axis">{escape(first)}</text>',
         f'<text x="{WIDTH - RIGHT}" y="{height - 2}" text-anchor="end" class="ew-axis">'
-        f"{escape(str(last))}</text>",
+        f"{escape(last)}</text>",
     ]
     if any(field in drawn for field, _, _ in PANELS):
         parts.append(
@@ -189,3 +195,14 @@ def evidence_chart(
         )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 (every text above is escaped)
+
+
+def _axis_day(stored: object, day: Callable[[date], str] | None) -> str:
+    """A day under the chart: in the viewer's words when it reads as a date, else as stored."""
+    text = str(stored)
+    if day is None:
+        return text
+    try:
+        return day(date.fromisoformat(text))
+    except ValueError:
+        return text

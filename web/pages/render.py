@@ -118,8 +118,9 @@ def make_templates(directory: str, catalogues: Catalogues) -> Jinja2Templates:
     templates.env.globals["field_label"] = field_label
     templates.env.globals["prescription_word"] = prescription_word
     templates.env.globals["sms_purpose_label"] = sms_purpose_label
-    # `evidence_chart(id, alert.evidence, t.section("warn"), separator)`: a daily-data warning's
-    # series as inline SVG; `evidence_drawn(alert.evidence)`: the parts it draws, for the caption
+    # `evidence_chart(id, alert.evidence, t.section("warn"), separator, day)`: a daily-data
+    # warning's series as inline SVG, its days in the reader's words; `evidence_drawn(evidence)`:
+    # the parts it draws, for the caption
     templates.env.globals["evidence_chart"] = evidence_chart
     templates.env.globals["evidence_drawn"] = evidence_drawn
     return templates
