@@ -20,15 +20,15 @@ from tests.web.rows import all_rows, audit_actions, table_counts
 from tests.web.signin import login
 from tests.web.staff_pages_text import english_words, visible_text
 
-# The agenda's day headings ("Hoy, viernes 04 dic") and times ("20:06 CST").
+# The agenda's day headings ("Hoy, viernes 4 dic") and times ("20:06 CST").
 SPANISH_DAY = re.compile(
-    r">(Ayer, |Hoy, |Mañana, )?(lunes|martes|miércoles|jueves|viernes|sábado|domingo) \d\d "
+    r">(Ayer, |Hoy, |Mañana, )?(lunes|martes|miércoles|jueves|viernes|sábado|domingo) \d{1,2} "
     r"(ene|feb|mar|abr|may|jun|jul|ago|sep|oct|nov|dic)<"
 )
 ENGLISH_DATE = re.compile(
     r"\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b"
 )
-# A date in Spanish, short ("martes 01 dic") or long ("martes 1 de diciembre de 2026"), and
+# A date in Spanish, short ("martes 1 dic") or long ("martes 1 de diciembre de 2026"), and
 # any English weekday, short or long.
 SPANISH_DATE = re.compile(r"\b(lunes|martes|miércoles|jueves|viernes|sábado|domingo) \d{1,2}\b")
 ENGLISH_WEEKDAY = re.compile(
@@ -228,3 +228,21 @@ def test_a_page_opened_with_lang_shows_its_dates_in_that_language(
     assert dated == 8
     english = client.get("/dashboard").text  # without ?lang=, her own language as before
     assert ENGLISH_WEEKDAY.search(english) and not SPANISH_DATE.search(english)
+
+
+def test_a_short_day_is_written_as_the_same_language_writes_its_days(
+    coach: tuple[TestClient, str], world: World
+) -> None:
+    """A short day (a day and a month: the agenda's headings, a report chart's weeks) is written
+    as the language writes its days in tables: Spanish and Chinese without a leading zero
+    ("martes 1 dic", as "1 dic 2026"; "12月1日"), English with one ("Tue 01 Dec", "01 Dec 2026")."""
+    client, _ = coach
+    spanish, chinese, english = (
+        client.get(f"/dashboard?lang={lang}").text for lang in ("es", "zh-Hans", "en")
+    )
+    # The test clock's Tuesday 1 December 2026 and the days after it: single-digit days.
+    headings = [m.group(0) for m in SPANISH_DAY.finditer(spanish)]
+    assert headings and any(re.search(r" [1-9] dic<", h) for h in headings), headings
+    assert not any(re.search(r" 0[1-9] ", h) for h in headings), headings
+    assert ">今天，12月1日 星期二</time>" in chinese
+    assert ENGLISH_DATE.search(english) and re.search(r" 0[1-9] Dec", english)
