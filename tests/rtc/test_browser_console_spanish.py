@@ -29,7 +29,7 @@ pytestmark = pytest.mark.browser
 VIEWPORT = {"width": 1366, "height": 768}
 PATIENT = "Rosa Morales"
 SPANISH_DATE = re.compile(r"(lunes|martes|miércoles|jueves|viernes|sábado|domingo) \d+ de \w+")
-SPANISH_DAY = r"(lunes|martes|miércoles|jueves|viernes|sábado|domingo) \d\d \w{3}"
+SPANISH_DAY = r"(lunes|martes|miércoles|jueves|viernes|sábado|domingo) \d{1,2} \w{3}"
 MADRID = ZoneInfo("Europe/Madrid")
 DAY_WORDS = {-1: "Ayer, ", 0: "Hoy, ", 1: "Mañana, "}  # days from the page's today to the class's
 
