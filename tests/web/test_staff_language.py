@@ -246,3 +246,20 @@ def test_a_short_day_is_written_as_the_same_language_writes_its_days(
     assert not any(re.search(r" 0[1-9] ", h) for h in headings), headings
     assert ">今天，12月1日 星期二</time>" in chinese
     assert ENGLISH_DATE.search(english) and re.search(r" 0[1-9] Dec", english)
+
+
+def test_the_console_in_chinese_puts_chinese_punctuation_after_a_name_and_a_label(
+    coach: tuple[TestClient, str], world: World
+) -> None:
+    """An alert on the console reads "警告 · Ana：超过上限：…", not "Ana: …" (the script joins the
+    name with the page's own `name_sep`), and the heart-rate status "心率：直播中。" has no
+    space after its full-width colon; English keeps "Ana: " and "Heart rates: Live."."""
+    client, _ = coach
+    path = f"/classes/occurrences/{world.occurrence_a}/console"
+    pages = {lang: client.get(f"{path}?lang={lang}").text for lang in ("zh-Hans", "en")}
+    for lang, sep, label in (("zh-Hans", "：", "心率："), ("en", ": ", "Heart rates: ")):
+        blocks = dict(
+            re.findall(r'<script type="application/json" id="([\w-]+)">(.*?)</script>', pages[lang])
+        )
+        assert json.loads(blocks["hr-words"])["name_sep"] == sep
+        assert f'{label}<span id="hr-status"' in pages[lang]

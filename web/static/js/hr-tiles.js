@@ -397,7 +397,7 @@ export class HeartRateTiles {
   announce(alert) {
     if (!this.announceEl) return;
     const { name, prefix, what } = this.alertWords(alert);
-    this.announceEl.textContent = `${prefix}${name}: ${what}`;
+    this.announceEl.textContent = `${prefix}${name}${words.name_sep}${what}`;
   }
 
   alertItem(alert) {
@@ -409,7 +409,7 @@ export class HeartRateTiles {
     const worded = alert.detail_args && alert.kind !== "red_flag" && words[`detail_${alert.kind}`];
     const detail = worded ? fill(worded, alert.detail_args) : alert.detail;
     const line = detail ? fill(words.alert_line, { what, detail }) : what;
-    item.append(el("strong", null, `${prefix}${name}: `), `${line} `);
+    item.append(el("strong", null, `${prefix}${name}${words.name_sep}`), `${line} `);
     // Repeats of one kind for one patient in one class fold into one alert (coach/alerts.py).
     if (alert.repeats > 1) item.append(el("span", "repeats", fill(words.repeats, { n: alert.repeats })));
     if (alert.source === "sms") {
