@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -71,3 +73,11 @@ def stream_entries(ws: Any, count: int) -> list[dict[str, Any]]:
         if not str(entry.get("type")).startswith("cue"):
             got.append(entry)
     return got
+
+
+async def until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Poll `condition` on the event loop until it holds; fail after `timeout` seconds."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.02)

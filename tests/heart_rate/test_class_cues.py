@@ -31,8 +31,8 @@ from rtc.heart_rate.service import HeartRateService
 from rtc.heart_rate.validation import Reading
 from tests.clocks import ManualClock
 from tests.factories import enroll, weekly_class
-from tests.heart_rate.helpers import give_profile
-from tests.heart_rate.test_service_alerts import buses, class_db, until  # noqa: F401
+from tests.heart_rate.helpers import give_profile, until
+from tests.heart_rate.test_service_alerts import buses, class_db  # noqa: F401
 
 RULES = load_rules()
 POLICY = CuePolicy.from_rules(RULES)

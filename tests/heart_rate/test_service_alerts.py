@@ -25,7 +25,7 @@ from rtc.heart_rate.service import HeartRateService
 from rtc.heart_rate.validation import Reading
 from tests.clocks import ManualClock
 from tests.conftest import REDIS_URL, World
-from tests.heart_rate.helpers import alerts, give_profile, live_class
+from tests.heart_rate.helpers import alerts, give_profile, live_class, until
 
 pytestmark = pytest.mark.anyio
 RULES = load_rules()
@@ -61,13 +61,6 @@ async def buses() -> AsyncIterator[Callable[[], LiveBus]]:
         if keys:
             await client.delete(*keys)
         await client.aclose()
-
-
-async def until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        assert asyncio.get_running_loop().time() < deadline, "timed out"
-        await asyncio.sleep(0.02)
 
 
 async def test_no_signal_timing_with_a_manual_clock(class_db) -> None:  # type: ignore[no-untyped-def]

@@ -23,7 +23,7 @@ from coach.database import Database
 from tests.browser.conftest import TELECOACH, free_port
 from tests.conftest import PASSWORD, _truncate_postgres, clear_redis
 from tests.factories import build_world, join_token
-from tests.heart_rate.helpers import give_profile, live_class, now_ms, samples
+from tests.heart_rate.helpers import give_profile, live_class, now_ms, samples, until
 from tests.web.signin import server_cookie
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.anyio]
@@ -196,10 +196,7 @@ async def test_killing_a_process_loses_no_reading_for_coaches(servers) -> None: 
     # Both views following (each has had its snapshot) before the first reading: a fixed second
     # was not always enough with the suite's three processes, and a view that subscribed late
     # missed the class's first readings (a CI-like run, 2026-12-06).
-    deadline = time.monotonic() + 20
-    while on_b.epoch is None or on_a.epoch is None:
-        assert time.monotonic() < deadline, "a coach view never had its snapshot"
-        await asyncio.sleep(0.05)
+    await until(lambda: on_b.epoch is not None and on_a.epoch is not None, 20)
     start = now_ms() - 120_000
     readings = [{"t": start + i * 100, "bpm": 90 + i % 50} for i in range(120)]
 
