@@ -134,16 +134,16 @@ def evidence_chart(
     chart_id: str,
     evidence: Mapping[str, Any],
     labels: Mapping[str, str],
-    separator: str = ", ",
-    day: Callable[[date], str] | None = None,
+    separator: str,
+    day: Callable[[date], str],
 ) -> Markup:
     """`labels`: the catalogue's `warn` section in the viewer's language (chart_title,
     resting_hr, steps, baseline, sessions, texts, and the description's templates desc_line
     ({label}, {text}), last_days ({values}), with_baseline ({text}, {baseline}), sessions_said
     ({done}, {missed}), texts_said ({done}, {missed})); `separator` goes between numbers;
     `day` says the first and last days under the chart in the viewer's language (the pages'
-    `day`), else they stay as stored. A part with nothing to show (no steps from a patient
-    without a band) takes no room."""
+    `day`). A part with nothing to show (no steps from a patient without a band) takes no
+    room."""
     series = _by_calendar_day([p for p in evidence.get("series", []) if isinstance(p, Mapping)])
     drawn = evidence_drawn(evidence)
 
@@ -197,11 +197,9 @@ def evidence_chart(
     return Markup("".join(parts))  # noqa: S704 (every text above is escaped)
 
 
-def _axis_day(stored: object, day: Callable[[date], str] | None) -> str:
+def _axis_day(stored: object, day: Callable[[date], str]) -> str:
     """A day under the chart: in the viewer's words when it reads as a date, else as stored."""
     text = str(stored)
-    if day is None:
-        return text
     try:
         return day(date.fromisoformat(text))
     except ValueError:
