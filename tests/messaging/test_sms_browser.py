@@ -25,17 +25,23 @@ def _sign_in(server: LiveServer, page: Page) -> None:
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
 
 
+def _signed_in_with_rosa(server: LiveServer, chromium: Browser, tmp_path: Path) -> Page:
+    """A coach with one SMS-only patient, Rosa, signed in on a new page."""
+    create_coach(server, name=None, password=PASSWORD)
+    (tmp_path / "p.csv").write_text(CSV)
+    server.cli("import-patients", str(tmp_path / "p.csv"))
+    page = chromium.new_page()
+    _sign_in(server, page)
+    return page
+
+
 def test_compose_count_send_and_reply_from_the_simulated_phone(
     live_server: LiveServer,  # noqa: F811
     browser: Browser,  # noqa: F811
     tmp_path: Path,
 ) -> None:
-    create_coach(live_server, name=None, password=PASSWORD)
-    (tmp_path / "p.csv").write_text(CSV)
-    live_server.cli("import-patients", str(tmp_path / "p.csv"))
-    page = browser.new_page()
+    page = _signed_in_with_rosa(live_server, browser, tmp_path)
     try:
-        _sign_in(live_server, page)
         page.get_by_role("link", name="SMS inbox").click()
         page.get_by_role("link", name="Rosa Morales").click()
         box = page.get_by_label("Write a message")
@@ -68,5 +74,25 @@ def test_compose_count_send_and_reply_from_the_simulated_phone(
         expect(counter).to_have_text("161 caracteres · 2 segmentos (GSM-7)")
         page.locator("#sms-body").fill("¿Cómo te fue hoy? 💪")
         expect(counter).to_have_text("19 caracteres · 1 segmento (UCS-2)")
+    finally:
+        page.close()
+
+
+def test_a_refused_message_comes_back_counted(
+    live_server: LiveServer,  # noqa: F811
+    browser: Browser,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """A message naming a treatment is refused and sent back in the box: its count is shown at once,
+    not "0 characters" until the coach types again."""
+    page = _signed_in_with_rosa(live_server, browser, tmp_path)
+    try:
+        page.goto(f"{live_server.url}/inbox")
+        page.get_by_role("link", name="Rosa Morales").click()
+        page.get_by_label("Write a message").fill("How did the chemo go?")
+        page.get_by_role("button", name="Send").click()
+        expect(page.locator("#sms-error")).to_be_visible()
+        expect(page.get_by_label("Write a message")).to_have_value("How did the chemo go?")
+        expect(page.locator("#sms-segments")).to_have_text("21 characters · 1 segment (GSM-7)")
     finally:
         page.close()

@@ -32,4 +32,7 @@
     clearTimeout(timer);
     timer = setTimeout(update, 200);
   });
+  // Text already in the box when the script starts (sent back after a refusal, or typed before
+  // the deferred script ran) is counted at once, not shown as "0 characters".
+  if (box.value) { update(); }
 }());
