@@ -30,7 +30,7 @@ ABOVE = ANA_ZONE[1] + 10
 WORDED = {
     "en": f"({ABOVE} bpm, above the ceiling of {ANA_ZONE[1]} for 3",
     "es": f"({ABOVE} lpm, por encima del techo de {ANA_ZONE[1]} durante 3",
-    "zh-Hans": f"（{ABOVE} 次/分钟，高于上限 {ANA_ZONE[1]}，持续 3",  # Chinese brackets in Chinese
+    "zh-Hans": f"（{ABOVE} 次/分，高于上限 {ANA_ZONE[1]}，持续 3",  # Chinese brackets in Chinese
 }
 
 

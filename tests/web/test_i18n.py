@@ -21,6 +21,23 @@ def test_catalogues_are_complete_and_agree_on_placeholders() -> None:
             assert set(PLACEHOLDER.findall(t(key))) == set(PLACEHOLDER.findall(en(key))), key
 
 
+def test_heart_rate_units_are_written_in_the_catalogues_language() -> None:
+    """The console's tiles, the reports and the forms write a heart rate as the language writes
+    it: Chinese "次/分" and "心率储备", Spanish "lpm", not the English "bpm" and "% HRR"."""
+    catalogues = Catalogues()
+    english_units = re.compile(r"\b(bpm|HRR)\b")
+    for language in catalogues.catalogued:
+        if language == "en":
+            continue
+        t = catalogues.translator(language)
+        for key in catalogues.keys(language):
+            text = PLACEHOLDER.sub("", t(key))
+            assert not english_units.search(text), (language, key, t(key))
+    chinese = catalogues.translator("zh-Hans")
+    assert chinese("staff.hr_js.bpm") == "次/分"
+    assert chinese("staff.hr_js.hrr", pct=55) == "心率储备 55% · "
+
+
 def test_every_source_of_daily_data_has_words() -> None:
     """The daily-data table names where each day came from in words, never a bare code (the
     other languages have the same keys, as above)."""
