@@ -19,6 +19,8 @@ from coach.errors import ProfileError
 from coach.join_links import JoinLinkInvalid
 from coach.patient_import import ImportFailed
 from coach.patients import DuplicatePhone, PatientInputError
+from web.auth.principal import Principal
+from web.auth.resolve import resolve_principal
 from web.errors import (
     Conflict,
     Forbidden,
@@ -94,7 +96,21 @@ async def handle_error(request: Request, exc: Exception) -> Response:
         if error.field:
             body["field"] = error.field
         return JSONResponse({"error": body}, status_code=error.status, headers=headers)
+    if not hasattr(request.state, "principal") and not isinstance(error, Unavailable):
+        request.state.principal = await _signed_in_or_none(request)
     return render_error(request, error.status, error.message, headers=headers)
+
+
+async def _signed_in_or_none(request: Request) -> Principal | None:
+    """Who is signed in, for a page no route answered (a mistyped address, a method the path
+    does not take): the principal is otherwise found per route, and without it a signed-in
+    coach's error page had no navigation and spoke the browser's language, not hers."""
+    try:
+        return await resolve_principal(request)
+    except Unauthenticated:
+        return None  # a token that is no one's: the page is an error page either way
+    except NOT_ANSWERING:
+        return None
 
 
 async def _audit_denied(request: Request, exc: NotVisible) -> None:

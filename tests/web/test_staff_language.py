@@ -73,6 +73,27 @@ def test_a_coach_chooses_spanish_and_her_pages_follow(
     assert not ENGLISH_DATE.search(dashboard)
 
 
+def test_an_address_no_page_answers_keeps_her_navigation_and_language(
+    coach: tuple[TestClient, str],
+) -> None:
+    """A mistyped address (no route answers it, so no route found who is signed in) is the error
+    page in her language with her navigation; signed out, or with a token that is no one's, the
+    same page without it, still a 404."""
+    client, csrf = coach
+    _save(client, csrf, language="es", time_zone="Europe/Madrid")
+    for response in (client.get("/patientz/1"), client.post("/dashboard")):
+        assert response.status_code in (404, 405), response.status_code
+        assert '<html lang="es">' in response.text and "Algo no está bien" in response.text
+        assert "Cerrar sesión" in response.text and 'href="/dashboard"' in response.text
+    assert "No encontramos esa página." in client.get("/patientz/1").text
+    assert "Esta página no se puede usar así." in client.post("/dashboard").text
+    client.cookies.clear()
+    for headers in ({}, {"Authorization": "Bearer not-a-token"}):
+        page = client.get("/patientz/1", headers=headers)
+        assert page.status_code == 404 and "We could not find that page." in page.text
+        assert "/logout" not in page.text and 'href="/dashboard"' not in page.text
+
+
 def test_another_coach_keeps_english(coach: tuple[TestClient, str], db: Database) -> None:
     client, csrf = coach
     _save(client, csrf, language="es", time_zone="Europe/Madrid")
