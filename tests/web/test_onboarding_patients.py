@@ -314,7 +314,8 @@ def test_the_copy_button_sits_beside_a_new_link(
     client, csrf = coach
     page = client.post(f"/patients/{world.patient_a}/join-links", data={"csrf_token": csrf})
     assert page.status_code == 201
-    assert 'data-copy aria-controls="new-link"' in page.text
+    # Hidden until its script shows it: without the script a press would do nothing.
+    assert 'data-copy hidden aria-controls="new-link"' in page.text
     assert 'data-copied="Copied"' in page.text
     assert client.get("/static/js/copy-link.js").status_code == 200
 

@@ -11,6 +11,8 @@
     input.select();
     try { return document.execCommand("copy"); } catch (e) { return false; }
   }
+  // The button comes hidden: it does nothing until this script listens, so it shows from then.
+  document.querySelectorAll("button[data-copy]").forEach(function (button) { button.hidden = false; });
   document.addEventListener("click", function (event) {
     var button = event.target.closest("button[data-copy]");
     if (!button) return;
