@@ -73,6 +73,8 @@ def test_program_page(client: TestClient, db: Database, demo: Demo, running: dic
     assert page.status_code == 200
     html, text = page.text, text_of(page.text)
     assert "Everything about your patients" in text
+    # The day as every other day of the page is written (not "2026-12-01").
+    assert re.search(r"patients, as of \d\d [A-Z][a-z]{2} \d{4} \(", text), text[:300]
     assert "8 referred" in text and "7 enrolled" in text
     assert "2 retained (active in the last 28 days)" in text
     prescribed = running["prescribed"]
