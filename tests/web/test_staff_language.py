@@ -284,3 +284,5 @@ def test_the_console_in_chinese_puts_chinese_punctuation_after_a_name_and_a_labe
         )
         assert json.loads(blocks["hr-words"])["name_sep"] == sep
         assert f'{label}<span id="hr-status"' in pages[lang]
+    # The class's time names its zone in full-width brackets, as the page's other brackets are.
+    assert re.search(r"日 星期[一二三四五六日] \d\d:\d\d（[A-Z+\d]+）", pages["zh-Hans"])
