@@ -101,6 +101,22 @@ def test_class_report_page(client: TestClient, db: Database, demo: Demo, taught:
     assert set(viewed) == {pid for pid in demo.patients.values() if str(pid) in rows}
 
 
+def test_the_class_report_in_chinese_words_its_minutes(
+    client: TestClient, demo: Demo, taught: dict
+) -> None:
+    """Minutes in the coach's language: the figures beside each chart and its time axis read
+    "1.5 分钟" and "0 分钟", not the English "min"; English keeps "min"."""
+    path = f"/classes/occurrences/{demo.occurrence_id}/report"
+    chinese = client.get(f"{path}?lang=zh-Hans").text
+    article = chinese[chinese.index('<article class="hr-report"') :]
+    article = article[: article.index("</article>")]
+    assert "1.5 分钟" in text_of(article) and " min" not in text_of(article)
+    ticks = re.findall(r'text-anchor="middle"[^>]*>([^<]+)</text>', article)
+    assert ticks and all(re.fullmatch(r"\d+ 分钟", tick) for tick in ticks), ticks
+    english = client.get(f"{path}?lang=en").text
+    assert re.search(r'text-anchor="middle"[^>]*>0 min</text>', english)
+
+
 def demo_sms_day(db: Database, patient_id: int) -> str:
     from coach.adherence import SessionLog
 

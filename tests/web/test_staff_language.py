@@ -266,6 +266,8 @@ def test_a_short_day_is_written_as_the_same_language_writes_its_days(
     assert headings and any(re.search(r" [1-9] dic<", h) for h in headings), headings
     assert not any(re.search(r" 0[1-9] ", h) for h in headings), headings
     assert ">今天，12月1日 星期二</time>" in chinese
+    # A class's length in the agenda in the same language: "45 分钟", "45 min".
+    assert re.search(r"<td>\d+ 分钟</td>", chinese) and re.search(r"<td>\d+ min</td>", english)
     assert ENGLISH_DATE.search(english) and re.search(r" 0[1-9] Dec", english)
 
 

@@ -23,7 +23,7 @@ class Chart:
     band: tuple[float, float] | None  # (y, height) of the target zone
     ceiling_y: float | None
     y_ticks: list[tuple[float, int]]
-    x_ticks: list[tuple[float, str]]
+    x_ticks: list[tuple[float, int]]  # (x, minutes from the start): the page words the unit
 
 
 def _thin(points: Sequence[Point]) -> list[Point]:
@@ -68,6 +68,6 @@ def hr_chart(points: Sequence[Point], zone: PatientZone, start: datetime, end: d
     x_ticks = []
     tick = start
     while tick <= end:
-        x_ticks.append((x(tick), f"{round((tick - start).total_seconds() / 60)} min"))
+        x_ticks.append((x(tick), round((tick - start).total_seconds() / 60)))
         tick += timedelta(minutes=minutes)
     return Chart(WIDTH, HEIGHT, lines, band, y(zone.high) if zone.high else None, y_ticks, x_ticks)
