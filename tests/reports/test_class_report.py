@@ -115,6 +115,8 @@ def test_the_class_report_in_chinese_words_its_minutes(
     assert ticks and all(re.fullmatch(r"\d+ 分钟", tick) for tick in ticks), ticks
     english = client.get(f"{path}?lang=en").text
     assert re.search(r'text-anchor="middle"[^>]*>0 min</text>', english)
+    # Ada's texted effort, with Chinese punctuation: "已完成，30 分钟（短信）".
+    assert "30 分钟（" in text_of(chinese) and "done, 30 min (sms)" in text_of(english)
 
 
 def demo_sms_day(db: Database, patient_id: int) -> str:
