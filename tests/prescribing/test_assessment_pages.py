@@ -134,7 +134,13 @@ def test_latest_values_feed_the_draft(client: TestClient, world: World, db: Data
     assert "adj.fatigue" in ids  # FACIT-F 25 < 30
     assert draft.data["tier"] == "supervised"  # 6MWT 350 m: deconditioned
     page = text_of(client.get(f"/patients/{world.patient_a}/prescriptions").text)
-    assert "six minute walk m 350 (" in page and "in place of the profile's values" in page
+    # Each in words, with its unit and its day as the page writes days.
+    day = f"{TEST_NOW - timedelta(days=1):%d %b %Y}"
+    assert f"6-minute walk 350 m ({day})" in page and "in place of the profile's values" in page
+    assert f"FACIT-Fatigue 25 points (0-52) ({TEST_NOW - timedelta(days=3):%d %b %Y})" in page
+    chinese = text_of(client.get(f"/patients/{world.patient_a}/prescriptions?lang=zh-Hans").text)
+    assert f"350 米（{(TEST_NOW - timedelta(days=1)).year}年" in chinese
+    assert "six_minute" not in chinese and "six minute" not in chinese
 
 
 def test_chart_of_one_point_and_escaping() -> None:
