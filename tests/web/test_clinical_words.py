@@ -131,8 +131,10 @@ def test_a_chinese_coach_sees_the_form_and_the_prescription_in_chinese(
 ) -> None:
     csrf = _coach_in(client, "zh-Hans")
     patient = world.patient_a
-    form = text_of(client.get(f"/patients/{patient}/profile/edit").text)
-    for words in ("血液检查", "年龄 (岁)", "骨（脊柱）", "化疗", "免疫检查点抑制剂", "固定自行车"):
+    html = client.get(f"/patients/{patient}/profile/edit").text
+    assert '年龄<span class="unit">（岁）</span>' in html  # a unit in full-width brackets
+    form = text_of(html)
+    for words in ("血液检查", "骨（脊柱）", "化疗", "免疫检查点抑制剂", "固定自行车"):
         assert words in form, words
     assert _english_left(form) == []
     approved_draft(client, csrf, db, patient, FULL_FORM)
