@@ -58,7 +58,11 @@ def test_review_approve_and_reject(client: TestClient, world: World, db: Databas
                         data={"csrf_token": csrf})  # fmt: skip
     assert stale.status_code == 409 and "changed since this proposal" in stale.text
     assert versions(db, pid) == [(1, "superseded"), (2, "approved")]
-    assert "it can only be rejected" in client.get(f"/patients/{pid}/prescriptions").text
+    rx_page = text_of(client.get(f"/patients/{pid}/prescriptions").text)
+    assert "it can only be rejected" in rx_page
+    # Its week and change in words: the versions table and the proposal's heading.
+    assert f"· progression step down (week of {week:%d %b %Y})" in rx_page
+    assert f"Week of {older:%d %b %Y}: step down" in rx_page
 
     url = f"/patients/{pid}/progression/{older_id}/reject"
     refused = client.post(url, data={"csrf_token": csrf, "reason": " "})

@@ -203,5 +203,5 @@ def test_the_three_reports_count_the_same_sessions(
     answer = next_week.post(f"/patients/{ada}/progression", data={"csrf_token": csrf})
     assert answer.status_code == 303, answer.text
     page = text_of(next_week.get(f"/patients/{ada}/prescriptions").text)
-    assert f"Week of {MONDAY.isoformat()}" in page
+    assert f"Week of {MONDAY:%d %b %Y}" in page
     assert f"Sessions done {expected} of {per_week}" in page

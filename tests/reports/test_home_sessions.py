@@ -372,12 +372,12 @@ def test_ready_for_more_goes_to_the_coach_as_a_proposal_not_to_the_patient(
     sign_in_coach(client)
     page = text_of(client.get(f"/patients/{ada}/prescriptions").text)
     # Ada is at the base dose already: the proposal keeps it, and says why, for the coach.
-    assert "Week of 2026-11-30: keep the dose pending" in page
+    assert "Week of 30 Nov 2026: keep the dose pending" in page
     assert "ready for more: 3 sessions in zone with the full approved time at RPE 12" in page
     # Starting again the same week proposes nothing more: one proposal a week.
     guest.post(API, json={"with_strap": True})
     page = text_of(client.get(f"/patients/{ada}/prescriptions").text)
-    assert page.count("Week of 2026-11-30") == 1
+    assert page.count("Week of 30 Nov 2026") == 1
 
 
 def test_an_open_early_warning_stops_a_start_until_the_coach_clears_it(
