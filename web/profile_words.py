@@ -78,7 +78,7 @@ def _value_text(t: Translator, kind: str, value: object) -> str:
         assert isinstance(value, list | tuple)
         if not value:
             return t("profile.none")
-        return t("staff.hr_js.list_sep").join(profile_word(str(v), t) for v in value)
+        return t("staff.common.list_separator").join(profile_word(str(v), t) for v in value)
     return t(f"profile.unit.{kind}", value=_number(value))
 
 

@@ -23,7 +23,7 @@ def _words(value: Any, t: Translator) -> str:
     profile's words for activities, else the name in plain words), yes/no, a number."""
     if isinstance(value, list | tuple):
         words = [prescription_word(str(v), t) for v in value]
-        return t("staff.hr_js.list_sep").join(words) or t("profile.none")
+        return t("staff.common.list_separator").join(words) or t("profile.none")
     if isinstance(value, bool):
         return t("staff.rx.yes_cap") if value else t("staff.rx.no_cap")
     if value is None:
