@@ -91,16 +91,24 @@ def _truncate_postgres(url: str) -> None:
         database.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A freshly migrated, empty database; tests using it run on both engines."""
-    if request.param == "sqlite":
+def fresh_database_url(
+    request: pytest.FixtureRequest, engine: str, tmp_path: Path, template: Path | None = None
+) -> str:
+    """A migrated database for one test: on SQLite a copy of `template` (by default the empty
+    one), on PostgreSQL the suite's database emptied."""
+    if engine == "sqlite":
         path = tmp_path / "telecoach.db"
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        shutil.copy(template or request.getfixturevalue("sqlite_template"), path)
         return f"sqlite:///{path}"
     url = request.getfixturevalue("postgres_url")
     _truncate_postgres(url)
     return str(url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A freshly migrated, empty database; tests using it run on both engines."""
+    return fresh_database_url(request, request.param, tmp_path)
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ skip duplicates, alerts stored once): those are marked `BOTH_ENGINES` and run on
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from starlette.testclient import TestClient
 from coach.clock import Clock, SystemClock
 from telecoach.app import create_app
 from tests.browser.conftest import stray_loop_detached
-from tests.conftest import _truncate_postgres, make_settings
+from tests.conftest import fresh_database_url, make_settings
 
 BOTH_ENGINES = pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
 
@@ -45,13 +44,7 @@ def _async_tests_get_their_own_loop(request: pytest.FixtureRequest) -> Iterator[
 @pytest.fixture
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A freshly migrated, empty database: SQLite, or PostgreSQL when parametrized so."""
-    if getattr(request, "param", "sqlite") == "sqlite":
-        path = tmp_path / "telecoach.db"
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
-        return f"sqlite:///{path}"
-    url = str(request.getfixturevalue("postgres_url"))
-    _truncate_postgres(url)
-    return url
+    return fresh_database_url(request, getattr(request, "param", "sqlite"), tmp_path)
 
 
 @pytest.fixture

@@ -5,11 +5,15 @@ The one factory: a heart-rate alert row (the live monitor raises those asynchron
 
 from __future__ import annotations
 
+import copy
+import shutil
 import time
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 from starlette.testclient import TestClient
 
@@ -18,7 +22,7 @@ from coach.audit import events_for_patient
 from coach.database import Database
 from coach.models import ClassOccurrence, Patient, Prescription, StaffUser
 from telecoach.demo import ADMIN_EMAIL, COACH_EMAIL, DEMO_PASSWORD, seed
-from tests.conftest import FAST_HASHER, TEST_NOW
+from tests.conftest import FAST_HASHER, TEST_NOW, fresh_database_url
 from tests.factories import enroll as enroll_factory
 from tests.factories import join_token, patient, staff, weekly_class
 from tests.web.signin import login
@@ -66,8 +70,40 @@ def seed_demo(db: Database) -> Demo:
     return db.run_sync(work)
 
 
+@pytest.fixture(scope="session")
+def seeded_demo_template(
+    sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, Demo]:
+    """The demo clinic seeded once into an SQLite file that each SQLite test asking for it
+    copies: seeding takes a quarter of a second, and about ninety tests a run start from it (the
+    seed is made at TEST_NOW, not at the hour the suite runs, so one copy serves them all)."""
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    shutil.copy(sqlite_template, path)
+    database = Database(f"sqlite:///{path}")
+    try:
+        demo = seed_demo(database)
+        # Everything into the file itself: a copy never sees the write-ahead log beside it.
+        database.run_sync(
+            lambda session: session.execute(sa.text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        )
+    finally:
+        database.dispose()
+    return path, demo
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """As the suite's, but on SQLite a test that asks for `demo` starts from the seeded copy."""
+    if request.param == "sqlite" and "demo" in request.fixturenames:
+        template, _ = request.getfixturevalue("seeded_demo_template")
+        return fresh_database_url(request, "sqlite", tmp_path, template)
+    return fresh_database_url(request, request.param, tmp_path)
+
+
 @pytest.fixture
-def demo(db: Database) -> Demo:
+def demo(request: pytest.FixtureRequest, db: Database) -> Demo:
+    if db.url.startswith("sqlite"):
+        return copy.deepcopy(request.getfixturevalue("seeded_demo_template")[1])
     return seed_demo(db)
 
 
