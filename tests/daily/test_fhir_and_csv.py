@@ -3,6 +3,7 @@ stored once, every bad code, unit, value and line refused by name, nothing half 
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -286,8 +287,17 @@ def test_the_coach_marks_infusion_days_on_the_page_and_bad_dates_mark_nothing(
     login(client, "coach.a@example.org")
     t = setup["today"]
     page = client.get(f"/patients/{world.patient_a}/daily").text
-    assert 'id="infusion-days"' in page
-    assert 'id="infusion-days"' in client.get(f"/patients/{world.patient_a}").text
+    patient_page = client.get(f"/patients/{world.patient_a}").text
+    # On both pages the form sits under its own heading, which names the field with its label
+    # (on the patient's page it used to follow the CSV upload's button under no heading).
+    for html in (page, patient_page):
+        heading = re.search(r'<h[23] id="infusion-h">([^<]*)</h[23]>', html)
+        assert heading and heading.group(1) == "Infusion (treatment) days"
+        form = html.index('id="infusion-days"')
+        assert (
+            heading.end() < form < html.index('aria-labelledby="infusion-h infusion-dates-label"')
+        )
+        assert '<label for="infusion-dates" id="infusion-dates-label">Dates</label>' in html
     csrf = csrf_from(page)
     url = f"/patients/{world.patient_a}/infusions"
     planned = t + timedelta(days=21)
