@@ -16,7 +16,7 @@ from starlette.testclient import TestClient
 from coach.access import Actor
 from coach.audit import record
 from coach.database import Database
-from coach.models import AuditEvent, Enrollment, Patient, Prescription
+from coach.models import AuditEvent, ClassOccurrence, Enrollment, Patient, Prescription
 from coach.reports import program
 from coach.reports.program import PATIENTS_CSV_HEADER, WEEKS, WEEKS_CSV_HEADER, ProgramReport
 from coach.week_review import monday_of
@@ -104,8 +104,20 @@ def test_program_page(client: TestClient, db: Database, demo: Demo, running: dic
     )
     assert "Bruno" not in text  # another coach's patient
     assert f"{ADA} " in patients and ROSA in patients
-    # Each class report is one click away.
-    assert f'href="/classes/occurrences/{demo.occurrence_id}/report"' in html
+    # Each class report is one click away: the classes that have begun, not tomorrow's (the
+    # demo's class comes back daily; its next one starts within the next 24 hours).
+    listed = html[
+        html.index('<ul id="class-reports">') : html.index(
+            "</ul>", html.index('<ul id="class-reports">')
+        )
+    ]
+    assert f'href="/classes/occurrences/{demo.occurrence_id}/report"' in listed
+    starts = db.run_sync(
+        lambda s: {o.id: o.starts_at for o in s.exec(select(ClassOccurrence)).all()}
+    )
+    shown = [int(i) for i in re.findall(r"/classes/occurrences/(\d+)/report", listed)]
+    assert all(starts[i] <= TEST_NOW for i in shown), shown
+    assert any(TEST_NOW < s < TEST_NOW + timedelta(days=1) for s in starts.values())
     assert "Referred" in text and "Retained" in text and "Definitions" in text
     viewed = db.run_sync(
         lambda s: s.exec(

@@ -3,7 +3,6 @@ holds, for the signed-in coach's patients (an admin: the clinic's)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from sqlmodel import Session
@@ -81,8 +80,9 @@ async def program_page(request: Request) -> Response:
         zone = staff_zone(session, principal.actor)
         now = ctx_of(request).clock.now()
         report = program.program_report(session, principal.actor, now, zone)
-        # Today's classes too: a coach opens the report right after teaching.
-        classes = class_report.recent_occurrences(session, principal.actor, now + timedelta(days=1))
+        # The classes that have begun, the one on now included (a coach opens the report right
+        # after teaching); a later one has nothing to report yet.
+        classes = class_report.recent_occurrences(session, principal.actor, now)
         audit_report(
             session,
             principal,
