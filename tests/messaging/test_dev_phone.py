@@ -10,6 +10,7 @@ from sqlmodel import select
 
 from coach.adherence import SessionLog
 from coach.database import Database
+from coach.models import Patient
 from tests.conftest import World
 from tests.messaging.conftest import AppFor, thread
 from tests.web.signin import csrf_from, login
@@ -62,3 +63,25 @@ def test_there_is_no_simulator_in_production(app_for: AppFor, world: World) -> N
     client = app_for(env="production", base_url="https://testserver")
     assert client.get("/dev/phone").status_code == 404
     assert client.get(f"/dev/phone/{world.patient_a}").status_code == 404
+
+
+def test_the_simulator_reads_in_the_coachs_language_and_its_texts_in_the_patients(
+    app_for: AppFor, world: World, db: Database
+) -> None:
+    """The demo's phone pages were English whatever the coach read in, under a page marked as
+    the coach's language; the texts themselves are the patient's, marked so."""
+    client = app_for(twilio_auth_token=None)
+    csrf = login(client, "coach.a@example.org")
+    sent = {"body": "listo 20 min", "csrf_token": csrf}
+    assert client.post(f"/dev/phone/{world.patient_a}", data=sent).status_code == 303
+    phones = client.get("/dev/phone?lang=es").text
+    assert "<h1>Simulador de teléfono</h1>" in phones and "Dev mode only" not in phones
+    page = client.get(f"/dev/phone/{world.patient_a}?lang=zh-Hans").text
+    assert '<html lang="zh-Hans">' in page
+    assert "← 所有手机" in page and 'aria-label="Ana Secretname的手机"' in page
+    assert ">以Ana Secretname的身份回复</label>" in page and 'placeholder="短信"' in page
+    language = db.run_sync(lambda s: s.get(Patient, world.patient_a)).language
+    assert f'<ol class="phone-thread" lang="{language}">' in page
+    assert "listo 20 min" in page
+    for english in ("all phones", "coach's view", "Reply as", "Text message", ">Send<"):
+        assert english not in page, english
