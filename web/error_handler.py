@@ -98,7 +98,7 @@ async def handle_error(request: Request, exc: Exception) -> Response:
         return JSONResponse({"error": body}, status_code=error.status, headers=headers)
     if not hasattr(request.state, "principal") and not isinstance(error, Unavailable):
         request.state.principal = await _signed_in_or_none(request)
-    return render_error(request, error.status, error.message, headers=headers)
+    return render_error(request, error.status, error.message, error.code, headers=headers)
 
 
 async def _signed_in_or_none(request: Request) -> Principal | None:

@@ -237,6 +237,7 @@ def test_account_is_throttled_after_n_failures_even_with_the_right_password(
     response = _post_login(client, COACH, PASSWORD)
     assert response.status_code == 429
     assert int(response.headers["retry-after"]) > 0
+    assert "Too many tries in a short time. Please wait a few minutes" in response.text
     assert COOKIE_NAME not in client.cookies
     assert all_rows(db, WebSession) == []
     # Another account from the same address is not affected.
@@ -308,6 +309,7 @@ def test_address_is_throttled_across_accounts(app_for, world: World) -> None:  #
     response = _post_login(client, COACH, PASSWORD)
     assert response.status_code == 429
     assert int(response.headers["retry-after"]) > 0
+    assert "Too many tries in a short time. Please wait a few minutes" in response.text
     # The same account from another address still gets in.
     elsewhere = app_for(
         login_max_failures_account=100, login_max_failures_ip=3, client_addr="198.51.100.9"

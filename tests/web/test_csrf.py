@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import re
 
+from sqlmodel import Session
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from coach.database import Database
+from coach.models import Patient
 from tests.conftest import PASSWORD, World
 from tests.factories import join_token
 from tests.web.rows import table_counts
@@ -135,6 +137,27 @@ def test_patient_session_needs_the_token_too(
     assert client.get("/api/v1/me").status_code == 401
 
 
+def test_a_form_refused_for_its_token_says_so_in_the_readers_words(
+    client: TestClient, world: World, db: Database
+) -> None:
+    """A page left open too long (its form's token no longer the session's): a patient reads
+    what to do in her language, not "missing or wrong CSRF token"; the API keeps its code."""
+
+    def speaks_spanish(session: Session) -> None:
+        patient = session.get(Patient, world.patient_a)
+        assert patient is not None
+        patient.language = "es"
+
+    db.run_sync(speaks_spanish)
+    join(client, db.run_sync(join_token, world.patient_a))
+    page = client.post("/logout", data={"csrf_token": "from-a-page-open-since-yesterday"})
+    assert page.status_code == 403
+    assert '<html lang="es">' in page.text
+    alert = re.search(r'<p class="alert" role="alert">([^<]*)</p>', page.text)
+    assert alert and alert.group(1).endswith("Vuelva a cargar la página e inténtelo de nuevo.")
+    assert client.get("/me/classes/999999").status_code == 404  # still signed in, nothing lost
+
+
 def test_the_token_of_another_session_does_not_work(
     client: TestClient, world: World, db: Database
 ) -> None:
@@ -174,7 +197,7 @@ def test_login_without_the_pre_session_cookie_is_refused(
         "/login", data={"email": "coach.a@example.org", "password": PASSWORD, "csrf_token": token}
     )
     assert response.status_code == 403
-    assert "CSRF" in response.text
+    assert "This page was open too long" in response.text  # the words, not "CSRF token"
     no_token = client.post("/login", data={"email": "coach.a@example.org", "password": PASSWORD})
     assert no_token.status_code == 403
     assert table_counts(db) == before

@@ -141,13 +141,31 @@ def render(
     return response
 
 
+# Errors a person meets on a page, said in the catalogue's words (the reader's language, no
+# jargon: a patient whose page sat open too long is not told about "CSRF tokens"). Any other
+# error's page shows its own message, which names what to fix.
+ERROR_WORDS = {
+    "not_found": "error.not_found",
+    "method_not_allowed": "error.method_not_allowed",
+    "unavailable": "error.unavailable",
+    "join_link_invalid": "error.link_invalid",
+    "csrf": "error.csrf",
+    "forbidden": "error.forbidden",
+    "too_many_requests": "error.too_many",
+}
+
+
 def render_error(
-    request: Request, status: int, message: str, headers: Mapping[str, str] | None = None
+    request: Request,
+    status: int,
+    message: str,
+    code: str,
+    headers: Mapping[str, str] | None = None,
 ) -> Response:
     return render(
         request,
         "error.html",
-        {"status": status, "message": message},
+        {"status": status, "message": message, "words_key": ERROR_WORDS.get(code)},
         status_code=status,
         headers=headers,
     )
