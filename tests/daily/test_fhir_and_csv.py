@@ -329,14 +329,17 @@ def test_the_coach_marks_infusion_days_on_the_page_and_bad_dates_mark_nothing(
     assert done.status_code == 303 and done.headers["location"].endswith("infusions=2")
     shown = client.get(done.headers["location"]).text
     assert "2 infusion days marked." in shown
-    assert f"{t - timedelta(days=7)}, {planned}" in shown
+    # Written as the page writes days (as its table does), not as they were typed.
+    assert f"{t - timedelta(days=7):%d %b %Y}, {planned:%d %b %Y}" in shown
     marked = [(r.day, r.infusion, r.source) for r in db.run_sync(readings, world.patient_a)]
     assert marked == [(t - timedelta(days=7), True, "coach"), (planned, True, "coach")]
     assert "Días de infusión marcados" in client.get(f"{done.headers['location']}&lang=es").text
     # In Chinese the list and the heading take Chinese punctuation (、 and ：), not ASCII.
     chinese = client.get(f"{done.headers['location']}&lang=zh-Hans").text
-    assert f"{t - timedelta(days=7)}、{planned}" in chinese and "：" in chinese.split("<h1>")[1]
-    assert f"{t - timedelta(days=7)}, {planned}" not in chinese
+    week_before = t - timedelta(days=7)
+    chinese_days = [f"{d.year}年{d.month}月{d.day}日" for d in (week_before, planned)]
+    assert "、".join(chinese_days) in chinese and "：" in chinese.split("<h1>")[1]
+    assert f"{week_before}" not in chinese.split('id="infusion-list"')[1].split("</p>")[0]
     # Another coach's patient is not found.
     assert (
         client.post(
