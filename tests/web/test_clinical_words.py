@@ -141,7 +141,8 @@ def test_a_chinese_coach_sees_the_form_and_the_prescription_in_chinese(
     page = text_of(client.get(f"/patients/{patient}").text)
     # The summary reads as Chinese is written: full-width colon and separators, a 。 at the end.
     assert "频率：每周 3 次；时间：每次 " in page and "次/分。" in page
-    assert "浏览器和短信；短信同意：否" in page and "输注（治疗）日：日期" in page
+    assert "浏览器和短信；短信同意：否" in page
+    assert "上传 输注（治疗）日 日期 患者过去" in page  # the form's heading, then its label
 
 
 def _catalogue(language: str) -> dict[str, Any]:
