@@ -165,7 +165,7 @@ def render_error(
     return render(
         request,
         "error.html",
-        {"status": status, "message": message, "words_key": ERROR_WORDS.get(code)},
+        {"message": message, "words_key": ERROR_WORDS.get(code)},
         status_code=status,
         headers=headers,
     )
