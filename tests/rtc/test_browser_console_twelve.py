@@ -171,6 +171,14 @@ def test_a_class_of_twelve_fits_one_screen_with_video_and_heart_rate_on_every_ti
         expect(console.locator("#hr-status")).to_have_text("Live.")
         console.get_by_role("button", name="Start class").click()
         expect(console.locator("#console")).to_have_attribute("data-status", "live", timeout=15_000)
+        # Nobody in the room yet: the rates stream in, and they take the empty stage rather than
+        # the side column under the alerts.
+        on_stage = console.locator("#live #hr-tiles .hr-tile")
+        expect(on_stage).to_have_count(12, timeout=20_000)
+        _inside(on_stage.first.bounding_box(), "the first rate on the stage")
+        assert on_stage.first.bounding_box()["width"] > 230  # type: ignore[index]
+        ARTIFACTS.mkdir(exist_ok=True)
+        console.screenshot(path=str(ARTIFACTS / "console-rates-on-stage.png"))
 
         async def everyone() -> list[RoomClient]:
             return await asyncio.gather(
@@ -191,6 +199,7 @@ def test_a_class_of_twelve_fits_one_screen_with_video_and_heart_rate_on_every_ti
             expect(tile.locator(".hr-meta")).to_have_text(re.compile(r"zone|waiting"))
             expect(tile.locator(".hr-time")).to_have_text(re.compile(r"^In zone \d+:\d\d"))
         expect(console.locator("#hr-tiles .hr-tile")).to_have_count(0)
+        expect(console.locator(".console-side #hr-elsewhere")).to_have_count(1)  # back aside
 
         # Ten pictures play; the camera-off and the no-camera patient show who they are instead.
         for name, patient_id in ids.items():

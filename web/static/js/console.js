@@ -51,6 +51,7 @@ async function start() {
   $("self-video").srcObject = page.local;
   $("start").hidden = true;
   for (const part of root.querySelectorAll("[data-live]")) part.hidden = false;
+  placeRatesElsewhere(true); // nobody is in the room yet
   $("mute").focus(); // "Start class" is gone: the keyboard goes on from the class's controls
   signaling.connect();
 }
@@ -247,9 +248,24 @@ function renderTiles(admitted, spotlight) {
     showPlaceholder(tile);
   }
   $("tiles-empty").hidden = admitted.length > 0;
+  placeRatesElsewhere(admitted.length === 0);
   if (focusLost) (box.querySelector(".tile-actions button:not([hidden])") || $("mute")).focus();
   hrTiles.rehome();
   layoutTiles();
+}
+
+// The heart rates of patients not in the room sit in the side column, beside the class's video.
+// With nobody in the room (the first minutes, or a class whose patients stream only their rates)
+// the stage would stand empty while those rates were squeezed under the alerts: they take the
+// stage instead, until the first patient is in.
+function placeRatesElsewhere(stageEmpty) {
+  const section = $("hr-elsewhere");
+  const home = stageEmpty && !$("live").hidden ? $("live") : hrRoot;
+  if (section.parentElement === home) return;
+  const focused = section.contains(document.activeElement) ? document.activeElement : null;
+  if (home === hrRoot) home.insertBefore(section, home.querySelector(".hr-legend"));
+  else home.append(section);
+  if (focused) focused.focus(); // a moved element loses the keyboard: give it back
 }
 
 // No picture to watch (camera off, no camera, nothing arriving yet): a placeholder that names the
