@@ -47,9 +47,14 @@ REPLY_PURPOSES = frozenset(
 
 
 class SmsBodyError(ValueError):
-    def __init__(self, message: str) -> None:
+    """A body that cannot go out; `code` ("empty", "too_long") and `length` let a page say why
+    in its reader's words."""
+
+    def __init__(self, message: str, code: str, length: int = 0) -> None:
         super().__init__(message)
         self.field = "body"
+        self.code = code
+        self.length = length
 
 
 @dataclass(frozen=True)
@@ -75,9 +80,11 @@ class Transmitted:
 def check_body(body: str) -> str:
     text = body.strip()
     if not text:
-        raise SmsBodyError("the message is empty")
+        raise SmsBodyError("the message is empty", "empty")
     if len(text) > MAX_BODY:
-        raise SmsBodyError(f"the message is {len(text)} characters; at most {MAX_BODY}")
+        raise SmsBodyError(
+            f"the message is {len(text)} characters; at most {MAX_BODY}", "too_long", len(text)
+        )
     check_sms_text(text)
     return text
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 
 from sqlmodel import select
 
@@ -174,3 +175,24 @@ def test_marking_replies_read(sms, world: World, db: Database) -> None:  # type:
     assert response.status_code == 303
     assert [m.needs_reply for m in thread(db, world.patient_a)] == [False, False]
     assert "to read" not in sms.get("/inbox").text
+
+
+def test_a_refused_message_says_why_in_the_coachs_language(sms, world: World, db: Database) -> None:  # type: ignore[no-untyped-def]
+    """Why a text did not go is said in the coach's words, not the sender's English; the text
+    typed stays in the box and nothing is sent."""
+    csrf = login(sms, "coach.a@example.org")
+    url = f"/inbox/{world.patient_a}/messages"
+    for lang, body, status, words in (
+        ("es", "   ", 422, "No enviado: el mensaje está vacío."),
+        ("es", "How did the chemo go?", 422, "No enviado: menciona «chemo»."),
+        ("zh-Hans", "x" * 1601, 422, "未发送：消息有 1601 个字符，一条短信最多 1600 个。"),
+        ("zh-Hans", "你的化疗怎么样？", 422, "未发送：其中提到了“化疗”。"),
+        ("es", "Hola", 409, "No enviado: este paciente no ha aceptado recibir mensajes."),
+        ("en", "Hello", 409, "Not sent: this patient has not agreed to texts. Nothing was sent."),
+    ):
+        response = sms.post(f"{url}?lang={lang}", data={"body": body, "csrf_token": csrf})
+        assert response.status_code == status, (lang, body)
+        alert = re.search(r'<p id="sms-error" class="error" role="alert">([^<]*)<', response.text)
+        assert alert and html.unescape(alert.group(1)).startswith(words), (lang, body, alert)
+        assert "the message" not in response.text and "consented" not in response.text
+    assert outgoing(db, world.patient_a) == []

@@ -18,7 +18,7 @@ from coach.audit import record
 from coach.models import Patient
 from messaging.models import SmsMessage, SmsPatientState
 from messaging.privacy import DiagnosisWordError
-from messaging.sender import SmsBodyError
+from messaging.sender import MAX_BODY, SmsBodyError
 from usecases.texts import send_manual_text
 from web.auth.principal import Principal
 from web.context import ctx_of
@@ -27,11 +27,13 @@ from web.pages.render import render
 from web.routing import Access, route
 from web.sms.thread import patient_id_param, thread_view
 
-REFUSALS = {
-    "opted_out": "This patient has opted out of SMS (they replied STOP). Nothing was sent.",
-    "no_consent": "This patient has not consented to SMS. Nothing was sent.",
-    "no_patient": "No such patient.",
-}
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a text did not go, for the page to say in the coach's words (staff.sms.refused.*)."""
+
+    code: str  # empty, too_long, diagnosis, rate, opted_out, no_consent, no_patient
+    values: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -132,23 +134,22 @@ async def send_manual(request: Request) -> Response:
         sent = await send_manual_text(
             ctx.db, ctx.sms.sender, principal.actor, patient_id, raw, limit, ctx.clock.now()
         )
-    except (SmsBodyError, DiagnosisWordError) as exc:
-        return await _refused(request, raw, str(exc), 422)
+    except SmsBodyError as exc:
+        why = Refusal(exc.code, {"length": exc.length, "limit": MAX_BODY})
+        return await _refused(request, raw, why, 422)
+    except DiagnosisWordError as exc:
+        return await _refused(request, raw, Refusal("diagnosis", {"word": exc.word}), 422)
     if sent.result is None:
         assert sent.retry_after is not None
-        refusal = await _refused(
-            request, raw, f"at most {limit} manual messages an hour to one patient", 429
-        )
+        refusal = await _refused(request, raw, Refusal("rate", {"limit": limit}), 429)
         refusal.headers["Retry-After"] = str(sent.retry_after)
         return refusal
     if sent.result.refused:
-        return await _refused(
-            request, raw, REFUSALS.get(sent.result.refused, sent.result.refused), 409
-        )
+        return await _refused(request, raw, Refusal(sent.result.refused, {}), 409)
     return RedirectResponse(f"/inbox/{patient_id}", status_code=303)
 
 
-async def _refused(request: Request, typed: str, reason: str, status: int) -> Response:
+async def _refused(request: Request, typed: str, reason: Refusal, status: int) -> Response:
     """The thread again with the text as typed and why it did not go: nothing is lost."""
     ctx = ctx_of(request)
     principal: Principal = request.state.principal
