@@ -195,4 +195,10 @@ def test_a_refused_message_says_why_in_the_coachs_language(sms, world: World, db
         alert = re.search(r'<p id="sms-error" class="error" role="alert">([^<]*)<', response.text)
         assert alert and html.unescape(alert.group(1)).startswith(words), (lang, body, alert)
         assert "the message" not in response.text and "consented" not in response.text
+    # A form no page sends (no body at all) meets the error page: its sentence in her language,
+    # the server's own words under it, marked as English.
+    no_body = sms.post(f"{url}?lang=es", data={"csrf_token": csrf})
+    assert no_body.status_code == 422 and '<html lang="es">' in no_body.text
+    assert "Algo de lo enviado faltaba o no se aceptó." in no_body.text
+    assert 'Detalles: <span lang="en">write a message first</span>' in no_body.text
     assert outgoing(db, world.patient_a) == []

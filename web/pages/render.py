@@ -143,7 +143,7 @@ def render(
 
 # Errors a person meets on a page, said in the catalogue's words (the reader's language, no
 # jargon: a patient whose page sat open too long is not told about "CSRF tokens"). Any other
-# error's page shows its own message, which names what to fix.
+# error's page shows its own message.
 ERROR_WORDS = {
     "not_found": "error.not_found",
     "method_not_allowed": "error.method_not_allowed",
@@ -152,7 +152,14 @@ ERROR_WORDS = {
     "csrf": "error.csrf",
     "forbidden": "error.forbidden",
     "too_many_requests": "error.too_many",
+    "invalid": "error.invalid",
+    "conflict": "error.conflict",
+    "payload_too_large": "error.too_large",
+    "bad_request": "error.bad_request",
 }
+# Their message names the field or the clash to fix, in English (the server's words): shown
+# under the catalogue's sentence, marked as English for a screen reader.
+ERRORS_WITH_DETAIL = frozenset({"invalid", "conflict", "payload_too_large", "bad_request"})
 
 
 def render_error(
@@ -165,7 +172,11 @@ def render_error(
     return render(
         request,
         "error.html",
-        {"message": message, "words_key": ERROR_WORDS.get(code)},
+        {
+            "message": message,
+            "words_key": ERROR_WORDS.get(code),
+            "detail": message if code in ERRORS_WITH_DETAIL else None,
+        },
         status_code=status,
         headers=headers,
     )
