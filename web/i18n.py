@@ -39,6 +39,14 @@ class Translator:
         text = self._messages.get(key) or self._fallback.get(key) or key
         return text.format(**values) if values else text
 
+    def english(self, key: str) -> str:
+        """The English text of `key`, unformatted: what a text stored in English was written
+        with (web/rule_text.py reads such lines back)."""
+        return self._fallback.get(key, key)
+
+    def english_keys(self, prefix: str) -> tuple[str, ...]:
+        return tuple(key for key in self._fallback if key.startswith(prefix))
+
     def section(self, prefix: str) -> dict[str, str]:
         """Every word of one catalogue section, unformatted, keyed by its last part: what a
         page hands its script (`{{ t.section("staff.console_js") | tojson }}`), which fills in

@@ -1,7 +1,8 @@
 """The clinical pages in the coach's language: the profile form (sections, labels, units, notes,
 every choice), the profile as the patient's page shows it, and the prescription's lines, hold
-banner and summary. The rules' own texts and sources stay as the rules file words them (a clinic
-edits that file); everything the product itself writes is in the reader's language."""
+banner and summary. What each rule did is in the reader's language where the rules file words it
+as shipped (tests/web/test_rule_text.py); the sources stay as written. Everything the product
+itself writes is in the reader's language."""
 
 from __future__ import annotations
 
@@ -109,9 +110,22 @@ def test_a_spanish_coach_fills_the_profile_and_reads_the_prescription_in_spanish
 
     # A second draft, so the page also shows the override form with the engine's values.
     assert generate(client, csrf, patient).status_code == 303
-    # The rules' texts, sources and warnings are the rules file's words, shown as written: the
-    # tables that list them are not judged here (their headings are, elsewhere).
     rx_page = client.get(f"/patients/{patient}/prescriptions").text
+    # What each rule did, in Spanish (the middle column of the rules' table; sources as written).
+    did = " ".join(
+        text_of(row)
+        for row in re.findall(r'<table class="rules">.*?</table>', rx_page, flags=re.S)
+        for row in re.findall(r"</td><td>(.*?)</td><td>", row, flags=re.S)
+    )
+    for words in (
+        "metástasis en la columna: sin carga, flexión ni torsión de la columna",
+        "FC objetivo = FC en reposo",
+        "hoy: moderada",
+        "con supervisión clínica: ",
+    ):
+        assert words in did, words
+    assert _english_left(did) == []
+    # The sources and warnings are the rules file's words, shown as written: not judged here.
     assert 'class="override-form"' in rx_page
     rx_page = re.sub(r'<table class="rules">.*?</table>|<ul class="warnings">.*?</ul>', " ",
                      rx_page, flags=re.S)  # fmt: skip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any
@@ -25,6 +26,7 @@ from web.plain_labels import (
     with_rule_labels,
 )
 from web.profile_words import profile_lines, profile_word
+from web.rule_text import rule_text
 from web.views import local_text
 
 
@@ -61,6 +63,9 @@ def _context(request: Request) -> dict[str, Any]:
         "local": _local_for(principal, language),
         # `{{ day(d) }}`: a calendar day (a date, or its ISO text) in the reader's language.
         "day": lambda d: day_text(date.fromisoformat(d) if isinstance(d, str) else d, language),
+        # `{{ rule_text(line, t) }}`: a stored prescription line in the reader's words, read
+        # back against the app's rules (web/rule_text.py)
+        "rule_text": functools.partial(rule_text, rules=ctx.rules),
         "dev": not ctx.settings.production,
         # Whom a patient calls for help, at the foot of each of their pages (base.html).
         "clinic_phone": ctx.sms.clinic.phone,
