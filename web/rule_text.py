@@ -43,6 +43,7 @@ from web.plain_labels import prescription_word, rule_label, with_rule_labels
 from web.profile_words import profile_word
 
 _NUMBER = re.compile(r"-?\d+(\.\d+)?")
+_TREND = re.compile(r"-?\d+(\.\d+)?( → -?\d+(\.\d+)?)+")  # weekly means: "3 → 4.5 → 6"
 _RULE_ID = re.compile(r"(base|zone|hold|adj|tier|prog|override|modality)\.[a-z_]+")
 # Every choice of the profile format a line may name, as the engine writes it ("beta blocker")
 # or as it is ("stationary_cycling"), to its code.
@@ -149,7 +150,7 @@ class Words:
         return None
 
     def _single(self, value: str) -> str | None:
-        if _NUMBER.fullmatch(value):
+        if _NUMBER.fullmatch(value) or _TREND.fullmatch(value):
             return value
         if value in _CHOICES:
             return profile_word(_CHOICES[value], self.t)

@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from coach.engine import prescribe
+from coach.next_session import NextSession
 from coach.profile import parse_profile
+from coach.progression import AerobicDose, WeekSummary, propose_from_sessions, propose_next_week
 from coach.rules import RuleSet, load_rules
 from tests.coach.test_engine_properties import profiles
 from web.i18n import Catalogues, Translator
@@ -22,7 +26,7 @@ from web.rule_text import rule_text, templates_of
 
 RULES = load_rules()
 CATALOGUES = Catalogues()
-TRANSLATED = ("base", "zone", "hold", "adj", "tier", "modality")  # every line of a prescription
+TRANSLATED = ("base", "zone", "hold", "adj", "tier", "modality", "prog")  # prescriptions, proposals
 # Latin letters a Chinese line may keep: units (°C, g/dL, ×10⁹/L, 1RM) and scale names.
 CHINESE_KEEPS = {"Borg", "FACIT", "F", "RM", "g", "dL", "L", "C"}
 
@@ -130,7 +134,7 @@ def test_the_english_catalogue_is_the_rules_files_wording() -> None:
     english = CATALOGUES.translator("en")
     keys = set()
     for rule in RULES.all():
-        if rule.id.split(".")[0] not in TRANSLATED:
+        if rule.id.split(".")[0] not in TRANSLATED and rule.id != "next.beyond_approval":
             continue
         for key, template in templates_of(rule).items():
             keys.add(key)
@@ -219,3 +223,65 @@ def test_the_engines_rarer_phrases_read_in_spanish(
     assert _line(rule_id, line["text"], "es") == spanish
     chinese = _line(rule_id, line["text"], "zh-Hans")
     assert set(re.findall(r"[A-Za-z]+", chinese)) <= CHINESE_KEEPS, chinese
+
+
+_DOSES = st.sampled_from([
+    AerobicDose(3, 21, "light", 30, 39, 9, 11),
+    AerobicDose(3, 30, "moderate", 40, 49, 12, 13),
+    AerobicDose(3, 30, "moderate", 40, 59, 12, 13),  # the base dose: no step up left
+])  # fmt: skip
+_WEEKS = st.builds(
+    WeekSummary,
+    sessions_prescribed=st.integers(0, 4),
+    sessions_done=st.integers(0, 4),
+    target_rpe_high=st.integers(11, 13),
+    mean_rpe=st.none() | st.floats(6, 20).map(lambda x: round(x, 1)),
+    time_in_zone_fraction=st.none() | st.floats(0, 1),
+    hold_this_week=st.booleans(),
+    fatigue_weekly_means=st.lists(st.integers(0, 10), max_size=4).map(tuple),
+    resting_hr_daily=st.lists(st.integers(50, 90), max_size=7).map(tuple),
+    resting_hr_baseline=st.none() | st.integers(55, 75),
+    steps_daily=st.lists(st.integers(0, 12000), max_size=7).map(tuple),
+    steps_baseline=st.none() | st.integers(2000, 9000),
+)
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(current=_DOSES, week=_WEEKS, ready=st.booleans())
+def test_every_proposal_line_reads_in_every_language(
+    current: AerobicDose, week: WeekSummary, ready: bool
+) -> None:
+    """The weekly proposal's reasons and readiness alerts, and the between-session plan's "ready
+    for more", read back in Spanish and Chinese whatever the week."""
+    proposal = propose_next_week(current, week, RULES).to_json()
+    lines = [*proposal["reasons"], *proposal["alerts"]]
+    plan = NextSession("same", 0, 30, ("ready_for_more",), (), True)
+    from_sessions = propose_from_sessions(current, plan, RULES) if ready else None
+    if from_sessions is not None:
+        lines += from_sessions.to_json()["reasons"]
+    for line in lines:
+        for language in ("es", "zh-Hans"):
+            t = CATALOGUES.translator(language)
+            written = rule_text(line, t, RULES)
+            assert written != with_rule_labels(line["text"], t), (language, line)
+        chinese = rule_text(line, CATALOGUES.translator("zh-Hans"), RULES)
+        assert set(re.findall(r"[A-Za-z]+", chinese)) <= CHINESE_KEEPS, (chinese, line)
+
+
+def test_a_good_week_and_a_week_with_body_signals_read_in_spanish() -> None:
+    light = AerobicDose(3, 21, "light", 30, 39, 9, 11)
+    good = WeekSummary(3, 3, 13, mean_rpe=12, time_in_zone_fraction=0.8)
+    signals = replace(good, resting_hr_daily=(60, 75, 76, 77, 60), resting_hr_baseline=62)
+    spanish = []
+    for week in (good, signals):
+        proposal = propose_next_week(light, week, RULES).to_json()
+        spanish += [_line(r["id"], r["text"], "es") for r in (*proposal["reasons"],
+                                                                *proposal["alerts"])]  # fmt: skip
+    assert spanish == [
+        "adherencia 100%, RPE 12 ≤ 13, 80% en la zona: +10% de duración hasta la dosis de base; "
+        "después, subir la intensidad 5% de la reserva de frecuencia cardiaca",
+        "adherencia 100%, RPE 12 ≤ 13, 80% en la zona, pero con señales del cuerpo esta semana: "
+        "mantener la dosis",
+        "frecuencia en reposo 10+ lpm por encima de la habitual (62) durante 3 días: avisar al "
+        "entrenador para que contacte con el equipo de atención",
+    ]
