@@ -71,6 +71,17 @@ def rule_text(ref: Mapping[str, str], t: Translator, rules: RuleSet) -> str:
     return with_rule_labels(text, t)
 
 
+def engine_warning(text: str, t: Translator) -> str:
+    """One of the engine's warnings ("no resting HR: assumed 70 bpm for the heart-rate zone") in
+    the reader's words (`rule_phrase.warn_*`); as stored, rule ids in words, where it does not
+    read back."""
+    if t.language != DEFAULT_LANGUAGE:
+        translated = Words(t).of(text)
+        if translated is not None:
+            return translated
+    return with_rule_labels(text, t)
+
+
 def templates_of(rule: Rule) -> dict[str, str]:
     """The rule's templates by catalogue key: `rule_text.<id>` for its text, and
     `rule_text.<id>_<field>` for another line it may give (adj.bone_mets' spine_text)."""

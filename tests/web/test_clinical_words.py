@@ -1,8 +1,8 @@
 """The clinical pages in the coach's language: the profile form (sections, labels, units, notes,
 every choice), the profile as the patient's page shows it, and the prescription's lines, hold
 banner and summary. What each rule did is in the reader's language where the rules file words it
-as shipped (tests/web/test_rule_text.py); the sources stay as written. Everything the product
-itself writes is in the reader's language."""
+as shipped, and so are the engine's warnings (tests/web/test_rule_text.py); the sources stay as
+written. Everything the product itself writes is in the reader's language."""
 
 from __future__ import annotations
 
@@ -55,6 +55,7 @@ FULL_FORM = {
     "comorbidities": ["peripheral_neuropathy", "lymphedema_risk"],
     "medications": ["anticoagulant"],
     "preferences.modalities": ["walking", "stationary_cycling"],
+    "vitals.measured_max_hr": "",  # not measured: the engine says what it assumed instead
 }
 
 # What the form and pages said in English before they read the catalogues: none may show to a
@@ -125,10 +126,13 @@ def test_a_spanish_coach_fills_the_profile_and_reads_the_prescription_in_spanish
     ):
         assert words in did, words
     assert _english_left(did) == []
-    # The sources and warnings are the rules file's words, shown as written: not judged here.
+    # What the engine assumed for missing data (no measured maximum heart rate), in Spanish.
+    warnings = text_of(re.search(r'<ul class="warnings">.*?</ul>', rx_page, flags=re.S).group(0))
+    assert "sin FC máxima medida: se usó 208 − 0.7 × edad" in warnings  # noqa: RUF001
+    assert _english_left(warnings) == []
+    # The rules' sources are the rules file's words, shown as written: not judged here.
     assert 'class="override-form"' in rx_page
-    rx_page = re.sub(r'<table class="rules">.*?</table>|<ul class="warnings">.*?</ul>', " ",
-                     rx_page, flags=re.S)  # fmt: skip
+    rx_page = re.sub(r'<table class="rules">.*?</table>', " ", rx_page, flags=re.S)
     assert "zone.karvonen" not in rx_page  # what was left out is the rules' table
     shown = text_of(rx_page)
     for words in ("Frecuencia", "Supervisión", "Base de la intensidad", "Zona de frecuencia",

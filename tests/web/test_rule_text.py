@@ -22,7 +22,7 @@ from coach.rules import RuleSet, load_rules
 from tests.coach.test_engine_properties import profiles
 from web.i18n import Catalogues, Translator
 from web.plain_labels import with_rule_labels
-from web.rule_text import rule_text, templates_of
+from web.rule_text import engine_warning, rule_text, templates_of
 
 RULES = load_rules()
 CATALOGUES = Catalogues()
@@ -146,11 +146,20 @@ def test_the_english_catalogue_is_the_rules_files_wording() -> None:
 
 @settings(max_examples=150, deadline=None, database=None)
 @given(data=profiles)
-def test_every_line_the_engine_writes_reads_in_every_language(data: dict[str, Any]) -> None:
-    """Whatever the profile, each line of its prescription reads back in Spanish and Chinese:
-    the engine's phrases and the catalogue's agree, and no English is left in a Chinese line."""
-    lines = prescribe(parse_profile(data), RULES).to_json()["rules"]
-    for line in lines:
+def test_every_line_and_warning_the_engine_writes_reads_in_every_language(
+    data: dict[str, Any],
+) -> None:
+    """Whatever the profile, each line of its prescription and each of its warnings reads back in
+    Spanish and Chinese: the engine's phrases and the catalogue's agree, and no English is left in
+    a Chinese line."""
+    rx = prescribe(parse_profile(data), RULES).to_json()
+    for warning in rx["warnings"]:  # what the engine assumed for missing data, in words too
+        for language in ("es", "zh-Hans"):
+            t = CATALOGUES.translator(language)
+            assert engine_warning(warning, t) != with_rule_labels(warning, t), (language, warning)
+        chinese = engine_warning(warning, CATALOGUES.translator("zh-Hans"))
+        assert set(re.findall(r"[A-Za-z]+", chinese)) <= CHINESE_KEEPS, (chinese, warning)
+    for line in rx["rules"]:
         if line["id"].split(".")[0] not in TRANSLATED:
             continue
         for language in ("es", "zh-Hans"):
