@@ -241,3 +241,17 @@ def test_a_refused_assessment_lists_its_errors_with_chinese_punctuation(
     banner = text_of(refused.text.split('class="error-summary"', 1)[1].split("</div>", 1)[0])
     assert f"{catalogue['staff']['rx']['result']}：" in banner
     assert f"{catalogue['staff']['rx']['result']}: " not in banner
+
+
+def test_a_prescription_on_hold_says_why_in_the_coachs_language(
+    client: TestClient, world: World, db: Database
+) -> None:
+    """The hold banner on top of the patient's pages gives the draft's hold lines in Spanish."""
+    csrf = _coach_in(client, "es")
+    fever = {**HEALTHY_FORM, "vitals.temperature_c": "38.6"}
+    assert save_profile(client, csrf, world.patient_a, fever).status_code == 303
+    assert generate(client, csrf, world.patient_a).status_code == 303
+    html = client.get(f"/patients/{world.patient_a}").text
+    banner = text_of(re.search(r'<div class="hold-banner".*?</div>', html, flags=re.S).group(0))
+    assert "temperatura 38.6 °C (pausa con ≥ 38.0 °C): hoy no hacer ejercicio" in banner
+    assert "no exercise today" not in banner

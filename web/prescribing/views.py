@@ -144,17 +144,18 @@ def holds_view(
     draft: Prescription | None,
     t: Translator,
 ) -> list[dict[str, Any]]:
-    """Every hold to show on top of the patient's pages, most binding first. The engine's rule
-    texts and a hold's stored reason are shown as written."""
+    """Every hold to show on top of the patient's pages, most binding first. A prescription's
+    hold lines go to the page as stored, which writes them in the reader's words (`rule_text`); a
+    stored hold's reason is shown as written."""
     shown = []
     for label, row in (("approved", approved), ("draft", draft)):
         if row is not None and row.data.get("hold"):
-            texts = [r["text"] for r in row.data.get("rules", [])
-                     if r.get("id", "").startswith("hold.")]  # fmt: skip
+            lines = [r for r in row.data.get("rules", []) if r.get("id", "").startswith("hold.")]
             shown.append({
                 "source": t(f"staff.rx.hold_in_{label}", n=row.version),
                 "rules": row.data.get("hold_reasons", []),
-                "text": "; ".join(texts) or t("staff.rx.hold_default"),
+                "lines": lines,
+                "text": "" if lines else t("staff.rx.hold_default"),
                 "until": None,
             })  # fmt: skip
     for hold in holds.active_holds(session, patient_id, now):
@@ -162,7 +163,8 @@ def holds_view(
         if placed == f"staff.rx.placed_by_{hold.source}":
             placed = t("staff.rx.placed_by", who=hold.source)
         shown.append({
-            "source": placed, "rules": [hold.rule_id], "text": hold.reason, "until": hold.until,
+            "source": placed, "rules": [hold.rule_id], "lines": [], "text": hold.reason,
+            "until": hold.until,
         })  # fmt: skip
     return shown
 
