@@ -24,6 +24,7 @@ import re
 import string
 from collections.abc import Mapping
 from dataclasses import fields
+from datetime import date
 
 from coach.profile import (
     AGENTS,
@@ -38,11 +39,13 @@ from coach.profile import (
 )
 from coach.rules import RuleSet
 from coach.rules._schema import LEVELS, Rule
+from web.dates import day_text
 from web.i18n import DEFAULT_LANGUAGE, Translator
 from web.plain_labels import prescription_word, rule_label, with_rule_labels
 from web.profile_words import profile_word
 
 _NUMBER = re.compile(r"-?\d+(\.\d+)?")
+_DAY = re.compile(r"\d{4}-\d\d-\d\d")  # a stored ISO day, as the page writes days
 _TREND = re.compile(r"-?\d+(\.\d+)?( → -?\d+(\.\d+)?)+")  # weekly means: "3 → 4.5 → 6"
 _RULE_ID = re.compile(r"(base|zone|hold|adj|tier|prog|override|modality)\.[a-z_]+")
 # Every choice of the profile format a line may name, as the engine writes it ("beta blocker")
@@ -71,10 +74,11 @@ def rule_text(ref: Mapping[str, str], t: Translator, rules: RuleSet) -> str:
     return with_rule_labels(text, t)
 
 
-def engine_warning(text: str, t: Translator) -> str:
-    """One of the engine's warnings ("no resting HR: assumed 70 bpm for the heart-rate zone") in
-    the reader's words (`rule_phrase.warn_*`); as stored, rule ids in words, where it does not
-    read back."""
+def stored_words(text: str, t: Translator) -> str:
+    """A text the product stored in English, not from a rule's template: one of the engine's
+    warnings ("no resting HR: assumed 70 bpm for the heart-rate zone", `rule_phrase.warn_*`) or a
+    stored hold's reason ("reported today by SMS: chest pain", `rule_phrase.hold_*`), in the
+    reader's words; as stored, rule ids in words, where it does not read back."""
     if t.language != DEFAULT_LANGUAGE:
         translated = Words(t).of(text)
         if translated is not None:
@@ -163,6 +167,11 @@ class Words:
     def _single(self, value: str) -> str | None:
         if _NUMBER.fullmatch(value) or _TREND.fullmatch(value):
             return value
+        if _DAY.fullmatch(value):
+            try:
+                return day_text(date.fromisoformat(value), self.t.language)
+            except ValueError:
+                return None
         if value in _CHOICES:
             return profile_word(_CHOICES[value], self.t)
         if value in LEVELS:  # today's intensity (zone.moderate)

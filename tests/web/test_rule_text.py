@@ -22,7 +22,7 @@ from coach.rules import RuleSet, load_rules
 from tests.coach.test_engine_properties import profiles
 from web.i18n import Catalogues, Translator
 from web.plain_labels import with_rule_labels
-from web.rule_text import engine_warning, rule_text, templates_of
+from web.rule_text import rule_text, stored_words, templates_of
 
 RULES = load_rules()
 CATALOGUES = Catalogues()
@@ -156,8 +156,8 @@ def test_every_line_and_warning_the_engine_writes_reads_in_every_language(
     for warning in rx["warnings"]:  # what the engine assumed for missing data, in words too
         for language in ("es", "zh-Hans"):
             t = CATALOGUES.translator(language)
-            assert engine_warning(warning, t) != with_rule_labels(warning, t), (language, warning)
-        chinese = engine_warning(warning, CATALOGUES.translator("zh-Hans"))
+            assert stored_words(warning, t) != with_rule_labels(warning, t), (language, warning)
+        chinese = stored_words(warning, CATALOGUES.translator("zh-Hans"))
         assert set(re.findall(r"[A-Za-z]+", chinese)) <= CHINESE_KEEPS, (chinese, warning)
     for line in rx["rules"]:
         if line["id"].split(".")[0] not in TRANSLATED:
@@ -294,3 +294,31 @@ def test_a_good_week_and_a_week_with_body_signals_read_in_spanish() -> None:
         "frecuencia en reposo 10+ lpm por encima de la habitual (62) durante 3 días: avisar al "
         "entrenador para que contacte con el equipo de atención",
     ]
+
+
+@pytest.mark.parametrize(
+    ("stored", "spanish", "chinese"),
+    [
+        ("reported today by SMS: chest pain, fever",
+         "comunicado hoy por SMS: dolor en el pecho, fiebre", "今天通过短信报告：胸痛、发烧"),
+        ("reported today after a home session: dizziness",
+         "comunicado hoy tras una sesión en casa: mareo", "今天在家运动后报告：头晕"),
+        ("early warning from daily data, 2026-12-04: waits for the coach",
+         "aviso temprano por los datos diarios, 4 dic 2026: espera al entrenador",
+         "每日数据的早期预警，2026年12月4日：等待教练处理"),
+        ("temperature 38.2 °C today", "temperatura 38.2 °C hoy", "今天体温 38.2 °C"),
+        ("no hemoglobin in labs: hold.hemoglobin and adj.anemia not applied",
+         "sin hemoglobina en los análisis: sin aplicar hemoglobina demasiado baja y anemia",
+         "化验中没有血红蛋白：未执行规则：血红蛋白太低，贫血"),
+        ("not listed, assumed none: comorbidities, treatment agents",
+         "no consta, se supone que no hay: otras afecciones, fármacos",
+         "未列出，按没有处理：其他疾病、药物"),
+    ],
+)  # fmt: skip
+def test_a_stored_hold_reason_or_warning_reads_in_spanish_and_chinese(
+    stored: str, spanish: str, chinese: str
+) -> None:
+    assert stored_words(stored, CATALOGUES.translator("es")) == spanish
+    assert stored_words(stored, CATALOGUES.translator("zh-Hans")) == chinese
+    unknown = "reported today by SMS: a word no catalogue has"
+    assert stored_words(unknown, CATALOGUES.translator("es")) == unknown  # as stored

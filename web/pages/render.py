@@ -26,7 +26,7 @@ from web.plain_labels import (
     with_rule_labels,
 )
 from web.profile_words import profile_lines, profile_word
-from web.rule_text import engine_warning, rule_text
+from web.rule_text import rule_text, stored_words
 from web.views import local_text
 
 
@@ -66,7 +66,7 @@ def _context(request: Request) -> dict[str, Any]:
         # `{{ rule_text(line, t) }}`: a stored prescription line in the reader's words, read
         # back against the app's rules (web/rule_text.py)
         "rule_text": functools.partial(rule_text, rules=ctx.rules),
-        "engine_warning": engine_warning,
+        "stored_words": stored_words,
         "dev": not ctx.settings.production,
         # Whom a patient calls for help, at the foot of each of their pages (base.html).
         "clinic_phone": ctx.sms.clinic.phone,
