@@ -39,6 +39,10 @@ class Translator:
         text = self._messages.get(key) or self._fallback.get(key) or key
         return text.format(**values) if values else text
 
+    def has(self, key: str) -> bool:
+        """Whether this language's own catalogue words `key` (else the page reads it in English)."""
+        return key in self._messages
+
     def english(self, key: str) -> str:
         """The English text of `key`, unformatted: what a text stored in English was written
         with (web/rule_text.py reads such lines back)."""

@@ -1,4 +1,5 @@
-"""A prescription line's text in the reader's language.
+"""What the product stored in English for a coach, in the reader's language: a prescription's
+lines, its warnings, a hold's reason.
 
 A stored line is English: the rules file's template for its rule, filled with the rule's
 parameters and the case's values ("hemoglobin 9.1 g/dL (≤ 10.0): light intensity, RPE ≤ 11"),
@@ -111,7 +112,7 @@ def _translated(rule_id: str, text: str, t: Translator, rules: RuleSet) -> str |
             continue
         words = Words(t)
         values = {name: words.of(value) for name, value in found.groupdict().items()}
-        if any(value is None for value in values.values()) or t(key) == key:
+        if any(value is None for value in values.values()) or not t.has(key):
             return None
         return t(key, **params, **values)
     return None
@@ -176,9 +177,8 @@ class Words:
             return profile_word(_CHOICES[value], self.t)
         if value in LEVELS:  # today's intensity (zone.moderate)
             return prescription_word(value, self.t)
-        if _RULE_ID.fullmatch(value):
-            label = rule_label(value, self.t)
-            return label.lower() if label != value else None
+        if _RULE_ID.fullmatch(value):  # a rule by its name, where the catalogue has one
+            return rule_label(value, self.t).lower() if self.t.has(f"rule.{value}") else None
         for key, pattern in _phrases(self.t, fixed=True).items():
             if pattern.fullmatch(value):
                 return self.t(key)
@@ -186,10 +186,10 @@ class Words:
 
 
 def _phrases(t: Translator, *, fixed: bool) -> dict[str, re.Pattern[str]]:
-    """The engine's phrases (`rule_phrase.*` in English) as patterns: the fixed ones ("past
-    falls"), or those with values ("fatigue {value}/10 today")."""
+    """The engine's phrases (`rule_phrase.*` in English) that the reader's catalogue words, as
+    patterns: the fixed ones ("past falls"), or those with values ("fatigue {value}/10 today")."""
     return {
         key: _reader(t.english(key), ())
         for key in t.english_keys("rule_phrase.")
-        if not key.endswith("_sep") and ("{" in t.english(key)) != fixed
+        if not key.endswith("_sep") and ("{" in t.english(key)) != fixed and t.has(key)
     }

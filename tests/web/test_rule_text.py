@@ -126,6 +126,16 @@ def test_what_does_not_read_back_stays_as_stored() -> None:
     line = reworded.hold_fever.ref(finding="temperature 38.4 °C").text
     assert line.endswith("contact the GP")
     assert _line("hold.fever", line, "es", reworded) == line  # the clinic's words, as written
+    # A language whose catalogue lacks the words: English as stored, not English words around
+    # values in that language.
+    english = {key: CATALOGUES.translator("en")(key) for key in CATALOGUES.keys("en")}
+    spanish = CATALOGUES.translator("es")
+    words = {key: spanish(key) for key in ("profile.word.fever", "profile.word.chest_pain")}
+    partial = Translator("es", words, english)
+    fever_line = RULES.hold_fever.ref(finding="fever reported today").text
+    assert rule_text({"id": "hold.fever", "text": fever_line}, partial, RULES) == fever_line
+    reason = "reported today by SMS: chest pain"
+    assert stored_words(reason, partial) == reason
 
 
 def test_the_english_catalogue_is_the_rules_files_wording() -> None:
