@@ -66,6 +66,7 @@ def _context(request: Request) -> dict[str, Any]:
         # `{{ rule_text(line, t) }}`: a stored prescription line in the reader's words, read
         # back against the app's rules (web/rule_text.py)
         "rule_text": functools.partial(rule_text, rules=ctx.rules),
+        # `{{ stored_words(text, t) }}`: an engine warning or a hold's reason, likewise
         "stored_words": stored_words,
         "dev": not ctx.settings.production,
         # Whom a patient calls for help, at the foot of each of their pages (base.html).

@@ -145,8 +145,8 @@ def holds_view(
     t: Translator,
 ) -> list[dict[str, Any]]:
     """Every hold to show on top of the patient's pages, most binding first. A prescription's
-    hold lines go to the page as stored, which writes them in the reader's words (`rule_text`); a
-    stored hold's reason is shown as written."""
+    hold lines and a stored hold's reason go to the page as stored, in English; the page writes
+    them in the reader's words (`rule_text`, `stored_words`)."""
     shown = []
     for label, row in (("approved", approved), ("draft", draft)):
         if row is not None and row.data.get("hold"):
