@@ -42,6 +42,9 @@ def test_review_approve_and_reject(client: TestClient, world: World, db: Databas
     proposal_id = db.run_sync(progression_store.for_week, pid, week).id
     assert f"/patients/{pid}/progression/{proposal_id}/approve" in page.text
     assert "adherence 0% (under 50%)" in text_of(page.text)
+    spanish = text_of(client.get(f"/patients/{pid}?lang=es").text)  # the reason in her words
+    down = "adherencia 0% (menos de 50%): −20% de duración, de vuelta a intensidad ligera"  # noqa: RUF001
+    assert down in spanish
     # An older week's proposal, made on the same version, waits too.
     older = week - timedelta(weeks=1)
     db.run_sync(progression_store.propose_for_week, load_rules(), pid, older, TEST_NOW)
