@@ -55,6 +55,12 @@ EXERCISE_MODALITIES = (
     "recumbent_cycling", "elliptical", "rowing", "swimming", "aquatic_exercise", "dancing",
     "stair_climbing", "arm_ergometer", "team_sports", "tai_chi", "seated_tai_chi",
 )  # fmt: skip
+# Every single word the format's choice fields allow (a metastasis `bone:location` is two of
+# them): each has a catalogue word, `profile.word.<choice>`, for the pages.
+CHOICES = (
+    SEXES + PHASES + TREATMENT_MODALITIES + AGENTS + COMORBIDITIES + MEDICATIONS + RED_FLAGS
+    + METASTASIS_SITES + BONE_LOCATIONS + EXERCISE_MODALITIES
+)  # fmt: skip
 LANGUAGES = languages.codes()  # one file per language in coach/languages/
 LAB_VALUES = ("platelets_10e9_l", "hemoglobin_g_dl", "anc_10e9_l")  # the fields of `labs`
 

@@ -27,17 +27,7 @@ from collections.abc import Mapping
 from dataclasses import fields
 from datetime import date
 
-from coach.profile import (
-    AGENTS,
-    BONE_LOCATIONS,
-    COMORBIDITIES,
-    EXERCISE_MODALITIES,
-    MEDICATIONS,
-    METASTASIS_SITES,
-    PHASES,
-    RED_FLAGS,
-    TREATMENT_MODALITIES,
-)
+from coach.profile import CHOICES
 from coach.rules import RuleSet
 from coach.rules._schema import LEVELS, Rule
 from web.dates import day_text
@@ -51,14 +41,7 @@ _TREND = re.compile(r"-?\d+(\.\d+)?( â†’ -?\d+(\.\d+)?)+")  # weekly means: "3 â
 _RULE_ID = re.compile(r"(base|zone|hold|adj|tier|prog|override|modality)\.[a-z_]+")
 # Every choice of the profile format a line may name, as the engine writes it ("beta blocker")
 # or as it is ("stationary_cycling"), to its code.
-_CHOICES = {
-    spelling: code
-    for code in (
-        *PHASES, *TREATMENT_MODALITIES, *AGENTS, *COMORBIDITIES, *MEDICATIONS, *RED_FLAGS,
-        *METASTASIS_SITES, *BONE_LOCATIONS, *EXERCISE_MODALITIES,
-    )
-    for spelling in (code, code.replace("_", " "))
-}  # fmt: skip
+_CHOICES = {spelling: code for code in CHOICES for spelling in (code, code.replace("_", " "))}
 # How the engine joins a list of values, widest first: tier reasons, findings, items.
 _JOINS = (("; ", "rule_phrase.reasons_sep"), (" and ", "rule_phrase.and_sep"),
           (", ", "staff.common.list_separator"))  # fmt: skip
@@ -143,6 +126,9 @@ class Words:
 
     def __init__(self, t: Translator) -> None:
         self.t = t
+        # Read from the catalogue once for all of a text's values, not at every value.
+        self._fixed = _phrases(t, fixed=True)
+        self._patterned = _phrases(t, fixed=False)
 
     def of(self, value: str) -> str | None:
         """A single value first, then a list (every part must read), then a phrase with values
@@ -156,7 +142,7 @@ class Words:
                 parts = [self.of(part) for part in value.split(separator)]
                 if all(part is not None for part in parts):
                     return self.t(key).join(part for part in parts if part is not None)
-        for key, pattern in _phrases(self.t, fixed=False).items():
+        for key, pattern in self._patterned.items():
             found = pattern.fullmatch(value)
             if found is None:
                 continue
@@ -179,7 +165,7 @@ class Words:
             return prescription_word(value, self.t)
         if _RULE_ID.fullmatch(value):  # a rule by its name, where the catalogue has one
             return rule_label(value, self.t).lower() if self.t.has(f"rule.{value}") else None
-        for key, pattern in _phrases(self.t, fixed=True).items():
+        for key, pattern in self._fixed.items():
             if pattern.fullmatch(value):
                 return self.t(key)
         return None

@@ -19,18 +19,7 @@ from starlette.testclient import TestClient
 from coach import holds
 from coach.clock import Clock
 from coach.database import Database
-from coach.profile import (
-    AGENTS,
-    BONE_LOCATIONS,
-    COMORBIDITIES,
-    EXERCISE_MODALITIES,
-    MEDICATIONS,
-    METASTASIS_SITES,
-    PHASES,
-    RED_FLAGS,
-    SEXES,
-    TREATMENT_MODALITIES,
-)
+from coach.profile import CHOICES
 from coach.rules import AVOID, LEVELS, PRECAUTIONS, TIERS
 from tests.conftest import World
 from tests.prescribing.workflow import (
@@ -172,9 +161,7 @@ def _catalogue(language: str) -> dict[str, Any]:
 def test_every_choice_the_formats_allow_has_a_word_in_every_catalogue(language: str) -> None:
     catalogue = _catalogue(language)
     profile_words = catalogue["profile"]["word"]
-    choices = (SEXES + PHASES + TREATMENT_MODALITIES + AGENTS + COMORBIDITIES + MEDICATIONS
-               + RED_FLAGS + METASTASIS_SITES + BONE_LOCATIONS + EXERCISE_MODALITIES)  # fmt: skip
-    assert sorted(set(choices) - set(profile_words)) == []
+    assert sorted(set(CHOICES) - set(profile_words)) == []
     rx_words = catalogue["staff"]["rx"]["word"]
     values = LEVELS + TIERS + AVOID + PRECAUTIONS + ("hr", "rpe", "none")
     assert sorted(set(values) - set(rx_words)) == []
