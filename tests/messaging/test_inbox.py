@@ -69,9 +69,9 @@ def test_the_inbox_puts_urgent_and_unread_first(sms, world: World, db: Database)
     assert "red flag: chest pain" in thread_page and "On hold until" in thread_page
     purpose = '>safety advice after a warning sign</span> · <span class="sms-status">delivered'
     assert purpose in thread_page
-    assert "reported today by SMS: chest pain" in thread_page  # the hold's reason
+    assert "Reported today by SMS: chest pain" in thread_page  # the hold's reason
     spanish = sms.get(f"/inbox/{world.patient_a}?lang=es").text  # in the reader's words
-    assert "comunicado hoy por SMS: dolor en el pecho" in spanish
+    assert "Comunicado hoy por SMS: dolor en el pecho" in spanish
     assert "reported today" not in spanish
 
 

@@ -239,7 +239,7 @@ def test_holds_show_on_top_of_the_patients_pages(
     page = client.get(f"/patients/{world.patient_a}").text
     banner = page.split('<div class="hold-banner" role="alert" id="hold-banner">', 1)[1]
     banner = text_of(banner.split("</div>", 1)[0])
-    assert "On hold" in banner and "reported chest pain" in banner
+    assert "On hold" in banner and "today. Reported chest pain" in banner
     # The hold's plain label first; its rule id only inside the details toggle.
     assert "Warning sign reported today" in banner
     assert "hold.red_flag" not in banner.split("Rule id", 1)[0]

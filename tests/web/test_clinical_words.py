@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import tomllib
 from datetime import timedelta
+from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -240,5 +241,66 @@ def test_a_prescription_on_hold_says_why_in_the_coachs_language(
     assert generate(client, csrf, world.patient_a).status_code == 303
     html = client.get(f"/patients/{world.patient_a}").text
     banner = text_of(re.search(r'<div class="hold-banner".*?</div>', html, flags=re.S).group(0))
-    assert "temperatura 38.6 °C (pausa con ≥ 38.0 °C): hoy no hacer ejercicio" in banner
+    assert "Fiebre. Temperatura 38.6 °C (pausa con ≥ 38.0 °C): hoy no hacer ejercicio" in banner
     assert "no exercise today" not in banner
+
+
+# ASCII punctuation straight after a Chinese character: an English join left in a Chinese line.
+ASCII_AFTER_HAN = re.compile(r"[\u4e00-\u9fff][.:,;] ?")
+
+
+def _raw_text(html: str) -> str:
+    """The text as it runs on the page: tags dropped without a space, so a join shows."""
+    return " ".join(unescape(re.sub(r"<[^>]+>", "", html)).split())
+
+
+def test_a_chinese_coach_reads_holds_joined_as_chinese_is_written(
+    client: TestClient, world: World, db: Database, clock: Clock
+) -> None:
+    """The hold banner, the SMS thread's hold notice and a held draft's version page join a
+    hold's source, rules and reason with the language's colon, list separator and full stop."""
+    csrf = _coach_in(client, "zh-Hans")
+    patient, now = world.patient_a, clock.now()
+
+    def put(session: Session) -> None:
+        holds.place_hold(session, patient, "hold.red_flag", "reported today by SMS: dizziness",
+                         "sms", now + timedelta(hours=6), now=now)  # fmt: skip
+
+    db.run_sync(put)
+    sick = {**HEALTHY_FORM, "vitals.temperature_c": "38.6", "labs.platelets_10e9_l": "10"}
+    assert save_profile(client, csrf, patient, sick).status_code == 303
+    assert generate(client, csrf, patient).status_code == 303
+    html = client.get(f"/patients/{patient}").text
+    banner = _raw_text(re.search(r'<div class="hold-banner".*?</div>', html, flags=re.S).group(0))
+    assert "由患者短信触发：" in banner  # the source, then the language's colon
+    assert "。今天通过短信报告：" in banner  # the rule's name ends; the stored reason follows
+    assert "、" in banner  # the draft's two hold rules, listed
+    assert not ASCII_AFTER_HAN.search(banner), banner
+    thread = client.get(f"/inbox/{patient}").text
+    notice = _raw_text(re.search(r'<div class="notice" role="status">.*?</div>', thread,
+                                 flags=re.S).group(0))  # fmt: skip
+    assert "。今天通过短信报告：" in notice and not ASCII_AFTER_HAN.search(notice), notice
+    listed = client.get(f"/patients/{patient}/prescriptions").text
+    draft = max(map(int, re.findall(rf"/patients/{patient}/prescriptions/(\d+)", listed)))
+    version = client.get(f"/patients/{patient}/prescriptions/{draft}").text
+    reasons = _raw_text(re.search(r'<div class="hold-banner".*?</p>', version,
+                                  flags=re.S).group(0))  # fmt: skip
+    assert "、" in reasons and not ASCII_AFTER_HAN.search(reasons), reasons
+
+
+def test_a_holds_reason_opens_its_own_sentence(
+    client: TestClient, world: World, db: Database, clock: Clock
+) -> None:
+    """In English the stored reason after the rule's name starts with a capital, on the
+    patient's pages and in the SMS thread."""
+    login(client, "coach.a@example.org")
+    patient, now = world.patient_a, clock.now()
+
+    def put(session: Session) -> None:
+        holds.place_hold(session, patient, "hold.red_flag", "reported today by SMS: dizziness",
+                         "sms", now + timedelta(hours=6), now=now)  # fmt: skip
+
+    db.run_sync(put)
+    for page in (f"/patients/{patient}", f"/inbox/{patient}"):
+        shown = _raw_text(client.get(page).text)
+        assert ". Reported today by SMS: dizziness" in shown, page

@@ -216,7 +216,7 @@ def test_a_bad_file_imports_nothing_and_names_each_line_plainly(
         (6, "A patient with this phone number already exists."),
         (7, "This row names another coach; you can import only your own patients."),
     ):
-        assert re.search(rf"<strong>Line {line}</strong>: {re.escape(message)}", page), line
+        assert re.search(rf"<strong>Line {line}: </strong>{re.escape(message)}", page), line
     assert "Line 2" not in page
     assert table_counts(db) == before
 

@@ -130,7 +130,15 @@ def make_templates(directory: str, catalogues: Catalogues) -> Jinja2Templates:
     # the parts it draws, for the caption
     templates.env.globals["evidence_chart"] = evidence_chart
     templates.env.globals["evidence_drawn"] = evidence_drawn
+    templates.env.filters["sentence"] = sentence_start
     return templates
+
+
+def sentence_start(text: str) -> str:
+    """`{{ words | sentence }}`: words that open a sentence after another ("... again. Early
+    warning from daily data"), their first letter a capital. Stored reasons and rule lines are
+    written to follow a colon; Jinja's `capitalize` would also lower the rest (names, units)."""
+    return text[:1].upper() + text[1:]
 
 
 def render(
