@@ -47,7 +47,8 @@ def test_the_dashboard_lists_it_until_the_coach_acknowledges_it(
     page = client.get("/dashboard").text
     assert f'data-alert="{hr_alert}"' in page
     assert "Ana Secretname</strong>: over the heart-rate ceiling (171 bpm for 34 s)" in page
-    assert f"/classes/occurrences/{world.occurrence_a}/report" in page
+    # The link after the sentence about the alert starts with a capital.
+    assert f'<a href="/classes/occurrences/{world.occurrence_a}/report">Class report</a>' in page
     done = client.post(f"/alerts/{hr_alert}/acknowledge", data={"csrf_token": csrf_from(page)})
     assert done.status_code == 303 and done.headers["location"] == "/dashboard"
     alert = stored(db, hr_alert)

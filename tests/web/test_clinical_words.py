@@ -304,3 +304,25 @@ def test_a_holds_reason_opens_its_own_sentence(
     for page in (f"/patients/{patient}", f"/inbox/{patient}"):
         shown = _raw_text(client.get(page).text)
         assert ". Reported today by SMS: dizziness" in shown, page
+
+
+def test_a_chinese_coachs_prescription_pages_end_their_sentences_in_chinese(
+    client: TestClient, world: World
+) -> None:
+    """The draft's approval hint and a version's "created by … approved by …" line end with
+    the language's full stop."""
+    csrf = _coach_in(client, "zh-Hans")
+    patient = world.patient_a
+    assert save_profile(client, csrf, patient, HEALTHY_FORM).status_code == 303
+    assert generate(client, csrf, patient).status_code == 303
+    listed = client.get(f"/patients/{patient}/prescriptions").text
+    hints = [_raw_text(h) for h in re.findall(r'<p class="hint">.*?</p>', listed, flags=re.S)]
+    approving = next(h for h in hints if h.startswith("批准后"))  # staff.rx.approve_hint
+    assert approving.endswith("。"), approving
+    draft = max(map(int, re.findall(rf"/patients/{patient}/prescriptions/(\d+)", listed)))
+    version = client.get(f"/patients/{patient}/prescriptions/{draft}").text
+    line = _raw_text(re.search(r'<p><span class="tag">.*?</p>', version, flags=re.S).group(0))
+    assert line.endswith("。"), line
+    for page in (listed, version):
+        main = _raw_text(page.split("<main", 1)[1])
+        assert not ASCII_AFTER_HAN.search(main), ASCII_AFTER_HAN.search(main)
