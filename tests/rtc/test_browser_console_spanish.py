@@ -7,14 +7,16 @@ console-es-live.png, dashboard-es.png."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from sqlmodel import Session, select
 
 from coach.database import Database
-from coach.models import ClassOccurrence
+from coach.holds import place_hold
+from coach.models import ClassOccurrence, Patient
 from tests.browser.conftest import ARTIFACTS, LiveServer
 from tests.browser.staff import sign_in
 from tests.rtc.live_class import (
@@ -32,6 +34,7 @@ SPANISH_DATE = re.compile(r"(lunes|martes|miércoles|jueves|viernes|sábado|domi
 SPANISH_DAY = r"(lunes|martes|miércoles|jueves|viernes|sábado|domingo) \d{1,2} \w{3}"
 MADRID = ZoneInfo("Europe/Madrid")
 DAY_WORDS = {-1: "Ayer, ", 0: "Hoy, ", 1: "Mañana, "}  # days from the page's today to the class's
+HOLD_WORDS = "Señal de alarma comunicada hoy"  # rule.hold.red_flag in Spanish
 
 
 def _no_english(page: Page, where: str) -> None:
@@ -56,6 +59,22 @@ def _day_heading(server: LiveServer, occurrence: int, todays: set[date]) -> re.P
     return re.compile(f"({'|'.join(sorted(words))}){SPANISH_DAY}")
 
 
+def _hold(server: LiveServer) -> None:
+    """She texted a warning sign this morning: on hold today, still welcome in the class."""
+    database = Database(f"sqlite:///{server.env['TELECOACH_VAR_DIR']}/telecoach.db")
+    try:
+        now = datetime.now(UTC)
+
+        def put(session: Session) -> None:
+            patient = session.exec(select(Patient).where(Patient.name == PATIENT)).one()
+            place_hold(session, patient.id, "hold.red_flag", "reported today by SMS: dizziness",
+                       "sms", now + timedelta(hours=6), now=now)  # fmt: skip
+
+        database.run_sync(put)
+    finally:
+        database.dispose()
+
+
 def _shot(page: Page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / name))
@@ -67,6 +86,7 @@ def test_a_spanish_speaking_coach_runs_her_console_in_spanish(
     occurrence, join_url = class_with_patient(
         live_server, tmp_path, with_profile=True, coach_language="es", coach_zone="Europe/Madrid"
     )
+    _hold(live_server)
     simulator = simulated_heart_rates(live_server, occurrence)
     coach_context = browser.new_context(viewport=VIEWPORT)
     patient_context = browser.new_context(viewport={"width": 390, "height": 844})
@@ -89,6 +109,8 @@ def test_a_spanish_speaking_coach_runs_her_console_in_spanish(
             re.compile(r"^\d+ lpm, (en la zona|por \w+ de\w* \w+ zona)$"), timeout=20_000
         )
         expect(rate).to_have_attribute("data-zone", re.compile(r"^(below|in|above|over)$"))
+        # On hold today: the tag says why in her words, not by the rule's id.
+        expect(waiting.locator(".tag.hold")).to_have_attribute("title", HOLD_WORDS)
         admit = console.get_by_role("button", name=f"Dejar entrar a {PATIENT}")
         expect(admit).to_be_visible()
         _no_english(console, "console, lobby")
@@ -101,6 +123,7 @@ def test_a_spanish_speaking_coach_runs_her_console_in_spanish(
         wait_playing(console, "#tiles [data-participant] video")
         expect(tile.locator(".hr-bpm")).to_have_text(re.compile(r"^\d+ lpm$"), timeout=20_000)
         expect(tile.locator(".hr-time")).to_have_text(re.compile(r"^En la zona \d+:\d\d"))
+        expect(tile.locator(".hold")).to_have_attribute("title", HOLD_WORDS)
         expect(console.locator("#lobby-empty")).to_have_text("No hay nadie esperando.")
         controls = console.locator("#controls")
         for control in ("Silenciar", "Apagar la cámara", "Terminar la clase"):

@@ -11,6 +11,7 @@ const $ = (id) => document.getElementById(id);
 const root = $("console");
 const page = { local: null, state: null, mic: true, camera: true, over: false, seen: null };
 const words = pageWords("console-words"); // the coach's language (console.html)
+const holdWords = pageWords("console-hold-words", { rules: {}, separator: ", " });
 
 // #status is a live region: said once per change, however often the state repeats it.
 function say(message, key) {
@@ -197,8 +198,14 @@ function holdTag(person) {
   const tag = document.createElement("span");
   tag.className = "tag hold";
   tag.textContent = words.on_hold;
-  tag.title = person.hold_reasons.join(", ");
+  tag.title = holdTitle(person);
   return tag;
+}
+
+// Why a patient is on hold, in the coach's words: the room names each rule by its id.
+function holdTitle(person) {
+  const named = (id) => holdWords.rules[id.replace(/^hold\./, "")] || id;
+  return (person.hold_reasons || []).map(named).join(holdWords.separator);
 }
 
 function renderTiles(admitted, spotlight) {
@@ -230,7 +237,7 @@ function renderTiles(admitted, spotlight) {
     tile.querySelector(".hr-phone").hidden = !phone;
     const hold = tile.querySelector(".hold");
     hold.hidden = !person.on_hold;
-    hold.title = (person.hold_reasons || []).join(", ");
+    hold.title = holdTitle(person);
     showLink(tile, person);
     tile.querySelector(".muted").hidden = !person.audio_muted;
     tile.querySelector(".audio-only").hidden = !person.audio_only || phone;
