@@ -14,7 +14,6 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlmodel import Session, select
 
-from coach.database import Database
 from coach.holds import place_hold
 from coach.models import ClassOccurrence, Patient
 from tests.browser.conftest import ARTIFACTS, LiveServer
@@ -48,31 +47,23 @@ def _day_heading(server: LiveServer, occurrence: int, todays: set[date]) -> re.P
     """The agenda's heading for the class's day, as web/agenda.py words it from the day the page
     was drawn on (either, only if that day turned while it was drawn): "Hoy, " for today,
     "Mañana, " for tomorrow, "Ayer, " for a class on now that began the day before."""
-    database = Database(f"sqlite:///{server.env['TELECOACH_VAR_DIR']}/telecoach.db")
-    try:
-        found = database.run_sync(lambda session: session.get(ClassOccurrence, occurrence))
-        assert found is not None
-        starts_on = found.starts_at.astimezone(MADRID).date()
-    finally:
-        database.dispose()
+    found = server.run_sync(lambda session: session.get(ClassOccurrence, occurrence))
+    assert found is not None
+    starts_on = found.starts_at.astimezone(MADRID).date()
     words = {DAY_WORDS.get((starts_on - today).days, "") for today in todays}
     return re.compile(f"({'|'.join(sorted(words))}){SPANISH_DAY}")
 
 
 def _hold(server: LiveServer) -> None:
     """She texted a warning sign this morning: on hold today, still welcome in the class."""
-    database = Database(f"sqlite:///{server.env['TELECOACH_VAR_DIR']}/telecoach.db")
-    try:
-        now = datetime.now(UTC)
+    now = datetime.now(UTC)
 
-        def put(session: Session) -> None:
-            patient = session.exec(select(Patient).where(Patient.name == PATIENT)).one()
-            place_hold(session, patient.id, "hold.red_flag", "reported today by SMS: dizziness",
-                       "sms", now + timedelta(hours=6), now=now)  # fmt: skip
+    def put(session: Session) -> None:
+        patient = session.exec(select(Patient).where(Patient.name == PATIENT)).one()
+        place_hold(session, patient.id, "hold.red_flag", "reported today by SMS: dizziness",
+                   "sms", now + timedelta(hours=6), now=now)  # fmt: skip
 
-        database.run_sync(put)
-    finally:
-        database.dispose()
+    server.run_sync(put)
 
 
 def _shot(page: Page, name: str) -> None:
