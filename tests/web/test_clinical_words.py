@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import re
 import tomllib
-from datetime import timedelta
+from datetime import datetime, timedelta
 from html import unescape
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlmodel import Session
 from starlette.testclient import TestClient
 
 from coach import holds
@@ -74,6 +73,15 @@ def _coach_in(client: TestClient, language: str) -> str:
 
 def _english_left(text: str) -> list[str]:
     return [w for w in ENGLISH if re.search(rf"\b{re.escape(w)}\b", text)]
+
+
+def _warning_sign_hold(db: Database, patient: int, now: datetime, reason: str, source: str) -> None:
+    """A stored hold.red_flag for the next six hours, as an SMS (or another source) places it."""
+    db.run_sync(
+        lambda session: holds.place_hold(
+            session, patient, "hold.red_flag", reason, source, now + timedelta(hours=6), now=now
+        )
+    )
 
 
 def test_a_spanish_coach_fills_the_profile_and_reads_the_prescription_in_spanish(
@@ -203,13 +211,7 @@ def test_a_hold_says_where_it_came_from_in_the_coachs_language(
     client: TestClient, world: World, db: Database, clock: Clock, source: str, words: str
 ) -> None:
     _coach_in(client, "es")
-    now = clock.now()
-
-    def put(session: Session) -> None:
-        holds.place_hold(session, world.patient_a, "hold.red_flag", "dizziness", source,
-                         now + timedelta(hours=6), now=now)  # fmt: skip
-
-    db.run_sync(put)
+    _warning_sign_hold(db, world.patient_a, clock.now(), "dizziness", source)
     page = text_of(client.get(f"/patients/{world.patient_a}").text)
     assert words in page and "Placed by" not in page
 
@@ -260,13 +262,8 @@ def test_a_chinese_coach_reads_holds_joined_as_chinese_is_written(
     """The hold banner, the SMS thread's hold notice and a held draft's version page join a
     hold's source, rules and reason with the language's colon, list separator and full stop."""
     csrf = _coach_in(client, "zh-Hans")
-    patient, now = world.patient_a, clock.now()
-
-    def put(session: Session) -> None:
-        holds.place_hold(session, patient, "hold.red_flag", "reported today by SMS: dizziness",
-                         "sms", now + timedelta(hours=6), now=now)  # fmt: skip
-
-    db.run_sync(put)
+    patient = world.patient_a
+    _warning_sign_hold(db, patient, clock.now(), "reported today by SMS: dizziness", "sms")
     sick = {**HEALTHY_FORM, "vitals.temperature_c": "38.6", "labs.platelets_10e9_l": "10"}
     assert save_profile(client, csrf, patient, sick).status_code == 303
     assert generate(client, csrf, patient).status_code == 303
@@ -294,13 +291,8 @@ def test_a_holds_reason_opens_its_own_sentence(
     """In English the stored reason after the rule's name starts with a capital, on the
     patient's pages and in the SMS thread."""
     login(client, "coach.a@example.org")
-    patient, now = world.patient_a, clock.now()
-
-    def put(session: Session) -> None:
-        holds.place_hold(session, patient, "hold.red_flag", "reported today by SMS: dizziness",
-                         "sms", now + timedelta(hours=6), now=now)  # fmt: skip
-
-    db.run_sync(put)
+    patient = world.patient_a
+    _warning_sign_hold(db, patient, clock.now(), "reported today by SMS: dizziness", "sms")
     for page in (f"/patients/{patient}", f"/inbox/{patient}"):
         shown = _raw_text(client.get(page).text)
         assert ". Reported today by SMS: dizziness" in shown, page
