@@ -121,3 +121,42 @@ def test_one_list_by_severity_then_newest(
         assert answer.status_code == 303
     assert all(stored(db, i).acknowledged_by == world.coach_a for i in listed)
     assert "data-alert" not in client.get("/dashboard").text
+
+
+@pytest.mark.parametrize(
+    ("language", "no_alerts", "none_urgent"),
+    [
+        ("en", "No alerts to review.", "No urgent alerts. To review:"),
+        ("es", "No hay alertas por revisar.", "No hay alertas urgentes. Por revisar:"),
+        ("zh-Hans", "没有待处理的警报。", "没有紧急警报。待处理："),
+    ],
+)
+def test_the_line_over_the_list_says_whether_anything_is_urgent(
+    client: TestClient, db: Database, world: World, language: str, no_alerts: str, none_urgent: str
+) -> None:
+    """No alerts: the list is empty and says so. Only warnings: 'no urgent alerts' leads into
+    them instead of standing over them as if nothing were there. An urgent one: no such line."""
+
+    def lead(page: str) -> list[str]:
+        return re.findall(r'<p id="alerts-none(?:-urgent)?">([^<]*)</p>', page)
+
+    login(client, "coach.a@example.org")
+    assert lead(client.get(f"/dashboard?lang={language}").text) == [no_alerts]
+
+    def warning(session):  # type: ignore[no-untyped-def]
+        now = utcnow()
+        raise_episode(
+            session, world.patient_a, world.occurrence_a, "no_signal", now, now, 80, "no reading"
+        )
+
+    db.run_sync(warning)
+    page = client.get(f"/dashboard?lang={language}").text
+    assert lead(page) == [none_urgent]
+    assert page.index(none_urgent) < page.index('class="alert-list"')
+
+    db.run_sync(
+        lambda s: raise_alert(
+            s, world.patient_a, "red_flag", "Reported by SMS: fall", ["fall"], "sms"
+        )
+    )
+    assert lead(client.get(f"/dashboard?lang={language}").text) == []

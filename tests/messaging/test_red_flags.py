@@ -87,7 +87,7 @@ def test_the_alert_is_on_the_coachs_dashboard_until_acknowledged(
 
     login(sms, "coach.b@example.org")
     other = sms.get("/dashboard").text
-    assert "Ana Secretname" not in other and "No urgent alerts." in other
+    assert "Ana Secretname" not in other and "No alerts to review." in other
     csrf = csrf_from(other)
     assert sms.post(f"/alerts/{alert.id}/acknowledge", data={"csrf_token": csrf}).status_code == 404
     sms.post("/logout", data={"csrf_token": csrf})
@@ -97,7 +97,7 @@ def test_the_alert_is_on_the_coachs_dashboard_until_acknowledged(
     assert "Ana Secretname" in page and "Reported by SMS: bleeding, fall" in page
     done = sms.post(f"/alerts/{alert.id}/acknowledge", data={"csrf_token": csrf_from(page)})
     assert done.status_code == 303
-    assert "No urgent alerts." in sms.get("/dashboard").text
+    assert "No alerts to review." in sms.get("/dashboard").text
     assert db.run_sync(alerts.open_alerts, [world.patient_a]) == []
 
 
