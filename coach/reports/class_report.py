@@ -31,6 +31,14 @@ from coach.reports.activity import first_readings, room_joins
 ALERT_LOOKBACK = timedelta(hours=24)  # a red flag texted the day before bears on the class
 
 
+def class_state(occurrence: ClassOccurrence, now: datetime) -> str:
+    """`cancelled`, `not_started` (before its start: no one can have missed it yet) or `begun`
+    (on now or over): whether "did not attend" means anything for this class."""
+    if occurrence.status == "cancelled":
+        return "cancelled"
+    return "not_started" if now < occurrence.starts_at else "begun"
+
+
 @dataclass(frozen=True)
 class Attendance:
     joined_room_at: datetime | None
@@ -191,15 +199,17 @@ def csv_row(
     hr_alert_kinds: Sequence[str],
     urgent: Sequence[Alert],
     held: bool,
+    state: str = "begun",
 ) -> list[object]:
-    """One patient's line in the class report export, in `CSV_HEADER` order."""
+    """One patient's line in the class report export, in `CSV_HEADER` order. `attended` is
+    empty for someone not (yet) there when the class has not begun or was cancelled."""
     return [
         occurrence["id"],
         occurrence["title"],
         occurrence["starts_at"],
         patient_id,
         name,
-        "yes" if present.attended else "no",
+        "yes" if present.attended else "no" if state == "begun" else "",
         present.basis,
         _iso(present.joined_room_at),
         _iso(present.first_reading_at),

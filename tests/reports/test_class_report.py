@@ -13,9 +13,11 @@ import pytest
 from sqlmodel import select
 from starlette.testclient import TestClient
 
+from coach import class_changes
 from coach.database import Database
 from coach.models import AuditEvent, ClassOccurrence
 from coach.reports.class_report import CSV_HEADER
+from tests.conftest import TEST_NOW
 from tests.prescribing.workflow import text_of
 from tests.reports.conftest import (
     ADA,
@@ -203,3 +205,51 @@ def test_csv_cells_that_look_like_formulas_are_defused(
     exported = {r["patient"] for r in rows}
     assert {"'" + name for name in names} <= exported
     assert not any(cell.startswith(("=", "+", "-", "@")) for r in rows for cell in r.values())
+
+
+def test_a_class_not_begun_or_cancelled_reports_no_one_as_absent(
+    client: TestClient, db: Database, demo: Demo
+) -> None:
+    """The dashboard links every coming class to its report: before the class starts it says
+    so and each patient reads "not yet", not "no"; a cancelled class says it was cancelled. The
+    CSV leaves `attended` empty for both (it said "no" for everyone)."""
+    sign_in_coach(client)
+
+    def next_one(session):  # type: ignore[no-untyped-def]
+        today = session.get(ClassOccurrence, demo.occurrence_id)
+        return session.exec(
+            select(ClassOccurrence.id)
+            .where(ClassOccurrence.series_id == demo.series_id)
+            .where(ClassOccurrence.starts_at > today.ends_at)
+            .order_by(ClassOccurrence.starts_at)
+        ).first()
+
+    coming = db.run_sync(next_one)
+    path = f"/classes/occurrences/{coming}/report"
+
+    def summary_and_cells(language: str) -> tuple[str, set[str]]:
+        html = client.get(f"{path}?lang={language}").text
+        summary = re.search(r'<p id="class-summary">(.*?)</p>', html, re.S)
+        assert summary, "no summary line"
+        table = html[html.index('id="attendance"') : html.index("</table>")]
+        cells = set(re.findall(r"</th>\s*<td>([^<]*)</td>", table))
+        return text_of(summary.group(1)), cells
+
+    enrolled = len(_rows(client.get(f"{path}.csv")))
+    summary, cells = summary_and_cells("en")
+    assert summary.endswith(f"· {enrolled} enrolled; the class has not begun.")
+    assert cells == {"not yet"}
+    summary, cells = summary_and_cells("zh-Hans")
+    assert summary.endswith(f"已入组 {enrolled} 人；课程尚未开始。") and cells == {"尚未开始"}
+    assert {r["attended"] for r in _rows(client.get(f"{path}.csv"))} == {""}
+
+    def cancel(session):  # type: ignore[no-untyped-def]
+        class_changes.cancel_occurrence(session, session.get(ClassOccurrence, coming), TEST_NOW)
+
+    db.run_sync(cancel)
+    summary, cells = summary_and_cells("es")
+    assert summary.endswith(f"{enrolled} inscritos; la clase se canceló.") and cells == {"—"}
+    assert {r["attended"] for r in _rows(client.get(f"{path}.csv"))} == {""}
+    # The class on now still counts who came and who did not.
+    today = text_of(client.get(f"/classes/occurrences/{demo.occurrence_id}/report").text)
+    assert f"0 of {enrolled} enrolled attended" in today

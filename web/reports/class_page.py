@@ -80,6 +80,7 @@ async def class_report_page(request: Request) -> Response:
         )
         return {
             "occurrence": report.heart_rate.occurrence,
+            "state": class_report.class_state(occurrence, ctx.clock.now()),
             "starts_local": local_text(occurrence.starts_at, zone, page_language(request)),
             "attended": sum(1 for a in report.attendance.values() if a.attended),
             "patients": [
@@ -132,6 +133,9 @@ async def class_report_csv(request: Request) -> Response:
     def load(session: Session) -> list[list[object]]:
         report = load_report(session, principal, occurrence_id, ctx.rules)
         occurrence = report.heart_rate.occurrence
+        state = class_report.class_state(
+            access.get_occurrence(session, principal.actor, occurrence_id), ctx.clock.now()
+        )
         rows = []
         for p in report.heart_rate.patients:
             pid = p.patient_id
@@ -147,6 +151,7 @@ async def class_report_csv(request: Request) -> Response:
                     report.hr_alert_kinds.get(pid, []),
                     [a for a in report.urgent if a.patient_id == pid],
                     pid in report.held,
+                    state,
                 )
             )
         audit_report(
