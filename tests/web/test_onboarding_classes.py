@@ -4,6 +4,7 @@ in a coach's words; another coach's class, occurrence or patient is a 404; nothi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -326,7 +327,11 @@ def test_coach_cancels_one_occurrence_but_not_one_that_has_started(
     assert "This class has started or is over; it can no longer change." in refused.text
     rows = all_rows(db, ClassOccurrence, col(ClassOccurrence.id) == started)
     assert rows[0].status == "scheduled"
-    assert started_class
+    # Its page says the class on now is on now, not "Planned" like next week's.
+    for language, on_now, planned in (("en", "On now", "Planned"), ("zh-Hans", "进行中", "已安排")):
+        page = client.get(f"/classes/{started_class}?lang={language}").text
+        statuses = re.findall(r'<tr id="o-\d+"[^>]*><td>.*?</td>\s*<td>([^<]*)</td>', page, re.S)
+        assert statuses[:2] == [on_now, planned], statuses
 
 
 def test_coach_changes_the_name_and_places_and_a_refusal_keeps_the_typing(
