@@ -139,3 +139,35 @@ def test_only_the_first_later_classes_show_and_the_rest_wait_behind_one_more(
     assert summary and summary.group(1) == f"{len(rest)} more classes"
     assert shown + rest == sorted(shown + rest)  # soonest first, across the two
     assert home.index('id="more-classes"') < home.index('id="home-card"')
+
+
+@pytest.mark.parametrize(
+    ("patient", "button", "join_words"),
+    [
+        ("a", "Test my camera and sound", "Join class"),
+        ("b", "Probar mi cámara y mi sonido", "Entrar a la clase"),
+    ],
+)
+def test_a_next_class_on_a_later_day_offers_the_device_test_not_the_way_in(
+    client: TestClient, world: World, db: Database, patient: str, button: str, join_words: str
+) -> None:
+    """Today's next class: "Join class" (its page waits for the room to open). Once that one is
+    cancelled the next is a week away: pressing "join" would only say the room opens then, so the
+    card offers what can be done today, the camera and sound test on the class's page."""
+    patient_id = getattr(world, f"patient_{patient}")
+    occurrence_id = getattr(world, f"occurrence_{patient}")
+    join_link = db.run_sync(join_token, patient_id, 24, TEST_NOW)
+    join(client, join_link)
+    card = _section(client.get("/me").text, "next-class")
+    assert f'href="/me/classes/{occurrence_id}">{join_words}</a>' in card
+
+    def cancel_today(session: Session) -> None:
+        occurrence = session.get(ClassOccurrence, occurrence_id)
+        assert occurrence is not None
+        class_changes.cancel_occurrence(session, occurrence, TEST_NOW)
+
+    db.run_sync(cancel_today)
+    card = _section(client.get("/me").text, "next-class")
+    found = re.search(r'href="/me/classes/(\d+)#device-test-h">([^<]+)</a>', card)
+    assert found and found.group(2) == button
+    assert int(found.group(1)) != occurrence_id  # next week's class

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from coach.classes import CANCELLED
 from coach.models import ClassOccurrence, ClassSeries
@@ -58,6 +59,9 @@ def plan(
         view["cancelled"] = occurrence.status == CANCELLED or series.cancelled_at is not None
         view["opens_local"] = local_text(opens_at, time_zone, language)
         view["opens_at_iso"] = opens_at.isoformat()
+        # A room that opens on a later day: the way in now is to get ready, not to join.
+        zone = ZoneInfo(time_zone)
+        view["opens_later_day"] = opens_at.astimezone(zone).date() > now.astimezone(zone).date()
         if view["cancelled"]:
             schedule.later.append(view)
         elif opens_at <= now:
