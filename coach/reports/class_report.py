@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 from coach import access
 from coach.adherence import CheckinScore, SessionLog
 from coach.alerts import URGENT, Alert
+from coach.classes import CANCELLED
 from coach.holds import PatientHold
 from coach.hr_summary import HeartRateSummary
 from coach.hr_zones import PatientZone
@@ -34,7 +35,7 @@ ALERT_LOOKBACK = timedelta(hours=24)  # a red flag texted the day before bears o
 def class_state(occurrence: ClassOccurrence, now: datetime) -> str:
     """`cancelled`, `not_started` (before its start: no one can have missed it yet) or `begun`
     (on now or over): whether "did not attend" means anything for this class."""
-    if occurrence.status == "cancelled":
+    if occurrence.status == CANCELLED:
         return "cancelled"
     return "not_started" if now < occurrence.starts_at else "begun"
 
