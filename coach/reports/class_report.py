@@ -33,11 +33,13 @@ ALERT_LOOKBACK = timedelta(hours=24)  # a red flag texted the day before bears o
 
 
 def class_state(occurrence: ClassOccurrence, now: datetime) -> str:
-    """`cancelled`, `not_started` (before its start: no one can have missed it yet) or `begun`
-    (on now or over): whether "did not attend" means anything for this class."""
+    """`cancelled`, `not_started`, `on_now` or `ended`: only once a class has ended does not
+    having come mean the patient missed it (a patient joins late, or streams in the class)."""
     if occurrence.status == CANCELLED:
         return "cancelled"
-    return "not_started" if now < occurrence.starts_at else "begun"
+    if now < occurrence.starts_at:
+        return "not_started"
+    return "on_now" if now < occurrence.ends_at else "ended"
 
 
 @dataclass(frozen=True)
@@ -200,17 +202,17 @@ def csv_row(
     hr_alert_kinds: Sequence[str],
     urgent: Sequence[Alert],
     held: bool,
-    state: str = "begun",
+    state: str = "ended",
 ) -> list[object]:
     """One patient's line in the class report export, in `CSV_HEADER` order. `attended` is
-    empty for someone not (yet) there when the class has not begun or was cancelled."""
+    empty for someone not (yet) there before the class has ended, or when it was cancelled."""
     return [
         occurrence["id"],
         occurrence["title"],
         occurrence["starts_at"],
         patient_id,
         name,
-        "yes" if present.attended else "no" if state == "begun" else "",
+        "yes" if present.attended else "no" if state == "ended" else "",
         present.basis,
         _iso(present.joined_room_at),
         _iso(present.first_reading_at),

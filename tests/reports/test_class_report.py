@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,6 +17,7 @@ from coach import class_changes
 from coach.database import Database
 from coach.models import AuditEvent, ClassOccurrence
 from coach.reports.class_report import CSV_HEADER
+from tests.clocks import ManualClock
 from tests.conftest import TEST_NOW
 from tests.prescribing.workflow import text_of
 from tests.reports.conftest import (
@@ -30,6 +31,12 @@ from tests.reports.conftest import (
     sign_in_coach,
     text_as_patient,
 )
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """The demo's class is on at TEST_NOW; a test moves past its end to read who missed it."""
+    return ManualClock(TEST_NOW)
 
 
 @pytest.fixture
@@ -172,9 +179,10 @@ def test_class_report_csv(client: TestClient, db: Database, demo: Demo, taught: 
     assert (rosa["attended"], rosa["attendance_basis"], rosa["readings"]) == ("yes", "room", "0")
     assert rosa["first_reading_at_utc"] == "" and rosa["mean_bpm"] == ""
     assert rosa["urgent_alerts"] and rosa["on_hold"] == "yes"
+    # The class is on: the others may still come, so the export does not call them absent yet.
     for name, row in by_name.items():
         if name not in (ADA, ROSA):
-            assert (row["attended"], row["attendance_basis"], row["readings"]) == ("no", "", "0")
+            assert (row["attended"], row["attendance_basis"], row["readings"]) == ("", "", "0")
             assert row["reported_status"] == "" and row["heart_rate_alerts"] == ""
     exported = db.run_sync(
         lambda s: s.exec(select(AuditEvent).where(AuditEvent.action == "report.class.export")).all()
@@ -253,3 +261,34 @@ def test_a_class_not_begun_or_cancelled_reports_no_one_as_absent(
     # The class on now still counts who came and who did not.
     today = text_of(client.get(f"/classes/occurrences/{demo.occurrence_id}/report").text)
     assert f"0 of {enrolled} enrolled attended" in today
+
+
+def test_once_the_class_has_ended_who_did_not_come_missed_it(
+    client: TestClient, db: Database, demo: Demo, taught: dict, clock: ManualClock
+) -> None:
+    """During the class a patient not yet in reads "not yet" (she may join late); once it has
+    ended, "no", on the page and in the export, while those who came still read "yes"."""
+    path = f"/classes/occurrences/{demo.occurrence_id}/report"
+
+    def cells() -> dict[str, str]:
+        answer = client.get(path)
+        assert answer.status_code == 200, (answer.status_code, answer.headers.get("location"))
+        html = answer.text
+        table = html[html.index('id="attendance"') : html.index("</table>")]
+        rows = re.findall(r'<tr data-patient="(\d+)".*?</th>\s*<td>([^<]*)</td>', table, re.S)
+        return {pid: cell for pid, cell in rows}
+
+    came = {str(demo.patients[ADA]), str(demo.patients[ROSA])}
+    during = cells()
+    assert {during[pid] for pid in came} == {"yes"}
+    assert {cell for pid, cell in during.items() if pid not in came} == {"not yet"}
+
+    ends_at = db.run_sync(lambda s: s.get(ClassOccurrence, demo.occurrence_id).ends_at)
+    clock.at(ends_at + timedelta(minutes=1))
+    sign_in_coach(client)  # idle for longer than a staff session lasts
+    after = cells()
+    assert {after[pid] for pid in came} == {"yes"}
+    assert {cell for pid, cell in after.items() if pid not in came} == {"no"}
+    exported = {r["patient_id"]: r["attended"] for r in _rows(client.get(f"{path}.csv"))}
+    assert {exported[pid] for pid in came} == {"yes"}
+    assert {a for pid, a in exported.items() if pid not in came} == {"no"}
