@@ -248,7 +248,7 @@ def test_a_class_not_begun_or_cancelled_reports_no_one_as_absent(
     assert summary.endswith(f"· {enrolled} enrolled; the class has not begun.")
     assert cells == {"not yet"}
     summary, cells = summary_and_cells("zh-Hans")
-    assert summary.endswith(f"已入组 {enrolled} 人；课程尚未开始。") and cells == {"尚未开始"}
+    assert summary.endswith(f"已入组 {enrolled} 人；课程尚未开始。") and cells == {"尚未到场"}
     assert {r["attended"] for r in _rows(client.get(f"{path}.csv"))} == {""}
 
     def cancel(session):  # type: ignore[no-untyped-def]
