@@ -202,7 +202,7 @@ def csv_row(
     hr_alert_kinds: Sequence[str],
     urgent: Sequence[Alert],
     held: bool,
-    state: str = "ended",
+    state: str,
 ) -> list[object]:
     """One patient's line in the class report export, in `CSV_HEADER` order. `attended` is
     empty for someone not (yet) there before the class has ended, or when it was cancelled."""

@@ -49,6 +49,7 @@ def plan(
 ) -> Schedule:
     """`rows` soonest first, as `classes.upcoming_for_series` gives them (cancelled included)."""
     schedule = Schedule()
+    zone = ZoneInfo(time_zone)
     for occurrence, series in rows:
         assert occurrence.id is not None
         opens_at = occurrence.starts_at - window.opens_before
@@ -60,7 +61,6 @@ def plan(
         view["opens_local"] = local_text(opens_at, time_zone, language)
         view["opens_at_iso"] = opens_at.isoformat()
         # A room that opens on a later day: the way in now is to get ready, not to join.
-        zone = ZoneInfo(time_zone)
         view["opens_later_day"] = opens_at.astimezone(zone).date() > now.astimezone(zone).date()
         if view["cancelled"]:
             schedule.later.append(view)

@@ -35,10 +35,11 @@ class ClassReport:
     urgent: list[Alert]
     held: dict[int, list[str]]  # patient -> reasons of holds in force during the class
     hr_alert_kinds: dict[int, list[str]]
+    state: str  # class_report.class_state: whether not having come means a patient missed it
 
 
 def load_report(
-    session: Session, principal: Principal, occurrence_id: int, rules: RuleSet
+    session: Session, principal: Principal, occurrence_id: int, rules: RuleSet, now: datetime
 ) -> ClassReport:
     occurrence = access.get_occurrence(session, principal.actor, occurrence_id)
     data = occurrence_heart_rate(session, principal, occurrence_id, rules)
@@ -61,6 +62,7 @@ def load_report(
         urgent=class_report.urgent_alerts(session, ids, occurrence.starts_at, occurrence.ends_at),
         held=held,
         hr_alert_kinds=kinds,
+        state=class_report.class_state(occurrence, now),
     )
 
 
@@ -70,7 +72,7 @@ async def class_report_page(request: Request) -> Response:
     ctx = ctx_of(request)
 
     def load(session: Session) -> dict[str, Any]:
-        report = load_report(session, principal, occurrence_id, ctx.rules)
+        report = load_report(session, principal, occurrence_id, ctx.rules, ctx.clock.now())
         occurrence = access.get_occurrence(session, principal.actor, occurrence_id)
         zone = staff_zone(session, principal.actor)
         patients = report.heart_rate.patients
@@ -80,7 +82,7 @@ async def class_report_page(request: Request) -> Response:
         )
         return {
             "occurrence": report.heart_rate.occurrence,
-            "state": class_report.class_state(occurrence, ctx.clock.now()),
+            "state": report.state,
             "starts_local": local_text(occurrence.starts_at, zone, page_language(request)),
             "attended": sum(1 for a in report.attendance.values() if a.attended),
             "patients": [
@@ -131,11 +133,8 @@ async def class_report_csv(request: Request) -> Response:
     ctx = ctx_of(request)
 
     def load(session: Session) -> list[list[object]]:
-        report = load_report(session, principal, occurrence_id, ctx.rules)
+        report = load_report(session, principal, occurrence_id, ctx.rules, ctx.clock.now())
         occurrence = report.heart_rate.occurrence
-        state = class_report.class_state(
-            access.get_occurrence(session, principal.actor, occurrence_id), ctx.clock.now()
-        )
         rows = []
         for p in report.heart_rate.patients:
             pid = p.patient_id
@@ -151,7 +150,7 @@ async def class_report_csv(request: Request) -> Response:
                     report.hr_alert_kinds.get(pid, []),
                     [a for a in report.urgent if a.patient_id == pid],
                     pid in report.held,
-                    state,
+                    report.state,
                 )
             )
         audit_report(
