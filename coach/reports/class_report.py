@@ -32,14 +32,16 @@ from coach.reports.activity import first_readings, room_joins
 ALERT_LOOKBACK = timedelta(hours=24)  # a red flag texted the day before bears on the class
 
 
-def class_state(occurrence: ClassOccurrence, now: datetime) -> str:
-    """`cancelled`, `not_started`, `on_now` or `ended`: only once a class has ended does not
-    having come mean the patient missed it (a patient joins late, or streams in the class)."""
+def class_state(occurrence: ClassOccurrence, now: datetime, settles_after: timedelta) -> str:
+    """`cancelled`, `not_started`, `open` or `ended`. Only once attendance has settled does not
+    having come mean the patient missed it: a patient joins late, streams in the class, or her
+    strap's readings arrive until `settles_after` past its end (the room and the readings'
+    window close then)."""
     if occurrence.status == CANCELLED:
         return "cancelled"
     if now < occurrence.starts_at:
         return "not_started"
-    return "on_now" if now < occurrence.ends_at else "ended"
+    return "open" if now < occurrence.ends_at + settles_after else "ended"
 
 
 @dataclass(frozen=True)

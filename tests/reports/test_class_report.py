@@ -263,11 +263,12 @@ def test_a_class_not_begun_or_cancelled_reports_no_one_as_absent(
     assert f"0 of {enrolled} enrolled attended" in today
 
 
-def test_once_the_class_has_ended_who_did_not_come_missed_it(
+def test_once_attendance_has_settled_who_did_not_come_missed_it(
     client: TestClient, db: Database, demo: Demo, taught: dict, clock: ManualClock
 ) -> None:
-    """During the class a patient not yet in reads "not yet" (she may join late); once it has
-    ended, "no", on the page and in the export, while those who came still read "yes"."""
+    """During the class, and for the half hour after it while the room stays open and a strap's
+    readings still count, a patient not yet in reads "not yet"; once that has passed, "no", on
+    the page and in the export, while those who came still read "yes"."""
     path = f"/classes/occurrences/{demo.occurrence_id}/report"
 
     def cells() -> dict[str, str]:
@@ -278,17 +279,25 @@ def test_once_the_class_has_ended_who_did_not_come_missed_it(
         rows = re.findall(r'<tr data-patient="(\d+)".*?</th>\s*<td>([^<]*)</td>', table, re.S)
         return {pid: cell for pid, cell in rows}
 
+    def exported() -> dict[str, str]:
+        return {r["patient_id"]: r["attended"] for r in _rows(client.get(f"{path}.csv"))}
+
     came = {str(demo.patients[ADA]), str(demo.patients[ROSA])}
     during = cells()
     assert {during[pid] for pid in came} == {"yes"}
     assert {cell for pid, cell in during.items() if pid not in came} == {"not yet"}
 
     ends_at = db.run_sync(lambda s: s.get(ClassOccurrence, demo.occurrence_id).ends_at)
-    clock.at(ends_at + timedelta(minutes=1))
+    clock.at(ends_at + timedelta(minutes=29))
     sign_in_coach(client)  # idle for longer than a staff session lasts
+    just_after = cells()
+    assert {just_after[pid] for pid in came} == {"yes"}
+    assert {cell for pid, cell in just_after.items() if pid not in came} == {"not yet"}
+    assert {a for pid, a in exported().items() if pid not in came} == {""}
+
+    clock.at(ends_at + timedelta(minutes=30))
     after = cells()
     assert {after[pid] for pid in came} == {"yes"}
     assert {cell for pid, cell in after.items() if pid not in came} == {"no"}
-    exported = {r["patient_id"]: r["attended"] for r in _rows(client.get(f"{path}.csv"))}
-    assert {exported[pid] for pid in came} == {"yes"}
-    assert {a for pid, a in exported.items() if pid not in came} == {"no"}
+    assert {exported()[pid] for pid in came} == {"yes"}
+    assert {a for pid, a in exported().items() if pid not in came} == {"no"}

@@ -4,7 +4,7 @@ the target band, time in zone, heart-rate and urgent alerts, holds, and the effo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -16,8 +16,9 @@ from coach.alerts import Alert
 from coach.models import Patient
 from coach.reports import class_report
 from coach.rules import RuleSet
+from rtc.heart_rate.ingest import OCCURRENCE_SLACK
 from web.auth.principal import Principal
-from web.context import ctx_of
+from web.context import AppContext, ctx_of
 from web.heart_rate.chart import hr_chart
 from web.heart_rate.summaries import OccurrenceHeartRate, occurrence_heart_rate
 from web.pages.render import page_language, render
@@ -38,8 +39,19 @@ class ClassReport:
     state: str  # class_report.class_state: whether not having come means a patient missed it
 
 
+def attendance_settles_after(ctx: AppContext) -> timedelta:
+    """How long after a class a patient may still show up in it: the room stays open, and a
+    strap's readings still belong to the class, for a while after its end."""
+    return max(OCCURRENCE_SLACK, timedelta(minutes=ctx.settings.room_closes_minutes_after))
+
+
 def load_report(
-    session: Session, principal: Principal, occurrence_id: int, rules: RuleSet, now: datetime
+    session: Session,
+    principal: Principal,
+    occurrence_id: int,
+    rules: RuleSet,
+    now: datetime,
+    settles_after: timedelta,
 ) -> ClassReport:
     occurrence = access.get_occurrence(session, principal.actor, occurrence_id)
     data = occurrence_heart_rate(session, principal, occurrence_id, rules)
@@ -62,7 +74,7 @@ def load_report(
         urgent=class_report.urgent_alerts(session, ids, occurrence.starts_at, occurrence.ends_at),
         held=held,
         hr_alert_kinds=kinds,
-        state=class_report.class_state(occurrence, now),
+        state=class_report.class_state(occurrence, now, settles_after),
     )
 
 
@@ -72,7 +84,14 @@ async def class_report_page(request: Request) -> Response:
     ctx = ctx_of(request)
 
     def load(session: Session) -> dict[str, Any]:
-        report = load_report(session, principal, occurrence_id, ctx.rules, ctx.clock.now())
+        report = load_report(
+            session,
+            principal,
+            occurrence_id,
+            ctx.rules,
+            ctx.clock.now(),
+            attendance_settles_after(ctx),
+        )
         occurrence = access.get_occurrence(session, principal.actor, occurrence_id)
         zone = staff_zone(session, principal.actor)
         patients = report.heart_rate.patients
@@ -133,7 +152,14 @@ async def class_report_csv(request: Request) -> Response:
     ctx = ctx_of(request)
 
     def load(session: Session) -> list[list[object]]:
-        report = load_report(session, principal, occurrence_id, ctx.rules, ctx.clock.now())
+        report = load_report(
+            session,
+            principal,
+            occurrence_id,
+            ctx.rules,
+            ctx.clock.now(),
+            attendance_settles_after(ctx),
+        )
         occurrence = report.heart_rate.occurrence
         rows = []
         for p in report.heart_rate.patients:
