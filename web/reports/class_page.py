@@ -39,7 +39,7 @@ class ClassReport:
     state: str  # class_report.class_state: whether not having come means a patient missed it
 
 
-def attendance_settles_after(ctx: AppContext) -> timedelta:
+def _attendance_settles_after(ctx: AppContext) -> timedelta:
     """How long after a class a patient may still show up in it: the room stays open, and a
     strap's readings still belong to the class, for a while after its end."""
     return max(OCCURRENCE_SLACK, timedelta(minutes=ctx.settings.room_closes_minutes_after))
@@ -78,20 +78,26 @@ def load_report(
     )
 
 
+def _report_now(
+    session: Session, principal: Principal, occurrence_id: int, ctx: AppContext
+) -> ClassReport:
+    return load_report(
+        session,
+        principal,
+        occurrence_id,
+        ctx.rules,
+        ctx.clock.now(),
+        _attendance_settles_after(ctx),
+    )
+
+
 async def class_report_page(request: Request) -> Response:
     principal: Principal = request.state.principal
     occurrence_id = int_param(request, "occurrence_id")
     ctx = ctx_of(request)
 
     def load(session: Session) -> dict[str, Any]:
-        report = load_report(
-            session,
-            principal,
-            occurrence_id,
-            ctx.rules,
-            ctx.clock.now(),
-            attendance_settles_after(ctx),
-        )
+        report = _report_now(session, principal, occurrence_id, ctx)
         occurrence = access.get_occurrence(session, principal.actor, occurrence_id)
         zone = staff_zone(session, principal.actor)
         patients = report.heart_rate.patients
@@ -152,14 +158,7 @@ async def class_report_csv(request: Request) -> Response:
     ctx = ctx_of(request)
 
     def load(session: Session) -> list[list[object]]:
-        report = load_report(
-            session,
-            principal,
-            occurrence_id,
-            ctx.rules,
-            ctx.clock.now(),
-            attendance_settles_after(ctx),
-        )
+        report = _report_now(session, principal, occurrence_id, ctx)
         occurrence = report.heart_rate.occurrence
         rows = []
         for p in report.heart_rate.patients:
