@@ -15,7 +15,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-import sqlalchemy as sa
 from argon2 import PasswordHasher
 from starlette.testclient import TestClient
 
@@ -25,6 +24,7 @@ from telecoach.app import create_app
 from telecoach.migrate import upgrade
 from telecoach.settings import Settings
 from tests.clocks import RunningClock
+from tests.postgres_rows import empty_postgres
 
 # Fixtures of their own modules, for any test: `own_redis` and `own_database`, a Redis and a
 # PostgreSQL database to take away and bring back.
@@ -80,17 +80,6 @@ def postgres_url() -> Iterator[str]:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _truncate_postgres(url: str) -> None:
-    database = Database(url)
-    try:
-        with database.engine.begin() as connection:
-            existing = set(sa.inspect(connection).get_table_names()) - {"alembic_version"}
-            names = ", ".join(f'"{name}"' for name in sorted(existing))
-            connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    finally:
-        database.dispose()
-
-
 def fresh_database_url(
     request: pytest.FixtureRequest, engine: str, tmp_path: Path, template: Path | None = None
 ) -> str:
@@ -101,7 +90,7 @@ def fresh_database_url(
         shutil.copy(template or request.getfixturevalue("sqlite_template"), path)
         return f"sqlite:///{path}"
     url = request.getfixturevalue("postgres_url")
-    _truncate_postgres(url)
+    empty_postgres(url)
     return str(url)
 
 

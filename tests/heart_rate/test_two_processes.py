@@ -21,9 +21,10 @@ from websockets.exceptions import ConnectionClosed
 
 from coach.database import Database
 from tests.browser.conftest import TELECOACH, free_port
-from tests.conftest import PASSWORD, _truncate_postgres, clear_redis
+from tests.conftest import PASSWORD, clear_redis
 from tests.factories import build_world, join_token
 from tests.heart_rate.helpers import give_profile, live_class, now_ms, samples, until
+from tests.postgres_rows import empty_postgres
 from tests.web.signin import server_cookie
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.anyio]
@@ -42,7 +43,7 @@ class Server:
 
 @pytest.fixture
 def servers(postgres_url: str, tmp_path: Path) -> Iterator[tuple[Server, Server, dict]]:
-    _truncate_postgres(postgres_url)
+    empty_postgres(postgres_url)
     clear_redis(REDIS_DB_URL)
     db = Database(postgres_url)
     world = db.run_sync(build_world)

@@ -30,10 +30,11 @@ from messaging.models import SmsMessage
 from scheduler import outbox
 from scheduler.models import SENDING, SENT, ScheduledMessage
 from tests.browser.conftest import TELECOACH, free_port
-from tests.conftest import PASSWORD, TEST_SECRET, _truncate_postgres, clear_redis
+from tests.conftest import PASSWORD, TEST_SECRET, clear_redis
 from tests.factories import build_world, join_token
 from tests.heart_rate.helpers import device_token, give_profile, live_class, now_ms, samples
 from tests.messaging.fake_twilio import FakeTwilio
+from tests.postgres_rows import empty_postgres
 from tests.scheduler.conftest import rows, set_patient, text_rows
 from tests.scheduler.processes import Gate, environment, gated_twilio, spawn, stop, wait_until
 from tests.web.signin import server_cookie
@@ -90,7 +91,7 @@ class Serve:
 
 @pytest.fixture
 def serve(postgres_url: str, tmp_path: Path) -> Iterator[Serve]:
-    _truncate_postgres(postgres_url)
+    empty_postgres(postgres_url)
     clear_redis(REDIS_DB_URL)
     db = Database(postgres_url)
     try:
@@ -309,7 +310,7 @@ def test_sigterm_finishes_the_text_being_sent_once(
 ) -> None:
     """The scheduler in `serve` is inside a Twilio call when SIGTERM comes: the process waits for
     it, records it as sent, and exits 0; Twilio got it once, and nothing is left claimed."""
-    _truncate_postgres(postgres_url)
+    empty_postgres(postgres_url)
     db = Database(postgres_url)
     try:
         world = db.run_sync(build_world)

@@ -25,6 +25,7 @@ from telecoach.demo import ADMIN_EMAIL, COACH_EMAIL, DEMO_PASSWORD, seed
 from tests.conftest import FAST_HASHER, TEST_NOW, fresh_database_url
 from tests.factories import enroll as enroll_factory
 from tests.factories import join_token, patient, staff, weekly_class
+from tests.postgres_rows import Rows, empty_postgres, put_rows, take_rows
 from tests.web.signin import login
 from web.auth.passwords import Passwords
 from web.auth.sessions import COOKIE_NAME
@@ -100,11 +101,26 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return fresh_database_url(request, request.param, tmp_path)
 
 
+@pytest.fixture(scope="session")
+def seeded_demo_rows(postgres_url: str) -> tuple[Rows, Demo]:
+    """The demo clinic's rows on PostgreSQL, seeded once and put back for each test that asks
+    (as `seeded_demo_template` on SQLite)."""
+    empty_postgres(postgres_url)
+    database = Database(postgres_url)
+    try:
+        demo = seed_demo(database)
+    finally:
+        database.dispose()
+    return take_rows(postgres_url), demo
+
+
 @pytest.fixture
 def demo(request: pytest.FixtureRequest, db: Database) -> Demo:
     if db.url.startswith("sqlite"):
         return copy.deepcopy(request.getfixturevalue("seeded_demo_template")[1])
-    return seed_demo(db)
+    rows, demo = request.getfixturevalue("seeded_demo_rows")
+    put_rows(request.getfixturevalue("postgres_url"), rows)
+    return copy.deepcopy(demo)
 
 
 def sign_in_coach(client: TestClient) -> str:

@@ -23,9 +23,10 @@ from scheduler import outbox
 from scheduler.models import SENDING, SENT, UNCONFIRMED, ScheduledMessage
 from tests.browser.conftest import free_port
 from tests.clocks import ManualClock
-from tests.conftest import World, _truncate_postgres
+from tests.conftest import World
 from tests.factories import patient
 from tests.messaging.fake_twilio import FakeTwilio
+from tests.postgres_rows import empty_postgres
 from tests.scheduler.conftest import (
     RunnerFor,
     asyncio_run,
@@ -50,7 +51,7 @@ def clock() -> Clock:
 def database_url(request: pytest.FixtureRequest) -> str:
     """PostgreSQL only: several processes share the database."""
     url = str(request.getfixturevalue("postgres_url"))
-    _truncate_postgres(url)
+    empty_postgres(url)
     return url
 
 
