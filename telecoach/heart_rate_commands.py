@@ -6,24 +6,29 @@ import http.client
 import json
 import signal
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
+from statistics import median
 from typing import Any
 from urllib.parse import urlsplit
 
 import click
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from coach import device_tokens
 from coach.audit import record_system
 from coach.epoch_ms import to_ms
-from coach.models import Patient, utcnow
+from coach.models import HeartRateSample, Patient, utcnow
 from coach.rules import load_rules
 from rtc.heart_rate.ingest import OCCURRENCE_SLACK, load_occurrence
 from rtc.heart_rate.simulator import SimulatedPatient, make_patients
 from telecoach.startup import open_database
 from web.heart_rate.ingest_api import SIMULATOR_DEVICE_NAME
+
+# A restarted simulation picks each patient up from their readings of this last stretch.
+RECENT = timedelta(minutes=1)
 
 
 @click.command("create-device-token")
@@ -101,6 +106,21 @@ def _plan(session: Session, occurrence_id: int, rules_file: str | None) -> dict[
     return {"info": info, "tokens": tokens}
 
 
+def _recent_rates(session: Session, occurrence_id: int, now: datetime) -> dict[int, float]:
+    """Each patient's rate over the minute before `now` in this class (the median: a spike or a
+    half-rate artifact does not move it), where a simulation restarted mid-class goes on from."""
+    rows = session.exec(
+        select(HeartRateSample.patient_id, HeartRateSample.bpm)
+        .where(HeartRateSample.occurrence_id == occurrence_id)
+        .where(col(HeartRateSample.t) > now - RECENT)
+        .where(col(HeartRateSample.t) <= now)
+    ).all()
+    rates: dict[int, list[int]] = {}
+    for patient_id, bpm in rows:
+        rates.setdefault(patient_id, []).append(bpm)
+    return {patient_id: float(median(bpms)) for patient_id, bpms in rates.items()}
+
+
 def _revoke(session: Session, tokens: list[tuple[int, int]]) -> None:
     for patient_id, token_id in tokens:
         device_tokens.revoke(session, patient_id, token_id)
@@ -139,6 +159,7 @@ def simulate_hr(
             "readings belong to a class from 30 minutes before it starts to 30 minutes after "
             f"it ends; occurrence {occurrence_id} starts at {info.starts_at.isoformat()}"
         )
+    recent = database.run_sync(_recent_rates, occurrence_id, now)
     people = [(pid, resting, hr_max) for pid, resting, hr_max, _, _ in plan["tokens"]]
     senders = [
         _Sender(patient, raw)
@@ -157,7 +178,7 @@ def simulate_hr(
     # Stopped by Ctrl-C or SIGTERM alike: the tokens it issued are revoked on the way out.
     signal.signal(signal.SIGTERM, _interrupt)
     try:
-        _run(senders, base, occurrence_id, info.starts_at, duration, limit, speed, quiet)
+        _run(senders, base, occurrence_id, info.starts_at, duration, limit, speed, quiet, recent)
     except KeyboardInterrupt:
         pass
     finally:
@@ -178,13 +199,15 @@ def _run(
     limit: float,
     speed: float,
     quiet: bool = False,
+    recent: Mapping[int, float] | None = None,
 ) -> None:
     started = time.monotonic()
     # The plan follows the real class once it has begun; before that, it starts at the warm-up.
     elapsed0 = max(0.0, (utcnow() - starts_at).total_seconds())
     if elapsed0 > 0:
         for sender in senders:
-            sender.patient.join_at(elapsed0, duration)
+            rate = (recent or {}).get(sender.patient.patient_id)
+            sender.patient.join_at(elapsed0, duration, rate)
     tick = 0
     while time.monotonic() - started < limit:
         tick += 1

@@ -70,13 +70,31 @@ class SimulatedPatient:
     def __post_init__(self) -> None:
         self.hr = self.resting + self.rng.uniform(0, 6)
 
-    def join_at(self, elapsed_s: float, duration_s: float) -> None:
+    def join_at(self, elapsed_s: float, duration_s: float, recent_bpm: float | None = None) -> None:
         """Start `elapsed_s` into the class (the demo restarted mid-class) at the rate the class
         has brought this patient to by then, not at rest: a rate that began at rest would read,
-        to a live view that remembers the minutes before, as a sudden drop."""
+        to a live view that remembers the minutes before, as a sudden drop.
+
+        `recent_bpm`, the patient's rate just before the restart (their readings of the last
+        minute), says more: the rate goes on from it, and a patient who listens goes on at the
+        effort it shows. Without it the cues answered before the restart would be undone (an
+        ease-off forgotten, a stop taken back), and the rate would climb over the ceiling again.
+        """
         working_s = sum(1 for s in range(int(elapsed_s)) if intensity(s, duration_s) > DRIFTS_ABOVE)
         self.drift = DRIFT_BPM_PER_MIN * working_s / 60
-        self.hr = self._target(max(RESTING_SHARE, intensity(elapsed_s, duration_s)))
+        planned = intensity(elapsed_s, duration_s)
+        self.hr = self._target(max(RESTING_SHARE, planned))
+        if recent_bpm is None:
+            return
+        self.hr = recent_bpm
+        if not self.listens:
+            return  # a patient deaf to cues never changed their effort
+        reserve = self.hr_max - self.resting
+        shown = (recent_bpm - self.resting - self.drift) / (self.gain * reserve)
+        if planned > DRIFTS_ABOVE and shown < RESTING_SHARE + CUE_STEP:
+            self.stopped = True  # at rest in the main part: they had stopped
+        else:
+            self.effort = shown - planned
 
     def _target(self, share: float) -> float:
         """The rate this share of heart-rate reserve settles at, with the drift so far."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from statistics import mean
+from statistics import mean, median
 
 from rtc.heart_rate.simulator import SimulatedPatient, intensity, make_patients
 
@@ -120,3 +120,40 @@ def test_a_patient_joined_mid_class_starts_where_the_class_has_brought_them() ->
     after = [joined.step(20 * 60.0 + s, DURATION, 1.0) for s in range(30)]
     readings = [v for v in after if v is not None and 50 < v < 200]
     assert readings and all(abs(v - before) < 12 for v in readings), (before, readings)
+
+
+def _listener_until_restart(cues: dict[int, str]) -> tuple[SimulatedPatient, float]:
+    """A listening patient 20 minutes into a class, answering `cues` (second: kind) on the way,
+    and the median of their last minute of readings (what `simulate-hr` reads back)."""
+    patient, _ = _twins(seed=8)
+    readings = []
+    for second in range(20 * 60):
+        if second in cues:
+            patient.hear({"kind": cues[second], "at_ms": second}, float(second))
+        readings.append(patient.step(float(second), DURATION, 1.0))
+    return patient, median(v for v in readings[-60:] if v is not None)
+
+
+def _minutes_after(patient: SimulatedPatient, minutes: int) -> float:
+    after = [patient.step(20 * 60.0 + s, DURATION, 1.0) for s in range(minutes * 60)]
+    return mean(v for v in after if v is not None and 50 < v < 200)
+
+
+def test_a_restart_mid_class_keeps_the_cues_a_patient_had_answered() -> None:
+    """The demo restarted after a patient eased off twice: from their last minute's rate they go
+    on at the effort they had come down to, not at the class's plan (over the ceiling again),
+    and a patient who had stopped stays stopped."""
+    eased, recent = _listener_until_restart({12 * 60: "ease_off", 13 * 60: "ease_off"})
+    went_on = _minutes_after(eased, 5)
+    restarted, forgetting = _twins(seed=8)
+    restarted.join_at(20 * 60.0, DURATION, recent)
+    forgetting.join_at(20 * 60.0, DURATION)
+    picked_up, forgot = _minutes_after(restarted, 5), _minutes_after(forgetting, 5)
+    assert abs(picked_up - went_on) < 5, (picked_up, went_on)
+    assert forgot > went_on + 8, (forgot, went_on)  # what the restart did before
+
+    stopped, recent = _listener_until_restart({15 * 60: "stop"})
+    restarted, _ = _twins(seed=8)
+    restarted.join_at(20 * 60.0, DURATION, recent)
+    still, resting = _minutes_after(restarted, 5), _minutes_after(stopped, 5)
+    assert still < 70 + 20 and abs(still - resting) < 4, (still, resting)
