@@ -156,6 +156,12 @@ class Rooms:
         room = self._rooms.get(occurrence_id)
         return room is not None and room.ended
 
+    def host_present(self, occurrence_id: int) -> bool:
+        """The coach is in this class's room now: the class is on, whatever the timetable says
+        (begun early, or running over)."""
+        room = self._rooms.get(occurrence_id)
+        return room is not None and not room.ended and any(m.is_host for m in room.members.values())
+
     def stats(self) -> dict[str, Any]:
         """What this process holds right now; the resource tests and /metrics read it."""
         peers = [s.peer for s in self._connections if s.peer is not None]

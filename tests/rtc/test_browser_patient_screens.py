@@ -94,8 +94,10 @@ def test_a_patient_on_a_phone_through_a_class(
         coach.goto(f"{live_server.url}/classes/occurrences/{occurrence}/console")
         sign_in(coach)
         coach.get_by_role("button", name="Start class").click()
+        expect(coach.locator("#console")).to_have_attribute("data-status", "live", timeout=15_000)
 
-        # Her home page puts the class that is on now first.
+        # Her home page puts the class that is on now first: it begins in ten minutes, and
+        # with its coach in the room it is live now.
         patient.goto(join_url)
         live = patient.locator(f"#live-{occurrence}")
         expect(live.locator(".live-tag")).to_have_text(words["live_now"])

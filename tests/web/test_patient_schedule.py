@@ -1,6 +1,7 @@
-"""The patient's home page as a plan: the class whose room is open now first ("live now"), then
-the next one with when its room opens, then the rest in a short list; a class whose room has
-closed is gone, a cancelled one says so. All relative to the injected clock (TEST_NOW)."""
+"""The patient's home page as a plan: the classes whose room is open now first (the one on now
+"live now", one not begun "room open", one past its end with until when its room stays open),
+then the next one with when its room opens, then the rest in a short list; a class whose room
+has closed is gone, a cancelled one says so. All relative to the injected clock (TEST_NOW)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,11 @@ from starlette.testclient import TestClient
 
 from coach import class_changes
 from coach.database import Database
-from coach.models import ClassOccurrence
+from coach.models import ClassOccurrence, Patient
 from telecoach.settings import Settings
 from tests.conftest import TEST_NOW, World, make_settings
 from tests.factories import enroll, join_token, weekly_class
+from tests.prescribing.workflow import text_of
 from tests.web.signin import join
 
 
@@ -64,7 +66,7 @@ def test_live_class_first_then_next_then_the_rest_and_ended_ones_gone(
     home = client.get("/me").text
 
     live = _section(home, f"live-{made['Morning Stretch']}")
-    assert "Live now" in live and "Morning Stretch" in live
+    assert "Room open" in live and "Morning Stretch" in live and "Live now" not in live
     assert f'href="/me/classes/{made["Morning Stretch"]}"' in live
     assert home.count('class="class-live"') == 1
 
@@ -87,6 +89,59 @@ def test_live_class_first_then_next_then_the_rest_and_ended_ones_gone(
     earlier = (TEST_NOW - timedelta(minutes=80)).isoformat()
     assert earlier not in home
     assert f'/me/classes/{made["Earlier Walk"]}"' not in home
+
+
+def test_open_rooms_say_whether_their_class_is_on_not_begun_or_past_its_end(
+    client: TestClient, world: World, db: Database
+) -> None:
+    """The demo's class ended twenty minutes ago, its coach never pressed "End class", and the
+    patient's page still read "Live now" over it, above the drop-in class that was on. The class
+    on now comes first and alone reads "live now"; one past its end says so and until when its
+    room stays open (for a class that runs over); one not begun says its room is open."""
+
+    def work(session: Session) -> dict[str, int]:
+        made = {}
+        for title, start in (
+            ("Ran Over", TEST_NOW - timedelta(minutes=55)),  # ended 10 minutes ago
+            ("Morning Stretch", TEST_NOW + timedelta(minutes=10)),
+            ("Drop In", TEST_NOW - timedelta(minutes=5)),
+        ):
+            series, first = weekly_class(session, world.coach_a, title, start, TEST_NOW)
+            enroll(session, series, world.patient_a, TEST_NOW)
+            made[title] = first
+        return made
+
+    made = db.run_sync(work)
+    join(client, db.run_sync(join_token, world.patient_a, 24, TEST_NOW))
+
+    def tags(language: str) -> list[tuple[str, str]]:
+        db.run_sync(lambda s: setattr(s.get(Patient, world.patient_a), "language", language))
+        home = client.get("/me").text
+        return [
+            (title, text_of(tag))
+            for tag, title in re.findall(
+                r'<p class="live-tag[^"]*">(.*?)</p>\s*<h2[^>]*>(.*?)</h2>', home, re.S
+            )
+        ]
+
+    assert tags("en") == [
+        ("Drop In", "Live now"),
+        ("Morning Stretch", "Room open"),
+        ("Ran Over", "Past its end time"),
+    ]
+    home = client.get("/me").text
+    over = _section(home, f"live-{made['Ran Over']}")
+    # Madrid is an hour ahead of UTC: the room closes 30 minutes after the 15:50 end, at 16:20.
+    assert "The room stays open until 16:20." in text_of(over)
+    assert f'href="/me/classes/{made["Ran Over"]}"' in over  # she may still go back in
+    assert "stays open" not in _section(home, f"live-{made['Drop In']}")
+    assert [tag for _, tag in tags("es")] == [
+        "En directo ahora",
+        "Sala abierta",
+        "Pasada la hora de terminar",
+    ]
+    assert [tag for _, tag in tags("zh-Hans")] == ["正在上课", "课堂已开放", "已过下课时间"]
+    assert "课堂开放至 16:20。" in text_of(client.get("/me").text)
 
 
 def test_spanish_patient_sees_the_plan_in_spanish(

@@ -60,7 +60,7 @@ async def me(request: Request) -> Response:
             now - window.closes_after,
             with_cancelled=True,
         )
-        schedule = plan(rows, now, window, patient.time_zone, ctx.rooms.has_ended, language)
+        schedule = plan(rows, now, window, patient.time_zone, ctx.rooms, language)
         # The way in by phone, for the class on now and the next one (docs/voice.md).
         voice_number = ctx.settings.voice_number
         if voice_number:

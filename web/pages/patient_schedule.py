@@ -1,19 +1,25 @@
-"""The patient's classes as a plan: the one live now, the next one and when its room opens, then
-the rest in short; a class that is over (its room closed, or the coach ended it) is left out.
+"""The patient's classes as a plan: those whose room is open now, then the next one and when its
+room opens, then the rest in short; a class that is over (its room closed, or the coach ended it)
+is left out.
+
+A room is open from a while before its class to a while after (a class that runs over). A class
+is "live now" between its start and its end, or while its coach is in the room (begun early, or
+running over); otherwise its room is open before the start, or the class is past its end (the page
+says until when the room stays open). The live ones come first.
 
 Of the rest only the first few show at once: a daily class made a phone scroll past three weeks
 of them to reach today's session at home. The others wait behind one "more" the patient opens."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from coach.classes import CANCELLED
 from coach.models import ClassOccurrence, ClassSeries
+from web.dates import clock_text
 from web.room_socket import RoomWindow
 from web.views import local_text, occurrence_view
 
@@ -39,12 +45,20 @@ class Schedule:
         return self.later[LATER_SHOWN:]
 
 
+class RoomStates(Protocol):
+    """What the rooms of this process know of a class beyond its timetable (rtc.rooms.Rooms)."""
+
+    def has_ended(self, occurrence_id: int) -> bool: ...  # the coach ended it
+
+    def host_present(self, occurrence_id: int) -> bool: ...  # the coach is in it now
+
+
 def plan(
     rows: list[tuple[ClassOccurrence, ClassSeries]],
     now: datetime,
     window: RoomWindow,
     time_zone: str,
-    ended_by_coach: Callable[[int], bool],
+    rooms: RoomStates,
     language: str = "en",
 ) -> Schedule:
     """`rows` soonest first, as `classes.upcoming_for_series` gives them (cancelled included)."""
@@ -54,7 +68,7 @@ def plan(
         assert occurrence.id is not None
         opens_at = occurrence.starts_at - window.opens_before
         closes_at = occurrence.ends_at + window.closes_after
-        if now >= closes_at or ended_by_coach(occurrence.id):
+        if now >= closes_at or rooms.has_ended(occurrence.id):
             continue
         view = occurrence_view(occurrence, series, time_zone, language=language)
         view["cancelled"] = occurrence.status == CANCELLED or series.cancelled_at is not None
@@ -65,9 +79,23 @@ def plan(
         if view["cancelled"]:
             schedule.later.append(view)
         elif opens_at <= now:
+            on = rooms.host_present(occurrence.id)
+            view["phase"] = "on" if on else _phase(occurrence, now)
+            view["closes_time"] = clock_text(closes_at, time_zone)
             schedule.live.append(view)
         elif schedule.next is None:
             schedule.next = view
         else:
             schedule.later.append(view)
+    schedule.live.sort(key=lambda view: PHASES.index(view["phase"]))  # stable: soonest first
     return schedule
+
+
+PHASES = ("on", "early", "over")  # the order open rooms are listed in
+
+
+def _phase(occurrence: ClassOccurrence, now: datetime) -> str:
+    """`early` (the room is open, the class not begun), `on`, or `over` (past its end)."""
+    if now < occurrence.starts_at:
+        return "early"
+    return "on" if now < occurrence.ends_at else "over"
