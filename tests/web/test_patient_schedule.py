@@ -226,3 +226,31 @@ def test_a_next_class_on_a_later_day_offers_the_device_test_not_the_way_in(
     found = re.search(r'href="/me/classes/(\d+)#device-test-h">([^<]+)</a>', card)
     assert found and found.group(2) == button
     assert int(found.group(1)) != occurrence_id  # next week's class
+
+
+def test_a_class_past_its_end_says_so_on_its_own_page_too(
+    client: TestClient, world: World, db: Database
+) -> None:
+    """Opened from the list, a class past its end says when it was due to end and until when
+    its room stays open, in her language; the class on now says nothing of the kind."""
+
+    def work(session: Session) -> dict[str, int]:
+        made = {}
+        for title, start in (
+            ("Ran Over", TEST_NOW - timedelta(minutes=55)),  # ended 10 minutes ago
+            ("Drop In", TEST_NOW - timedelta(minutes=5)),
+        ):
+            series, first = weekly_class(session, world.coach_a, title, start, TEST_NOW)
+            enroll(session, series, world.patient_a, TEST_NOW)
+            made[title] = first
+        return made
+
+    made = db.run_sync(work)
+    join(client, db.run_sync(join_token, world.patient_a, 24, TEST_NOW))
+    # Due to end at 14:50 UTC, 15:50 in Madrid; the room stays open 30 minutes more.
+    over = text_of(client.get(f"/me/classes/{made['Ran Over']}").text)
+    assert "This class was due to end at 15:50. The room stays open until 16:20." in over
+    assert "due to end" not in text_of(client.get(f"/me/classes/{made['Drop In']}").text)
+    db.run_sync(lambda s: setattr(s.get(Patient, world.patient_a), "language", "zh-Hans"))
+    over = text_of(client.get(f"/me/classes/{made['Ran Over']}").text)
+    assert "本课程原定 15:50 下课，课堂开放至 16:20。" in over

@@ -19,8 +19,8 @@ from coach.reports.progress import HomeSessionLine, home_session_lines, weekly_a
 from web.auth.principal import Principal
 from web.context import ctx_of
 from web.daily.checkin import checkin_due
-from web.dates import day_month
-from web.pages.patient_schedule import plan
+from web.dates import clock_text, day_month
+from web.pages.patient_schedule import class_phase, plan
 from web.pages.render import page_language, render
 from web.room_socket import RoomWindow
 from web.routing import Access, route
@@ -140,10 +140,13 @@ async def me_class(request: Request) -> Response:
     occurrence_id = request.path_params["occurrence_id"]
     ctx = ctx_of(request)
     opens_before = timedelta(minutes=ctx.settings.room_opens_minutes_before)
+    closes_after = timedelta(minutes=ctx.settings.room_closes_minutes_after)
     language = page_language(request)
+    now = ctx.clock.now()
 
     def load(session: Session) -> dict[str, Any]:
         occurrence = access.get_occurrence(session, principal.actor, occurrence_id)
+        closes_at = occurrence.ends_at + closes_after
         series = session.get(ClassSeries, occurrence.series_id)
         patient = session.get(Patient, principal.actor.patient_id)
         assert series is not None and patient is not None and patient.id is not None
@@ -158,6 +161,11 @@ async def me_class(request: Request) -> Response:
             ),
             "zone": zone_for(session, patient.id, ctx.rules),
             "borg_scale": sorted(BORG_WORDS.items()),
+            # Past its end, its room still open and no coach in it: say so before she joins.
+            "past_end": occurrence.ends_at <= now < closes_at
+            and class_phase(occurrence, now, ctx.rooms) == "over",
+            "ends_time": clock_text(occurrence.ends_at, patient.time_zone),
+            "closes_time": clock_text(closes_at, patient.time_zone),
         }
 
     values = await ctx.db.run(load)

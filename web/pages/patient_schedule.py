@@ -79,8 +79,7 @@ def plan(
         if view["cancelled"]:
             schedule.later.append(view)
         elif opens_at <= now:
-            on = rooms.host_present(occurrence.id)
-            view["phase"] = "on" if on else _phase(occurrence, now)
+            view["phase"] = class_phase(occurrence, now, rooms)
             view["closes_time"] = clock_text(closes_at, time_zone)
             schedule.live.append(view)
         elif schedule.next is None:
@@ -94,8 +93,12 @@ def plan(
 PHASES = ("on", "early", "over")  # the order open rooms are listed in
 
 
-def _phase(occurrence: ClassOccurrence, now: datetime) -> str:
-    """`early` (the room is open, the class not begun), `on`, or `over` (past its end)."""
+def class_phase(occurrence: ClassOccurrence, now: datetime, rooms: RoomStates) -> str:
+    """Of a class whose room is open: `on` (between its start and its end, or its coach is in
+    the room), `early` (not begun), or `over` (past its end)."""
+    assert occurrence.id is not None
+    if rooms.host_present(occurrence.id):
+        return "on"
     if now < occurrence.starts_at:
         return "early"
     return "on" if now < occurrence.ends_at else "over"
