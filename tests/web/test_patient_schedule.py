@@ -6,7 +6,7 @@ has closed is gone, a cancelled one says so. All relative to the injected clock 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -47,6 +47,21 @@ def _classes_for_ana(db: Database, world: World) -> dict[str, int]:
         occurrence = session.get(ClassOccurrence, made["Evening Balance"])
         assert occurrence is not None
         class_changes.cancel_occurrence(session, occurrence, TEST_NOW)
+        return made
+
+    return db.run_sync(work)
+
+
+def _ana_in(db: Database, world: World, starts: dict[str, datetime]) -> dict[str, int]:
+    """Weekly classes of coach A's by title and first start, Ana enrolled; their first
+    occurrences' ids by title."""
+
+    def work(session: Session) -> dict[str, int]:
+        made = {}
+        for title, start in starts.items():
+            series, first = weekly_class(session, world.coach_a, title, start, TEST_NOW)
+            enroll(session, series, world.patient_a, TEST_NOW)
+            made[title] = first
         return made
 
     return db.run_sync(work)
@@ -99,19 +114,15 @@ def test_open_rooms_say_whether_their_class_is_on_not_begun_or_past_its_end(
     on now comes first and alone reads "live now"; one past its end says so and until when its
     room stays open (for a class that runs over); one not begun says its room is open."""
 
-    def work(session: Session) -> dict[str, int]:
-        made = {}
-        for title, start in (
-            ("Ran Over", TEST_NOW - timedelta(minutes=55)),  # ended 10 minutes ago
-            ("Morning Stretch", TEST_NOW + timedelta(minutes=10)),
-            ("Drop In", TEST_NOW - timedelta(minutes=5)),
-        ):
-            series, first = weekly_class(session, world.coach_a, title, start, TEST_NOW)
-            enroll(session, series, world.patient_a, TEST_NOW)
-            made[title] = first
-        return made
-
-    made = db.run_sync(work)
+    made = _ana_in(
+        db,
+        world,
+        {
+            "Ran Over": TEST_NOW - timedelta(minutes=55),  # ended 10 minutes ago
+            "Morning Stretch": TEST_NOW + timedelta(minutes=10),
+            "Drop In": TEST_NOW - timedelta(minutes=5),
+        },
+    )
     join(client, db.run_sync(join_token, world.patient_a, 24, TEST_NOW))
 
     def tags(language: str) -> list[tuple[str, str]]:
@@ -234,18 +245,11 @@ def test_a_class_past_its_end_says_so_on_its_own_page_too(
     """Opened from the list, a class past its end says when it was due to end and until when
     its room stays open, in her language; the class on now says nothing of the kind."""
 
-    def work(session: Session) -> dict[str, int]:
-        made = {}
-        for title, start in (
-            ("Ran Over", TEST_NOW - timedelta(minutes=55)),  # ended 10 minutes ago
-            ("Drop In", TEST_NOW - timedelta(minutes=5)),
-        ):
-            series, first = weekly_class(session, world.coach_a, title, start, TEST_NOW)
-            enroll(session, series, world.patient_a, TEST_NOW)
-            made[title] = first
-        return made
-
-    made = db.run_sync(work)
+    made = _ana_in(
+        db,
+        world,
+        {"Ran Over": TEST_NOW - timedelta(minutes=55), "Drop In": TEST_NOW - timedelta(minutes=5)},
+    )
     join(client, db.run_sync(join_token, world.patient_a, 24, TEST_NOW))
     # Due to end at 14:50 UTC, 15:50 in Madrid; the room stays open 30 minutes more.
     over = text_of(client.get(f"/me/classes/{made['Ran Over']}").text)
