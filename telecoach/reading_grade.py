@@ -87,6 +87,8 @@ PLACEHOLDERS: dict[str, str] = {
     "number": "555-0100",
     "pin": "4321",
     "time": "on Monday at 10:00 AM",
+    "end": "10:45",  # a class's end and its room's closing, as clock times
+    "until": "11:15",
     "was": "Monday, March 2 at 10:00 AM",
     "weekday": "Monday",
     "month": "March",
