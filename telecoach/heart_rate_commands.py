@@ -178,7 +178,7 @@ def simulate_hr(
     # Stopped by Ctrl-C or SIGTERM alike: the tokens it issued are revoked on the way out.
     signal.signal(signal.SIGTERM, _interrupt)
     try:
-        _run(senders, base, occurrence_id, info.starts_at, duration, limit, speed, quiet, recent)
+        _run(senders, base, occurrence_id, info.starts_at, duration, limit, speed, recent, quiet)
     except KeyboardInterrupt:
         pass
     finally:
@@ -198,16 +198,15 @@ def _run(
     duration: float,
     limit: float,
     speed: float,
+    recent: Mapping[int, float],
     quiet: bool = False,
-    recent: Mapping[int, float] | None = None,
 ) -> None:
     started = time.monotonic()
     # The plan follows the real class once it has begun; before that, it starts at the warm-up.
     elapsed0 = max(0.0, (utcnow() - starts_at).total_seconds())
     if elapsed0 > 0:
         for sender in senders:
-            rate = (recent or {}).get(sender.patient.patient_id)
-            sender.patient.join_at(elapsed0, duration, rate)
+            sender.patient.join_at(elapsed0, duration, recent.get(sender.patient.patient_id))
     tick = 0
     while time.monotonic() - started < limit:
         tick += 1

@@ -83,8 +83,8 @@ class SimulatedPatient:
         working_s = sum(1 for s in range(int(elapsed_s)) if intensity(s, duration_s) > DRIFTS_ABOVE)
         self.drift = DRIFT_BPM_PER_MIN * working_s / 60
         planned = intensity(elapsed_s, duration_s)
-        self.hr = self._target(max(RESTING_SHARE, planned))
         if recent_bpm is None:
+            self.hr = self._target(max(RESTING_SHARE, planned))
             return
         self.hr = recent_bpm
         if not self.listens:

@@ -162,8 +162,7 @@ async def me_class(request: Request) -> Response:
             "zone": zone_for(session, patient.id, ctx.rules),
             "borg_scale": sorted(BORG_WORDS.items()),
             # Past its end, its room still open and no coach in it: say so before she joins.
-            "past_end": occurrence.ends_at <= now < closes_at
-            and class_phase(occurrence, now, ctx.rooms) == "over",
+            "past_end": now < closes_at and class_phase(occurrence, now, ctx.rooms) == "over",
             "ends_time": clock_text(occurrence.ends_at, patient.time_zone),
             "closes_time": clock_text(closes_at, patient.time_zone),
         }
