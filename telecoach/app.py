@@ -89,7 +89,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
                 alerts_across_processes(ctx.alerts, ctx.redis),
                 heart_rate_running(ctx.heart_rate),
                 scheduling.in_serve(ctx, settings),
-                kept_texts_stored(ctx.sms),
+                kept_texts_stored(ctx.sms, settings.sms_kept_retry_seconds),
             ):
                 yield
         finally:

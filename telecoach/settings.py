@@ -52,6 +52,16 @@ def _positive_int(raw: str) -> int:
     return value
 
 
+def _positive_float(raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError("must be a positive number") from None
+    if not 0 < value <= 10_000:
+        raise ValueError("must be a positive number (at most 10000)")
+    return value
+
+
 def _e164(raw: str) -> str:
     import phonenumbers
 
@@ -191,6 +201,13 @@ SMS_SETTINGS: tuple[SettingSpec, ...] = (
         "Manual messages staff may send one patient within an hour; more get 429.",
         _positive_int,
     ),
+    SettingSpec(
+        "sms_kept_retry_seconds",
+        "SMS_KEPT_RETRY_SECONDS",
+        "5",
+        "How often texts that came in while the database was away are tried again.",
+        _positive_float,
+    ),
 )
 
 
@@ -294,16 +311,6 @@ HR_SETTINGS: tuple[SettingSpec, ...] = (
         _positive_int,
     ),
 )
-
-
-def _positive_float(raw: str) -> float:
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValueError("must be a positive number") from None
-    if not 0 < value <= 10_000:
-        raise ValueError("must be a positive number (at most 10000)")
-    return value
 
 
 def _flag(raw: str) -> bool:
@@ -578,6 +585,7 @@ class Settings:
     clinic_phone: str = DEV_CLINIC_PHONE
     emergency_number: str = _default("emergency_number")
     sms_manual_per_hour: int = _default("sms_manual_per_hour")
+    sms_kept_retry_seconds: float = _default("sms_kept_retry_seconds")
     voice_number: str | None = _default("voice_number")
     voice_pin_tries: int = _default("voice_pin_tries")
     stun_urls: tuple[str, ...] = ()

@@ -20,7 +20,6 @@ from telecoach.settings import Settings
 
 OUTBOX_FILE = "sms_outbox.jsonl"
 SPOOL_DIR = "sms_inbound_spool"  # texts kept while the database is away
-SPOOL_RETRY_S = 5.0  # how soon kept texts are tried again
 log = logging.getLogger("telecoach.sms")
 
 
@@ -59,7 +58,7 @@ def build_sms_service(
 
 
 @contextlib.asynccontextmanager
-async def kept_texts_stored(service: SmsService) -> AsyncIterator[None]:
+async def kept_texts_stored(service: SmsService, retry_s: float) -> AsyncIterator[None]:
     """While the app runs: store and act on the texts kept while the database was away (those
     kept before a restart too), as soon as it answers again."""
 
@@ -71,7 +70,7 @@ async def kept_texts_stored(service: SmsService) -> AsyncIterator[None]:
                     log.info("%d kept texts stored", taken)
             except Exception:
                 log.exception("storing kept texts failed; trying again shortly")
-            await asyncio.sleep(SPOOL_RETRY_S)
+            await asyncio.sleep(retry_s)
 
     task = asyncio.create_task(keep_trying(), name="sms-kept-texts")
     try:

@@ -31,7 +31,8 @@ from tests.own_database import OwnDatabase
 from tests.rtc.scenes import eventually
 
 ANA = "+15555550101"
-SPOOL_WAIT_S = 15.0  # kept texts are tried every few seconds (telecoach/wiring/sms.py)
+RETRY_S = 0.25  # how often the apps here try kept texts again (SMS_KEPT_RETRY_SECONDS)
+SPOOL_WAIT_S = 15.0
 
 
 @dataclass
@@ -46,6 +47,7 @@ class Clinic:
 
     def app(self, base_url: str = "http://testserver", **overrides: object) -> TestClient:
         overrides.setdefault("twilio_auth_token", AUTH_TOKEN)
+        overrides.setdefault("sms_kept_retry_seconds", RETRY_S)
         settings = make_settings(self.database.url, self.var_dir, **overrides)
         app = create_app(settings, clock=self.clock)
         return TestClient(app, base_url=base_url, follow_redirects=False)
