@@ -1,7 +1,8 @@
 """The coach's coming classes as a week's agenda: each local day a heading ("Today, Fri 04 Dec",
 "Tomorrow, …", then the date; "Yesterday, …" over a class on now that began before midnight) over
-its classes by time, the one on now marked. A coach with a daily class otherwise reads twenty rows
-of the same title and full date to find today's; later classes are on each class's page."""
+its classes by time, the one on now marked, and one its coach ended early marked so. A coach with a
+daily class otherwise reads twenty rows of the same title and full date to find today's; later
+classes are on each class's page."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from zoneinfo import ZoneInfo
 from coach import languages
 from coach.models import ClassOccurrence, ClassSeries
 from web.dates import clock_text, day_month, zone_label
+from web.room_states import RoomStates, staff_tag
 from web.views import occurrence_view
 
 
@@ -23,6 +25,7 @@ def agenda(
     now: datetime,
     enrolled: Mapping[int | None, int],
     limit: int,
+    rooms: RoomStates,
     days_ahead: int = 7,
 ) -> tuple[list[dict[str, Any]], bool]:
     """The days of the coming week (today and `days_ahead` - 1 more, in `zone`), at most `limit`
@@ -56,6 +59,6 @@ def agenda(
             }
         view = occurrence_view(occurrence, series, zone, enrolled.get(series.id, 0), language)
         view["time_local"] = f"{clock_text(starts, zone)} {zone_label(starts)}"
-        view["on_now"] = occurrence.starts_at <= now < occurrence.ends_at
+        view["tag"] = staff_tag(occurrence, now, rooms)
         days[day.isoformat()]["classes"].append(view)
     return list(days.values()), False

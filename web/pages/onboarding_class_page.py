@@ -32,6 +32,7 @@ from web.pages.plain_words import class_error
 from web.pages.reminder_form import parse_reminder_form, reminder_view, typed_view
 from web.pages.render import page_language, page_words, render
 from web.prescribing.forms import read_form, single
+from web.room_states import RoomStates, staff_tag
 from web.routing import Access, int_param, route
 from web.views import local_text, staff_zone
 
@@ -43,6 +44,7 @@ def _class_page(
     principal: Principal,
     class_id: int,
     now: datetime,
+    rooms: RoomStates,
     schedule: SchedulerConfig,
     language: str,
     problems: dict[str, Any] | None = None,
@@ -64,7 +66,7 @@ def _class_page(
                 "when_iso": o.starts_at.isoformat(),
                 "status": o.status,
                 "moved": o.starts_at != o.original_start,
-                "started": o.starts_at <= now,
+                "tag": staff_tag(o, now, rooms),
                 "date": local.strftime("%Y-%m-%d"),
                 "time": local.strftime("%H:%M"),
             }
@@ -98,6 +100,7 @@ async def class_page(request: Request) -> Response:
         principal,
         int_param(request, "class_id"),
         ctx.clock.now(),
+        ctx.rooms,
         ctx.schedule,
         page_language(request),
     )
@@ -114,6 +117,7 @@ async def _refused(
         principal,
         class_id,
         ctx.clock.now(),
+        ctx.rooms,
         ctx.schedule,
         page_language(request),
         problems,

@@ -20,9 +20,10 @@ from web.auth.principal import Principal
 from web.context import ctx_of
 from web.daily.checkin import checkin_due
 from web.dates import clock_text, day_month
-from web.pages.patient_schedule import class_phase, plan
+from web.pages.patient_schedule import plan
 from web.pages.render import page_language, render
 from web.room_socket import RoomWindow
+from web.room_states import class_phase
 from web.routing import Access, route
 from web.views import local_text, occurrence_view
 

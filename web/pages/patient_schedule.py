@@ -14,13 +14,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from coach.classes import CANCELLED
 from coach.models import ClassOccurrence, ClassSeries
 from web.dates import clock_text
 from web.room_socket import RoomWindow
+from web.room_states import RoomStates, class_phase
 from web.views import local_text, occurrence_view
 
 LATER_SHOWN = 4  # later classes listed at once; the rest behind "N more classes"
@@ -43,14 +44,6 @@ class Schedule:
     @property
     def later_more(self) -> list[dict[str, Any]]:
         return self.later[LATER_SHOWN:]
-
-
-class RoomStates(Protocol):
-    """What the rooms of this process know of a class beyond its timetable (rtc.rooms.Rooms)."""
-
-    def has_ended(self, occurrence_id: int) -> bool: ...  # the coach ended it
-
-    def host_present(self, occurrence_id: int) -> bool: ...  # the coach is in it now
 
 
 def plan(
@@ -91,14 +84,3 @@ def plan(
 
 
 PHASES = ("on", "early", "over")  # the order open rooms are listed in
-
-
-def class_phase(occurrence: ClassOccurrence, now: datetime, rooms: RoomStates) -> str:
-    """Of a class whose room is open: `on` (between its start and its end, or its coach is in
-    the room), `early` (not begun), or `over` (past its end)."""
-    assert occurrence.id is not None
-    if rooms.host_present(occurrence.id):
-        return "on"
-    if now < occurrence.starts_at:
-        return "early"
-    return "on" if now < occurrence.ends_at else "over"

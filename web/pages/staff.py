@@ -51,7 +51,9 @@ async def dashboard(request: Request) -> Response:
         )
         now = ctx_of(request).clock.now()
         coming = classes.upcoming_for_series(session, series_ids, now, limit=AGENDA_CLASSES + 1)
-        days, more = agenda(coming, zone, language, now, counts, AGENDA_CLASSES)
+        days, more = agenda(
+            coming, zone, language, now, counts, AGENDA_CLASSES, ctx_of(request).rooms
+        )
         return {
             "patients": patients,
             "agenda": days,

@@ -1,0 +1,120 @@
+"""How a class is tagged follows its room as well as its timetable (web/room_states.py): a class
+whose coach is in the room is on now, for the coach's dashboard and the patient's page alike, even
+before its start; one its coach ended before its time reads "Ended early" on the coach's dashboard
+and class page (it used to stay "On now" until its end time) and leaves the patient's list."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import httpx2 as httpx
+import pytest
+from sqlmodel import Session
+
+from coach.models import ClassOccurrence, utcnow
+from telecoach.settings import Settings
+from tests.conftest import World
+from tests.factories import build_world
+from tests.prescribing.workflow import text_of
+from tests.rtc.conftest import RoomServer, serve
+from tests.rtc.scenes import live_coach, run
+
+DEFAULTS = Settings()
+
+
+@pytest.fixture
+def server(tmp_path: Path, sqlite_url: str) -> Iterator[RoomServer]:
+    yield from serve(
+        tmp_path,
+        sqlite_url,
+        room_opens_minutes_before=DEFAULTS.room_opens_minutes_before,
+        room_closes_minutes_after=DEFAULTS.room_closes_minutes_after,
+    )
+
+
+@pytest.fixture
+def world(server: RoomServer) -> World:
+    return server.db.run_sync(build_world)
+
+
+def _schedule(server: RoomServer, occurrence_id: int, starts_at: datetime) -> None:
+    def work(session: Session) -> None:
+        occurrence = session.get(ClassOccurrence, occurrence_id)
+        assert occurrence is not None
+        occurrence.starts_at = starts_at
+        occurrence.ends_at = starts_at + timedelta(minutes=45)
+        session.add(occurrence)
+
+    server.db.run_sync(work)
+
+
+class Pages:
+    """The coach's and the patient's pages as each reads them, signed in as each."""
+
+    def __init__(self, server: RoomServer, world: World) -> None:
+        self.server, self.world = server, world
+        self.coach = server.staff_cookie(world.coach_a)
+        self.patient = server.patient_cookie(world.patient_a)
+
+    def _get(self, path: str, cookie: str) -> str:
+        answer = httpx.get(f"{self.server.url}{path}", headers={"Cookie": f"tc_session={cookie}"})
+        assert answer.status_code == 200, path
+        return answer.text
+
+    def dashboard_row(self) -> str:
+        """The dashboard's row of today's Alpha Class, as words."""
+        page = self._get("/dashboard", self.coach)
+        rows = [text_of(row) for row in re.findall(r"<tr[^>]*>.*?</tr>", page, re.S)]
+        return next(row for row in rows if "Alpha Class" in row)
+
+    def class_page_status(self) -> str:
+        page = self._get(f"/classes/{self.world.class_a}", self.coach)
+        rows = [text_of(row) for row in re.findall(r"<tr[^>]*>.*?</tr>", page, re.S)]
+        return rows[1]  # the first class listed, under the table's head
+
+    def patient_tags(self) -> list[str]:
+        page = self._get("/me", self.patient)
+        return [text_of(tag) for tag in re.findall(r'<p class="live-tag[^"]*">(.*?)</p>', page)]
+
+
+def test_a_class_whose_coach_is_in_the_room_early_is_on_now(
+    server: RoomServer, world: World
+) -> None:
+    _schedule(server, world.occurrence_a, utcnow() + timedelta(minutes=10))
+    pages = Pages(server, world)
+    assert "On now" not in pages.dashboard_row()
+    assert pages.patient_tags() == ["Room open"]
+
+    async def scenario() -> None:
+        coach = await live_coach(server, world.occurrence_a, world.coach_a)
+        # read off the loop the room client shares
+        assert "On now" in await asyncio.to_thread(pages.dashboard_row)
+        assert await asyncio.to_thread(pages.patient_tags) == ["Live now"]
+        assert "On now" in await asyncio.to_thread(pages.class_page_status)
+        await coach.close()
+
+    run(scenario)
+
+
+def test_a_class_its_coach_ended_early_reads_ended_early(server: RoomServer, world: World) -> None:
+    _schedule(server, world.occurrence_a, utcnow() - timedelta(minutes=5))
+    pages = Pages(server, world)
+    assert "On now" in pages.dashboard_row()
+    assert "On now" in pages.class_page_status()
+    assert pages.patient_tags() == ["Live now"]
+
+    async def scenario() -> None:
+        coach = await live_coach(server, world.occurrence_a, world.coach_a)
+        await coach.send({"type": "end"})
+        await coach.wait_closed()
+        await coach.close()
+
+    run(scenario)
+    row = pages.dashboard_row()
+    assert "Ended early" in row and "On now" not in row
+    assert "Ended early" in pages.class_page_status()
+    assert pages.patient_tags() == []  # an ended class leaves her list
