@@ -99,6 +99,8 @@ def test_production_settings_object_refuses_when_validated(tmp_path: Path) -> No
         ("MAX_BODY_BYTES", "1MB"),
         ("LOGIN_WINDOW_MINUTES", "fifteen"),
         ("TELECOACH_ENV", "prod"),
+        ("SMS_KEPT_RETRY_SECONDS", "0"),
+        ("SMS_KEPT_RETRY_SECONDS", "often"),
     ],
 )
 def test_malformed_values_are_named_with_a_clear_reason(
@@ -109,7 +111,9 @@ def test_malformed_values_are_named_with_a_clear_reason(
     problem = problems[0]
     assert problem.startswith(f"{name}={raw!r}: ")
     assert "invalid literal" not in problem  # Python's words are not the operator's
-    assert "whole number" in problem or "'dev' or 'production'" in problem
+    assert any(
+        words in problem for words in ("whole number", "positive number", "'dev' or 'production'")
+    )
 
 
 def test_several_malformed_values_are_all_reported(tmp_path: Path) -> None:
