@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,6 +18,14 @@ from coach.patients import has_control_characters, valid_time_zone
 HORIZON = timedelta(days=84)
 MAX_OCCURRENCES = 200
 SCHEDULED, CANCELLED, REPLACED = "scheduled", "cancelled", "replaced"  # occurrence statuses
+
+
+@dataclass(frozen=True)
+class RoomWindow:
+    """When a class's room is open: from a while before the class to a while after its end."""
+
+    opens_before: timedelta
+    closes_after: timedelta
 
 
 class ClassInputError(ValueError):

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, Session, SQLModel, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
+from coach.classes import RoomWindow
 from coach.models import ClassOccurrence, ClassSeries, Enrollment, Patient, _when
 
 PIN_DIGITS = 6
@@ -53,14 +54,6 @@ class VoiceToken(SQLModel, table=True):
 
 
 @dataclass(frozen=True)
-class Window:
-    """How long before a class starts, and after it ends, its room is open."""
-
-    opens_before: timedelta
-    closes_after: timedelta
-
-
-@dataclass(frozen=True)
 class Caller:
     """Who a stream token lets in."""
 
@@ -75,7 +68,7 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _open_occurrences(window: Window, now: datetime) -> SelectOfScalar[int | None]:
+def _open_occurrences(window: RoomWindow, now: datetime) -> SelectOfScalar[int | None]:
     return (
         select(col(ClassOccurrence.id))
         .join(ClassSeries, ClassSeries.id == ClassOccurrence.series_id)  # type: ignore[arg-type]
@@ -92,7 +85,9 @@ def patient_by_phone(session: Session, phone: str) -> Patient | None:
     return session.exec(select(Patient).where(Patient.phone == phone)).first()
 
 
-def open_class_for(session: Session, patient_id: int, window: Window, now: datetime) -> int | None:
+def open_class_for(
+    session: Session, patient_id: int, window: RoomWindow, now: datetime
+) -> int | None:
     """The patient's class whose room is open now (the earliest, if two overlap)."""
     query = (
         _open_occurrences(window, now)
@@ -112,7 +107,7 @@ def enrolled(session: Session, patient_id: int, occurrence_id: int) -> bool:
     return session.exec(query).first() is not None
 
 
-def class_by_pin(session: Session, pin: str, window: Window, now: datetime) -> int | None:
+def class_by_pin(session: Session, pin: str, window: RoomWindow, now: datetime) -> int | None:
     if not (pin.isdigit() and len(pin) == PIN_DIGITS):
         return None
     query = (

@@ -30,6 +30,7 @@ from coach.adherence import SessionLog
 from coach.database import minute_of
 from coach.home_sessions import HomeSession, finished_between
 from coach.models import AuditEvent, ClassOccurrence, HeartRateSample, Patient
+from coach.room_events import ROOM_JOIN, occurrence_of
 
 # A live class counts by heart rate alone when readings cover half its scheduled minutes, or this
 # many minutes, whichever is fewer: ten minutes is a real bout of exercise whatever the class's
@@ -37,7 +38,6 @@ from coach.models import AuditEvent, ClassOccurrence, HeartRateSample, Patient
 LIVE_SHARE_FOR_CREDIT = 0.5
 LIVE_MINUTES_FOR_CREDIT = 10
 
-ROOM_JOIN = "class.join"  # written by the live room (telecoach/wiring/room_audit.py)
 # Any zone is within a day of UTC: widening a span of local days by this covers them in UTC.
 _ZONE_SLACK = timedelta(days=1)
 
@@ -115,14 +115,6 @@ def _logged(
     return [(int(pid), day) for pid, day in session.exec(query)]
 
 
-def _occurrence_of(detail: str | None) -> int | None:
-    """The occurrence a room event names: its detail is "occurrence <id>[ more]"."""
-    parts = (detail or "").split(maxsplit=2)
-    if len(parts) >= 2 and parts[0] == "occurrence" and parts[1].isdigit():
-        return int(parts[1])
-    return None
-
-
 def _room_joins(
     session: Session, ids: list[int], first: date | None, last: date | None
 ) -> set[tuple[int, int]]:
@@ -139,7 +131,7 @@ def _room_joins(
         query = query.where(col(AuditEvent.at) < end + _ZONE_SLACK)
     found = set()
     for pid, detail in session.exec(query):
-        occurrence = _occurrence_of(detail)
+        occurrence = occurrence_of(detail)
         if pid is not None and occurrence is not None:
             found.add((int(pid), occurrence))
     return found

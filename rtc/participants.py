@@ -35,6 +35,9 @@ class RoomPolicy:
     capacity: int  # patients at once, waiting or admitted
     auto_admit: bool = False
     closes_at: datetime | None = None  # the room ends itself then (app clock)
+    # Its coach ended it in a room this process no longer holds (before a restart, say): the
+    # room is made ended, and only the coach starting it again lets anyone back in.
+    ended_before: bool = False
 
 
 class MediaPeer(Protocol):

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from coach.room_events import CLASS_END, CLASS_REOPEN, ROOM_JOIN
 from rtc.errors import Fatal, SignalingError
 from rtc.forwarding import Source
 from rtc.participants import (
@@ -86,7 +87,7 @@ class Room:
                 raise SignalingError("room_full", "the class is full; try again later")
             member = Member(identity, connection, audio_only=audio_only)
             self.members[identity.id] = member
-            self._event("class.join", identity, identity.actor.patient_id)
+            self._event(ROOM_JOIN, identity, identity.actor.patient_id)
             if identity.on_hold:
                 self._event("class.join_on_hold", identity, identity.actor.patient_id)
         if not member.admitted and (
@@ -158,7 +159,7 @@ class Room:
         self.changed()
 
     def end(self, host: MemberConnection) -> None:
-        self._event("class.end", host.identity, None)
+        self._event(CLASS_END, host.identity, None)
         self._finish()
 
     def close(self) -> None:
@@ -179,7 +180,7 @@ class Room:
         self.ended = False
         self.spotlight = None
         self._admitted_before.clear()
-        self._event("class.reopen", host, None)
+        self._event(CLASS_REOPEN, host, None)
 
     # -- a participant's own switches -------------------------------------------------------
 

@@ -96,6 +96,13 @@ class Rooms:
     def _room_for(self, identity: Identity, occurrence_id: int, policy: RoomPolicy) -> Room:
         self._sweep()
         room = self._rooms.get(occurrence_id)
+        if room is None and policy.ended_before:
+            # Its coach ended it in a room this process no longer holds (before a restart): it
+            # is ended here too, kept like any ended room until its closing time.
+            room = Room(occurrence_id, policy, self._observer, self._clock.now)
+            room.ended = True
+            self._rooms[occurrence_id] = room
+            self._empty_since[occurrence_id] = time.monotonic()
         if room is not None and room.ended and identity.role != "host":
             # Stays ended until a host starts it again explicitly (`join` with `reopen`).
             raise Fatal("class_ended", "this class has ended", 4410)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from starlette.requests import HTTPConnection
 from starlette.templating import Jinja2Templates
 
+from coach.classes import RoomWindow
 from coach.clock import Clock
 from coach.database import Database
 from coach.rules import RuleSet
@@ -51,6 +53,13 @@ class AppContext:
     open_sockets: OpenSockets = field(default_factory=OpenSockets)
     # The cue engine of each home session running in this process (usecases/home_sessions.py).
     home_cues: HomeCueEngines = field(default_factory=HomeCueEngines)
+
+    @property
+    def room_window(self) -> RoomWindow:
+        return RoomWindow(
+            timedelta(minutes=self.settings.room_opens_minutes_before),
+            timedelta(minutes=self.settings.room_closes_minutes_after),
+        )
 
 
 def ctx_of(conn: HTTPConnection) -> AppContext:

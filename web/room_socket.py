@@ -10,8 +10,7 @@ protocol in docs/signaling.md.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
@@ -19,7 +18,9 @@ from starlette.websockets import WebSocket
 
 from coach import access, holds
 from coach.audit import record
+from coach.classes import RoomWindow
 from coach.models import ClassSeries, Patient
+from coach.room_events import ended_by_coach
 from rtc.errors import Fatal
 from rtc.participants import Identity, RoomPolicy
 from web.auth.principal import Principal
@@ -37,14 +38,6 @@ class WebSocketChannel:
 
     async def close(self, code: int) -> None:
         await self._websocket.close(code)
-
-
-@dataclass(frozen=True)
-class RoomWindow:
-    """When a class's room is open: from a while before the class to a while after its end."""
-
-    opens_before: timedelta
-    closes_after: timedelta
 
 
 def _iso(moment: datetime) -> str:
@@ -83,7 +76,11 @@ def _entry(
     if now >= closes_at:
         raise Fatal("class_ended", "this class has ended", 4410)
     policy = RoomPolicy(
-        series.title, min(series.capacity, room_capacity), series.auto_admit, closes_at
+        series.title,
+        min(series.capacity, room_capacity),
+        series.auto_admit,
+        closes_at,
+        ended_before=bool(ended_by_coach(session, {occurrence_id}, opens_at)),
     )
     if actor.role == "patient" and actor.patient_id is not None:
         patient = session.get(Patient, actor.patient_id)
@@ -100,10 +97,7 @@ def _entry(
 async def _admit(websocket: WebSocket, ctx: AppContext) -> tuple[Principal, Identity, RoomPolicy]:
     principal = await enter(websocket, ctx, "class")
     occurrence_id: int = websocket.path_params["occurrence_id"]
-    window = RoomWindow(
-        timedelta(minutes=ctx.settings.room_opens_minutes_before),
-        timedelta(minutes=ctx.settings.room_closes_minutes_after),
-    )
+    window = ctx.room_window
     entry = await ctx.db.run(
         _entry, principal, occurrence_id, ctx.settings.room_capacity, window, ctx.clock.now()
     )

@@ -3,10 +3,15 @@ run over, or end a class before its time, and the pages that tag a class should 
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Protocol
 
+from sqlmodel import Session
+
 from coach.models import ClassOccurrence
+from coach.room_events import ended_by_coach
 
 
 class RoomStates(Protocol):
@@ -15,6 +20,38 @@ class RoomStates(Protocol):
     def has_ended(self, occurrence_id: int) -> bool: ...  # the coach ended it
 
     def host_present(self, occurrence_id: int) -> bool: ...  # the coach is in it now
+
+
+@dataclass(frozen=True)
+class RoomsAndTrail:
+    """This process's rooms, and the classes the audit trail says their coach ended: a room lives
+    in one process (docs/deploy.md), and a restart forgets it, but every process writes the
+    trail. Whether the coach is in the room now is only this process's to say."""
+
+    rooms: RoomStates
+    ended: frozenset[int]
+
+    def has_ended(self, occurrence_id: int) -> bool:
+        return occurrence_id in self.ended or self.rooms.has_ended(occurrence_id)
+
+    def host_present(self, occurrence_id: int) -> bool:
+        return self.rooms.host_present(occurrence_id)
+
+
+def with_trail(
+    session: Session,
+    rooms: RoomStates,
+    occurrences: Iterable[ClassOccurrence],
+    now: datetime,
+    opens_before: timedelta,
+) -> RoomStates:
+    """`rooms`, told which of these classes whose room has opened their coach ended."""
+    opened = [o for o in occurrences if o.id is not None and o.starts_at - opens_before <= now]
+    if not opened:
+        return rooms
+    since = min(o.starts_at for o in opened) - opens_before
+    ended = ended_by_coach(session, {o.id for o in opened if o.id is not None}, since)
+    return RoomsAndTrail(rooms, frozenset(ended))
 
 
 def class_phase(occurrence: ClassOccurrence, now: datetime, rooms: RoomStates) -> str:

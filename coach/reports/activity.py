@@ -16,8 +16,7 @@ from sqlmodel import Session, col, select
 
 from coach.adherence import SessionLog
 from coach.models import AuditEvent, HeartRateSample
-
-ROOM_JOIN = "class.join"
+from coach.room_events import ROOM_JOIN
 
 
 def _occurrence_detail(occurrence_id: int) -> sa.ColumnElement[bool]:

@@ -33,6 +33,24 @@ async def live_coach(
     return coach
 
 
+async def class_ended_by_coach(server: RoomServer, occurrence_id: int, staff_id: int) -> None:
+    """The coach comes into the room and ends the class."""
+    coach = await live_coach(server, occurrence_id, staff_id)
+    await coach.send({"type": "end"})
+    await coach.wait_closed()
+    await coach.close()
+
+
+async def reopening_coach(server: RoomServer, occurrence_id: int, staff_id: int) -> RoomClient:
+    """The coach starts an ended class again (told on arrival that it had ended)."""
+    coach = RoomClient(server.url, occurrence_id, server.staff_cookie(staff_id))
+    await coach.connect()
+    assert (await coach.expect("welcome"))["room"]["ended"] is True
+    await coach.send({"type": "join", "reopen": True})
+    await coach.expect("admitted")
+    return coach
+
+
 async def arrive(
     server: RoomServer, occurrence_id: int, patient_id: int, audio_only: bool = False, **tracks: Any
 ) -> RoomClient:

@@ -1,11 +1,13 @@
 """How a class is tagged follows its room as well as its timetable (web/room_states.py): a class
 whose coach is in the room is on now, for the coach's dashboard and the patient's page alike, even
 before its start; one its coach ended before its time reads "Ended early" on the coach's dashboard
-and class page (it used to stay "On now" until its end time) and leaves the patient's list."""
+and class page (it used to stay "On now" until its end time) and leaves the patient's list, also
+on pages another process serves, or served after a restart, which read it from the audit trail."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -21,7 +23,13 @@ from tests.conftest import World
 from tests.factories import build_world
 from tests.prescribing.workflow import text_of
 from tests.rtc.conftest import RoomServer, serve
-from tests.rtc.scenes import live_coach, run
+from tests.rtc.scenes import (
+    class_ended_by_coach,
+    eventually,
+    live_coach,
+    reopening_coach,
+    run,
+)
 
 DEFAULTS = Settings()
 
@@ -56,7 +64,7 @@ class Pages:
     """The coach's and the patient's pages as each reads them, signed in as each."""
 
     def __init__(self, server: RoomServer, world: World) -> None:
-        self.server, self.world = server, world
+        self.server, self.world = server, world  # the sign-ins are in the shared database
         self.coach = server.staff_cookie(world.coach_a)
         self.patient = server.patient_cookie(world.patient_a)
 
@@ -107,14 +115,33 @@ def test_a_class_its_coach_ended_early_reads_ended_early(server: RoomServer, wor
     assert "On now" in pages.class_page_status()
     assert pages.patient_tags() == ["Live now"]
 
-    async def scenario() -> None:
-        coach = await live_coach(server, world.occurrence_a, world.coach_a)
-        await coach.send({"type": "end"})
-        await coach.wait_closed()
-        await coach.close()
-
-    run(scenario)
+    run(lambda: class_ended_by_coach(server, world.occurrence_a, world.coach_a))
     row = pages.dashboard_row()
     assert "Ended early" in row and "On now" not in row
     assert "Ended early" in pages.class_page_status()
     assert pages.patient_tags() == []  # an ended class leaves her list
+
+
+def test_pages_another_process_serves_know_the_coach_ended_the_class(
+    tmp_path: Path, sqlite_url: str, server: RoomServer, world: World
+) -> None:
+    """With several web processes a class's room lives in one of them (docs/deploy.md), while the
+    dashboard may come from another; that one reads the end from the room events every process
+    writes to the audit trail. Started again, the class is on again everywhere."""
+    _schedule(server, world.occurrence_a, utcnow() - timedelta(minutes=5))
+    with contextlib.contextmanager(serve)(tmp_path, sqlite_url) as other:
+        elsewhere = Pages(other, world)
+        assert "On now" in elsewhere.dashboard_row()
+
+        run(lambda: class_ended_by_coach(server, world.occurrence_a, world.coach_a))
+        eventually(lambda: "Ended early" in elsewhere.dashboard_row())
+        assert "Ended early" in elsewhere.class_page_status()
+        assert elsewhere.patient_tags() == []
+
+        async def start_again() -> None:
+            coach = await reopening_coach(server, world.occurrence_a, world.coach_a)
+            await coach.close()
+
+        run(start_again)
+        eventually(lambda: "On now" in elsewhere.dashboard_row())
+        assert elsewhere.patient_tags() == ["Live now"]

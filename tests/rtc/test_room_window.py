@@ -3,20 +3,30 @@ end (at their defaults here), and an ended class that stays ended until its coac
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from coach.models import ClassOccurrence, utcnow
+from coach.models import AuditEvent, ClassOccurrence, utcnow
 from telecoach.settings import Settings
 from tests.conftest import World
 from tests.factories import build_world
 from tests.rtc.client import RoomClient
 from tests.rtc.conftest import RoomServer, serve
-from tests.rtc.scenes import admitted_patient, arrive, live_coach, refused, run
+from tests.rtc.scenes import (
+    admitted_patient,
+    arrive,
+    class_ended_by_coach,
+    eventually,
+    live_coach,
+    refused,
+    reopening_coach,
+    run,
+)
 
 DEFAULTS = Settings()
 
@@ -45,6 +55,12 @@ def _schedule(server: RoomServer, occurrence_id: int, starts_at: datetime, minut
         session.add(occurrence)
 
     server.db.run_sync(work)
+
+
+def _ended_in_trail(session: Session, occurrence_id: int) -> bool:
+    """The room's end is written to the audit trail (by a task of its own, just after)."""
+    ends = session.exec(select(AuditEvent.detail).where(AuditEvent.action == "class.end"))
+    return f"occurrence {occurrence_id}" in list(ends)
 
 
 def _iso(moment: datetime) -> str:
@@ -175,3 +191,27 @@ def test_a_patient_cannot_reopen_a_class(server: RoomServer, world: World) -> No
         await patient.close()
 
     run(scenario)
+
+
+def test_a_class_its_coach_ended_stays_ended_after_a_restart(
+    tmp_path: Path, sqlite_url: str, server: RoomServer, world: World
+) -> None:
+    """A room lives in memory; the end is also in the audit trail, so the process that serves the
+    class after a restart (or another one) keeps it ended until its coach starts it again."""
+    _schedule(server, world.occurrence_a, utcnow(), 45)
+
+    run(lambda: class_ended_by_coach(server, world.occurrence_a, world.coach_a))
+    with contextlib.contextmanager(serve)(tmp_path, sqlite_url) as restarted:
+
+        async def after_restart() -> None:
+            cookie = restarted.patient_cookie(world.patient_a)
+            error, code = await refused(restarted, world.occurrence_a, cookie)
+            assert (error["code"], code) == ("class_ended", 4410)
+            coach = await reopening_coach(restarted, world.occurrence_a, world.coach_a)
+            back = await arrive(restarted, world.occurrence_a, world.patient_a)
+            await back.expect("lobby")
+            await back.close()
+            await coach.close()
+
+        eventually(lambda: bool(restarted.db.run_sync(_ended_in_trail, world.occurrence_a)))
+        run(after_restart)

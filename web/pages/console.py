@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from sqlmodel import Session
@@ -22,7 +21,7 @@ from web.views import local_text, staff_zone
 async def console(request: Request) -> Response:
     principal: Principal = request.state.principal
     occurrence_id: int = request.path_params["occurrence_id"]
-    opens_before = timedelta(minutes=ctx_of(request).settings.room_opens_minutes_before)
+    opens_before = ctx_of(request).room_window.opens_before
 
     def load(session: Session) -> dict[str, Any]:
         occurrence = access.get_occurrence(session, principal.actor, occurrence_id)

@@ -17,7 +17,7 @@ from starlette.responses import RedirectResponse, Response
 
 from coach import access, class_changes, classes
 from coach.audit import record
-from coach.classes import ClassInputError
+from coach.classes import ClassInputError, RoomWindow
 from coach.input_check import is_id
 from scheduler import preferences
 from scheduler.config import SchedulerConfig
@@ -32,7 +32,7 @@ from web.pages.plain_words import class_error
 from web.pages.reminder_form import parse_reminder_form, reminder_view, typed_view
 from web.pages.render import page_language, page_words, render
 from web.prescribing.forms import read_form, single
-from web.room_states import RoomStates, staff_tag
+from web.room_states import RoomStates, staff_tag, with_trail
 from web.routing import Access, int_param, route
 from web.views import local_text, staff_zone
 
@@ -45,6 +45,7 @@ def _class_page(
     class_id: int,
     now: datetime,
     rooms: RoomStates,
+    room_window: RoomWindow,
     schedule: SchedulerConfig,
     language: str,
     problems: dict[str, Any] | None = None,
@@ -57,7 +58,9 @@ def _class_page(
     zone = staff_zone(session, principal.actor)
     class_zone = ZoneInfo(series.time_zone)
     upcoming = []
-    for o in classes.occurrences(session, class_id, now):
+    listed = classes.occurrences(session, class_id, now)
+    rooms = with_trail(session, rooms, listed, now, room_window.opens_before)
+    for o in listed:
         local = o.starts_at.astimezone(class_zone)
         upcoming.append(
             {
@@ -101,6 +104,7 @@ async def class_page(request: Request) -> Response:
         int_param(request, "class_id"),
         ctx.clock.now(),
         ctx.rooms,
+        ctx.room_window,
         ctx.schedule,
         page_language(request),
     )
@@ -118,6 +122,7 @@ async def _refused(
         class_id,
         ctx.clock.now(),
         ctx.rooms,
+        ctx.room_window,
         ctx.schedule,
         page_language(request),
         problems,

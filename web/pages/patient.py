@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlmodel import Session
@@ -22,8 +22,7 @@ from web.daily.checkin import checkin_due
 from web.dates import clock_text, day_month
 from web.pages.patient_schedule import plan
 from web.pages.render import page_language, render
-from web.room_socket import RoomWindow
-from web.room_states import class_phase
+from web.room_states import class_phase, with_trail
 from web.routing import Access, route
 from web.views import local_text, occurrence_view
 
@@ -46,10 +45,7 @@ async def me(request: Request) -> Response:
     ctx = ctx_of(request)
     now = ctx.clock.now()
     language = page_language(request)
-    window = RoomWindow(
-        timedelta(minutes=ctx.settings.room_opens_minutes_before),
-        timedelta(minutes=ctx.settings.room_closes_minutes_after),
-    )
+    window = ctx.room_window
 
     def load(session: Session) -> dict[str, Any]:
         patient = session.get(Patient, principal.actor.patient_id)
@@ -61,7 +57,8 @@ async def me(request: Request) -> Response:
             now - window.closes_after,
             with_cancelled=True,
         )
-        schedule = plan(rows, now, window, patient.time_zone, ctx.rooms, language)
+        rooms = with_trail(session, ctx.rooms, [o for o, _ in rows], now, window.opens_before)
+        schedule = plan(rows, now, window, patient.time_zone, rooms, language)
         # The way in by phone, for the class on now and the next one (docs/voice.md).
         voice_number = ctx.settings.voice_number
         if voice_number:
@@ -140,8 +137,7 @@ async def me_class(request: Request) -> Response:
     principal: Principal = request.state.principal
     occurrence_id = request.path_params["occurrence_id"]
     ctx = ctx_of(request)
-    opens_before = timedelta(minutes=ctx.settings.room_opens_minutes_before)
-    closes_after = timedelta(minutes=ctx.settings.room_closes_minutes_after)
+    opens_before, closes_after = ctx.room_window.opens_before, ctx.room_window.closes_after
     language = page_language(request)
     now = ctx.clock.now()
 

@@ -17,10 +17,9 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from coach.classes import CANCELLED
+from coach.classes import CANCELLED, RoomWindow
 from coach.models import ClassOccurrence, ClassSeries
 from web.dates import clock_text
-from web.room_socket import RoomWindow
 from web.room_states import RoomStates, class_phase
 from web.views import local_text, occurrence_view
 

@@ -26,6 +26,7 @@ from web.pages.alerts import dashboard_alerts
 from web.pages.render import page_language, page_words, render
 from web.pages.session_log import session_log_form
 from web.prescribing.views import workflow_summary
+from web.room_states import with_trail
 from web.routing import Access, int_param, route
 from web.views import local_text, staff_zone
 
@@ -51,9 +52,10 @@ async def dashboard(request: Request) -> Response:
         )
         now = ctx_of(request).clock.now()
         coming = classes.upcoming_for_series(session, series_ids, now, limit=AGENDA_CLASSES + 1)
-        days, more = agenda(
-            coming, zone, language, now, counts, AGENDA_CLASSES, ctx_of(request).rooms
-        )
+        ctx = ctx_of(request)
+        opening = ctx.room_window.opens_before
+        rooms = with_trail(session, ctx.rooms, [o for o, _ in coming], now, opening)
+        days, more = agenda(coming, zone, language, now, counts, AGENDA_CLASSES, rooms)
         return {
             "patients": patients,
             "agenda": days,

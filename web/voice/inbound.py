@@ -11,7 +11,6 @@ before a PIN or a known number has matched a class that is on now. docs/voice.md
 
 from __future__ import annotations
 
-from datetime import timedelta
 from urllib.parse import urlencode
 
 from sqlmodel import Session
@@ -20,6 +19,7 @@ from starlette.responses import Response
 from twilio.twiml.voice_response import Connect, Gather, VoiceResponse
 
 from coach import dial_in, languages
+from coach.classes import RoomWindow
 from coach.patients import PatientInputError, normalize_phone
 from web.context import AppContext, ctx_of
 from web.errors import NotFound
@@ -29,11 +29,8 @@ from web.sms.webhooks import signed_form
 STREAM_PATH = "/voice/stream"
 
 
-def _window(ctx: AppContext) -> dial_in.Window:
-    return dial_in.Window(
-        timedelta(minutes=ctx.settings.room_opens_minutes_before),
-        timedelta(minutes=ctx.settings.room_closes_minutes_after),
-    )
+def _window(ctx: AppContext) -> RoomWindow:
+    return ctx.room_window
 
 
 def stream_url(public_base_url: str) -> str:

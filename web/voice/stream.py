@@ -13,14 +13,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlmodel import Session
 from starlette.websockets import WebSocket
 
 from coach import dial_in, holds
 from coach.access import Actor
+from coach.classes import RoomWindow
 from coach.models import ClassOccurrence, ClassSeries, Patient
+from coach.room_events import ended_by_coach
 from messaging.signature import valid_signature
 from rtc.errors import Fatal, SignalingError
 from rtc.participants import Identity, RoomPolicy
@@ -44,7 +46,7 @@ def _signed(websocket: WebSocket, ctx: AppContext) -> bool:
 
 
 def _identity(
-    session: Session, caller: dial_in.Caller, capacity: int, window: dial_in.Window, now: datetime
+    session: Session, caller: dial_in.Caller, capacity: int, window: RoomWindow, now: datetime
 ) -> tuple[Identity, RoomPolicy]:
     occurrence = session.get(ClassOccurrence, caller.occurrence_id)
     series = session.get(ClassSeries, occurrence.series_id) if occurrence else None
@@ -53,7 +55,15 @@ def _identity(
     if occurrence.status == "cancelled" or series.cancelled_at is not None:
         raise Fatal("class_cancelled", "this class was cancelled", 4410)
     closes_at = occurrence.ends_at + window.closes_after
-    policy = RoomPolicy(series.title, min(series.capacity, capacity), series.auto_admit, closes_at)
+    opens_at = occurrence.starts_at - window.opens_before
+    ended = ended_by_coach(session, {caller.occurrence_id}, opens_at)
+    policy = RoomPolicy(
+        series.title,
+        min(series.capacity, capacity),
+        series.auto_admit,
+        closes_at,
+        ended_before=bool(ended),
+    )
     if caller.patient_id is None:
         # A caller with the class PIN from an unknown number: the coach admits them or not.
         actor = Actor("patient")
@@ -88,10 +98,7 @@ async def voice_stream(websocket: WebSocket) -> None:
     try:
         start = await asyncio.wait_for(_start(websocket, reader), START_SECONDS)
         now = ctx.clock.now()
-        window = dial_in.Window(
-            timedelta(minutes=ctx.settings.room_opens_minutes_before),
-            timedelta(minutes=ctx.settings.room_closes_minutes_after),
-        )
+        window = ctx.room_window
         token = start.parameters.get("token", "")
         caller = await ctx.db.run(dial_in.spend_token, token, start.call_sid, now)
         if caller is None:
