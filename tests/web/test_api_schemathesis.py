@@ -18,6 +18,11 @@ from typing import Any
 
 import pytest
 import schemathesis
+
+# Loaded here, while collecting, not lazily in the first test's setup: there, on CPython 3.11.7,
+# pytest's assertion rewrite of it once failed with "AST constructor recursion depth mismatch"
+# after the voice tests had run in the same process (2026-12-07), an interpreter fault.
+import schemathesis.specs.openapi.schemas
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import run_state_machine_as_test
