@@ -332,6 +332,10 @@ def test_coach_cancels_one_occurrence_but_not_one_that_has_started(
         page = client.get(f"/classes/{started_class}?lang={language}").text
         statuses = re.findall(r'<tr id="o-\d+"[^>]*><td>.*?</td>\s*<td>([^<]*)</td>', page, re.S)
         assert statuses[:2] == [on_now, planned], statuses
+    # Only next week's can still be moved.
+    page = client.get(f"/classes/{started_class}").text
+    assert f'action="/classes/occurrences/{started}/move"' not in page
+    assert page.count('/move"') == len(_occurrences(db, started_class)) - 1
 
 
 def test_coach_changes_the_name_and_places_and_a_refusal_keeps_the_typing(

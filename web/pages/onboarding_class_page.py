@@ -69,6 +69,7 @@ def _class_page(
                 "when_iso": o.starts_at.isoformat(),
                 "status": o.status,
                 "moved": o.starts_at != o.original_start,
+                "started": o.starts_at <= now,  # too late to move it
                 "tag": staff_tag(o, now, rooms),
                 "date": local.strftime("%Y-%m-%d"),
                 "time": local.strftime("%H:%M"),
