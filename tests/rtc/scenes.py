@@ -6,8 +6,12 @@ import asyncio
 import time
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
 from typing import Any
 
+from sqlmodel import Session
+
+from coach.models import ClassOccurrence
 from tests.rtc.client import RoomClient
 from tests.rtc.conftest import RoomServer
 from tests.rtc.media import EncodedAudioTrack, EncodedVideoTrack, opus_frames, vp8_frames
@@ -20,6 +24,19 @@ def publishing(**extra: Any) -> dict[str, Any]:
         "audio": EncodedAudioTrack(opus_frames()),
         **extra,
     }
+
+
+def reschedule(server: RoomServer, occurrence_id: int, starts_at: datetime, minutes: int) -> None:
+    """Move a class to `starts_at` (the wall clock's time: a real server's rooms keep it)."""
+
+    def work(session: Session) -> None:
+        occurrence = session.get(ClassOccurrence, occurrence_id)
+        assert occurrence is not None
+        occurrence.starts_at = starts_at
+        occurrence.ends_at = starts_at + timedelta(minutes=minutes)
+        session.add(occurrence)
+
+    server.db.run_sync(work)
 
 
 async def live_coach(

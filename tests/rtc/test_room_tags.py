@@ -10,14 +10,13 @@ import asyncio
 import contextlib
 import re
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import httpx2 as httpx
 import pytest
-from sqlmodel import Session
 
-from coach.models import ClassOccurrence, utcnow
+from coach.models import utcnow
 from telecoach.settings import Settings
 from tests.conftest import World
 from tests.factories import build_world
@@ -28,6 +27,7 @@ from tests.rtc.scenes import (
     eventually,
     live_coach,
     reopening_coach,
+    reschedule,
     run,
 )
 
@@ -47,17 +47,6 @@ def server(tmp_path: Path, sqlite_url: str) -> Iterator[RoomServer]:
 @pytest.fixture
 def world(server: RoomServer) -> World:
     return server.db.run_sync(build_world)
-
-
-def _schedule(server: RoomServer, occurrence_id: int, starts_at: datetime) -> None:
-    def work(session: Session) -> None:
-        occurrence = session.get(ClassOccurrence, occurrence_id)
-        assert occurrence is not None
-        occurrence.starts_at = starts_at
-        occurrence.ends_at = starts_at + timedelta(minutes=45)
-        session.add(occurrence)
-
-    server.db.run_sync(work)
 
 
 class Pages:
@@ -92,7 +81,7 @@ class Pages:
 def test_a_class_whose_coach_is_in_the_room_early_is_on_now(
     server: RoomServer, world: World
 ) -> None:
-    _schedule(server, world.occurrence_a, utcnow() + timedelta(minutes=10))
+    reschedule(server, world.occurrence_a, utcnow() + timedelta(minutes=10), 45)
     pages = Pages(server, world)
     assert "On now" not in pages.dashboard_row()
     assert pages.patient_tags() == ["Room open"]
@@ -109,7 +98,7 @@ def test_a_class_whose_coach_is_in_the_room_early_is_on_now(
 
 
 def test_a_class_its_coach_ended_early_reads_ended_early(server: RoomServer, world: World) -> None:
-    _schedule(server, world.occurrence_a, utcnow() - timedelta(minutes=5))
+    reschedule(server, world.occurrence_a, utcnow() - timedelta(minutes=5), 45)
     pages = Pages(server, world)
     assert "On now" in pages.dashboard_row()
     assert "On now" in pages.class_page_status()
@@ -128,7 +117,7 @@ def test_pages_another_process_serves_know_the_coach_ended_the_class(
     """With several web processes a class's room lives in one of them (docs/deploy.md), while the
     dashboard may come from another; that one reads the end from the room events every process
     writes to the audit trail. Started again, the class is on again everywhere."""
-    _schedule(server, world.occurrence_a, utcnow() - timedelta(minutes=5))
+    reschedule(server, world.occurrence_a, utcnow() - timedelta(minutes=5), 45)
     with contextlib.contextmanager(serve)(tmp_path, sqlite_url) as other:
         elsewhere = Pages(other, world)
         assert "On now" in elsewhere.dashboard_row()

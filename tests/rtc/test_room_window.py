@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from coach.models import AuditEvent, ClassOccurrence, utcnow
+from coach.models import AuditEvent, utcnow
 from telecoach.settings import Settings
 from tests.conftest import World
 from tests.factories import build_world
@@ -25,6 +25,7 @@ from tests.rtc.scenes import (
     live_coach,
     refused,
     reopening_coach,
+    reschedule,
     run,
 )
 
@@ -46,17 +47,6 @@ def world(server: RoomServer) -> World:
     return server.db.run_sync(build_world)
 
 
-def _schedule(server: RoomServer, occurrence_id: int, starts_at: datetime, minutes: int) -> None:
-    def work(session: Session) -> None:
-        occurrence = session.get(ClassOccurrence, occurrence_id)
-        assert occurrence is not None
-        occurrence.starts_at = starts_at
-        occurrence.ends_at = starts_at + timedelta(minutes=minutes)
-        session.add(occurrence)
-
-    server.db.run_sync(work)
-
-
 def _ended_in_trail(session: Session, occurrence_id: int) -> bool:
     """The room's end is written to the audit trail (by a task of its own, just after)."""
     ends = session.exec(select(AuditEvent.detail).where(AuditEvent.action == "class.end"))
@@ -70,7 +60,7 @@ def _iso(moment: datetime) -> str:
 def test_a_class_not_yet_open_says_when_it_opens(server: RoomServer, world: World) -> None:
     assert DEFAULTS.room_opens_minutes_before == 15
     starts_at = (utcnow() + timedelta(minutes=16)).replace(microsecond=0)
-    _schedule(server, world.occurrence_a, starts_at, 45)
+    reschedule(server, world.occurrence_a, starts_at, 45)
 
     async def scenario() -> None:
         for cookie in (
@@ -88,7 +78,7 @@ def test_a_class_not_yet_open_says_when_it_opens(server: RoomServer, world: Worl
 def test_the_room_opens_fifteen_minutes_before_and_lets_people_in(
     server: RoomServer, world: World
 ) -> None:
-    _schedule(server, world.occurrence_a, utcnow() + timedelta(minutes=14), 45)
+    reschedule(server, world.occurrence_a, utcnow() + timedelta(minutes=14), 45)
 
     async def scenario() -> None:
         coach = await live_coach(server, world.occurrence_a, world.coach_a)
@@ -101,7 +91,7 @@ def test_the_room_opens_fifteen_minutes_before_and_lets_people_in(
 
 def test_after_closing_time_a_class_is_ended_for_everyone(server: RoomServer, world: World) -> None:
     assert DEFAULTS.room_closes_minutes_after == 30
-    _schedule(server, world.occurrence_a, utcnow() - timedelta(minutes=76), 45)  # ended 31 min ago
+    reschedule(server, world.occurrence_a, utcnow() - timedelta(minutes=76), 45)  # ended 31 min ago
 
     async def scenario() -> None:
         for cookie in (server.patient_cookie(world.patient_a), server.staff_cookie(world.coach_a)):
@@ -116,7 +106,7 @@ def test_at_closing_time_the_room_ends_itself(server: RoomServer, world: World) 
     # patient must be in before it: two seconds were too few for both to join and be admitted
     # with four faked-clock runs on two cores (scripts/test-hours, 2026-12-06).
     ends_at = utcnow() - timedelta(minutes=30) + timedelta(seconds=8)
-    _schedule(server, world.occurrence_a, ends_at - timedelta(minutes=45), 45)
+    reschedule(server, world.occurrence_a, ends_at - timedelta(minutes=45), 45)
 
     async def scenario() -> None:
         coach = await live_coach(server, world.occurrence_a, world.coach_a)
@@ -134,7 +124,7 @@ def test_at_closing_time_the_room_ends_itself(server: RoomServer, world: World) 
 def test_an_ended_class_stays_ended_until_its_coach_reopens_it(
     server: RoomServer, world: World
 ) -> None:
-    _schedule(server, world.occurrence_a, utcnow(), 45)
+    reschedule(server, world.occurrence_a, utcnow(), 45)
 
     async def scenario() -> None:
         coach = await live_coach(server, world.occurrence_a, world.coach_a)
@@ -177,7 +167,7 @@ def test_an_ended_class_stays_ended_until_its_coach_reopens_it(
 
 
 def test_a_patient_cannot_reopen_a_class(server: RoomServer, world: World) -> None:
-    _schedule(server, world.occurrence_a, utcnow(), 45)
+    reschedule(server, world.occurrence_a, utcnow(), 45)
 
     async def scenario() -> None:
         patient = RoomClient(server.url, world.occurrence_a, server.patient_cookie(world.patient_a))
@@ -198,7 +188,7 @@ def test_a_class_its_coach_ended_stays_ended_after_a_restart(
 ) -> None:
     """A room lives in memory; the end is also in the audit trail, so the process that serves the
     class after a restart (or another one) keeps it ended until its coach starts it again."""
-    _schedule(server, world.occurrence_a, utcnow(), 45)
+    reschedule(server, world.occurrence_a, utcnow(), 45)
 
     run(lambda: class_ended_by_coach(server, world.occurrence_a, world.coach_a))
     with contextlib.contextmanager(serve)(tmp_path, sqlite_url) as restarted:
