@@ -537,6 +537,11 @@ class CueEngine:
         rise, warm, p = self._usual_rise, self._warm_up_bpm, self._policy
         if rise is None or warm is None or rise < p.min_rise_bpm:
             return None  # (spaced from an earlier cue by step(), as every cue)
+        eased = self._warm_up_cue_at
+        if eased is not None and t_ms - eased <= p.warm_window_ms:
+            # An ease-off in the warm-up's closing minute: its mean mixes the paces before and
+            # after it, and says nothing of where today's main pace will settle.
+            return None
         settles_at = warm + rise
         steps_off = (settles_at - (self._low + self._high) / 2) / (rise / p.steps_below)
         if steps_off > 0.5:

@@ -90,6 +90,26 @@ def test_the_check_waits_for_the_minimum_interval() -> None:
     assert kinds(run(trace, usual_rise_bpm=20)) == [("ease_off", 284, "above_zone")]
 
 
+def test_no_check_after_an_ease_off_in_the_warm_ups_closing_minute() -> None:
+    # Over the zone, eased off every minute (the ceiling's stop set long), the last time at 240 s,
+    # and followed at last: the rate falls to 100, under the zone, at 270 s. The warm-up's closing
+    # mean (111.5 over 240-300 s) would foretell 131.5 over the zone, but the pace it foretells is
+    # not the patient's any more: no second ease-off a minimum interval later with the rate under
+    # the zone. (Found by test_cue_properties: two ease-offs inside the same-direction wait with
+    # no reading over the zone.)
+    zone = PatientZone("prescription", low=110, high=130, seconds_above=600)
+    trace = steady(133, 0, 270, "warm_up") + steady(100, 270, WARM_UP_S, "warm_up")
+    trace += steady(100, WARM_UP_S, WARM_UP_S + 5)
+    assert kinds(run(trace, zone, usual_rise_bpm=20))[-1] == ("ease_off", 240, "above_zone")
+    # Eased off before the closing minute, the warm-up's pace is today's again: it is checked.
+    trace = steady(133, 0, 230, "warm_up") + steady(106, 230, WARM_UP_S, "warm_up")
+    trace += steady(106, WARM_UP_S, WARM_UP_S + 5)
+    assert kinds(run(trace, zone, usual_rise_bpm=20))[-2:] == [
+        ("ease_off", 180, "above_zone"),
+        ("ease_off", 300, "warm_up_high"),
+    ]
+
+
 def test_an_alert_at_the_main_phases_start_stops_instead() -> None:
     cues = run(session(106), alerts={WARM_UP_S: "over_ceiling"}, usual_rise_bpm=20)
     assert kinds(cues) == [("stop", 300, "over_ceiling")]
