@@ -182,6 +182,9 @@ class JoinLink(SQLModel, table=True):
 
 class AuditEvent(SQLModel, table=True):
     __tablename__ = "audit_event"
+    # One action over a span of time: a class's room events (coach/room_events.py), read by every
+    # page that tags a class and every room connection, among every page view audited meanwhile.
+    __table_args__ = (sa.Index("ix_audit_event_action_at", "action", "at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(
