@@ -7,6 +7,7 @@ import asyncio
 import itertools
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import Session
 
@@ -289,13 +290,18 @@ def test_a_patient_is_sent_state_only_when_what_they_see_changed(
         carla = await admitted_patient(room_server, coach, occurrence, other)
         await carla.wait_for(lambda m: m["type"] == "state" and m["admitted"])
         await coach.send({"type": "options", "patients_see_each_other": True})
-        await ana.wait_for(  # when she does see Carla, she hears of it
-            lambda m: m["type"] == "state" and f"p{other}" in {p["id"] for p in m["participants"]}
-        )
+
+        def sees_carla(message: dict[str, Any]) -> bool:
+            return f"p{other}" in {p["id"] for p in message["participants"]}
+
+        # When she does see Carla, she hears of it.
+        await ana.wait_for(lambda m: m["type"] == "state" and sees_carla(m))
         states = [m for m in ana.messages if m["type"] == "state"]
         assert all(a != b for a, b in itertools.pairwise(states))  # never the same twice
-        # Joined, admitted, her media placed, her media connected, Carla in view.
-        assert len(states) <= 5
+        # Joined, admitted, her media placed, her media connected, Carla in view. What comes
+        # after (Carla's media, now that Ana sees her) may already be in under load: not counted.
+        in_view = next(i for i, state in enumerate(states) if sees_carla(state))
+        assert in_view + 1 <= 5, states
         for client in (carla, ana, coach):
             await client.close()
 
