@@ -19,7 +19,7 @@ from starlette.websockets import WebSocket
 from coach import access, holds
 from coach.audit import record
 from coach.classes import RoomWindow
-from coach.models import ClassSeries, Patient
+from coach.models import ClassOccurrence, ClassSeries, Patient
 from coach.room_events import ended_by_coach
 from rtc.errors import Fatal
 from rtc.participants import Identity, RoomPolicy
@@ -42,6 +42,27 @@ class WebSocketChannel:
 
 def _iso(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def room_policy(
+    session: Session,
+    occurrence: ClassOccurrence,
+    series: ClassSeries,
+    room_capacity: int,
+    window: RoomWindow,
+) -> RoomPolicy:
+    """The rules of a class's room, for a browser or a phone caller: its places, whether it
+    admits enrolled patients itself, when it closes, and whether its coach ended it already
+    (in a room this process no longer holds)."""
+    assert occurrence.id is not None
+    opens_at = occurrence.starts_at - window.opens_before
+    return RoomPolicy(
+        series.title,
+        min(series.capacity, room_capacity),
+        series.auto_admit,
+        occurrence.ends_at + window.closes_after,
+        ended_before=bool(ended_by_coach(session, {occurrence.id}, opens_at)),
+    )
 
 
 def _entry(
@@ -75,13 +96,7 @@ def _entry(
         )
     if now >= closes_at:
         raise Fatal("class_ended", "this class has ended", 4410)
-    policy = RoomPolicy(
-        series.title,
-        min(series.capacity, room_capacity),
-        series.auto_admit,
-        closes_at,
-        ended_before=bool(ended_by_coach(session, {occurrence_id}, opens_at)),
-    )
+    policy = room_policy(session, occurrence, series, room_capacity, window)
     if actor.role == "patient" and actor.patient_id is not None:
         patient = session.get(Patient, actor.patient_id)
         assert patient is not None

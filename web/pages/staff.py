@@ -36,6 +36,7 @@ AGENDA_CLASSES = 30  # the dashboard's week: a busy coach's four classes a day a
 async def dashboard(request: Request) -> Response:
     principal: Principal = request.state.principal
     language = page_language(request)  # ?lang= too, as the page's words
+    ctx = ctx_of(request)
 
     def load(session: Session) -> dict[str, Any]:
         patients = access.visible_patients(session, principal.actor)
@@ -50,9 +51,8 @@ async def dashboard(request: Request) -> Response:
                 .group_by(col(Enrollment.series_id))
             ).all()
         )
-        now = ctx_of(request).clock.now()
+        now = ctx.clock.now()
         coming = classes.upcoming_for_series(session, series_ids, now, limit=AGENDA_CLASSES + 1)
-        ctx = ctx_of(request)
         opening = ctx.room_window.opens_before
         rooms = with_trail(session, ctx.rooms, [o for o, _ in coming], now, opening)
         days, more = agenda(coming, zone, language, now, counts, AGENDA_CLASSES, rooms)
@@ -63,7 +63,7 @@ async def dashboard(request: Request) -> Response:
             "alerts": dashboard_alerts(session, principal, zone, language),
         }
 
-    return render(request, "dashboard.html", await ctx_of(request).db.run(load))
+    return render(request, "dashboard.html", await ctx.db.run(load))
 
 
 def _link_state(link: JoinLink, now: datetime) -> str:

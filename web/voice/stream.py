@@ -22,13 +22,13 @@ from coach import dial_in, holds
 from coach.access import Actor
 from coach.classes import RoomWindow
 from coach.models import ClassOccurrence, ClassSeries, Patient
-from coach.room_events import ended_by_coach
 from messaging.signature import valid_signature
 from rtc.errors import Fatal, SignalingError
 from rtc.participants import Identity, RoomPolicy
 from rtc.phone.call import PhoneCall
 from rtc.phone.media_stream import Dtmf, Media, Start, Stop, StreamError, StreamReader
 from web.context import AppContext, ctx_of
+from web.room_socket import room_policy
 from web.routing import Access, GuardedWebSocketRoute
 from web.voice.inbound import stream_url
 
@@ -54,16 +54,7 @@ def _identity(
         raise Fatal("not_found", "no such class", 4404)
     if occurrence.status == "cancelled" or series.cancelled_at is not None:
         raise Fatal("class_cancelled", "this class was cancelled", 4410)
-    closes_at = occurrence.ends_at + window.closes_after
-    opens_at = occurrence.starts_at - window.opens_before
-    ended = ended_by_coach(session, {caller.occurrence_id}, opens_at)
-    policy = RoomPolicy(
-        series.title,
-        min(series.capacity, capacity),
-        series.auto_admit,
-        closes_at,
-        ended_before=bool(ended),
-    )
+    policy = room_policy(session, occurrence, series, capacity, window)
     if caller.patient_id is None:
         # A caller with the class PIN from an unknown number: the coach admits them or not.
         actor = Actor("patient")
