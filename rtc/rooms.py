@@ -169,6 +169,10 @@ class Rooms:
         room = self._rooms.get(occurrence_id)
         return room is not None and not room.ended and any(m.is_host for m in room.members.values())
 
+    def hosted(self) -> frozenset[int]:
+        """The classes whose coach is in one of this process's rooms now."""
+        return frozenset(i for i in self._rooms if self.host_present(i))
+
     def stats(self) -> dict[str, Any]:
         """What this process holds right now; the resource tests and /metrics read it."""
         peers = [s.peer for s in self._connections if s.peer is not None]

@@ -15,6 +15,7 @@ from coach.clock import Clock, SystemClock
 from coach.database import Database
 from coach.rules import load_rules
 from rtc.alert_hub import AlertHub, alerts_across_processes
+from rtc.host_presence import HostPresence, hosts_across_processes
 from telecoach.settings import Settings
 from telecoach.wiring import scheduler as scheduling
 from telecoach.wiring.heart_rate import build_heart_rate, heart_rate_running
@@ -52,6 +53,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     )
     schedule = scheduling.scheduler_config(settings)
     heart_rate, device_rate = build_heart_rate(settings, db, rules, clock, redis, alerts)
+    rooms = build_rooms(settings, room_audit, clock)
     ctx = AppContext(
         settings=settings,
         db=db,
@@ -60,7 +62,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         rules=rules,
         clock=clock,
         redis=redis,
-        rooms=build_rooms(settings, room_audit, clock),
+        rooms=rooms,
+        host_presence=HostPresence(rooms, clock, redis),
         alerts=alerts,
         recheck=SignInRecheck(db, settings.session_recheck_seconds, session_limits, clock),
         session_limits=session_limits,
@@ -87,6 +90,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         try:
             async with (
                 alerts_across_processes(ctx.alerts, ctx.redis),
+                hosts_across_processes(ctx.host_presence),
                 heart_rate_running(ctx.heart_rate),
                 scheduling.in_serve(ctx, settings),
                 kept_texts_stored(ctx.sms, settings.sms_kept_retry_seconds),

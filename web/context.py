@@ -16,6 +16,7 @@ from coach.rules import RuleSet
 from messaging.service import SmsService
 from rtc.alert_hub import AlertHub
 from rtc.heart_rate.service import HeartRateService
+from rtc.host_presence import HostPresence
 from rtc.rooms import Rooms
 from scheduler.config import SchedulerConfig
 from usecases.home_sessions import HomeCueEngines
@@ -25,6 +26,7 @@ from web.auth.sessions import SessionLimits
 from web.heart_rate.rate_limit import DeviceRateLimiter
 from web.i18n import Catalogues
 from web.open_sockets import OpenSockets
+from web.room_states import RoomStates, with_elsewhere
 from web.web_settings import WebSettings
 
 
@@ -41,6 +43,7 @@ class AppContext:
     clock: Clock  # every handler's "now"; tests pass their own to create_app
     redis: Any  # redis.asyncio.Redis when REDIS_URL is set, else None (one process)
     rooms: Rooms  # the live class rooms this process hosts
+    host_presence: HostPresence  # whose coach is in the rooms of every process
     alerts: AlertHub  # alerts raised and acknowledged, to views in every process
     recheck: SignInRecheck  # open sockets' sign-ins
     session_limits: SessionLimits  # idle end and lifetime of sign-ins
@@ -53,6 +56,11 @@ class AppContext:
     open_sockets: OpenSockets = field(default_factory=OpenSockets)
     # The cue engine of each home session running in this process (usecases/home_sessions.py).
     home_cues: HomeCueEngines = field(default_factory=HomeCueEngines)
+
+    async def room_states(self) -> RoomStates:
+        """The rooms as the pages that tag a class read them: this process's, and the classes
+        whose coach is in another process's room."""
+        return with_elsewhere(self.rooms, await self.host_presence.hosted_elsewhere())
 
     @property
     def room_window(self) -> RoomWindow:

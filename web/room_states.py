@@ -24,9 +24,9 @@ class RoomStates(Protocol):
 
 @dataclass(frozen=True)
 class RoomsAndTrail:
-    """This process's rooms, and the classes the audit trail says their coach ended: a room lives
-    in one process (docs/deploy.md), and a restart forgets it, but every process writes the
-    trail. Whether the coach is in the room now is only this process's to say."""
+    """The rooms as `with_elsewhere` gives them, and the classes the audit trail says their coach
+    ended: a room lives in one process (docs/deploy.md), and a restart forgets it, but every
+    process writes the trail."""
 
     rooms: RoomStates
     ended: frozenset[int]
@@ -36,6 +36,25 @@ class RoomsAndTrail:
 
     def host_present(self, occurrence_id: int) -> bool:
         return self.rooms.host_present(occurrence_id)
+
+
+@dataclass(frozen=True)
+class RoomsEverywhere:
+    """This process's rooms, and the classes whose coach is in a room another process holds
+    (rtc/host_presence.py)."""
+
+    rooms: RoomStates
+    hosted_elsewhere: frozenset[int]
+
+    def has_ended(self, occurrence_id: int) -> bool:
+        return self.rooms.has_ended(occurrence_id)
+
+    def host_present(self, occurrence_id: int) -> bool:
+        return occurrence_id in self.hosted_elsewhere or self.rooms.host_present(occurrence_id)
+
+
+def with_elsewhere(rooms: RoomStates, hosted_elsewhere: frozenset[int]) -> RoomStates:
+    return RoomsEverywhere(rooms, hosted_elsewhere) if hosted_elsewhere else rooms
 
 
 def with_trail(

@@ -5,7 +5,8 @@ How a class is tagged follows its room as well as its timetable (web/room_states
 whose coach is in the room is on now, for the coach's dashboard and the patient's page alike, even
 before its start; one its coach ended before its time reads "Ended early" on the coach's dashboard
 and class page (it used to stay "On now" until its end time) and leaves the patient's list, also
-on pages another process serves, or served after a restart, which read it from the audit trail."""
+on pages another process serves, or served after a restart, which read it from the audit trail.
+Those pages learn that the coach is in a room another process holds through Redis."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from telecoach.settings import Settings
 from tests.conftest import World
 from tests.factories import build_world
 from tests.prescribing.workflow import text_of
+from tests.redis_server import RedisServer
 from tests.rtc.client import RoomClient
 from tests.rtc.conftest import RoomServer, serve
 from tests.rtc.scenes import (
@@ -241,28 +243,39 @@ class Pages:
         rows = [text_of(row) for row in re.findall(r"<tr[^>]*>.*?</tr>", page, re.S)]
         return rows[1]  # the first class listed, under the table's head
 
+    def patient_class_page(self, occurrence_id: int) -> str:
+        return self._get(f"/me/classes/{occurrence_id}", self.patient)
+
     def patient_tags(self) -> list[str]:
         page = self._get("/me", self.patient)
         return [text_of(tag) for tag in re.findall(r'<p class="live-tag[^"]*">(.*?)</p>', page)]
 
 
-def test_a_class_whose_coach_is_in_the_room_early_is_on_now(
-    server: RoomServer, world: World
-) -> None:
-    reschedule(server, world.occurrence_a, utcnow() + timedelta(minutes=10), 45)
-    pages = Pages(server, world)
+def on_now_while_its_coach_is_in_the_room(holder: RoomServer, pages: Pages) -> None:
+    """A class 10 minutes before its start, its room held by `holder`, read by `pages`: on now
+    while its coach is in the room, back to the timetable once the coach leaves."""
+    occurrence = pages.world.occurrence_a
+    reschedule(holder, occurrence, utcnow() + timedelta(minutes=10), 45)
     assert "On now" not in pages.dashboard_row()
     assert pages.patient_tags() == ["Room open"]
 
     async def scenario() -> None:
-        coach = await live_coach(server, world.occurrence_a, world.coach_a)
+        coach = await live_coach(holder, occurrence, pages.world.coach_a)
         # read off the loop the room client shares
-        assert "On now" in await asyncio.to_thread(pages.dashboard_row)
-        assert await asyncio.to_thread(pages.patient_tags) == ["Live now"]
+        await asyncio.to_thread(eventually, lambda: "On now" in pages.dashboard_row())
         assert "On now" in await asyncio.to_thread(pages.class_page_status)
+        assert await asyncio.to_thread(pages.patient_tags) == ["Live now"]
         await coach.close()
 
     run(scenario)
+    eventually(lambda: "On now" not in pages.dashboard_row())
+    assert pages.patient_tags() == ["Room open"]
+
+
+def test_a_class_whose_coach_is_in_the_room_early_is_on_now(
+    server: RoomServer, world: World
+) -> None:
+    on_now_while_its_coach_is_in_the_room(server, Pages(server, world))
 
 
 def test_a_class_its_coach_ended_early_reads_ended_early(server: RoomServer, world: World) -> None:
@@ -302,3 +315,76 @@ def test_pages_another_process_serves_know_the_coach_ended_the_class(
         run(start_again)
         eventually(lambda: "On now" in elsewhere.dashboard_row())
         assert elsewhere.patient_tags() == ["Live now"]
+
+
+@contextlib.contextmanager
+def two_processes(
+    redis_url: str, tmp_path: Path, sqlite_url: str
+) -> Iterator[tuple[RoomServer, RoomServer]]:
+    """The process holding the class's room, and another, sharing the database and Redis; the
+    room windows at their defaults."""
+    windows = {
+        "room_opens_minutes_before": DEFAULTS.room_opens_minutes_before,
+        "room_closes_minutes_after": DEFAULTS.room_closes_minutes_after,
+        "redis_url": redis_url,
+    }
+    for name in ("holder", "other"):
+        (tmp_path / name).mkdir()
+    with (
+        contextlib.contextmanager(serve)(tmp_path / "holder", sqlite_url, **windows) as holder,
+        contextlib.contextmanager(serve)(tmp_path / "other", sqlite_url, **windows) as other,
+    ):
+        yield holder, other
+
+
+def test_pages_another_process_serves_know_the_coach_is_in_the_room(
+    tmp_path: Path, sqlite_url: str, clean_redis: str
+) -> None:
+    """The room lives in one process; through Redis (rtc/host_presence.py) the pages another one
+    serves know its coach is in it."""
+    with two_processes(clean_redis, tmp_path, sqlite_url) as (holder, other):
+        world = holder.db.run_sync(build_world)
+        on_now_while_its_coach_is_in_the_room(holder, Pages(other, world))
+
+
+def test_a_class_running_over_is_not_past_its_end_on_another_process(
+    tmp_path: Path, sqlite_url: str, clean_redis: str
+) -> None:
+    """Past its end time with its coach still in the room, a class is live for the patient
+    whichever process serves her pages, not "past its end"."""
+    with two_processes(clean_redis, tmp_path, sqlite_url) as (holder, other):
+        world = holder.db.run_sync(build_world)
+        reschedule(holder, world.occurrence_a, utcnow() - timedelta(minutes=50), 45)
+        elsewhere = Pages(other, world)
+        assert elsewhere.patient_tags() == ["Past its end time"]
+        assert 'id="past-end"' in elsewhere.patient_class_page(world.occurrence_a)
+
+        async def scenario() -> None:
+            coach = await live_coach(holder, world.occurrence_a, world.coach_a)
+            await asyncio.to_thread(eventually, lambda: elsewhere.patient_tags() == ["Live now"])
+            page = await asyncio.to_thread(elsewhere.patient_class_page, world.occurrence_a)
+            assert 'id="past-end"' not in page
+            await coach.close()
+
+        run(scenario)
+        eventually(lambda: elsewhere.patient_tags() == ["Past its end time"])
+
+
+def test_pages_still_answer_when_redis_is_away(
+    tmp_path: Path, sqlite_url: str, own_redis: RedisServer
+) -> None:
+    """Without Redis another process's coach cannot be known: the pages fall back on the
+    timetable instead of failing."""
+    with two_processes(own_redis.url, tmp_path, sqlite_url) as (holder, other):
+        world = holder.db.run_sync(build_world)
+        reschedule(holder, world.occurrence_a, utcnow() - timedelta(minutes=50), 45)
+        elsewhere = Pages(other, world)
+        own_redis.stop()
+
+        async def scenario() -> None:
+            coach = await live_coach(holder, world.occurrence_a, world.coach_a)
+            assert await asyncio.to_thread(Pages(holder, world).patient_tags) == ["Live now"]
+            assert await asyncio.to_thread(elsewhere.patient_tags) == ["Past its end time"]
+            await coach.close()
+
+        run(scenario)

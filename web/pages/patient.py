@@ -46,6 +46,7 @@ async def me(request: Request) -> Response:
     now = ctx.clock.now()
     language = page_language(request)
     window = ctx.room_window
+    live_rooms = await ctx.room_states()
 
     def load(session: Session) -> dict[str, Any]:
         patient = session.get(Patient, principal.actor.patient_id)
@@ -57,7 +58,7 @@ async def me(request: Request) -> Response:
             now - window.closes_after,
             with_cancelled=True,
         )
-        rooms = with_trail(session, ctx.rooms, [o for o, _ in rows], now, window.opens_before)
+        rooms = with_trail(session, live_rooms, [o for o, _ in rows], now, window.opens_before)
         schedule = plan(rows, now, window, patient.time_zone, rooms, language)
         # The way in by phone, for the class on now and the next one (docs/voice.md).
         voice_number = ctx.settings.voice_number
@@ -140,6 +141,7 @@ async def me_class(request: Request) -> Response:
     opens_before, closes_after = ctx.room_window.opens_before, ctx.room_window.closes_after
     language = page_language(request)
     now = ctx.clock.now()
+    live_rooms = await ctx.room_states()
 
     def load(session: Session) -> dict[str, Any]:
         occurrence = access.get_occurrence(session, principal.actor, occurrence_id)
@@ -159,7 +161,7 @@ async def me_class(request: Request) -> Response:
             "zone": zone_for(session, patient.id, ctx.rules),
             "borg_scale": sorted(BORG_WORDS.items()),
             # Past its end, its room still open and no coach in it: say so before she joins.
-            "past_end": now < closes_at and class_phase(occurrence, now, ctx.rooms) == "over",
+            "past_end": now < closes_at and class_phase(occurrence, now, live_rooms) == "over",
             "ends_time": clock_text(occurrence.ends_at, patient.time_zone),
             "closes_time": clock_text(closes_at, patient.time_zone),
         }

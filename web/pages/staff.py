@@ -37,6 +37,7 @@ async def dashboard(request: Request) -> Response:
     principal: Principal = request.state.principal
     language = page_language(request)  # ?lang= too, as the page's words
     ctx = ctx_of(request)
+    live_rooms = await ctx.room_states()
 
     def load(session: Session) -> dict[str, Any]:
         patients = access.visible_patients(session, principal.actor)
@@ -54,7 +55,7 @@ async def dashboard(request: Request) -> Response:
         now = ctx.clock.now()
         coming = classes.upcoming_for_series(session, series_ids, now, limit=AGENDA_CLASSES + 1)
         opening = ctx.room_window.opens_before
-        rooms = with_trail(session, ctx.rooms, [o for o, _ in coming], now, opening)
+        rooms = with_trail(session, live_rooms, [o for o, _ in coming], now, opening)
         days, more = agenda(coming, zone, language, now, counts, AGENDA_CLASSES, rooms)
         return {
             "patients": patients,
