@@ -20,6 +20,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from coach.classes import RoomWindow
 from coach.models import ClassOccurrence, ClassSeries, Enrollment, Patient, _when
+from coach.room_events import ended_by_coach
 
 PIN_DIGITS = 6
 # Two classes whose PINs could both be typed at once are never this close together.
@@ -116,6 +117,16 @@ def class_by_pin(session: Session, pin: str, window: RoomWindow, now: datetime) 
         .where(ClassPin.pin == pin)
     )
     return session.exec(query).first()
+
+
+def ended_early(session: Session, occurrence_id: int, window: RoomWindow) -> bool:
+    """Its coach ended the class before its room closed (and has not started it again): a caller
+    is told so, not put through to a room that would refuse them (docs/voice.md)."""
+    occurrence = session.get(ClassOccurrence, occurrence_id)
+    if occurrence is None:
+        return False
+    since = occurrence.starts_at - window.opens_before
+    return bool(ended_by_coach(session, {occurrence_id}, since))
 
 
 def pin_for(session: Session, occurrence_id: int) -> str:

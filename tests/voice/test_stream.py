@@ -5,16 +5,27 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import timedelta
 from typing import Any
 
+from coach import dial_in
+from coach.models import utcnow
 from coach.reports.activity import room_joins
+from coach.room_events import ended_by_coach
 from tests.conftest import World
 from tests.rtc.client import RoomClient
 from tests.rtc.conftest import RoomServer
-from tests.rtc.scenes import eventually, run
+from tests.rtc.scenes import class_ended_by_coach, eventually, reopening_coach, run
 from tests.voice.calls import admit_caller, call_in, coach_with_tone
 from tests.voice.tones import PHONE_RATE, ROOM_RATE, median_tone_power, opus_decode
-from tests.voice.twilio_caller import TwilioCaller, goodbye
+from tests.voice.twilio_caller import (
+    TwilioCaller,
+    answer,
+    dial,
+    goodbye,
+    token_in,
+    typed_pin,
+)
 
 ANA = "+15555550101"
 
@@ -136,6 +147,11 @@ def test_muted_by_the_coach_and_by_star_six_then_removed_with_the_call_ended(
         await coach.wait_for(
             lambda m: m["type"] == "state" and all(p["id"] != ana for p in m["participants"])
         )
+        # She calls back: the room refuses her, and she hears why, not a problem on the line.
+        again = await call_in(voice_server, ANA, call_sid="CA" + "4" * 32)
+        assert await again.wait_closed() == 4403
+        said = await goodbye(voice_server.url, again.call_sid)
+        assert "Your coach has ended your call to the class." in said
         await coach.close()
 
     run(scenario)
@@ -162,32 +178,13 @@ def test_the_call_ends_when_the_coach_ends_the_class(
 def test_a_caller_with_the_pin_from_an_unknown_number_waits_as_a_guest_the_coach_can_admit(
     voice_server: RoomServer, voice_world: World
 ) -> None:
-    from coach import dial_in
-    from tests.voice.signing import VOICE_NUMBER, signature
-    from tests.voice.twilio_caller import TwilioCaller
-
     pin = voice_server.db.run_sync(dial_in.pin_for, voice_world.occurrence_a)
     sid = "CA" + "5" * 32
 
     async def scenario() -> None:
-        import re
-        import urllib.parse
-        import urllib.request
-
-        params = {"CallSid": sid, "From": "+15555550177", "To": VOICE_NUMBER, "Digits": pin}
-        url = f"{voice_server.url}/voice/pin?try=1&lang=en"
-        request = urllib.request.Request(  # noqa: S310 - the test server
-            url,
-            data=urllib.parse.urlencode(params).encode(),
-            headers={"X-Twilio-Signature": signature(url, params)},
-        )
-        twiml = await asyncio.to_thread(
-            lambda: urllib.request.urlopen(request, timeout=10).read().decode()  # noqa: S310
-        )
-        token = re.search(r'<Parameter name="token" value="([^"]+)"', twiml)
-        assert token, twiml
+        token = token_in(await typed_pin(voice_server.url, "+15555550177", sid, pin))
         coach = await coach_with_tone(voice_server, voice_world.occurrence_a, voice_world.coach_a)
-        caller = TwilioCaller(voice_server.url, token.group(1), sid)
+        caller = TwilioCaller(voice_server.url, token, sid)
         assert await caller.connect()
         await caller.start()
         guest = f"c{sid[-12:]}"
@@ -202,6 +199,63 @@ def test_a_caller_with_the_pin_from_an_unknown_number_waits_as_a_guest_the_coach
         )
         await caller.hang_up()
         await coach.close()
+
+    run(scenario)
+    eventually(lambda: voice_server.stats()["phone_calls"] == 0)
+
+
+def _ended_in_trail(server: RoomServer, occurrence_id: int) -> bool:
+    since = utcnow() - timedelta(days=1)
+    return bool(server.db.run_sync(ended_by_coach, {occurrence_id}, since))
+
+
+def test_a_caller_to_a_class_its_coach_ended_early_is_told_it_has_ended(
+    voice_server: RoomServer, voice_world: World
+) -> None:
+    """By her number or by the PIN, a caller reaching a class its coach ended before its time
+    hears that it has ended and is hung up on, instead of waiting for a room that refuses her
+    and then hearing of a problem on the line; started again, it puts callers through again."""
+    occurrence = voice_world.occurrence_a
+    pin = voice_server.db.run_sync(dial_in.pin_for, occurrence)
+    run(lambda: class_ended_by_coach(voice_server, occurrence, voice_world.coach_a))
+    eventually(lambda: _ended_in_trail(voice_server, occurrence))
+
+    async def scenario() -> None:
+        by_number = await answer(voice_server.url, ANA, "CA" + "6" * 32)
+        by_pin = await typed_pin(voice_server.url, "+15555550177", "CA" + "7" * 32, pin)
+        for twiml in (by_number, by_pin):
+            assert "The class has ended." in twiml and "<Hangup" in twiml, twiml
+            assert "<Connect" not in twiml and "token" not in twiml
+        coach = await reopening_coach(voice_server, occurrence, voice_world.coach_a)
+        await coach.close()
+
+    run(scenario)
+    eventually(lambda: not _ended_in_trail(voice_server, occurrence))
+    run(lambda: _put_through(voice_server))
+
+
+async def _put_through(server: RoomServer) -> None:
+    twiml = await answer(server.url, ANA, "CA" + "8" * 32)
+    assert "<Connect" in twiml and token_in(twiml)
+
+
+def test_a_call_put_through_just_before_the_coach_ended_the_class_hears_it_has_ended(
+    voice_server: RoomServer, voice_world: World
+) -> None:
+    """The webhook put the call through; the coach ended the class before Twilio opened its
+    stream. The room refuses the stream, and the goodbye says the class has ended."""
+    occurrence = voice_world.occurrence_a
+    sid = "CA" + "9" * 32
+
+    async def scenario() -> None:
+        token = await dial(voice_server.url, ANA, sid)
+        await class_ended_by_coach(voice_server, occurrence, voice_world.coach_a)
+        caller = TwilioCaller(voice_server.url, token, sid)
+        assert await caller.connect()
+        await caller.start()
+        assert await caller.wait_closed() == 4410
+        said = await goodbye(voice_server.url, sid)
+        assert "The class has ended." in said and "problem" not in said
 
     run(scenario)
     eventually(lambda: voice_server.stats()["phone_calls"] == 0)

@@ -42,13 +42,28 @@ async def goodbye(http_url: str, call_sid: str, lang: str = "en") -> str:
     return await _post_signed(f"{http_url}/voice/ended?lang={lang}", params)
 
 
-async def dial(http_url: str, caller: str, call_sid: str) -> str:
-    """Call the voice webhook as Twilio would; the stream token from its TwiML."""
+async def answer(http_url: str, caller: str, call_sid: str) -> str:
+    """Call the voice webhook as Twilio would; the TwiML it answers."""
     params = {"CallSid": call_sid, "From": caller, "To": VOICE_NUMBER, "AccountSid": "AC1"}
-    twiml = await _post_signed(f"{http_url}/voice/inbound", params)
+    return await _post_signed(f"{http_url}/voice/inbound", params)
+
+
+async def typed_pin(http_url: str, caller: str, call_sid: str, digits: str) -> str:
+    """The caller types a PIN at the first prompt; the TwiML the webhook answers."""
+    params = {"CallSid": call_sid, "From": caller, "To": VOICE_NUMBER, "Digits": digits}
+    return await _post_signed(f"{http_url}/voice/pin?try=1&lang=en", params)
+
+
+def token_in(twiml: str) -> str:
+    """The stream token our `<Connect>` hands Twilio."""
     found = re.search(r'<Parameter name="token" value="([^"]+)"', twiml)
     assert found, twiml
     return found.group(1)
+
+
+async def dial(http_url: str, caller: str, call_sid: str) -> str:
+    """Call the voice webhook as Twilio would; the stream token from its TwiML."""
+    return token_in(await answer(http_url, caller, call_sid))
 
 
 class TwilioCaller:

@@ -93,6 +93,13 @@ def _connect(script: Script, ctx: AppContext, token: str) -> Response:
     return script.twiml()
 
 
+def _class_ended(script: Script) -> Response:
+    """The caller's class was ended early by its coach: a room would refuse them, so say so."""
+    script.say(GOODBYES["ended"])
+    script.response.hangup()
+    return script.twiml()
+
+
 # Why the room ended a call -> the goodbye; anything else (a broken stream, a restart, the line
 # dropping) is a problem on the line, and the caller is told they can call again.
 GOODBYES = {"ended": "goodbye_class_ended", "removed": "goodbye_removed"}
@@ -135,18 +142,23 @@ async def inbound(request: Request) -> Response:
     call_sid = fields.get("CallSid", "")
     window, now = _window(ctx), ctx.clock.now()
 
-    def recognise(session: Session) -> tuple[str, str | None]:
+    def recognise(session: Session) -> tuple[str, str | None, bool]:
+        """The caller's language, and a stream token or whether their class ended early."""
         patient = dial_in.patient_by_phone(session, phone) if phone else None
         if patient is None or patient.id is None:
-            return "en", None
+            return "en", None, False
         occurrence = dial_in.open_class_for(session, patient.id, window, now)
         if occurrence is None:
-            return patient.language, None
+            return patient.language, None, False
+        if dial_in.ended_early(session, occurrence, window):
+            return patient.language, None, True
         caller = dial_in.Caller(occurrence, patient.id, patient.name, patient.language, call_sid)
-        return patient.language, dial_in.issue_token(session, caller, now)
+        return patient.language, dial_in.issue_token(session, caller, now), False
 
-    language, token = await ctx.db.run(recognise)
+    language, token, ended_early = await ctx.db.run(recognise)
     script = Script(ctx, _language(language))
+    if ended_early:
+        return _class_ended(script)
     if token is not None:
         return _connect(script, ctx, token)
     return _ask_pin(script, 1)
@@ -162,22 +174,27 @@ async def pin(request: Request) -> Response:
     digits = fields.get("Digits", "").strip().rstrip("#")
     window, now = _window(ctx), ctx.clock.now()
 
-    def match(session: Session) -> str | None:
+    def match(session: Session) -> tuple[str | None, bool]:
+        """A stream token for the class of this PIN, or whether that class ended early."""
         occurrence = dial_in.class_by_pin(session, digits, window, now)
         if occurrence is None:
-            return None
+            return None, False
+        if dial_in.ended_early(session, occurrence, window):
+            return None, True
         patient = dial_in.patient_by_phone(session, phone) if phone else None
         if patient is not None and patient.id and dial_in.enrolled(session, patient.id, occurrence):
             caller = dial_in.Caller(
                 occurrence, patient.id, patient.name, patient.language, call_sid
             )
-            return dial_in.issue_token(session, caller, now)
+            return dial_in.issue_token(session, caller, now), False
         # Someone with the PIN on another phone: the coach sees the number's last digits in
         # the lobby and decides.
         guest = dial_in.Caller(occurrence, None, _caller_label(phone), script.language, call_sid)
-        return dial_in.issue_token(session, guest, now)
+        return dial_in.issue_token(session, guest, now), False
 
-    token = await ctx.db.run(match)
+    token, ended_early = await ctx.db.run(match)
+    if ended_early:
+        return _class_ended(script)
     if token is not None:
         return _connect(script, ctx, token)
     if attempt < ctx.settings.voice_pin_tries:

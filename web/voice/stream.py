@@ -34,6 +34,8 @@ from web.voice.inbound import stream_url
 
 log = logging.getLogger("telecoach.phone")
 START_SECONDS = 10.0  # Twilio sends `connected` and `start` at once
+# A room's refusal -> why the call ended, as web/voice/inbound.py's goodbyes read it.
+REFUSALS_SAID = {"class_ended": "ended", "removed": "removed"}
 
 
 def _signed(websocket: WebSocket, ctx: AppContext) -> bool:
@@ -86,6 +88,7 @@ async def voice_stream(websocket: WebSocket) -> None:
         return
     await websocket.accept()
     reader = StreamReader()
+    call_sid: str | None = None
     try:
         start = await asyncio.wait_for(_start(websocket, reader), START_SECONDS)
         now = ctx.clock.now()
@@ -94,10 +97,10 @@ async def voice_stream(websocket: WebSocket) -> None:
         caller = await ctx.db.run(dial_in.spend_token, token, start.call_sid, now)
         if caller is None:
             raise StreamError("unknown or spent stream token", 4403)
+        call_sid = start.call_sid
         identity, policy = await ctx.db.run(
             _identity, caller, ctx.settings.room_capacity, window, now
         )
-        call_sid = start.call_sid
 
         async def hang_up(code: int, ended_by: str) -> None:
             # Recorded before the close: Twilio asks our `<Connect>` action which goodbye to say
@@ -112,6 +115,12 @@ async def voice_stream(websocket: WebSocket) -> None:
     except (StreamError, Fatal, TimeoutError, ValueError, KeyError) as exc:
         # ValueError/KeyError: the websocket sent bytes or disconnected before `start`.
         log.info("voice stream refused: %r", exc)
+        ending = REFUSALS_SAID.get(exc.code) if isinstance(exc, Fatal) else None
+        if ending is not None and call_sid is not None:
+            # Ended (or removed) between the webhook and the stream: the goodbye says so, not
+            # that the line had a problem and the caller should try again.
+            with contextlib.suppress(Exception):
+                await ctx.db.run(dial_in.record_ending, call_sid, ending)
         with contextlib.suppress(Exception):
             await websocket.close(getattr(exc, "close_code", 1008))
         return
