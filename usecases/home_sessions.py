@@ -3,10 +3,11 @@ feed it readings and get cues back, finish it with the patient's RPE and symptom
 
 Each function does its change, its consequences and its audit in the caller's transaction and
 returns a plain outcome (the model: messaging/inbound.py). The cue engine (`coach.cues`) is
-stateful: one per running session, kept in this process by `HomeCueEngines`. A session's readings
-reach the process that serves its requests; should they reach another one (several `serve`
-processes, a restart), that process starts a fresh engine for it: the session's tally is stored
-with each batch, so nothing but the engine's short memory (its hysteresis and last cue) is lost.
+stateful: one per running session, kept in this process by `HomeCueEngines`. With several `serve`
+processes the proxy keeps a patient's session requests on one of them (deploy/caddy/Caddyfile,
+a cookie); should they reach another one (a restart, a process down), that process starts a fresh
+engine for it: the session's tally is stored with each batch, so nothing but the engine's short
+memory (its hysteresis and last cue) is lost.
 """
 
 from __future__ import annotations
@@ -72,6 +73,9 @@ class HomeCueEngines:
 
     def drop(self, home_session_id: int) -> None:
         self._engines.pop(home_session_id, None)
+
+    def __contains__(self, home_session_id: object) -> bool:
+        return home_session_id in self._engines
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from tests.browser.conftest import free_port
 from tests.conftest import World, make_settings
 from tests.factories import build_world
 from web.auth import sessions
+from web.context import AppContext
 
 T = TypeVar("T")
 
@@ -31,6 +32,7 @@ class RoomServer:
     rooms: Rooms
     db: Database
     loop: asyncio.AbstractEventLoop
+    ctx: AppContext  # the rest of what the process holds in memory (home sessions' engines)
 
     def call(self, work: Callable[[], Coroutine[Any, Any, T]], timeout: float = 10) -> T:
         """Run `work()` on the server's event loop and wait for its result."""
@@ -71,7 +73,7 @@ def serve(tmp_path: Path, database_url: str, **overrides: Any) -> Iterator[RoomS
         threading.Event().wait(0.02)
     database = Database(database_url)
     try:
-        yield RoomServer(url, app.state.ctx.rooms, database, loop)
+        yield RoomServer(url, app.state.ctx.rooms, database, loop, app.state.ctx)
     finally:
         server.should_exit = True
         thread.join(15)
