@@ -50,8 +50,11 @@ class HostPresence:
         """The classes whose coach is in a room another process holds."""
         if self.redis is None:
             return frozenset()
+        now = self._now()
         try:
-            members = await self.redis.zrangebyscore(KEY, f"({self._now()}", "+inf")
+            # One lapsing much later than a fresh entry would was written on a clock far from
+            # this one's (another deployment's test clock, say): not to be believed.
+            members = await self.redis.zrangebyscore(KEY, f"({now}", now + 2 * self._ttl_s)
         except (RedisError, OSError) as exc:
             log.warning("rooms' coaches elsewhere unknown: Redis failed (%s)", exc)
             return frozenset()

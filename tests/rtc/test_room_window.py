@@ -13,15 +13,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx2 as httpx
 import pytest
+import redis
 from sqlmodel import Session, select
 
 from coach.models import AuditEvent, utcnow
+from rtc.host_presence import KEY as HOSTS_KEY
 from telecoach.settings import Settings
 from tests.conftest import World
 from tests.factories import build_world
@@ -388,3 +391,24 @@ def test_pages_still_answer_when_redis_is_away(
             await coach.close()
 
         run(scenario)
+
+
+def test_a_lapsed_or_far_off_entry_in_redis_does_not_make_a_class_on_now(
+    tmp_path: Path, sqlite_url: str, clean_redis: str
+) -> None:
+    """What a process that died left (lapsed), or one on a clock far from this one's, is not a
+    coach in the room; an entry as a live process writes it is."""
+    with two_processes(clean_redis, tmp_path, sqlite_url) as (_, other):
+        world = other.db.run_sync(build_world)
+        reschedule(other, world.occurrence_a, utcnow() + timedelta(minutes=10), 45)
+        pages = Pages(other, world)
+        shared = redis.Redis.from_url(clean_redis)
+        try:
+            now = time.time()
+            for lapses_at in (now - 1, now + 3600):
+                shared.zadd(HOSTS_KEY, {str(world.occurrence_a): lapses_at})
+                assert "On now" not in pages.dashboard_row()
+            shared.zadd(HOSTS_KEY, {str(world.occurrence_a): now + 30})
+            assert "On now" in pages.dashboard_row()
+        finally:
+            shared.close()
