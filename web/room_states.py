@@ -93,3 +93,9 @@ def staff_tag(occurrence: ClassOccurrence, now: datetime, rooms: RoomStates) -> 
     if rooms.has_ended(occurrence.id):
         return "ended"
     return "on_now" if occurrence.starts_at <= now < occurrence.ends_at else None
+
+
+def running_over(occurrence: ClassOccurrence, now: datetime, rooms: RoomStates) -> bool:
+    """Past its end time with its coach still in the room: a coach's lists keep showing it."""
+    assert occurrence.id is not None
+    return occurrence.ends_at <= now and rooms.host_present(occurrence.id)

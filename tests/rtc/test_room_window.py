@@ -235,16 +235,18 @@ class Pages:
         assert answer.status_code == 200, path
         return answer.text
 
+    def _rows(self, path: str) -> list[str]:
+        page = self._get(path, self.coach)
+        return [text_of(row) for row in re.findall(r"<tr[^>]*>.*?</tr>", page, re.S)]
+
     def dashboard_row(self) -> str:
-        """The dashboard's row of today's Alpha Class, as words."""
-        page = self._get("/dashboard", self.coach)
-        rows = [text_of(row) for row in re.findall(r"<tr[^>]*>.*?</tr>", page, re.S)]
-        return next(row for row in rows if "Alpha Class" in row)
+        """The dashboard's row of today's Alpha Class, as words ("" when it is not listed)."""
+        return next((row for row in self._rows("/dashboard") if "Alpha Class" in row), "")
 
     def class_page_status(self) -> str:
-        page = self._get(f"/classes/{self.world.class_a}", self.coach)
-        rows = [text_of(row) for row in re.findall(r"<tr[^>]*>.*?</tr>", page, re.S)]
-        return rows[1]  # the first class listed, under the table's head
+        """The class page's first class listed, under the table's head ("" when none is)."""
+        rows = self._rows(f"/classes/{self.world.class_a}")
+        return rows[1] if len(rows) > 1 else ""
 
     def patient_class_page(self, occurrence_id: int) -> str:
         return self._get(f"/me/classes/{occurrence_id}", self.patient)
@@ -350,27 +352,42 @@ def test_pages_another_process_serves_know_the_coach_is_in_the_room(
         on_now_while_its_coach_is_in_the_room(holder, Pages(other, world))
 
 
-def test_a_class_running_over_is_not_past_its_end_on_another_process(
+def on_while_it_runs_over(holder: RoomServer, pages: Pages) -> None:
+    """A class 5 minutes past its end, its room still open and held by `holder`, read by `pages`:
+    live while its coach is still in the room, on the coach's lists and the patient's pages
+    alike, and not "past its end"; once the coach leaves, past its end for the patient and off
+    the coach's lists again."""
+    occurrence = pages.world.occurrence_a
+    reschedule(holder, occurrence, utcnow() - timedelta(minutes=50), 45)
+    assert pages.patient_tags() == ["Past its end time"]
+    assert 'id="past-end"' in pages.patient_class_page(occurrence)
+    assert pages.dashboard_row() == ""
+
+    async def scenario() -> None:
+        coach = await live_coach(holder, occurrence, pages.world.coach_a)
+        await asyncio.to_thread(eventually, lambda: pages.patient_tags() == ["Live now"])
+        page = await asyncio.to_thread(pages.patient_class_page, occurrence)
+        assert 'id="past-end"' not in page
+        assert "On now" in await asyncio.to_thread(pages.dashboard_row)
+        assert "On now" in await asyncio.to_thread(pages.class_page_status)
+        await coach.close()
+
+    run(scenario)
+    eventually(lambda: pages.patient_tags() == ["Past its end time"])
+    assert pages.dashboard_row() == ""
+    assert "On now" not in pages.class_page_status()
+
+
+def test_a_class_running_over_is_on_while_its_coach_is_in(server: RoomServer, world: World) -> None:
+    on_while_it_runs_over(server, Pages(server, world))
+
+
+def test_a_class_running_over_is_on_in_the_pages_another_process_serves(
     tmp_path: Path, sqlite_url: str, clean_redis: str
 ) -> None:
-    """Past its end time with its coach still in the room, a class is live for the patient
-    whichever process serves her pages, not "past its end"."""
     with two_processes(clean_redis, tmp_path, sqlite_url) as (holder, other):
         world = holder.db.run_sync(build_world)
-        reschedule(holder, world.occurrence_a, utcnow() - timedelta(minutes=50), 45)
-        elsewhere = Pages(other, world)
-        assert elsewhere.patient_tags() == ["Past its end time"]
-        assert 'id="past-end"' in elsewhere.patient_class_page(world.occurrence_a)
-
-        async def scenario() -> None:
-            coach = await live_coach(holder, world.occurrence_a, world.coach_a)
-            await asyncio.to_thread(eventually, lambda: elsewhere.patient_tags() == ["Live now"])
-            page = await asyncio.to_thread(elsewhere.patient_class_page, world.occurrence_a)
-            assert 'id="past-end"' not in page
-            await coach.close()
-
-        run(scenario)
-        eventually(lambda: elsewhere.patient_tags() == ["Past its end time"])
+        on_while_it_runs_over(holder, Pages(other, world))
 
 
 def test_pages_still_answer_when_redis_is_away(

@@ -32,7 +32,7 @@ from web.pages.plain_words import class_error
 from web.pages.reminder_form import parse_reminder_form, reminder_view, typed_view
 from web.pages.render import page_language, page_words, render
 from web.prescribing.forms import read_form, single
-from web.room_states import RoomStates, staff_tag, with_trail
+from web.room_states import RoomStates, running_over, staff_tag, with_trail
 from web.routing import Access, int_param, route
 from web.views import local_text, staff_zone
 
@@ -58,8 +58,10 @@ def _class_page(
     zone = staff_zone(session, principal.actor)
     class_zone = ZoneInfo(series.time_zone)
     upcoming = []
-    listed = classes.occurrences(session, class_id, now)
+    # From those whose room is still open: one running over is listed while its coach is in.
+    listed = classes.occurrences(session, class_id, now - room_window.closes_after)
     rooms = with_trail(session, rooms, listed, now, room_window.opens_before)
+    listed = [o for o in listed if now < o.ends_at or running_over(o, now, rooms)]
     for o in listed:
         local = o.starts_at.astimezone(class_zone)
         upcoming.append(

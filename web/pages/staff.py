@@ -26,7 +26,7 @@ from web.pages.alerts import dashboard_alerts
 from web.pages.render import page_language, page_words, render
 from web.pages.session_log import session_log_form
 from web.prescribing.views import workflow_summary
-from web.room_states import with_trail
+from web.room_states import running_over, with_trail
 from web.routing import Access, int_param, route
 from web.views import local_text, staff_zone
 
@@ -53,10 +53,15 @@ async def dashboard(request: Request) -> Response:
             ).all()
         )
         now = ctx.clock.now()
+        window = ctx.room_window
         coming = classes.upcoming_for_series(session, series_ids, now, limit=AGENDA_CLASSES + 1)
-        opening = ctx.room_window.opens_before
-        rooms = with_trail(session, live_rooms, [o for o, _ in coming], now, opening)
-        days, more = agenda(coming, zone, language, now, counts, AGENDA_CLASSES, rooms)
+        # Past their end, rooms still open: listed while their coach is still in (running over).
+        ended = classes.upcoming_for_series(session, series_ids, now - window.closes_after)
+        ended = [(o, s) for o, s in ended if o.ends_at <= now]
+        listed = [o for o, _ in ended + coming]
+        rooms = with_trail(session, live_rooms, listed, now, window.opens_before)
+        over = [(o, s) for o, s in ended if running_over(o, now, rooms)]
+        days, more = agenda(over + coming, zone, language, now, counts, AGENDA_CLASSES, rooms)
         return {
             "patients": patients,
             "agenda": days,
