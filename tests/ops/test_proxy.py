@@ -63,25 +63,26 @@ def caddy(directory: Path, servers: tuple[RoomServer, RoomServer]) -> Iterator[s
     config.write_text(_caddyfile_for(port, servers))
     env = {**os.environ, "HOME": str(directory), "XDG_DATA_HOME": str(directory / "data")}
     env["XDG_CONFIG_HOME"] = str(directory / "config")
-    process = subprocess.Popen(
-        [binary, "run", "--config", str(config), "--adapter", "caddyfile"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    log = directory / "caddy.log"  # a file, not a pipe nobody reads while the tests run
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [binary, "run", "--config", str(config), "--adapter", "caddyfile"],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
     try:
         deadline = time.monotonic() + 15
         while True:
             with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
                 break
-            assert process.poll() is None, process.stderr.read().decode()[-2000:]  # type: ignore[union-attr]
+            assert process.poll() is None, log.read_text()[-2000:]
             assert time.monotonic() < deadline, "Caddy did not listen"
             time.sleep(0.05)
         yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()
         process.wait(10)
-        process.stderr.close()  # type: ignore[union-attr]
 
 
 @pytest.fixture
