@@ -20,7 +20,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from coach.classes import RoomWindow
 from coach.models import ClassOccurrence, ClassSeries, Enrollment, Patient, _when
-from coach.room_events import ended_by_coach
+from coach.room_events import ended_since_it_opened
 
 PIN_DIGITS = 6
 # Two classes whose PINs could both be typed at once are never this close together.
@@ -123,10 +123,9 @@ def ended_early(session: Session, occurrence_id: int, window: RoomWindow) -> boo
     """Its coach ended the class before its room closed (and has not started it again): a caller
     is told so, not put through to a room that would refuse them (docs/voice.md)."""
     occurrence = session.get(ClassOccurrence, occurrence_id)
-    if occurrence is None:
-        return False
-    since = occurrence.starts_at - window.opens_before
-    return bool(ended_by_coach(session, {occurrence_id}, since))
+    return occurrence is not None and ended_since_it_opened(
+        session, occurrence, window.opens_before
+    )
 
 
 def pin_for(session: Session, occurrence_id: int) -> str:

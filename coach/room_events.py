@@ -5,11 +5,11 @@ Read back, they are what every process knows of a room that only one process hol
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from coach.models import AuditEvent
+from coach.models import AuditEvent, ClassOccurrence
 
 ROOM_JOIN = "class.join"
 CLASS_END = "class.end"  # the coach ended the class
@@ -45,3 +45,12 @@ def ended_by_coach(session: Session, occurrence_ids: Collection[int], since: dat
         else:
             ended.discard(occurrence)
     return ended
+
+
+def ended_since_it_opened(
+    session: Session, occurrence: ClassOccurrence, opens_before: timedelta
+) -> bool:
+    """Its coach ended this class since its room opened, and did not start it again: what a room
+    made anew (a restart, another process) and a phone caller must both know."""
+    assert occurrence.id is not None
+    return bool(ended_by_coach(session, {occurrence.id}, occurrence.starts_at - opens_before))

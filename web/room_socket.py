@@ -20,7 +20,7 @@ from coach import access, holds
 from coach.audit import record
 from coach.classes import RoomWindow
 from coach.models import ClassOccurrence, ClassSeries, Patient
-from coach.room_events import ended_by_coach
+from coach.room_events import ended_since_it_opened
 from rtc.errors import Fatal
 from rtc.participants import Identity, RoomPolicy
 from web.auth.principal import Principal
@@ -54,14 +54,12 @@ def room_policy(
     """The rules of a class's room, for a browser or a phone caller: its places, whether it
     admits enrolled patients itself, when it closes, and whether its coach ended it already
     (in a room this process no longer holds)."""
-    assert occurrence.id is not None
-    opens_at = occurrence.starts_at - window.opens_before
     return RoomPolicy(
         series.title,
         min(series.capacity, room_capacity),
         series.auto_admit,
         occurrence.ends_at + window.closes_after,
-        ended_before=bool(ended_by_coach(session, {occurrence.id}, opens_at)),
+        ended_before=ended_since_it_opened(session, occurrence, window.opens_before),
     )
 
 
