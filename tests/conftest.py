@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import hypothesis
 import psycopg
 import pytest
 from argon2 import PasswordHasher
@@ -29,6 +30,14 @@ from tests.postgres_rows import empty_postgres
 # Fixtures of their own modules, for any test: `own_redis` and `own_database`, a Redis and a
 # PostgreSQL database to take away and bring back.
 pytest_plugins = ["tests.redis_server", "tests.own_database"]
+
+# Property tests draw the same examples on every run (seeded from each test's own code), so a
+# counterexample fails every run of a change, not one CI run in a hundred of an unrelated one,
+# and the failure printed is the one the next run meets. `HYPOTHESIS_PROFILE=hunt` draws new,
+# random examples on each run, to look for what the fixed ones miss (run it a few times).
+hypothesis.settings.register_profile("fixed", derandomize=True, print_blob=True)
+hypothesis.settings.register_profile("hunt", derandomize=False, print_blob=True)
+hypothesis.settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fixed"))
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
