@@ -1,7 +1,8 @@
 """deploy/caddy/Caddyfile, run by a real Caddy in front of two `serve` processes sharing one
 database: what the proxy must keep on one process stays there (docs/deploy.md, section 9).
 
-A class's room lives in one process: everyone in it must reach that one.
+A class's room lives in one process: everyone in it must reach that one. So does its live heart
+rate: the coach's tiles are fed by the process the patients' readings reach.
 
 A session at home keeps its cue engine in the memory of the process serving it
 (usecases/home_sessions.py): its last cue, the wait before the next one, a second question before
@@ -11,8 +12,10 @@ one process with a cookie."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
+import json
 import os
 import re
 import shutil
@@ -24,8 +27,11 @@ from pathlib import Path
 
 import httpx2 as httpx
 import pytest
+from sqlmodel import Session
+from websockets.asyncio.client import ClientConnection, connect
 
 from tests.factories import build_world, join_token
+from tests.heart_rate.helpers import give_profile, live_class, now_ms
 from tests.reports.conftest import ADA, seed_demo
 from tests.reports.home_session_client import API, T0, samples
 from tests.rtc.conftest import RoomServer, serve
@@ -147,6 +153,51 @@ def test_everyone_in_a_class_reaches_the_process_holding_its_room(
         patient = await admitted_patient(proxied, coach, world.occurrence_a, world.patient_a)
         participants = [server.stats()["participants"] for server in (one, two)]
         assert sorted(participants) == [0, 2]
+        await patient.close()
+        await coach.close()
+
+    run(scenario)
+
+
+async def _watching(url: str, occurrence_id: int, cookie: str) -> ClientConnection:
+    """A live heart-rate connection through the proxy, past its first answer."""
+    socket = url.replace("http://", "ws://") + f"/ws/live/{occurrence_id}"
+    headers = {"Cookie": f"tc_session={cookie}", "Origin": url}
+    live = await connect(socket, additional_headers=headers)
+    await live.send(json.dumps({"type": "hello", "watch": True}))
+    first = json.loads(await asyncio.wait_for(live.recv(), 10))
+    assert first["type"] != "error", first
+    return live
+
+
+def test_a_classs_live_heart_rate_meets_its_coach_on_one_process(
+    behind_caddy: tuple[str, RoomServer, RoomServer],
+) -> None:
+    """The coach's live tiles and a patient's readings of one class reach the same process. The
+    two processes here share no Redis: a reading that reached the other one would never show
+    on the coach's tile (the least busy process would have put the second connection there)."""
+    url, one, two = behind_caddy
+    world = one.db.run_sync(build_world)
+
+    def class_under_way(session: Session) -> int:
+        give_profile(session, world.patient_a)
+        return live_class(session, world.coach_a, [world.patient_a])
+
+    occurrence_id = one.db.run_sync(class_under_way)
+    coach_cookie = one.staff_cookie(world.coach_a)
+    patient_cookie = one.patient_cookie(world.patient_a)
+
+    async def scenario() -> None:
+        coach = await _watching(url, occurrence_id, coach_cookie)
+        patient = await _watching(url, occurrence_id, patient_cookie)
+        assert sorted(len(server.ctx.open_sockets) for server in (one, two)) == [0, 2]
+        t = now_ms()
+        await patient.send(json.dumps({"type": "reading", "t": t, "bpm": 101}))
+        while True:  # the roster and snapshot first, then the reading, live
+            entry = json.loads(await asyncio.wait_for(coach.recv(), 10))
+            if entry.get("type") == "reading":
+                assert (entry["bpm"], entry["t"]) == (101, t), entry
+                break
         await patient.close()
         await coach.close()
 
