@@ -1,9 +1,10 @@
 """The demo's last four weeks, so a newcomer sees what the product does with time, not only a class
 on now: sessions at home with their heart-rate traces and cues on the progress report, bands'
-daily resting heart rate and steps, and one early warning waiting on the coach's alert list.
+daily resting heart rate and steps, and two warnings waiting on the coach's alert list: an early
+warning of toxicity and a patient drifting away.
 
 Everything goes through the product's own use cases, at the instant it would have happened:
-- sessions at home (`usecases.home_sessions`) for three patients with a strap and one by feel
+- sessions at home (`usecases.home_sessions`) for four patients with a strap and one by feel
   (Henry: atrial fibrillation, the RPE basis), each morning run
   by a simulated heart (`coach.simulation`: first-order kinetics, drift, a day's offset, a strap's
   noise) whose patient follows the cues the session gives, a few seconds later, most of the time;
@@ -11,7 +12,10 @@ Everything goes through the product's own use cases, at the instant it would hav
 - daily values (`usecases.daily.record_in`, source "demo") for the patients with a band or a
   pedometer, infusion days marked. Lucía's last two days show what the toxicity detector is for
   (resting heart rate up, steps down, near her chemotherapy's nadir): her warning is raised, her
-  check-in text planned and her coaching texts paused, as live data would do.
+  check-in text planned and her coaching texts paused, as live data would do;
+- this morning's engagement check (`scheduler.engagement`) for every patient: Grace, faithful to
+  her sessions at home for two weeks, then two short tries and none since, is flagged as drifting
+  away, with the warm message the coach's page proposes.
 
 Seeded only on the demo's first run, after the patients and prescriptions it needs, which the demo
 makes `HISTORY_BEFORE` now. The coaching texts that approval planned for those days are cancelled
@@ -40,7 +44,7 @@ from coach.rules import RuleSet
 from coach.simulation.cohort import VirtualPatient, parse_cohort
 from coach.simulation.physiology import Heart
 from coach.simulation.session import reported_rpe
-from scheduler import coaching_plans
+from scheduler import coaching_plans, engagement
 from scheduler.config import SchedulerConfig
 from usecases.daily import record_in
 from usecases.home_sessions import (
@@ -64,11 +68,13 @@ START_EFFORT = {"gentler": -1, "same": 0, "brisker": 1}
 @dataclass(frozen=True)
 class AtHome:
     """Sessions at home on these days back from today; without a strap they go by feel (the
-    engine asks "how hard does this feel?" and the patient answers)."""
+    engine asks "how hard does this feel?" and the patient answers). On the `tries` days the
+    patient gives up a few minutes into the main part, unusually tired: a try, not a session."""
 
     key: str
     days_back: tuple[int, ...]
     with_strap: bool = True
+    tries: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -87,7 +93,11 @@ AT_HOME = (
     AtHome("tomas_neuropathy_falls", (19, 12, 9, 5, 2)),
     AtHome("meihua_metastatic", (17, 10, 7, 3)),
     AtHome("henry_afib_rpe", (16, 11, 4), with_strap=False),  # atrial fibrillation: by feel
+    # Drifting away: faithful for two weeks, then two short tries and nothing. The morning's
+    # engagement check flags her (sessions missed, minutes down) with a warm message to send.
+    AtHome("grace_lymphedema", (27, 25, 22, 20, 18, 15), tries=(11, 6)),
 )
+TRY_MAIN_S = 240  # how far into the main part a try gets
 BANDS = (
     Band("ada_post_treatment", 8200),
     Band("grace_lymphedema", 5600),
@@ -120,6 +130,10 @@ def seed_history(
     for band in BANDS:
         if band.key in by_key:
             _daily_values(session, by_key[band.key], band, rules, schedule, now)
+    for _, patient in patients:  # this morning's check, as the scheduler runs it each day
+        assert patient.id is not None
+        today = local_today(now, patient.time_zone)
+        engagement.run(session, rules, patient.id, today.isoformat(), now)
 
 
 def _virtual(session: Session, patient: Patient, rules: RuleSet) -> VirtualPatient:
@@ -146,7 +160,8 @@ def _sessions_at_home(
     rng = random.Random(f"home {plan.key}")
     today = local_today(now, patient.time_zone)
     actor = Actor("patient", patient_id=patient.id)
-    for back in plan.days_back:
+    for back in sorted(plan.days_back + plan.tries, reverse=True):
+        trying = back in plan.tries
         began = _local(today - timedelta(days=back), SESSION_TIME, patient.time_zone)
         if began >= now:
             continue
@@ -163,7 +178,10 @@ def _sessions_at_home(
         batch: list[Sample] = []
         second = 0
         for phase, minutes in started.plan.phases:
-            for _ in range(minutes * 60):
+            for into_phase in range(minutes * 60):
+                if trying and phase == "main" and into_phase == TRY_MAIN_S:
+                    stopped = True  # too tired to go on
+                    break
                 second += 1
                 level += sum(change for due, change in pending if due <= second)
                 pending = [(due, change) for due, change in pending if due > second]
@@ -201,6 +219,7 @@ def _sessions_at_home(
             record_readings(session, actor, started.row.id, batch, rules, engines, at)
         rpe = reported_rpe(felt, rng)
         symptoms = ["sore_muscles"] if rng.random() < 0.2 else []
+        symptoms = ["unusual_tiredness"] if trying else symptoms
         finish_home_session(
             session,
             actor,

@@ -1,6 +1,7 @@
 """The demo's last four weeks (`telecoach demo`, what `make demo` runs): sessions at home the coach
-reads on the progress report, daily values from the bands, and one early warning, Lucía's, on the
-coach's list with her check-in text planned. The clinic began before them: the patients enrolled
+reads on the progress report, daily values from the bands, and two warnings on the coach's list:
+Lucía's early warning with her check-in text planned, and Grace drifting away with a warm message
+proposed. The clinic began before them: the patients enrolled
 and their prescriptions approved four weeks and a day earlier, so the sessions count in the
 prescription's weeks. Built at two instants far apart; only what is before the instant is
 written, and a second run adds nothing."""
@@ -31,9 +32,15 @@ from tests.web.signin import login
 from tests.web.test_demo import BASE, INSTANTS
 from web.auth.passwords import Passwords
 
-# Sessions in four weeks, and whether with a strap (Henry's atrial fibrillation: by feel).
-AT_HOME = {"Ada Whitfield": (7, True), "Tomás Herrera": (5, True), "Meihua Chen": (4, True)}
-AT_HOME["Henry Lindqvist"] = (3, False)
+# Sessions in four weeks, whether with a strap (Henry's atrial fibrillation: by feel), and how many
+# of them were short tries given up tired (Grace's last two: she is drifting away).
+AT_HOME = {
+    "Ada Whitfield": (7, True, 0),
+    "Tomás Herrera": (5, True, 0),
+    "Meihua Chen": (4, True, 0),
+    "Henry Lindqvist": (3, False, 0),
+    "Grace Nakamura": (8, True, 2),
+}
 
 
 def _seed(db: Database, settings: Settings, at: datetime) -> None:
@@ -74,7 +81,7 @@ def test_the_demo_has_four_weeks_behind_it(db: Database, settings: Settings, at:
     patients = _patients(db)
     with TestClient(create_app(settings, clock=RunningClock(at)), follow_redirects=False) as client:
         login(client, COACH_EMAIL, DEMO_PASSWORD)
-        for name, (count, strap) in AT_HOME.items():
+        for name, (count, strap, tries) in AT_HOME.items():
             patient = patients[name]
             today = at.astimezone(ZoneInfo(patient.time_zone)).date()
             rows = _progress(client, patient)
@@ -87,19 +94,30 @@ def test_the_demo_has_four_weeks_behind_it(db: Database, settings: Settings, at:
             assert {m["status"] for m in days.values()} <= {"done", "stopped"}
             # Time in the zone with a strap, none by feel; most of them counted.
             assert all((m["in_zone_minutes"] != "") == strap for m in days.values())
-            assert sum(m["counts"] == "true" for m in days.values()) >= count - 1
+            counted = sum(m["counts"] == "true" for m in days.values())
+            assert count - tries - 1 <= counted <= count - tries
+            given_up = [m for m in days.values() if m["status"] == "stopped"]
+            assert len(given_up) >= tries
         page = text_of(client.get(f"/patients/{patients['Ada Whitfield'].id}/progress").text)
         assert "Sessions at home" in page and "No sessions at home" not in page
         dashboard = text_of(client.get("/dashboard").text)
         assert dashboard.count("Early warning from daily data") == 1
         assert "Lucía Ferrer" in dashboard
+        # This morning's engagement check: Grace, with why and the message to send in one click.
+        assert dashboard.count("May be drifting away from the programme") == 1
+        assert "Grace Nakamura : May be drifting away" in dashboard
+        assert "Why: missed sessions, fewer minutes of exercise." in dashboard
+        assert "Hi Grace, we have missed you at your sessions." in dashboard
+        assert "Send this message" in dashboard
 
     def warnings(session: Session) -> list[tuple[int, str]]:
         found = session.exec(select(Alert.patient_id, Alert.kind)).all()
         return [(pid, kind) for pid, kind in found if kind in ("early_warning", "disengagement")]
 
-    lucia = patients["Lucía Ferrer"]
-    assert db.run_sync(warnings) == [(lucia.id, "early_warning")]
+    lucia, grace = patients["Lucía Ferrer"], patients["Grace Nakamura"]
+    assert sorted(db.run_sync(warnings)) == sorted(
+        [(lucia.id, "early_warning"), (grace.id, "disengagement")]
+    )
     planned = db.run_sync(
         lambda s: s.exec(
             select(ScheduledMessage.patient_id).where(
