@@ -27,7 +27,7 @@ from messaging.coaching import CoachingError, coaching_text
 from messaging.models import SmsPatientState
 from messaging.privacy import DiagnosisWordError
 from messaging.templates import TemplateError
-from scheduler import coaching_plans, texts
+from scheduler import coaching_plans, manual_texts, texts
 from scheduler.config import SchedulerConfig
 from scheduler.models import CANCELLED, DROPPED, FAILED, PENDING, ScheduledMessage
 from scheduler.quiet import QUIET_HOURS_REASON
@@ -110,7 +110,12 @@ def examine(
         return Settle(DROPPED, "opted_out")  # the carrier would refuse it anyway (21610)
     if not patient.sms_consent and not row.urgent:  # a safety text needs no standing consent
         return Settle(DROPPED, "no_consent")
-    exercise = row.purpose.startswith(PREFIX) or row.purpose in EXERCISE_PROMPTS
+    # A coach's text planned yesterday may invite exercise that a fever since then forbids.
+    exercise = (
+        row.purpose.startswith(PREFIX)
+        or row.purpose in EXERCISE_PROMPTS
+        or row.purpose == manual_texts.PURPOSE
+    )
     if known is None:
         known = known_for(session, [row.patient_id], now)
     if exercise and row.patient_id in known.on_hold:

@@ -1,5 +1,6 @@
 """A coach writing to a patient by SMS: the body checked (length, no diagnosis words), the hourly
-limit per patient, then the sender, which stores, transmits and audits the message."""
+limit per patient, then the sender, which stores, transmits and audits the message; or the same
+words planned for the patient's next morning (scheduler.manual_texts)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,12 @@ from sqlmodel import Session
 
 from coach import access
 from coach.access import Actor
+from coach.audit import record
 from coach.database import Database
+from messaging import state
 from messaging.sender import SendResult, SmsSender, check_body, manual_sends_since
+from scheduler import manual_texts
+from scheduler.config import SchedulerConfig
 
 LIMIT_WINDOW = timedelta(hours=1)
 
@@ -48,3 +53,40 @@ async def send_manual_text(
     if wait is not None:
         return ManualText(None, wait)
     return ManualText(await sender.send(patient_id, "manual", text, sent_by=actor.staff_id))
+
+
+@dataclass(frozen=True)
+class PlannedText:
+    """When the text will go, or why it was not planned: opted_out, no_consent, or too_many
+    (manual_texts.PENDING_AT_MOST already waiting)."""
+
+    due_at: datetime | None
+    refused: str | None = None
+
+
+async def plan_manual_text(
+    db: Database,
+    actor: Actor,
+    patient_id: int,
+    body: str,
+    cfg: SchedulerConfig,
+    now: datetime,
+) -> PlannedText:
+    """Raises SmsBodyError or DiagnosisWordError for a body that may not go out, as sending it
+    now would. A text that could not go now is not planned either: the coach learns it today."""
+    text = check_body(body)
+
+    def work(session: Session) -> PlannedText:
+        patient = access.get_patient(session, actor, patient_id)
+        if state.is_opted_out(session, patient_id):
+            return PlannedText(None, "opted_out")
+        if not patient.sms_consent:
+            return PlannedText(None, "no_consent")
+        row = manual_texts.plan(session, patient, text, cfg, now)
+        if row is None:
+            return PlannedText(None, "too_many")
+        detail = f"due {row.due_at.isoformat()}"
+        record(session, actor, "sms.plan", patient_id, detail=detail, at=now)
+        return PlannedText(row.due_at)
+
+    return await db.run(work)

@@ -1,5 +1,7 @@
 """The coach's SMS inbox: a thread per patient with delivery status and what each reply meant, and
-a box to write a message (segment count shown as you type; rate-limited per patient)."""
+a box to write a message (segment count shown as you type; rate-limited per patient). A message
+may also be planned for the patient's next morning (the warm message a disengagement flag
+proposes: send now or then, one click each)."""
 
 from __future__ import annotations
 
@@ -19,7 +21,8 @@ from coach.models import Patient
 from messaging.models import SmsMessage, SmsPatientState
 from messaging.privacy import DiagnosisWordError
 from messaging.sender import MAX_BODY, SmsBodyError
-from usecases.texts import send_manual_text
+from scheduler.manual_texts import PENDING_AT_MOST
+from usecases.texts import plan_manual_text, send_manual_text
 from web.auth.principal import Principal
 from web.context import ctx_of
 from web.errors import Invalid
@@ -32,7 +35,7 @@ from web.sms.thread import patient_id_param, thread_view
 class Refusal:
     """Why a text did not go, for the page to say in the coach's words (staff.sms.refused.*)."""
 
-    code: str  # empty, too_long, diagnosis, rate, opted_out, no_consent, no_patient
+    code: str  # empty, too_long, diagnosis, rate, opted_out, no_consent, no_patient, too_many
     values: dict[str, Any]
 
 
@@ -121,24 +124,32 @@ async def thread(request: Request) -> Response:
     return render(request, "sms_thread.html", view)
 
 
+async def _typed(request: Request) -> str:
+    """The message as the coach typed it."""
+    raw = (await request.form()).get("body")
+    if not isinstance(raw, str):
+        raise Invalid("write a message first", field="body")
+    return raw
+
+
+def _words_refused(exc: SmsBodyError | DiagnosisWordError) -> Refusal:
+    if isinstance(exc, DiagnosisWordError):
+        return Refusal("diagnosis", {"word": exc.word})
+    return Refusal(exc.code, {"length": exc.length, "limit": MAX_BODY})
+
+
 async def send_manual(request: Request) -> Response:
     ctx = ctx_of(request)
     principal: Principal = request.state.principal
     patient_id = patient_id_param(request)
-    form = await request.form()
-    raw = form.get("body")
-    if not isinstance(raw, str):
-        raise Invalid("write a message first", field="body")
+    raw = await _typed(request)
     limit = ctx.settings.sms_manual_per_hour
     try:
         sent = await send_manual_text(
             ctx.db, ctx.sms.sender, principal.actor, patient_id, raw, limit, ctx.clock.now()
         )
-    except SmsBodyError as exc:
-        why = Refusal(exc.code, {"length": exc.length, "limit": MAX_BODY})
-        return await _refused(request, raw, why, 422)
-    except DiagnosisWordError as exc:
-        return await _refused(request, raw, Refusal("diagnosis", {"word": exc.word}), 422)
+    except (SmsBodyError, DiagnosisWordError) as exc:
+        return await _refused(request, raw, _words_refused(exc), 422)
     if sent.result is None:
         assert sent.retry_after is not None
         refusal = await _refused(request, raw, Refusal("rate", {"limit": limit}), 429)
@@ -146,6 +157,24 @@ async def send_manual(request: Request) -> Response:
         return refusal
     if sent.result.refused:
         return await _refused(request, raw, Refusal(sent.result.refused, {}), 409)
+    return RedirectResponse(f"/inbox/{patient_id}", status_code=303)
+
+
+async def plan_manual(request: Request) -> Response:
+    """The same message planned for the patient's next morning (scheduler.manual_texts)."""
+    ctx = ctx_of(request)
+    principal: Principal = request.state.principal
+    patient_id = patient_id_param(request)
+    raw = await _typed(request)
+    try:
+        planned = await plan_manual_text(
+            ctx.db, principal.actor, patient_id, raw, ctx.schedule, ctx.clock.now()
+        )
+    except (SmsBodyError, DiagnosisWordError) as exc:
+        return await _refused(request, raw, _words_refused(exc), 422)
+    if planned.refused:
+        why = Refusal(planned.refused, {"limit": PENDING_AT_MOST})
+        return await _refused(request, raw, why, 409)
     return RedirectResponse(f"/inbox/{patient_id}", status_code=303)
 
 
@@ -181,5 +210,6 @@ ROUTES = [
     route("/inbox", inbox, Access.STAFF),
     route("/inbox/{patient_id:int}", thread, Access.STAFF),
     route("/inbox/{patient_id:int}/messages", send_manual, Access.STAFF, methods=["POST"]),
+    route("/inbox/{patient_id:int}/planned", plan_manual, Access.STAFF, methods=["POST"]),
     route("/inbox/{patient_id:int}/handled", mark_handled, Access.STAFF, methods=["POST"]),
 ]

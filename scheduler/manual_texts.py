@@ -1,0 +1,86 @@
+"""A coach's own text, planned for the patient's next morning instead of sent at once (issue 21:
+the warm message proposed for a patient drifting away goes now or then, one click each).
+
+It waits in the outbox like any planned text, so what decides a text at send time decides it
+too: opt-out, consent and quiet hours. Stored as `manual`, as a text sent at once is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from coach.models import Patient
+from scheduler import outbox
+from scheduler.config import SchedulerConfig
+from scheduler.models import CANCELLED, DROPPED, FAILED, PENDING, ScheduledMessage
+from scheduler.outbox import Planned
+from scheduler.quiet import place
+
+PURPOSE = "text.manual"
+MORNING = time(9, 30)  # the patient's local time: up, and before most classes
+PENDING_AT_MOST = 3  # texts of the coach's waiting for one patient at once
+NOT_SENT = (DROPPED, FAILED, CANCELLED)
+SHOWN_NOT_SENT = timedelta(days=7)
+
+
+def next_morning(now: datetime, zone: str) -> datetime:
+    """The first MORNING in the patient's time zone after `now`."""
+    tz = ZoneInfo(zone)
+    today = now.astimezone(tz).date()
+    morning = datetime.combine(today, MORNING, tz)
+    if morning <= now:
+        morning = datetime.combine(today + timedelta(days=1), MORNING, tz)
+    return morning
+
+
+def waiting(session: Session, patient_id: int) -> list[ScheduledMessage]:
+    """The patient's planned texts from the coach not sent yet, soonest first."""
+    return [row for row in _rows(session, patient_id) if row.status == PENDING]
+
+
+def on_the_thread(session: Session, patient_id: int, now: datetime) -> list[ScheduledMessage]:
+    """What the patient's thread shows: the texts waiting, and those that did not go in the last
+    SHOWN_NOT_SENT (a hold, an opt-out since), so the coach learns a planned word never came."""
+    since = now - SHOWN_NOT_SENT
+    return [
+        row
+        for row in _rows(session, patient_id)
+        if row.status == PENDING or (row.status in NOT_SENT and row.updated_at >= since)
+    ]
+
+
+def _rows(session: Session, patient_id: int) -> list[ScheduledMessage]:
+    return list(
+        session.exec(
+            select(ScheduledMessage)
+            .where(ScheduledMessage.patient_id == patient_id, ScheduledMessage.purpose == PURPOSE)
+            .order_by(col(ScheduledMessage.due_at), col(ScheduledMessage.id))
+        )
+    )
+
+
+def plan(
+    session: Session, patient: Patient, body: str, cfg: SchedulerConfig, now: datetime
+) -> ScheduledMessage | None:
+    """The text planned for the patient's next morning (moved past quiet hours if they cover
+    it), or None when PENDING_AT_MOST already wait. The same words for the same morning are
+    one text: a second click, or a form sent again, plans nothing more."""
+    assert patient.id is not None
+    morning = next_morning(now, patient.time_zone)
+    digest = hashlib.sha256(body.encode()).hexdigest()[:16]
+    ref = f"{morning.date().isoformat()}#{digest}"
+    key = (ScheduledMessage.patient_id == patient.id, ScheduledMessage.purpose == PURPOSE)
+    same = session.exec(select(ScheduledMessage).where(*key, ScheduledMessage.ref == ref)).first()
+    if same is not None:
+        return same
+    if len(waiting(session, patient.id)) >= PENDING_AT_MOST:
+        return None
+    due, _ = place(morning, None, patient.time_zone, cfg.quiet_hours)
+    outbox.put(
+        session, [Planned(patient.id, PURPOSE, ref, morning, due, body=body)], now, revive=False
+    )
+    return session.exec(select(ScheduledMessage).where(*key, ScheduledMessage.ref == ref)).one()
