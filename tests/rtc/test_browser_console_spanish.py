@@ -1,8 +1,8 @@
 """A Spanish-speaking coach's console and dashboard, in headless Chromium at 1366x768 against a
 real `telecoach serve`: every word the page and its scripts write is Spanish, times are in her
-zone with Spanish day names, and a patient waiting in the lobby shows her live heart rate
-beside her name before the coach lets her in. Screenshots: console-es-lobby.png,
-console-es-live.png, dashboard-es.png."""
+zone with Spanish day names, a patient waiting in the lobby shows her live heart rate beside her
+name before the coach lets her in, and a warning from her daily data reads in Spanish (its stored
+summary is English). Screenshots: console-es-lobby.png, console-es-live.png, dashboard-es.png."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlmodel import Session, select
 
+from coach.alerts import raise_unless_open
 from coach.holds import place_hold
 from coach.models import ClassOccurrence, Patient
 from tests.browser.conftest import ARTIFACTS, LiveServer
@@ -66,6 +67,20 @@ def _hold(server: LiveServer) -> None:
     server.run_sync(put)
 
 
+def _drifting(server: LiveServer) -> None:
+    """This morning's engagement check flagged her, as scheduler/engagement.py stores it."""
+    now = datetime.now(UTC)
+
+    def put(session: Session) -> None:
+        patient = session.exec(select(Patient).where(Patient.name == PATIENT)).one()
+        reasons = ["missed_sessions", "minutes_down"]
+        summary = "May be drifting away from the programme: missed sessions, minutes down"
+        raise_unless_open(session, patient.id, "disengagement", summary, reasons, now.date(), now,
+                          "suggested: send a warm message", {"reasons": reasons})  # fmt: skip
+
+    server.run_sync(put)
+
+
 def _shot(page: Page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / name))
@@ -78,6 +93,7 @@ def test_a_spanish_speaking_coach_runs_her_console_in_spanish(
         live_server, tmp_path, with_profile=True, coach_language="es", coach_zone="Europe/Madrid"
     )
     _hold(live_server)
+    _drifting(live_server)
     simulator = simulated_heart_rates(live_server, occurrence)
     coach_context = browser.new_context(viewport=VIEWPORT)
     patient_context = browser.new_context(viewport={"width": 390, "height": 844})
@@ -88,6 +104,12 @@ def test_a_spanish_speaking_coach_runs_her_console_in_spanish(
         expect(console.locator("html")).to_have_attribute("lang", "es")
         expect(console.locator("#hr-status")).to_have_text("En directo.", timeout=15_000)
         expect(console.locator(".console-title .hint")).to_contain_text(SPANISH_DATE)
+        drifting = console.locator("#hr-alert-list [data-kind=disengagement]")
+        expect(drifting).to_contain_text(
+            f"{PATIENT}: Puede estar alejándose del programa — sesiones perdidas, "
+            "menos minutos de ejercicio",
+            timeout=15_000,
+        )
         console.get_by_role("button", name="Empezar la clase").click()
         expect(console.locator("#console")).to_have_attribute("data-status", "live", timeout=15_000)
 

@@ -47,6 +47,15 @@ function redFlagWords(alert) {
     (alert.detail_args.opted_out ? words.opted_out_note : "");
 }
 
+// A warning from daily data (early warning, drifting away), worded from its kind and reasons as
+// the dashboard words it; its stored summary is English.
+function dailyWords(alert) {
+  const kind = (words.warn_kind || {})[alert.kind];
+  if (!kind) return "";
+  const reasons = (alert.flags || []).map((r) => (words.warn_reason || {})[r] || r.replace(/_/g, " "));
+  return reasons.length ? fill(words.alert_line, { what: kind, detail: reasons.join(words.list_sep) }) : kind;
+}
+
 export class HeartRateTiles {
   constructor(root, socketUrl, { now = () => Date.now(), home = () => null, onRender = () => {} } = {}) {
     this.root = root;
@@ -390,7 +399,7 @@ export class HeartRateTiles {
     const name = this.patients.get(alert.patient_id)?.name ?? fill(words.patient, { id: alert.patient_id });
     // The severity in words as well as in colour (WCAG 1.4.1); an "info" one has no prefix.
     const prefix = { urgent: words.urgent, warning: words.warning }[alert.severity] || "";
-    const what = redFlagWords(alert) || alert.summary || words[`alert_${alert.kind}`] || alert.kind;
+    const what = redFlagWords(alert) || dailyWords(alert) || alert.summary || words[`alert_${alert.kind}`] || alert.kind;
     return { name, prefix, what };
   }
 
@@ -407,7 +416,9 @@ export class HeartRateTiles {
     item.dataset.kind = alert.kind;
     // Worded from its numbers in the page's language; a row stored before has only English.
     const worded = alert.detail_args && alert.kind !== "red_flag" && words[`detail_${alert.kind}`];
-    const detail = worded ? fill(worded, alert.detail_args) : alert.detail;
+    // A daily warning's suggestion (stored in English) is the dashboard's to say, with its chart.
+    const daily = Boolean((words.warn_kind || {})[alert.kind]);
+    const detail = worded ? fill(worded, alert.detail_args) : daily ? "" : alert.detail;
     const line = detail ? fill(words.alert_line, { what, detail }) : what;
     item.append(el("strong", null, `${prefix}${name}${words.name_sep}`), `${line} `);
     // Repeats of one kind for one patient in one class fold into one alert (coach/alerts.py).
