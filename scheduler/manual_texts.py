@@ -84,3 +84,18 @@ def plan(
         session, [Planned(patient.id, PURPOSE, ref, morning, due, body=body)], now, revive=False
     )
     return session.exec(select(ScheduledMessage).where(*key, ScheduledMessage.ref == ref)).one()
+
+
+CANCELLED_BY_COACH = "cancelled_by_coach"
+
+
+def cancel(session: Session, patient_id: int, planned_id: int, now: datetime) -> str:
+    """Withdraw one of the patient's planned texts: "withdrawn" now, "cancelled" already (a
+    second click), "gone" (sent, or on its way), or "unknown" (no such text of this patient's)."""
+    row = session.get(ScheduledMessage, planned_id)
+    if row is None or row.patient_id != patient_id or row.purpose != PURPOSE:
+        return "unknown"
+    if row.status == CANCELLED:
+        return "cancelled"
+    withdrawn = outbox.cancel(session, [planned_id], CANCELLED_BY_COACH, now)
+    return "withdrawn" if withdrawn else "gone"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from sqlmodel import select
@@ -92,6 +93,7 @@ def victim_objects(db: Database, world: World) -> dict[str, object]:
             "device_token_id": device.id,
             "hr_alert_id": hr_alert.id,
             "home_session_id": _home_session(session, world.patient_a),
+            "planned_id": _planned_text(session, world.patient_a),
             **victim_prescriptions(session, world.patient_a),
         }
 
@@ -113,6 +115,18 @@ def _home_session(session, patient_id: int) -> int:  # type: ignore[no-untyped-d
     plan = HomePlan(30, 30, "same", (), (), False)
     row = home_sessions.start(session, patient_id, TEST_NOW.date(), plan, True, TEST_NOW)
     return int(row.id)
+
+
+def _planned_text(session, patient_id: int) -> int:  # type: ignore[no-untyped-def]
+    """A text Ana's coach planned for her next morning: nobody else may withdraw it."""
+    from scheduler import manual_texts, outbox
+    from scheduler.models import ScheduledMessage
+
+    due = TEST_NOW + timedelta(days=1)
+    planned = outbox.Planned(patient_id, manual_texts.PURPOSE, "ref", due, due, body="Hi Ana")
+    outbox.put(session, [planned], TEST_NOW, revive=False)
+    row = session.exec(select(ScheduledMessage).where(ScheduledMessage.patient_id == patient_id))
+    return int(row.one().id)
 
 
 def _walk(client: TestClient, ids: dict[str, object], csrf: str | None) -> list[str]:
@@ -152,6 +166,9 @@ def _victim_unchanged(db: Database, world: World, ids: dict[str, object]) -> Non
 
         home = session.get(HomeSession, ids["home_session_id"])
         assert (home.status, home.readings, home.last_t_ms, home.rpe) == (RUNNING, 0, None, None)
+        from scheduler.models import PENDING, ScheduledMessage
+
+        assert session.get(ScheduledMessage, ids["planned_id"]).status == PENDING
 
     db.run_sync(check)
 

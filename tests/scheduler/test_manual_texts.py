@@ -19,7 +19,7 @@ from coach.models import AuditEvent, Patient
 from messaging import state
 from messaging.models import SmsMessage
 from scheduler.manual_texts import PURPOSE
-from scheduler.models import DROPPED, PENDING, SENT, ScheduledMessage
+from scheduler.models import CANCELLED, DROPPED, PENDING, SENT, ScheduledMessage
 from tests.clocks import ManualClock, RunningClock
 from tests.conftest import World
 from tests.messaging.fake_twilio import FakeTwilio
@@ -170,3 +170,49 @@ def test_a_fever_since_it_was_planned_holds_the_text_back_and_the_thread_says_so
     spanish = html.unescape(app.get(f"/inbox/{bruno}?lang=es").text)
     assert "Mensajes programados" in spanish
     assert "(no enviado: el paciente estaba en pausa)" in spanish
+
+
+def test_a_planned_text_can_be_withdrawn_until_it_goes(
+    app: TestClient, db: Database, world: World, runner_for: RunnerFor, twilio_api: FakeTwilio
+) -> None:
+    bruno = world.patient_b
+    _consent(db, bruno)
+    csrf = login(app, "coach.b@example.org")
+    for words in ("Hola Bruno, ¿mañana caminamos?", "Hola Bruno, ánimo"):
+        answer = app.post(f"/inbox/{bruno}/planned", data={"csrf_token": csrf, "body": words})
+        assert answer.status_code == 303
+    withdrawn, kept = _planned(db, bruno)
+    url = f"/inbox/{bruno}/planned/{withdrawn.id}/cancel"
+    assert f'action="{url}"' in app.get(f"/inbox/{bruno}").text
+
+    other = TestClient(app.app, follow_redirects=False)
+    other_csrf = login(other, "coach.a@example.org")
+    assert other.post(url, data={"csrf_token": other_csrf}).status_code == 404  # not hers
+    elsewhere = f"/inbox/{world.patient_a}/planned/{withdrawn.id}/cancel"  # hers, not its text
+    assert other.post(elsewhere, data={"csrf_token": other_csrf}).status_code == 404
+    missing = f"/inbox/{bruno}/planned/{kept.id + 100}/cancel"
+    assert app.post(missing, data={"csrf_token": csrf}).status_code == 404
+    assert app.post(url).status_code == 403  # no CSRF token
+    assert [r.status for r in _planned(db, bruno)] == [PENDING, PENDING]
+
+    for _ in range(2):  # a second click finds it withdrawn already
+        answer = app.post(url, data={"csrf_token": csrf})
+        assert answer.status_code == 303 and answer.headers["location"] == f"/inbox/{bruno}"
+    statuses = [(r.status, r.reason) for r in _planned(db, bruno)]
+    assert statuses == [(CANCELLED, "cancelled_by_coach"), (PENDING, None)]
+    thread = html.unescape(app.get(f"/inbox/{bruno}").text)
+    assert (
+        thread.split(withdrawn.body, 1)[1]
+        .split("</li>")[0]
+        .endswith("(not sent: cancelled)</strong>")
+    )
+
+    asyncio_run(runner_for(ManualClock(kept.due_at)).drain(60))
+    assert [r.form["Body"] for r in twilio_api.creates()] == [kept.body]
+    gone = app.post(f"/inbox/{bruno}/planned/{kept.id}/cancel", data={"csrf_token": csrf})
+    assert gone.status_code == 409
+    assert "That text has already been sent, or is being sent" in html.unescape(gone.text)
+    audited = db.run_sync(
+        lambda s: list(s.exec(select(AuditEvent).where(AuditEvent.action == "sms.plan_cancel")))
+    )
+    assert [(e.actor_id, e.patient_id) for e in audited] == [(world.coach_b, bruno)]

@@ -22,10 +22,10 @@ from messaging.models import SmsMessage, SmsPatientState
 from messaging.privacy import DiagnosisWordError
 from messaging.sender import MAX_BODY, SmsBodyError
 from scheduler.manual_texts import PENDING_AT_MOST
-from usecases.texts import plan_manual_text, send_manual_text
+from usecases.texts import cancel_planned_text, plan_manual_text, send_manual_text
 from web.auth.principal import Principal
 from web.context import ctx_of
-from web.errors import Invalid
+from web.errors import Invalid, NotFound
 from web.pages.render import render
 from web.routing import Access, route
 from web.sms.thread import patient_id_param, thread_view
@@ -178,6 +178,23 @@ async def plan_manual(request: Request) -> Response:
     return RedirectResponse(f"/inbox/{patient_id}", status_code=303)
 
 
+async def cancel_planned(request: Request) -> Response:
+    """A planned text withdrawn before it goes; one already sent cannot be."""
+    ctx = ctx_of(request)
+    principal: Principal = request.state.principal
+    patient_id = patient_id_param(request)
+    planned_id = request.path_params["planned_id"]
+    answer = await ctx.db.run(
+        cancel_planned_text, principal.actor, patient_id, planned_id, ctx.clock.now()
+    )
+    if answer == "unknown":
+        raise NotFound("no such planned text")
+    if answer == "gone":  # the thread shows it sent; say why it is still there
+        view = await ctx.db.run(_thread, principal, patient_id, ctx.clock.now())
+        return render(request, "sms_thread.html", {**view, "planned_gone": True}, status_code=409)
+    return RedirectResponse(f"/inbox/{patient_id}", status_code=303)
+
+
 async def _refused(request: Request, typed: str, reason: Refusal, status: int) -> Response:
     """The thread again with the text as typed and why it did not go: nothing is lost."""
     ctx = ctx_of(request)
@@ -211,5 +228,11 @@ ROUTES = [
     route("/inbox/{patient_id:int}", thread, Access.STAFF),
     route("/inbox/{patient_id:int}/messages", send_manual, Access.STAFF, methods=["POST"]),
     route("/inbox/{patient_id:int}/planned", plan_manual, Access.STAFF, methods=["POST"]),
+    route(
+        "/inbox/{patient_id:int}/planned/{planned_id:int}/cancel",
+        cancel_planned,
+        Access.STAFF,
+        methods=["POST"],
+    ),
     route("/inbox/{patient_id:int}/handled", mark_handled, Access.STAFF, methods=["POST"]),
 ]
