@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from coach.models import Patient
@@ -39,28 +41,35 @@ def next_morning(now: datetime, zone: str) -> datetime:
 
 def waiting(session: Session, patient_id: int) -> list[ScheduledMessage]:
     """The patient's planned texts from the coach not sent yet, soonest first."""
-    return [row for row in _rows(session, patient_id) if row.status == PENDING]
+    return _rows(session, patient_id, ScheduledMessage.status == PENDING)
 
 
 def on_the_thread(session: Session, patient_id: int, now: datetime) -> list[ScheduledMessage]:
     """What the patient's thread shows: the texts waiting, and those that did not go in the last
     SHOWN_NOT_SENT (a hold, an opt-out since), so the coach learns a planned word never came."""
-    since = now - SHOWN_NOT_SENT
-    return [
-        row
-        for row in _rows(session, patient_id)
-        if row.status == PENDING or (row.status in NOT_SENT and row.updated_at >= since)
-    ]
+    not_sent = sa.and_(
+        col(ScheduledMessage.status).in_(NOT_SENT),
+        col(ScheduledMessage.updated_at) >= now - SHOWN_NOT_SENT,
+    )
+    return _rows(session, patient_id, sa.or_(col(ScheduledMessage.status) == PENDING, not_sent))
 
 
-def _rows(session: Session, patient_id: int) -> list[ScheduledMessage]:
+def _rows(session: Session, patient_id: int, *where: Any) -> list[ScheduledMessage]:
+    """The patient's planned texts from the coach that meet `where`, soonest first."""
     return list(
         session.exec(
             select(ScheduledMessage)
             .where(ScheduledMessage.patient_id == patient_id, ScheduledMessage.purpose == PURPOSE)
+            .where(*where)
             .order_by(col(ScheduledMessage.due_at), col(ScheduledMessage.id))
         )
     )
+
+
+def _planned(session: Session, patient_id: int, ref: str) -> ScheduledMessage | None:
+    """The text planned under `ref` (one at most: the outbox's key is patient, purpose, ref)."""
+    found = _rows(session, patient_id, ScheduledMessage.ref == ref)
+    return found[0] if found else None
 
 
 def plan(
@@ -73,8 +82,7 @@ def plan(
     morning = next_morning(now, patient.time_zone)
     digest = hashlib.sha256(body.encode()).hexdigest()[:16]
     ref = f"{morning.date().isoformat()}#{digest}"
-    key = (ScheduledMessage.patient_id == patient.id, ScheduledMessage.purpose == PURPOSE)
-    same = session.exec(select(ScheduledMessage).where(*key, ScheduledMessage.ref == ref)).first()
+    same = _planned(session, patient.id, ref)
     if same is not None:
         return same
     if len(waiting(session, patient.id)) >= PENDING_AT_MOST:
@@ -83,7 +91,9 @@ def plan(
     outbox.put(
         session, [Planned(patient.id, PURPOSE, ref, morning, due, body=body)], now, revive=False
     )
-    return session.exec(select(ScheduledMessage).where(*key, ScheduledMessage.ref == ref)).one()
+    planned = _planned(session, patient.id, ref)
+    assert planned is not None  # just put, or already there
+    return planned
 
 
 CANCELLED_BY_COACH = "cancelled_by_coach"

@@ -92,14 +92,17 @@ async def plan_manual_text(
     return await db.run(work)
 
 
-def cancel_planned_text(
-    session: Session, actor: Actor, patient_id: int, planned_id: int, now: datetime
+async def cancel_planned_text(
+    db: Database, actor: Actor, patient_id: int, planned_id: int, now: datetime
 ) -> str:
     """manual_texts.cancel's answer, for a patient the coach may see (else NotVisible)."""
-    access.get_patient(session, actor, patient_id)
-    answer = manual_texts.cancel(session, patient_id, planned_id, now)
-    if answer == "withdrawn":
-        record(
-            session, actor, "sms.plan_cancel", patient_id, detail=f"planned {planned_id}", at=now
-        )
-    return answer
+
+    def work(session: Session) -> str:
+        access.get_patient(session, actor, patient_id)
+        answer = manual_texts.cancel(session, patient_id, planned_id, now)
+        if answer == "withdrawn":
+            detail = f"planned {planned_id}"
+            record(session, actor, "sms.plan_cancel", patient_id, detail=detail, at=now)
+        return answer
+
+    return await db.run(work)

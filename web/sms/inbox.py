@@ -21,6 +21,7 @@ from coach.models import Patient
 from messaging.models import SmsMessage, SmsPatientState
 from messaging.privacy import DiagnosisWordError
 from messaging.sender import MAX_BODY, SmsBodyError
+from scheduler import manual_texts
 from scheduler.manual_texts import PENDING_AT_MOST
 from usecases.texts import cancel_planned_text, plan_manual_text, send_manual_text
 from web.auth.principal import Principal
@@ -113,7 +114,8 @@ def _thread(
 ) -> dict[str, Any]:
     patient = access.get_patient(session, principal.actor, patient_id)
     record(session, principal.actor, "sms.read", patient_id)
-    return thread_view(session, patient, now)
+    planned = manual_texts.on_the_thread(session, patient_id, now)
+    return {**thread_view(session, patient, now), "planned": planned}
 
 
 async def thread(request: Request) -> Response:
@@ -184,8 +186,8 @@ async def cancel_planned(request: Request) -> Response:
     principal: Principal = request.state.principal
     patient_id = patient_id_param(request)
     planned_id = request.path_params["planned_id"]
-    answer = await ctx.db.run(
-        cancel_planned_text, principal.actor, patient_id, planned_id, ctx.clock.now()
+    answer = await cancel_planned_text(
+        ctx.db, principal.actor, patient_id, planned_id, ctx.clock.now()
     )
     if answer == "unknown":
         raise NotFound("no such planned text")

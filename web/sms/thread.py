@@ -12,7 +12,6 @@ from coach import alerts, holds
 from coach.models import Patient
 from messaging import state
 from messaging.models import SmsMessage
-from scheduler import manual_texts
 from web.errors import NotFound
 
 THREAD_LIMIT = 200
@@ -61,7 +60,6 @@ def thread_view(session: Session, patient: Patient, now: datetime) -> dict[str, 
     return {
         "patient": patient,
         "messages": messages_of(session, patient.id),
-        "planned": manual_texts.on_the_thread(session, patient.id, now),
         "opted_out": sms_state.opted_out,
         "opt_changed_at": sms_state.opt_changed_at,
         "opt_source": sms_state.opt_source,
