@@ -151,13 +151,14 @@ def test_the_chart_of_a_patient_without_a_band_shows_only_what_was_asked_of_her(
     chart = item.split('class="ew-chart"')[1].split("</svg>")[0]
     assert "ew-frame" not in chart and "ew-baseline" not in chart and "—" not in chart
     assert "Resting heart rate" not in chart and "Steps a day" not in chart
-    assert "Scheduled sessions" in chart and "Texts answered" in chart
+    assert ">Sessions</text>" in chart and ">Texts answered</text>" in chart
     assert chart.count('class="ew-missed"') >= 2 * SILENT_DAYS - 4  # classes and texts alike
     assert 'class="ew-done"' in chart
     height = int(chart.split('height="')[1].split('"')[0])
     assert height < 2 * 84  # the two rows, not two empty panels above them
     assert "day by day; a gap is a day without data." in item
-    assert "usual" not in item and "Scheduled sessions: filled when done" in item
+    assert "usual" not in item
+    assert "Sessions (classes, at home, a texted DONE): filled when done" in item
 
 
 def test_the_check_is_planned_once_a_day_in_the_patients_morning(

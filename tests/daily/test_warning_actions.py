@@ -330,7 +330,7 @@ def test_the_chart_draws_the_texts_left_unanswered_on_a_calendar(
     board = client.get("/dashboard").text
     item = board.split(f'data-daily-alert="{alert.id}"')[1]
     chart = item.split('class="ew-chart"')[1].split("</svg>")[0]
-    assert ">Texts answered</text>" in chart and ">Scheduled sessions</text>" in chart
+    assert ">Texts answered</text>" in chart and ">Sessions</text>" in chart
     # 28 calendar days drawn; the texts' row: 26 answered, the last 2 not.
     assert chart.count('class="ew-missed"') == 2 + 2
     assert "Texts in the last days: 5 answered, 2 not answered." in chart
@@ -338,7 +338,7 @@ def test_the_chart_draws_the_texts_left_unanswered_on_a_calendar(
     # Day 5 back has no band data, but a session and a text: a gap in the line, said as a dash.
     assert "last days 60, —, 60, 61, 62, 62, 63" in chart
     caption = item.split("<figcaption>")[1].split("</figcaption>")[0]
-    assert "Texts that asked something" in caption and "Scheduled sessions" in caption
+    assert "Texts that asked something" in caption and "Sessions (classes, at home" in caption
     chinese_board = client.get("/dashboard?lang=zh-Hans").text
     chinese = chinese_board.split('class="ew-chart"')[1].split("</svg>")[0]
     assert "最近几天的短信：回复 5 条，未回复 2 条。" in chinese

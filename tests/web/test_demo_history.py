@@ -109,6 +109,9 @@ def test_the_demo_has_four_weeks_behind_it(db: Database, settings: Settings, at:
         assert "Why: missed sessions, fewer minutes of exercise." in dashboard
         assert "Hi Grace, we have missed you at your sessions." in dashboard
         assert "Send this message" in dashboard
+        # Her sessions were at home, which nobody schedules: the chart does not call them scheduled.
+        assert "Sessions (classes, at home, a texted DONE): filled when done" in dashboard
+        assert "Scheduled sessions" not in dashboard
 
     def warnings(session: Session) -> list[tuple[int, str]]:
         found = session.exec(select(Alert.patient_id, Alert.kind)).all()
