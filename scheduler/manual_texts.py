@@ -1,5 +1,6 @@
-"""A coach's own text, planned for the patient's next morning instead of sent at once (issue 21:
-the warm message proposed for a patient drifting away goes now or then, one click each).
+"""A coach's own text, planned for later instead of sent at once: for the patient's next morning
+(issue 21: the warm message proposed for a patient drifting away goes now or then, one click
+each), or for a day and time the coach chose on the patient's thread, in the patient's time.
 
 It waits in the outbox like any planned text, so what decides a text at send time decides it
 too: opt-out, consent and quiet hours. Stored as `manual`, as a text sent at once is.
@@ -27,6 +28,18 @@ MORNING = time(9, 30)  # the patient's local time: up, and before most classes
 PENDING_AT_MOST = 3  # texts of the coach's waiting for one patient at once
 NOT_SENT = (DROPPED, FAILED, CANCELLED)
 SHOWN_NOT_SENT = timedelta(days=7)
+# Further ahead, a planned word is more likely stale by the time it goes than useful; a programme
+# reviews a patient's plan about every eight weeks.
+PLAN_AHEAD_AT_MOST = timedelta(days=60)
+
+
+class NotPlanned(Exception):
+    """Why a text was not planned: "too_many" wait already, the time chosen has passed
+    ("at_past") or is more than PLAN_AHEAD_AT_MOST ahead ("at_far")."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
 
 
 def next_morning(now: datetime, zone: str) -> datetime:
@@ -73,27 +86,44 @@ def _planned(session: Session, patient_id: int, ref: str) -> ScheduledMessage | 
 
 
 def plan(
-    session: Session, patient: Patient, body: str, cfg: SchedulerConfig, now: datetime
-) -> ScheduledMessage | None:
-    """The text planned for the patient's next morning (moved past quiet hours if they cover
-    it), or None when PENDING_AT_MOST already wait. The same words for the same morning are
-    one text: a second click, or a form sent again, plans nothing more."""
+    session: Session,
+    patient: Patient,
+    body: str,
+    cfg: SchedulerConfig,
+    now: datetime,
+    at: datetime | None = None,
+) -> ScheduledMessage:
+    """The text planned for `at`, a wall-clock time in the patient's zone (naive, as a form gives
+    it), or for the patient's next morning without one; moved past quiet hours if they cover it.
+    The same words for the same time are one text: a second click, or a form sent again, plans
+    nothing more. Raises NotPlanned."""
     assert patient.id is not None
-    morning = next_morning(now, patient.time_zone)
+    when = next_morning(now, patient.time_zone) if at is None else _at(at, patient, now)
     digest = hashlib.sha256(body.encode()).hexdigest()[:16]
-    ref = f"{morning.date().isoformat()}#{digest}"
+    ref = f"{when.astimezone(ZoneInfo(patient.time_zone)):%Y-%m-%dT%H:%M}#{digest}"
     same = _planned(session, patient.id, ref)
     if same is not None:
         return same
     if len(waiting(session, patient.id)) >= PENDING_AT_MOST:
-        return None
-    due, _ = place(morning, None, patient.time_zone, cfg.quiet_hours)
+        raise NotPlanned("too_many")
+    due, _ = place(when, None, patient.time_zone, cfg.quiet_hours)
     outbox.put(
-        session, [Planned(patient.id, PURPOSE, ref, morning, due, body=body)], now, revive=False
+        session, [Planned(patient.id, PURPOSE, ref, when, due, body=body)], now, revive=False
     )
     planned = _planned(session, patient.id, ref)
     assert planned is not None  # just put, or already there
     return planned
+
+
+def _at(local: datetime, patient: Patient, now: datetime) -> datetime:
+    """A wall-clock time in the patient's zone as a moment; one a spring-forward skips is read
+    with the offset before the change (an hour later on the clock after it)."""
+    when = local.replace(tzinfo=ZoneInfo(patient.time_zone))
+    if when <= now:
+        raise NotPlanned("at_past")
+    if when - now > PLAN_AHEAD_AT_MOST:
+        raise NotPlanned("at_far")
+    return when
 
 
 CANCELLED_BY_COACH = "cancelled_by_coach"

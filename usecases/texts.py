@@ -1,6 +1,7 @@
 """A coach writing to a patient by SMS: the body checked (length, no diagnosis words), the hourly
 limit per patient, then the sender, which stores, transmits and audits the message; or the same
-words planned for the patient's next morning (scheduler.manual_texts)."""
+words planned for later: the patient's next morning, or a time the coach chose
+(scheduler.manual_texts)."""
 
 from __future__ import annotations
 
@@ -57,8 +58,8 @@ async def send_manual_text(
 
 @dataclass(frozen=True)
 class PlannedText:
-    """When the text will go, or why it was not planned: opted_out, no_consent, or too_many
-    (manual_texts.PENDING_AT_MOST already waiting)."""
+    """When the text will go, or why it was not planned: opted_out, no_consent, too_many
+    (manual_texts.PENDING_AT_MOST already waiting), at_past or at_far (the time chosen)."""
 
     due_at: datetime | None
     refused: str | None = None
@@ -71,9 +72,11 @@ async def plan_manual_text(
     body: str,
     cfg: SchedulerConfig,
     now: datetime,
+    at: datetime | None = None,
 ) -> PlannedText:
-    """Raises SmsBodyError or DiagnosisWordError for a body that may not go out, as sending it
-    now would. A text that could not go now is not planned either: the coach learns it today."""
+    """The text planned for `at`, a wall-clock time in the patient's zone, or for their next
+    morning. Raises SmsBodyError or DiagnosisWordError for a body that may not go out, as sending
+    it now would. A text that could not go now is not planned either: the coach learns it today."""
     text = check_body(body)
 
     def work(session: Session) -> PlannedText:
@@ -82,9 +85,10 @@ async def plan_manual_text(
             return PlannedText(None, "opted_out")
         if not patient.sms_consent:
             return PlannedText(None, "no_consent")
-        row = manual_texts.plan(session, patient, text, cfg, now)
-        if row is None:
-            return PlannedText(None, "too_many")
+        try:
+            row = manual_texts.plan(session, patient, text, cfg, now, at)
+        except manual_texts.NotPlanned as refused:
+            return PlannedText(None, refused.code)
         detail = f"due {row.due_at.isoformat()}"
         record(session, actor, "sms.plan", patient_id, detail=detail, at=now)
         return PlannedText(row.due_at)

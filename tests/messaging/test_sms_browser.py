@@ -3,6 +3,7 @@ message goes out, and the phone simulator shows it and answers a reply."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -50,13 +51,22 @@ def test_compose_count_send_and_reply_from_the_simulated_phone(
         expect(counter).to_have_text("161 characters · 2 segments (GSM-7)")
         box.fill("¿Cómo te fue hoy? 💪")
         expect(counter).to_have_text("19 characters · 1 segment (UCS-2)")
-        page.get_by_role("button", name="Send").click()
+        page.get_by_role("button", name="Send", exact=True).click()
         expect(page.locator(".sms-out .sms-body")).to_have_text("¿Cómo te fue hoy? 💪")
+        # Or later: the picker starts at the patient's next morning, which one click takes.
+        later = page.get_by_label("Day and time, in the patient's time (America/Chicago)")
+        expect(later).to_have_value(re.compile(r"\d{4}-\d{2}-\d{2}T09:30"))
+        box.fill("Mañana caminamos juntas")
+        page.get_by_role("button", name="Send at this time").click()
+        planned = page.locator("section.planned li")
+        expect(planned).to_have_count(1)
+        expect(planned).to_contain_text("Mañana caminamos juntas")
+        expect(page.locator(".sms-out .sms-body")).to_have_count(1)  # not sent now
 
         page.goto(f"{live_server.url}/dev/phone")
         page.get_by_role("link", name="Rosa Morales").click()
         page.get_by_label("Reply as Rosa Morales").fill("me siento mareada")
-        page.get_by_role("button", name="Send").click()
+        page.get_by_role("button", name="Send", exact=True).click()
         bubbles = page.locator(".bubble")
         expect(bubbles).to_have_count(3)
         expect(bubbles.nth(2)).to_contain_text("Deje de hacer ejercicio ahora")
@@ -90,7 +100,7 @@ def test_a_refused_message_comes_back_counted(
         page.goto(f"{live_server.url}/inbox")
         page.get_by_role("link", name="Rosa Morales").click()
         page.get_by_label("Write a message").fill("How did the chemo go?")
-        page.get_by_role("button", name="Send").click()
+        page.get_by_role("button", name="Send", exact=True).click()
         expect(page.locator("#sms-error")).to_be_visible()
         expect(page.get_by_label("Write a message")).to_have_value("How did the chemo go?")
         expect(page.locator("#sms-segments")).to_have_text("21 characters · 1 segment (GSM-7)")

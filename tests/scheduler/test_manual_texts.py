@@ -1,8 +1,10 @@
-"""A coach's text planned for the patient's next morning: the second button under the warm message
-a disengagement flag proposes (issue 21: send or schedule it with one click). It waits in the
+"""A coach's text planned for later: for the patient's next morning (the second button under the
+warm message a disengagement flag proposes; issue 21: send or schedule it with one click), or for
+a day and time the coach chose on the patient's thread, in the patient's time. It waits in the
 outbox, shows on the patient's thread until it goes, and the scheduler sends it then, stored as
 the coach's text; a fever since then holds it back, and the thread says so. Bad words, a patient
-who may not be texted, another coach, too many waiting and a second click plan nothing more."""
+who may not be texted, another coach, too many waiting, a time that is not one or has passed,
+and a second click plan nothing more."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from starlette.testclient import TestClient
 
 from coach import alerts, holds
 from coach.database import Database
-from coach.models import AuditEvent, Patient
+from coach.models import AuditEvent, Patient, StaffUser
 from messaging import state
 from messaging.models import SmsMessage
 from scheduler.manual_texts import PURPOSE
@@ -216,3 +218,106 @@ def test_a_planned_text_can_be_withdrawn_until_it_goes(
         lambda s: list(s.exec(select(AuditEvent).where(AuditEvent.action == "sms.plan_cancel")))
     )
     assert [(e.actor_id, e.patient_id) for e in audited] == [(world.coach_b, bruno)]
+
+
+def test_a_text_planned_for_a_day_and_time_the_coach_chose_goes_then_in_the_patients_time(
+    app: TestClient,
+    db: Database,
+    world: World,
+    runner_for: RunnerFor,
+    twilio_api: FakeTwilio,
+    clock: RunningClock,
+) -> None:
+    """The thread's "send later" box: a day and time in the patient's zone (Madrid), not the
+    coach's (New York), the patient's next morning offered first; quiet hours move one at night."""
+    now = clock.now()
+    bruno = world.patient_b
+    _consent(db, bruno)
+
+    def in_new_york(session: Session) -> None:
+        coach = session.get(StaffUser, world.coach_b)
+        assert coach is not None
+        coach.time_zone = "America/New_York"
+        session.add(coach)
+
+    db.run_sync(in_new_york)
+    csrf = login(app, "coach.b@example.org")
+    today = now.astimezone(MADRID).date()
+    thread = html.unescape(app.get(f"/inbox/{bruno}").text)
+    box = thread.split('<fieldset class="send-later"')[1].split("</fieldset>")[0]
+    assert "Day and time, in the patient's time (Europe/Madrid)" in box
+    assert f'value="{today + timedelta(days=1)}T09:30"' in box
+    assert f'min="{(now + timedelta(minutes=1)).astimezone(MADRID):%Y-%m-%dT%H:%M}"' in box
+    assert f'max="{(now + timedelta(days=60)).astimezone(MADRID):%Y-%m-%dT%H:%M}"' in box
+    assert f'formaction="/inbox/{bruno}/planned"' in box and "Send at this time" in box
+
+    evening = datetime.combine(today + timedelta(days=2), time(18, 45), MADRID)
+    words = "Hola Bruno, ¿qué tal el paseo de hoy?"
+    for _ in range(2):  # the same words for the same time are one text
+        answer = app.post(
+            f"/inbox/{bruno}/planned",
+            data={"csrf_token": csrf, "body": words, "at": f"{evening:%Y-%m-%dT%H:%M}"},
+        )
+        assert answer.status_code == 303, answer.text
+    (row,) = _planned(db, bruno)
+    assert (row.due_at, row.body) == (evening, words)
+    listed = html.unescape(app.get(f"/inbox/{bruno}").text).split("Planned texts")[1]
+    # Said in the coach's zone, six hours behind Madrid in winter, and in the patient's.
+    assert "12:45 EST (Thu 03 Dec 2026, 18:45 CET for the patient): " in listed.split(words)[0]
+
+    night = datetime.combine(today + timedelta(days=3), time(23, 30), MADRID)
+    answer = app.post(
+        f"/inbox/{bruno}/planned",
+        data={"csrf_token": csrf, "body": "Hola Bruno", "at": f"{night:%Y-%m-%dT%H:%M}"},
+    )
+    assert answer.status_code == 303
+    moved = next(r for r in _planned(db, bruno) if r.body == "Hola Bruno")
+    assert moved.due_at == datetime.combine(night.date() + timedelta(days=1), time(8), MADRID)
+
+    asyncio_run(runner_for(ManualClock(evening - timedelta(minutes=1))).drain(60))
+    assert _texts(db, bruno) == []
+    asyncio_run(runner_for(ManualClock(evening)).drain(60))
+    assert [r.form["Body"] for r in twilio_api.creates()] == [words]
+    assert [(m.purpose, m.body) for m in _texts(db, bruno)] == [("manual", words)]
+
+
+def test_a_time_to_send_that_is_not_one_or_has_passed_plans_nothing_and_keeps_what_was_typed(
+    app: TestClient, db: Database, world: World, clock: RunningClock
+) -> None:
+    now = clock.now()
+    bruno = world.patient_b
+    _consent(db, bruno)
+    csrf = login(app, "coach.b@example.org")
+    local = now.astimezone(MADRID)
+    words = "Hola Bruno, ánimo"
+    for at, status, said in (
+        ("mañana", 422, "the time to send it is not a day and a time."),
+        ("2026-13-01T10:00", 422, "the time to send it is not a day and a time."),
+        ("2026-12-02 10:00", 422, "the time to send it is not a day and a time."),
+        ("x" * 100_000, 422, "the time to send it is not a day and a time."),
+        (f"{local - timedelta(minutes=1):%Y-%m-%dT%H:%M}", 422, "that time has already passed."),
+        (f"{local:%Y-%m-%dT%H:%M}", 422, "that time has already passed."),
+        (
+            f"{local + timedelta(days=61):%Y-%m-%dT%H:%M}",
+            422,
+            "a text can be planned at most 60 days ahead.",
+        ),
+    ):
+        answer = app.post(
+            f"/inbox/{bruno}/planned", data={"csrf_token": csrf, "body": words, "at": at}
+        )
+        page = html.unescape(answer.text)
+        assert answer.status_code == status and f"Not sent: {said}" in page, at[:40]
+        assert f">{words}</textarea>" in page  # nothing typed is lost
+        assert f'value="{at[:40]}"' in page and 'aria-invalid="true"' in page
+    assert _planned(db, bruno) == []
+    spanish = app.post(
+        f"/inbox/{bruno}/planned?lang=es",
+        data={"csrf_token": csrf, "body": words, "at": f"{local:%Y-%m-%dT%H:%M}"},
+    )
+    assert "No enviado: esa hora ya ha pasado." in html.unescape(spanish.text)
+    # An empty time is the patient's next morning, as the dashboard's one-click button plans it.
+    answer = app.post(f"/inbox/{bruno}/planned", data={"csrf_token": csrf, "body": words, "at": ""})
+    assert answer.status_code == 303
+    (row,) = _planned(db, bruno)
+    assert row.due_at == datetime.combine(local.date() + timedelta(days=1), time(9, 30), MADRID)

@@ -61,6 +61,8 @@ def _context(request: Request) -> dict[str, Any]:
         "t": ctx.catalogues.translator(language),
         # `{{ local(moment) }}`: a stored UTC moment in the reader's own zone and language.
         "local": _local_for(principal, language),
+        # `{{ local_in(moment, zone) }}`: the same in another zone (a patient's own time)
+        "local_in": lambda when, zone: local_text(when, zone, language),
         # `{{ day(d) }}`: a calendar day (a date, or its ISO text) in the reader's language.
         "day": lambda d: day_text(date.fromisoformat(d) if isinstance(d, str) else d, language),
         # `{{ rule_text(line, t) }}`: a stored prescription line in the reader's words, read

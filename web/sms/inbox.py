@@ -1,13 +1,15 @@
 """The coach's SMS inbox: a thread per patient with delivery status and what each reply meant, and
 a box to write a message (segment count shown as you type; rate-limited per patient). A message
-may also be planned for the patient's next morning (the warm message a disengagement flag
-proposes: send now or then, one click each)."""
+may also be planned for later: a day and time in the patient's zone, or their next morning (the
+warm message a disengagement flag proposes: send now or then, one click each)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -22,7 +24,7 @@ from messaging.models import SmsMessage, SmsPatientState
 from messaging.privacy import DiagnosisWordError
 from messaging.sender import MAX_BODY, SmsBodyError
 from scheduler import manual_texts
-from scheduler.manual_texts import PENDING_AT_MOST
+from scheduler.manual_texts import PENDING_AT_MOST, PLAN_AHEAD_AT_MOST
 from usecases.texts import cancel_planned_text, plan_manual_text, send_manual_text
 from web.auth.principal import Principal
 from web.context import ctx_of
@@ -31,12 +33,18 @@ from web.pages.render import render
 from web.routing import Access, route
 from web.sms.thread import patient_id_param, thread_view
 
+AHEAD_DAYS = PLAN_AHEAD_AT_MOST.days
+# What a datetime-local input sends: a day and a time to the minute (seconds if its step asks).
+_LOCAL_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?")
+
 
 @dataclass(frozen=True)
 class Refusal:
     """Why a text did not go, for the page to say in the coach's words (staff.sms.refused.*)."""
 
-    code: str  # empty, too_long, diagnosis, rate, opted_out, no_consent, no_patient, too_many
+    # empty, too_long, diagnosis, rate, opted_out, no_consent, no_patient, too_many; for a text
+    # planned for later, at_format, at_past, at_far (the time chosen)
+    code: str
     values: dict[str, Any]
 
 
@@ -115,7 +123,16 @@ def _thread(
     patient = access.get_patient(session, principal.actor, patient_id)
     record(session, principal.actor, "sms.read", patient_id)
     planned = manual_texts.on_the_thread(session, patient_id, now)
-    return {**thread_view(session, patient, now), "planned": planned}
+    # The "send later" box: a day and time in the patient's zone, their next morning to start
+    # from, and the earliest and latest the picker offers (the server checks both again).
+    zone = ZoneInfo(patient.time_zone)
+    later = {
+        "default": f"{manual_texts.next_morning(now, patient.time_zone):%Y-%m-%dT%H:%M}",
+        "min": f"{(now + timedelta(minutes=1)).astimezone(zone):%Y-%m-%dT%H:%M}",
+        "max": f"{(now + PLAN_AHEAD_AT_MOST).astimezone(zone):%Y-%m-%dT%H:%M}",
+        "days": AHEAD_DAYS,
+    }
+    return {**thread_view(session, patient, now), "planned": planned, "send_later": later}
 
 
 async def thread(request: Request) -> Response:
@@ -162,21 +179,38 @@ async def send_manual(request: Request) -> Response:
     return RedirectResponse(f"/inbox/{patient_id}", status_code=303)
 
 
+def _chosen_time(raw: object) -> datetime | None:
+    """The day and time the coach chose to send at, None for the patient's next morning (the
+    dashboard's one-click button sends none). Raises ValueError for one that is not a time."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    if not isinstance(raw, str) or not _LOCAL_TIME.fullmatch(raw.strip()):
+        raise ValueError(raw)
+    return datetime.fromisoformat(raw.strip())
+
+
 async def plan_manual(request: Request) -> Response:
-    """The same message planned for the patient's next morning (scheduler.manual_texts)."""
+    """The same message planned for later: the time the coach chose, in the patient's zone, or
+    the patient's next morning (scheduler.manual_texts)."""
     ctx = ctx_of(request)
     principal: Principal = request.state.principal
     patient_id = patient_id_param(request)
     raw = await _typed(request)
+    typed_at = (await request.form()).get("at")
+    try:
+        at = _chosen_time(typed_at)
+    except ValueError:
+        return await _refused(request, raw, Refusal("at_format", {}), 422, typed_at)
     try:
         planned = await plan_manual_text(
-            ctx.db, principal.actor, patient_id, raw, ctx.schedule, ctx.clock.now()
+            ctx.db, principal.actor, patient_id, raw, ctx.schedule, ctx.clock.now(), at
         )
     except (SmsBodyError, DiagnosisWordError) as exc:
-        return await _refused(request, raw, _words_refused(exc), 422)
+        return await _refused(request, raw, _words_refused(exc), 422, typed_at)
     if planned.refused:
-        why = Refusal(planned.refused, {"limit": PENDING_AT_MOST})
-        return await _refused(request, raw, why, 409)
+        why = Refusal(planned.refused, {"limit": PENDING_AT_MOST, "days": AHEAD_DAYS})
+        status = 422 if planned.refused.startswith("at_") else 409
+        return await _refused(request, raw, why, status, typed_at)
     return RedirectResponse(f"/inbox/{patient_id}", status_code=303)
 
 
@@ -197,12 +231,17 @@ async def cancel_planned(request: Request) -> Response:
     return RedirectResponse(f"/inbox/{patient_id}", status_code=303)
 
 
-async def _refused(request: Request, typed: str, reason: Refusal, status: int) -> Response:
-    """The thread again with the text as typed and why it did not go: nothing is lost."""
+async def _refused(
+    request: Request, typed: str, reason: Refusal, status: int, typed_at: object = None
+) -> Response:
+    """The thread again with the text (and the time to send it) as typed and why it did not go:
+    nothing is lost."""
     ctx = ctx_of(request)
     principal: Principal = request.state.principal
     view = await ctx.db.run(_thread, principal, patient_id_param(request), ctx.clock.now())
     view.update(typed_body=typed, compose_error=reason)
+    if isinstance(typed_at, str):
+        view.update(typed_at=typed_at[:40])
     return render(request, "sms_thread.html", view, status_code=status)
 
 
