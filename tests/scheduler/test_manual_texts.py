@@ -202,6 +202,13 @@ def test_a_planned_text_can_be_withdrawn_until_it_goes(
         assert answer.status_code == 303 and answer.headers["location"] == f"/inbox/{bruno}"
     statuses = [(r.status, r.reason) for r in _planned(db, bruno)]
     assert statuses == [(CANCELLED, "cancelled_by_coach"), (PENDING, None)]
+    listed = app.get(f"/api/v1/patients/{bruno}/messages").json()["planned"]  # the JSON API too
+    assert [(p["id"], p["body"], p["status"], p["reason"]) for p in listed] == [
+        (withdrawn.id, withdrawn.body, "cancelled", "cancelled_by_coach"),
+        (kept.id, kept.body, "pending", None),
+    ]
+    assert listed[1]["due_at"] == kept.due_at.isoformat()
+    assert other.get(f"/api/v1/patients/{bruno}/messages").status_code == 404
     thread = html.unescape(app.get(f"/inbox/{bruno}").text)
     assert (
         thread.split(withdrawn.body, 1)[1]
