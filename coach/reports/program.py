@@ -15,7 +15,7 @@ Definitions (shown on the page and in docs/reports.md):
   prescription in force that week (coach.reports.progress); a session done is a day of the
   patient's own calendar as coach.sessions_done defines it, as in the progress report.
 - Alerts: every alert raised in the week (a heart-rate episode in the week it began); open
-  alerts per patient are the `urgent` ones (SMS red flags);
+  alerts per patient: those not acknowledged yet, of every kind, as the dashboard lists them;
   holds: exercise holds placed in the week. Weeks run Monday to Sunday in the viewer's zone.
 - Warnings from daily data: per patient-month and the share the coach confirmed, over the
   report's weeks (coach/reports/warnings.py).
@@ -33,7 +33,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from coach import access
-from coach.alerts import URGENT, Alert
+from coach.alerts import Alert
 from coach.holds import PatientHold
 from coach.models import Enrollment, Patient, Prescription
 from coach.reports.activity import class_presence, room_join_times
@@ -187,12 +187,13 @@ def _event_weeks(session: Session, ids: list[int], zone: str) -> tuple[list[date
 
 
 def _open_alerts(session: Session, ids: list[int]) -> dict[int, int]:
+    """Each patient's alerts still on the coach's list, of every kind (an SMS red flag, a heart
+    rate over the ceiling in class, a warning from daily data): the list the dashboard shows."""
     if not ids:
         return {}
     query = (
         select(Alert.patient_id, sa.func.count())
         .where(col(Alert.patient_id).in_(ids))
-        .where(Alert.severity == URGENT)
         .where(col(Alert.acknowledged_at).is_(None))
         .group_by(col(Alert.patient_id))
     )

@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
 from coach.access import Actor
+from coach.alerts import Alert
 from coach.audit import record
 from coach.database import Database
 from coach.models import AuditEvent, ClassOccurrence, Enrollment, Patient, Prescription
@@ -154,7 +155,8 @@ def test_program_csv_patients(client: TestClient, db: Database, demo: Demo, runn
     ada, rosa, lucia, walt = by_name[ADA], by_name[ROSA], by_name[LUCIA], by_name["Walt Okafor"]
     assert ada[0] == str(demo.patients[ADA])
     assert ada[2] == ada[3] == ada[4]  # referred, enrolled and active today
-    assert ada[5:] == ["yes", "1", "3", "0", "no"]
+    # Her heart rate over the ceiling in class, still on the coach's list: an open alert.
+    assert ada[5:] == ["yes", "1", "3", "1", "no"]
     # She joined the class's room: a session done; a red flag: an alert and a hold.
     assert rosa[5] == "yes" and rosa[6:] == ["1", "", "1", "yes"]
     assert lucia[3] == lucia[2] and lucia[4:] == ["", "no", "0", "3", "0", "no"]
@@ -166,6 +168,16 @@ def test_program_csv_patients(client: TestClient, db: Database, demo: Demo, runn
     )
     assert {e.patient_id for e in exported} == {int(r[0]) for r in rows}
     assert {e.detail for e in exported} == {"patients"}
+
+    # Acknowledged on the dashboard, Ada's alert is no longer open; Rosa's red flag still is.
+    (alert_id,) = db.run_sync(
+        lambda s: s.exec(select(Alert.id).where(Alert.patient_id == demo.patients[ADA])).all()
+    )
+    csrf = sign_in_coach(client)
+    answer = client.post(f"/alerts/{alert_id}/acknowledge", data={"csrf_token": csrf})
+    assert answer.status_code == 303
+    after = {r[1]: r for r in _csv(client.get("/reports/program.csv?table=patients"))[1:]}
+    assert after[ADA][8] == "0" and after[ROSA][8] == "1"
 
 
 def test_admin_sees_the_clinic(client: TestClient, demo: Demo) -> None:
