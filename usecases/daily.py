@@ -216,6 +216,21 @@ def record_in(
     return out
 
 
+def recent_days_chart(
+    session: Session, patient: Patient, today: date, now: datetime, rules: RuleSet
+) -> dict[str, Any]:
+    """The patient's last four weeks as a warning's chart draws them, with the usual levels the
+    toxicity detector would judge today against: the coach's page of the patient's daily data
+    shows the same picture as an alert would, before there is one."""
+    points = engagement.history(session, patient, today, now)
+    rhr, steps = ToxicityDetector(WarningPolicy.from_rules(rules)).usual_levels(points)
+    return {
+        "series": evidence_series(points, today),
+        "baseline_rhr": None if rhr is None else round(rhr, 1),
+        "baseline_steps": None if steps is None else round(steps, 1),
+    }
+
+
 async def record_daily_data(
     db: Database,
     hub: AlertAnnouncer,

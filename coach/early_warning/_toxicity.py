@@ -77,13 +77,8 @@ class ToxicityDetector:
         if not history:
             return None
         rule = self._rule
-        last = history[-1].day
-        reach = max(
-            rule.baseline_days + rule.judged_days + rule.gap_carry_days, INFUSION_LOOKBACK_DAYS
-        )
-        by_day = tail_by_day(history, reach + rule.infusion_skip_days)
-        after_infusion = self._after_infusion(by_day)
-        context = _Context(by_day, after_infusion, last, self._judged_span(by_day, last))
+        context = self._context(history)
+        last, by_day = context.last, context.by_day
         hr, st = self._signals(context, shift=False)
         by_kind = _behaviour_scores(context, rule)
         behaviour = _day_totals(by_kind, rule.engagement_day_cap)
@@ -110,11 +105,28 @@ class ToxicityDetector:
             rule_ids.append(self._policy.fever_rule_id)
         if not reasons:
             return None
-        baseline_steps = None if st.level is None else math.exp(st.level.expected(last))
-        baseline_rhr = None if hr.level is None else hr.level.expected(last)
+        baseline_rhr, baseline_steps = _usual(hr, st, last)
         return Warning(
             last, TOXICITY, tuple(reasons), baseline_rhr, baseline_steps, tuple(rule_ids)
         )
+
+    def usual_levels(self, history: Sequence[DailyPoint]) -> tuple[float | None, float | None]:
+        """The patient's usual resting heart rate and steps on the last day of `history` (sorted
+        by day), as the detector would judge that day against them; None for a signal without
+        enough days. The dashed lines of the coach's chart of the daily data."""
+        if not history:
+            return None, None
+        context = self._context(history)
+        return _usual(*self._signals(context, shift=False), context.last)
+
+    def _context(self, history: Sequence[DailyPoint]) -> _Context:
+        rule = self._rule
+        last = history[-1].day
+        reach = max(
+            rule.baseline_days + rule.judged_days + rule.gap_carry_days, INFUSION_LOOKBACK_DAYS
+        )
+        by_day = tail_by_day(history, reach + rule.infusion_skip_days)
+        return _Context(by_day, self._after_infusion(by_day), last, self._judged_span(by_day, last))
 
     def _fires(self, hr: _Signal, st: _Signal, behaviour: dict[date, float]) -> bool:
         """A cumulative sum over the judged days: each day adds its evidence less `allowance`."""
@@ -193,6 +205,13 @@ class ToxicityDetector:
             for day, off in offs.items()
         }
         return _Signal(level, scores, last in offs and last_is_off(offs[last]))
+
+
+def _usual(hr: _Signal, st: _Signal, day: date) -> tuple[float | None, float | None]:
+    """The usual resting heart rate and steps on `day` (steps are judged as logarithms)."""
+    rhr = None if hr.level is None else hr.level.expected(day)
+    steps = None if st.level is None else math.exp(st.level.expected(day))
+    return rhr, steps
 
 
 @dataclass(frozen=True)

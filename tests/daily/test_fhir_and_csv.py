@@ -227,6 +227,45 @@ def test_a_coachs_csv_is_stored_whole_and_duplicates_left(
     assert again.headers["location"].endswith("stored=0&duplicates=3")
 
 
+def test_the_page_draws_the_last_weeks_with_the_usual_level_once_there_are_enough_days(
+    client: TestClient, world: World, setup: dict
+) -> None:
+    """The chart a warning would show, before there is one: days as dots on a calendar axis, and
+    the dashed usual level the detector judges today against once it has 7 days to learn it."""
+    login(client, "coach.a@example.org")
+    t = setup["today"]
+    assert 'id="daily-chart"' not in client.get(f"/patients/{world.patient_a}/daily").text
+
+    def chart(page: str) -> tuple[str, str]:
+        figure = page[page.index('id="daily-chart"') : page.index("</figure>")]
+        return figure.split("<figcaption>")[0], figure.split("<figcaption>")[1]
+
+    first = [f"{(t - timedelta(days=n)).isoformat()},60,8000," for n in range(3, 9)]
+    assert _upload(client, world.patient_a, _csv(t, first)).status_code == 303
+    svg, caption = chart(client.get(f"/patients/{world.patient_a}/daily").text)
+    # Its last 3 days are judged, the 3 before too few to learn the usual level from.
+    assert "ew-baseline" not in svg and "usual level" not in svg
+    assert "Resting heart rate (beats/min): last days 60, 60, 60, 60, 60, 60." in svg
+    assert "day by day; a gap is a day without data." in caption
+
+    older = [f"{(t - timedelta(days=n)).isoformat()},60,8000," for n in range(9, 13)]
+    recent = [f"{(t - timedelta(days=n)).isoformat()},{61 + n % 2},7000," for n in range(3)]
+    assert _upload(client, world.patient_a, _csv(t, older + recent)).status_code == 303
+    svg, caption = chart(client.get(f"/patients/{world.patient_a}/daily").text)
+    assert svg.count('class="ew-baseline"') == 2  # resting heart rate and steps
+    assert (
+        "Resting heart rate (beats/min): last days 60, 60, 60, 60, 61, 62, 61; usual level 60."
+        in svg
+    )
+    assert (
+        "Steps a day: last days 8000, 8000, 8000, 8000, 7000, 7000, 7000; usual level 8000." in svg
+    )
+    assert "- - - usual level</text>" in svg
+    assert "the dashed line is the patient&#39;s usual level" in caption
+    spanish = client.get(f"/patients/{world.patient_a}/daily?lang=es").text
+    assert "nivel habitual" in chart(spanish)[0]
+
+
 def test_bad_lines_are_named_and_nothing_is_stored(
     client: TestClient, db: Database, world: World, setup: dict
 ) -> None:

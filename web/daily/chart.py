@@ -188,7 +188,7 @@ def evidence_chart(
         f'<text x="{WIDTH - RIGHT}" y="{height - 2}" text-anchor="end" class="ew-axis">'
         f"{escape(last)}</text>",
     ]
-    if any(field in drawn for field, _, _ in PANELS):
+    if any(field in drawn and _number(evidence.get(key)) is not None for field, _, key in PANELS):
         parts.append(
             f'<text x="{WIDTH / 2}" y="{height - 2}" text-anchor="middle" class="ew-axis">'
             f"- - - {escape(labels['baseline'])}</text>"

@@ -15,7 +15,8 @@ from starlette.responses import RedirectResponse, Response
 from coach import access, daily
 from coach.audit import record
 from coach.daily_csv import MAX_BYTES, CsvFailed, parse_daily_csv
-from usecases.daily import local_today, record_daily_data
+from coach.rules import RuleSet
+from usecases.daily import local_today, recent_days_chart, record_daily_data
 from web.auth.principal import Principal
 from web.context import ctx_of
 from web.pages.render import page_words, render
@@ -24,18 +25,26 @@ from web.routing import Access, int_param, route
 PAGE = "daily_data.html"
 
 
-def _view(session: Session, principal: Principal, patient_id: int, now: Any) -> dict[str, Any]:
+def _view(
+    session: Session, principal: Principal, patient_id: int, now: Any, rules: RuleSet
+) -> dict[str, Any]:
     patient = access.get_patient(session, principal.actor, patient_id)
     record(session, principal.actor, "daily.read", patient_id)
     today = local_today(session, patient_id, now)
     days = daily.readings_between(session, patient_id, today - timedelta(days=27), today)
+    chart = recent_days_chart(session, patient, today, now, rules)
     infusions = daily.infusion_days(
         session,
         patient_id,
         today - timedelta(days=daily.MAX_AGE_DAYS),
         today + timedelta(days=daily.INFUSION_AHEAD_DAYS),
     )
-    return {"patient": patient, "days": list(reversed(days)), "infusions": infusions}
+    return {
+        "patient": patient,
+        "days": list(reversed(days)),
+        "infusions": infusions,
+        "chart": chart if chart["series"] else None,
+    }
 
 
 def _count(request: Request, name: str) -> int | None:
@@ -47,7 +56,7 @@ async def daily_page(request: Request) -> Response:
     ctx = ctx_of(request)
     principal: Principal = request.state.principal
     patient_id = int_param(request, "patient_id")
-    view = await ctx.db.run(_view, principal, patient_id, ctx.clock.now())
+    view = await ctx.db.run(_view, principal, patient_id, ctx.clock.now(), ctx.rules)
     view.update(stored=_count(request, "stored"), duplicates=_count(request, "duplicates"))
     view.update(marked=_count(request, "infusions"))
     return render(request, PAGE, view)
@@ -57,7 +66,7 @@ async def _refused(request: Request, problems: list[tuple[int, str]]) -> Respons
     ctx = ctx_of(request)
     principal: Principal = request.state.principal
     patient_id = int_param(request, "patient_id")
-    view = await ctx.db.run(_view, principal, patient_id, ctx.clock.now())
+    view = await ctx.db.run(_view, principal, patient_id, ctx.clock.now(), ctx.rules)
     view.update(stored=None, duplicates=None, problems=problems)
     return render(request, PAGE, view, status_code=422)
 
@@ -131,7 +140,7 @@ async def mark_infusions(request: Request) -> Response:
 
     days, problems = await ctx.db.run(mark)  # another coach's patient is not found
     if problems:
-        view = await ctx.db.run(_view, principal, patient_id, now)
+        view = await ctx.db.run(_view, principal, patient_id, now, ctx.rules)
         view.update(stored=None, duplicates=None, infusion_problems=problems, dates=text[:2000])
         return render(request, PAGE, view, status_code=422)
     return RedirectResponse(f"/patients/{patient_id}/daily?infusions={len(days)}", status_code=303)
