@@ -29,7 +29,7 @@ from web.daily.routes import ROUTES as DAILY_ROUTES
 from web.errors import HTTPError
 from web.heart_rate.routes import ROUTES as HEART_RATE_ROUTES
 from web.metrics import api as metrics_api
-from web.pages import account_settings, onboarding_class_page
+from web.pages import account_settings, onboarding_class_page, patient_list
 from web.pages import alerts as alert_pages
 from web.pages import auth as auth_pages
 from web.pages import console as console_pages
@@ -75,6 +75,7 @@ def build_routes() -> list[BaseRoute]:
         *health.ROUTES,
         *auth_pages.ROUTES,
         *staff_pages.ROUTES,
+        *patient_list.ROUTES,
         *account_settings.ROUTES,
         *session_log_pages.ROUTES,
         *onboarding_patient_pages.ROUTES,

@@ -111,6 +111,7 @@ VISITS: tuple[Visit, ...] = (
     _v("dashboard", "coach", lambda w: "/dashboard", "/dashboard"),
     _v("account-tokens", "coach", lambda w: "/account/tokens", "/account/tokens"),
     _v("account-settings", "coach", lambda w: "/account/settings", "/account/settings"),
+    _v("patient-list", "coach", lambda w: "/patients?q=a", "/patients"),
     _v("patient-new", "coach", lambda w: "/patients/new", "/patients/new"),
     _v("patient-import", "coach", lambda w: "/patients/import", "/patients/import"),
     _v("classes", "coach", lambda w: "/classes", "/classes"),

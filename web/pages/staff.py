@@ -23,6 +23,7 @@ from web.context import ctx_of
 from web.errors import Invalid, NotFound
 from web.i18n import Translator
 from web.pages.alerts import dashboard_alerts
+from web.pages.patient_list import ON_THE_DASHBOARD
 from web.pages.render import page_language, page_words, render
 from web.pages.session_log import session_log_form
 from web.prescribing.views import workflow_summary
@@ -40,7 +41,8 @@ async def dashboard(request: Request) -> Response:
     live_rooms = await ctx.room_states()
 
     def load(session: Session) -> dict[str, Any]:
-        patients = access.visible_patients(session, principal.actor)
+        everyone = access.visible_patients(session, principal.actor)
+        patients = everyone[:ON_THE_DASHBOARD]  # the rest: /patients, found by name
         for patient in patients:
             record(session, principal.actor, "patient.list", patient.id)
         zone = staff_zone(session, principal.actor)
@@ -64,6 +66,7 @@ async def dashboard(request: Request) -> Response:
         days, more = agenda(over + coming, zone, language, now, counts, AGENDA_CLASSES, rooms)
         return {
             "patients": patients,
+            "patients_total": len(everyone),
             "agenda": days,
             "more_classes": more,
             "alerts": dashboard_alerts(session, principal, zone, language),

@@ -1,0 +1,108 @@
+"""All of a coach's patients on one page, found by name or phone; the dashboard shows the first
+24 and links there. A coach sees only their own (an admin the clinic's), each listing is
+audited, and any query (long, odd, a script) is a page that says what it found."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+from sqlmodel import Session
+from starlette.testclient import TestClient
+
+from coach.database import Database
+from coach.models import AuditEvent
+from tests.conftest import World
+from tests.factories import join_token, patient
+from tests.web.rows import all_rows
+from tests.web.signin import join, login
+
+EXTRA = 30  # coach A's patients besides the world's Ana
+
+
+@pytest.fixture
+def caseload(db: Database, world: World) -> dict[str, int]:
+    def make(session: Session) -> dict[str, int]:
+        made = {
+            f"Patient {n:02d} Example": patient(
+                session, world.coach_a, f"Patient {n:02d} Example", f"+1555555{1000 + n:04d}"
+            )
+            for n in range(EXTRA - 1)
+        }
+        made["Lucía Núñez"] = patient(session, world.coach_a, "Lucía Núñez", "+34600111222")
+        return made
+
+    return db.run_sync(make)
+
+
+def _cards(page: str) -> list[str]:
+    listed = page.split('<ul class="cards">')[1].split("</ul>")[0]
+    return [html.unescape(n) for n in re.findall(r'<a href="/patients/\d+">([^<]+)</a>', listed)]
+
+
+def test_the_dashboard_shows_24_and_links_to_all(
+    client: TestClient, db: Database, world: World, caseload: dict[str, int]
+) -> None:
+    login(client, "coach.a@example.org")
+    board = client.get("/dashboard").text
+    cards = _cards(board)
+    assert len(cards) == 24 and cards == sorted(cards)
+    assert '<a href="/patients">All patients (31)</a>' in board
+    assert 'action="/patients"' in board and 'role="search"' in board
+    listed = {e.patient_id for e in all_rows(db, AuditEvent, AuditEvent.action == "patient.list")}
+    assert len(listed) == 24  # what the page showed, not the whole caseload
+
+    page = client.get("/patients")
+    assert page.status_code == 200
+    everyone = _cards(page.text)
+    assert len(everyone) == 31 and "Ana Secretname" in everyone
+    assert "Bruno Hiddenname" not in page.text  # coach B's
+    assert "Patients in all: 31." in page.text
+    listed = {e.patient_id for e in all_rows(db, AuditEvent, AuditEvent.action == "patient.list")}
+    assert listed == {world.patient_a, *caseload.values()}
+
+
+def test_a_patient_is_found_by_part_of_a_name_whatever_its_accents_or_by_phone(
+    client: TestClient, world: World, caseload: dict[str, int]
+) -> None:
+    login(client, "coach.a@example.org")
+    for query in ("lucia", "NÚÑEZ luc", "  nunez  ", "+34 600 111", "600-111-222"):
+        page = client.get("/patients", params={"q": query})
+        assert page.status_code == 200, query
+        assert _cards(page.text) == ["Lucía Núñez"], query
+        assert f"Matching “{query.strip()}”: 1 (of 31)." in html.unescape(page.text), query
+    assert len(_cards(client.get("/patients", params={"q": "example"}).text)) == EXTRA - 1
+    assert _cards(client.get("/patients", params={"q": "5555551003"}).text) == [
+        "Patient 03 Example"
+    ]
+    spanish = html.unescape(client.get("/patients", params={"q": "lucia", "lang": "es"}).text)
+    assert "Coinciden con «lucia»: 1 (de 31)." in spanish
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["zzz", "99", "<script>alert(1)</script>", "x" * 5_000, "\u0000", "% _ *", "Bruno"],
+)
+def test_any_query_is_a_page_that_says_what_it_found(
+    client: TestClient, world: World, caseload: dict[str, int], query: str
+) -> None:
+    login(client, "coach.a@example.org")
+    page = client.get("/patients", params={"q": query})
+    assert page.status_code == 200
+    assert "<script>alert" not in page.text
+    assert "No patient matches." in page.text and 'href="/patients">Show all patients' in page.text
+    kept = re.search(r'id="patient-q" name="q" value="([^"]*)"', page.text)
+    assert kept is not None and len(html.unescape(kept.group(1))) <= 100
+
+
+def test_only_staff_see_the_list_and_an_admin_sees_the_clinic(
+    client: TestClient, db: Database, world: World, caseload: dict[str, int]
+) -> None:
+    assert client.get("/patients").status_code in (303, 401)  # no session: sign in first
+    join(client, db.run_sync(lambda s: join_token(s, world.patient_a)))
+    assert client.get("/patients").status_code in (403, 404)  # a patient's session
+    other = TestClient(client.app, follow_redirects=False)
+    login(other, "admin@example.org")
+    names = _cards(other.get("/patients").text)
+    assert "Bruno Hiddenname" in names and "Ana Secretname" in names and len(names) == 32

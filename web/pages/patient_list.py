@@ -1,0 +1,57 @@
+"""The coach's patients, all of them, found by name or phone: the dashboard shows the first few,
+which is all a caseload of sixty needs on the page a coach opens each morning."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+from sqlmodel import Session
+from starlette.requests import Request
+from starlette.responses import Response
+
+from coach import access
+from coach.audit import record
+from coach.models import Patient
+from web.auth.principal import Principal
+from web.context import ctx_of
+from web.pages.render import render
+from web.routing import Access, route
+
+ON_THE_DASHBOARD = 24  # cards the dashboard shows before "All N patients"
+QUERY_AT_MOST = 100  # characters of a search kept: a name or a phone number is far shorter
+PHONE_CHARACTERS = frozenset("+-() 0123456789")
+
+
+def folded(text: str) -> str:
+    """Text as a search compares it: case and accents ignored, so "lucia" finds "Lucía"."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def matching(patients: list[Patient], query: str) -> list[Patient]:
+    """The patients whose name holds every word of `query`; for a query written as a phone
+    number (three digits or more), those whose phone holds its digits."""
+    digits = "".join(c for c in query if c.isdigit())
+    if len(digits) >= 3 and set(query) <= PHONE_CHARACTERS:
+        return [p for p in patients if digits in p.phone]
+    words = folded(query).split()
+    return [p for p in patients if all(w in folded(p.name) for w in words)]
+
+
+async def patient_list(request: Request) -> Response:
+    principal: Principal = request.state.principal
+    raw = request.query_params.get("q", "")
+    query = raw.strip()[:QUERY_AT_MOST]
+
+    def load(session: Session) -> dict[str, Any]:
+        everyone = access.visible_patients(session, principal.actor)
+        shown = matching(everyone, query)
+        for patient in shown:
+            record(session, principal.actor, "patient.list", patient.id)
+        return {"patients": shown, "total": len(everyone), "query": query}
+
+    return render(request, "patient_list.html", await ctx_of(request).db.run(load))
+
+
+ROUTES = [route("/patients", patient_list, Access.STAFF)]
