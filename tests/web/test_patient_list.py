@@ -82,7 +82,7 @@ def test_a_patient_is_found_by_part_of_a_name_whatever_its_accents_or_by_phone(
 
 @pytest.mark.parametrize(
     "query",
-    ["zzz", "99", "<script>alert(1)</script>", "x" * 5_000, "\u0000", "% _ *", "Bruno"],
+    ["zzz", "99", "<script>alert(1)</script>", "x" * 5_000, "\u0000q", "\u202eq", "% _ *", "Bruno"],
 )
 def test_any_query_is_a_page_that_says_what_it_found(
     client: TestClient, world: World, caseload: dict[str, int], query: str
@@ -91,6 +91,10 @@ def test_any_query_is_a_page_that_says_what_it_found(
     page = client.get("/patients", params={"q": query})
     assert page.status_code == 200
     assert "<script>alert" not in page.text
+    assert "\u0000" not in page.text and "\u202e" not in page.text  # not written back
+    # Nothing left of it once control characters are out: everyone, as with no query.
+    for nothing in ("\u0000", " \u202e\t"):
+        assert "Patients in all: 31." in client.get("/patients", params={"q": nothing}).text
     assert "No patient matches." in page.text and 'href="/patients">Show all patients' in page.text
     kept = re.search(r'id="patient-q" name="q" value="([^"]*)"', page.text)
     assert kept is not None and len(html.unescape(kept.group(1))) <= 100

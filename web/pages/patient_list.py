@@ -23,6 +23,12 @@ QUERY_AT_MOST = 100  # characters of a search kept: a name or a phone number is 
 PHONE_CHARACTERS = frozenset("+-() 0123456789")
 
 
+def printable(text: str) -> str:
+    """The query without control and formatting characters (a NUL, a right-to-left override),
+    which no name holds and which the page would otherwise write back as typed."""
+    return "".join(c for c in text if unicodedata.category(c)[0] != "C").strip()
+
+
 def folded(text: str) -> str:
     """Text as a search compares it: case and accents ignored, so "lucia" finds "Lucía"."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
@@ -41,8 +47,7 @@ def matching(patients: list[Patient], query: str) -> list[Patient]:
 
 async def patient_list(request: Request) -> Response:
     principal: Principal = request.state.principal
-    raw = request.query_params.get("q", "")
-    query = raw.strip()[:QUERY_AT_MOST]
+    query = printable(request.query_params.get("q", ""))[:QUERY_AT_MOST]
 
     def load(session: Session) -> dict[str, Any]:
         everyone = access.visible_patients(session, principal.actor)
