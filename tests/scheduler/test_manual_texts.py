@@ -302,6 +302,7 @@ def test_a_time_to_send_that_is_not_one_or_has_passed_plans_nothing_and_keeps_wh
         ("2026-13-01T10:00", 422, "the time to send it is not a day and a time."),
         ("2026-12-02 10:00", 422, "the time to send it is not a day and a time."),
         ("x" * 100_000, 422, "the time to send it is not a day and a time."),
+        ("\u202e2026-12-09T10:00", 422, "the time to send it is not a day and a time."),
         (f"{local - timedelta(minutes=1):%Y-%m-%dT%H:%M}", 422, "that time has already passed."),
         (f"{local:%Y-%m-%dT%H:%M}", 422, "that time has already passed."),
         (
@@ -316,7 +317,8 @@ def test_a_time_to_send_that_is_not_one_or_has_passed_plans_nothing_and_keeps_wh
         page = html.unescape(answer.text)
         assert answer.status_code == status and f"Not sent: {said}" in page, at[:40]
         assert f">{words}</textarea>" in page  # nothing typed is lost
-        assert f'value="{at[:40]}"' in page and 'aria-invalid="true"' in page
+        kept = at.removeprefix("\u202e")[:40]  # as typed, but for a formatting character
+        assert f'value="{kept}"' in page and 'aria-invalid="true"' in page
     assert _planned(db, bruno) == []
     spanish = app.post(
         f"/inbox/{bruno}/planned?lang=es",

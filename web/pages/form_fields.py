@@ -1,7 +1,9 @@
-"""Choices the onboarding forms offer, and reading their numbers without a second validation."""
+"""Choices the onboarding forms offer, and reading their input: numbers without a second
+validation, text without the characters no answer holds."""
 
 from __future__ import annotations
 
+import unicodedata
 import zoneinfo
 from functools import cache
 
@@ -29,3 +31,9 @@ def whole_number(raw: str) -> int | str:
     digit strings stay text too (Python refuses to convert past 4,300 digits)."""
     text = raw.strip()
     return int(text) if text.isdigit() and len(text) <= 9 else text
+
+
+def printable(text: str) -> str:
+    """Text without control and formatting characters (a NUL, a right-to-left override), which
+    no name, number or time holds and which a page would otherwise write back as typed."""
+    return "".join(c for c in text if unicodedata.category(c)[0] != "C").strip()

@@ -15,18 +15,13 @@ from coach.audit import record
 from coach.models import Patient
 from web.auth.principal import Principal
 from web.context import ctx_of
+from web.pages.form_fields import printable
 from web.pages.render import render
 from web.routing import Access, route
 
 ON_THE_DASHBOARD = 24  # cards the dashboard shows before "All N patients"
 QUERY_AT_MOST = 100  # characters of a search kept: a name or a phone number is far shorter
 PHONE_CHARACTERS = frozenset("+-() 0123456789")
-
-
-def printable(text: str) -> str:
-    """The query without control and formatting characters (a NUL, a right-to-left override),
-    which no name holds and which the page would otherwise write back as typed."""
-    return "".join(c for c in text if unicodedata.category(c)[0] != "C").strip()
 
 
 def folded(text: str) -> str:

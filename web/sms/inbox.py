@@ -29,6 +29,7 @@ from usecases.texts import cancel_planned_text, plan_manual_text, send_manual_te
 from web.auth.principal import Principal
 from web.context import ctx_of
 from web.errors import Invalid, NotFound
+from web.pages.form_fields import printable
 from web.pages.render import render
 from web.routing import Access, route
 from web.sms.thread import patient_id_param, thread_view
@@ -241,7 +242,7 @@ async def _refused(
     view = await ctx.db.run(_thread, principal, patient_id_param(request), ctx.clock.now())
     view.update(typed_body=typed, compose_error=reason)
     if isinstance(typed_at, str):
-        view.update(typed_at=typed_at[:40])
+        view.update(typed_at=printable(typed_at)[:40])
     return render(request, "sms_thread.html", view, status_code=status)
 
 
