@@ -1,5 +1,5 @@
-"""The coach's patients, all of them, found by name or phone: the dashboard shows the first few,
-which is all a caseload of sixty needs on the page a coach opens each morning."""
+"""All of a coach's patients, found by name or phone. The dashboard, the page a coach opens each
+morning, shows the first ON_THE_DASHBOARD; a caseload of sixty is looked up here."""
 
 from __future__ import annotations
 
