@@ -240,6 +240,21 @@ def open_alerts(session: Session, patient_ids: Collection[int]) -> list[Alert]:
     return list(session.exec(query))
 
 
+def open_counts(session: Session, patient_ids: Collection[int]) -> dict[int, int]:
+    """How many alerts each patient has still on the coach's list, of every kind (an SMS red
+    flag, a heart rate over the ceiling in class, a warning from daily data); patients with none
+    are left out."""
+    if not patient_ids:
+        return {}
+    query = (
+        select(Alert.patient_id, sa.func.count())
+        .where(col(Alert.patient_id).in_(list(patient_ids)))
+        .where(col(Alert.acknowledged_at).is_(None))
+        .group_by(col(Alert.patient_id))
+    )
+    return {int(pid): int(n) for pid, n in session.exec(query)}
+
+
 def open_alerts_for(
     session: Session, actor: Actor, limit: int = 100
 ) -> list[tuple[Alert, Patient]]:

@@ -7,6 +7,7 @@ pages, the live class view and the scheduler read `active_holds` before offering
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -84,6 +85,18 @@ def active_holds(session: Session, patient_id: int, now: datetime) -> list[Patie
         .order_by(col(PatientHold.created_at))
     )
     return list(session.exec(query))
+
+
+def held_now(session: Session, patient_ids: Collection[int], now: datetime) -> set[int]:
+    """The patients among these with a stored hold in force at `now`."""
+    if not patient_ids:
+        return set()
+    query = (
+        select(PatientHold.patient_id)
+        .where(col(PatientHold.patient_id).in_(list(patient_ids)))
+        .where(col(PatientHold.created_at) <= now, col(PatientHold.until) > now)
+    )
+    return set(session.exec(query))
 
 
 def hold_reasons(session: Session, patient_id: int, now: datetime) -> tuple[str, ...]:

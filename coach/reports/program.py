@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from coach import access
+from coach import access, alerts, holds
 from coach.alerts import Alert
 from coach.holds import PatientHold
 from coach.models import Enrollment, Patient, Prescription
@@ -173,42 +173,19 @@ def _event_weeks(session: Session, ids: list[int], zone: str) -> tuple[list[date
     if not ids:
         return [], []
     # An episode counts in the week it began; anything else when it was raised.
-    alerts = [
-        started or raised
-        for started, raised in session.exec(
+    raised = [
+        started or raised_at
+        for started, raised_at in session.exec(
             select(Alert.started_at, Alert.raised_at).where(col(Alert.patient_id).in_(ids))
         )
     ]
-    holds = session.exec(select(PatientHold.created_at).where(col(PatientHold.patient_id).in_(ids)))
+    placed = session.exec(
+        select(PatientHold.created_at).where(col(PatientHold.patient_id).in_(ids))
+    )
     return (
-        [monday_of(_day(_utc(a), zone)) for a in alerts],
-        [monday_of(_day(_utc(h), zone)) for h in holds],
+        [monday_of(_day(_utc(a), zone)) for a in raised],
+        [monday_of(_day(_utc(h), zone)) for h in placed],
     )
-
-
-def _open_alerts(session: Session, ids: list[int]) -> dict[int, int]:
-    """Each patient's alerts still on the coach's list, of every kind (an SMS red flag, a heart
-    rate over the ceiling in class, a warning from daily data): the list the dashboard shows."""
-    if not ids:
-        return {}
-    query = (
-        select(Alert.patient_id, sa.func.count())
-        .where(col(Alert.patient_id).in_(ids))
-        .where(col(Alert.acknowledged_at).is_(None))
-        .group_by(col(Alert.patient_id))
-    )
-    return {int(pid): int(n) for pid, n in session.exec(query)}
-
-
-def _held_now(session: Session, ids: list[int], now: datetime) -> set[int]:
-    if not ids:
-        return set()
-    query = (
-        select(PatientHold.patient_id)
-        .where(col(PatientHold.patient_id).in_(ids))
-        .where(col(PatientHold.created_at) <= now, col(PatientHold.until) > now)
-    )
-    return set(session.exec(query))
 
 
 def _done_in(facts: _Facts, week: date) -> int:
@@ -250,8 +227,8 @@ def program_report(
                 holds=hold_weeks.count(week),
             )
         )
-    open_alerts = _open_alerts(session, ids)
-    held = _held_now(session, ids, now)
+    open_alerts = alerts.open_counts(session, ids)
+    held = holds.held_now(session, ids, now)
     recent = mondays[-RECENT_WEEKS:]
     statuses = []
     for pid, f in facts.items():

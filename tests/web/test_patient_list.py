@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import timedelta
 
 import pytest
 from sqlmodel import Session
 from starlette.testclient import TestClient
 
+from coach import alerts, holds
 from coach.database import Database
 from coach.models import AuditEvent
-from tests.conftest import World
+from tests.conftest import TEST_NOW, World
 from tests.factories import join_token, patient
 from tests.web.rows import all_rows
 from tests.web.signin import join, login
@@ -95,6 +97,38 @@ def test_any_query_is_a_page_that_says_what_it_found(
     assert "No patient matches." in page.text and 'href="/patients">Show all patients' in page.text
     kept = re.search(r'id="patient-q" name="q" value="([^"]*)"', page.text)
     assert kept is not None and len(html.unescape(kept.group(1))) <= 100
+
+
+def test_a_card_says_when_alerts_are_open_or_exercise_is_on_hold(
+    client: TestClient, db: Database, world: World, caseload: dict[str, int]
+) -> None:
+    lucia, now = caseload["Lucía Núñez"], TEST_NOW
+    alert_id = db.run_sync(
+        lambda s: alerts.raise_alert(s, lucia, "red_flag", "pain", ["pain"], "sms", now=now).id
+    )
+    db.run_sync(
+        lambda s: holds.place_hold(
+            s, lucia, "hold.red_flag", "chest pain", "sms", now + timedelta(days=1), now=now
+        )
+    )
+    csrf = login(client, "coach.a@example.org")
+
+    def card(page: str, name: str) -> str:
+        return page.split(f">{name}</a>")[1].split("</li>")[0]
+
+    page = html.unescape(client.get("/patients").text)
+    assert "Open alerts: 1" in card(page, "Lucía Núñez") and "Exercise on hold" in card(
+        page, "Lucía Núñez"
+    )
+    assert "Open alerts" not in card(page, "Ana Secretname")
+    assert "Exercise on hold" not in card(page, "Ana Secretname")
+    spanish = html.unescape(client.get("/patients?lang=es").text)
+    assert "Alertas abiertas: 1" in card(spanish, "Lucía Núñez")
+    assert "Ejercicio en pausa" in card(spanish, "Lucía Núñez")
+    client.post(f"/alerts/{alert_id}/acknowledge", data={"csrf_token": csrf})
+    after = html.unescape(client.get("/patients", params={"q": "lucia"}).text)
+    assert "Open alerts" not in card(after, "Lucía Núñez")
+    assert "Exercise on hold" in card(after, "Lucía Núñez")  # until the coach clears it
 
 
 def test_a_query_of_control_characters_alone_is_no_query(

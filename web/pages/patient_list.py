@@ -4,13 +4,16 @@ morning, shows the first ON_THE_DASHBOARD; a caseload of sixty is looked up here
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
-from coach import access
+from coach import access, alerts, holds
 from coach.audit import record
 from coach.models import Patient
 from web.auth.principal import Principal
@@ -22,6 +25,21 @@ from web.routing import Access, route
 ON_THE_DASHBOARD = 24  # cards the dashboard shows before "All N patients"
 QUERY_AT_MOST = 100  # characters of a search kept: a name or a phone number is far shorter
 PHONE_CHARACTERS = frozenset("+-() 0123456789")
+
+
+@dataclass(frozen=True)
+class CardNote:
+    """What a patient's card says beside their name: alerts still open, exercise on hold."""
+
+    open_alerts: int = 0
+    on_hold: bool = False
+
+
+def card_notes(session: Session, patients: Sequence[Patient], now: datetime) -> dict[int, CardNote]:
+    """Each listed patient's note, from two queries whatever the number of cards."""
+    ids = [p.id for p in patients if p.id is not None]
+    counts, held = alerts.open_counts(session, ids), holds.held_now(session, ids, now)
+    return {pid: CardNote(counts.get(pid, 0), pid in held) for pid in ids}
 
 
 def folded(text: str) -> str:
@@ -43,13 +61,15 @@ def matching(patients: list[Patient], query: str) -> list[Patient]:
 async def patient_list(request: Request) -> Response:
     principal: Principal = request.state.principal
     query = printable(request.query_params.get("q", ""))[:QUERY_AT_MOST]
+    now = ctx_of(request).clock.now()
 
     def load(session: Session) -> dict[str, Any]:
         everyone = access.visible_patients(session, principal.actor)
         shown = matching(everyone, query)
         for patient in shown:
             record(session, principal.actor, "patient.list", patient.id)
-        return {"patients": shown, "total": len(everyone), "query": query}
+        notes = card_notes(session, shown, now)
+        return {"patients": shown, "notes": notes, "total": len(everyone), "query": query}
 
     return render(request, "patient_list.html", await ctx_of(request).db.run(load))
 

@@ -23,7 +23,7 @@ from web.context import ctx_of
 from web.errors import Invalid, NotFound
 from web.i18n import Translator
 from web.pages.alerts import dashboard_alerts
-from web.pages.patient_list import ON_THE_DASHBOARD
+from web.pages.patient_list import ON_THE_DASHBOARD, card_notes
 from web.pages.render import page_language, page_words, render
 from web.pages.session_log import session_log_form
 from web.prescribing.views import workflow_summary
@@ -66,6 +66,7 @@ async def dashboard(request: Request) -> Response:
         days, more = agenda(over + coming, zone, language, now, counts, AGENDA_CLASSES, rooms)
         return {
             "patients": patients,
+            "notes": card_notes(session, patients, now),
             "patients_total": len(everyone),
             "agenda": days,
             "more_classes": more,
