@@ -131,6 +131,23 @@ def test_a_card_says_when_alerts_are_open_or_exercise_is_on_hold(
     assert "Exercise on hold" in card(after, "Lucía Núñez")  # until the coach clears it
 
 
+def test_the_dashboard_shows_first_the_patients_who_need_the_coach(
+    client: TestClient, db: Database, world: World, caseload: dict[str, int]
+) -> None:
+    """Past 24 patients the dashboard leaves some to the search: never one with an open alert or
+    on hold, however late their name comes in the alphabet."""
+    now = TEST_NOW
+    zoe = db.run_sync(lambda s: patient(s, world.coach_a, "Zoe Zapata", "+15555559999"))
+    login(client, "coach.a@example.org")
+    assert "Zoe Zapata" not in _cards(client.get("/dashboard").text)  # 32 patients, by name
+    db.run_sync(
+        lambda s: holds.place_hold(s, zoe, "hold.red_flag", "fever", "sms", now + timedelta(1), now)
+    )
+    cards = _cards(client.get("/dashboard").text)
+    assert len(cards) == 24 and cards[0] == "Zoe Zapata" and cards[1:] == sorted(cards[1:])
+    assert "Ana Secretname" in cards  # the rest by name, as before
+
+
 def test_a_query_of_control_characters_alone_is_no_query(
     client: TestClient, world: World, caseload: dict[str, int]
 ) -> None:

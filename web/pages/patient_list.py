@@ -1,5 +1,6 @@
 """All of a coach's patients, found by name or phone. The dashboard, the page a coach opens each
-morning, shows the first ON_THE_DASHBOARD; a caseload of sixty is looked up here."""
+morning, shows ON_THE_DASHBOARD of them, those who need the coach first; a caseload of sixty
+is looked up here."""
 
 from __future__ import annotations
 
@@ -40,6 +41,20 @@ def card_notes(session: Session, patients: Sequence[Patient], now: datetime) -> 
     ids = [p.id for p in patients if p.id is not None]
     counts, held = alerts.open_counts(session, ids), holds.held_now(session, ids, now)
     return {pid: CardNote(counts.get(pid, 0), pid in held) for pid in ids}
+
+
+def first_on_the_dashboard(
+    patients: Sequence[Patient], notes: dict[int, CardNote]
+) -> list[Patient]:
+    """The ON_THE_DASHBOARD cards the dashboard shows: the patients with alerts open or exercise
+    on hold first, so one who needs the coach is never among those left to the search; then
+    the rest, each part in name order as `patients` came."""
+
+    def calm(patient: Patient) -> bool:
+        note = notes.get(patient.id or 0, CardNote())
+        return not (note.open_alerts or note.on_hold)
+
+    return sorted(patients, key=calm)[:ON_THE_DASHBOARD]  # sorted() keeps ties in order
 
 
 def folded(text: str) -> str:

@@ -23,7 +23,7 @@ from web.context import ctx_of
 from web.errors import Invalid, NotFound
 from web.i18n import Translator
 from web.pages.alerts import dashboard_alerts
-from web.pages.patient_list import ON_THE_DASHBOARD, card_notes
+from web.pages.patient_list import card_notes, first_on_the_dashboard
 from web.pages.render import page_language, page_words, render
 from web.pages.session_log import session_log_form
 from web.prescribing.views import workflow_summary
@@ -41,8 +41,10 @@ async def dashboard(request: Request) -> Response:
     live_rooms = await ctx.room_states()
 
     def load(session: Session) -> dict[str, Any]:
+        now = ctx.clock.now()
         everyone = access.visible_patients(session, principal.actor)
-        patients = everyone[:ON_THE_DASHBOARD]  # the rest: /patients, found by name
+        notes = card_notes(session, everyone, now)
+        patients = first_on_the_dashboard(everyone, notes)  # the rest: /patients, by name
         for patient in patients:
             record(session, principal.actor, "patient.list", patient.id)
         zone = staff_zone(session, principal.actor)
@@ -54,7 +56,6 @@ async def dashboard(request: Request) -> Response:
                 .group_by(col(Enrollment.series_id))
             ).all()
         )
-        now = ctx.clock.now()
         window = ctx.room_window
         coming = classes.upcoming_for_series(session, series_ids, now, limit=AGENDA_CLASSES + 1)
         # Past their end, rooms still open: listed while their coach is still in (running over).
@@ -66,7 +67,7 @@ async def dashboard(request: Request) -> Response:
         days, more = agenda(over + coming, zone, language, now, counts, AGENDA_CLASSES, rooms)
         return {
             "patients": patients,
-            "notes": card_notes(session, patients, now),
+            "notes": notes,
             "patients_total": len(everyone),
             "agenda": days,
             "more_classes": more,
