@@ -63,6 +63,10 @@ def test_the_dashboard_shows_24_and_links_to_all(
     assert "Patients in all: 31." in page.text
     listed = {e.patient_id for e in all_rows(db, AuditEvent, AuditEvent.action == "patient.list")}
     assert listed == {world.patient_a, *caseload.values()}
+    # and every staff page's header leads to it, not only the dashboard's link past 24
+    for elsewhere in ("/classes", "/account/settings", f"/patients/{world.patient_a}"):
+        header = client.get(elsewhere).text.split("</header>")[0]
+        assert '<a href="/patients">Patients</a>' in header, elsewhere
 
 
 def test_a_patient_is_found_by_part_of_a_name_whatever_its_accents_or_by_phone(
