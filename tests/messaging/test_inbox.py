@@ -75,6 +75,22 @@ def test_the_inbox_puts_urgent_and_unread_first(sms, world: World, db: Database)
     assert "reported today" not in spanish
 
 
+def test_the_coach_reaches_the_inbox_from_any_page_and_a_thread_from_the_patients_page(
+    sms, world: World
+) -> None:  # type: ignore[no-untyped-def]
+    text_in(sms, ANA, "chest hurts")
+    login(sms, "coach.a@example.org")
+    for page in ("/dashboard", "/patients", "/classes", f"/patients/{world.patient_a}"):
+        header = sms.get(page).text.split("</header>")[0]
+        assert '<a href="/inbox">SMS inbox</a>' in header, page
+    patient_page = sms.get(f"/patients/{world.patient_a}").text
+    link = re.search(r'<a href="([^"]+)" id="sms-thread-link">([^<]+)</a>', patient_page)
+    assert link is not None and link[2].startswith("Text messages")
+    assert "red flag: chest pain" in sms.get(link[1]).text  # Ana's thread, not the whole inbox
+    spanish = sms.get(f"/patients/{world.patient_a}?lang=es").text
+    assert 'id="sms-thread-link">Mensajes de texto' in spanish
+
+
 def test_a_manual_message_is_sent_and_marked_as_the_coachs(
     sms,
     world: World,
