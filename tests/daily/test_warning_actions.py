@@ -399,3 +399,23 @@ def test_evidence_that_is_not_a_calendar_is_still_drawn(
     assert len(said.split(", ")) == drawn_days, said
     # A day that does not read as a date is written as stored.
     assert ("not a day" in _axis_days(chart)) == (series[0]["day"] == "not a day")
+
+
+def test_the_outcome_recorded_on_the_patients_page_comes_back_to_it(
+    client: TestClient, db: Database, world: World, clock: Clock
+) -> None:
+    alert = _warned(client, db, world, clock)
+    csrf = login(client, "coach.a@example.org")
+    page = client.get(f"/patients/{world.patient_a}").text
+    section = page.split('id="patient-alerts"')[1].split("</section>")[0]
+    assert f'data-alert="{alert.id}"' in section and "<svg" in section  # the evidence chart
+    outcome_form = section.split(f'action="/alerts/{alert.id}/outcome"')[1].split("</form>")[0]
+    assert 'name="back" value="patient"' in outcome_form
+    done = client.post(
+        f"/alerts/{alert.id}/outcome",
+        data={"csrf_token": csrf, "outcome": "confirmed", "back": "patient"},
+    )
+    assert done.status_code == 303 and done.headers["location"] == f"/patients/{world.patient_a}"
+    (stored,) = db.run_sync(alerts_of, world.patient_a, "early_warning")
+    assert stored.outcome == "confirmed"
+    assert 'id="patient-alerts"' not in client.get(f"/patients/{world.patient_a}").text

@@ -171,3 +171,51 @@ def test_only_staff_see_the_list_and_an_admin_sees_the_clinic(
     login(other, "admin@example.org")
     names = _cards(other.get("/patients").text)
     assert "Bruno Hiddenname" in names and "Ana Secretname" in names and len(names) == 32
+
+
+def test_a_patients_page_shows_their_open_alerts_and_acknowledges_them_there(
+    client: TestClient, db: Database, world: World, caseload: dict[str, int]
+) -> None:
+    """The card said "Open alerts: 1": the patient's page shows it, as the dashboard does, and
+    acknowledging it there comes back to that page. Another patient's page shows none of it."""
+    lucia, now = caseload["Lucía Núñez"], TEST_NOW
+    alert_id = db.run_sync(
+        lambda s: (
+            alerts.raise_alert(
+                s, lucia, "red_flag", "chest pain", ["chest_pain"], "sms", now=now
+            ).id
+        )
+    )
+    csrf = login(client, "coach.a@example.org")
+    page = client.get(f"/patients/{lucia}").text
+    section = page.split('id="patient-alerts"')[1].split("</section>")[0]
+    assert "Open alerts" in section and f'data-alert="{alert_id}"' in section
+    assert 'role="alert"' in section and "chest pain" in section
+    assert 'name="back" value="patient"' in section
+    assert 'id="patient-alerts"' not in client.get(f"/patients/{world.patient_a}").text
+    reads = all_rows(db, AuditEvent, AuditEvent.patient_id == lucia)
+    assert any(e.action.endswith(".read") and e.detail == f"alert {alert_id}" for e in reads)
+    spanish = client.get(f"/patients/{lucia}?lang=es").text
+    assert "Alertas abiertas</h2>" in spanish
+
+    # Nothing but "patient" sends it anywhere but the dashboard (no address from the form).
+    other = client.post(
+        f"/alerts/{alert_id}/acknowledge",
+        data={"csrf_token": csrf, "back": "https://example.com/"},
+    )
+    assert other.status_code == 303 and other.headers["location"] == "/dashboard"
+    done = client.post(
+        f"/alerts/{alert_id}/acknowledge", data={"csrf_token": csrf, "back": "patient"}
+    )
+    assert done.status_code == 303 and done.headers["location"] == f"/patients/{lucia}"
+    assert 'id="patient-alerts"' not in client.get(f"/patients/{lucia}").text
+    assert f'data-alert="{alert_id}"' not in client.get("/dashboard").text
+
+    # Coach B can neither see Lucía's page nor acknowledge on it.
+    stranger = TestClient(client.app, follow_redirects=False)
+    csrf_b = login(stranger, "coach.b@example.org")
+    assert stranger.get(f"/patients/{lucia}").status_code == 404
+    refused = stranger.post(
+        f"/alerts/{alert_id}/acknowledge", data={"csrf_token": csrf_b, "back": "patient"}
+    )
+    assert refused.status_code == 404

@@ -1,16 +1,19 @@
 """Alerts on the dashboard, one list by severity then newest (an SMS red flag; a heart-rate alert
-raised while nobody watched the class stays here too), and acknowledging one."""
+raised while nobody watched the class stays here too), a patient's own on their page, and
+acknowledging one."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from sqlmodel import Session
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from coach import alerts
 from coach.audit import record
+from coach.models import Patient
 from messaging.motivation import proposed_message
 from messaging.privacy import DiagnosisWordError
 from messaging.templates import TemplateError
@@ -30,8 +33,30 @@ def dashboard_alerts(
 ) -> list[dict[str, Any]]:
     """Open alerts of the patients this staff member sees, each read audited; their times in
     `zone` and the page's `language`."""
+    return _rows(
+        session, principal, alerts.open_alerts_for(session, principal.actor), zone, language
+    )
+
+
+def patient_alerts(
+    session: Session, principal: Principal, patient: Patient, zone: str, language: str
+) -> list[dict[str, Any]]:
+    """The open alerts of one patient the caller has already been allowed to see, for their
+    page: what the dashboard lists for them, read and audited the same way."""
+    assert patient.id is not None
+    pairs = [(alert, patient) for alert in alerts.open_alerts(session, [patient.id])]
+    return _rows(session, principal, pairs, zone, language)
+
+
+def _rows(
+    session: Session,
+    principal: Principal,
+    pairs: list[tuple[alerts.Alert, Patient]],
+    zone: str,
+    language: str,
+) -> list[dict[str, Any]]:
     rows = []
-    for alert, patient in alerts.open_alerts_for(session, principal.actor):
+    for alert, patient in pairs:
         detail = f"alert {alert.id}"
         record(
             session,
@@ -82,7 +107,7 @@ def _proposed(alert: alerts.Alert, language: str, name: str) -> str | None:
 async def acknowledge(request: Request) -> Response:
     principal: Principal = request.state.principal
     ctx = ctx_of(request)
-    await acknowledge_alert(
+    done = await acknowledge_alert(
         ctx.db,
         ctx.alerts,
         ctx.heart_rate,
@@ -90,16 +115,17 @@ async def acknowledge(request: Request) -> Response:
         request.path_params["alert_id"],
         ctx.clock.now(),
     )
-    return RedirectResponse("/dashboard", status_code=303)
+    return RedirectResponse(_back(await request.form(), done.alert), status_code=303)
 
 
 async def outcome(request: Request) -> Response:
     principal: Principal = request.state.principal
     ctx = ctx_of(request)
-    chosen = (await request.form()).get("outcome")
+    form = await request.form()
+    chosen = form.get("outcome")
     if chosen not in alerts.OUTCOMES:
         raise Invalid("outcome: confirmed or false_alarm", field="outcome")
-    await record_warning_outcome(
+    done = await record_warning_outcome(
         ctx.db,
         ctx.alerts,
         principal.actor,
@@ -107,7 +133,15 @@ async def outcome(request: Request) -> Response:
         str(chosen),
         ctx.clock.now(),
     )
-    return RedirectResponse("/dashboard", status_code=303)
+    return RedirectResponse(_back(form, done.alert), status_code=303)
+
+
+def _back(form: FormData, alert: dict[str, Any]) -> str:
+    """Back to the page the form was on: the alert's patient's page when it says so, else the
+    dashboard. Never an address the form names: nothing here can send a coach off the site."""
+    if form.get("back") == "patient":
+        return f"/patients/{alert['patient_id']}"
+    return "/dashboard"
 
 
 ROUTES = [

@@ -22,7 +22,7 @@ from web.auth.principal import Principal
 from web.context import ctx_of
 from web.errors import Invalid, NotFound
 from web.i18n import Translator
-from web.pages.alerts import dashboard_alerts
+from web.pages.alerts import dashboard_alerts, patient_alerts
 from web.pages.patient_list import card_notes, first_on_the_dashboard
 from web.pages.render import page_language, page_words, render
 from web.pages.session_log import session_log_form
@@ -113,6 +113,7 @@ def _patient_page(
         "patient": patient,
         "profile": profile.data if profile else None,
         "workflow": workflow_summary(session, patient_id, now, t),
+        "alerts": patient_alerts(session, principal, patient, zone, t.language),
         "classes": series,
         "links": [
             {
