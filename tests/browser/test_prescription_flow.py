@@ -3,7 +3,9 @@ approves it, in headless Chromium against a real server."""
 
 from __future__ import annotations
 
-from playwright.sync_api import Browser, expect
+import re
+
+from playwright.sync_api import Browser, FloatRect, Locator, expect
 
 from tests.browser.conftest import ARTIFACTS, LiveServer
 from tests.browser.staff import create_coach, sign_in
@@ -41,6 +43,15 @@ def test_coach_edits_profile_overrides_and_approves(
     page.locator("#f-labs-platelets_10e9_l").fill("210")
     page.get_by_role("button", name="Save profile").click()
     expect(page.get_by_role("heading", name="Rosa Morales", exact=True)).to_be_visible()
+    # The profile's facts: a pair a row on a phone, two pairs a row on the coach's screen.
+    age, sex = (
+        page.locator("#profile-words dt").filter(has_text=re.compile(f"^{label}$"))
+        for label in ("Age", "Sex")
+    )
+    assert _box(sex)["y"] > _box(age)["y"] + 5
+    page.set_viewport_size({"width": 1366, "height": 768})
+    assert abs(_box(sex)["y"] - _box(age)["y"]) < 2 and _box(sex)["x"] > _box(age)["x"] + 300
+    page.set_viewport_size({"width": 390, "height": 844})
 
     page.get_by_role("link", name="Prescription, overrides and versions").click()
     page.get_by_role("button", name="Generate a draft").click()
@@ -68,3 +79,9 @@ def test_coach_edits_profile_overrides_and_approves(
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "prescription-approved.png"), full_page=True)
     page.close()
+
+
+def _box(element: Locator) -> FloatRect:
+    box = element.bounding_box()
+    assert box is not None, element
+    return box
