@@ -12,7 +12,7 @@ import pytest
 from sqlmodel import Session, col
 from starlette.testclient import TestClient
 
-from coach import classes
+from coach import alerts, classes, holds
 from coach.clock import Clock
 from coach.database import Database
 from coach.models import ClassOccurrence, ClassSeries, Enrollment
@@ -407,3 +407,33 @@ def test_places_cannot_drop_below_the_enrolled_and_a_class_is_cancelled_whole(
     )
     assert late.status_code == 422
     assert "This class is cancelled; it cannot change." in late.text
+
+
+def test_the_enrolled_list_says_who_is_on_hold_or_has_alerts_open(
+    client: TestClient, db: Database, world: World, clock: Clock
+) -> None:
+    """Before a class its coach sees, next to each name, what the dashboard's cards say: a
+    patient on hold must not exercise today."""
+    now = clock.now()
+    login(client, "coach.a@example.org")
+
+    def row(page: str) -> str:
+        listed = page.split('<ul class="enrolled">')[1].split("</ul>")[0]
+        return listed.split(">Ana Secretname</a>")[1].split("</li>")[0]
+
+    calm = row(client.get(f"/classes/{world.class_a}").text)
+    assert "Open alerts" not in calm and "Exercise on hold" not in calm and "English" in calm
+    db.run_sync(
+        lambda s: alerts.raise_alert(
+            s, world.patient_a, "red_flag", "fever", ["fever"], "sms", now=now
+        )
+    )
+    db.run_sync(
+        lambda s: holds.place_hold(
+            s, world.patient_a, "hold.red_flag", "fever", "sms", now + timedelta(days=1), now=now
+        )
+    )
+    held = row(client.get(f"/classes/{world.class_a}").text)
+    assert "Open alerts: 1" in held and "Exercise on hold" in held
+    spanish = row(client.get(f"/classes/{world.class_a}?lang=es").text)
+    assert "Alertas abiertas: 1" in spanish and "Ejercicio en pausa" in spanish

@@ -28,6 +28,7 @@ from web.auth.principal import Principal
 from web.context import ctx_of, schedule_of
 from web.pages.form_fields import whole_number
 from web.pages.onboarding_classes import repeat_words
+from web.pages.patient_list import card_notes
 from web.pages.plain_words import class_error
 from web.pages.reminder_form import parse_reminder_form, reminder_view, typed_view
 from web.pages.render import page_language, page_words, render
@@ -92,6 +93,7 @@ def _class_page(
         "class_zone": series.time_zone,
         "upcoming": upcoming,
         "enrolled": enrolled,
+        "notes": card_notes(session, enrolled, now),  # who is on hold, before the class
         "candidates": candidates,
         "reminders": reminders,
         "problems": problems,
