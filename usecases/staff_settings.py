@@ -1,4 +1,5 @@
-"""A staff member changes their own settings: the language and time zone of their pages.
+"""A staff member changes their own settings: the language and time zone of their pages, and
+their password.
 
 Only their own row: the actor is the user changed, so no form field can name someone else's."""
 
@@ -34,3 +35,13 @@ def update_own_settings(
     session.add(staff)
     record(session, actor, "staff.settings", None, detail=f"language {language}, zone {time_zone}")
     return staff
+
+
+def change_own_password(session: Session, actor: Actor, password_hash: str) -> None:
+    """The new hash (worked out by the caller, outside any transaction) on the actor's own row,
+    audited. The caller ends the sign-ins the old password opened, in the same transaction."""
+    staff = session.get(StaffUser, actor.staff_id) if actor.staff_id is not None else None
+    assert staff is not None, "a signed-in staff member has a row"
+    staff.password_hash = password_hash
+    session.add(staff)
+    record(session, actor, "staff.password_change", None)

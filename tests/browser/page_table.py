@@ -111,6 +111,13 @@ VISITS: tuple[Visit, ...] = (
     _v("dashboard", "coach", lambda w: "/dashboard", "/dashboard"),
     _v("account-tokens", "coach", lambda w: "/account/tokens", "/account/tokens"),
     _v("account-settings", "coach", lambda w: "/account/settings", "/account/settings"),
+    _v(
+        "password-refused",
+        "coach",
+        lambda w: "/account/settings",
+        status=422,
+        press='form[action="/account/password"] button[type=submit]',
+    ),
     _v("patient-list", "coach", lambda w: "/patients?q=a", "/patients"),
     _v("patient-new", "coach", lambda w: "/patients/new", "/patients/new"),
     _v("patient-import", "coach", lambda w: "/patients/import", "/patients/import"),

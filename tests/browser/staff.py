@@ -48,7 +48,7 @@ def choose_language(page: Page, language: str, base_url: str = "") -> None:
     page's context has none)."""
     page.goto(f"{base_url}/account/settings")
     page.select_option("#f-language", language)
-    page.locator("main form button[type=submit]").click()
+    page.locator('main form[action="/account/settings"] button[type=submit]').click()
     page.wait_for_url("**/account/settings?**")
 
 

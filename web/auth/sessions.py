@@ -96,3 +96,8 @@ def end(session: Session, raw: str) -> None:
 
 def end_all_for_join_link(session: Session, join_link_id: int) -> None:
     session.exec(delete(WebSession).where(col(WebSession.join_link_id) == join_link_id))
+
+
+def end_all_for_staff(session: Session, staff_id: int) -> None:
+    """Every sign-in of this staff member, wherever it is (a changed password ends them all)."""
+    session.exec(delete(WebSession).where(col(WebSession.staff_id) == staff_id))

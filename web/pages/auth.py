@@ -29,7 +29,7 @@ def _safe_next(target: str) -> str:
     return "/"
 
 
-def _set_session_cookie(ctx: AppContext, response: Response, raw: str) -> None:
+def set_session_cookie(ctx: AppContext, response: Response, raw: str) -> None:
     response.set_cookie(
         sessions.COOKIE_NAME,
         raw,
@@ -60,11 +60,13 @@ def _policy(ctx: AppContext) -> throttle.ThrottlePolicy:
     )
 
 
-async def _attempt_login(
+async def attempt_sign_in(
     ctx: AppContext, email: str, password: str, ip: str
 ) -> tuple[StaffUser | None, str | None]:
-    """Each step its own transaction: the attempt is committed before anyone counts, and no
-    transaction stays open while the password hash is worked out."""
+    """The staff member these credentials are, or why not ("throttled", "failed"): for signing in
+    and for confirming a password before it is changed, throttled alike. Each step its own
+    transaction: the attempt is committed before anyone counts, and no transaction stays open
+    while the password hash is worked out."""
     policy = _policy(ctx)
     attempt = await ctx.db.run(throttle.record_attempt, email, ip)
     if await ctx.db.run(throttle.is_throttled, policy, email, ip):
@@ -102,7 +104,7 @@ async def login(request: Request) -> Response:
         raise Invalid("email is not an email address", field="email")
     email = email.strip().lower()
     ip = request.client.host if request.client else "unknown"
-    staff, problem = await _attempt_login(ctx, email, password, ip)
+    staff, problem = await attempt_sign_in(ctx, email, password, ip)
     if problem == "throttled":
         raise TooMany(
             "too many failed sign-ins; wait a few minutes",
@@ -129,7 +131,7 @@ async def login(request: Request) -> Response:
     response = RedirectResponse(
         _safe_next(next_path if isinstance(next_path, str) else "/"), status_code=303
     )
-    _set_session_cookie(ctx, response, raw)
+    set_session_cookie(ctx, response, raw)
     return response
 
 
@@ -204,7 +206,7 @@ async def _enter_with_link(request: Request, token: str) -> Response:
     if not raw:
         raise join_links.JoinLinkInvalid("see audit")
     response = RedirectResponse("/me", status_code=303)
-    _set_session_cookie(ctx, response, raw)
+    set_session_cookie(ctx, response, raw)
     return response
 
 
