@@ -43,7 +43,7 @@ def test_compose_count_send_and_reply_from_the_simulated_phone(
 ) -> None:
     page = _signed_in_with_rosa(live_server, browser, tmp_path)
     try:
-        page.get_by_role("link", name="SMS inbox").click()
+        page.get_by_role("navigation").get_by_role("link", name="SMS inbox").click()  # the header's
         page.get_by_role("link", name="Rosa Morales").click()
         box = page.get_by_label("Write a message")
         counter = page.locator("#sms-segments")
