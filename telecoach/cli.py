@@ -203,18 +203,20 @@ def create_user(
     email: str, role: str, name: str | None, time_zone: str, language: str, password_stdin: bool
 ) -> None:
     """Create a staff user (coach or admin)."""
-    from coach.patients import valid_time_zone
+    from usecases.staff_accounts import StaffRefused, check_new_staff, create_staff
 
-    email = email.strip().lower()
-    if "@" not in email or len(email) > 254:
-        raise click.BadParameter("not an email address", param_hint="--email")
-    if not valid_time_zone(time_zone):
-        raise click.BadParameter(f"unknown IANA time zone {time_zone!r}", param_hint="--time-zone")
-    languages = Catalogues().languages
-    if language not in languages:
-        raise click.BadParameter(
-            f"no catalogue for {language!r}; one of {', '.join(languages)}", param_hint="--language"
-        )
+    checked = check_new_staff(email, name or "", role, time_zone, language, Catalogues().languages)
+    if isinstance(checked, StaffRefused):
+        hint = {"email": "--email", "name": "--name", "role": "--role"}.get(checked.field)
+        reasons = {
+            "email": "not an email address",
+            "name": "at most 200 characters, no control characters",
+            "time_zone": f"unknown IANA time zone {time_zone!r}",
+            "language": f"no catalogue for {language!r}; one of "
+            + ", ".join(Catalogues().languages),
+        }
+        param = hint or "--" + checked.field.replace("_", "-")
+        raise click.BadParameter(reasons.get(checked.reason, checked.reason), param_hint=param)
     password = sys.stdin.readline().rstrip("\n") if password_stdin else new_token(12)
     passwords = Passwords()
     try:
@@ -222,23 +224,10 @@ def create_user(
     except WeakPassword as exc:
         raise click.UsageError(str(exc)) from exc
     _, database = open_database()
-
-    def work(session):  # type: ignore[no-untyped-def]
-        if session.exec(select(StaffUser).where(StaffUser.email == email)).first():
-            raise click.UsageError(f"a user with email {email} already exists")
-        session.add(
-            StaffUser(
-                email=email,
-                name=name or email.split("@")[0],
-                role=role,
-                password_hash=password_hash,
-                time_zone=time_zone,
-                language=language,
-            )
-        )
-
-    database.run_sync(work)
-    click.echo(f"created {role} {email}")
+    created = database.run_sync(create_staff, None, checked, password_hash)
+    if isinstance(created, StaffRefused):
+        raise click.UsageError(f"a user with email {checked.email} already exists")
+    click.echo(f"created {role} {checked.email}")
     if not password_stdin:
         click.echo(f"password (shown once): {password}")
 

@@ -29,7 +29,7 @@ from web.daily.routes import ROUTES as DAILY_ROUTES
 from web.errors import HTTPError
 from web.heart_rate.routes import ROUTES as HEART_RATE_ROUTES
 from web.metrics import api as metrics_api
-from web.pages import account_settings, onboarding_class_page, patient_list
+from web.pages import account_settings, onboarding_class_page, patient_list, staff_accounts
 from web.pages import alerts as alert_pages
 from web.pages import auth as auth_pages
 from web.pages import console as console_pages
@@ -77,6 +77,7 @@ def build_routes() -> list[BaseRoute]:
         *staff_pages.ROUTES,
         *patient_list.ROUTES,
         *account_settings.ROUTES,
+        *staff_accounts.ROUTES,
         *session_log_pages.ROUTES,
         *onboarding_patient_pages.ROUTES,
         *onboarding_class_pages.ROUTES,

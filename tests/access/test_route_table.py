@@ -103,6 +103,7 @@ def victim_objects(db: Database, world: World) -> dict[str, object]:
         "class_id": world.class_a,
         "occurrence_id": world.occurrence_a,
         "token": "not-a-real-join-token",
+        "staff_id": world.coach_a,  # an admin's to deactivate, nobody else's
         **made,
     }
 

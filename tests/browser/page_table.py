@@ -111,6 +111,9 @@ VISITS: tuple[Visit, ...] = (
     _v("dashboard", "coach", lambda w: "/dashboard", "/dashboard"),
     _v("account-tokens", "coach", lambda w: "/account/tokens", "/account/tokens"),
     _v("account-settings", "coach", lambda w: "/account/settings", "/account/settings"),
+    # The clinic's admin.
+    _v("staff-team", "admin", lambda w: "/staff", "/staff"),
+    _v("staff-team-errors", "admin", lambda w: "/staff", status=422, press=EMPTY_FORM),
     _v(
         "password-refused",
         "coach",

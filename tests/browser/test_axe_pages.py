@@ -60,6 +60,7 @@ STATES: dict[str, frozenset[str]] = {
     "new": frozenset({"patient", "class"}),
     "demo": frozenset({"patient", "class", "prescription", "draft", "warned"}),
 }
+ADMIN_EMAIL = "clinic.admin@example.org"  # the clinic's admin, for the pages only an admin opens
 DEMO_ZONE = "America/New_York"  # Ada's, as coach/demo_profiles.py has it
 DEMO_PATIENT = "Ada Whitfield"  # approved prescription, enrolled in the class on now
 DEMO_DRAFT_PATIENT = "Rosa Delgado"  # her draft waits for the coach's review
@@ -152,11 +153,17 @@ class Running:
         elif role == "patient":
             page.goto(self.world.join_url)
             page.wait_for_url("**/me")
+        elif role == "admin":
+            page.goto("/login")
+            page.get_by_label("Email").fill(ADMIN_EMAIL)
+            page.get_by_label("Password").fill(COACH_PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+            page.wait_for_url("**/dashboard")
 
     def _speak(self, role: str, session: Session, language: str) -> None:
         """The language a person reads in: a staff member's setting, a patient's record, a
         visitor's browser (Accept-Language; `?lang=` on each address, see `address`)."""
-        if role == "coach":
+        if role in ("coach", "admin"):
             choose_language(session.page, language)
         elif role == "patient":
             with api(self.world.server, self.token) as client:
@@ -249,6 +256,12 @@ def _world(state: str, directory: Path) -> Iterator[tuple[World, str]]:
         else:
             server.cli("demo")
         token = server.cli("create-token", "--email", COACH_EMAIL).stdout.strip()
+        server.cli(
+            "create-user",
+            *("--email", ADMIN_EMAIL, "--role", "admin", "--name", "Clinic admin"),
+            "--password-stdin",
+            stdin=COACH_PASSWORD + "\n",
+        )
         if state != "empty":
             patient = DEMO_PATIENT if state == "demo" else "Rosa Morales"
             for name, value in _ids(server, token, patient).items():
