@@ -1,5 +1,6 @@
 """The clinic's staff accounts, kept by an admin (the staff page) or from the command line
-(`telecoach create-user`): adding a coach or an admin, and deactivating one who leaves.
+(`telecoach create-user`): adding a coach or an admin, deactivating one who leaves, and handing a
+coach's patients and classes over to another.
 
 A deactivated account signs in nowhere: its sessions end here, and its API tokens stop working
 at once (they are checked against `active` on every request). Its patients and classes stay
@@ -14,7 +15,7 @@ from sqlmodel import Session, col, func, select
 
 from coach.access import Actor
 from coach.audit import record
-from coach.models import Patient, StaffUser
+from coach.models import ClassSeries, Patient, StaffUser
 from coach.patients import has_control_characters, valid_time_zone
 
 ROLES = ("coach", "admin")
@@ -100,3 +101,39 @@ def set_active(session: Session, actor: Actor, staff_id: int, active: bool) -> S
         action = "staff.reactivate" if active else "staff.deactivate"
         record(session, actor, action, None, detail=f"staff {staff.id}")
     return staff
+
+
+@dataclass(frozen=True)
+class HandedOver:
+    patients: int
+    classes: int
+
+
+def hand_over(
+    session: Session, actor: Actor, from_id: int, to_id: int
+) -> HandedOver | StaffRefused:
+    """Every patient and class of one coach now the other's (who sees a patient or a class is
+    who owns it, so nothing else moves: their threads, alerts and plans follow). The receiving
+    coach must be an active coach, and another one. Each patient moved is audited on its own."""
+    giver, taker = session.get(StaffUser, from_id), session.get(StaffUser, to_id)
+    if giver is None or giver.role != "coach":
+        return StaffRefused("from", "from")
+    if taker is None or taker.role != "coach" or not taker.active or taker.id == giver.id:
+        return StaffRefused("to", "to")
+    patients = session.exec(select(Patient).where(Patient.coach_id == from_id)).all()
+    series = session.exec(select(ClassSeries).where(ClassSeries.coach_id == from_id)).all()
+    for patient in patients:
+        patient.coach_id = to_id
+        session.add(patient)
+        record(session, actor, "patient.reassign", patient.id, detail=f"staff {from_id} to {to_id}")
+    for one in series:
+        one.coach_id = to_id
+        session.add(one)
+    record(
+        session,
+        actor,
+        "staff.hand_over",
+        None,
+        detail=f"staff {from_id} to {to_id}: {len(patients)} patients, {len(series)} classes",
+    )
+    return HandedOver(len(patients), len(series))

@@ -113,7 +113,20 @@ VISITS: tuple[Visit, ...] = (
     _v("account-settings", "coach", lambda w: "/account/settings", "/account/settings"),
     # The clinic's admin.
     _v("staff-team", "admin", lambda w: "/staff", "/staff"),
-    _v("staff-team-errors", "admin", lambda w: "/staff", status=422, press=EMPTY_FORM),
+    _v(
+        "staff-team-errors",  # the new account's form sent empty
+        "admin",
+        lambda w: "/staff",
+        status=422,
+        press='form[action="/staff"] button[type=submit]',
+    ),
+    _v(
+        "hand-over-refused",  # as it comes, from a coach to the same coach
+        "admin",
+        lambda w: "/staff",
+        status=422,
+        press='form[action="/staff/hand-over"] button[type=submit]',
+    ),
     _v(
         "password-refused",
         "coach",

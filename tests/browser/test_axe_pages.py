@@ -262,6 +262,8 @@ def _world(state: str, directory: Path) -> Iterator[tuple[World, str]]:
             "--password-stdin",
             stdin=COACH_PASSWORD + "\n",
         )
+        # A second coach: the admin's staff page then offers to hand one's patients over.
+        server.cli("create-user", "--email", "second.coach@example.org", "--role", "coach")
         if state != "empty":
             patient = DEMO_PATIENT if state == "demo" else "Rosa Morales"
             for name, value in _ids(server, token, patient).items():

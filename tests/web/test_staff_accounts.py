@@ -11,7 +11,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from coach.database import Database
-from coach.models import AuditEvent, StaffUser
+from coach.models import AuditEvent, Patient, StaffUser
 from tests.conftest import World
 from tests.factories import join_token
 from tests.web.rows import all_rows, table_counts
@@ -168,3 +168,81 @@ def test_the_staff_page_is_in_the_admins_language(client: TestClient, world: Wor
     refused = client.post("/staff?lang=es", data={"csrf_token": csrf, **NEW_COACH, "email": "nada"})
     assert refused.status_code == 422
     assert "Escriba una dirección de correo" in html.unescape(refused.text)
+
+
+def test_an_admin_hands_a_coachs_patients_and_classes_to_another(
+    client: TestClient, db: Database, world: World
+) -> None:
+    coach_b = TestClient(client.app, follow_redirects=False)
+    login(coach_b, "coach.b@example.org")
+    assert coach_b.get(f"/patients/{world.patient_a}").status_code == 404  # Ana: coach A's
+    csrf = login(client, ADMIN)
+    page = client.get("/staff").text
+    assert 'action="/staff/hand-over"' in page and "Coach Alpha: 1 patients" in page
+
+    done = client.post(
+        "/staff/hand-over",
+        data={"csrf_token": csrf, "from": str(world.coach_a), "to": str(world.coach_b)},
+    )
+    assert done.status_code == 303 and done.headers["location"].startswith("/staff?notice=")
+    assert "the receiving coach sees them now" in client.get(done.headers["location"]).text
+    assert coach_b.get(f"/patients/{world.patient_a}").status_code == 200
+    assert coach_b.get(f"/classes/{world.class_a}").status_code == 200
+    coach_a = TestClient(client.app, follow_redirects=False)
+    login(coach_a, "coach.a@example.org")
+    assert coach_a.get(f"/patients/{world.patient_a}").status_code == 404
+    assert coach_a.get(f"/classes/{world.class_a}").status_code == 404
+    moved = all_rows(db, AuditEvent, AuditEvent.action == "patient.reassign")
+    assert [e.patient_id for e in moved] == [world.patient_a]
+    (summary,) = all_rows(db, AuditEvent, AuditEvent.action == "staff.hand_over")
+    assert "1 patients, 1 classes" in summary.detail
+
+
+@pytest.mark.parametrize(
+    ("giver", "taker", "field"),
+    [
+        ("coach_a", "coach_a", "to"),  # to themselves
+        ("coach_a", "admin_id", "to"),  # to an admin
+        ("admin_id", "coach_b", "from"),  # an admin has no patients to hand over
+        ("coach_a", "99999", "to"),
+        ("", "coach_b", "from"),
+        ("coach_a", "٣", "to"),  # digits, but not the form's
+        ("coach_a", "1" * 40, "to"),
+    ],
+)
+def test_a_refused_hand_over_says_why_and_moves_nothing(
+    client: TestClient, db: Database, world: World, giver: str, taker: str, field: str
+) -> None:
+    def the_id(name: str) -> str:
+        return str(getattr(world, name)) if hasattr(world, name) else name
+
+    csrf = login(client, ADMIN)
+    refused = client.post(
+        "/staff/hand-over", data={"csrf_token": csrf, "from": the_id(giver), "to": the_id(taker)}
+    )
+    assert refused.status_code == 422 and f'id="f-{field}-error"' in refused.text
+    section = refused.text.split('id="hand-over-h"')[1]
+    assert 'class="error-summary"' in section  # the summary sits with its own form
+    assert not all_rows(db, AuditEvent, AuditEvent.action == "patient.reassign")
+
+
+def test_an_inactive_coach_can_hand_over_but_never_receive(
+    client: TestClient, db: Database, world: World
+) -> None:
+    csrf = login(client, ADMIN)
+    client.post(f"/staff/{world.coach_b}/deactivate", data={"csrf_token": csrf})
+    page = client.get("/staff").text
+    receiving = page.split('id="f-to"')[1].split("</select>")[0]
+    assert "Coach Beta" not in receiving
+    refused = client.post(
+        "/staff/hand-over",
+        data={"csrf_token": csrf, "from": str(world.coach_a), "to": str(world.coach_b)},
+    )
+    assert refused.status_code == 422
+    back = client.post(
+        "/staff/hand-over",
+        data={"csrf_token": csrf, "from": str(world.coach_b), "to": str(world.coach_a)},
+    )
+    assert back.status_code == 303  # the one who left gives theirs to one who stays
+    (bruno,) = [p for p in all_rows(db, Patient) if p.name == "Bruno Hiddenname"]
+    assert bruno.coach_id == world.coach_a

@@ -15,11 +15,13 @@ from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from coach.input_check import is_id
 from usecases.staff_accounts import (
     ROLES,
     StaffRefused,
     check_new_staff,
     create_staff,
+    hand_over,
     set_active,
     staff_list,
 )
@@ -36,7 +38,7 @@ from web.routing import Access, int_param, route
 PAGE = "staff_accounts.html"
 FIELDS = ("name", "email", "role", "time_zone", "language")
 TYPED_AT_MOST = 300  # characters of a refused field written back: an email is at most 254
-_NOTICES = ("deactivated", "reactivated")
+_NOTICES = ("deactivated", "reactivated", "handed_over")
 
 
 async def _page(
@@ -45,6 +47,7 @@ async def _page(
     errors: dict[str, str] | None = None,
     created: dict[str, str] | None = None,
     status_code: int = 200,
+    hand_over_errors: dict[str, str] | None = None,
 ) -> Response:
     principal: Principal = request.state.principal
     ctx = ctx_of(request)
@@ -53,12 +56,15 @@ async def _page(
         "team": await ctx.db.run(staff_list),
         "values": values,
         "errors": errors or {},
+        "hand_over_errors": hand_over_errors or {},
         "created": created,
         "roles": ROLES,
         "languages": ctx.catalogues.languages,
         "zones": time_zone_choices(values.get("time_zone", "")),
         "me": principal.actor.staff_id,
-        "notice": notice if notice in _NOTICES and not errors and not created else None,
+        "notice": notice
+        if notice in _NOTICES and not errors and not hand_over_errors and not created
+        else None,
     }
     return render(request, PAGE, context, status_code=status_code)
 
@@ -124,6 +130,33 @@ def _activation(active: bool) -> Callable[[Request], Awaitable[Response]]:
     return handler
 
 
+def _staff_id(raw: str) -> int | None:
+    """A chosen account's id as the form sends it (ASCII digits), or None."""
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 12):
+        return None
+    return int(raw) if is_id(int(raw)) else None
+
+
+async def hand_over_page(request: Request) -> Response:
+    """One coach's patients and classes to another (a coach who leaves, a caseload rebalanced)."""
+    ctx = ctx_of(request)
+    principal: Principal = request.state.principal
+    form = await read_form(request)
+    ids = {name: _staff_id(single(form, name) or "") for name in ("from", "to")}
+    giver, taker = ids["from"], ids["to"]
+    if giver is None or taker is None:
+        missing = "from" if giver is None else "to"
+        refused = StaffRefused(missing, missing)
+    else:
+        done = await ctx.db.run(hand_over, principal.actor, giver, taker)
+        if not isinstance(done, StaffRefused):
+            return RedirectResponse("/staff?notice=handed_over#hand-over-h", status_code=303)
+        refused = done
+    return await _page(
+        request, _defaults(request), status_code=422, hand_over_errors=_refused(refused)
+    )
+
+
 ROUTES = [
     route("/staff", team_page, Access.ADMIN),
     route("/staff", add_staff, Access.ADMIN, methods=["POST"], name="add_staff"),
@@ -141,4 +174,5 @@ ROUTES = [
         methods=["POST"],
         name="reactivate_staff",
     ),
+    route("/staff/hand-over", hand_over_page, Access.ADMIN, methods=["POST"], name="hand_over"),
 ]
