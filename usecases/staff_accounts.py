@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, func, select
 
 from coach.access import Actor
-from coach.audit import record
+from coach.audit import record, record_system
 from coach.models import ClassSeries, Patient, StaffUser
 from coach.patients import has_control_characters, valid_time_zone
 
@@ -60,7 +60,8 @@ def check_new_staff(
 def create_staff(
     session: Session, actor: Actor | None, new: NewStaff, password_hash: str
 ) -> StaffUser | StaffRefused:
-    """The account, stored and audited; refused when the email is taken already."""
+    """The account, stored and audited (as the command line's when `actor` is None); refused
+    when the email is taken already."""
     if session.exec(select(StaffUser).where(StaffUser.email == new.email)).first():
         return StaffRefused("email", "taken")
     staff = StaffUser(
@@ -73,8 +74,11 @@ def create_staff(
     )
     session.add(staff)
     session.flush()
-    if actor is not None:  # the command line audits as itself
-        record(session, actor, "staff.create", None, detail=f"staff {staff.id} {new.role}")
+    detail = f"staff {staff.id} {new.role}"
+    if actor is None:  # `telecoach create-user`: no person signed in
+        record_system(session, "cli", "staff.create", None, detail=detail)
+    else:
+        record(session, actor, "staff.create", None, detail=detail)
     return staff
 
 

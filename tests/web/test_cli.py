@@ -14,7 +14,7 @@ from click.testing import CliRunner, Result
 from starlette.testclient import TestClient
 
 from coach.database import Database
-from coach.models import ClassSeries, Patient, StaffUser
+from coach.models import AuditEvent, ClassSeries, Patient, StaffUser
 from telecoach.app import create_app
 from telecoach.cli import main
 from telecoach.migrate import alembic_config
@@ -121,8 +121,10 @@ def test_create_user_with_password_from_stdin_can_sign_in(
     database = Database(database_url)
     try:
         (user,) = all_rows(database, StaffUser)
+        (created,) = all_rows(database, AuditEvent, AuditEvent.action == "staff.create")
     finally:
         database.dispose()
+    assert (created.actor_kind, created.detail) == ("cli", f"staff {user.id} coach")
     assert (user.email, user.name, user.role, user.time_zone, user.language) == (
         "new.coach@example.org",
         "New Coach",
