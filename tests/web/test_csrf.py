@@ -38,16 +38,21 @@ def _concrete(path: str, world: World) -> str:
     return re.sub(r"\{(\w+)(?::(\w+))?\}", fill, path)
 
 
+# Whose session each unsafe route is tried with: a route is refused for the wrong role before
+# its token matters, so a patient's own routes take hers, an admin's an admin's, the rest coach A's.
+_SESSION_OF = {Access.PATIENT: "patient", Access.ADMIN: "admin"}
+
+
 def _unsafe_routes(
-    client: TestClient, check_csrf: bool = True, patient: bool | None = None
+    client: TestClient, check_csrf: bool = True, session: str | None = None
 ) -> list[tuple[str, str]]:
-    """The unsafe routes that check (or skip) the CSRF token; with `patient`, only the routes a
-    patient's own session may use (True) or only the others (False)."""
+    """The unsafe routes that check (or skip) the CSRF token; with `session` ("coach",
+    "patient", "admin"), only those tried with that one's session."""
     found = []
     for route in client.app.routes:  # type: ignore[attr-defined]
         if not isinstance(route, Route) or getattr(route, "check_csrf", True) != check_csrf:
             continue
-        if patient is None or (getattr(route, "access", None) == Access.PATIENT) == patient:
+        if session is None or _SESSION_OF.get(getattr(route, "access", None), "coach") == session:
             found += [
                 (method, route.path) for method in sorted(route.methods or ()) if method in UNSAFE
             ]
@@ -82,7 +87,7 @@ def test_every_unsafe_route_refuses_a_session_without_the_right_token(
     client: TestClient, world: World, db: Database
 ) -> None:
     real = _session_with_everything(client, world, db)
-    routes = _unsafe_routes(client, patient=False)
+    routes = _unsafe_routes(client, session="coach")
     assert len(routes) >= 10, routes  # the walk really covers the table
     _refused_without_the_token(client, world, db, routes)
     # The session still works: the refusals did not sign anyone out.
@@ -96,10 +101,22 @@ def test_every_unsafe_patient_route_refuses_her_session_without_the_right_token(
     """A patient's own routes (check-in, Today's session) are checked with her session: a coach's
     is refused before the token matters."""
     token = join(client, db.run_sync(join_token, world.patient_a))
-    routes = _unsafe_routes(client, patient=True)
+    routes = _unsafe_routes(client, session="patient")
     assert ("POST", "/api/v1/me/home-sessions") in routes and ("POST", "/me/checkin") in routes
     _refused_without_the_token(client, world, db, routes)
     assert client.get("/api/v1/me").status_code == 200
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 303
+
+
+def test_every_unsafe_admin_route_refuses_an_admins_session_without_the_right_token(
+    client: TestClient, world: World, db: Database
+) -> None:
+    """The staff page's forms, with an admin's session: a coach's is refused before the token."""
+    token = login(client, "admin@example.org")
+    routes = _unsafe_routes(client, session="admin")
+    assert ("POST", "/staff") in routes and ("POST", "/staff/hand-over") in routes
+    _refused_without_the_token(client, world, db, routes)
+    assert client.get("/staff").status_code == 200
     assert client.post("/logout", data={"csrf_token": token}).status_code == 303
 
 
