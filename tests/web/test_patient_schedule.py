@@ -6,7 +6,7 @@ has closed is gone, a cancelled one says so. All relative to the injected clock 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,7 +16,9 @@ from starlette.testclient import TestClient
 from coach import class_changes
 from coach.database import Database
 from coach.models import ClassOccurrence, Patient
+from telecoach.app import create_app
 from telecoach.settings import Settings
+from tests.clocks import RunningClock
 from tests.conftest import TEST_NOW, World, make_settings
 from tests.factories import enroll, join_token, weekly_class
 from tests.prescribing.workflow import text_of
@@ -237,6 +239,25 @@ def test_a_next_class_on_a_later_day_offers_the_device_test_not_the_way_in(
     found = re.search(r'href="/me/classes/(\d+)#device-test-h">([^<]+)</a>', card)
     assert found and found.group(2) == button
     assert int(found.group(1)) != occurrence_id  # next week's class
+
+
+def test_a_class_just_past_midnight_is_joined_not_got_ready_for(
+    settings: Settings, db: Database, world: World
+) -> None:
+    """At 23:40 in Madrid, a class at 00:20 (its room opens at 00:05: a later day by the
+    calendar, 25 minutes away by the clock) is offered as "Join class", as at any other hour. At
+    22:00 the same class, two hours off, offers the camera and sound test."""
+    late = datetime(2026, 12, 1, 22, 40, tzinfo=UTC)  # 23:40 in Madrid, Ana's zone
+    made = _ana_in(db, world, {"Midnight Mobility": late + timedelta(minutes=40)})
+    occurrence = made["Midnight Mobility"]
+    for now, way_in in (
+        (late, f'href="/me/classes/{occurrence}">Join class</a>'),
+        (late - timedelta(minutes=100), f'href="/me/classes/{occurrence}#device-test-h">Test my'),
+    ):
+        app = create_app(settings, clock=RunningClock(now))
+        with TestClient(app, follow_redirects=False) as client:
+            join(client, db.run_sync(join_token, world.patient_a, 24, now))
+            assert way_in in _section(client.get("/me").text, "next-class"), now
 
 
 def test_a_class_past_its_end_says_so_on_its_own_page_too(

@@ -13,7 +13,7 @@ of them to reach today's session at home. The others wait behind one "more" the 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,6 +24,8 @@ from web.room_states import RoomStates, class_phase
 from web.views import local_text, occurrence_view
 
 LATER_SHOWN = 4  # later classes listed at once; the rest behind "N more classes"
+# A next class whose room opens within this long is offered as "Join class" even past midnight.
+JOIN_WITHIN = timedelta(hours=1)
 
 
 @dataclass
@@ -66,8 +68,12 @@ def plan(
         view["cancelled"] = occurrence.status == CANCELLED or series.cancelled_at is not None
         view["opens_local"] = local_text(opens_at, time_zone, language)
         view["opens_at_iso"] = opens_at.isoformat()
-        # A room that opens on a later day: the way in now is to get ready, not to join.
-        view["opens_later_day"] = opens_at.astimezone(zone).date() > now.astimezone(zone).date()
+        # A room that opens on a later day: the way in now is to get ready, not to join. Unless
+        # it opens within the hour: at 23:50, a class at 00:30 is joined, as at any other time.
+        view["opens_later_day"] = (
+            opens_at.astimezone(zone).date() > now.astimezone(zone).date()
+            and opens_at - now > JOIN_WITHIN
+        )
         if view["cancelled"]:
             schedule.later.append(view)
         elif opens_at <= now:
